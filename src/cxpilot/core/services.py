@@ -1,0 +1,232 @@
+"""Writes to the organisation model. Keyword-only, one transaction each, roles checked here."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db import transaction
+from django.utils.text import slugify
+
+from cxpilot.core import roles
+from cxpilot.core.errors import ValidationError
+from cxpilot.core.models import (
+    BrandPromise,
+    Channel,
+    Department,
+    Journey,
+    JourneyStage,
+    Phase,
+    Segment,
+    Touchpoint,
+)
+
+Actor = AbstractBaseUser | AnonymousUser | None
+ORG_KINDS = ("departments", "journeys", "segments", "touchpoints", "brand_promises")
+
+
+def _text(item: Mapping[str, Any], name: str, where: str, *, required: bool = False) -> str:
+    value = item.get(name)
+    if value is None or str(value).strip() == "":
+        if required:
+            raise ValidationError(f"{name!r} is required", where=f"{where}.{name}")
+        return ""
+    if isinstance(value, dict | list):
+        raise ValidationError(f"{name!r} must be text, not {type(value).__name__}", where=f"{where}.{name}")
+    return str(value).strip()
+
+
+def _key(item: Mapping[str, Any], where: str, name: str = "key", fallback: str = "name") -> str:
+    raw = _text(item, name, where) or _text(item, fallback, where, required=True)
+    key = slugify(raw).replace("-", "_")
+    if not key:
+        raise ValidationError(f"{raw!r} does not make a usable key", where=f"{where}.{name}")
+    return key
+
+
+def _choice(item: Mapping[str, Any], name: str, where: str, choices: Any) -> str:
+    value = _text(item, name, where).lower().replace(" ", "_")
+    if value and value not in choices.values:
+        raise ValidationError(
+            f"{value!r} is not a known {name}; expected one of {', '.join(choices.values)}",
+            where=f"{where}.{name}",
+        )
+    return value
+
+
+def _list(data: Mapping[str, Any], kind: str, source: str) -> list[Mapping[str, Any]]:
+    items = data.get(kind) or []
+    if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+        raise ValidationError(f"{kind!r} must be a list of mappings", where=f"{source}: {kind}")
+    return items
+
+
+@transaction.atomic
+def org_load(*, data: Mapping[str, Any], actor: Actor = None, source: str = "organisation") -> dict[str, int]:
+    """Create or update the organisation from a mapping (the YAML layout of ``docs/organisation.md``).
+
+    Entities are matched by ``key``; nothing is deleted. All or nothing: the first problem
+    raises ValidationError naming where it is, and nothing is written.
+    """
+    roles.require(actor, "core.change_touchpoint")
+    if not isinstance(data, Mapping):
+        raise ValidationError("the organisation must be a mapping of lists", where=source)
+    unknown = set(data) - set(ORG_KINDS)
+    if unknown:
+        raise ValidationError(
+            f"unknown section(s) {', '.join(sorted(map(str, unknown)))}; expected {', '.join(ORG_KINDS)}",
+            where=source,
+        )
+    counts = dict.fromkeys(ORG_KINDS, 0)
+    for i, item in enumerate(_list(data, "departments", source)):
+        where = f"{source}: departments[{i}]"
+        Department.objects.update_or_create(
+            key=_key(item, where),
+            defaults={"name": _text(item, "name", where, required=True), "description": _text(item, "description", where)},
+        )
+        counts["departments"] += 1
+    for i, item in enumerate(_list(data, "journeys", source)):
+        where = f"{source}: journeys[{i}]"
+        journey, _ = Journey.objects.update_or_create(
+            key=_key(item, where),
+            defaults={"name": _text(item, "name", where, required=True), "description": _text(item, "description", where)},
+        )
+        stages = item.get("stages") or []
+        if not isinstance(stages, list):
+            raise ValidationError("'stages' must be a list", where=f"{where}.stages")
+        keep = []
+        # move existing stages out of the way so positions can be reassigned
+        for stage in journey.stages.all():
+            stage.position += 10_000
+            stage.save(update_fields=["position"])
+        for pos, stage_item in enumerate(stages, start=1):
+            swhere = f"{where}.stages[{pos - 1}]"
+            if isinstance(stage_item, str):
+                stage_item = {"name": stage_item}
+            if not isinstance(stage_item, dict):
+                raise ValidationError("a stage is a name or a mapping", where=swhere)
+            stage_obj, _ = JourneyStage.objects.update_or_create(
+                journey=journey,
+                key=_key(stage_item, swhere),
+                defaults={
+                    "name": _text(stage_item, "name", swhere, required=True),
+                    "position": pos,
+                    "phase": _choice(stage_item, "phase", swhere, Phase),
+                },
+            )
+            keep.append(stage_obj.pk)
+        for stage in journey.stages.exclude(pk__in=keep):
+            stage.position = 100_000 + stage.pk
+            stage.save(update_fields=["position"])
+        counts["journeys"] += 1
+    for i, item in enumerate(_list(data, "segments", source)):
+        where = f"{source}: segments[{i}]"
+        persona = item.get("persona", False)
+        if isinstance(persona, str):
+            persona = persona.strip().lower() in ("1", "true", "yes", "oui")
+        Segment.objects.update_or_create(
+            key=_key(item, where),
+            defaults={
+                "name": _text(item, "name", where, required=True),
+                "is_persona": bool(persona),
+                "description": _text(item, "description", where),
+            },
+        )
+        counts["segments"] += 1
+    for i, item in enumerate(_list(data, "touchpoints", source)):
+        where = f"{source}: touchpoints[{i}]"
+        department = None
+        if dep_key := _text(item, "department", where):
+            department = Department.objects.filter(key=slugify(dep_key).replace("-", "_")).first()
+            if department is None:
+                raise ValidationError(f"unknown department {dep_key!r}", where=f"{where}.department")
+        stage = None
+        if stage_key := _text(item, "stage", where):
+            journey_key = _text(item, "journey", where, required=True)
+            stage = JourneyStage.objects.filter(
+                journey__key=slugify(journey_key).replace("-", "_"), key=slugify(stage_key).replace("-", "_")
+            ).first()
+            if stage is None:
+                raise ValidationError(
+                    f"unknown stage {stage_key!r} of journey {journey_key!r}", where=f"{where}.stage"
+                )
+        phase = _choice(item, "phase", where, Phase) or (stage.phase if stage else "")
+        Touchpoint.objects.update_or_create(
+            key=_key(item, where),
+            defaults={
+                "name": _text(item, "name", where, required=True),
+                "channel": _choice(item, "channel", where, Channel),
+                "phase": phase,
+                "stage": stage,
+                "department": department,
+            },
+        )
+        counts["touchpoints"] += 1
+    for i, item in enumerate(_list(data, "brand_promises", source)):
+        where = f"{source}: brand_promises[{i}]"
+        promise, _ = BrandPromise.objects.update_or_create(
+            key=_key(item, where, fallback="statement"),
+            defaults={"statement": _text(item, "statement", where, required=True)},
+        )
+        tp_keys = item.get("touchpoints") or []
+        if isinstance(tp_keys, str):
+            tp_keys = [t for t in tp_keys.replace("|", ",").split(",") if t.strip()]
+        touchpoints = []
+        for tp_key in tp_keys:
+            tp = Touchpoint.objects.filter(key=slugify(str(tp_key)).replace("-", "_")).first()
+            if tp is None:
+                raise ValidationError(f"unknown touchpoint {tp_key!r}", where=f"{where}.touchpoints")
+            touchpoints.append(tp)
+        promise.touchpoints.set(touchpoints)
+        counts["brand_promises"] += 1
+    return counts
+
+
+def _read_text(path: Path) -> str:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ValidationError(f"cannot read the file: {exc.strerror}", where=str(path)) from None
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return raw.decode("cp1252", errors="replace")
+
+
+def org_load_file(*, path: Path, kind: str | None = None, actor: Actor = None) -> dict[str, int]:
+    """Load a YAML organisation file, or a CSV file of one ``kind`` of entity."""
+    text = _read_text(path)
+    if path.suffix.lower() in (".yaml", ".yml"):
+        try:
+            data = yaml.safe_load(text) or {}
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
+            raise ValidationError(f"not valid YAML: {getattr(exc, 'problem', exc)}", where=where) from None
+        return org_load(data=data, actor=actor, source=str(path))
+    if path.suffix.lower() == ".csv":
+        if kind not in ORG_KINDS:
+            raise ValidationError(
+                f"a CSV file holds one kind of entity; give --kind {'|'.join(ORG_KINDS)}", where=str(path)
+            )
+        return org_load(data={kind: _csv_items(text, kind)}, actor=actor, source=str(path))
+    raise ValidationError("expected a .yaml, .yml or .csv file", where=str(path))
+
+
+def _csv_items(text: str, kind: str) -> list[dict[str, Any]]:
+    first = text.split("\n", 1)[0]
+    delimiter = ";" if first.count(";") > first.count(",") else ","
+    rows = list(csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter))
+    if kind != "journeys":
+        return [{k.strip(): v for k, v in row.items() if k} for row in rows]
+    journeys: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        key = (row.get("journey") or "").strip()
+        journey = journeys.setdefault(key, {"key": key, "name": row.get("journey_name") or key, "stages": []})
+        journey["stages"].append({"key": row.get("stage"), "name": row.get("stage_name") or row.get("stage"), "phase": row.get("phase")})
+    return list(journeys.values())
