@@ -1,0 +1,64 @@
+"""Shared fixtures. Every test gets a fresh, empty experience warehouse: a DuckDB file, or a
+PostgreSQL schema of its own when ``CXPILOT_TEST_DATABASE_URL`` is set."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from cxpilot.warehouse import connection
+
+PG_URL = os.environ.get("CXPILOT_TEST_DATABASE_URL")
+
+
+@pytest.fixture(autouse=True)
+def warehouse_url(settings, tmp_path: Path) -> Iterator[str]:
+    connection.close()
+    if PG_URL:
+        import psycopg
+
+        schema = f"wh_{uuid.uuid4().hex[:12]}"
+        with psycopg.connect(PG_URL, autocommit=True) as pg:
+            pg.execute(f"CREATE SCHEMA {schema}")
+        url = PG_URL.replace("postgresql://", "postgres://", 1) + f"?schema={schema}"
+    else:
+        url = f"duckdb:///{tmp_path / 'warehouse.duckdb'}"
+    settings.CXPILOT_WAREHOUSE_URL = url
+    yield url
+    connection.close()
+    if PG_URL:
+        with psycopg.connect(PG_URL, autocommit=True) as pg:
+            pg.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+@pytest.fixture
+def org(db) -> None:
+    """A small organisation: two departments, a journey, three touchpoints, a segment."""
+    from cxpilot.core.services import org_load
+
+    org_load(
+        data={
+            "departments": [{"key": "ecommerce", "name": "E-commerce"}, {"key": "service", "name": "Service client"}],
+            "journeys": [
+                {
+                    "key": "purchase",
+                    "name": "Purchase",
+                    "stages": [
+                        {"key": "discover", "name": "Discover", "phase": "before"},
+                        {"key": "buy", "name": "Buy", "phase": "during"},
+                        {"key": "support", "name": "Support", "phase": "after"},
+                    ],
+                }
+            ],
+            "segments": [{"key": "families", "name": "Families"}],
+            "touchpoints": [
+                {"key": "website", "name": "Website", "channel": "web", "journey": "purchase", "stage": "buy", "department": "ecommerce"},
+                {"key": "store", "name": "Store", "channel": "store", "journey": "purchase", "stage": "buy"},
+                {"key": "call_centre", "name": "Call centre", "channel": "phone", "journey": "purchase", "stage": "support", "department": "service"},
+            ],
+        }
+    )

@@ -1,0 +1,18 @@
+"""Settings for the test suite: a throw-away data directory, and PostgreSQL when
+``CXPILOT_TEST_DATABASE_URL`` is set (then the warehouse is PostgreSQL too)."""
+
+import os
+import tempfile
+
+_home = tempfile.mkdtemp(prefix="cxpilot-test-")
+os.environ["CXPILOT_HOME"] = _home
+for _name in ("CXPILOT_DATABASE_URL", "CXPILOT_WAREHOUSE_URL", "CXPILOT_SECRET_KEY", "CXPILOT_DEBUG"):
+    os.environ.pop(_name, None)
+if os.environ.get("CXPILOT_TEST_DATABASE_URL"):
+    os.environ["CXPILOT_DATABASE_URL"] = os.environ["CXPILOT_TEST_DATABASE_URL"]
+
+from cxpilot.settings import *  # noqa: E402,F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+CXPILOT_INBOX_WORKER = False
