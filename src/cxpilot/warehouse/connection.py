@@ -44,7 +44,9 @@ def _connect(url: str) -> BaseBackend:
                 "send data through the server's API",
                 where=url,
             ) from None
-        raise WarehouseError(f"cannot open the warehouse: {text.splitlines()[0]}", where=url) from None
+        raise WarehouseError(
+            f"cannot open the warehouse: {text.splitlines()[0]}", where=url
+        ) from None
     ensure_tables(con)
     return con
 

@@ -25,7 +25,9 @@ class InboxItem(models.Model):
         verbose_name = _("inbox item")
         verbose_name_plural = _("inbox items")
         constraints = [
-            models.UniqueConstraint(fields=["table", "source", "record_id"], name="inbox_record_unique")
+            models.UniqueConstraint(
+                fields=["table", "source", "record_id"], name="inbox_record_unique"
+            )
         ]
         indexes = [models.Index(fields=["flushed_at", "id"], name="inbox_pending")]
 

@@ -63,14 +63,18 @@ _IBIS_TYPES: dict[str, dt.DataType] = {
     "date": dt.date,
 }
 
-_SOURCE = Column("source", "string", True, "System the row comes from (crm, eshop, support…).", max_length=60)
+_SOURCE = Column(
+    "source", "string", True, "System the row comes from (crm, eshop, support…).", max_length=60
+)
 
 CUSTOMERS = Table(
     "customers",
     key="customer_id",
     help="Customers as each source system knows them (one row per source id).",
     columns=(
-        Column("customer_id", "string", True, "The customer's id in its source system.", max_length=120),
+        Column(
+            "customer_id", "string", True, "The customer's id in its source system.", max_length=120
+        ),
         _SOURCE,
         Column("first_name", "string", max_length=200),
         Column("last_name", "string", max_length=200),
@@ -94,7 +98,9 @@ INTERACTIONS = Table(
     columns=(
         Column("event_id", "string", True, "Unique id of the event in its source.", max_length=120),
         Column("customer_id", "string", True, "Customer id in the same source.", max_length=120),
-        Column("touchpoint", "string", True, "Touchpoint key of the organisation model.", max_length=60),
+        Column(
+            "touchpoint", "string", True, "Touchpoint key of the organisation model.", max_length=60
+        ),
         Column("timestamp", "timestamp", True, "When it happened (ISO 8601)."),
         _SOURCE,
         Column("channel", "string", max_length=60),
@@ -109,9 +115,13 @@ RESPONSES = Table(
     help="Survey answers: one NPS, CES or CSAT score, with its verbatim.",
     references_touchpoints=True,
     columns=(
-        Column("response_id", "string", True, "Unique id of the answer in its source.", max_length=120),
+        Column(
+            "response_id", "string", True, "Unique id of the answer in its source.", max_length=120
+        ),
         Column("customer_id", "string", True, "Customer id in the same source.", max_length=120),
-        Column("touchpoint", "string", True, "Touchpoint key of the organisation model.", max_length=60),
+        Column(
+            "touchpoint", "string", True, "Touchpoint key of the organisation model.", max_length=60
+        ),
         Column("timestamp", "timestamp", True, "When it was answered (ISO 8601)."),
         Column("metric", "string", True, "nps, ces or csat.", choices=tuple(METRIC_RANGES)),
         Column("score", "integer", True, "NPS 0–10, CES 1–7, CSAT 1–5."),
@@ -119,7 +129,9 @@ RESPONSES = Table(
         _SOURCE,
         Column("channel", "string", max_length=60),
         Column("verbatim", "string", help="Open-text answer.", max_length=20000),
-        Column("language", "string", help="Language code of the verbatim (fr, en…).", max_length=10),
+        Column(
+            "language", "string", help="Language code of the verbatim (fr, en…).", max_length=10
+        ),
     ),
 )
 

@@ -4,29 +4,46 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='InboxItem',
+            name="InboxItem",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('table', models.CharField(max_length=20, verbose_name='table')),
-                ('source', models.CharField(max_length=60, verbose_name='source')),
-                ('record_id', models.CharField(max_length=120, verbose_name='record id')),
-                ('payload', models.JSONField(verbose_name='payload')),
-                ('received_at', models.DateTimeField(auto_now_add=True, db_index=True, verbose_name='received at')),
-                ('flushed_at', models.DateTimeField(blank=True, db_index=True, null=True, verbose_name='flushed at')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("table", models.CharField(max_length=20, verbose_name="table")),
+                ("source", models.CharField(max_length=60, verbose_name="source")),
+                ("record_id", models.CharField(max_length=120, verbose_name="record id")),
+                ("payload", models.JSONField(verbose_name="payload")),
+                (
+                    "received_at",
+                    models.DateTimeField(
+                        auto_now_add=True, db_index=True, verbose_name="received at"
+                    ),
+                ),
+                (
+                    "flushed_at",
+                    models.DateTimeField(
+                        blank=True, db_index=True, null=True, verbose_name="flushed at"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'inbox item',
-                'verbose_name_plural': 'inbox items',
-                'indexes': [models.Index(fields=['flushed_at', 'id'], name='inbox_pending')],
-                'constraints': [models.UniqueConstraint(fields=('table', 'source', 'record_id'), name='inbox_record_unique')],
+                "verbose_name": "inbox item",
+                "verbose_name_plural": "inbox items",
+                "indexes": [models.Index(fields=["flushed_at", "id"], name="inbox_pending")],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("table", "source", "record_id"), name="inbox_record_unique"
+                    )
+                ],
             },
         ),
     ]

@@ -1,0 +1,373 @@
+"""The ``cxpilot`` command: a thin layer over services and selectors.
+
+Every command that prints data takes ``--format table|json|csv``. Bad input exits with code
+2 and a one-line error on standard error (an import also lists the problems it found).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import wraps
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+
+from cxpilot.core.errors import CxPilotError
+from cxpilot.output import Format, emit
+
+app = typer.Typer(
+    help="CX Pilot: voice of the customer, journeys, maturity and governance in one place.",
+    no_args_is_help=True,
+    add_completion=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+demo_app = typer.Typer(help="The synthetic demo company.", no_args_is_help=True)
+org_app = typer.Typer(
+    help="The organisation model: departments, touchpoints, journeys…", no_args_is_help=True
+)
+app.add_typer(demo_app, name="demo")
+app.add_typer(org_app, name="org")
+
+err = Console(stderr=True)
+F = TypeVar("F", bound=Callable[..., Any])
+FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
+
+
+def fail(message: str) -> None:
+    err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    raise typer.Exit(2)
+
+
+def handle_errors(func: F) -> F:
+    """Turn a CxPilotError into exit code 2 and a clean message."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except CxPilotError as exc:
+            problems = exc.extra if isinstance(exc.extra, list) else []
+            for problem in problems:
+                value = problem.get("value")
+                shown = "" if value is None else f" (value {str(value)[:60]!r})"
+                column = f"{problem['column']} " if problem.get("column") else ""
+                err.print(
+                    f"  {problem['where']}: {column}{problem['reason']}{shown}",
+                    highlight=False,
+                    soft_wrap=True,
+                )
+            fail(str(exc))
+
+    return wrapper  # type: ignore[return-value]
+
+
+def setup(migrate: bool = True) -> None:
+    """Configure Django from the environment and bring the app database up to date."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cxpilot.settings")
+    import django
+    from django.apps import apps
+
+    if not apps.ready:
+        django.setup()
+    if migrate:
+        from django.core.management import call_command
+        from django.db import connection
+        from django.db.migrations.executor import MigrationExecutor
+
+        executor = MigrationExecutor(connection)
+        if executor.migration_plan(executor.loader.graph.leaf_nodes()):
+            call_command("migrate", verbosity=0, interactive=False)
+
+
+@contextmanager
+def progress(label: str) -> Iterator[Callable[[str], None]]:
+    """A spinner with the current step on a terminal; silent when output is piped."""
+    if not err.is_terminal:
+        yield lambda _msg: None
+        return
+    with err.status(label) as status:
+        yield lambda msg: status.update(f"{label}: {msg}")
+
+
+# --------------------------------------------------------------------------- settings
+
+
+@app.command("settings")
+@handle_errors
+def settings_cmd(fmt: FormatOpt = Format.table) -> None:
+    """Show the settings (environment variables), their values and what they are for."""
+    from cxpilot import config
+
+    loaded = config.load()
+    values = {
+        "CXPILOT_HOME": str(loaded.home),
+        "CXPILOT_DATABASE_URL": loaded.database_url,
+        "CXPILOT_WAREHOUSE_URL": loaded.warehouse_url,
+        "CXPILOT_SECRET_KEY": "(set)"
+        if os.environ.get("CXPILOT_SECRET_KEY")
+        else "(kept in the data directory)",
+        "CXPILOT_DEBUG": str(loaded.debug).lower(),
+        "CXPILOT_ALLOWED_HOSTS": ",".join(loaded.allowed_hosts),
+    }
+    emit([{"name": s.name, "value": values[s.name], "help": s.help} for s in config.SETTINGS], fmt)
+
+
+# --------------------------------------------------------------------------- import
+
+TableArg = Annotated[
+    str, typer.Argument(help="customers, interactions, responses or transactions.")
+]
+
+
+@app.command("import")
+@handle_errors
+def import_cmd(
+    table: TableArg,
+    file: Annotated[Path, typer.Argument(help="A CSV, Parquet or JSON Lines file.")],
+    source: Annotated[
+        str, typer.Option(help="Source system of rows without a source column.")
+    ] = "import",
+    mapping: Annotated[
+        Path | None,
+        typer.Option(help="Column mapping file (YAML/JSON: import_column: file_column)."),
+    ] = None,
+    skip_invalid: Annotated[
+        bool,
+        typer.Option(
+            "--skip-invalid", help="Load the good rows; write the rejected ones to a file."
+        ),
+    ] = False,
+    rejected: Annotated[
+        Path | None, typer.Option(help="Where rejected rows go (default FILE.rejected.csv).")
+    ] = None,
+    add_touchpoints: Annotated[
+        bool,
+        typer.Option(
+            "--add-touchpoints", help="Create touchpoints the organisation does not know."
+        ),
+    ] = False,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Import a file into the experience warehouse, all or nothing.
+
+    Examples:
+
+      cxpilot import responses answers.csv --source qualtrics
+
+      cxpilot import customers crm.csv --source crm --mapping crm-columns.yaml
+
+      cxpilot import interactions events.jsonl --skip-invalid --add-touchpoints
+    """
+    setup()
+    from cxpilot.warehouse.schema import table as table_spec
+    from cxpilot.warehouse.services import table_import
+
+    table_spec(table)
+    with progress(f"importing {file.name}") as step:
+        report = table_import(
+            table=table,
+            path=file,
+            source=source,
+            mapping_path=mapping,
+            skip_invalid=skip_invalid,
+            rejected_path=rejected,
+            add_touchpoints=add_touchpoints,
+            progress=step,
+        )
+    data = report.as_dict()
+    if fmt is not Format.json:
+        data.pop("problems")
+    emit(data, fmt)
+    if report.problem_count:
+        err.print(
+            f"{report.rows_rejected} row(s) rejected, with their reasons, in {report.rejected_file}",
+            highlight=False,
+        )
+
+
+# --------------------------------------------------------------------------- flush
+
+
+@app.command("flush")
+@handle_errors
+def flush_cmd(fmt: FormatOpt = Format.table) -> None:
+    """Move collected answers and events from the inbox to the warehouse (idempotent).
+
+    The server does this in the background; run it yourself when no server runs.
+
+    Example:
+
+      cxpilot flush --format json
+    """
+    setup()
+    from cxpilot.warehouse.inbox import inbox_flush
+
+    emit(inbox_flush().as_dict(), fmt)
+
+
+# --------------------------------------------------------------------------- org
+
+
+@org_app.command("load")
+@handle_errors
+def org_load_cmd(
+    file: Annotated[Path, typer.Argument(help="organisation.yaml, or a CSV of one kind.")],
+    kind: Annotated[
+        str | None,
+        typer.Option(
+            help="For a CSV: departments, journeys, segments, touchpoints or brand_promises."
+        ),
+    ] = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Create or update the organisation from YAML or CSV (matched by key; all or nothing).
+
+    Examples:
+
+      cxpilot org load organisation.yaml
+
+      cxpilot org load touchpoints.csv --kind touchpoints
+    """
+    setup()
+    from cxpilot.core.services import org_load_file
+
+    counts = org_load_file(path=file, kind=kind)
+    emit([{"kind": k, "loaded": v} for k, v in counts.items()], fmt)
+
+
+@org_app.command("show")
+@handle_errors
+def org_show_cmd(
+    kind: Annotated[
+        str, typer.Argument(help="departments, touchpoints, journeys, segments or brand_promises.")
+    ] = "touchpoints",
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Show one kind of entity of the organisation.
+
+    Examples:
+
+      cxpilot org show touchpoints
+
+      cxpilot org show journeys --format json
+    """
+    setup()
+    from cxpilot.core.selectors import org_rows
+
+    emit(org_rows(kind=kind), fmt, title=kind)
+
+
+# --------------------------------------------------------------------------- demo
+
+
+@demo_app.command("generate")
+@handle_errors
+def demo_generate_cmd(
+    customers: Annotated[int, typer.Option(help="Number of persons in the demo company.")] = 20_000,
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same data.")] = 42,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Generate the demo company (a French omnichannel retailer) into the warehouse.
+
+    Replaces the warehouse tables. Example:
+
+      cxpilot demo generate --customers 20000 --seed 42
+    """
+    setup()
+    from cxpilot.demo.services import demo_generate
+
+    with progress("generating the demo company") as step:
+        counts = demo_generate(customers=customers, seed=seed, progress=step)
+    emit([{"table": k, "rows": v} for k, v in counts.items()], fmt)
+
+
+@demo_app.command("start")
+@handle_errors
+def demo_start_cmd(
+    customers: Annotated[int, typer.Option(help="Number of persons in the demo company.")] = 20_000,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 42,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    regenerate: Annotated[
+        bool, typer.Option("--regenerate", help="Generate again even if present.")
+    ] = False,
+) -> None:
+    """Generate the demo company (once), create its users, and serve the web app.
+
+    Example:
+
+      cxpilot demo start
+    """
+    setup()
+    from cxpilot.demo.services import demo_generate, demo_users
+
+    from cxpilot.warehouse.connection import close, counts
+
+    if regenerate or counts()["responses"] == 0:
+        with progress("generating the demo company") as step:
+            demo_generate(customers=customers, seed=seed, progress=step)
+    logins = demo_users()
+    close()
+    _serve(host, port, logins)
+
+
+# --------------------------------------------------------------------------- serve
+
+
+@app.command("serve")
+@handle_errors
+def serve_cmd(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    threads: Annotated[int, typer.Option(help="Worker threads.")] = 8,
+) -> None:
+    """Serve the web app and API with a production WSGI server (waitress).
+
+    Static files are served by the app itself; the inbox is flushed in the background.
+
+    Example:
+
+      CXPILOT_HOME=/srv/cxpilot cxpilot serve --host 0.0.0.0 --port 8000
+    """
+    setup()
+    _serve(host, port, [], threads=threads)
+
+
+def _serve(host: str, port: int, logins: list[dict[str, str]], threads: int = 8) -> None:
+    import waitress
+    from django.conf import settings
+    from django.core.management import call_command
+
+    from cxpilot.warehouse.connection import warehouse
+    from cxpilot.warehouse.inbox import InboxWorker
+    from cxpilot.wsgi import application
+
+    call_command("collectstatic", interactive=False, verbosity=0)
+    with warehouse():
+        pass  # open (and lock) the warehouse now: a second writer learns it at once
+    worker = InboxWorker()
+    worker.start()
+    out = Console()
+    out.print(f"CX Pilot on [bold]http://{host}:{port}/[/]  (data in {settings.CXPILOT_HOME})")
+    for login in logins:
+        out.print(
+            f"  log in as [bold]{login['username']}[/] / {login['password']}  ({login['role']})"
+        )
+    out.print("Press Ctrl+C to stop.")
+    try:
+        waitress.serve(application, host=host, port=port, threads=threads, ident="cxpilot")
+    finally:
+        worker.stop()
+
+
+def main() -> None:
+    try:
+        app()
+    except CxPilotError as exc:  # raised while loading settings, before a command runs
+        err.print(f"[bold red]error:[/] {exc}", highlight=False)
+        sys.exit(2)

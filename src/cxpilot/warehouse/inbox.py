@@ -1,0 +1,172 @@
+"""The inbox: collected answers and events are committed to the app DB, acknowledged, then
+flushed to the warehouse idempotently (by source and id).
+
+Kill the process at any point: a record acknowledged is in the inbox; a record flushed twice
+(the process died after the warehouse write, before marking it) is written once.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from cxpilot.core import roles
+from cxpilot.core.errors import CxPilotError, ValidationError
+from cxpilot.warehouse import ingest
+from cxpilot.warehouse.files import records_to_raw
+from cxpilot.warehouse.models import InboxItem
+from cxpilot.warehouse.schema import table as table_spec
+from cxpilot.warehouse.selectors import touchpoint_lookup
+from cxpilot.warehouse.validate import validate
+
+log = logging.getLogger("cxpilot.inbox")
+INBOX_TABLES = ("interactions", "responses")
+MAX_RECORDS = 1000
+
+
+@dataclass
+class Receipt:
+    accepted: int
+    duplicates: int
+    ids: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class FlushReport:
+    flushed: int = 0
+    added: dict[str, int] = field(default_factory=dict)
+    pending: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "flushed": self.flushed,
+            **{f"added_{k}": v for k, v in self.added.items()},
+            "pending": self.pending,
+        }
+
+
+_wakeup = threading.Event()
+
+
+def inbox_receive(
+    *,
+    table: str,
+    records: list[dict[str, Any]],
+    source: str,
+    actor: Any = None,
+    where: str = "body",
+) -> Receipt:
+    """Validate ``records`` and commit them to the inbox; return only once committed.
+
+    All or nothing: one bad record rejects the batch (ValidationError lists the problems).
+    A record already received (same table, source and id) is acknowledged again, not stored
+    twice.
+    """
+    roles.require(actor, "core.import_data")
+    if table not in INBOX_TABLES:
+        raise ValidationError(
+            f"the inbox takes {' or '.join(INBOX_TABLES)}, not {table!r}", where="table"
+        )
+    if not isinstance(records, list) or not records:
+        raise ValidationError("expected a non-empty list of records", where=where)
+    if len(records) > MAX_RECORDS:
+        raise ValidationError(f"at most {MAX_RECORDS} records per request", where=where)
+    spec = table_spec(table)
+    checked = validate(
+        records_to_raw(records, where), spec, default_source=source, touchpoints=touchpoint_lookup()
+    )
+    checked.raise_if_bad()
+    rows = checked.data.to_pylist()
+    items = [
+        InboxItem(
+            table=table, source=row["source"], record_id=row[spec.key], payload=_jsonable(row)
+        )
+        for row in rows
+    ]
+    with transaction.atomic():
+        existing = set(
+            InboxItem.objects.filter(
+                table=table, record_id__in=[i.record_id for i in items]
+            ).values_list("source", "record_id")
+        )
+        before = sum((i.source, i.record_id) in existing for i in items)
+        InboxItem.objects.bulk_create(items, ignore_conflicts=True)
+        transaction.on_commit(_wakeup.set)
+    return Receipt(
+        accepted=len(items) - before, duplicates=before, ids=[i.record_id for i in items]
+    )
+
+
+def _jsonable(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        k: (v.isoformat() if hasattr(v, "isoformat") else v)
+        for k, v in row.items()
+        if v is not None
+    }
+
+
+def inbox_flush(*, batch_size: int = 5000) -> FlushReport:
+    """Move pending inbox records to the warehouse, oldest first, in batches."""
+    report = FlushReport()
+    while True:
+        batch = list(InboxItem.objects.filter(flushed_at__isnull=True).order_by("id")[:batch_size])
+        if not batch:
+            break
+        for table in INBOX_TABLES:
+            payloads = [item.payload for item in batch if item.table == table]
+            if not payloads:
+                continue
+            checked = validate(
+                records_to_raw(payloads, "inbox"), table_spec(table), default_source="inbox"
+            )
+            added = ingest.load_arrow(table=table, data=checked.good)
+            report.added[table] = report.added.get(table, 0) + added
+        _mark_flushed([item.pk for item in batch])
+        report.flushed += len(batch)
+    report.pending = InboxItem.objects.filter(flushed_at__isnull=True).count()
+    return report
+
+
+def _mark_flushed(ids: list[int]) -> None:
+    InboxItem.objects.filter(pk__in=ids).update(flushed_at=timezone.now())
+
+
+class InboxWorker(threading.Thread):
+    """Flushes the inbox in the background of the server: on each receipt, and every interval."""
+
+    def __init__(self, interval: float = 5.0) -> None:
+        super().__init__(name="cxpilot-inbox", daemon=True)
+        self.interval = interval
+        self._stop = threading.Event()
+
+    def run(self) -> None:
+        from django.db import close_old_connections
+
+        while not self._stop.is_set():
+            _wakeup.wait(self.interval)
+            _wakeup.clear()
+            if self._stop.is_set():
+                break
+            try:
+                report = inbox_flush()
+                if report.flushed:
+                    log.info("inbox: flushed %s record(s)", report.flushed)
+            except CxPilotError as exc:
+                log.warning("inbox flush failed, will retry: %s", exc)
+            except Exception:
+                log.exception("inbox flush failed, will retry")
+            finally:
+                close_old_connections()
+
+    def stop(self) -> None:
+        self._stop.set()
+        _wakeup.set()
+        self.join(timeout=10)

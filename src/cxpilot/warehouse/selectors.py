@@ -1,0 +1,45 @@
+"""Reads for the warehouse domain: known touchpoints, a data file validated as it is."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from cxpilot.core.models import Touchpoint
+from cxpilot.warehouse.files import read_file, read_mapping
+from cxpilot.warehouse.schema import table as table_spec
+from cxpilot.warehouse.validate import Validated, validate
+
+
+def touchpoint_lookup() -> dict[str, str]:
+    """Lower-cased touchpoint keys and names -> key."""
+    lookup: dict[str, str] = {}
+    for key, name in Touchpoint.objects.values_list("key", "name"):
+        lookup[name.lower()] = key
+        lookup[key.lower()] = key
+    return lookup
+
+
+def file_validated(
+    *,
+    table: str,
+    path: Path,
+    mapping_path: Path | None = None,
+    source: str | None = None,
+    touchpoints: dict[str, str] | None = None,
+    add_touchpoints: bool = False,
+) -> Validated:
+    """Read and validate a file in a table's import format, writing nothing.
+
+    With ``touchpoints=None`` the file is taken as it is (no organisation model needed): this
+    is how analysis commands read ``--file FILE``.
+    """
+    spec = table_spec(table)
+    mapping = read_mapping(mapping_path) if mapping_path else None
+    raw = read_file(path, mapping=mapping)
+    return validate(
+        raw,
+        spec,
+        default_source=source or "file",
+        touchpoints=touchpoints,
+        add_touchpoints=add_touchpoints,
+    )

@@ -1,0 +1,113 @@
+"""Writes of the warehouse domain: file imports (all-or-nothing), the inbox and its flush."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from django.db import transaction
+
+from cxpilot.core import roles
+from cxpilot.core.models import Touchpoint
+from cxpilot.warehouse import ingest
+from cxpilot.warehouse.selectors import file_validated, touchpoint_lookup
+from cxpilot.warehouse.validate import Validated
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class ImportReport:
+    table: str
+    path: str
+    rows_read: int
+    rows_valid: int
+    rows_rejected: int
+    rows_added: int
+    rows_already_present: int
+    touchpoints_added: list[str] = field(default_factory=list)
+    rejected_file: str | None = None
+    problem_count: int = 0
+    problems: list[dict[str, Any]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def table_import(
+    *,
+    table: str,
+    path: Path,
+    source: str | None = None,
+    mapping_path: Path | None = None,
+    skip_invalid: bool = False,
+    rejected_path: Path | None = None,
+    add_touchpoints: bool = False,
+    actor: roles.AbstractBaseUser | roles.AnonymousUser | None = None,
+    progress: Progress | None = None,
+) -> ImportReport:
+    """Import a CSV, Parquet or JSON Lines file into a warehouse table.
+
+    By default a file with any problem is rejected as a whole and nothing is written (the
+    ValidationError lists the first 100 problems with line, column and reason). With
+    ``skip_invalid`` the good rows are loaded and the rejected ones written, with their
+    reasons, to ``rejected_path`` (default: ``<file>.rejected.csv``). Rows already in the
+    warehouse (same source and id) are not added again.
+    """
+    roles.require(actor, "core.import_data")
+    step = progress or (lambda _msg: None)
+    step("reading and validating")
+    checked = file_validated(
+        table=table,
+        path=path,
+        mapping_path=mapping_path,
+        source=source,
+        touchpoints=touchpoint_lookup(),
+        add_touchpoints=add_touchpoints,
+    )
+    if not skip_invalid:
+        checked.raise_if_bad()
+    rejected_file = None
+    if checked.problem_count:
+        target = rejected_path or path.with_name(path.name + ".rejected.csv")
+        _write_rejected(checked, target)
+        rejected_file = str(target)
+    good = checked.good
+    step("writing to the warehouse")
+    with transaction.atomic():
+        for key in checked.new_touchpoints:
+            Touchpoint.objects.get_or_create(
+                key=key, defaults={"name": key.replace("_", " ").capitalize()}
+            )
+        added = ingest.load_arrow(table=table, data=good)
+    step("done")
+    return ImportReport(
+        table=table,
+        path=str(path),
+        rows_read=checked.raw.num_rows,
+        rows_valid=good.num_rows,
+        rows_rejected=int(checked.bad.sum()),
+        rows_added=added,
+        rows_already_present=good.num_rows - added,
+        touchpoints_added=checked.new_touchpoints,
+        rejected_file=rejected_file,
+        problem_count=checked.problem_count,
+        problems=[p.as_dict() for p in checked.problems],
+    )
+
+
+def _write_rejected(checked: Validated, target: Path) -> None:
+    raw = checked.raw
+    names = list(raw.columns)
+    idx = np.flatnonzero(checked.bad)
+    columns = [raw.columns[n].take(idx).to_pylist() for n in names]
+    with target.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow([raw.unit, *names, "reason"])
+        for pos, i in enumerate(idx):
+            reason = "; ".join(checked.reasons.get(int(i), []))
+            writer.writerow([int(raw.lines[i]), *(c[pos] for c in columns), reason])

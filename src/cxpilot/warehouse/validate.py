@@ -1,0 +1,359 @@
+"""Validate text columns against a warehouse table's import format, vectorised.
+
+Every problem is reported with its place (file, line, column), its value and the reason.
+The result is typed Arrow columns in the warehouse layout, plus the problems and a mask of the
+rows that have one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from cxpilot.core.errors import ValidationError
+from cxpilot.warehouse.files import RawTable
+from cxpilot.warehouse.schema import METRIC_RANGES, Column, Table
+
+MAX_REPORTED = 100
+
+
+@dataclass(frozen=True)
+class Problem:
+    row: int
+    where: str
+    column: str | None
+    value: str | None
+    reason: str
+
+    def as_dict(self) -> dict[str, str | None]:
+        return {
+            "where": self.where,
+            "column": self.column,
+            "value": self.value,
+            "reason": self.reason,
+        }
+
+    def __str__(self) -> str:
+        value = "" if self.value is None else f" (value {self.value[:60]!r})"
+        return f"{self.where}: {self.column or ''}{' ' if self.column else ''}{self.reason}{value}"
+
+
+@dataclass
+class Validated:
+    spec: Table
+    raw: RawTable
+    data: pa.Table  # typed columns of the spec (+ attributes), all rows
+    bad: np.ndarray  # bool mask of rows with at least one problem
+    problems: list[Problem] = field(default_factory=list)
+    problem_count: int = 0
+    new_touchpoints: list[str] = field(default_factory=list)
+    reasons: dict[int, list[str]] = field(default_factory=dict)
+
+    @property
+    def good(self) -> pa.Table:
+        return self.data.filter(pa.array(~self.bad))
+
+    def raise_if_bad(self) -> None:
+        if self.problem_count:
+            rows = int(self.bad.sum())
+            raise ValidationError(
+                f"{self.problem_count} problem(s) in {rows} row(s); nothing was imported "
+                "(use --skip-invalid to load the good rows)",
+                where=self.raw.path,
+                extra=[p.as_dict() for p in self.problems],
+            )
+
+
+class _Collector:
+    def __init__(self, raw: RawTable) -> None:
+        self.raw = raw
+        self.bad = np.zeros(raw.num_rows, dtype=bool)
+        self.problems: list[Problem] = []
+        self.count = 0
+        self.row_reasons: dict[int, list[str]] = {}
+
+    def add(
+        self,
+        mask: np.ndarray,
+        column: str | None,
+        values: pa.Array | None,
+        reason: str | Callable[[int], str],
+    ) -> None:
+        idx = np.flatnonzero(mask)
+        if not len(idx):
+            return
+        self.bad[idx] = True
+        self.count += len(idx)
+        for i in idx:
+            text = reason(int(i)) if callable(reason) else reason
+            self.row_reasons.setdefault(int(i), []).append(f"{column} {text}" if column else text)
+        # each check keeps its first MAX_REPORTED rows, so the first MAX_REPORTED of all
+        # checks by row are among them (see ``first_problems``)
+        for i in idx[:MAX_REPORTED]:
+            value = values[int(i)].as_py() if values is not None else None
+            text = reason(int(i)) if callable(reason) else reason
+            self.problems.append(Problem(int(i), self.raw.where(int(i)), column, value, text))
+
+    def first_problems(self) -> list[Problem]:
+        return sorted(self.problems, key=lambda p: p.row)[:MAX_REPORTED]
+
+
+def _np_mask(arr: pa.Array) -> np.ndarray:
+    return np.asarray(arr.fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def _strip(arr: pa.Array) -> pa.Array:
+    stripped = pc.utf8_trim_whitespace(arr)
+    return pc.if_else(pc.equal(stripped, ""), pa.scalar(None, pa.string()), stripped)
+
+
+def _parse_float(text: pa.Array) -> tuple[pa.Array, np.ndarray]:
+    """French and English decimals: '12,5', '1 234,50', '1234.5', '-3'."""
+    cleaned = pc.replace_substring_regex(text, pattern="[\\s\u00a0\u202f]", replacement="")
+    comma_decimal = pc.match_substring_regex(cleaned, pattern=r"^[+-]?\d*,\d+$")
+    cleaned = pc.if_else(comma_decimal, pc.replace_substring(cleaned, ",", "."), cleaned)
+    try:
+        return pc.cast(cleaned, pa.float64()), np.zeros(len(text), dtype=bool)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        pass
+    out: list[float | None] = []
+    bad = np.zeros(len(text), dtype=bool)
+    for i, value in enumerate(cleaned.to_pylist()):
+        if value is None:
+            out.append(None)
+            continue
+        try:
+            number = float(value)
+            if not np.isfinite(number):
+                raise ValueError
+            out.append(number)
+        except ValueError:
+            out.append(None)
+            bad[i] = True
+    return pa.array(out, pa.float64()), bad
+
+
+def _parse_int(text: pa.Array) -> tuple[pa.Array, np.ndarray]:
+    numbers, bad = _parse_float(text)
+    values = numbers.to_numpy(zero_copy_only=False)
+    fractional = ~np.isnan(values) & (values != np.round(values))
+    huge = ~np.isnan(values) & (np.abs(values) > 2**53)
+    bad = bad | fractional | huge
+    ints = pa.array(
+        np.where(np.isnan(values) | bad, 0, values).astype(np.int64), mask=np.isnan(values) | bad
+    )
+    return ints, bad
+
+
+def _parse_timestamp(text: pa.Array, date_only: bool = False) -> tuple[pa.Array, np.ndarray]:
+    target = pa.date32() if date_only else pa.timestamp("us")
+    try:
+        return pc.cast(text, target), np.zeros(len(text), dtype=bool)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        pass
+    out: list[object] = []
+    bad = np.zeros(len(text), dtype=bool)
+    for i, value in enumerate(text.to_pylist()):
+        if value is None:
+            out.append(None)
+            continue
+        try:
+            parsed = dt.datetime.fromisoformat(value.replace("z", "Z"))
+        except ValueError:
+            out.append(None)
+            bad[i] = True
+            continue
+        if parsed.tzinfo is not None:
+            parsed = parsed.astimezone(dt.UTC).replace(tzinfo=None)
+        out.append(parsed.date() if date_only else parsed)
+    return pa.array(out, target), bad
+
+
+_REASONS = {
+    "integer": "is not a whole number",
+    "float": "is not a number",
+    "timestamp": "is not an ISO 8601 date or date-time (e.g. 2025-03-14 or 2025-03-14T09:30:00)",
+    "date": "is not an ISO 8601 date (e.g. 1984-07-02)",
+}
+
+
+def _column(col: Column, text: pa.Array, errors: _Collector) -> pa.Array:
+    text = _strip(text)
+    missing = _np_mask(pc.is_null(text))
+    if col.required:
+        errors.add(missing, col.name, None, "is required")
+    if col.kind == "string":
+        too_long = _np_mask(pc.greater(pc.utf8_length(text), col.max_length))
+        errors.add(too_long, col.name, text, f"is longer than {col.max_length} characters")
+        if col.choices:
+            lowered = pc.utf8_lower(text)
+            unknown = _np_mask(pc.invert(pc.is_in(lowered, value_set=pa.array(col.choices))))
+            unknown &= ~missing
+            errors.add(unknown, col.name, text, f"must be one of {', '.join(col.choices)}")
+            return lowered
+        return text
+    if col.kind in ("integer", "float"):
+        parsed, bad = _parse_int(text) if col.kind == "integer" else _parse_float(text)
+    else:
+        parsed, bad = _parse_timestamp(text, date_only=col.kind == "date")
+        if col.kind == "timestamp" and not bad.any():
+            years = pc.year(parsed)
+            bad = _np_mask(pc.or_(pc.less(years, 1900), pc.greater(years, 2200)))
+            errors.add(bad, col.name, text, "is not a plausible date (year outside 1900–2200)")
+            parsed = pc.if_else(pa.array(bad), pa.scalar(None, parsed.type), parsed)
+            return parsed
+    errors.add(bad & ~missing, col.name, text, _REASONS[col.kind])
+    if col.minimum is not None:
+        errors.add(
+            _np_mask(pc.less(parsed, col.minimum)),
+            col.name,
+            text,
+            f"must be at least {col.minimum:g}",
+        )
+    if col.maximum is not None:
+        errors.add(
+            _np_mask(pc.greater(parsed, col.maximum)),
+            col.name,
+            text,
+            f"must be at most {col.maximum:g}",
+        )
+    return parsed
+
+
+def _attributes(raw: RawTable, extra: list[str]) -> pa.Array:
+    if not extra:
+        return pa.nulls(raw.num_rows, pa.string())
+    values = [raw.columns[name].to_pylist() for name in extra]
+    out: list[str | None] = []
+    for row in zip(*values, strict=True):
+        obj = {k: v for k, v in zip(extra, row, strict=True) if v is not None}
+        out.append(json.dumps(obj, ensure_ascii=False) if obj else None)
+    return pa.array(out, pa.string())
+
+
+def validate(
+    raw: RawTable,
+    spec: Table,
+    *,
+    default_source: str | None = None,
+    touchpoints: Mapping[str, str] | None = None,
+    add_touchpoints: bool = False,
+) -> Validated:
+    """Check ``raw`` against ``spec``.
+
+    ``touchpoints`` maps lower-cased touchpoint keys and names to their key; ``None`` skips the
+    check (a file analysed as it is). Unknown touchpoints are problems unless
+    ``add_touchpoints``, which lists them in ``new_touchpoints`` instead.
+    """
+    by_lower = {name.lower(): name for name in raw.columns}
+    missing_cols = [
+        c.name
+        for c in spec.columns
+        if c.required and c.name not in by_lower and not (c.name == "source" and default_source)
+    ]
+    if missing_cols:
+        raise ValidationError(
+            f"missing required column(s) {', '.join(missing_cols)}; the file has {', '.join(raw.columns)}",
+            where=f"{raw.path}:{'line' if raw.unit == 'line' else raw.unit} 1",
+        )
+    errors = _Collector(raw)
+    n = raw.num_rows
+    typed: dict[str, pa.Array] = {}
+    for col in spec.columns:
+        name = by_lower.get(col.name)
+        text = raw.columns[name] if name else pa.nulls(n, pa.string())
+        if col.name == "source" and default_source:
+            text = (
+                pc.fill_null(text, default_source)
+                if name
+                else pa.array([default_source] * n, pa.string())
+            )
+        typed[col.name] = _column(col, text, errors)
+
+    if spec.name == "responses":
+        metric, score = typed["metric"], typed["score"]
+        score_text = _strip(raw.columns[by_lower["score"]])
+        for name, (low, high) in METRIC_RANGES.items():
+            is_metric = _np_mask(pc.equal(metric, name))
+            out = _np_mask(pc.or_(pc.less(score, low), pc.greater(score, high))) & is_metric
+            errors.add(
+                out, "score", score_text, f"is out of range for {name.upper()} ({low}–{high})"
+            )
+
+    if spec.references_touchpoints and touchpoints is not None:
+        typed["touchpoint"], new = _check_touchpoints(
+            typed["touchpoint"], touchpoints, add_touchpoints, errors
+        )
+    else:
+        new = []
+
+    _check_duplicates(typed["source"], typed[spec.key], spec.key, errors)
+
+    known = {c.name for c in spec.columns}
+    extra = [name for name in raw.columns if name.lower() not in known]
+    arrays = [typed[c.name] for c in spec.columns] + [_attributes(raw, extra)]
+    data = pa.Table.from_arrays(arrays, names=[*spec.column_names, "attributes"])
+    return Validated(
+        spec, raw, data, errors.bad, errors.first_problems(), errors.count, new, errors.row_reasons
+    )
+
+
+def _check_touchpoints(
+    values: pa.Array, known: Mapping[str, str], add: bool, errors: _Collector
+) -> tuple[pa.Array, list[str]]:
+    lowered = pc.utf8_lower(values)
+    distinct = [v for v in pc.unique(lowered).to_pylist() if v is not None]
+    resolved = {v: known[v] for v in distinct if v in known}
+    unknown = sorted(set(distinct) - set(resolved))
+    new: list[str] = []
+    if unknown and add:
+        from django.utils.text import slugify
+
+        for value in unknown:
+            key = slugify(value).replace("-", "_") or "touchpoint"
+            resolved[value] = key
+            new.append(key)
+    elif unknown:
+        mask = _np_mask(pc.is_in(lowered, value_set=pa.array(unknown)))
+        hint = (
+            f"; known: {', '.join(sorted(set(known.values())))}"
+            if known
+            else "; the organisation has no touchpoints yet"
+        )
+        errors.add(
+            mask,
+            "touchpoint",
+            values,
+            f"is not a touchpoint of the organisation (use --add-touchpoints to create it){hint}",
+        )
+    keys = pa.array(list(resolved.keys()), pa.string())
+    vals = pa.array(list(resolved.values()), pa.string())
+    index = pc.index_in(lowered, value_set=keys)
+    mapped = pc.take(vals, index) if len(keys) else values
+    return pc.if_else(pc.is_null(index), values, mapped), sorted(set(new))
+
+
+def _check_duplicates(source: pa.Array, key: pa.Array, key_name: str, errors: _Collector) -> None:
+    combined = pc.binary_join_element_wise(pc.fill_null(source, ""), pc.fill_null(key, ""), "\x1f")
+    codes, uniques = pd.factorize(np.asarray(combined.to_numpy(zero_copy_only=False)))
+    if len(uniques) == len(codes):
+        return
+    _, first = np.unique(codes, return_index=True)
+    first_of_row = first[codes]
+    dup = (first_of_row != np.arange(len(codes))) & _np_mask(pc.is_valid(key))
+    errors.add(
+        dup,
+        key_name,
+        key,
+        lambda i: (
+            f"is a duplicate: the same {key_name} is also at "
+            f"{errors.raw.unit} {int(errors.raw.lines[first_of_row[i]])}"
+        ),
+    )
