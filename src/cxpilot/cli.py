@@ -117,6 +117,52 @@ def settings_cmd(fmt: FormatOpt = Format.table) -> None:
     emit([{"name": s.name, "value": values[s.name], "help": s.help} for s in config.SETTINGS], fmt)
 
 
+# --------------------------------------------------------------------------- users
+
+user_app = typer.Typer(help="Users, roles and API tokens.", no_args_is_help=True)
+app.add_typer(user_app, name="user")
+
+
+@user_app.command("add")
+@handle_errors
+def user_add_cmd(
+    username: Annotated[str, typer.Argument(help="Login name.")],
+    role: Annotated[str, typer.Option(help="admin, cx_lead, analyst, department_owner or viewer.")],
+    department: Annotated[str | None, typer.Option(help="Department key (for a department owner).")] = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Create a user with a role (a password is generated and shown once), or change the role.
+
+    Example:
+
+      cxpilot user add claire --role cx_lead
+    """
+    setup()
+    from cxpilot.core.users import user_upsert
+
+    user, password = user_upsert(username=username, role=role, department=department)
+    emit({"username": user.username, "role": role, "password": password or "(unchanged)"}, fmt)
+
+
+@user_app.command("token")
+@handle_errors
+def user_token_cmd(
+    username: Annotated[str, typer.Argument(help="The user the token acts as.")],
+    name: Annotated[str, typer.Option(help="What the token is for.")] = "cli",
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Create an API token (shown once) for the HTTP API: Authorization: Bearer <token>.
+
+    Example:
+
+      cxpilot user token claire --name website
+    """
+    setup()
+    from cxpilot.core.tokens import token_create
+
+    emit({"username": username, "name": name, "token": token_create(username=username, name=name)}, fmt)
+
+
 # --------------------------------------------------------------------------- import
 
 TableArg = Annotated[
@@ -304,7 +350,8 @@ def demo_start_cmd(
       cxpilot demo start
     """
     setup()
-    from cxpilot.demo.services import demo_generate, demo_users
+    from cxpilot.demo.services import demo_generate
+    from cxpilot.demo.users import demo_users
 
     from cxpilot.warehouse.connection import close, counts
 

@@ -124,7 +124,9 @@ def load(env: Mapping[str, str] | None = None) -> Config:
     try:
         home.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise ConfigError(f"cannot create data directory {home}: {exc.strerror}", where="CXPILOT_HOME") from None
+        raise ConfigError(
+            f"cannot create data directory {home}: {exc.strerror}", where="CXPILOT_HOME"
+        ) from None
     home = home.resolve()
     database_url = str(values["CXPILOT_DATABASE_URL"] or f"sqlite:///{home / 'app.sqlite3'}")
     warehouse_url = str(values["CXPILOT_WAREHOUSE_URL"] or f"duckdb:///{home / 'warehouse.duckdb'}")

@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,110 +14,250 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Department',
+            name="Department",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.SlugField(max_length=60, unique=True, verbose_name='key')),
-                ('name', models.CharField(max_length=120, verbose_name='name')),
-                ('description', models.TextField(blank=True, verbose_name='description')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("key", models.SlugField(max_length=60, unique=True, verbose_name="key")),
+                ("name", models.CharField(max_length=120, verbose_name="name")),
+                ("description", models.TextField(blank=True, verbose_name="description")),
             ],
             options={
-                'verbose_name': 'department',
-                'verbose_name_plural': 'departments',
-                'ordering': ['name'],
-                'permissions': [('import_data', 'Can import data into the warehouse'), ('view_analytics', 'Can view analytics')],
+                "verbose_name": "department",
+                "verbose_name_plural": "departments",
+                "ordering": ["name"],
+                "permissions": [
+                    ("import_data", "Can import data into the warehouse"),
+                    ("view_analytics", "Can view analytics"),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Journey',
+            name="Journey",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.SlugField(max_length=60, unique=True, verbose_name='key')),
-                ('name', models.CharField(max_length=120, verbose_name='name')),
-                ('description', models.TextField(blank=True, verbose_name='description')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("key", models.SlugField(max_length=60, unique=True, verbose_name="key")),
+                ("name", models.CharField(max_length=120, verbose_name="name")),
+                ("description", models.TextField(blank=True, verbose_name="description")),
             ],
             options={
-                'verbose_name': 'journey',
-                'verbose_name_plural': 'journeys',
-                'ordering': ['name'],
+                "verbose_name": "journey",
+                "verbose_name_plural": "journeys",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Segment',
+            name="Segment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.SlugField(max_length=60, unique=True, verbose_name='key')),
-                ('name', models.CharField(max_length=120, verbose_name='name')),
-                ('is_persona', models.BooleanField(default=False, verbose_name='persona')),
-                ('description', models.TextField(blank=True, verbose_name='description')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("key", models.SlugField(max_length=60, unique=True, verbose_name="key")),
+                ("name", models.CharField(max_length=120, verbose_name="name")),
+                ("is_persona", models.BooleanField(default=False, verbose_name="persona")),
+                ("description", models.TextField(blank=True, verbose_name="description")),
             ],
             options={
-                'verbose_name': 'segment',
-                'verbose_name_plural': 'segments',
-                'ordering': ['name'],
+                "verbose_name": "segment",
+                "verbose_name_plural": "segments",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='JourneyStage',
+            name="JourneyStage",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.SlugField(max_length=60, verbose_name='key')),
-                ('name', models.CharField(max_length=120, verbose_name='name')),
-                ('position', models.PositiveIntegerField(verbose_name='position')),
-                ('phase', models.CharField(blank=True, choices=[('before', 'Before purchase'), ('during', 'During purchase'), ('after', 'After purchase')], max_length=10, verbose_name='purchase phase')),
-                ('journey', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='stages', to='core.journey')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("key", models.SlugField(max_length=60, verbose_name="key")),
+                ("name", models.CharField(max_length=120, verbose_name="name")),
+                ("position", models.PositiveIntegerField(verbose_name="position")),
+                (
+                    "phase",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("before", "Before purchase"),
+                            ("during", "During purchase"),
+                            ("after", "After purchase"),
+                        ],
+                        max_length=10,
+                        verbose_name="purchase phase",
+                    ),
+                ),
+                (
+                    "journey",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="stages",
+                        to="core.journey",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'journey stage',
-                'verbose_name_plural': 'journey stages',
-                'ordering': ['journey', 'position'],
+                "verbose_name": "journey stage",
+                "verbose_name_plural": "journey stages",
+                "ordering": ["journey", "position"],
             },
         ),
         migrations.CreateModel(
-            name='Profile',
+            name="Profile",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('department', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='members', to='core.department')),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='cx_profile', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "department",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="members",
+                        to="core.department",
+                    ),
+                ),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="cx_profile",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Touchpoint',
+            name="Touchpoint",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.SlugField(help_text='The name data files use.', max_length=60, unique=True, verbose_name='key')),
-                ('name', models.CharField(max_length=120, verbose_name='name')),
-                ('channel', models.CharField(blank=True, choices=[('web', 'Web'), ('app', 'App'), ('store', 'Store'), ('phone', 'Phone'), ('email', 'E-mail'), ('partner', 'Partner'), ('product', 'Product'), ('connected_object', 'Connected object')], max_length=20, verbose_name='channel')),
-                ('phase', models.CharField(blank=True, choices=[('before', 'Before purchase'), ('during', 'During purchase'), ('after', 'After purchase')], max_length=10, verbose_name='purchase phase')),
-                ('department', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='touchpoints', to='core.department', verbose_name='owning department')),
-                ('stage', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='touchpoints', to='core.journeystage', verbose_name='journey stage')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "key",
+                    models.SlugField(
+                        help_text="The name data files use.",
+                        max_length=60,
+                        unique=True,
+                        verbose_name="key",
+                    ),
+                ),
+                ("name", models.CharField(max_length=120, verbose_name="name")),
+                (
+                    "channel",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("web", "Web"),
+                            ("app", "App"),
+                            ("store", "Store"),
+                            ("phone", "Phone"),
+                            ("email", "E-mail"),
+                            ("partner", "Partner"),
+                            ("product", "Product"),
+                            ("connected_object", "Connected object"),
+                        ],
+                        max_length=20,
+                        verbose_name="channel",
+                    ),
+                ),
+                (
+                    "phase",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("before", "Before purchase"),
+                            ("during", "During purchase"),
+                            ("after", "After purchase"),
+                        ],
+                        max_length=10,
+                        verbose_name="purchase phase",
+                    ),
+                ),
+                (
+                    "department",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="touchpoints",
+                        to="core.department",
+                        verbose_name="owning department",
+                    ),
+                ),
+                (
+                    "stage",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="touchpoints",
+                        to="core.journeystage",
+                        verbose_name="journey stage",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'touchpoint',
-                'verbose_name_plural': 'touchpoints',
-                'ordering': ['name'],
+                "verbose_name": "touchpoint",
+                "verbose_name_plural": "touchpoints",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='BrandPromise',
+            name="BrandPromise",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.SlugField(max_length=60, unique=True, verbose_name='key')),
-                ('statement', models.TextField(verbose_name='statement')),
-                ('touchpoints', models.ManyToManyField(blank=True, related_name='promises', to='core.touchpoint', verbose_name='touchpoints')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("key", models.SlugField(max_length=60, unique=True, verbose_name="key")),
+                ("statement", models.TextField(verbose_name="statement")),
+                (
+                    "touchpoints",
+                    models.ManyToManyField(
+                        blank=True,
+                        related_name="promises",
+                        to="core.touchpoint",
+                        verbose_name="touchpoints",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'brand promise',
-                'verbose_name_plural': 'brand promises',
-                'ordering': ['key'],
+                "verbose_name": "brand promise",
+                "verbose_name_plural": "brand promises",
+                "ordering": ["key"],
             },
         ),
         migrations.AddConstraint(
-            model_name='journeystage',
-            constraint=models.UniqueConstraint(fields=('journey', 'key'), name='stage_key_unique'),
+            model_name="journeystage",
+            constraint=models.UniqueConstraint(fields=("journey", "key"), name="stage_key_unique"),
         ),
         migrations.AddConstraint(
-            model_name='journeystage',
-            constraint=models.UniqueConstraint(fields=('journey', 'position'), name='stage_position_unique'),
+            model_name="journeystage",
+            constraint=models.UniqueConstraint(
+                fields=("journey", "position"), name="stage_position_unique"
+            ),
         ),
     ]

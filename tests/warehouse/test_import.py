@@ -1,0 +1,289 @@
+"""Imports: files as users have them load; every malformed case is rejected with where and
+why, and nothing is written."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from cxpilot.core.errors import ValidationError
+from cxpilot.core.models import Touchpoint
+from cxpilot.warehouse.connection import counts, warehouse
+from cxpilot.warehouse.services import table_import
+
+HEADER = "response_id,customer_id,touchpoint,timestamp,metric,score,verbatim"
+GOOD = [
+    "r1,c1,website,2025-03-01,nps,9,Très bien",
+    "r2,c2,store,2025-03-02T10:15:00,ces,6,",
+    "r3,c3,call_centre,2025-03-03 08:00:00,csat,2,Attente trop longue",
+]
+
+
+def write(tmp_path: Path, text: str, name: str = "answers.csv", encoding: str = "utf-8") -> Path:
+    path = tmp_path / name
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+def responses() -> list[dict]:
+    with warehouse() as con:
+        return con.table("responses").order_by("response_id").to_pyarrow().to_pylist()
+
+
+def test_clean_csv_loads_with_types_and_source(org, tmp_path):
+    path = write(tmp_path, "\n".join([HEADER, *GOOD]) + "\n")
+    report = table_import(table="responses", path=path, source="qualtrics")
+    assert (report.rows_read, report.rows_added, report.rows_rejected) == (3, 3, 0)
+    rows = responses()
+    assert [r["score"] for r in rows] == [9, 6, 2]
+    assert rows[0]["source"] == "qualtrics"
+    assert rows[0]["timestamp"].isoformat() == "2025-03-01T00:00:00"  # a date alone is midnight
+    assert rows[1]["timestamp"].isoformat() == "2025-03-02T10:15:00"
+    assert rows[0]["verbatim"] == "Très bien"
+    assert rows[1]["verbatim"] is None
+
+
+def test_reimport_adds_nothing(org, tmp_path):
+    path = write(tmp_path, "\n".join([HEADER, *GOOD]))
+    table_import(table="responses", path=path, source="s")
+    again = table_import(table="responses", path=path, source="s")
+    assert (again.rows_added, again.rows_already_present) == (0, 3)
+    assert counts()["responses"] == 3
+
+
+@pytest.mark.parametrize(
+    ("encoding", "bom"), [("utf-8", False), ("utf-8", True), ("cp1252", False), ("latin-1", False)]
+)
+def test_encodings(org, tmp_path, encoding, bom):
+    text = "\n".join([HEADER, "r1,c1,website,2025-03-01,nps,3,Livraison très en retard, déçu"])
+    text = text.replace(",déçu", " déçu").replace("retard, ", "retard ")
+    data = ("\ufeff" if bom else "") + text
+    path = write(tmp_path, data, encoding=encoding)
+    table_import(table="responses", path=path, source="s")
+    assert responses()[0]["verbatim"] == "Livraison très en retard déçu"
+
+
+def test_semicolons_french_decimals_and_quoted_newlines(org, tmp_path):
+    text = (
+        "transaction_id;customer_id;timestamp;amount;margin\n"
+        't1;c1;2025-01-05;1 234,50;"12,5"\n'
+        't2;c1;2025-01-06;-19,90;\n'
+    )
+    path = write(tmp_path, text, name="tx.csv")
+    table_import(table="transactions", path=path, source="shop")
+    with warehouse() as con:
+        rows = con.table("transactions").order_by("transaction_id").to_pyarrow().to_pylist()
+    assert [r["amount"] for r in rows] == [1234.5, -19.9]
+    assert rows[0]["margin"] == 12.5
+    quoted = HEADER + '\nr1,c1,website,2025-03-01,nps,9,"Bien, mais\nla livraison ""express"" a tardé"\nr2,c1,store,2025-03-01,nps,10,ok\n'
+    table_import(table="responses", path=write(tmp_path, quoted), source="s")
+    assert responses()[0]["verbatim"] == 'Bien, mais\nla livraison "express" a tardé'
+
+
+def test_other_columns_are_kept_as_attributes(org, tmp_path):
+    path = write(tmp_path, HEADER + ",store_id,NPS reason\n" + GOOD[0] + ",S12,price\n")
+    table_import(table="responses", path=path, source="s")
+    assert json.loads(responses()[0]["attributes"]) == {"store_id": "S12", "NPS reason": "price"}
+
+
+def test_touchpoint_matched_by_name_case_insensitively(org, tmp_path):
+    path = write(tmp_path, HEADER + "\nr1,c1,Call Centre,2025-03-01,nps,9,\n")
+    table_import(table="responses", path=path, source="s")
+    assert responses()[0]["touchpoint"] == "call_centre"
+
+
+def assert_rejected(path: Path, *, where: str, reason: str, table: str = "responses") -> ValidationError:
+    before = counts()
+    touchpoints = set(Touchpoint.objects.values_list("key", flat=True))
+    with pytest.raises(ValidationError) as info:
+        table_import(table=table, path=path, source="s")
+    error = info.value
+    text = str(error) + " " + " ".join(f"{p['where']} {p['column']} {p['reason']}" for p in error.extra or [])
+    assert where in text, text
+    assert reason in text, text
+    assert counts() == before
+    assert set(Touchpoint.objects.values_list("key", flat=True)) == touchpoints
+    return error
+
+
+@pytest.mark.parametrize(
+    ("row", "where", "reason"),
+    [
+        ("r9,c1,website,2025-03-01,nps,11,", "line 3", "out of range for NPS (0–10)"),
+        ("r9,c1,website,2025-03-01,ces,0,", "line 3", "out of range for CES (1–7)"),
+        ("r9,c1,website,2025-03-01,csat,6,", "line 3", "out of range for CSAT (1–5)"),
+        ("r9,c1,website,2025-03-01,nps,7.5,", "line 3", "not a whole number"),
+        ("r9,c1,website,2025-03-01,nps,neuf,", "line 3", "not a whole number"),
+        ("r9,c1,website,01/03/2025,nps,9,", "line 3", "not an ISO 8601"),
+        ("r9,c1,website,2025-02-30,nps,9,", "line 3", "not an ISO 8601"),
+        ("r9,c1,website,2025-03-01,ces7,5,", "line 3", "must be one of nps, ces, csat"),
+        (",c1,website,2025-03-01,nps,9,", "line 3", "response_id is required"),
+        ("r9,,website,2025-03-01,nps,9,", "line 3", "customer_id is required"),
+        ("r9,c1,moon_base,2025-03-01,nps,9,", "line 3", "not a touchpoint of the organisation"),
+        ("r1,c1,website,2025-03-01,nps,9,", "line 3", "duplicate: the same response_id is also at line 2"),
+        ("r9,c1,website,2025-03-01,nps,9,x,extra", "line 3", "expected 7 fields"),
+    ],
+)
+def test_bad_row_rejects_whole_file(org, tmp_path, row, where, reason):
+    path = write(tmp_path, "\n".join([HEADER, GOOD[0], row, GOOD[1]]) + "\n")
+    assert_rejected(path, where=where, reason=reason)
+
+
+def test_missing_required_column(org, tmp_path):
+    path = write(tmp_path, "response_id,customer_id,touchpoint,timestamp,score\nr1,c1,website,2025-03-01,9\n")
+    assert_rejected(path, where="line 1", reason="missing required column(s) metric")
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        (b"", "empty"),
+        (b"   \n\n", "empty"),
+        (HEADER.encode() + b"\n", "no data rows"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary file"),
+        (b"response_id,response_id\nr1,r2\n", "appears twice in the header"),
+    ],
+)
+def test_malformed_files(org, tmp_path, content, reason):
+    path = tmp_path / "bad.csv"
+    path.write_bytes(content)
+    assert_rejected(path, where="bad.csv", reason=reason)
+
+
+def test_missing_file_and_unknown_format(org, tmp_path):
+    assert_rejected(tmp_path / "nope.csv", where="nope.csv", reason="no such file")
+    odd = tmp_path / "answers.xlsx"
+    odd.write_text("x")
+    assert_rejected(odd, where="answers.xlsx", reason="cannot tell the file format")
+
+
+def test_unknown_table(org, tmp_path):
+    path = write(tmp_path, "\n".join([HEADER, *GOOD]))
+    with pytest.raises(ValidationError, match="unknown table 'answers'"):
+        table_import(table="answers", path=path)
+
+
+def test_problem_report_is_capped_at_100_with_total_count(org, tmp_path):
+    rows = [f"r{i},c1,website,2025-03-01,nps,{20 + i},x" for i in range(250)]
+    path = write(tmp_path, "\n".join([HEADER, *rows]))
+    error = assert_rejected(path, where="line 2", reason="out of range")
+    assert len(error.extra) == 100
+    assert "250 problem(s)" in error.detail
+    assert error.extra[0]["where"].endswith("line 2") and error.extra[-1]["where"].endswith("line 101")
+
+
+def test_skip_invalid_loads_good_rows_and_writes_rejected_with_reasons(org, tmp_path):
+    path = write(tmp_path, "\n".join([HEADER, GOOD[0], "r9,c1,website,2025-03-01,nps,11,trop", GOOD[1]]))
+    rejected = tmp_path / "rejected.csv"
+    report = table_import(table="responses", path=path, source="s", skip_invalid=True, rejected_path=rejected)
+    assert (report.rows_added, report.rows_rejected) == (2, 1)
+    lines = rejected.read_text().splitlines()
+    assert lines[0] == "line,response_id,customer_id,touchpoint,timestamp,metric,score,verbatim,reason"
+    assert lines[1].startswith("3,r9,") and "out of range for NPS" in lines[1]
+
+
+def test_add_touchpoints_creates_them(org, tmp_path):
+    path = write(tmp_path, HEADER + "\nr1,c1,Drive Piéton,2025-03-01,nps,9,\n")
+    report = table_import(table="responses", path=path, source="s", add_touchpoints=True)
+    assert report.touchpoints_added == ["drive_pieton"]
+    assert Touchpoint.objects.filter(key="drive_pieton").exists()
+    assert responses()[0]["touchpoint"] == "drive_pieton"
+
+
+def test_mapping_file_renames_columns(org, tmp_path):
+    path = write(tmp_path, "ResponseId;Contact;Point de contact;Date;Type;Note\nR_1;C9;website;2025-03-01;nps;10\n")
+    mapping = tmp_path / "map.yaml"
+    mapping.write_text(
+        "response_id: ResponseId\ncustomer_id: Contact\ntouchpoint: Point de contact\n"
+        "timestamp: Date\nmetric: Type\nscore: Note\n"
+    )
+    table_import(table="responses", path=path, source="s", mapping_path=mapping)
+    assert responses()[0]["response_id"] == "R_1"
+
+
+def test_mapping_naming_a_missing_column_is_an_error(org, tmp_path):
+    path = write(tmp_path, "\n".join([HEADER, *GOOD]))
+    mapping = tmp_path / "map.yaml"
+    mapping.write_text("response_id: Response ID\n")
+    with pytest.raises(ValidationError, match="no such column"):
+        table_import(table="responses", path=path, source="s", mapping_path=mapping)
+    mapping.write_text("- not\n- a mapping\n")
+    with pytest.raises(ValidationError, match="pairs of import column"):
+        table_import(table="responses", path=path, source="s", mapping_path=mapping)
+    assert counts()["responses"] == 0
+
+
+def test_jsonl_and_parquet(org, tmp_path):
+    jsonl = tmp_path / "answers.jsonl"
+    jsonl.write_text(
+        json.dumps({"response_id": "j1", "customer_id": "c1", "touchpoint": "website", "timestamp": "2025-03-01T09:00:00+01:00", "metric": "nps", "score": 8, "lang_hint": {"a": 1}})
+        + "\n\n"
+    )
+    table_import(table="responses", path=jsonl, source="s")
+    row = responses()[0]
+    assert row["timestamp"].isoformat() == "2025-03-01T08:00:00"  # offsets are converted to UTC
+    assert json.loads(row["attributes"]) == {"lang_hint": '{"a": 1}'}
+    table = pa.table({"response_id": ["p1"], "customer_id": ["c1"], "touchpoint": ["store"], "timestamp": pa.array([pa.scalar(0, pa.timestamp("s")).as_py()]), "metric": ["csat"], "score": [5]})
+    parquet = tmp_path / "answers.parquet"
+    pq.write_table(table, parquet)
+    table_import(table="responses", path=parquet, source="s")
+    assert counts()["responses"] == 2
+
+
+def test_bad_jsonl_and_parquet(org, tmp_path):
+    jsonl = tmp_path / "answers.jsonl"
+    jsonl.write_text('{"response_id": "j1"}\n{"response_id": \n')
+    assert_rejected(jsonl, where="answers.jsonl:line 2", reason="not valid JSON")
+    jsonl.write_text('["a", "list"]\n')
+    assert_rejected(jsonl, where="answers.jsonl:line 1", reason="must be a JSON object")
+    parquet = tmp_path / "answers.parquet"
+    parquet.write_bytes(b"PAR1 this is not really parquet")
+    assert_rejected(parquet, where="answers.parquet", reason="not a readable Parquet file")
+    table = pa.table({"response_id": ["p1"], "customer_id": ["c1"], "touchpoint": ["store"], "timestamp": ["2025-01-01"], "metric": ["nps"], "score": [42]})
+    pq.write_table(table, parquet)
+    assert_rejected(parquet, where="answers.parquet:row 1", reason="out of range")
+
+
+def test_customers_and_interactions(org, tmp_path):
+    customers = write(
+        tmp_path,
+        "customer_id,first_name,last_name,email,birth_date,created_at,loyalty_tier\n"
+        "c1,Zoé,Lefèvre,zoe@example.fr,1990-05-17,2020-01-01,gold\n",
+        name="customers.csv",
+    )
+    table_import(table="customers", path=customers, source="crm")
+    events = write(
+        tmp_path,
+        "event_id,customer_id,touchpoint,timestamp,type,cost\ne1,c1,website,2025-01-01T10:00:00Z,visit,0\ne2,c1,call_centre,2025-01-02,call,\"4,20\"\n",
+        name="events.csv",
+    )
+    table_import(table="interactions", path=events, source="crm")
+    assert counts()["customers"] == 1 and counts()["interactions"] == 2
+    bad = write(tmp_path, "customer_id,birth_date\nc2,17/05/1990\n", name="bad.csv")
+    assert_rejected(bad, table="customers", where="bad.csv:line 2", reason="not an ISO 8601 date")
+    neg = write(tmp_path, "event_id,customer_id,touchpoint,timestamp,cost\ne3,c1,website,2025-01-01,-3\n", name="neg.csv")
+    assert_rejected(neg, table="interactions", where="neg.csv:line 2", reason="must be at least 0")
+
+
+def test_hostile_strings_are_stored_verbatim_not_interpreted(org, tmp_path):
+    hostile = "<script>alert(1)</script>'); DROP TABLE responses; --"
+    path = write(tmp_path, HEADER + f'\nr1,c1,website,2025-03-01,nps,1,"{hostile}"\n')
+    table_import(table="responses", path=path, source="s")
+    assert responses()[0]["verbatim"] == hostile
+    assert counts()["responses"] == 1
+
+
+def test_import_requires_permission(org, tmp_path, django_user_model):
+    from cxpilot.core.errors import PermissionDenied
+    from cxpilot.core.users import user_upsert
+
+    viewer, _ = user_upsert(username="v", role="viewer")
+    path = write(tmp_path, "\n".join([HEADER, *GOOD]))
+    with pytest.raises(PermissionDenied):
+        table_import(table="responses", path=path, source="s", actor=viewer)
+    analyst, _ = user_upsert(username="a", role="analyst")
+    assert table_import(table="responses", path=path, source="s", actor=analyst).rows_added == 3
