@@ -13,6 +13,10 @@ if os.environ.get("CXPILOT_TEST_DATABASE_URL"):
 
 from cxpilot.settings import *  # noqa: E402,F403
 
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
+    # a file, not memory, so that subprocesses (the crash tests) see the test database
+    DATABASES["default"]["TEST"] = {"NAME": os.path.join(_home, "test.sqlite3")}  # noqa: F405
+
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 CXPILOT_INBOX_WORKER = False

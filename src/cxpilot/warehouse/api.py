@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from cxpilot.api import TokenAuth
 from cxpilot.warehouse.inbox import inbox_receive
@@ -27,7 +27,7 @@ class ReceiptOut(Schema):
 @router.post("/inbox/{table}", response={202: ReceiptOut})
 def post_inbox(
     request: HttpRequest, table: Literal["interactions", "responses"], body: InboxIn
-) -> tuple[int, dict[str, Any]]:
+) -> Status[dict[str, Any]]:
     """Post interactions or survey responses (import-format fields, up to 1,000 per call).
 
     Answered 202 only once the records are committed to the inbox; they reach the warehouse
@@ -36,4 +36,4 @@ def post_inbox(
     receipt = inbox_receive(
         table=table, records=body.records, source=body.source, actor=request.user, where="body.records"
     )
-    return 202, receipt.as_dict()
+    return Status(202, receipt.as_dict())

@@ -1,0 +1,88 @@
+"""The HTTP API: token auth, inbox posting, JSON errors for every kind of bad request."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from cxpilot.core.tokens import token_create
+from cxpilot.core.users import user_upsert
+from cxpilot.warehouse.models import InboxItem
+
+RECORD = {
+    "response_id": "a1",
+    "customer_id": "c1",
+    "touchpoint": "website",
+    "timestamp": "2025-05-01T12:00:00Z",
+    "metric": "nps",
+    "score": 9,
+    "verbatim": "<script>alert(1)</script>",
+}
+
+
+@pytest.fixture
+def token(org) -> str:
+    user_upsert(username="bot", role="analyst")
+    return token_create(username="bot", name="site")
+
+
+def post(client, path, body, token=None, raw=None):
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"} if token else {}
+    data = raw if raw is not None else json.dumps(body)
+    return client.post(path, data=data, content_type="application/json", **headers)
+
+
+def test_post_responses_is_acknowledged_once_committed(client, token):
+    response = post(client, "/api/v1/inbox/responses", {"source": "web", "records": [RECORD]}, token)
+    assert response.status_code == 202, response.content
+    assert response.json() == {"accepted": 1, "duplicates": 0, "ids": ["a1"]}
+    item = InboxItem.objects.get()
+    assert item.payload["verbatim"] == "<script>alert(1)</script>"
+    again = post(client, "/api/v1/inbox/responses", {"source": "web", "records": [RECORD]}, token)
+    assert again.json()["duplicates"] == 1 and InboxItem.objects.count() == 1
+
+
+@pytest.mark.parametrize("auth", [None, "wrong", "cxp_wrong"])
+def test_token_required(client, org, auth):
+    response = post(client, "/api/v1/inbox/responses", {"records": [RECORD]}, auth)
+    assert response.status_code == 401
+    assert response.json()["error"] == "unauthorized"
+    assert InboxItem.objects.count() == 0
+
+
+def test_viewer_token_is_forbidden(client, org):
+    user_upsert(username="v", role="viewer")
+    response = post(client, "/api/v1/inbox/responses", {"records": [RECORD]}, token_create(username="v"))
+    assert response.status_code == 403 and response.json()["error"] == "forbidden"
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "raw", "status", "where"),
+    [
+        ("/api/v1/inbox/responses", None, "{not json", 400, None),
+        ("/api/v1/inbox/responses", {"records": "nope"}, None, 422, "body"),
+        ("/api/v1/inbox/responses", {"records": [{**RECORD, "score": 99}]}, None, 422, "body.records"),
+        ("/api/v1/inbox/responses", {"records": [{**RECORD, "touchpoint": "mars"}]}, None, 422, "body.records"),
+        ("/api/v1/inbox/customers", {"records": [RECORD]}, None, 422, "path"),
+    ],
+)
+def test_bad_requests_get_json_errors_and_store_nothing(client, token, path, body, raw, status, where):
+    response = post(client, path, body, token, raw=raw)
+    assert response.status_code == status, response.content
+    payload = response.json()
+    assert set(payload) >= {"error", "detail", "where"} or "detail" in payload
+    if where:
+        assert where in (payload["where"] or "")
+    assert InboxItem.objects.count() == 0
+
+
+def test_oversized_body_is_refused(client, token):
+    big = {"records": [{**RECORD, "response_id": f"x{i}", "verbatim": "x" * 3000} for i in range(1000)]}
+    response = post(client, "/api/v1/inbox/responses", big, token)
+    assert response.status_code in (400, 413, 422)
+    assert InboxItem.objects.count() == 0
+
+
+def test_openapi_schema_is_served(client):
+    assert client.get("/api/v1/openapi.json").status_code == 200

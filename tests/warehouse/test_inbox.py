@@ -1,0 +1,135 @@
+"""The inbox: acknowledged means committed; a kill at any point loses and duplicates nothing."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+
+import pytest
+from django.db import connection as db_connection
+
+from cxpilot.core.errors import ValidationError
+from cxpilot.warehouse import connection
+from cxpilot.warehouse.connection import counts
+from cxpilot.warehouse.inbox import inbox_flush, inbox_receive
+from cxpilot.warehouse.models import InboxItem
+
+
+def answers(n: int, start: int = 0) -> list[dict]:
+    return [
+        {
+            "response_id": f"r{i}",
+            "customer_id": f"c{i % 7}",
+            "touchpoint": "website",
+            "timestamp": "2025-04-01T10:00:00",
+            "metric": "nps",
+            "score": i % 11,
+            "verbatim": "<b>ok</b>" if i % 2 else None,
+        }
+        for i in range(start, start + n)
+    ]
+
+
+def test_receive_then_flush_is_idempotent(org):
+    receipt = inbox_receive(table="responses", records=answers(5), source="web")
+    assert (receipt.accepted, receipt.duplicates) == (5, 0)
+    again = inbox_receive(table="responses", records=answers(5), source="web")
+    assert (again.accepted, again.duplicates) == (0, 5)
+    assert InboxItem.objects.count() == 5
+    report = inbox_flush()
+    assert report.flushed == 5 and report.added == {"responses": 5} and report.pending == 0
+    assert counts()["responses"] == 5
+    InboxItem.objects.update(flushed_at=None)  # as if the marks were lost
+    assert inbox_flush().added == {"responses": 0}
+    assert counts()["responses"] == 5
+
+
+def test_bad_batch_is_refused_whole(org):
+    bad = answers(3)
+    bad[1]["score"] = 12
+    with pytest.raises(ValidationError) as info:
+        inbox_receive(table="responses", records=bad, source="web", where="body.records")
+    assert info.value.extra[0]["where"] == "body.records:record 2"
+    assert InboxItem.objects.count() == 0
+    with pytest.raises(ValidationError, match="inbox takes"):
+        inbox_receive(table="customers", records=answers(1), source="web")
+    with pytest.raises(ValidationError, match="non-empty list"):
+        inbox_receive(table="responses", records=[], source="web")
+    with pytest.raises(ValidationError, match="at most 1000"):
+        inbox_receive(table="responses", records=answers(1001), source="web")
+    assert InboxItem.objects.count() == 0
+
+
+def test_flush_failure_midway_loses_nothing(org, monkeypatch):
+    inbox_receive(table="responses", records=answers(4), source="web")
+    import cxpilot.warehouse.inbox as inbox
+
+    def crash(ids):
+        raise RuntimeError("process died before marking")
+
+    monkeypatch.setattr(inbox, "_mark_flushed", crash)
+    with pytest.raises(RuntimeError):
+        inbox_flush()
+    assert counts()["responses"] == 4
+    monkeypatch.undo()
+    assert inbox_flush().flushed == 4
+    assert counts()["responses"] == 4
+
+
+def _child(script: str, warehouse_url: str) -> subprocess.CompletedProcess[str]:
+    settings_dict = db_connection.settings_dict
+    if settings_dict["ENGINE"].endswith("sqlite3"):
+        db_url = f"sqlite:///{settings_dict['NAME']}"
+    else:
+        db_url = f"postgresql://{settings_dict['USER']}@{settings_dict['HOST']}:{settings_dict['PORT']}/{settings_dict['NAME']}"
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "cxpilot.settings",
+        "CXPILOT_DATABASE_URL": db_url,
+        "CXPILOT_WAREHOUSE_URL": warehouse_url,
+    }
+    env.pop("CXPILOT_TEST_DATABASE_URL", None)
+    prelude = "import os, signal, django\ndjango.setup()\nfrom cxpilot.warehouse import inbox\n"
+    return subprocess.run(
+        [sys.executable, "-c", prelude + textwrap.dedent(script)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_killed_after_acknowledging_before_flush(org, warehouse_url):
+    records = answers(50)
+    script = f"""
+        receipt = inbox.inbox_receive(table="responses", records={records!r}, source="web")
+        print("ACK", receipt.accepted, flush=True)
+        os.kill(os.getpid(), signal.SIGKILL)
+    """
+    child = _child(script, warehouse_url)
+    assert child.returncode == -9, child.stderr
+    assert child.stdout.strip() == "ACK 50"
+    assert InboxItem.objects.filter(flushed_at__isnull=True).count() == 50
+    assert inbox_flush().added == {"responses": 50}
+    assert counts()["responses"] == 50
+
+
+@pytest.mark.django_db(transaction=True)
+def test_killed_between_warehouse_write_and_mark(org, warehouse_url):
+    inbox_receive(table="responses", records=answers(30), source="web")
+    connection.close()  # let the child process open the warehouse
+    script = """
+        inbox._mark_flushed = lambda ids: os.kill(os.getpid(), signal.SIGKILL)
+        inbox.inbox_flush()
+    """
+    child = _child(script, warehouse_url)
+    assert child.returncode == -9, child.stderr
+    assert counts()["responses"] == 30  # written by the child before it died
+    assert InboxItem.objects.filter(flushed_at__isnull=True).count() == 30
+    report = inbox_flush()
+    assert report.added == {"responses": 0} and report.flushed == 30
+    assert counts()["responses"] == 30
+    assert InboxItem.objects.filter(flushed_at__isnull=True).count() == 0
