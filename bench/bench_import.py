@@ -25,7 +25,9 @@ def make_csv(path: Path, rows: int, seed: int = 7) -> None:
     score = low + (rng.random(rows) * (high - low)).astype(int)
     seconds = rng.integers(0, 2 * 365 * 86400, rows)
     stamps = (np.datetime64("2024-11-01T00:00:00") + seconds.astype("timedelta64[s]")).astype(str)
-    verbatims = np.array(["", "Livraison rapide merci", "Late delivery again", "Personnel aimable", ""])
+    verbatims = np.array(
+        ["", "Livraison rapide merci", "Late delivery again", "Personnel aimable", ""]
+    )
     with path.open("w", encoding="utf-8") as out:
         out.write("response_id,customer_id,touchpoint,timestamp,metric,score,verbatim,language\n")
         ids = np.arange(rows)
@@ -38,8 +40,14 @@ def make_csv(path: Path, rows: int, seed: int = 7) -> None:
             lines = [
                 f"r{i},c{c},{t},{s},{m},{sc},{v},fr"
                 for i, c, t, s, m, sc, v in zip(
-                    ids[start:end], cust[start:end], tp[start:end], stamps[start:end],
-                    metric[start:end], score[start:end], vb[start:end], strict=True,
+                    ids[start:end],
+                    cust[start:end],
+                    tp[start:end],
+                    stamps[start:end],
+                    metric[start:end],
+                    score[start:end],
+                    vb[start:end],
+                    strict=True,
                 )
             ]
             out.write("\n".join(lines) + "\n")
@@ -61,7 +69,13 @@ def run() -> dict[str, Any]:
     from cxpilot.warehouse.ingest import load_arrow  # noqa: F401  (warm import)
     from cxpilot.warehouse.services import table_import
 
-    org_load(data={"touchpoints": [{"key": k, "name": k} for k in ("website", "store", "call_centre", "app")]})
+    org_load(
+        data={
+            "touchpoints": [
+                {"key": k, "name": k} for k in ("website", "store", "call_centre", "app")
+            ]
+        }
+    )
     path = home / "responses.csv"
     make_csv(path, rows)
     size_mb = path.stat().st_size / 1e6

@@ -12,7 +12,7 @@ echo "== ruff"
 .venv/bin/ruff check src tests bench
 .venv/bin/ruff format --check src tests bench
 echo "== mypy"
-.venv/bin/mypy
+CXPILOT_HOME="$(mktemp -d)" .venv/bin/mypy
 echo "== tests on SQLite + DuckDB"
 .venv/bin/python -m pytest
 PG="${CXPILOT_TEST_PG:-postgresql://postgres@127.0.0.1:5432/test}"

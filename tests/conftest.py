@@ -42,7 +42,10 @@ def org(db) -> None:
 
     org_load(
         data={
-            "departments": [{"key": "ecommerce", "name": "E-commerce"}, {"key": "service", "name": "Service client"}],
+            "departments": [
+                {"key": "ecommerce", "name": "E-commerce"},
+                {"key": "service", "name": "Service client"},
+            ],
             "journeys": [
                 {
                     "key": "purchase",
@@ -56,9 +59,29 @@ def org(db) -> None:
             ],
             "segments": [{"key": "families", "name": "Families"}],
             "touchpoints": [
-                {"key": "website", "name": "Website", "channel": "web", "journey": "purchase", "stage": "buy", "department": "ecommerce"},
-                {"key": "store", "name": "Store", "channel": "store", "journey": "purchase", "stage": "buy"},
-                {"key": "call_centre", "name": "Call centre", "channel": "phone", "journey": "purchase", "stage": "support", "department": "service"},
+                {
+                    "key": "website",
+                    "name": "Website",
+                    "channel": "web",
+                    "journey": "purchase",
+                    "stage": "buy",
+                    "department": "ecommerce",
+                },
+                {
+                    "key": "store",
+                    "name": "Store",
+                    "channel": "store",
+                    "journey": "purchase",
+                    "stage": "buy",
+                },
+                {
+                    "key": "call_centre",
+                    "name": "Call centre",
+                    "channel": "phone",
+                    "journey": "purchase",
+                    "stage": "support",
+                    "department": "service",
+                },
             ],
         }
     )

@@ -6,7 +6,12 @@ import tempfile
 
 _home = tempfile.mkdtemp(prefix="cxpilot-test-")
 os.environ["CXPILOT_HOME"] = _home
-for _name in ("CXPILOT_DATABASE_URL", "CXPILOT_WAREHOUSE_URL", "CXPILOT_SECRET_KEY", "CXPILOT_DEBUG"):
+for _name in (
+    "CXPILOT_DATABASE_URL",
+    "CXPILOT_WAREHOUSE_URL",
+    "CXPILOT_SECRET_KEY",
+    "CXPILOT_DEBUG",
+):
     os.environ.pop(_name, None)
 if os.environ.get("CXPILOT_TEST_DATABASE_URL"):
     os.environ["CXPILOT_DATABASE_URL"] = os.environ["CXPILOT_TEST_DATABASE_URL"]

@@ -34,7 +34,9 @@ def post(client, path, body, token=None, raw=None):
 
 
 def test_post_responses_is_acknowledged_once_committed(client, token):
-    response = post(client, "/api/v1/inbox/responses", {"source": "web", "records": [RECORD]}, token)
+    response = post(
+        client, "/api/v1/inbox/responses", {"source": "web", "records": [RECORD]}, token
+    )
     assert response.status_code == 202, response.content
     assert response.json() == {"accepted": 1, "duplicates": 0, "ids": ["a1"]}
     item = InboxItem.objects.get()
@@ -53,7 +55,9 @@ def test_token_required(client, org, auth):
 
 def test_viewer_token_is_forbidden(client, org):
     user_upsert(username="v", role="viewer")
-    response = post(client, "/api/v1/inbox/responses", {"records": [RECORD]}, token_create(username="v"))
+    response = post(
+        client, "/api/v1/inbox/responses", {"records": [RECORD]}, token_create(username="v")
+    )
     assert response.status_code == 403 and response.json()["error"] == "forbidden"
 
 
@@ -62,12 +66,26 @@ def test_viewer_token_is_forbidden(client, org):
     [
         ("/api/v1/inbox/responses", None, "{not json", 400, None),
         ("/api/v1/inbox/responses", {"records": "nope"}, None, 422, "body"),
-        ("/api/v1/inbox/responses", {"records": [{**RECORD, "score": 99}]}, None, 422, "body.records"),
-        ("/api/v1/inbox/responses", {"records": [{**RECORD, "touchpoint": "mars"}]}, None, 422, "body.records"),
+        (
+            "/api/v1/inbox/responses",
+            {"records": [{**RECORD, "score": 99}]},
+            None,
+            422,
+            "body.records",
+        ),
+        (
+            "/api/v1/inbox/responses",
+            {"records": [{**RECORD, "touchpoint": "mars"}]},
+            None,
+            422,
+            "body.records",
+        ),
         ("/api/v1/inbox/customers", {"records": [RECORD]}, None, 422, "path"),
     ],
 )
-def test_bad_requests_get_json_errors_and_store_nothing(client, token, path, body, raw, status, where):
+def test_bad_requests_get_json_errors_and_store_nothing(
+    client, token, path, body, raw, status, where
+):
     response = post(client, path, body, token, raw=raw)
     assert response.status_code == status, response.content
     payload = response.json()
@@ -78,7 +96,9 @@ def test_bad_requests_get_json_errors_and_store_nothing(client, token, path, bod
 
 
 def test_oversized_body_is_refused(client, token):
-    big = {"records": [{**RECORD, "response_id": f"x{i}", "verbatim": "x" * 3000} for i in range(1000)]}
+    big = {
+        "records": [{**RECORD, "response_id": f"x{i}", "verbatim": "x" * 3000} for i in range(1000)]
+    }
     response = post(client, "/api/v1/inbox/responses", big, token)
     assert response.status_code in (400, 413, 422)
     assert InboxItem.objects.count() == 0

@@ -37,11 +37,15 @@ HEADER = "response_id,customer_id,touchpoint,timestamp,metric,score\n"
 def test_import_json_and_csv_output(org, tmp_path):
     path = tmp_path / "a.csv"
     path.write_text(HEADER + "r1,c1,website,2025-01-01,nps,10\n")
-    result = runner.invoke(app, ["import", "responses", str(path), "--source", "s", "--format", "json"])
+    result = runner.invoke(
+        app, ["import", "responses", str(path), "--source", "s", "--format", "json"]
+    )
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
     assert report["rows_added"] == 1 and report["problems"] == []
-    result = runner.invoke(app, ["import", "responses", str(path), "--source", "s", "--format", "csv"])
+    result = runner.invoke(
+        app, ["import", "responses", str(path), "--source", "s", "--format", "csv"]
+    )
     row = next(csv.DictReader(io.StringIO(result.stdout)))
     assert row["rows_already_present"] == "1"
 

@@ -35,19 +35,29 @@ def _cx_error(request: HttpRequest, exc: CxPilotError) -> HttpResponse:
 def _validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
     first = exc.errors[0] if exc.errors else {}
     where = ".".join(str(p) for p in first.get("loc", ()))
-    body = {"error": "invalid", "detail": first.get("msg", "invalid request"), "where": where or None}
+    body = {
+        "error": "invalid",
+        "detail": first.get("msg", "invalid request"),
+        "where": where or None,
+    }
     return api.create_response(request, body, status=422)
 
 
 @api.exception_handler(AuthenticationError)
 def _auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-    body = {"error": "unauthorized", "detail": "a valid API token is required (Authorization: Bearer cxp_…)", "where": "Authorization"}
+    body = {
+        "error": "unauthorized",
+        "detail": "a valid API token is required (Authorization: Bearer cxp_…)",
+        "where": "Authorization",
+    }
     return api.create_response(request, body, status=401)
 
 
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-    return api.create_response(request, {"error": "http", "detail": str(exc), "where": None}, status=exc.status_code)
+    return api.create_response(
+        request, {"error": "http", "detail": str(exc), "where": None}, status=exc.status_code
+    )
 
 
 def _routers() -> None:

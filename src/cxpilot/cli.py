@@ -128,7 +128,9 @@ app.add_typer(user_app, name="user")
 def user_add_cmd(
     username: Annotated[str, typer.Argument(help="Login name.")],
     role: Annotated[str, typer.Option(help="admin, cx_lead, analyst, department_owner or viewer.")],
-    department: Annotated[str | None, typer.Option(help="Department key (for a department owner).")] = None,
+    department: Annotated[
+        str | None, typer.Option(help="Department key (for a department owner).")
+    ] = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Create a user with a role (a password is generated and shown once), or change the role.
@@ -160,7 +162,10 @@ def user_token_cmd(
     setup()
     from cxpilot.core.tokens import token_create
 
-    emit({"username": username, "name": name, "token": token_create(username=username, name=name)}, fmt)
+    emit(
+        {"username": username, "name": name, "token": token_create(username=username, name=name)},
+        fmt,
+    )
 
 
 # --------------------------------------------------------------------------- import
@@ -351,8 +356,8 @@ def demo_start_cmd(
     """
     setup()
     from cxpilot.demo.services import demo_generate
-    from cxpilot.demo.users import demo_users
 
+    from cxpilot.demo.users import demo_users
     from cxpilot.warehouse.connection import close, counts
 
     if regenerate or counts()["responses"] == 0:
@@ -400,7 +405,8 @@ def _serve(host: str, port: int, logins: list[dict[str, str]], threads: int = 8)
     worker = InboxWorker()
     worker.start()
     out = Console()
-    out.print(f"CX Pilot on [bold]http://{host}:{port}/[/]  (data in {settings.CXPILOT_HOME})")
+    home = settings.CXPILOT_HOME  # type: ignore[misc]
+    out.print(f"CX Pilot on [bold]http://{host}:{port}/[/]  (data in {home})")
     for login in logins:
         out.print(
             f"  log in as [bold]{login['username']}[/] / {login['password']}  ({login['role']})"

@@ -71,7 +71,7 @@ def test_semicolons_french_decimals_and_quoted_newlines(org, tmp_path):
     text = (
         "transaction_id;customer_id;timestamp;amount;margin\n"
         't1;c1;2025-01-05;1 234,50;"12,5"\n'
-        't2;c1;2025-01-06;-19,90;\n'
+        "t2;c1;2025-01-06;-19,90;\n"
     )
     path = write(tmp_path, text, name="tx.csv")
     table_import(table="transactions", path=path, source="shop")
@@ -79,7 +79,10 @@ def test_semicolons_french_decimals_and_quoted_newlines(org, tmp_path):
         rows = con.table("transactions").order_by("transaction_id").to_pyarrow().to_pylist()
     assert [r["amount"] for r in rows] == [1234.5, -19.9]
     assert rows[0]["margin"] == 12.5
-    quoted = HEADER + '\nr1,c1,website,2025-03-01,nps,9,"Bien, mais\nla livraison ""express"" a tardé"\nr2,c1,store,2025-03-01,nps,10,ok\n'
+    quoted = (
+        HEADER
+        + '\nr1,c1,website,2025-03-01,nps,9,"Bien, mais\nla livraison ""express"" a tardé"\nr2,c1,store,2025-03-01,nps,10,ok\n'
+    )
     table_import(table="responses", path=write(tmp_path, quoted), source="s")
     assert responses()[0]["verbatim"] == 'Bien, mais\nla livraison "express" a tardé'
 
@@ -96,13 +99,19 @@ def test_touchpoint_matched_by_name_case_insensitively(org, tmp_path):
     assert responses()[0]["touchpoint"] == "call_centre"
 
 
-def assert_rejected(path: Path, *, where: str, reason: str, table: str = "responses") -> ValidationError:
+def assert_rejected(
+    path: Path, *, where: str, reason: str, table: str = "responses"
+) -> ValidationError:
     before = counts()
     touchpoints = set(Touchpoint.objects.values_list("key", flat=True))
     with pytest.raises(ValidationError) as info:
         table_import(table=table, path=path, source="s")
     error = info.value
-    text = str(error) + " " + " ".join(f"{p['where']} {p['column']} {p['reason']}" for p in error.extra or [])
+    text = (
+        str(error)
+        + " "
+        + " ".join(f"{p['where']} {p['column']} {p['reason']}" for p in error.extra or [])
+    )
     assert where in text, text
     assert reason in text, text
     assert counts() == before
@@ -124,7 +133,11 @@ def assert_rejected(path: Path, *, where: str, reason: str, table: str = "respon
         (",c1,website,2025-03-01,nps,9,", "line 3", "response_id is required"),
         ("r9,,website,2025-03-01,nps,9,", "line 3", "customer_id is required"),
         ("r9,c1,moon_base,2025-03-01,nps,9,", "line 3", "not a touchpoint of the organisation"),
-        ("r1,c1,website,2025-03-01,nps,9,", "line 3", "duplicate: the same response_id is also at line 2"),
+        (
+            "r1,c1,website,2025-03-01,nps,9,",
+            "line 3",
+            "duplicate: the same response_id is also at line 2",
+        ),
         ("r9,c1,website,2025-03-01,nps,9,x,extra", "line 3", "expected 7 fields"),
     ],
 )
@@ -134,7 +147,9 @@ def test_bad_row_rejects_whole_file(org, tmp_path, row, where, reason):
 
 
 def test_missing_required_column(org, tmp_path):
-    path = write(tmp_path, "response_id,customer_id,touchpoint,timestamp,score\nr1,c1,website,2025-03-01,9\n")
+    path = write(
+        tmp_path, "response_id,customer_id,touchpoint,timestamp,score\nr1,c1,website,2025-03-01,9\n"
+    )
     assert_rejected(path, where="line 1", reason="missing required column(s) metric")
 
 
@@ -173,16 +188,24 @@ def test_problem_report_is_capped_at_100_with_total_count(org, tmp_path):
     error = assert_rejected(path, where="line 2", reason="out of range")
     assert len(error.extra) == 100
     assert "250 problem(s)" in error.detail
-    assert error.extra[0]["where"].endswith("line 2") and error.extra[-1]["where"].endswith("line 101")
+    assert error.extra[0]["where"].endswith("line 2") and error.extra[-1]["where"].endswith(
+        "line 101"
+    )
 
 
 def test_skip_invalid_loads_good_rows_and_writes_rejected_with_reasons(org, tmp_path):
-    path = write(tmp_path, "\n".join([HEADER, GOOD[0], "r9,c1,website,2025-03-01,nps,11,trop", GOOD[1]]))
+    path = write(
+        tmp_path, "\n".join([HEADER, GOOD[0], "r9,c1,website,2025-03-01,nps,11,trop", GOOD[1]])
+    )
     rejected = tmp_path / "rejected.csv"
-    report = table_import(table="responses", path=path, source="s", skip_invalid=True, rejected_path=rejected)
+    report = table_import(
+        table="responses", path=path, source="s", skip_invalid=True, rejected_path=rejected
+    )
     assert (report.rows_added, report.rows_rejected) == (2, 1)
     lines = rejected.read_text().splitlines()
-    assert lines[0] == "line,response_id,customer_id,touchpoint,timestamp,metric,score,verbatim,reason"
+    assert (
+        lines[0] == "line,response_id,customer_id,touchpoint,timestamp,metric,score,verbatim,reason"
+    )
     assert lines[1].startswith("3,r9,") and "out of range for NPS" in lines[1]
 
 
@@ -195,7 +218,10 @@ def test_add_touchpoints_creates_them(org, tmp_path):
 
 
 def test_mapping_file_renames_columns(org, tmp_path):
-    path = write(tmp_path, "ResponseId;Contact;Point de contact;Date;Type;Note\nR_1;C9;website;2025-03-01;nps;10\n")
+    path = write(
+        tmp_path,
+        "ResponseId;Contact;Point de contact;Date;Type;Note\nR_1;C9;website;2025-03-01;nps;10\n",
+    )
     mapping = tmp_path / "map.yaml"
     mapping.write_text(
         "response_id: ResponseId\ncustomer_id: Contact\ntouchpoint: Point de contact\n"
@@ -220,14 +246,33 @@ def test_mapping_naming_a_missing_column_is_an_error(org, tmp_path):
 def test_jsonl_and_parquet(org, tmp_path):
     jsonl = tmp_path / "answers.jsonl"
     jsonl.write_text(
-        json.dumps({"response_id": "j1", "customer_id": "c1", "touchpoint": "website", "timestamp": "2025-03-01T09:00:00+01:00", "metric": "nps", "score": 8, "lang_hint": {"a": 1}})
+        json.dumps(
+            {
+                "response_id": "j1",
+                "customer_id": "c1",
+                "touchpoint": "website",
+                "timestamp": "2025-03-01T09:00:00+01:00",
+                "metric": "nps",
+                "score": 8,
+                "lang_hint": {"a": 1},
+            }
+        )
         + "\n\n"
     )
     table_import(table="responses", path=jsonl, source="s")
     row = responses()[0]
     assert row["timestamp"].isoformat() == "2025-03-01T08:00:00"  # offsets are converted to UTC
     assert json.loads(row["attributes"]) == {"lang_hint": '{"a": 1}'}
-    table = pa.table({"response_id": ["p1"], "customer_id": ["c1"], "touchpoint": ["store"], "timestamp": pa.array([pa.scalar(0, pa.timestamp("s")).as_py()]), "metric": ["csat"], "score": [5]})
+    table = pa.table(
+        {
+            "response_id": ["p1"],
+            "customer_id": ["c1"],
+            "touchpoint": ["store"],
+            "timestamp": pa.array([pa.scalar(0, pa.timestamp("s")).as_py()]),
+            "metric": ["csat"],
+            "score": [5],
+        }
+    )
     parquet = tmp_path / "answers.parquet"
     pq.write_table(table, parquet)
     table_import(table="responses", path=parquet, source="s")
@@ -243,7 +288,16 @@ def test_bad_jsonl_and_parquet(org, tmp_path):
     parquet = tmp_path / "answers.parquet"
     parquet.write_bytes(b"PAR1 this is not really parquet")
     assert_rejected(parquet, where="answers.parquet", reason="not a readable Parquet file")
-    table = pa.table({"response_id": ["p1"], "customer_id": ["c1"], "touchpoint": ["store"], "timestamp": ["2025-01-01"], "metric": ["nps"], "score": [42]})
+    table = pa.table(
+        {
+            "response_id": ["p1"],
+            "customer_id": ["c1"],
+            "touchpoint": ["store"],
+            "timestamp": ["2025-01-01"],
+            "metric": ["nps"],
+            "score": [42],
+        }
+    )
     pq.write_table(table, parquet)
     assert_rejected(parquet, where="answers.parquet:row 1", reason="out of range")
 
@@ -258,14 +312,18 @@ def test_customers_and_interactions(org, tmp_path):
     table_import(table="customers", path=customers, source="crm")
     events = write(
         tmp_path,
-        "event_id,customer_id,touchpoint,timestamp,type,cost\ne1,c1,website,2025-01-01T10:00:00Z,visit,0\ne2,c1,call_centre,2025-01-02,call,\"4,20\"\n",
+        'event_id,customer_id,touchpoint,timestamp,type,cost\ne1,c1,website,2025-01-01T10:00:00Z,visit,0\ne2,c1,call_centre,2025-01-02,call,"4,20"\n',
         name="events.csv",
     )
     table_import(table="interactions", path=events, source="crm")
     assert counts()["customers"] == 1 and counts()["interactions"] == 2
     bad = write(tmp_path, "customer_id,birth_date\nc2,17/05/1990\n", name="bad.csv")
     assert_rejected(bad, table="customers", where="bad.csv:line 2", reason="not an ISO 8601 date")
-    neg = write(tmp_path, "event_id,customer_id,touchpoint,timestamp,cost\ne3,c1,website,2025-01-01,-3\n", name="neg.csv")
+    neg = write(
+        tmp_path,
+        "event_id,customer_id,touchpoint,timestamp,cost\ne3,c1,website,2025-01-01,-3\n",
+        name="neg.csv",
+    )
     assert_rejected(neg, table="interactions", where="neg.csv:line 2", reason="must be at least 0")
 
 

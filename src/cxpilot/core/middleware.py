@@ -22,5 +22,5 @@ class LoginRequiredMiddleware:
             and not path.startswith(PUBLIC_PREFIXES)
             and not path.startswith("/admin/")
         ):
-            return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
+            return redirect_to_login(request.get_full_path(), str(settings.LOGIN_URL))
         return self.get_response(request)

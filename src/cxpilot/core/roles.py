@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Group, Permission
+from django.contrib.auth.models import Group, Permission
 from django.db.models import Q
 
 from cxpilot.core.errors import PermissionDenied
@@ -53,7 +53,7 @@ def on_post_migrate(**kwargs: Any) -> None:
     ensure_groups()
 
 
-def require(user: AbstractBaseUser | AnonymousUser | None, perm: str) -> None:
+def require(user: Any, perm: str) -> None:
     """Raise PermissionDenied unless ``user`` holds ``perm``. ``None`` is the system itself."""
     if user is None:
         return

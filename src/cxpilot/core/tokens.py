@@ -25,7 +25,9 @@ def token_create(*, username: str, name: str = "cli") -> str:
     if not name.strip():
         raise ValidationError("a token needs a name", where="name")
     token = "cxp_" + secrets.token_urlsafe(32)
-    ApiToken.objects.create(user=user, name=name.strip()[:120], prefix=token[:12], digest=_digest(token))
+    ApiToken.objects.create(
+        user=user, name=name.strip()[:120], prefix=token[:12], digest=_digest(token)
+    )
     return token
 
 

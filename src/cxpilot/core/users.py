@@ -16,11 +16,18 @@ from cxpilot.core.models import Department, Profile
 
 @transaction.atomic
 def user_upsert(
-    *, username: str, role: str, password: str | None = None, department: str | None = None, email: str = ""
+    *,
+    username: str,
+    role: str,
+    password: str | None = None,
+    department: str | None = None,
+    email: str = "",
 ) -> tuple[Any, str | None]:
     """Create or update a user with one role; return it and the new password (if one was set)."""
     if role not in roles.ROLES:
-        raise ValidationError(f"unknown role {role!r}; expected one of {', '.join(roles.ROLES)}", where="role")
+        raise ValidationError(
+            f"unknown role {role!r}; expected one of {', '.join(roles.ROLES)}", where="role"
+        )
     if not username.strip() or len(username) > 150:
         raise ValidationError("a username is 1 to 150 characters", where="username")
     roles.ensure_groups()
@@ -30,7 +37,10 @@ def user_upsert(
         if dep is None:
             raise ValidationError(f"unknown department {department!r}", where="department")
     user_model = get_user_model()
-    user, created = user_model.objects.get_or_create(username=username.strip(), defaults={"email": email})
+    user: Any
+    user, created = user_model.objects.get_or_create(
+        username=username.strip(), defaults={"email": email}
+    )
     new_password = None
     if created or password:
         new_password = password or secrets.token_urlsafe(12)

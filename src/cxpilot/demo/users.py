@@ -21,7 +21,7 @@ DEMO_USERS = (
 
 def demo_users() -> list[dict[str, str]]:
     """Create (or refresh) the demo users; return their logins."""
-    path = settings.CXPILOT_HOME / "demo-password.txt"
+    path = settings.CXPILOT_HOME / "demo-password.txt"  # type: ignore[misc]
     if path.exists():
         password = path.read_text().strip()
     else:
@@ -30,7 +30,11 @@ def demo_users() -> list[dict[str, str]]:
         path.chmod(0o600)
     logins = []
     for username, role, department in DEMO_USERS:
-        dep = department if department and Department.objects.filter(key=department).exists() else None
+        dep = (
+            department
+            if department and Department.objects.filter(key=department).exists()
+            else None
+        )
         user_upsert(username=username, role=role, password=password, department=dep)
         logins.append({"username": username, "password": password, "role": role})
     return logins

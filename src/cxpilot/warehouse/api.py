@@ -34,6 +34,10 @@ def post_inbox(
     at the next flush. Posting the same ids again stores nothing twice.
     """
     receipt = inbox_receive(
-        table=table, records=body.records, source=body.source, actor=request.user, where="body.records"
+        table=table,
+        records=body.records,
+        source=body.source,
+        actor=request.user,
+        where="body.records",
     )
     return Status(202, receipt.as_dict())

@@ -27,7 +27,7 @@ _backend_url: str | None = None
 def _url() -> str:
     from django.conf import settings
 
-    return str(settings.CXPILOT_WAREHOUSE_URL)
+    return str(settings.CXPILOT_WAREHOUSE_URL)  # type: ignore[misc]
 
 
 def _connect(url: str) -> BaseBackend:
