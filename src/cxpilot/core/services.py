@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import yaml
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.utils.text import slugify
 
@@ -230,3 +231,261 @@ def _csv_items(text: str, kind: str) -> list[dict[str, Any]]:
         journey = journeys.setdefault(key, {"key": key, "name": row.get("journey_name") or key, "stages": []})
         journey["stages"].append({"key": row.get("stage"), "name": row.get("stage_name") or row.get("stage"), "phase": row.get("phase")})
     return list(journeys.values())
+
+
+# --- Create, update and delete of single organisation entities (web app, API, scripts) ---
+
+
+def _validated_save(obj: Any, *, where: str, exclude: list[str] | None = None) -> None:
+    """Check ``obj`` against its model (fields, uniqueness), then save it.
+
+    A problem raises ValidationError naming the field (``where``) and carrying every
+    problem as ``{field: [messages]}`` in ``extra``.
+    """
+    try:
+        obj.full_clean(exclude=exclude)
+    except DjangoValidationError as exc:
+        problems = {name: [str(m) for m in messages] for name, messages in exc.message_dict.items()}
+        name, messages = next(iter(problems.items()))
+        field_where = where if name == "__all__" else f"{where}.{name}"
+        raise ValidationError(messages[0], where=field_where, extra=problems) from None
+    obj.save()
+
+
+def _apply(obj: Any, data: Mapping[str, Any], allowed: tuple[str, ...], where: str) -> None:
+    unknown = set(data) - set(allowed)
+    if unknown:
+        raise ValidationError(
+            f"unknown field(s) {', '.join(sorted(unknown))}; expected {', '.join(allowed)}",
+            where=where,
+        )
+    for name, value in data.items():
+        setattr(obj, name, value)
+
+
+DEPARTMENT_FIELDS = ("key", "name", "description")
+TOUCHPOINT_FIELDS = ("key", "name", "channel", "phase", "stage", "department")
+JOURNEY_FIELDS = ("key", "name", "description")
+STAGE_FIELDS = ("key", "name", "phase")
+SEGMENT_FIELDS = ("key", "name", "is_persona", "description")
+BRAND_PROMISE_FIELDS = ("key", "statement")
+
+
+@transaction.atomic
+def department_create(*, actor: Actor, key: str, name: str, description: str = "") -> Department:
+    roles.require(actor, "core.add_department")
+    department = Department(key=key, name=name, description=description)
+    _validated_save(department, where="department")
+    return department
+
+
+@transaction.atomic
+def department_update(
+    *, actor: Actor, department: Department, data: Mapping[str, Any]
+) -> Department:
+    """Set the given fields (any of key, name, description) of ``department``."""
+    roles.require(actor, "core.change_department")
+    _apply(department, data, DEPARTMENT_FIELDS, "department")
+    _validated_save(department, where="department")
+    return department
+
+
+@transaction.atomic
+def department_delete(*, actor: Actor, department: Department) -> None:
+    """Delete ``department``; its touchpoints and members stay, without a department."""
+    roles.require(actor, "core.delete_department")
+    department.delete()
+
+
+@transaction.atomic
+def touchpoint_create(
+    *,
+    actor: Actor,
+    key: str,
+    name: str,
+    channel: str = "",
+    phase: str = "",
+    stage: JourneyStage | None = None,
+    department: Department | None = None,
+) -> Touchpoint:
+    roles.require(actor, "core.add_touchpoint")
+    touchpoint = Touchpoint(
+        key=key, name=name, channel=channel, phase=phase, stage=stage, department=department
+    )
+    _validated_save(touchpoint, where="touchpoint")
+    return touchpoint
+
+
+@transaction.atomic
+def touchpoint_update(
+    *, actor: Actor, touchpoint: Touchpoint, data: Mapping[str, Any]
+) -> Touchpoint:
+    """Set the given fields (any of key, name, channel, phase, stage, department)."""
+    roles.require(actor, "core.change_touchpoint")
+    _apply(touchpoint, data, TOUCHPOINT_FIELDS, "touchpoint")
+    _validated_save(touchpoint, where="touchpoint")
+    return touchpoint
+
+
+@transaction.atomic
+def touchpoint_delete(*, actor: Actor, touchpoint: Touchpoint) -> None:
+    roles.require(actor, "core.delete_touchpoint")
+    touchpoint.delete()
+
+
+def _stages_write(*, actor: Actor, journey: Journey, stages: Sequence[Mapping[str, Any]]) -> None:
+    """Make ``stages`` (in order) the stages of ``journey``; a stage given with the ``id`` of
+    an existing stage keeps it (and its touchpoints), the existing stages not given are deleted.
+    """
+    existing = {stage.pk: stage for stage in journey.stages.all()}
+    seen_keys: set[str] = set()
+    kept: set[int] = set()
+    planned: list[JourneyStage] = []
+    for i, item in enumerate(stages):
+        where = f"journey.stages[{i}]"
+        unknown = set(item) - {"id", *STAGE_FIELDS}
+        if unknown:
+            raise ValidationError(f"unknown field(s) {', '.join(sorted(unknown))}", where=where)
+        stage_id = item.get("id")
+        if stage_id is not None:
+            if stage_id not in existing or stage_id in kept:
+                raise ValidationError(f"no stage with id {stage_id} in this journey", where=where)
+            kept.add(stage_id)
+            stage = existing[stage_id]
+        else:
+            stage = JourneyStage(journey=journey)
+        for name in STAGE_FIELDS:
+            if name in item:
+                setattr(stage, name, item[name] if item[name] is not None else "")
+        stage.position = i + 1
+        try:
+            stage.clean_fields(exclude=["journey"])
+        except DjangoValidationError as exc:
+            problems = {
+                f"stages[{i}].{name}": [str(m) for m in msgs]
+                for name, msgs in exc.message_dict.items()
+            }
+            first, messages = next(iter(problems.items()))
+            raise ValidationError(messages[0], where=f"journey.{first}", extra=problems) from None
+        if stage.key in seen_keys:
+            raise ValidationError(f"two stages have the key {stage.key!r}", where=f"{where}.key")
+        seen_keys.add(stage.key)
+        planned.append(stage)
+    if kept != set(existing):
+        roles.require(actor, "core.delete_journeystage")
+    if any(stage.pk is None for stage in planned):
+        roles.require(actor, "core.add_journeystage")
+    if kept:
+        roles.require(actor, "core.change_journeystage")
+    JourneyStage.objects.filter(journey=journey).exclude(pk__in=kept).delete()
+    # Move kept stages out of the way first: keys and positions are unique per journey.
+    top = max((stage.position for stage in existing.values()), default=0) + len(planned) + 1
+    for n, pk in enumerate(sorted(kept)):
+        JourneyStage.objects.filter(pk=pk).update(key=f"-moving-{pk}", position=top + n)
+    for stage in planned:
+        stage.save()
+
+
+@transaction.atomic
+def journey_create(
+    *,
+    actor: Actor,
+    key: str,
+    name: str,
+    description: str = "",
+    stages: Sequence[Mapping[str, Any]] = (),
+) -> Journey:
+    """Create a journey and its ``stages`` (mappings of key, name, phase), in that order."""
+    roles.require(actor, "core.add_journey")
+    journey = Journey(key=key, name=name, description=description)
+    _validated_save(journey, where="journey")
+    if stages:
+        _stages_write(actor=actor, journey=journey, stages=stages)
+    return journey
+
+
+@transaction.atomic
+def journey_update(
+    *,
+    actor: Actor,
+    journey: Journey,
+    data: Mapping[str, Any],
+    stages: Sequence[Mapping[str, Any]] | None = None,
+) -> Journey:
+    """Set the given fields of ``journey``; with ``stages``, make them its stages in that order
+    (a stage mapping with the ``id`` of an existing stage updates it; stages left out are
+    deleted, their touchpoints keep no stage)."""
+    roles.require(actor, "core.change_journey")
+    _apply(journey, data, JOURNEY_FIELDS, "journey")
+    _validated_save(journey, where="journey")
+    if stages is not None:
+        _stages_write(actor=actor, journey=journey, stages=stages)
+    return journey
+
+
+@transaction.atomic
+def journey_delete(*, actor: Actor, journey: Journey) -> None:
+    """Delete ``journey`` and its stages; their touchpoints stay, without a stage."""
+    roles.require(actor, "core.delete_journey")
+    if journey.stages.exists():
+        roles.require(actor, "core.delete_journeystage")
+    journey.delete()
+
+
+@transaction.atomic
+def segment_create(
+    *, actor: Actor, key: str, name: str, is_persona: bool = False, description: str = ""
+) -> Segment:
+    roles.require(actor, "core.add_segment")
+    segment = Segment(key=key, name=name, is_persona=is_persona, description=description)
+    _validated_save(segment, where="segment")
+    return segment
+
+
+@transaction.atomic
+def segment_update(*, actor: Actor, segment: Segment, data: Mapping[str, Any]) -> Segment:
+    """Set the given fields (any of key, name, is_persona, description)."""
+    roles.require(actor, "core.change_segment")
+    _apply(segment, data, SEGMENT_FIELDS, "segment")
+    _validated_save(segment, where="segment")
+    return segment
+
+
+@transaction.atomic
+def segment_delete(*, actor: Actor, segment: Segment) -> None:
+    roles.require(actor, "core.delete_segment")
+    segment.delete()
+
+
+@transaction.atomic
+def brand_promise_create(
+    *, actor: Actor, key: str, statement: str, touchpoints: Iterable[Touchpoint] = ()
+) -> BrandPromise:
+    roles.require(actor, "core.add_brandpromise")
+    promise = BrandPromise(key=key, statement=statement)
+    _validated_save(promise, where="brand_promise")
+    promise.touchpoints.set(list(touchpoints))
+    return promise
+
+
+@transaction.atomic
+def brand_promise_update(
+    *,
+    actor: Actor,
+    promise: BrandPromise,
+    data: Mapping[str, Any],
+    touchpoints: Iterable[Touchpoint] | None = None,
+) -> BrandPromise:
+    """Set the given fields (key, statement); with ``touchpoints``, make them its touchpoints."""
+    roles.require(actor, "core.change_brandpromise")
+    _apply(promise, data, BRAND_PROMISE_FIELDS, "brand_promise")
+    _validated_save(promise, where="brand_promise")
+    if touchpoints is not None:
+        promise.touchpoints.set(list(touchpoints))
+    return promise
+
+
+@transaction.atomic
+def brand_promise_delete(*, actor: Actor, promise: BrandPromise) -> None:
+    roles.require(actor, "core.delete_brandpromise")
+    promise.delete()

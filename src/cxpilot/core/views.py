@@ -1,0 +1,578 @@
+"""Pages of the app shell and the organisation model. Thin: forms check, services write,
+selectors read; errors of the one exception tree become 403, 404 or form errors."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, Concatenate, ParamSpec, TypeVar
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from cxpilot.core import errors, roles, selectors, services
+from cxpilot.core.forms import (
+    BrandPromiseForm,
+    DepartmentForm,
+    JourneyForm,
+    SegmentForm,
+    StageFormSet,
+    TouchpointFilterForm,
+    TouchpointForm,
+    stage_specs,
+)
+
+P = ParamSpec("P")
+View = Callable[Concatenate[HttpRequest, P], HttpResponse]
+
+T = TypeVar("T")
+
+#: Labels of the warehouse tables on the home page (a table not named here shows its name).
+WAREHOUSE_TABLE_LABELS = {
+    "customers": _("Customers"),
+    "interactions": _("Interactions"),
+    "responses": _("Survey responses"),
+    "transactions": _("Transactions"),
+}
+
+#: Home page rows for the organisation counts: label and list page.
+ORG_COUNT_ROWS = {
+    "departments": (_("Departments"), "department_list"),
+    "touchpoints": (_("Touchpoints"), "touchpoint_list"),
+    "journeys": (_("Journeys"), "journey_list"),
+    "journey_stages": (_("Journey stages"), "journey_list"),
+    "segments": (_("Segments"), "segment_list"),
+    "brand_promises": (_("Brand promises"), "brand_promise_list"),
+}
+
+
+def _http_errors(view: View[P]) -> View[P]:
+    """Turn PermissionDenied into a 403 page and NotFound into a 404 page."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: P.args, **kwargs: P.kwargs) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except errors.PermissionDenied as exc:
+            raise DjangoPermissionDenied(exc.detail) from None
+        except errors.NotFound as exc:
+            raise Http404(exc.detail) from None
+
+    return wrapped
+
+
+def _require(request: HttpRequest, perm: str) -> None:
+    """Refuse the page (403) to a user without ``perm``; the service checks it again."""
+    roles.require(request.user, perm)
+
+
+def _service(form: forms.BaseForm, call: Callable[[], T]) -> T | None:
+    """Run a service call; a ValidationError becomes errors on ``form`` and gives None."""
+    try:
+        return call()
+    except errors.ValidationError as exc:
+        problems = exc.extra if isinstance(exc.extra, dict) else {}
+        placed = False
+        for name, msgs in problems.items():
+            if name in form.fields:
+                for msg in msgs:
+                    form.add_error(name, msg)
+                placed = True
+        if not placed:
+            form.add_error(None, str(exc))
+        return None
+
+
+# --- Shell ---------------------------------------------------------------------------------
+
+
+@require_GET
+def healthz(request: HttpRequest) -> HttpResponse:
+    """Liveness probe for whatever serves the app: public, no database access."""
+    return HttpResponse("ok", content_type="text/plain")
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    summary = selectors.home_summary(actor=request.user)
+    org_rows = [
+        (label, summary.org_counts[name], reverse(url_name))
+        for name, (label, url_name) in ORG_COUNT_ROWS.items()
+        if name in summary.org_counts
+    ]
+    warehouse_rows = [
+        (WAREHOUSE_TABLE_LABELS.get(name, name), name, count)
+        for name, count in (summary.warehouse_counts or {}).items()
+    ]
+    return render(
+        request,
+        "core/home.html",
+        {
+            "summary": summary,
+            "org_rows": org_rows,
+            "warehouse_rows": warehouse_rows,
+            "has_role": bool(roles.roles_of(request.user)),
+        },
+    )
+
+
+def _delete_page(
+    request: HttpRequest,
+    *,
+    obj: Any,
+    perm: str,
+    delete: Callable[[], None],
+    cancel_url: str,
+    done_url: str,
+    consequences: str = "",
+) -> HttpResponse:
+    _require(request, perm)
+    if request.method == "POST":
+        delete()
+        messages.success(request, gettext("“%(name)s” was deleted.") % {"name": obj})
+        return redirect(done_url)
+    return render(
+        request,
+        "core/confirm_delete.html",
+        {
+            "object": obj,
+            "verbose_name": obj._meta.verbose_name,
+            "cancel_url": cancel_url,
+            "consequences": consequences,
+        },
+    )
+
+
+def _saved(request: HttpRequest, obj: Any, created: bool) -> None:
+    text = gettext("“%(name)s” was created.") if created else gettext("“%(name)s” was saved.")
+    messages.success(request, text % {"name": obj})
+
+
+# --- Departments ---------------------------------------------------------------------------
+
+
+@require_GET
+@_http_errors
+def department_list(request: HttpRequest) -> HttpResponse:
+    departments = selectors.department_list(actor=request.user)
+    return render(request, "core/department_list.html", {"departments": departments})
+
+
+@require_GET
+@_http_errors
+def department_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    department = selectors.department_get(actor=request.user, pk=pk)
+    return render(request, "core/department_detail.html", {"department": department})
+
+
+@require_http_methods(["GET", "POST"])
+@_http_errors
+def department_create(request: HttpRequest) -> HttpResponse:
+    _require(request, "core.add_department")
+    form = DepartmentForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        department = _service(form, lambda: services.department_create(actor=request.user, **data))
+        if department is not None:
+            _saved(request, department, created=True)
+            return redirect("department_detail", pk=department.pk)
+    return render(
+        request,
+        "core/form.html",
+        {"form": form, "title": _("New department"), "cancel_url": reverse("department_list")},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@_http_errors
+def department_update(request: HttpRequest, pk: int) -> HttpResponse:
+    _require(request, "core.change_department")
+    department = selectors.department_get(actor=request.user, pk=pk)
+    form = DepartmentForm(request.POST or None, instance=department)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        saved = _service(
+            form,
+            lambda: services.department_update(
+                actor=request.user, department=department, data=data
+            ),
+        )
+        if saved is not None:
+            _saved(request, saved, created=False)
+            return redirect("department_detail", pk=saved.pk)
+    return render(
+        request,
+        "core/form.html",
+        {
+            "form": form,
+            "title": _("Edit department"),
+            "cancel_url": reverse("department_detail", args=[pk]),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@_http_errors
+def department_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    department = selectors.department_get(actor=request.user, pk=pk)
+    count = len(department.touchpoints.all())
+    return _delete_page(
+        request,
+        obj=department,
+        perm="core.delete_department",
+        delete=lambda: services.department_delete(actor=request.user, department=department),
+        cancel_url=reverse("department_detail", args=[pk]),
+        done_url=reverse("department_list"),
+        consequences=ngettext(
+            "Its touchpoint will stay, with no owning department.",
+            "Its %(count)d touchpoints will stay, with no owning department.",
+            count,
+        )
+        % {"count": count}
+        if count
+        else "",
+    )
+
+
+# --- Touchpoints ---------------------------------------------------------------------------
+
+
+@require_GET
+@_http_errors
+def touchpoint_list(request: HttpRequest) -> HttpResponse:
+    filters = TouchpointFilterForm(request.GET or None)
+    criteria: dict[str, Any] = {}
+    if filters.is_valid():
+        criteria = {k: v for k, v in filters.cleaned_data.items() if v}
+    touchpoints = selectors.touchpoint_list(actor=request.user, **criteria)
+    return render(
+        request,
+        "core/touchpoint_list.html",
+        {"touchpoints": touchpoints, "filters": filters, "filtered": bool(criteria)},
+    )
+
+
+@require_GET
+@_http_errors
+def touchpoint_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    touchpoint = selectors.touchpoint_get(actor=request.user, pk=pk)
+    return render(request, "core/touchpoint_detail.html", {"touchpoint": touchpoint})
+
+
+@require_http_methods(["GET", "POST"])
+@_http_errors
+def touchpoint_create(request: HttpRequest) -> HttpResponse:
+    _require(request, "core.add_touchpoint")
+    initial = {}
+    if stage := request.GET.get("stage", ""):
+        initial["stage"] = stage
+    if department := request.GET.get("department", ""):
+        initial["department"] = department
+    form = TouchpointForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        touchpoint = _service(form, lambda: services.touchpoint_create(actor=request.user, **data))
+        if touchpoint is not None:
+            _saved(request, touchpoint, created=True)
+            return redirect("touchpoint_detail", pk=touchpoint.pk)
+    return render(
+        request,
+        "core/form.html",
+        {"form": form, "title": _("New touchpoint"), "cancel_url": reverse("touchpoint_list")},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@_http_errors
+def touchpoint_update(request: HttpRequest, pk: int) -> HttpResponse:
+    _require(request, "core.change_touchpoint")
+    touchpoint = selectors.touchpoint_get(actor=request.user, pk=pk)
+    form = TouchpointForm(request.POST or None, instance=touchpoint)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        saved = _service(
+            form,
+            lambda: services.touchpoint_update(
+                actor=request.user, touchpoint=touchpoint, data=data
+            ),
+        )
+        if saved is not None:
+            _saved(request, saved, created=False)
+            return redirect("touchpoint_detail", pk=saved.pk)
+    return render(
+        request,
+        "core/form.html",
+        {
+            "form": form,
+            "title": _("Edit touchpoint"),
+            "cancel_url": reverse("touchpoint_detail", args=[pk]),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@_http_errors
+def touchpoint_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    touchpoint = selectors.touchpoint_get(actor=request.user, pk=pk)
+    return _delete_page(
+        request,
+        obj=touchpoint,
+        perm="core.delete_touchpoint",
+        delete=lambda: services.touchpoint_delete(actor=request.user, touchpoint=touchpoint),
+        cancel_url=reverse("touchpoint_detail", args=[pk]),
+        done_url=reverse("touchpoint_list"),
+        consequences=gettext(
+            "Data files and survey answers that name its key “%(key)s” will no longer match a touchpoint."
+        )
+        % {"key": touchpoint.key},
+    )
+
+
+# --- Journeys ------------------------------------------------------------------------------
+
+
+@require_GET
+@_http_errors
+def journey_list(request: HttpRequest) -> HttpResponse:
+    journeys = selectors.journey_list(actor=request.user)
+    return render(request, "core/journey_list.html", {"journeys": journeys})
+
+
+@require_GET
+@_http_errors
+def journey_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    journey = selectors.journey_get(actor=request.user, pk=pk)
+    return render(request, "core/journey_detail.html", {"journey": journey})
+
+
+def _journey_page(
+    request: HttpRequest, form: JourneyForm, formset: Any, title: Any, cancel_url: str
+) -> HttpResponse:
+    return render(
+        request,
+        "core/journey_form.html",
+        {"form": form, "formset": formset, "title": title, "cancel_url": cancel_url},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@_http_errors
+def journey_create(request: HttpRequest) -> HttpResponse:
+    _require(request, "core.add_journey")
+    form = JourneyForm(request.POST or None)
+    formset = StageFormSet(request.POST or None, prefix="stages")
+    if request.method == "POST" and form.is_valid() and formset.is_valid():
+        data, stages = form.cleaned_data, stage_specs(formset)
+        journey = _service(
+            form,
+            lambda: services.journey_create(actor=request.user, stages=stages, **data),
+        )
+        if journey is not None:
+            _saved(request, journey, created=True)
+            return redirect("journey_detail", pk=journey.pk)
+    return _journey_page(request, form, formset, _("New journey"), reverse("journey_list"))
+
+
+@require_http_methods(["GET", "POST"])
+@_http_errors
+def journey_update(request: HttpRequest, pk: int) -> HttpResponse:
+    _require(request, "core.change_journey")
+    journey = selectors.journey_get(actor=request.user, pk=pk)
+    form = JourneyForm(request.POST or None, instance=journey)
+    formset = StageFormSet(request.POST or None, instance=journey, prefix="stages")
+    if request.method == "POST" and form.is_valid() and formset.is_valid():
+        data, stages = form.cleaned_data, stage_specs(formset)
+        saved = _service(
+            form,
+            lambda: services.journey_update(
+                actor=request.user, journey=journey, data=data, stages=stages
+            ),
+        )
+        if saved is not None:
+            _saved(request, saved, created=False)
+            return redirect("journey_detail", pk=saved.pk)
+    return _journey_page(
+        request, form, formset, _("Edit journey"), reverse("journey_detail", args=[pk])
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@_http_errors
+def journey_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    journey = selectors.journey_get(actor=request.user, pk=pk)
+    stages = journey.stages.all()
+    touchpoints = sum(len(stage.touchpoints.all()) for stage in stages)
+    consequences = ngettext(
+        "Its stage will be deleted too.", "Its %(count)d stages will be deleted too.", len(stages)
+    ) % {"count": len(stages)}
+    if touchpoints:
+        consequences += " " + ngettext(
+            "Its touchpoint will stay, with no journey stage.",
+            "Its %(count)d touchpoints will stay, with no journey stage.",
+            touchpoints,
+        ) % {"count": touchpoints}
+    return _delete_page(
+        request,
+        obj=journey,
+        perm="core.delete_journey",
+        delete=lambda: services.journey_delete(actor=request.user, journey=journey),
+        cancel_url=reverse("journey_detail", args=[pk]),
+        done_url=reverse("journey_list"),
+        consequences=consequences if stages else "",
+    )
+
+
+# --- Segments ------------------------------------------------------------------------------
+
+
+@require_GET
+@_http_errors
+def segment_list(request: HttpRequest) -> HttpResponse:
+    segments = selectors.segment_list(actor=request.user)
+    return render(request, "core/segment_list.html", {"segments": segments})
+
+
+@require_http_methods(["GET", "POST"])
+@_http_errors
+def segment_create(request: HttpRequest) -> HttpResponse:
+    _require(request, "core.add_segment")
+    form = SegmentForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        segment = _service(form, lambda: services.segment_create(actor=request.user, **data))
+        if segment is not None:
+            _saved(request, segment, created=True)
+            return redirect("segment_list")
+    return render(
+        request,
+        "core/form.html",
+        {"form": form, "title": _("New segment"), "cancel_url": reverse("segment_list")},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@_http_errors
+def segment_update(request: HttpRequest, pk: int) -> HttpResponse:
+    _require(request, "core.change_segment")
+    segment = selectors.segment_get(actor=request.user, pk=pk)
+    form = SegmentForm(request.POST or None, instance=segment)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        saved = _service(
+            form,
+            lambda: services.segment_update(actor=request.user, segment=segment, data=data),
+        )
+        if saved is not None:
+            _saved(request, saved, created=False)
+            return redirect("segment_list")
+    return render(
+        request,
+        "core/form.html",
+        {"form": form, "title": _("Edit segment"), "cancel_url": reverse("segment_list")},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@_http_errors
+def segment_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    segment = selectors.segment_get(actor=request.user, pk=pk)
+    return _delete_page(
+        request,
+        obj=segment,
+        perm="core.delete_segment",
+        delete=lambda: services.segment_delete(actor=request.user, segment=segment),
+        cancel_url=reverse("segment_list"),
+        done_url=reverse("segment_list"),
+    )
+
+
+# --- Brand promises ------------------------------------------------------------------------
+
+
+@require_GET
+@_http_errors
+def brand_promise_list(request: HttpRequest) -> HttpResponse:
+    promises = selectors.brand_promise_list(actor=request.user)
+    return render(request, "core/brand_promise_list.html", {"promises": promises})
+
+
+@require_http_methods(["GET", "POST"])
+@_http_errors
+def brand_promise_create(request: HttpRequest) -> HttpResponse:
+    _require(request, "core.add_brandpromise")
+    form = BrandPromiseForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        promise = _service(
+            form,
+            lambda: services.brand_promise_create(
+                actor=request.user,
+                key=data["key"],
+                statement=data["statement"],
+                touchpoints=data["touchpoints"],
+            ),
+        )
+        if promise is not None:
+            _saved(request, promise, created=True)
+            return redirect("brand_promise_list")
+    return render(
+        request,
+        "core/form.html",
+        {
+            "form": form,
+            "title": _("New brand promise"),
+            "cancel_url": reverse("brand_promise_list"),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@_http_errors
+def brand_promise_update(request: HttpRequest, pk: int) -> HttpResponse:
+    _require(request, "core.change_brandpromise")
+    promise = selectors.brand_promise_get(actor=request.user, pk=pk)
+    form = BrandPromiseForm(request.POST or None, instance=promise)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        saved = _service(
+            form,
+            lambda: services.brand_promise_update(
+                actor=request.user,
+                promise=promise,
+                data={"key": data["key"], "statement": data["statement"]},
+                touchpoints=data["touchpoints"],
+            ),
+        )
+        if saved is not None:
+            _saved(request, saved, created=False)
+            return redirect("brand_promise_list")
+    return render(
+        request,
+        "core/form.html",
+        {
+            "form": form,
+            "title": _("Edit brand promise"),
+            "cancel_url": reverse("brand_promise_list"),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@_http_errors
+def brand_promise_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    promise = selectors.brand_promise_get(actor=request.user, pk=pk)
+    return _delete_page(
+        request,
+        obj=promise,
+        perm="core.delete_brandpromise",
+        delete=lambda: services.brand_promise_delete(actor=request.user, promise=promise),
+        cancel_url=reverse("brand_promise_list"),
+        done_url=reverse("brand_promise_list"),
+    )
