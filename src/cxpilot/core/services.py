@@ -38,7 +38,9 @@ def _text(item: Mapping[str, Any], name: str, where: str, *, required: bool = Fa
             raise ValidationError(f"{name!r} is required", where=f"{where}.{name}")
         return ""
     if isinstance(value, dict | list):
-        raise ValidationError(f"{name!r} must be text, not {type(value).__name__}", where=f"{where}.{name}")
+        raise ValidationError(
+            f"{name!r} must be text, not {type(value).__name__}", where=f"{where}.{name}"
+        )
     return str(value).strip()
 
 
@@ -68,7 +70,9 @@ def _list(data: Mapping[str, Any], kind: str, source: str) -> list[Mapping[str, 
 
 
 @transaction.atomic
-def org_load(*, data: Mapping[str, Any], actor: Actor = None, source: str = "organisation") -> dict[str, int]:
+def org_load(
+    *, data: Mapping[str, Any], actor: Actor = None, source: str = "organisation"
+) -> dict[str, int]:
     """Create or update the organisation from a mapping (the YAML layout of ``docs/organisation.md``).
 
     Entities are matched by ``key``; nothing is deleted. All or nothing: the first problem
@@ -88,14 +92,20 @@ def org_load(*, data: Mapping[str, Any], actor: Actor = None, source: str = "org
         where = f"{source}: departments[{i}]"
         Department.objects.update_or_create(
             key=_key(item, where),
-            defaults={"name": _text(item, "name", where, required=True), "description": _text(item, "description", where)},
+            defaults={
+                "name": _text(item, "name", where, required=True),
+                "description": _text(item, "description", where),
+            },
         )
         counts["departments"] += 1
     for i, item in enumerate(_list(data, "journeys", source)):
         where = f"{source}: journeys[{i}]"
         journey, _ = Journey.objects.update_or_create(
             key=_key(item, where),
-            defaults={"name": _text(item, "name", where, required=True), "description": _text(item, "description", where)},
+            defaults={
+                "name": _text(item, "name", where, required=True),
+                "description": _text(item, "description", where),
+            },
         )
         stages = item.get("stages") or []
         if not isinstance(stages, list):
@@ -145,16 +155,20 @@ def org_load(*, data: Mapping[str, Any], actor: Actor = None, source: str = "org
         if dep_key := _text(item, "department", where):
             department = Department.objects.filter(key=slugify(dep_key).replace("-", "_")).first()
             if department is None:
-                raise ValidationError(f"unknown department {dep_key!r}", where=f"{where}.department")
+                raise ValidationError(
+                    f"unknown department {dep_key!r}", where=f"{where}.department"
+                )
         stage = None
         if stage_key := _text(item, "stage", where):
             journey_key = _text(item, "journey", where, required=True)
             stage = JourneyStage.objects.filter(
-                journey__key=slugify(journey_key).replace("-", "_"), key=slugify(stage_key).replace("-", "_")
+                journey__key=slugify(journey_key).replace("-", "_"),
+                key=slugify(stage_key).replace("-", "_"),
             ).first()
             if stage is None:
                 raise ValidationError(
-                    f"unknown stage {stage_key!r} of journey {journey_key!r}", where=f"{where}.stage"
+                    f"unknown stage {stage_key!r} of journey {journey_key!r}",
+                    where=f"{where}.stage",
                 )
         phase = _choice(item, "phase", where, Phase) or (stage.phase if stage else "")
         Touchpoint.objects.update_or_create(
@@ -181,7 +195,9 @@ def org_load(*, data: Mapping[str, Any], actor: Actor = None, source: str = "org
         for tp_key in tp_keys:
             tp = Touchpoint.objects.filter(key=slugify(str(tp_key)).replace("-", "_")).first()
             if tp is None:
-                raise ValidationError(f"unknown touchpoint {tp_key!r}", where=f"{where}.touchpoints")
+                raise ValidationError(
+                    f"unknown touchpoint {tp_key!r}", where=f"{where}.touchpoints"
+                )
             touchpoints.append(tp)
         promise.touchpoints.set(touchpoints)
         counts["brand_promises"] += 1
@@ -208,12 +224,15 @@ def org_load_file(*, path: Path, kind: str | None = None, actor: Actor = None) -
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
-            raise ValidationError(f"not valid YAML: {getattr(exc, 'problem', exc)}", where=where) from None
+            raise ValidationError(
+                f"not valid YAML: {getattr(exc, 'problem', exc)}", where=where
+            ) from None
         return org_load(data=data, actor=actor, source=str(path))
     if path.suffix.lower() == ".csv":
         if kind not in ORG_KINDS:
             raise ValidationError(
-                f"a CSV file holds one kind of entity; give --kind {'|'.join(ORG_KINDS)}", where=str(path)
+                f"a CSV file holds one kind of entity; give --kind {'|'.join(ORG_KINDS)}",
+                where=str(path),
             )
         return org_load(data={kind: _csv_items(text, kind)}, actor=actor, source=str(path))
     raise ValidationError("expected a .yaml, .yml or .csv file", where=str(path))
@@ -228,8 +247,16 @@ def _csv_items(text: str, kind: str) -> list[dict[str, Any]]:
     journeys: dict[str, dict[str, Any]] = {}
     for row in rows:
         key = (row.get("journey") or "").strip()
-        journey = journeys.setdefault(key, {"key": key, "name": row.get("journey_name") or key, "stages": []})
-        journey["stages"].append({"key": row.get("stage"), "name": row.get("stage_name") or row.get("stage"), "phase": row.get("phase")})
+        journey = journeys.setdefault(
+            key, {"key": key, "name": row.get("journey_name") or key, "stages": []}
+        )
+        journey["stages"].append(
+            {
+                "key": row.get("stage"),
+                "name": row.get("stage_name") or row.get("stage"),
+                "phase": row.get("phase"),
+            }
+        )
     return list(journeys.values())
 
 
