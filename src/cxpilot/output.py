@@ -54,6 +54,9 @@ def emit(
             table.add_row(key, _cell(value))
         Console().print(table)
         return
+    if not rows:
+        Console(stderr=True).print(f"(no {title or 'rows'})")
+        return
     table = Table(title=title, show_lines=False)
     for column in columns:
         table.add_column(column)
