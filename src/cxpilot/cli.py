@@ -34,6 +34,7 @@ app.add_typer(demo_app, name="demo")
 app.add_typer(org_app, name="org")
 
 err = Console(stderr=True)
+DEMO_STEPS = 8
 F = TypeVar("F", bound=Callable[..., Any])
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
 
@@ -85,13 +86,22 @@ def setup(migrate: bool = True) -> None:
 
 
 @contextmanager
-def progress(label: str) -> Iterator[Callable[[str], None]]:
-    """A spinner with the current step on a terminal; silent when output is piped."""
+def progress(label: str, steps: int) -> Iterator[Callable[[str], None]]:
+    """A progress bar over the steps of a long command on a terminal; silent when piped."""
     if not err.is_terminal:
         yield lambda _msg: None
         return
-    with err.status(label) as status:
-        yield lambda msg: status.update(f"{label}: {msg}")
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    columns = (TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=err, transient=True) as bar:
+        task = bar.add_task(label, total=steps)
+
+        def step(message: str) -> None:
+            bar.update(task, description=f"{label}: {message}")
+            bar.advance(task)
+
+        yield step
 
 
 # --------------------------------------------------------------------------- settings
@@ -219,7 +229,7 @@ def import_cmd(
     from cxpilot.warehouse.services import table_import
 
     table_spec(table)
-    with progress(f"importing {file.name}") as step:
+    with progress(f"importing {file.name}", steps=3) as step:
         report = table_import(
             table=table,
             path=file,
@@ -332,7 +342,7 @@ def demo_generate_cmd(
     setup()
     from cxpilot.demo.services import demo_generate
 
-    with progress("generating the demo company") as step:
+    with progress("generating the demo company", steps=DEMO_STEPS) as step:
         counts = demo_generate(customers=customers, seed=seed, progress=step)
     emit([{"table": k, "rows": v} for k, v in counts.items()], fmt)
 
@@ -361,7 +371,7 @@ def demo_start_cmd(
     from cxpilot.warehouse.connection import close, counts
 
     if regenerate or counts()["responses"] == 0:
-        with progress("generating the demo company") as step:
+        with progress("generating the demo company", steps=DEMO_STEPS) as step:
             demo_generate(customers=customers, seed=seed, progress=step)
     logins = demo_users()
     close()
