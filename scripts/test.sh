@@ -8,6 +8,18 @@ PYTHON=${PYTHON:-python3}
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements/test.txt
 .venv/bin/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+# The page tests drive the system's Chromium; install it where we can (Debian/Ubuntu as root).
+if ! command -v chromium >/dev/null 2>&1 && [ -z "${CXPILOT_CHROMIUM:-}" ]; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        echo "== installing Chromium for the page tests"
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get install -y -q chromium >/dev/null 2>&1 \
+            || { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q chromium >/dev/null 2>&1; } \
+            || echo "   could not install Chromium: the page tests will be skipped"
+    else
+        echo "== no Chromium and no way to install it here: the page tests will be skipped"
+    fi
+fi
 echo "== ruff"
 .venv/bin/ruff check src tests bench
 .venv/bin/ruff format --check src tests bench

@@ -1,0 +1,63 @@
+"""Headless Chromium (driven by Playwright) against the app on a live test server.
+
+The browser is the system's Chromium (``scripts/test.sh`` installs it where it can); without
+one these tests are skipped, and the test command says so.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+CHROMIUM = next(
+    (
+        p
+        for p in (
+            os.environ.get("CXPILOT_CHROMIUM"),
+            shutil.which("chromium"),
+            shutil.which("chromium-browser"),
+        )
+        if p
+    ),
+    None,
+)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    if CHROMIUM is None:
+        pytest.skip("no Chromium on this machine (set CXPILOT_CHROMIUM or install chromium)")
+    # Playwright's sync API runs an event loop in this thread; the ORM calls the test makes
+    # between page actions are ordinary synchronous calls.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    context = browser.new_context(locale="en-GB")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
