@@ -1,0 +1,134 @@
+"""demo_generate: argument checks, the organisation, the warehouse tables, the ground truth."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import ibis
+import pyarrow.parquet as pq
+import pytest
+
+from cxpilot.core.errors import ValidationError
+from cxpilot.core.models import BrandPromise, Department, JourneyStage, Segment, Touchpoint
+from cxpilot.demo import generator
+from cxpilot.demo.services import demo_generate, truth_path
+from cxpilot.warehouse.connection import counts, warehouse
+
+EMPTY = {"customers": 0, "interactions": 0, "responses": 0, "transactions": 0}
+
+
+@pytest.fixture
+def home(settings, tmp_path: Path) -> Path:
+    settings.CXPILOT_HOME = tmp_path
+    return tmp_path
+
+
+@pytest.mark.parametrize(
+    ("customers", "seed", "where"),
+    [
+        (99, 1, "--customers"),
+        (5_000_001, 1, "--customers"),
+        (0, 1, "--customers"),
+        (-5, 1, "--customers"),
+        ("2000", 1, "--customers"),
+        (2000.0, 1, "--customers"),
+        (True, 1, "--customers"),
+        (2000, -1, "--seed"),
+        (2000, "x", "--seed"),
+    ],
+)
+def test_bad_arguments_are_refused_before_anything_is_written(
+    db, home: Path, customers: object, seed: object, where: str
+) -> None:
+    with pytest.raises(ValidationError) as excinfo:
+        demo_generate(customers=customers, seed=seed)  # type: ignore[arg-type]
+    assert excinfo.value.where == where
+    assert counts() == EMPTY
+    assert not Touchpoint.objects.exists()
+    assert not truth_path().exists()
+
+
+def test_out_of_range_message_says_the_bounds(db, home: Path) -> None:
+    with pytest.raises(ValidationError, match=r"between 100 and 5,000,000"):
+        demo_generate(customers=50, seed=1)
+
+
+def test_generate_loads_organisation_tables_and_truth(db, home: Path) -> None:
+    steps: list[str] = []
+    result = demo_generate(customers=2000, seed=11, progress=steps.append)
+
+    assert set(result) == set(EMPTY)
+    assert result == counts()
+    assert result["customers"] > 2000
+    assert 3.5 * 2000 < result["responses"] < 6.5 * 2000
+    assert steps[0] == "organisation" and any(s.startswith("loading responses") for s in steps)
+
+    # the organisation
+    assert Department.objects.count() == 10
+    assert Segment.objects.filter(key=generator.HIGH_CHURN_SEGMENT).exists()
+    assert set(Touchpoint.objects.values_list("key", flat=True)) == set(generator.TOUCHPOINTS)
+    assert list(
+        JourneyStage.objects.filter(journey__key="achat").values_list("key", flat=True)
+    ) == [
+        "decouverte",
+        "consideration",
+        "achat",
+        "livraison",
+        "utilisation",
+        "service_apres_vente",
+        "fidelisation",
+    ]
+    assert BrandPromise.objects.get(key="livraison_48h").touchpoints.filter(key="website").exists()
+
+    # the truth names every source record and nothing else
+    truth = pq.read_table(truth_path())
+    assert truth.num_rows == result["customers"]
+    assert {"person_id", "source", "customer_id"} <= set(truth.column_names)
+
+    # the same data is in the warehouse: every response touchpoint is a known touchpoint
+    with warehouse() as con:
+        used = set(
+            con.table("responses")
+            .select("touchpoint")
+            .distinct()
+            .to_pyarrow()["touchpoint"]
+            .to_pylist()
+        )
+    assert used <= set(Touchpoint.objects.values_list("key", flat=True))
+
+
+def test_generate_again_replaces_the_data(db, home: Path) -> None:
+    first = demo_generate(customers=300, seed=5)
+    second = demo_generate(customers=300, seed=5)
+    assert first == second == counts()
+    assert Touchpoint.objects.count() == len(generator.TOUCHPOINTS)
+    other = demo_generate(customers=200, seed=5)
+    assert other == counts() and other["customers"] < first["customers"]
+
+
+def test_website_nps_drop_is_visible_in_the_warehouse(db, home: Path) -> None:
+    """The planted delivery incident, computed by the engine (DuckDB or PostgreSQL)."""
+    demo_generate(customers=3000, seed=3)
+    with warehouse() as con:
+        r = con.table("responses")
+        r = r.filter((r.touchpoint == "website") & (r.metric == "nps"))
+        period = ibis.cases(
+            ((r.timestamp >= "2025-03-01") & (r.timestamp < "2025-11-01"), "before"),
+            ((r.timestamp >= "2026-03-01") & (r.timestamp < "2026-11-01"), "after"),
+            else_="other",
+        )
+        m = r.mutate(period=period)
+        nps = (
+            m.group_by("period")
+            .aggregate(
+                promoters=ibis.ifelse(m.score >= 9, 1, 0).sum().cast("int64"),
+                detractors=ibis.ifelse(m.score <= 6, 1, 0).sum().cast("int64"),
+                answers=m.count(),
+            )
+            .to_pyarrow()
+            .to_pylist()
+        )
+    by_period = {
+        row["period"]: 100 * (row["promoters"] - row["detractors"]) / row["answers"] for row in nps
+    }
+    assert by_period["before"] - by_period["after"] > 15
