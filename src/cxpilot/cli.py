@@ -34,7 +34,7 @@ app.add_typer(demo_app, name="demo")
 app.add_typer(org_app, name="org")
 
 err = Console(stderr=True)
-DEMO_STEPS = 8
+DEMO_STEPS = 12  # organisation, 7 generation steps, 4 table loads
 F = TypeVar("F", bound=Callable[..., Any])
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
 
@@ -366,7 +366,6 @@ def demo_start_cmd(
     """
     setup()
     from cxpilot.demo.services import demo_generate
-
     from cxpilot.demo.users import demo_users
     from cxpilot.warehouse.connection import close, counts
 
