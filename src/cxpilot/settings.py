@@ -27,6 +27,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "cxpilot.core",
     "cxpilot.warehouse",
+    "cxpilot.voc",
 ]
 
 MIDDLEWARE = [

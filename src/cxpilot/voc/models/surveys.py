@@ -1,0 +1,3 @@
+"""Surveys, their questions and translations, fatigue rules, public keys."""
+
+__all__: list[str] = []
