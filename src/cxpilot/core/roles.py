@@ -25,12 +25,27 @@ ORG_MODELS = ("department", "touchpoint", "journey", "journeystage", "segment", 
 _VIEW_ORG = [f"core.view_{m}" for m in ORG_MODELS]
 _EDIT_ORG = [f"core.{a}_{m}" for m in ORG_MODELS for a in ("add", "change", "delete")]
 
+_CASES = ["voc.view_followupcase", "voc.work_case", "voc.view_alert"]
+_LOOP_ADMIN = [
+    "voc.change_followupcase",
+    "voc.view_loopsettings",
+    "voc.change_loopsettings",
+    "voc.change_alert",
+]
+
 #: role -> permission codenames ("app_label.codename"); "*" means every permission.
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     ADMIN: ["*"],
-    CX_LEAD: [*_VIEW_ORG, *_EDIT_ORG, "core.view_analytics", "core.import_data"],
-    ANALYST: [*_VIEW_ORG, "core.view_analytics", "core.import_data"],
-    DEPARTMENT_OWNER: [*_VIEW_ORG, "core.view_analytics"],
+    CX_LEAD: [
+        *_VIEW_ORG,
+        *_EDIT_ORG,
+        "core.view_analytics",
+        "core.import_data",
+        *_CASES,
+        *_LOOP_ADMIN,
+    ],
+    ANALYST: [*_VIEW_ORG, "core.view_analytics", "core.import_data", "voc.view_alert"],
+    DEPARTMENT_OWNER: [*_VIEW_ORG, "core.view_analytics", *_CASES],
     VIEWER: [*_VIEW_ORG, "core.view_analytics"],
 }
 
