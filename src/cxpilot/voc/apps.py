@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -6,3 +8,16 @@ class VocConfig(AppConfig):
     name = "cxpilot.voc"
     label = "voc"
     verbose_name = _("Voice of the customer")
+
+    def ready(self) -> None:
+        from cxpilot.warehouse.inbox import records_flushed
+
+        records_flushed.connect(_open_cases, dispatch_uid="voc-open-cases")
+
+
+def _open_cases(sender: str, records: list[dict[str, Any]], **kwargs: Any) -> None:
+    """Answers collected live (hosted page, widget, API) open their follow-up cases."""
+    if sender == "responses":
+        from cxpilot.voc.cases import cases_open
+
+        cases_open(records=records)

@@ -235,7 +235,7 @@ def _num(x: Any, digits: int = 4) -> float | int | None:
     return int(value) if value.is_integer() and digits == 2 else round(value, digits)
 
 
-def _previous(key: str, value: str) -> str:
+def previous_period(key: str, value: str) -> str:
     if key == "month":
         year, month = int(value[:4]), int(value[5:7])
         return f"{year - (month == 1)}-{12 if month == 1 else month - 1:02d}"
@@ -264,7 +264,7 @@ def _finish(
         }
         prev_idx = np.array(
             [
-                index.get((*tuple(r[:-1]), _previous(time_key, r[-1])), -1)
+                index.get((*tuple(r[:-1]), previous_period(time_key, r[-1])), -1)
                 for r in frame[[*others, time_key]].astype(str).itertuples(index=False)
             ]
         )

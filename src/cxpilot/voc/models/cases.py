@@ -23,12 +23,18 @@ class LoopSettings(models.Model):
     alert_min_sample = models.PositiveIntegerField(
         _("minimum answers per period for an alert"), default=30
     )
+    alert_alpha = models.FloatField(
+        _("significance level of alerts"),
+        default=0.01,
+        help_text=_(
+            "A drop is alerted when its p-value is below this. Many touchpoints × metrics × "
+            "periods are tested: 0.01 keeps false alarms rare."
+        ),
+    )
     alert_emails = models.TextField(
         _("alert e-mail recipients"), blank=True, help_text=_("One address per line.")
     )
-    webhook_url = models.URLField(
-        _("alert webhook (Slack-compatible)"), blank=True, max_length=500
-    )
+    webhook_url = models.URLField(_("alert webhook (Slack-compatible)"), blank=True, max_length=500)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
