@@ -8,5 +8,8 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
+    path("voc/", include("cxpilot.voc.case_urls")),
+    path("voc/", include("cxpilot.voc.dashboard_urls")),
     path("", include("cxpilot.core.urls")),
+    path("", include("cxpilot.voc.urls")),
 ]
