@@ -87,6 +87,13 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("CXPILOT_DEBUG", "Debug mode (never in production).", "0", _bool),
     Setting(
+        "CXPILOT_SMTP_URL",
+        "Where alert e-mails go out: smtp://user:password@host:587?tls=1. Unset: not sent.",
+        None,
+        _url(("smtp", "smtps")),
+    ),
+    Setting("CXPILOT_EMAIL_FROM", "Sender address of CX Pilot's e-mails.", "cxpilot@localhost"),
+    Setting(
         "CXPILOT_ALLOWED_HOSTS",
         "Comma-separated host names the web app answers to.",
         "127.0.0.1,localhost",
@@ -102,6 +109,8 @@ class Config:
     secret_key: str
     debug: bool
     allowed_hosts: list[str]
+    smtp_url: str | None = None
+    email_from: str = "cxpilot@localhost"
 
 
 def _read(setting: Setting, env: Mapping[str, str]) -> object:
@@ -141,6 +150,8 @@ def load(env: Mapping[str, str] | None = None) -> Config:
         secret_key=str(secret),
         debug=bool(values["CXPILOT_DEBUG"]),
         allowed_hosts=hosts,
+        smtp_url=str(values["CXPILOT_SMTP_URL"]) if values["CXPILOT_SMTP_URL"] else None,
+        email_from=str(values["CXPILOT_EMAIL_FROM"]),
     )
 
 

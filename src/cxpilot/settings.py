@@ -98,6 +98,23 @@ CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 
+DEFAULT_FROM_EMAIL = SERVER_EMAIL = CONFIG.email_from
+if CONFIG.smtp_url:
+    from urllib.parse import parse_qs, unquote, urlparse
+
+    _smtp = urlparse(CONFIG.smtp_url)
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = _smtp.hostname or "localhost"
+    EMAIL_PORT = _smtp.port or (465 if _smtp.scheme == "smtps" else 25)
+    EMAIL_HOST_USER = unquote(_smtp.username or "")
+    EMAIL_HOST_PASSWORD = unquote(_smtp.password or "")
+    EMAIL_USE_SSL = _smtp.scheme == "smtps"
+    EMAIL_USE_TLS = parse_qs(_smtp.query).get("tls", ["0"])[0] in ("1", "true")
+    EMAIL_TIMEOUT = 10
+else:
+    # no SMTP server configured: e-mails are written to the log instead of being sent
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
