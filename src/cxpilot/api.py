@@ -64,6 +64,9 @@ def _routers() -> None:
     from cxpilot.warehouse.api import router as warehouse_router
 
     api.add_router("/", warehouse_router)
+    from cxpilot.voc.api import router as voc_router
+
+    api.add_router("/", voc_router)
 
 
 _routers()

@@ -246,7 +246,7 @@ class ContactLog(models.Model):
         verbose_name_plural = _("contact log")
 
     def __str__(self) -> str:
-        return f"{self.customer_id} {self.event} {self.survey_id} {self.at:%Y-%m-%d %H:%M}"
+        return f"{self.customer_id} {self.event} {self.at:%Y-%m-%d %H:%M}"
 
 
 class Submission(models.Model):
