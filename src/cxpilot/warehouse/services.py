@@ -13,7 +13,7 @@ from django.db import transaction
 
 from cxpilot.core import roles
 from cxpilot.core.models import Touchpoint
-from cxpilot.warehouse import ingest
+from cxpilot.warehouse import ingest, survey_tools
 from cxpilot.warehouse.selectors import file_validated, touchpoint_lookup
 from cxpilot.warehouse.validate import Validated
 
@@ -49,6 +49,8 @@ def table_import(
     add_touchpoints: bool = False,
     actor: roles.AbstractBaseUser | roles.AnonymousUser | None = None,
     progress: Progress | None = None,
+    survey_tool: str | None = None,
+    on_mapping: Callable[[survey_tools.SurveyPlan], None] | None = None,
 ) -> ImportReport:
     """Import a CSV, Parquet or JSON Lines file into a warehouse table.
 
@@ -57,6 +59,10 @@ def table_import(
     ``skip_invalid`` the good rows are loaded and the rejected ones written, with their
     reasons, to ``rejected_path`` (default: ``<file>.rejected.csv``). Rows already in the
     warehouse (same source and id) are not added again.
+
+    With ``survey_tool`` the file is that tool's CSV export (see ``survey_tools``), read into
+    ``responses`` rows; ``on_mapping`` is given the plan of what each column becomes before
+    anything is written, whether the rows are valid or not.
     """
     roles.require(actor, "core.import_data")
     step = progress or (lambda _msg: None)
@@ -68,7 +74,11 @@ def table_import(
         source=source,
         touchpoints=touchpoint_lookup(),
         add_touchpoints=add_touchpoints,
+        survey_tool=survey_tool,
     )
+    plan = survey_tools.plan_of(checked)
+    if plan is not None and on_mapping is not None:
+        on_mapping(plan)
     if not skip_invalid:
         checked.raise_if_bad()
     rejected_file = None
