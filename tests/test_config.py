@@ -24,6 +24,7 @@ def test_defaults_put_everything_in_the_data_directory(tmp_path):
         ("CXPILOT_DATABASE_URL", "oracle://x", "expected one of sqlite"),
         ("CXPILOT_WAREHOUSE_URL", "/just/a/path", "has scheme '(none)'"),
         ("CXPILOT_SECRET_KEY", "short", "too short"),
+        ("CXPILOT_SMTP_URL", "mail.example.com", "expected one of smtp, smtps"),
     ],
 )
 def test_bad_values_are_named(tmp_path, name, value, message):
@@ -38,3 +39,15 @@ def test_unusable_home(tmp_path):
     blocker.write_text("x")
     with pytest.raises(ConfigError, match="cannot create data directory"):
         config.load({"CXPILOT_HOME": str(blocker / "sub")})
+
+
+def test_settings_command_hides_passwords(monkeypatch, tmp_path):
+    from typer.testing import CliRunner
+
+    from cxpilot.cli import app
+
+    monkeypatch.setenv("CXPILOT_HOME", str(tmp_path))
+    monkeypatch.setenv("CXPILOT_SMTP_URL", "smtp://alerts:s3cret@mail.example.com:587?tls=1")
+    result = CliRunner().invoke(app, ["settings", "--format", "json"])
+    assert result.exit_code == 0
+    assert "s3cret" not in result.stdout and "alerts:***@mail.example.com" in result.stdout

@@ -116,15 +116,27 @@ def settings_cmd(fmt: FormatOpt = Format.table) -> None:
     loaded = config.load()
     values = {
         "CXPILOT_HOME": str(loaded.home),
-        "CXPILOT_DATABASE_URL": loaded.database_url,
-        "CXPILOT_WAREHOUSE_URL": loaded.warehouse_url,
+        "CXPILOT_DATABASE_URL": _mask(loaded.database_url),
+        "CXPILOT_WAREHOUSE_URL": _mask(loaded.warehouse_url),
         "CXPILOT_SECRET_KEY": "(set)"
         if os.environ.get("CXPILOT_SECRET_KEY")
         else "(kept in the data directory)",
         "CXPILOT_DEBUG": str(loaded.debug).lower(),
         "CXPILOT_ALLOWED_HOSTS": ",".join(loaded.allowed_hosts),
+        "CXPILOT_SMTP_URL": _mask(loaded.smtp_url) if loaded.smtp_url else "(unset)",
+        "CXPILOT_EMAIL_FROM": loaded.email_from,
     }
     emit([{"name": s.name, "value": values[s.name], "help": s.help} for s in config.SETTINGS], fmt)
+
+
+def _mask(url: str) -> str:
+    """The URL without its password."""
+    from urllib.parse import urlparse
+
+    parsed = urlparse(url)
+    if not parsed.password:
+        return url
+    return url.replace(f":{parsed.password}@", ":***@", 1)
 
 
 # --------------------------------------------------------------------------- users
