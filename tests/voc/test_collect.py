@@ -527,3 +527,16 @@ def test_widget_answer_reaches_the_warehouse(client, survey):
     (row,) = rows("nps-web")
     assert (row["channel"], row["score"], row["verbatim"]) == ("widget", 1, "Rude staff")
     assert ContactLog.objects.filter(customer_id="w1", event="answered").exists()
+
+
+def test_a_survey_left_without_touchpoints_stores_nothing(survey):
+    survey.touchpoints.clear()
+    client = csrf_client()
+    data = page_form(client.get("/s/nps-web/?t=website"))
+    response = client.post("/s/nps-web/", {**data, "js": "1", "q_nps": "9"})
+    assert response.status_code == 422 and "has no touchpoint" in response.content.decode()
+    assert Client().get("/s/nps-web/widget.js").status_code == 200
+    assert_error(
+        post(Client(), {"answers": {"nps": 9}}, survey.public_key), 422, "invalid", "touchpoint"
+    )
+    assert InboxItem.objects.count() == 0

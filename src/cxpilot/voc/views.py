@@ -260,10 +260,14 @@ def _language(request: HttpRequest, survey: Survey) -> str:
 
 
 def _touchpoint(survey: Survey, value: str | None) -> str:
-    try:
-        return services.resolve_touchpoint(survey, value)
-    except errors.ValidationError:
-        return services.resolve_touchpoint(survey, None)
+    """The survey touchpoint named by ``t``; an unknown one falls back to the default (a
+    respondent cannot fix a link), and a survey left without touchpoints gives ''."""
+    for candidate in (value, None):
+        try:
+            return services.resolve_touchpoint(survey, candidate)
+        except errors.ValidationError:
+            continue
+    return ""
 
 
 class _Respondent:
