@@ -60,10 +60,7 @@ def rows(survey_key: str) -> list[dict]:
         t = con.table("responses")
         found = t.filter(t.survey == survey_key).order_by("response_id").to_pyarrow().to_pylist()
     for row in found:
-        attributes = json.loads(row["attributes"] or "{}")
-        if set(attributes) == {"attributes"}:  # the inbox flush nests them once more
-            attributes = json.loads(attributes["attributes"])
-        row["attributes"] = attributes
+        row["attributes"] = json.loads(row["attributes"] or "{}")
     return found
 
 

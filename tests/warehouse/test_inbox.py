@@ -133,3 +133,16 @@ def test_killed_between_warehouse_write_and_mark(org, warehouse_url):
     assert report.added == {"responses": 0} and report.flushed == 30
     assert counts()["responses"] == 30
     assert InboxItem.objects.filter(flushed_at__isnull=True).count() == 0
+
+
+def test_attributes_survive_the_inbox_as_one_object(org):
+    from cxpilot.warehouse.connection import warehouse
+
+    record = {**answers(1)[0], "store_id": "S12", "q_reason": "price"}
+    inbox_receive(table="responses", records=[record], source="web")
+    inbox_flush()
+    with warehouse() as con:
+        (row,) = con.table("responses").to_pyarrow().to_pylist()
+    import json
+
+    assert json.loads(row["attributes"]) == {"store_id": "S12", "q_reason": "price"}

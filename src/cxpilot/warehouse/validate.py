@@ -228,14 +228,34 @@ def _column(col: Column, text: pa.Array, errors: _Collector) -> pa.Array:
 
 
 def _attributes(raw: RawTable, extra: list[str]) -> pa.Array:
+    """The file's other columns as one JSON object per row. A column named ``attributes``
+    that holds JSON objects (a record read back from the inbox, an export of ours) is merged,
+    not nested."""
     if not extra:
         return pa.nulls(raw.num_rows, pa.string())
     values = [raw.columns[name].to_pylist() for name in extra]
     out: list[str | None] = []
     for row in zip(*values, strict=True):
-        obj = {k: v for k, v in zip(extra, row, strict=True) if v is not None}
+        obj: dict[str, object] = {}
+        for key, value in zip(extra, row, strict=True):
+            if value is None:
+                continue
+            if key == "attributes":
+                nested = _json_object(value)
+                if nested is not None:
+                    obj.update(nested)
+                    continue
+            obj[key] = value
         out.append(json.dumps(obj, ensure_ascii=False) if obj else None)
     return pa.array(out, pa.string())
+
+
+def _json_object(text: str) -> dict[str, object] | None:
+    try:
+        value = json.loads(text)
+    except (TypeError, ValueError):
+        return None
+    return value if isinstance(value, dict) else None
 
 
 def validate(
