@@ -16,6 +16,15 @@ PG_URL = os.environ.get("CXPILOT_TEST_DATABASE_URL")
 
 
 @pytest.fixture(autouse=True)
+def english() -> Iterator[None]:
+    """Each test starts in English (a request in French leaves its language active)."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture(autouse=True)
 def warehouse_url(settings, tmp_path: Path) -> Iterator[str]:
     connection.close()
     if PG_URL:

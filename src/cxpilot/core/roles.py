@@ -25,6 +25,10 @@ ORG_MODELS = ("department", "touchpoint", "journey", "journeystage", "segment", 
 _VIEW_ORG = [f"core.view_{m}" for m in ORG_MODELS]
 _EDIT_ORG = [f"core.{a}_{m}" for m in ORG_MODELS for a in ("add", "change", "delete")]
 
+_SURVEYS = [
+    f"voc.{a}_{m}" for m in ("survey", "question") for a in ("view", "add", "change", "delete")
+]
+_SURVEYS += ["voc.view_surveysettings", "voc.change_surveysettings"]
 _CASES = ["voc.view_followupcase", "voc.work_case", "voc.view_alert"]
 _LOOP_ADMIN = [
     "voc.change_followupcase",
@@ -43,6 +47,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "core.import_data",
         *_CASES,
         *_LOOP_ADMIN,
+        *_SURVEYS,
     ],
     ANALYST: [*_VIEW_ORG, "core.view_analytics", "core.import_data", "voc.view_alert"],
     DEPARTMENT_OWNER: [*_VIEW_ORG, "core.view_analytics", *_CASES],

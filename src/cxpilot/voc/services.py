@@ -26,7 +26,6 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from cxpilot.core import roles
 from cxpilot.core.errors import CxPilotError, PermissionDenied, ValidationError
 from cxpilot.core.models import JourneyStage, Touchpoint
 from cxpilot.voc import fatigue
@@ -49,7 +48,6 @@ from cxpilot.warehouse.schema import METRIC_RANGES
 Actor = AbstractBaseUser | AnonymousUser | None
 
 #: Roles that create and edit surveys (others read them).
-EDITOR_ROLES = (roles.ADMIN, roles.CX_LEAD)
 VIEW_PERM = "core.view_analytics"
 CHANNELS = ("hosted", "widget", "api")
 LANGUAGES: tuple[str, ...] = tuple(Language.values)
@@ -132,9 +130,7 @@ def can_edit(actor: Actor) -> bool:
     if not actor.is_authenticated:
         return False
     user: Any = actor
-    if user.has_perm("voc.change_survey"):
-        return True
-    return bool(set(roles.roles_of(actor)) & set(EDITOR_ROLES))
+    return bool(user.has_perm("voc.change_survey"))
 
 
 def require_editor(actor: Actor) -> None:
