@@ -22,7 +22,7 @@ from django.conf import settings
 
 from cxpilot.core.errors import ValidationError
 from cxpilot.core.services import org_load
-from cxpilot.demo.generator import iter_tables
+from cxpilot.demo.generator import PERIOD_END, iter_tables
 from cxpilot.warehouse import connection
 from cxpilot.warehouse.ingest import load_arrow
 
@@ -109,4 +109,25 @@ def demo_generate(
         os.replace(partial, target)
     finally:
         partial.unlink(missing_ok=True)
+    say("closing the loop")
+    demo_loop()
     return {name: counts[name] for name in WAREHOUSE_TABLES}
+
+
+def demo_loop() -> dict[str, int]:
+    """Follow-up cases for the demo's last month of answers, and the alerts of its history.
+
+    The cases and alerts of an earlier demo are removed first: they referred to answers the
+    regeneration replaced.
+    """
+    from cxpilot.voc.alerts import alerts_check
+    from cxpilot.voc.cases import cases_open_from_warehouse
+    from cxpilot.voc.models import Alert, FollowUpCase
+
+    FollowUpCase.objects.all().delete()
+    Alert.objects.all().delete()
+    last_month = _dt.date.fromisoformat(PERIOD_END).replace(day=1)
+    opened = cases_open_from_warehouse(since=last_month)
+    day_after = _dt.date.fromisoformat(PERIOD_END) + _dt.timedelta(days=1)
+    alerts = alerts_check(period="month", as_of=day_after, history=True)
+    return {"cases": opened, "alerts": len(alerts)}
