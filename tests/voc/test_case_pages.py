@@ -115,3 +115,13 @@ def test_cx_lead_sees_all_and_edits_settings(client, cases):
 
 def test_login_required(client, cases):
     assert client.get("/voc/cases/").status_code == 302
+
+
+def test_dashboard_shows_case_kpis_to_who_may_see_cases(client, cases):
+    login(client, "lead", "cx_lead")
+    body = client.get("/voc/").content.decode()
+    assert "Closing the loop, last 30 days" in body and "Cases opened" in body
+    client.logout()
+    login(client, "an", "analyst")
+    body = client.get("/voc/").content.decode()
+    assert "Cases opened" not in body

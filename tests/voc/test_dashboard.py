@@ -12,7 +12,6 @@ from urllib.parse import parse_qs, urlparse
 import pyarrow as pa
 import pytest
 from django.contrib.auth.models import Group, User
-from django.template import engines
 from django.test import Client
 from django.urls import reverse
 
@@ -256,15 +255,6 @@ def test_no_answers(org, lead):
     response = lead.get(reverse("voc_dashboard"))
     assert response.status_code == 200
     assert "No answer matches these filters." in response.content.decode()
-
-
-def test_no_case_placeholder_but_a_block_for_it(data, lead):
-    body = lead.get(reverse("voc_dashboard"), PERIOD).content.decode().lower()
-    assert "sla" not in body and "follow-up case" not in body
-    child = engines["django"].from_string(
-        '{% extends "voc/dashboard.html" %}{% block case_kpis %}<p id="kpis">K</p>{% endblock %}'
-    )
-    assert '<p id="kpis">K</p>' in child.render({"form": None, "board": None})
 
 
 def test_charts_are_served_by_the_app(data, lead):

@@ -155,7 +155,11 @@ def voc_dashboard(request: HttpRequest) -> HttpResponse:
         data["from"] = start.isoformat() if start else ""
         data["to"] = end.isoformat() if end else ""
     form = DashboardForm(data, choices=choices)
-    context: dict[str, Any] = {"form": form, "board": None}
+    context: dict[str, Any] = {"form": form, "board": None, "kpis": None}
+    if request.user.has_perm("voc.view_followupcase"):
+        from cxpilot.voc.case_queries import case_kpis
+
+        context["kpis"] = case_kpis(actor=request.user)
     if not form.is_valid():
         return render(request, "voc/dashboard.html", context, status=400)
     filters = form.filters()
