@@ -240,7 +240,9 @@ def test_cli(drop):
     result = runner.invoke(app, ["alerts", "check", "--period", "year"])
     assert result.exit_code == 2 and "month or week" in result.stderr
     result = runner.invoke(app, ["cases", "open", "--since", "2025-03-01", "--format", "json"])
-    assert result.exit_code == 0 and json.loads(result.stdout)["opened"] == 40 + 18  # website + store detractors
+    assert (
+        result.exit_code == 0 and json.loads(result.stdout)["opened"] == 40 + 18
+    )  # website + store detractors
     result = runner.invoke(app, ["cases", "list", "--format", "json"])
     rows = json.loads(result.stdout)
     assert len(rows) == 58 and {r["department"] for r in rows} == {"ecommerce", None}
