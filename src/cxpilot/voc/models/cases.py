@@ -37,6 +37,8 @@ class LoopSettings(models.Model):
     webhook_url = models.URLField(_("alert webhook (Slack-compatible)"), blank=True, max_length=500)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects: models.Manager[LoopSettings] = models.Manager()
+
     class Meta:
         verbose_name = _("closing-the-loop settings")
         verbose_name_plural = _("closing-the-loop settings")

@@ -103,7 +103,7 @@ class Survey(models.Model):
     default_language = models.CharField(
         _("default language"), max_length=2, choices=Language.choices, default=Language.EN
     )
-    touchpoints = models.ManyToManyField(
+    touchpoints: models.ManyToManyField[Touchpoint, Any] = models.ManyToManyField(
         Touchpoint, verbose_name=_("touchpoints"), related_name="surveys"
     )
     stage = models.ForeignKey(
