@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.functional import Promise
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
@@ -33,6 +34,7 @@ P = ParamSpec("P")
 View = Callable[Concatenate[HttpRequest, P], HttpResponse]
 
 T = TypeVar("T")
+StrOrPromise = str | Promise
 
 #: Labels of the warehouse tables on the home page (a table not named here shows its name).
 WAREHOUSE_TABLE_LABELS = {
@@ -150,6 +152,29 @@ def _delete_page(
     )
 
 
+def _form_page(
+    request: HttpRequest,
+    *,
+    form: forms.BaseForm,
+    save: Callable[[dict[str, Any]], Any],
+    created: bool,
+    title: StrOrPromise,
+    cancel_url: str,
+    done: Callable[[Any], str],
+) -> HttpResponse:
+    """A create or edit page: on a valid POST the service saves (its ValidationError becomes
+    form errors) and the browser goes to ``done(saved object)``."""
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        saved = _service(form, lambda: save(data))
+        if saved is not None:
+            _saved(request, saved, created=created)
+            return redirect(done(saved))
+    return render(
+        request, "core/form.html", {"form": form, "title": title, "cancel_url": cancel_url}
+    )
+
+
 def _saved(request: HttpRequest, obj: Any, created: bool) -> None:
     text = gettext("“%(name)s” was created.") if created else gettext("“%(name)s” was saved.")
     messages.success(request, text % {"name": obj})
@@ -176,17 +201,14 @@ def department_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @_http_errors
 def department_create(request: HttpRequest) -> HttpResponse:
     _require(request, "core.add_department")
-    form = DepartmentForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        department = _service(form, lambda: services.department_create(actor=request.user, **data))
-        if department is not None:
-            _saved(request, department, created=True)
-            return redirect("department_detail", pk=department.pk)
-    return render(
+    return _form_page(
         request,
-        "core/form.html",
-        {"form": form, "title": _("New department"), "cancel_url": reverse("department_list")},
+        form=DepartmentForm(request.POST or None),
+        save=lambda data: services.department_create(actor=request.user, **data),
+        created=True,
+        title=_("New department"),
+        cancel_url=reverse("department_list"),
+        done=lambda d: reverse("department_detail", args=[d.pk]),
     )
 
 
@@ -195,26 +217,16 @@ def department_create(request: HttpRequest) -> HttpResponse:
 def department_update(request: HttpRequest, pk: int) -> HttpResponse:
     _require(request, "core.change_department")
     department = selectors.department_get(actor=request.user, pk=pk)
-    form = DepartmentForm(request.POST or None, instance=department)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        saved = _service(
-            form,
-            lambda: services.department_update(
-                actor=request.user, department=department, data=data
-            ),
-        )
-        if saved is not None:
-            _saved(request, saved, created=False)
-            return redirect("department_detail", pk=saved.pk)
-    return render(
+    return _form_page(
         request,
-        "core/form.html",
-        {
-            "form": form,
-            "title": _("Edit department"),
-            "cancel_url": reverse("department_detail", args=[pk]),
-        },
+        form=DepartmentForm(request.POST or None, instance=department),
+        save=lambda data: services.department_update(
+            actor=request.user, department=department, data=data
+        ),
+        created=False,
+        title=_("Edit department"),
+        cancel_url=reverse("department_detail", args=[pk]),
+        done=lambda d: reverse("department_detail", args=[d.pk]),
     )
 
 
@@ -275,17 +287,14 @@ def touchpoint_create(request: HttpRequest) -> HttpResponse:
         initial["stage"] = stage
     if department := request.GET.get("department", ""):
         initial["department"] = department
-    form = TouchpointForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        touchpoint = _service(form, lambda: services.touchpoint_create(actor=request.user, **data))
-        if touchpoint is not None:
-            _saved(request, touchpoint, created=True)
-            return redirect("touchpoint_detail", pk=touchpoint.pk)
-    return render(
+    return _form_page(
         request,
-        "core/form.html",
-        {"form": form, "title": _("New touchpoint"), "cancel_url": reverse("touchpoint_list")},
+        form=TouchpointForm(request.POST or None, initial=initial),
+        save=lambda data: services.touchpoint_create(actor=request.user, **data),
+        created=True,
+        title=_("New touchpoint"),
+        cancel_url=reverse("touchpoint_list"),
+        done=lambda t: reverse("touchpoint_detail", args=[t.pk]),
     )
 
 
@@ -294,26 +303,16 @@ def touchpoint_create(request: HttpRequest) -> HttpResponse:
 def touchpoint_update(request: HttpRequest, pk: int) -> HttpResponse:
     _require(request, "core.change_touchpoint")
     touchpoint = selectors.touchpoint_get(actor=request.user, pk=pk)
-    form = TouchpointForm(request.POST or None, instance=touchpoint)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        saved = _service(
-            form,
-            lambda: services.touchpoint_update(
-                actor=request.user, touchpoint=touchpoint, data=data
-            ),
-        )
-        if saved is not None:
-            _saved(request, saved, created=False)
-            return redirect("touchpoint_detail", pk=saved.pk)
-    return render(
+    return _form_page(
         request,
-        "core/form.html",
-        {
-            "form": form,
-            "title": _("Edit touchpoint"),
-            "cancel_url": reverse("touchpoint_detail", args=[pk]),
-        },
+        form=TouchpointForm(request.POST or None, instance=touchpoint),
+        save=lambda data: services.touchpoint_update(
+            actor=request.user, touchpoint=touchpoint, data=data
+        ),
+        created=False,
+        title=_("Edit touchpoint"),
+        cancel_url=reverse("touchpoint_detail", args=[pk]),
+        done=lambda t: reverse("touchpoint_detail", args=[t.pk]),
     )
 
 
@@ -443,17 +442,14 @@ def segment_list(request: HttpRequest) -> HttpResponse:
 @_http_errors
 def segment_create(request: HttpRequest) -> HttpResponse:
     _require(request, "core.add_segment")
-    form = SegmentForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        segment = _service(form, lambda: services.segment_create(actor=request.user, **data))
-        if segment is not None:
-            _saved(request, segment, created=True)
-            return redirect("segment_list")
-    return render(
+    return _form_page(
         request,
-        "core/form.html",
-        {"form": form, "title": _("New segment"), "cancel_url": reverse("segment_list")},
+        form=SegmentForm(request.POST or None),
+        save=lambda data: services.segment_create(actor=request.user, **data),
+        created=True,
+        title=_("New segment"),
+        cancel_url=reverse("segment_list"),
+        done=lambda _segment: reverse("segment_list"),
     )
 
 
@@ -462,20 +458,14 @@ def segment_create(request: HttpRequest) -> HttpResponse:
 def segment_update(request: HttpRequest, pk: int) -> HttpResponse:
     _require(request, "core.change_segment")
     segment = selectors.segment_get(actor=request.user, pk=pk)
-    form = SegmentForm(request.POST or None, instance=segment)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        saved = _service(
-            form,
-            lambda: services.segment_update(actor=request.user, segment=segment, data=data),
-        )
-        if saved is not None:
-            _saved(request, saved, created=False)
-            return redirect("segment_list")
-    return render(
+    return _form_page(
         request,
-        "core/form.html",
-        {"form": form, "title": _("Edit segment"), "cancel_url": reverse("segment_list")},
+        form=SegmentForm(request.POST or None, instance=segment),
+        save=lambda data: services.segment_update(actor=request.user, segment=segment, data=data),
+        created=False,
+        title=_("Edit segment"),
+        cancel_url=reverse("segment_list"),
+        done=lambda _segment: reverse("segment_list"),
     )
 
 
@@ -507,29 +497,19 @@ def brand_promise_list(request: HttpRequest) -> HttpResponse:
 @_http_errors
 def brand_promise_create(request: HttpRequest) -> HttpResponse:
     _require(request, "core.add_brandpromise")
-    form = BrandPromiseForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        promise = _service(
-            form,
-            lambda: services.brand_promise_create(
-                actor=request.user,
-                key=data["key"],
-                statement=data["statement"],
-                touchpoints=data["touchpoints"],
-            ),
-        )
-        if promise is not None:
-            _saved(request, promise, created=True)
-            return redirect("brand_promise_list")
-    return render(
+    return _form_page(
         request,
-        "core/form.html",
-        {
-            "form": form,
-            "title": _("New brand promise"),
-            "cancel_url": reverse("brand_promise_list"),
-        },
+        form=BrandPromiseForm(request.POST or None),
+        save=lambda data: services.brand_promise_create(
+            actor=request.user,
+            key=data["key"],
+            statement=data["statement"],
+            touchpoints=data["touchpoints"],
+        ),
+        created=True,
+        title=_("New brand promise"),
+        cancel_url=reverse("brand_promise_list"),
+        done=lambda _promise: reverse("brand_promise_list"),
     )
 
 
@@ -538,29 +518,19 @@ def brand_promise_create(request: HttpRequest) -> HttpResponse:
 def brand_promise_update(request: HttpRequest, pk: int) -> HttpResponse:
     _require(request, "core.change_brandpromise")
     promise = selectors.brand_promise_get(actor=request.user, pk=pk)
-    form = BrandPromiseForm(request.POST or None, instance=promise)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        saved = _service(
-            form,
-            lambda: services.brand_promise_update(
-                actor=request.user,
-                promise=promise,
-                data={"key": data["key"], "statement": data["statement"]},
-                touchpoints=data["touchpoints"],
-            ),
-        )
-        if saved is not None:
-            _saved(request, saved, created=False)
-            return redirect("brand_promise_list")
-    return render(
+    return _form_page(
         request,
-        "core/form.html",
-        {
-            "form": form,
-            "title": _("Edit brand promise"),
-            "cancel_url": reverse("brand_promise_list"),
-        },
+        form=BrandPromiseForm(request.POST or None, instance=promise),
+        save=lambda data: services.brand_promise_update(
+            actor=request.user,
+            promise=promise,
+            data={"key": data["key"], "statement": data["statement"]},
+            touchpoints=data["touchpoints"],
+        ),
+        created=False,
+        title=_("Edit brand promise"),
+        cancel_url=reverse("brand_promise_list"),
+        done=lambda _promise: reverse("brand_promise_list"),
     )
 
 
