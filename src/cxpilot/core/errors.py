@@ -68,3 +68,42 @@ class WarehouseError(CxPilotError):
 
     code = "warehouse"
     http_status = 503
+
+
+# Errors of the survey collection channels (hosted page, widget, API)
+
+
+class Unauthorized(CxPilotError):
+    code = "unauthorized"
+    http_status = 401
+
+
+class RateLimited(CxPilotError):
+    code = "rate_limited"
+    http_status = 429
+
+    def __init__(self, detail: str, *, where: str | None = None, retry_after: int = 60) -> None:
+        super().__init__(detail, where=where)
+        self.retry_after = retry_after
+
+
+class PayloadTooLarge(CxPilotError):
+    code = "too_large"
+    http_status = 413
+
+
+class SurveyClosed(CxPilotError):
+    code = "survey_closed"
+    http_status = 409
+
+
+class SurveyFatigued(CxPilotError):
+    """The customer answered this survey within its recontact period."""
+
+    code = "already_answered"
+    http_status = 409
+
+
+class IdempotencyConflict(CxPilotError):
+    code = "idempotency_conflict"
+    http_status = 409

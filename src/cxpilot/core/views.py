@@ -4,13 +4,11 @@ selectors read; errors of the one exception tree become 403, 404 or form errors.
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import wraps
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.functional import Promise
@@ -29,6 +27,7 @@ from cxpilot.core.forms import (
     TouchpointForm,
     stage_specs,
 )
+from cxpilot.core.http import http_errors, require
 
 P = ParamSpec("P")
 View = Callable[Concatenate[HttpRequest, P], HttpResponse]
@@ -53,26 +52,6 @@ ORG_COUNT_ROWS = {
     "segments": (_("Segments"), "segment_list"),
     "brand_promises": (_("Brand promises"), "brand_promise_list"),
 }
-
-
-def _http_errors(view: View[P]) -> View[P]:
-    """Turn PermissionDenied into a 403 page and NotFound into a 404 page."""
-
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: P.args, **kwargs: P.kwargs) -> HttpResponse:
-        try:
-            return view(request, *args, **kwargs)
-        except errors.PermissionDenied as exc:
-            raise DjangoPermissionDenied(exc.detail) from None
-        except errors.NotFound as exc:
-            raise Http404(exc.detail) from None
-
-    return wrapped
-
-
-def _require(request: HttpRequest, perm: str) -> None:
-    """Refuse the page (403) to a user without ``perm``; the service checks it again."""
-    roles.require(request.user, perm)
 
 
 def _service(form: forms.BaseForm, call: Callable[[], T]) -> T | None:
@@ -135,7 +114,7 @@ def _delete_page(
     done_url: str,
     consequences: str = "",
 ) -> HttpResponse:
-    _require(request, perm)
+    require(request, perm)
     if request.method == "POST":
         delete()
         messages.success(request, gettext("“%(name)s” was deleted.") % {"name": obj})
@@ -184,23 +163,23 @@ def _saved(request: HttpRequest, obj: Any, created: bool) -> None:
 
 
 @require_GET
-@_http_errors
+@http_errors
 def department_list(request: HttpRequest) -> HttpResponse:
     departments = selectors.department_list(actor=request.user)
     return render(request, "core/department_list.html", {"departments": departments})
 
 
 @require_GET
-@_http_errors
+@http_errors
 def department_detail(request: HttpRequest, pk: int) -> HttpResponse:
     department = selectors.department_get(actor=request.user, pk=pk)
     return render(request, "core/department_detail.html", {"department": department})
 
 
 @require_http_methods(["GET", "POST"])
-@_http_errors
+@http_errors
 def department_create(request: HttpRequest) -> HttpResponse:
-    _require(request, "core.add_department")
+    require(request, "core.add_department")
     return _form_page(
         request,
         form=DepartmentForm(request.POST or None),
@@ -213,9 +192,9 @@ def department_create(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@_http_errors
+@http_errors
 def department_update(request: HttpRequest, pk: int) -> HttpResponse:
-    _require(request, "core.change_department")
+    require(request, "core.change_department")
     department = selectors.department_get(actor=request.user, pk=pk)
     return _form_page(
         request,
@@ -231,7 +210,7 @@ def department_update(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@_http_errors
+@http_errors
 def department_delete(request: HttpRequest, pk: int) -> HttpResponse:
     department = selectors.department_get(actor=request.user, pk=pk)
     count = len(department.touchpoints.all())
@@ -257,7 +236,7 @@ def department_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_GET
-@_http_errors
+@http_errors
 def touchpoint_list(request: HttpRequest) -> HttpResponse:
     filters = TouchpointFilterForm(request.GET or None)
     criteria: dict[str, Any] = {}
@@ -272,16 +251,16 @@ def touchpoint_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-@_http_errors
+@http_errors
 def touchpoint_detail(request: HttpRequest, pk: int) -> HttpResponse:
     touchpoint = selectors.touchpoint_get(actor=request.user, pk=pk)
     return render(request, "core/touchpoint_detail.html", {"touchpoint": touchpoint})
 
 
 @require_http_methods(["GET", "POST"])
-@_http_errors
+@http_errors
 def touchpoint_create(request: HttpRequest) -> HttpResponse:
-    _require(request, "core.add_touchpoint")
+    require(request, "core.add_touchpoint")
     initial = {}
     if stage := request.GET.get("stage", ""):
         initial["stage"] = stage
@@ -299,9 +278,9 @@ def touchpoint_create(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@_http_errors
+@http_errors
 def touchpoint_update(request: HttpRequest, pk: int) -> HttpResponse:
-    _require(request, "core.change_touchpoint")
+    require(request, "core.change_touchpoint")
     touchpoint = selectors.touchpoint_get(actor=request.user, pk=pk)
     return _form_page(
         request,
@@ -317,7 +296,7 @@ def touchpoint_update(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@_http_errors
+@http_errors
 def touchpoint_delete(request: HttpRequest, pk: int) -> HttpResponse:
     touchpoint = selectors.touchpoint_get(actor=request.user, pk=pk)
     return _delete_page(
@@ -338,14 +317,14 @@ def touchpoint_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_GET
-@_http_errors
+@http_errors
 def journey_list(request: HttpRequest) -> HttpResponse:
     journeys = selectors.journey_list(actor=request.user)
     return render(request, "core/journey_list.html", {"journeys": journeys})
 
 
 @require_GET
-@_http_errors
+@http_errors
 def journey_detail(request: HttpRequest, pk: int) -> HttpResponse:
     journey = selectors.journey_get(actor=request.user, pk=pk)
     return render(request, "core/journey_detail.html", {"journey": journey})
@@ -362,9 +341,9 @@ def _journey_page(
 
 
 @require_http_methods(["GET", "POST"])
-@_http_errors
+@http_errors
 def journey_create(request: HttpRequest) -> HttpResponse:
-    _require(request, "core.add_journey")
+    require(request, "core.add_journey")
     form = JourneyForm(request.POST or None)
     formset = StageFormSet(request.POST or None, prefix="stages")
     if request.method == "POST" and form.is_valid() and formset.is_valid():
@@ -380,9 +359,9 @@ def journey_create(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@_http_errors
+@http_errors
 def journey_update(request: HttpRequest, pk: int) -> HttpResponse:
-    _require(request, "core.change_journey")
+    require(request, "core.change_journey")
     journey = selectors.journey_get(actor=request.user, pk=pk)
     form = JourneyForm(request.POST or None, instance=journey)
     formset = StageFormSet(request.POST or None, instance=journey, prefix="stages")
@@ -403,7 +382,7 @@ def journey_update(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@_http_errors
+@http_errors
 def journey_delete(request: HttpRequest, pk: int) -> HttpResponse:
     journey = selectors.journey_get(actor=request.user, pk=pk)
     stages = journey.stages.all()
@@ -432,16 +411,16 @@ def journey_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_GET
-@_http_errors
+@http_errors
 def segment_list(request: HttpRequest) -> HttpResponse:
     segments = selectors.segment_list(actor=request.user)
     return render(request, "core/segment_list.html", {"segments": segments})
 
 
 @require_http_methods(["GET", "POST"])
-@_http_errors
+@http_errors
 def segment_create(request: HttpRequest) -> HttpResponse:
-    _require(request, "core.add_segment")
+    require(request, "core.add_segment")
     return _form_page(
         request,
         form=SegmentForm(request.POST or None),
@@ -454,9 +433,9 @@ def segment_create(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@_http_errors
+@http_errors
 def segment_update(request: HttpRequest, pk: int) -> HttpResponse:
-    _require(request, "core.change_segment")
+    require(request, "core.change_segment")
     segment = selectors.segment_get(actor=request.user, pk=pk)
     return _form_page(
         request,
@@ -470,7 +449,7 @@ def segment_update(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@_http_errors
+@http_errors
 def segment_delete(request: HttpRequest, pk: int) -> HttpResponse:
     segment = selectors.segment_get(actor=request.user, pk=pk)
     return _delete_page(
@@ -487,16 +466,16 @@ def segment_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_GET
-@_http_errors
+@http_errors
 def brand_promise_list(request: HttpRequest) -> HttpResponse:
     promises = selectors.brand_promise_list(actor=request.user)
     return render(request, "core/brand_promise_list.html", {"promises": promises})
 
 
 @require_http_methods(["GET", "POST"])
-@_http_errors
+@http_errors
 def brand_promise_create(request: HttpRequest) -> HttpResponse:
-    _require(request, "core.add_brandpromise")
+    require(request, "core.add_brandpromise")
     return _form_page(
         request,
         form=BrandPromiseForm(request.POST or None),
@@ -514,9 +493,9 @@ def brand_promise_create(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@_http_errors
+@http_errors
 def brand_promise_update(request: HttpRequest, pk: int) -> HttpResponse:
-    _require(request, "core.change_brandpromise")
+    require(request, "core.change_brandpromise")
     promise = selectors.brand_promise_get(actor=request.user, pk=pk)
     return _form_page(
         request,
@@ -535,7 +514,7 @@ def brand_promise_update(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@_http_errors
+@http_errors
 def brand_promise_delete(request: HttpRequest, pk: int) -> HttpResponse:
     promise = selectors.brand_promise_get(actor=request.user, pk=pk)
     return _delete_page(

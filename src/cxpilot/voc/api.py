@@ -17,6 +17,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import Field, Router, Schema
 from pydantic import ValidationError as PydanticValidationError
 
+from cxpilot.core import errors
 from cxpilot.core.errors import CxPilotError, ValidationError
 from cxpilot.voc import services
 
@@ -105,7 +106,7 @@ def _body(request: HttpRequest) -> SubmissionIn:
     except RequestDataTooBig:
         raw, declared = b"", limit + 1
     if declared > limit or len(raw) > limit:
-        raise services.PayloadTooLarge(f"the body is larger than {limit} bytes", where="body")
+        raise errors.PayloadTooLarge(f"the body is larger than {limit} bytes", where="body")
     try:
         data = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -168,7 +169,7 @@ def post_response(request: HttpRequest) -> HttpResponse:
         )
     except CxPilotError as exc:
         response = _json(exc.as_dict(), exc.http_status)
-        if isinstance(exc, services.RateLimited):
+        if isinstance(exc, errors.RateLimited):
             response["Retry-After"] = str(exc.retry_after)
         return response
     response = _json(result.as_dict(), 202)

@@ -3,38 +3,23 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from cxpilot.core import errors, roles
+from cxpilot.core import errors
+from cxpilot.core.http import http_errors, require
 from cxpilot.voc import case_queries, cases
 from cxpilot.voc.case_forms import CaseFilterForm, LoopSettingsForm, NoteForm, StatusForm
 from cxpilot.voc.models import Alert, LoopSettings
 
 
-def _guard(request: HttpRequest, perm: str) -> None:
-    try:
-        roles.require(request.user, perm)
-    except errors.PermissionDenied as exc:
-        raise DjangoPermissionDenied(exc.detail) from None
-
-
-def _case(request: HttpRequest, pk: int) -> cases.FollowUpCase:
-    try:
-        return case_queries.case_get(actor=request.user, pk=pk)
-    except errors.PermissionDenied as exc:
-        raise DjangoPermissionDenied(exc.detail) from None
-    except errors.NotFound as exc:
-        raise Http404(exc.detail) from None
-
-
+@http_errors
 @require_GET
 def case_list(request: HttpRequest) -> HttpResponse:
-    _guard(request, "voc.view_followupcase")
+    require(request, "voc.view_followupcase")
     filters = CaseFilterForm(request.GET or None)
     status, overdue = "", False
     if filters.is_valid():
@@ -52,9 +37,10 @@ def case_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+@http_errors
 @require_GET
 def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    case = _case(request, pk)
+    case = case_queries.case_get(actor=request.user, pk=pk)
     return _detail(request, case, NoteForm(), StatusForm(initial={"status": case.status}))
 
 
@@ -75,15 +61,14 @@ def _detail(
     )
 
 
+@http_errors
 @require_POST
 def case_note(request: HttpRequest, pk: int) -> HttpResponse:
-    case = _case(request, pk)
+    case = case_queries.case_get(actor=request.user, pk=pk)
     form = NoteForm(request.POST)
     if form.is_valid():
         try:
             cases.case_note_add(actor=request.user, case=case, **form.cleaned_data)
-        except errors.PermissionDenied as exc:
-            raise DjangoPermissionDenied(exc.detail) from None
         except errors.ValidationError as exc:
             form.add_error(exc.where if exc.where in form.fields else None, exc.detail)
         else:
@@ -92,15 +77,14 @@ def case_note(request: HttpRequest, pk: int) -> HttpResponse:
     return _detail(request, case, form, StatusForm(initial={"status": case.status}))
 
 
+@http_errors
 @require_POST
 def case_status(request: HttpRequest, pk: int) -> HttpResponse:
-    case = _case(request, pk)
+    case = case_queries.case_get(actor=request.user, pk=pk)
     form = StatusForm(request.POST)
     if form.is_valid():
         try:
             cases.case_status_set(actor=request.user, case=case, **form.cleaned_data)
-        except errors.PermissionDenied as exc:
-            raise DjangoPermissionDenied(exc.detail) from None
         except errors.ValidationError as exc:
             form.add_error(exc.where if exc.where in form.fields else None, exc.detail)
         else:
@@ -109,22 +93,25 @@ def case_status(request: HttpRequest, pk: int) -> HttpResponse:
     return _detail(request, case, NoteForm(), form)
 
 
+@http_errors
 @require_GET
 def alert_list(request: HttpRequest) -> HttpResponse:
-    _guard(request, "voc.view_alert")
+    require(request, "voc.view_alert")
     return render(request, "voc/alert_list.html", {"alerts": Alert.objects.all()[:200]})
 
 
+@http_errors
 @require_POST
 def alert_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
-    _guard(request, "voc.change_alert")
+    require(request, "voc.change_alert")
     Alert.objects.filter(pk=pk, acknowledged_at__isnull=True).update(acknowledged_at=timezone.now())
     return redirect("alert_list")
 
 
+@http_errors
 @require_http_methods(["GET", "POST"])
 def loop_settings(request: HttpRequest) -> HttpResponse:
-    _guard(request, "voc.change_loopsettings")
+    require(request, "voc.change_loopsettings")
     form = LoopSettingsForm(request.POST or None, instance=LoopSettings.current())
     if request.method == "POST" and form.is_valid():
         form.save()

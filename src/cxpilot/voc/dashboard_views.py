@@ -13,7 +13,6 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django import forms
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
@@ -21,7 +20,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
-from cxpilot.core import errors, roles
+from cxpilot.core.http import require
 from cxpilot.voc import charts, dashboard
 from cxpilot.voc.dashboard import Choices, Filters
 
@@ -129,10 +128,7 @@ class VerbatimsForm(forms.Form):
 
 
 def _require(request: HttpRequest) -> None:
-    try:
-        roles.require(request.user, dashboard.PERMISSION)
-    except errors.PermissionDenied as exc:
-        raise DjangoPermissionDenied(exc.detail) from None
+    require(request, dashboard.PERMISSION)
 
 
 def _drill(filters: Filters) -> charts.Href:

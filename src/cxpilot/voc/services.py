@@ -26,7 +26,15 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from cxpilot.core.errors import CxPilotError, PermissionDenied, ValidationError
+from cxpilot.core.errors import (
+    IdempotencyConflict,
+    PermissionDenied,
+    RateLimited,
+    SurveyClosed,
+    SurveyFatigued,
+    Unauthorized,
+    ValidationError,
+)
 from cxpilot.core.models import JourneyStage, Touchpoint
 from cxpilot.voc import fatigue
 from cxpilot.voc.models import (
@@ -79,45 +87,6 @@ _DEFINITION_FIELDS = {
     "questions",
 }
 _QUESTION_FIELDS = {"key", "kind", "text", "choices", "show_if"}
-
-
-# --- Errors of the collection channels (all in the one tree) -------------------------------
-
-
-class Unauthorized(CxPilotError):
-    code = "unauthorized"
-    http_status = 401
-
-
-class RateLimited(CxPilotError):
-    code = "rate_limited"
-    http_status = 429
-
-    def __init__(self, detail: str, *, where: str | None = None, retry_after: int = 60) -> None:
-        super().__init__(detail, where=where)
-        self.retry_after = retry_after
-
-
-class PayloadTooLarge(CxPilotError):
-    code = "too_large"
-    http_status = 413
-
-
-class SurveyClosed(CxPilotError):
-    code = "survey_closed"
-    http_status = 409
-
-
-class SurveyFatigued(CxPilotError):
-    """The customer answered this survey within its recontact period."""
-
-    code = "already_answered"
-    http_status = 409
-
-
-class IdempotencyConflict(CxPilotError):
-    code = "idempotency_conflict"
-    http_status = 409
 
 
 # --- Roles ---------------------------------------------------------------------------------

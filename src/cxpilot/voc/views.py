@@ -21,7 +21,6 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core import signing
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -34,6 +33,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cxpilot.core import errors
+from cxpilot.core.http import http_errors
 from cxpilot.voc import fatigue, selectors, services
 from cxpilot.voc.forms import (
     AnswerForm,
@@ -55,26 +55,11 @@ _CARRY_MAX_AGE = 24 * 3600
 _TOKEN = re.compile(r"^[0-9a-f]{32}$")
 
 
-def _http_errors(view: View[P]) -> View[P]:
-    """Turn PermissionDenied into a 403 page and NotFound into a 404 page."""
-
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: P.args, **kwargs: P.kwargs) -> HttpResponse:
-        try:
-            return view(request, *args, **kwargs)
-        except errors.PermissionDenied as exc:
-            raise DjangoPermissionDenied(exc.detail) from None
-        except errors.NotFound as exc:
-            raise Http404(exc.detail) from None
-
-    return wrapped
-
-
 # --- The CX lead's pages -------------------------------------------------------------------
 
 
 @require_GET
-@_http_errors
+@http_errors
 def survey_list(request: HttpRequest) -> HttpResponse:
     surveys = selectors.survey_list(actor=request.user)
     return render(
@@ -89,7 +74,7 @@ def survey_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-@_http_errors
+@http_errors
 def survey_detail(request: HttpRequest, pk: int) -> HttpResponse:
     survey = selectors.survey_get(actor=request.user, pk=pk)
     hosted = request.build_absolute_uri(reverse("survey_page", args=[survey.key]))
@@ -156,13 +141,13 @@ def _editor(
 
 
 @require_http_methods(["GET", "POST"])
-@_http_errors
+@http_errors
 def survey_create(request: HttpRequest) -> HttpResponse:
     return _editor(request, survey=None, title=_("New survey"), cancel_url=reverse("survey_list"))
 
 
 @require_http_methods(["GET", "POST"])
-@_http_errors
+@http_errors
 def survey_update(request: HttpRequest, pk: int) -> HttpResponse:
     survey = selectors.survey_get(actor=request.user, pk=pk)
     return _editor(
@@ -174,7 +159,7 @@ def survey_update(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@_http_errors
+@http_errors
 def survey_delete(request: HttpRequest, pk: int) -> HttpResponse:
     survey = selectors.survey_get(actor=request.user, pk=pk)
     services.require_editor(request.user)
@@ -198,7 +183,7 @@ def survey_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@_http_errors
+@http_errors
 def survey_key_rotate(request: HttpRequest, pk: int) -> HttpResponse:
     survey = selectors.survey_get(actor=request.user, pk=pk)
     services.survey_key_rotate(actor=request.user, survey=survey)
@@ -209,7 +194,7 @@ def survey_key_rotate(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@_http_errors
+@http_errors
 def survey_settings(request: HttpRequest) -> HttpResponse:
     services.require_editor(request.user)
     current = selectors.survey_settings()
@@ -427,7 +412,7 @@ def _survey_post(
         services.rate_limit_hit(
             bucket=f"ip:{_client_ip(request)}", limit=services.limit_per_ip(), where="client"
         )
-    except services.RateLimited:
+    except errors.RateLimited:
         return _message(request, survey, respondent, kind="busy", status=429)
     by_key = {q.key: q for q in questions}
     carry_text = str(request.POST.get("carry", ""))
@@ -488,9 +473,9 @@ def _survey_post(
             language=respondent.language,
             idempotency_key=f"hosted-{respondent.token}",
         )
-    except services.SurveyFatigued:
+    except errors.SurveyFatigued:
         return _message(request, survey, respondent, kind="recent")
-    except services.SurveyClosed:
+    except errors.SurveyClosed:
         return _message(request, survey, respondent, kind="closed", status=410)
     except errors.ValidationError as exc:
         problems = exc.extra if isinstance(exc.extra, dict) else {}
@@ -571,7 +556,7 @@ def survey_widget(request: HttpRequest, key: str) -> HttpResponse:
                 limit=services.limit_per_ip(),
                 where="client",
             )
-        except services.RateLimited:
+        except errors.RateLimited:
             return _noop_script("busy")
         decision = services.contact_decide(survey=survey, customer_id=customer, channel="widget")
         if decision != fatigue.SHOW:
