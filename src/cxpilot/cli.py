@@ -772,3 +772,19 @@ def main() -> None:
     except CxPilotError as exc:  # raised while loading settings, before a command runs
         err.print(f"[bold red]error:[/] {exc}", highlight=False)
         sys.exit(2)
+
+
+# --------------------------------------------------------------------------- domain commands
+# Each domain keeps its commands in its own ``cli.py`` (they use the helpers above).
+
+
+def _register_domains() -> None:
+    from cxpilot.governance.cli import register as governance
+    from cxpilot.maturity.cli import register as maturity
+    from cxpilot.text.cli import register as text
+
+    for register in (text, maturity, governance):
+        register(app)
+
+
+_register_domains()

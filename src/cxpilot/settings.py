@@ -28,6 +28,9 @@ INSTALLED_APPS = [
     "cxpilot.core",
     "cxpilot.warehouse",
     "cxpilot.voc",
+    "cxpilot.text",
+    "cxpilot.maturity",
+    "cxpilot.governance",
 ]
 
 MIDDLEWARE = [

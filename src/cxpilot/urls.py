@@ -10,6 +10,9 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("voc/", include("cxpilot.voc.case_urls")),
     path("voc/", include("cxpilot.voc.dashboard_urls")),
+    path("text/", include("cxpilot.text.urls")),
+    path("maturity/", include("cxpilot.maturity.urls")),
+    path("governance/", include("cxpilot.governance.urls")),
     path("", include("cxpilot.core.urls")),
     path("", include("cxpilot.voc.urls")),
 ]

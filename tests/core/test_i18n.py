@@ -5,9 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import polib
+import pytest
 from django.conf import settings
 
 LOCALE = Path(settings.LOCALE_PATHS[0]) / "fr" / "LC_MESSAGES"
+#: The project catalogue, then each domain's own (``<app>/locale``, made by running
+#: ``django-admin makemessages -l fr`` inside the app's folder).
+CATALOGUES = [LOCALE, *sorted(LOCALE.parents[2].glob("*/locale/fr/LC_MESSAGES"))]
 
 
 def _entries(catalog: polib._BaseFile) -> dict[tuple[str | None, str], object]:
@@ -22,17 +26,22 @@ def _entries(catalog: polib._BaseFile) -> dict[tuple[str | None, str], object]:
     return out
 
 
-def test_every_french_entry_is_translated() -> None:
-    po = polib.pofile(str(LOCALE / "django.po"))
-    assert len(po) > 100
+def test_the_project_catalogue_is_the_big_one() -> None:
+    assert len(polib.pofile(str(LOCALE / "django.po"))) > 100
+
+
+@pytest.mark.parametrize("locale", CATALOGUES, ids=lambda p: p.parents[2].name)
+def test_every_french_entry_is_translated(locale: Path) -> None:
+    po = polib.pofile(str(locale / "django.po"))
     assert [e.msgid for e in po.untranslated_entries()] == []
     assert [e.msgid for e in po.fuzzy_entries()] == []
 
 
-def test_committed_mo_matches_the_po() -> None:
-    po = polib.pofile(str(LOCALE / "django.po"))
+@pytest.mark.parametrize("locale", CATALOGUES, ids=lambda p: p.parents[2].name)
+def test_committed_mo_matches_the_po(locale: Path) -> None:
+    po = polib.pofile(str(locale / "django.po"))
     compiled = polib.mofile(po.to_binary())  # compiled in memory
-    committed = polib.mofile(str(LOCALE / "django.mo"))
+    committed = polib.mofile(str(locale / "django.mo"))
     assert _entries(committed) == _entries(compiled)
     assert _entries(committed) == _entries(po)
 
