@@ -54,6 +54,12 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     VIEWER: [*_VIEW_ORG, "core.view_analytics"],
 }
 
+# Maturity campaigns: the CX lead (and admin) runs them, the other roles read the reports.
+ROLE_PERMISSIONS[CX_LEAD] += ["maturity.view_campaign", "maturity.add_campaign"]
+ROLE_PERMISSIONS[CX_LEAD].append("maturity.change_campaign")
+for _role in (ANALYST, DEPARTMENT_OWNER, VIEWER):
+    ROLE_PERMISSIONS[_role].append("maturity.view_campaign")
+
 
 def ensure_groups() -> None:
     """Create or refresh the role groups and their permissions (idempotent)."""

@@ -1,13 +1,236 @@
 """Commands of this domain, registered on the ``cxpilot`` app by :func:`register`.
 
-Uses the shared helpers of :mod:`cxpilot.cli` (``handle_errors``, ``setup``, ``FormatOpt``),
-imported inside :func:`register`'s callers' module once they are defined.
+``cxpilot maturity score|roadmap|model`` and ``cxpilot culture entropy|values``: files in,
+numbers out, through the same pure functions as the web pages (and the same anonymity rule:
+no group of fewer than 5 respondents is shown). They need no database.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated, Any
+
 import typer
+
+from cxpilot.cli import FormatOpt, handle_errors
+from cxpilot.output import Format, emit
+
+maturity_app = typer.Typer(
+    help="CX maturity: scores, levels and roadmap from assessment answers.", no_args_is_help=True
+)
+culture_app = typer.Typer(
+    help="Culture values and cultural entropy (Barrett).", no_args_is_help=True
+)
+
+ModelOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--model",
+        help="A custom maturity model (YAML); default: $CXPILOT_MATURITY_MODEL or the shipped one.",
+    ),
+]
+AnswersArg = Annotated[
+    Path, typer.Argument(help="CSV with the columns respondent, department, practice, rating.")
+]
+
+
+def _r(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
+
+
+def score_json(report: dict[str, Any], model: Any) -> dict[str, Any]:
+    """The stable JSON of ``cxpilot maturity score`` (scores rounded to 0.1)."""
+    names = {lv.level: lv.name["en"] for lv in model.levels}
+    return {
+        "respondents": report["respondents"],
+        "overall_score": _r(report["overall_score"]),
+        "overall_level": report["overall_level"],
+        "overall_level_name": names.get(report["overall_level"]),
+        "customer_centricity": _r(report["customer_centricity"]),
+        "alignment_gap": _r(report["alignment_gap"]),
+        "alignment_gap_dimension": report["alignment_gap_dimension"],
+        "suppressed": report["suppressed"],
+        "dimensions": [
+            {
+                "dimension": d["dimension"],
+                "score": _r(d["score"]),
+                "level": d["level"],
+                "level_name": names.get(d["level"]),
+                "gap": _r(d["gap"]),
+                "by_department": {k: _r(v) for k, v in d["by_department"].items()},
+            }
+            for d in report["dimensions"]
+        ],
+    }
+
+
+def _score(answers: Path, model_file: Path | None) -> tuple[Any, dict[str, Any]]:
+    from cxpilot.maturity.catalog import model_load
+    from cxpilot.maturity.files import answers_read
+    from cxpilot.maturity.stats import maturity_report
+
+    model = model_load(model_file)
+    return model, maturity_report(model, answers_read(model, answers))
+
+
+@maturity_app.command("score")
+@handle_errors
+def score_cmd(answers: AnswersArg, model: ModelOpt = None, fmt: FormatOpt = Format.table) -> None:
+    """Score maturity per dimension and overall, with the customer-centricity index and the
+    alignment gap between departments. Departments with fewer than 5 respondents are not shown.
+
+    Example:
+
+      cxpilot maturity score answers.csv --format json
+    """
+    loaded, report = _score(answers, model)
+    out = score_json(report, loaded)
+    if fmt is Format.json:
+        emit(out, fmt)
+        return
+    rows = []
+    for d in out["dimensions"]:
+        row = {k: d[k] for k in ("dimension", "score", "level", "level_name", "gap")}
+        row.update(d["by_department"])
+        rows.append(row)
+    rows.append(
+        {
+            "dimension": "overall",
+            "score": out["overall_score"],
+            "level": out["overall_level"],
+            "level_name": out["overall_level_name"],
+            "gap": out["alignment_gap"],
+        }
+    )
+    title = (
+        f"customer-centricity {out['customer_centricity']}, alignment gap {out['alignment_gap']}"
+    )
+    emit(rows, fmt, title=title)
+
+
+@maturity_app.command("roadmap")
+@handle_errors
+def roadmap_cmd(answers: AnswersArg, model: ModelOpt = None, fmt: FormatOpt = Format.table) -> None:
+    """The prioritised roadmap (quick wins first; 30, 60, 90 days, 12 months) for the scores
+    of an answers file.
+
+    Example:
+
+      cxpilot maturity roadmap answers.csv --format csv > roadmap.csv
+    """
+    from cxpilot.maturity.catalog import actions_load
+    from cxpilot.maturity.roadmap import roadmap_plan
+
+    _, report = _score(answers, model)
+    scores = {d["dimension"]: d["score"] for d in report["dimensions"]}
+    rows = roadmap_plan(actions_load(), scores)
+    wide = fmt is not Format.table
+    emit(
+        [
+            {
+                "horizon": r["horizon"],
+                "priority": r["priority"],
+                "action": r["action"],
+                **({"name": r["name"]["en"], "dimension": r["dimension"]} if wide else {}),
+                "impact": r["impact"],
+                "effort": r["effort"],
+                "quick_win": r["quick_win"],
+                "owner": r["owner"],
+                **({"prerequisites": " ".join(r["prerequisites"])} if wide else {}),
+            }
+            for r in rows
+        ],
+        fmt,
+        title="roadmap",
+    )
+
+
+@maturity_app.command("model")
+@handle_errors
+def model_cmd(model: ModelOpt = None, fmt: FormatOpt = Format.table) -> None:
+    """Check a maturity model file and list its dimensions and practices (an error names the
+    line and key of the first problem).
+
+    Example:
+
+      cxpilot maturity model --model my-model.yaml
+    """
+    from cxpilot.maturity.catalog import model_load
+
+    loaded = model_load(model)
+    emit(
+        [
+            {
+                "dimension": d.key,
+                "dimension_weight": d.weight,
+                "practice": p.key,
+                "practice_weight": p.weight,
+                "question": p.question["en"],
+            }
+            for d in loaded.dimensions
+            for p in d.practices
+        ],
+        fmt,
+        title=loaded.name["en"],
+    )
+
+
+@culture_app.command("entropy")
+@handle_errors
+def entropy_cmd(
+    votes: Annotated[
+        Path, typer.Argument(help="CSV with the columns respondent, department, lens, value.")
+    ],
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Cultural entropy (share of current-culture votes for limiting values), top values,
+    matches and jumps. Up to 10 values per respondent and lens (current or desired).
+
+    Example:
+
+      cxpilot culture entropy votes.csv --format json
+    """
+    from cxpilot.maturity.catalog import values_load
+    from cxpilot.maturity.files import votes_read
+    from cxpilot.maturity.stats import culture_report
+
+    catalogue = values_load()
+    report = culture_report(catalogue, votes_read(catalogue, votes))
+    report["entropy"] = _r(report["entropy"])
+    for dept in report["departments"]:
+        dept["entropy"] = _r(dept["entropy"])
+    if fmt is Format.json:
+        emit(report, fmt)
+        return
+    rows = [
+        {"list": name, **item}
+        for name in ("top_current", "top_desired", "matches", "jumps")
+        for item in report[name]
+    ]
+    emit(rows, fmt, title=f"entropy {report['entropy']} % ({report['band']})")
+
+
+@culture_app.command("values")
+@handle_errors
+def values_cmd(fmt: FormatOpt = Format.table) -> None:
+    """List the values catalogue: key, positive or potentially limiting, English and French.
+
+    Example:
+
+      cxpilot culture values --format csv
+    """
+    from cxpilot.maturity.catalog import values_load
+
+    emit(
+        [
+            {"value": v.key, "kind": v.kind, "en": v.name["en"], "fr": v.name["fr"]}
+            for v in values_load().values()
+        ],
+        fmt,
+    )
 
 
 def register(app: typer.Typer) -> None:
     """Add this domain's commands to ``app``."""
+    app.add_typer(maturity_app, name="maturity")
+    app.add_typer(culture_app, name="culture")
