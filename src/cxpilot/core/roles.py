@@ -54,6 +54,11 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     VIEWER: [*_VIEW_ORG, "core.view_analytics"],
 }
 
+# Governance (RACI, council, champion): the CX lead edits, the other roles read.
+ROLE_PERMISSIONS[CX_LEAD] += ["governance.view_governance", "governance.edit_governance"]
+for _role in (ANALYST, DEPARTMENT_OWNER, VIEWER):
+    ROLE_PERMISSIONS[_role].append("governance.view_governance")
+
 # Maturity campaigns: the CX lead (and admin) runs them, the other roles read the reports.
 ROLE_PERMISSIONS[CX_LEAD] += ["maturity.view_campaign", "maturity.add_campaign"]
 ROLE_PERMISSIONS[CX_LEAD].append("maturity.change_campaign")

@@ -3,13 +3,16 @@
 Method (a word-profile classifier in the spirit of Grefenstette 1995, "Comparing two language
 identification schemes", JADT; and of the stop-word profiles of Cavnar & Trenkle 1994):
 
-1. Each text is lower-cased; ß, œ and æ are spelled out; the text is folded to ASCII by
-   Unicode NFKD decomposition with the combining accents dropped; every non-letter becomes a
-   space and the text is split into words.
+1. Each text is lower-cased; ß, œ and æ are spelled out; accented Latin-1 letters are folded
+   to their base letter (the first character of their Unicode NFKD decomposition); every
+   other character becomes a space and the text is split into words.
 2. Word evidence: every word found in the hand-written lists of
    ``data/language/<lang>.txt`` (function words plus common customer-feedback words for
    fr, en, es, de, it, pt, nl) adds its weight to that language. A word listed for several
    languages counts for each of them, so it only separates those from the rest.
+   A word in no list adds the weight of its longest ending listed in
+   ``data/language/suffixes.txt`` (-ing, -ness for English; -eux, -aient for French; -ung,
+   -heit for German; -ción, -zione, -ção, -lijk…), if the word is two letters longer than it.
 3. Character evidence, counted on the un-folded text: accented letters typical of a language
    (é è ê ç for French, ñ ¿ ¡ for Spanish, ä ö ü ß for German, ã õ for Portuguese, ò ì for
    Italian…, weights in :data:`CHAR_CUES`) and letters of non-Latin scripts (Greek, Cyrillic,
@@ -22,8 +25,9 @@ identification schemes", JADT; and of the stop-word profiles of Cavnar & Trenkle
    no evidence at all and no declared language (e.g. "10/10").
 
 All batch work (lower-casing, folding, splitting, counting) runs as a few C-level string
-operations on the joined batch and numpy ``bincount`` calls; the only per-word Python step is
-a ``dict.get`` through ``map``. Texts are cut to :data:`MAX_CHARS` characters for detection.
+operations on the joined batch (a Latin-1 encode and a byte ``translate``) and numpy
+``bincount`` calls; the per-word Python steps are a ``dict.get`` through ``map`` and, for
+words in no list, the slicing of their endings. Texts are cut to :data:`MAX_CHARS` characters for detection.
 """
 
 from __future__ import annotations
@@ -180,6 +184,52 @@ def _tables() -> tuple[dict[bytes, int], np.ndarray, np.ndarray]:
     return vocab, weights, cues
 
 
+@lru_cache(maxsize=1)
+def _suffixes() -> tuple[tuple[tuple[int, dict[bytes, int]], ...], np.ndarray]:
+    """The endings of ``data/language/suffixes.txt``: per ending length, longest first,
+    ending -> row; and the weights [row × columns]."""
+    path = resources.files("cxpilot.text").joinpath("data/language/suffixes.txt")
+    index: dict[bytes, int] = {}
+    rows: list[np.ndarray] = []
+    for line in path.read_text("utf-8").splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        ending, lang, weight = line.split()
+        key = ending.encode("ascii")
+        if key not in index:
+            index[key] = len(rows)
+            rows.append(np.zeros(_COLUMNS))
+        rows[index[key]][LANGUAGES.index(lang)] = float(weight)
+    lengths = sorted({len(k) for k in index}, reverse=True)
+    by_length = tuple((n, {k: v for k, v in index.items() if len(k) == n}) for n in lengths)
+    return by_length, np.vstack(rows)
+
+
+def _suffix_scores(words: list[bytes], ids: np.ndarray, doc: np.ndarray, n: int) -> np.ndarray:
+    """Evidence of the endings of the words found in no list (the longest listed ending of a
+    word at least two letters longer than it)."""
+    out = np.zeros((n, _COLUMNS))
+    unknown = np.flatnonzero(ids == 1)
+    if unknown.size == 0:
+        return out
+    by_length, weights = _suffixes()
+    unk = [words[i] for i in unknown.tolist()]
+    sizes = np.fromiter(map(len, unk), dtype=np.int64, count=len(unk))
+    row = np.full(len(unk), -1, dtype=np.int64)
+    for length, table in by_length:
+        ends = [w[-length:] for w in unk]
+        got = np.fromiter(map(table.get, ends, repeat(-1)), dtype=np.int64, count=len(unk))
+        take = (row < 0) & (got >= 0) & (sizes >= length + 2)
+        row[take] = got[take]
+    hit = row >= 0
+    if hit.any():
+        d, w = doc[unknown[hit]], weights[row[hit]]
+        for j in range(len(LANGUAGES)):
+            out[:, j] += np.bincount(d, weights=w[:, j], minlength=n)
+    return out
+
+
 def _clean(texts: Sequence[str | None]) -> list[str]:
     """Strings cut to MAX_CHARS, without newlines or \\x01 (separators); None -> ""."""
     out: list[str] = []
@@ -251,6 +301,7 @@ def scores(texts: Sequence[str | None], declared: Sequence[str | None] | None = 
         d, w = doc[known], weights[ids[known]]
         for j in range(len(LANGUAGES)):
             out[:, j] += np.bincount(d, weights=w[:, j], minlength=n)
+        out += _suffix_scores(words, ids, doc, n)
     if declared is not None:
         if len(declared) != n:
             raise ValueError(f"declared has {len(declared)} items for {n} texts")
