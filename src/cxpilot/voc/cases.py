@@ -2,8 +2,8 @@
 unsatisfied customer (CSAT), route it to the responsible department, and work it.
 
 Writes only (services): keyword-only, one transaction each, roles checked here. A case is
-routed to the department Responsible for closing the loop on its touchpoint; until the
-governance RACI names one, that is the touchpoint's owning department.
+routed to the department the governance RACI makes Responsible for closing the loop on its
+touchpoint; when the RACI names none, to the touchpoint's owning department.
 """
 
 from __future__ import annotations
@@ -18,13 +18,22 @@ from django.utils import timezone
 from cxpilot.core import roles
 from cxpilot.core.errors import PermissionDenied, ValidationError
 from cxpilot.core.models import Department, Touchpoint
+from cxpilot.governance.selectors import responsible_department
 from cxpilot.voc.models import CaseNote, CaseStatus, FollowUpCase, LoopSettings, NoteKind
 
 CONTACT_CHANNELS = ("phone", "email", "sms", "chat", "store", "other")
 
 
 def case_department(touchpoint: str) -> tuple[Department | None, str]:
-    """The department a case on ``touchpoint`` goes to, and why."""
+    """The department a case on ``touchpoint`` goes to, and why.
+
+    First the department the governance RACI makes Responsible for closing the loop on the
+    touchpoint (``raci_responsible``; with several, the first by department name); else the
+    touchpoint's owning department (``owning_department``); else none (``unrouted``).
+    """
+    responsible = responsible_department(touchpoint)
+    if responsible is not None:
+        return responsible, "raci_responsible"
     found = Touchpoint.objects.select_related("department").filter(key=touchpoint).first()
     if found is not None and found.department is not None:
         return found.department, "owning_department"
