@@ -54,17 +54,21 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     VIEWER: [*_VIEW_ORG, "core.view_analytics"],
 }
 
-# Governance (RACI, council, champion): the CX lead edits, the other roles read.
-ROLE_PERMISSIONS[CX_LEAD] += ["governance.view_governance", "governance.edit_governance"]
-for _role in (ANALYST, DEPARTMENT_OWNER, VIEWER):
-    ROLE_PERMISSIONS[_role].append("governance.view_governance")
-
 # Maturity campaigns: the CX lead (and admin) runs them, the other roles read the reports.
 ROLE_PERMISSIONS[CX_LEAD] += ["maturity.view_campaign", "maturity.add_campaign"]
 ROLE_PERMISSIONS[CX_LEAD].append("maturity.change_campaign")
 for _role in (ANALYST, DEPARTMENT_OWNER, VIEWER):
     ROLE_PERMISSIONS[_role].append("maturity.view_campaign")
 
+# Governance (RACI, council, champion): the CX lead edits, the other roles read.
+ROLE_PERMISSIONS[CX_LEAD] += ["governance.view_governance", "governance.edit_governance"]
+for _role in (ANALYST, DEPARTMENT_OWNER, VIEWER):
+    ROLE_PERMISSIONS[_role].append("governance.view_governance")
+
+
+# Verbatim analytics: everyone with analytics reads themes; the CX lead and analysts edit them.
+for _role in (CX_LEAD, ANALYST):
+    ROLE_PERMISSIONS[_role].append("text.edit_taxonomy")
 
 def ensure_groups() -> None:
     """Create or refresh the role groups and their permissions (idempotent)."""

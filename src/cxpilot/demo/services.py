@@ -111,7 +111,22 @@ def demo_generate(
         partial.unlink(missing_ok=True)
     say("closing the loop")
     demo_loop()
+    say("verbatim analytics")
+    demo_text()
     return {name: counts[name] for name in WAREHOUSE_TABLES}
+
+
+def demo_text() -> dict[str, int]:
+    """Discover the themes of the demo verbatims and analyse them (language, themes,
+    sentiment), so the irritants and theme pages have something to show."""
+    from cxpilot.text.services import themes_discover, verbatims_analyse
+
+    try:
+        found = themes_discover(themes=20, seed=0)
+    except ValidationError:  # a tiny demo has too few verbatims to find themes in
+        return {"themes": 0, "mentions": 0}
+    done = verbatims_analyse(full=True)
+    return {"themes": found["themes"], "mentions": done["mentions"]}
 
 
 def demo_loop() -> dict[str, int]:

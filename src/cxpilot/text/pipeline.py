@@ -68,8 +68,19 @@ def analyse(
         counts = np.bincount(mentions.doc, minlength=len(texts))
         multi = np.flatnonzero(counts[mentions.doc] > 1)
         if multi.size:
-            _per_clause(multi, mentions, texts, languages, vocab, themes, model, featuriser,
-                        threshold, m_sent, m_pol)
+            _per_clause(
+                multi,
+                mentions,
+                texts,
+                languages,
+                vocab,
+                themes,
+                model,
+                featuriser,
+                threshold,
+                m_sent,
+                m_pol,
+            )
     return Analysis(
         language=list(languages),
         sentiment=np.asarray(labels, dtype=np.int8),
@@ -109,8 +120,9 @@ def _per_clause(
     c_docs = featuriser.batch(clause_text, clause_lang)
     c_assign = assign(c_docs, clause_text, vocab, themes, threshold=0.0, top=len(themes) or 1)
     best: dict[tuple[int, int], tuple[float, int]] = {}
-    for c, t, s in zip(c_assign.doc.tolist(), c_assign.theme.tolist(), c_assign.score.tolist(),
-                       strict=True):
+    for c, t, s in zip(
+        c_assign.doc.tolist(), c_assign.theme.tolist(), c_assign.score.tolist(), strict=True
+    ):
         key = (owner[c], t)
         if key not in best or s > best[key][0]:
             best[key] = (s, c)

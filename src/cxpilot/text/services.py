@@ -25,10 +25,8 @@ from django.utils import timezone
 from cxpilot.core import roles
 from cxpilot.core.errors import NotFound, ValidationError
 from cxpilot.text import language as lang_detect
-from cxpilot.text import sentiment as senti
 from cxpilot.text.models import TextModel, Theme, ThemeOrigin, ThemeRule
 from cxpilot.text.normalise import Featuriser
-from cxpilot.text.pipeline import analyse
 from cxpilot.text.themes import ThemeSpec, Vocabulary, compile_rule, discover, reconcile
 from cxpilot.warehouse.connection import warehouse
 
@@ -97,6 +95,8 @@ def _verbatims(con: Any, *, only_new: bool) -> Any:
 
 
 def _labels(metrics: list[Any], scores: list[Any]) -> np.ndarray:
+    from cxpilot.text import sentiment as senti
+
     return np.array(
         [senti.label_from_score(str(m), int(s)) for m, s in zip(metrics, scores, strict=True)],
         dtype=np.int64,
@@ -116,9 +116,13 @@ def themes_discover(
     and its definition if it is pinned; a discovered theme not found again is retired unless
     someone pinned, renamed or gave it rules. Returns counts.
     """
+    from cxpilot.text import sentiment as senti
+
     _require(actor)
     if isinstance(themes, bool) or not isinstance(themes, int) or not 2 <= themes <= MAX_THEMES:
-        raise ValidationError(f"give between 2 and {MAX_THEMES} themes per language", where="--themes")
+        raise ValidationError(
+            f"give between 2 and {MAX_THEMES} themes per language", where="--themes"
+        )
     say = progress or (lambda _m: None)
     say("reading verbatims")
     with warehouse() as con:
@@ -148,9 +152,7 @@ def themes_discover(
         current.sentiment = model.to_bytes()
         current.taxonomy_changed_at = timezone.now()
         current.save()
-        stored = list(
-            Theme.objects.filter(origin=ThemeOrigin.DISCOVERED).prefetch_related("rules")
-        )
+        stored = list(Theme.objects.filter(origin=ThemeOrigin.DISCOVERED).prefetch_related("rules"))
         pairs = reconcile([t.terms for t in stored], [f.terms for f in found])
         matched: set[int] = set()
         for i, theme in enumerate(found):
@@ -217,6 +219,9 @@ def verbatims_analyse(
     ``full`` rebuilds both derived tables (after the taxonomy changed); otherwise only the
     answers not analysed yet are added.
     """
+    from cxpilot.text import sentiment as senti
+    from cxpilot.text.pipeline import analyse
+
     say = progress or (lambda _m: None)
     current = TextModel.current()
     if current is None or not current.idf:
@@ -378,9 +383,7 @@ def theme_unmerge(*, actor: Actor, pk: int) -> Theme:
 
 
 @transaction.atomic
-def theme_split(
-    *, actor: Actor, pk: int, label_en: str, label_fr: str, keywords: Any
-) -> Theme:
+def theme_split(*, actor: Actor, pk: int, label_en: str, label_fr: str, keywords: Any) -> Theme:
     """A new theme taking, among ``pk``'s verbatims, those that match ``keywords``."""
     _require(actor)
     parent = _theme(pk)
@@ -444,3 +447,86 @@ def theme_rule_delete(*, actor: Actor, pk: int) -> None:
         raise NotFound(f"no keyword rule {pk}", where="rule")
     rule.delete()
     _changed()
+
+
+def analyse_file(*, con: Any, path: Any) -> dict[int, dict[str, Any]]:
+    """Analyse a responses file into the (in-memory) backend ``con``: tables ``responses``,
+    ``verbatim_analysis`` and ``verbatim_themes``. With a stored taxonomy its themes are used
+    (and an empty mapping returned); without one, themes are discovered in the file itself and
+    their labels returned (id -> label, keywords). Nothing is stored."""
+    from django.utils.translation import get_language
+
+    from cxpilot.text import sentiment as senti
+    from cxpilot.text.pipeline import analyse
+    from cxpilot.warehouse.selectors import file_validated
+
+    checked = file_validated(table="responses", path=path)
+    checked.raise_if_bad()
+    data = checked.data
+    data = data.append_column("imported_at", pa.nulls(data.num_rows, pa.timestamp("us")))
+    con.create_table("responses", data)
+    has_text = [bool(t and t.strip()) for t in data["verbatim"].to_pylist()]
+    rows = data.filter(pa.array(has_text))
+    texts = rows["verbatim"].to_pylist()
+    declared = rows["language"].to_pylist()
+    labels: dict[int, dict[str, Any]] = {}
+    current = TextModel.current()
+    if current is not None and current.idf:
+        vocab = Vocabulary(dict(current.idf))
+        specs = _specs()
+        model = (
+            senti.SentimentModel.from_bytes(bytes(current.sentiment))
+            if current.sentiment
+            else senti.SentimentModel.lexicon_only()
+        )
+        threshold = current.threshold
+    else:
+        if len(texts) < 50:
+            raise ValidationError(
+                f"the file has {len(texts)} verbatims and no themes are stored; theme "
+                "discovery needs at least 50",
+                where=str(path),
+            )
+        languages = lang_detect.detect(texts, declared)
+        featuriser = Featuriser(remember=True)
+        vocab, found = discover(featuriser.batch(texts, languages), languages, featuriser)
+        specs = [ThemeSpec(id=i + 1, terms=t.terms) for i, t in enumerate(found)]
+        lang = (get_language() or "en")[:2]
+        lang = lang if lang in ("fr", "en") else "en"
+        labels = {
+            i + 1: {"label": t.labels[lang], "keywords": t.keywords[lang], "active": True}
+            for i, t in enumerate(found)
+        }
+        model = senti.SentimentModel.fit(
+            texts, languages, _labels(rows["metric"].to_pylist(), rows["score"].to_pylist())
+        )
+        threshold = 0.3
+    result = analyse(texts, declared, vocab=vocab, themes=specs, model=model, threshold=threshold)
+    sources, ids = rows["source"], rows["response_id"]
+    con.create_table(
+        "verbatim_analysis",
+        pa.table(
+            {
+                "source": sources,
+                "response_id": ids,
+                "language": pa.array(result.language, pa.string()),
+                "sentiment": pa.array(result.sentiment.astype(np.int64)),
+                "polarity": pa.array(result.polarity),
+            }
+        ),
+    )
+    take = pa.array(result.mentions.doc, pa.int64())
+    con.create_table(
+        "verbatim_themes",
+        pa.table(
+            {
+                "source": sources.take(take),
+                "response_id": ids.take(take),
+                "theme_id": pa.array(result.mentions.theme.astype(np.int64)),
+                "score": pa.array(result.mentions.score.astype(np.float64)),
+                "sentiment": pa.array(result.mention_sentiment.astype(np.int64)),
+                "polarity": pa.array(result.mention_polarity.astype(np.float64)),
+            }
+        ),
+    )
+    return labels

@@ -289,7 +289,7 @@ def assign(
     found: dict[tuple[int, int], float] = {}
     if model_specs and names:
         t = np.array([_unit(s.terms, index, len(names)) for s in model_specs])
-        scores = np.asarray((x @ t.T))
+        scores = np.asarray(x @ t.T)
         if top < scores.shape[1]:
             cut = -np.partition(-scores, top - 1, axis=1)[:, top - 1 : top]
             scores = np.where(scores >= cut, scores, 0.0)

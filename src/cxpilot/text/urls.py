@@ -1,3 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from cxpilot.text import views
+
+urlpatterns = [
+    path("irritants/", views.irritants_page, name="text_irritants"),
+    path("themes/", views.themes_page, name="text_themes"),
+    path("themes/apply/", views.themes_apply, name="text_themes_apply"),
+    path("themes/<int:pk>/", views.theme_page, name="text_theme"),
+]
