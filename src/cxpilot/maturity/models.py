@@ -54,7 +54,7 @@ class Invitation(models.Model):
         ordering = ["campaign", "department_key", "id"]
 
     def __str__(self) -> str:
-        return f"{self.campaign_id}/{self.department_key}/{self.pk}"
+        return f"{self.department_key}/{self.pk}"
 
 
 class Rating(models.Model):

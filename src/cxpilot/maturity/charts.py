@@ -1,0 +1,128 @@
+"""The charts of the maturity pages, one function per chart, each returning a Vega-Lite spec
+(a dict, built with Altair) that the page draws with vega-embed; the numbers are also in an
+HTML table under each chart. Every text a reader sees is in the data, already translated and
+formatted for the active language."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import altair as alt
+from django.utils.formats import number_format
+from django.utils.translation import gettext
+
+BRAND = "#1d4f91"
+HIDDEN = "#e4e7ec"
+FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif'
+
+
+def score_label(value: float | None) -> str:
+    return "—" if value is None else str(number_format(round(value, 1), 1))
+
+
+def _finish(chart: Any) -> dict[str, Any]:
+    spec: dict[str, Any] = chart.configure(font=FONT).configure_view(stroke=None).to_dict()
+    return spec
+
+
+def radar_spec(rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """Score per dimension as a radial chart: one equal slice per dimension, its radius the
+    score on 0–100. ``rows``: ``label``, ``score`` (None: not shown)."""
+    data = [
+        {
+            "label": r["label"],
+            "score": r["score"] if r["score"] is not None else 0,
+            "score_label": score_label(r["score"]),
+            "order": i,
+            "one": 1,
+        }
+        for i, r in enumerate(rows)
+    ]
+    base = alt.Chart(alt.Data(values=data)).encode(
+        theta=alt.Theta("one:Q", stack=True),
+        order=alt.Order("order:Q"),
+    )
+    arcs = base.mark_arc(stroke="#ffffff", strokeWidth=2).encode(
+        radius=alt.Radius("score:Q", scale=alt.Scale(domain=[0, 100], range=[20, 150])),
+        color=alt.Color("label:N", legend=alt.Legend(title=None, orient="right"), sort=None),
+        tooltip=[
+            alt.Tooltip("label:N", title=gettext("Dimension")),
+            alt.Tooltip("score_label:N", title=gettext("Score (0–100)")),
+        ],
+    )
+    text = base.mark_text(radius=165, fontSize=11).encode(text="score_label:N")
+    return _finish((arcs + text).properties(width=340, height=340))
+
+
+def heatmap_spec(rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """Departments × dimensions; a hidden cell (fewer than 5 respondents) is grey.
+    ``rows``: ``department``, ``dimension``, ``score`` (None: hidden)."""
+    data = [
+        {
+            "department": r["department"],
+            "dimension": r["dimension"],
+            "score": r["score"],
+            "score_label": score_label(r["score"])
+            if r["score"] is not None
+            else gettext("hidden (fewer than 5)"),
+        }
+        for r in rows
+    ]
+    base = alt.Chart(alt.Data(values=data)).encode(
+        x=alt.X("dimension:N", title=None, sort=None, axis=alt.Axis(labelAngle=-30)),
+        y=alt.Y("department:N", title=None, sort=None),
+    )
+    cells = base.mark_rect(stroke="#ffffff").encode(
+        color=alt.condition(
+            "datum.score === null",
+            alt.value(HIDDEN),
+            alt.Color(
+                "score:Q",
+                scale=alt.Scale(domain=[0, 100], scheme="redyellowblue"),
+                legend=alt.Legend(title=gettext("Score (0–100)")),
+            ),
+        ),
+        tooltip=[
+            alt.Tooltip("department:N", title=gettext("Department")),
+            alt.Tooltip("dimension:N", title=gettext("Dimension")),
+            alt.Tooltip("score_label:N", title=gettext("Score (0–100)")),
+        ],
+    )
+    labels = base.mark_text(fontSize=11).encode(text="score_label:N")
+    return _finish(
+        (cells + labels).properties(
+            width="container", height=32 * max(1, len({r["department"] for r in rows}))
+        )
+    )
+
+
+def history_spec(rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """Overall score per closed campaign, oldest first, with its level in the tooltip.
+    ``rows``: ``campaign``, ``date``, ``score``, ``level_label``."""
+    data = [
+        {
+            "campaign": r["campaign"],
+            "date": r["date"],
+            "score": r["score"],
+            "score_label": score_label(r["score"]),
+            "level_label": r["level_label"],
+        }
+        for r in rows
+        if r["score"] is not None
+    ]
+    base = alt.Chart(alt.Data(values=data)).encode(
+        x=alt.X("campaign:N", title=None, sort=None, axis=alt.Axis(labelAngle=0)),
+        y=alt.Y(
+            "score:Q", title=gettext("Overall score (0–100)"), scale=alt.Scale(domain=[0, 100])
+        ),
+        tooltip=[
+            alt.Tooltip("campaign:N", title=gettext("Campaign")),
+            alt.Tooltip("date:N", title=gettext("Start")),
+            alt.Tooltip("score_label:N", title=gettext("Score (0–100)")),
+            alt.Tooltip("level_label:N", title=gettext("Level")),
+        ],
+    )
+    line = base.mark_line(color=BRAND, point=alt.OverlayMarkDef(color=BRAND, size=80))
+    text = base.mark_text(dy=-14).encode(text="level_label:N")
+    return _finish((line + text).properties(width="container", height=240))
