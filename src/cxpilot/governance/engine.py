@@ -100,9 +100,11 @@ class Problem:
     activity: str | None
     department: str | None
     detail: str
+    #: The numbers and names of the detail, for pages that word it in their own language.
+    data: Mapping[str, Any] = field(default_factory=dict, compare=False)
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return {k: v for k, v in asdict(self).items() if k != "data"}
 
 
 def _row_label(row: RaciRow) -> str:
@@ -137,6 +139,7 @@ def raci_check(
                         row.activity,
                         dept,
                         f"“{raw}” is not a RACI code: use R, A, C, I or a combination such as A/R",
+                        {"value": raw},
                     )
                 )
                 continue
@@ -153,6 +156,7 @@ def raci_check(
                     None,
                     f"the same activity (same {same}) is already listed at {_row_label(first)}: "
                     "two rows for one activity give conflicting or redundant roles",
+                    {"first": first.activity, "same": same},
                 )
             )
             continue
@@ -172,6 +176,7 @@ def raci_check(
                     dept,
                     f"Responsible or Accountable for {load[dept]} activities (more than "
                     f"{thresholds.max_r_or_a_per_department})",
+                    {"count": load[dept], "limit": thresholds.max_r_or_a_per_department},
                 )
             )
         elif load[dept] == 0:
@@ -209,6 +214,7 @@ def _activity_problems(
                 None,
                 f"{len(accountable)} departments are Accountable ({', '.join(accountable)}); "
                 "exactly one should be",
+                {"count": len(accountable), "departments": accountable},
             )
         )
     if not responsible:
@@ -221,6 +227,7 @@ def _activity_problems(
                 None,
                 f"{len(consulted)} departments are Consulted (more than "
                 f"{thresholds.max_consulted})",
+                {"count": len(consulted), "limit": thresholds.max_consulted},
             )
         )
     if len(informed) > thresholds.max_informed:
@@ -230,6 +237,7 @@ def _activity_problems(
                 activity,
                 None,
                 f"{len(informed)} departments are Informed (more than {thresholds.max_informed})",
+                {"count": len(informed), "limit": thresholds.max_informed},
             )
         )
     if not consulted and not informed:

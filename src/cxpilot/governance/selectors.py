@@ -28,6 +28,7 @@ from cxpilot.governance.models import (
     GovernanceSettings,
     RaciCell,
 )
+from cxpilot.maturity.selectors import latest_dimension_scores
 
 VIEW, EDIT = "governance.view_governance", "governance.edit_governance"
 CATALOGUE = Path(__file__).parent / "data" / "activities.yaml"
@@ -332,13 +333,8 @@ def suggested_scores(department: Department, kind: str, shares: dict[int, int]) 
 
 
 def maturity_dimension_scores() -> dict[str, float] | None:
-    """The latest maturity scores per dimension (0–100), or None without a campaign."""
-    try:
-        from cxpilot.maturity.selectors import latest_dimension_scores  # type: ignore[import-not-found,unused-ignore]
-    except (ImportError, AttributeError):
-        return None
-    result: dict[str, float] | None = latest_dimension_scores()
-    return result
+    """The latest maturity scores per dimension (0–100), or None without a closed campaign."""
+    return latest_dimension_scores()
 
 
 @dataclass

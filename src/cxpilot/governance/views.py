@@ -1,0 +1,703 @@
+"""Pages of governance: the RACI grid and its warnings, the councils, the CX leader's
+reporting line, the interim CX champion. Thin: forms check, services write, selectors read."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from cxpilot.core import errors
+from cxpilot.core.http import http_errors, require
+from cxpilot.governance import engine, selectors, services
+from cxpilot.governance.forms import (
+    CRITERION_LABELS,
+    KIND_LABELS,
+    ActionForm,
+    ChampionSettingsForm,
+    CouncilForm,
+    DecisionForm,
+    MeetingForm,
+    MemberForm,
+    RaciImportForm,
+    ReportingLineForm,
+    ThresholdsForm,
+    WeightsForm,
+)
+from cxpilot.governance.models import ActionStatus, GovernanceSettings, ReportingLine
+
+VIEW, EDIT = selectors.VIEW, selectors.EDIT
+
+PROBLEM_LABELS = {
+    "unknown_code": gettext_lazy("Unknown code"),
+    "duplicate_activity": gettext_lazy("Activity listed twice"),
+    "no_accountable": gettext_lazy("No Accountable"),
+    "multiple_accountable": gettext_lazy("Several Accountables"),
+    "no_responsible": gettext_lazy("No Responsible"),
+    "too_many_consulted": gettext_lazy("Too many Consulted"),
+    "too_many_informed": gettext_lazy("Too many Informed"),
+    "nobody_consulted_or_informed": gettext_lazy("Nobody Consulted or Informed"),
+    "overloaded_department": gettext_lazy("Overloaded department"),
+    "idle_department": gettext_lazy("Idle department"),
+}
+
+
+def problem_text(problem: engine.Problem, grid: selectors.Grid) -> str:
+    """The problem worded in the active language, with display names."""
+    data = problem.data
+    if problem.code == "unknown_code":
+        return _("“%(value)s” is not a RACI code: use R, A, C, I or a combination such as A/R.") % {
+            "value": data.get("value", "")
+        }
+    if problem.code == "duplicate_activity":
+        first = str(data.get("first", ""))
+        return _(
+            "The same activity is already listed as “%(first)s”: two rows for one activity give "
+            "redundant or conflicting roles."
+        ) % {"first": grid.activity_names.get(first, first)}
+    if problem.code == "no_accountable":
+        return _("Nobody is Accountable: exactly one department should answer for it.")
+    if problem.code == "multiple_accountable":
+        names = [grid.department_names.get(d, d) for d in data.get("departments", [])]
+        return _(
+            "%(count)s departments are Accountable (%(departments)s): exactly one should be."
+        ) % {"count": data.get("count"), "departments": ", ".join(names)}
+    if problem.code == "no_responsible":
+        return _("Nobody is Responsible: no department does the work.")
+    if problem.code == "too_many_consulted":
+        return _("%(count)s departments are Consulted (more than %(limit)s).") % dict(data)
+    if problem.code == "too_many_informed":
+        return _("%(count)s departments are Informed (more than %(limit)s).") % dict(data)
+    if problem.code == "nobody_consulted_or_informed":
+        return _("No department is Consulted or Informed.")
+    if problem.code == "overloaded_department":
+        return _("Responsible or Accountable for %(count)s activities (more than %(limit)s).") % (
+            dict(data)
+        )
+    if problem.code == "idle_department":
+        return _(
+            "Responsible or Accountable for no activity: is this department's part in the "
+            "customer experience clear?"
+        )
+    return problem.detail
+
+
+def _service(form: forms.BaseForm | None, call: Callable[[], Any]) -> Any:
+    """Run a service; a ValidationError becomes a form error (or a message) and gives None."""
+    try:
+        return call()
+    except errors.ValidationError as exc:
+        if form is not None:
+            field = exc.where if exc.where in form.fields else None
+            form.add_error(field, exc.detail)
+        return None
+
+
+def _tabs(current: str) -> dict[str, str]:
+    return {"gov_tab": current}
+
+
+# --------------------------------------------------------------------------- RACI
+
+
+def _cell_name(activity_pk: int, department_pk: int) -> str:
+    return f"cell-{activity_pk}-{department_pk}"
+
+
+def _raci_page(
+    request: HttpRequest,
+    *,
+    submitted: dict[str, str] | None = None,
+    cell_errors: dict[str, str] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    grid = selectors.raci_grid(actor=request.user)
+    rows = []
+    for row in grid.rows:
+        cells = []
+        for cell in row.cells:
+            name = _cell_name(row.activity.pk, cell.department.pk)
+            cells.append(
+                {
+                    "name": name,
+                    "department": cell.department,
+                    "code": (submitted or {}).get(name, cell.code),
+                    "warnings": [problem_text(p, grid) for p in cell.problems],
+                    "error": (cell_errors or {}).get(name),
+                    "column_flagged": bool(grid.column_problems.get(cell.department.key)),
+                }
+            )
+        rows.append(
+            {
+                "activity": row.activity,
+                "cells": cells,
+                "warnings": [problem_text(p, grid) for p in row.problems],
+            }
+        )
+    columns = [
+        {
+            "department": d,
+            "warnings": [problem_text(p, grid) for p in grid.column_problems.get(d.key, [])],
+        }
+        for d in grid.departments
+    ]
+    listed = [
+        {
+            "label": PROBLEM_LABELS.get(p.code, p.code),
+            "code": p.code,
+            "activity": grid.activity_names.get(p.activity or "", p.activity),
+            "department": grid.department_names.get(p.department or "", p.department),
+            "text": problem_text(p, grid),
+        }
+        for p in grid.problems
+    ]
+    return render(
+        request,
+        "governance/raci.html",
+        {
+            "grid": grid,
+            "rows": rows,
+            "columns": columns,
+            "problems": listed,
+            "cell_errors": cell_errors or {},
+            "may_edit": request.user.has_perm(EDIT),
+            **_tabs("raci"),
+        },
+        status=status,
+    )
+
+
+@http_errors
+@require_http_methods(["GET", "POST"])
+def raci(request: HttpRequest) -> HttpResponse:
+    """The RACI grid: one form for the whole grid (works without JavaScript)."""
+    require(request, VIEW)
+    if request.method != "POST":
+        return _raci_page(request)
+    require(request, EDIT)
+    grid = selectors.raci_grid(actor=request.user)
+    cells: dict[tuple[str, str], str] = {}
+    submitted: dict[str, str] = {}
+    names: dict[tuple[str, str], str] = {}
+    for row in grid.rows:
+        for cell in row.cells:
+            name = _cell_name(row.activity.pk, cell.department.pk)
+            if name in request.POST:
+                value = request.POST[name]
+                submitted[name] = value
+                cells[(row.activity.key, cell.department.key)] = value
+                names[(row.activity.key, cell.department.key)] = name
+    try:
+        changed = services.raci_cells_set(actor=request.user, cells=cells)
+    except errors.ValidationError as exc:
+        bad = exc.extra if isinstance(exc.extra, dict) else {}
+        cell_errors = {}
+        for key in bad:
+            activity, _sep, department = key.partition("|")
+            if (activity, department) in names:
+                cell_errors[names[(activity, department)]] = _(
+                    "“%(value)s” is not a RACI code: use R, A, C, I or a combination such as A/R."
+                ) % {"value": submitted[names[(activity, department)]]}
+        messages.error(request, _("Some cells are not valid: nothing was saved."))
+        return _raci_page(request, submitted=submitted, cell_errors=cell_errors, status=422)
+    messages.success(request, _("RACI saved (%(count)s cell(s) changed).") % {"count": changed})
+    return redirect("governance_raci")
+
+
+@http_errors
+@require_POST
+def catalogue_sync(request: HttpRequest) -> HttpResponse:
+    require(request, EDIT)
+    added = services.catalogue_sync(actor=request.user)
+    messages.success(
+        request, _("%(count)s activity(ies) added from the catalogue.") % {"count": added}
+    )
+    return redirect("governance_raci")
+
+
+@http_errors
+@require_GET
+def raci_export(request: HttpRequest) -> HttpResponse:
+    require(request, VIEW)
+    response = HttpResponse(
+        engine.raci_csv_write(selectors.raci_table()), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = 'attachment; filename="raci.csv"'
+    return response
+
+
+@http_errors
+@require_http_methods(["GET", "POST"])
+def raci_import(request: HttpRequest) -> HttpResponse:
+    require(request, EDIT)
+    form = RaciImportForm(request.POST or None, request.FILES or None)
+    problems: list[dict[str, Any]] = []
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        raw = upload.read(5_000_001)
+        if len(raw) > 5_000_000:
+            form.add_error("file", _("The file is larger than 5 MB."))
+        else:
+            try:
+                text = raw.decode("utf-8-sig")
+            except UnicodeDecodeError:
+                text = raw.decode("cp1252", errors="replace")
+            try:
+                report = services.raci_import(text=text, source=upload.name, actor=request.user)
+            except errors.ValidationError as exc:
+                form.add_error(None, str(exc))
+                problems = exc.extra if isinstance(exc.extra, list) else []
+            else:
+                messages.success(
+                    request,
+                    _(
+                        "RACI imported: %(activities)s activities, %(changed)s cell(s) changed, "
+                        "%(added)s activity(ies) added."
+                    )
+                    % {
+                        "activities": report["activities"],
+                        "changed": report["cells_changed"],
+                        "added": report["activities_added"],
+                    },
+                )
+                return redirect("governance_raci")
+    return render(
+        request,
+        "governance/raci_import.html",
+        {"form": form, "problems": problems[:200], **_tabs("raci")},
+    )
+
+
+@http_errors
+@require_http_methods(["GET", "POST"])
+def thresholds(request: HttpRequest) -> HttpResponse:
+    require(request, EDIT)
+    current = GovernanceSettings.current()
+    form = ThresholdsForm(request.POST or None, instance=current)
+    if request.method == "POST" and form.is_valid():
+        saved = _service(
+            form,
+            lambda: services.settings_update(
+                actor=request.user,
+                **{name: form.cleaned_data[name] for name in ThresholdsForm.Meta.fields},
+            ),
+        )
+        if saved is not None:
+            messages.success(request, _("Thresholds saved."))
+            return redirect("governance_raci")
+    return render(
+        request,
+        "governance/form.html",
+        {
+            "form": form,
+            "title": _("RACI thresholds"),
+            "intro": _("A warning shows when a count is more than its threshold."),
+            "cancel_url": reverse("governance_raci"),
+            **_tabs("raci"),
+        },
+    )
+
+
+# --------------------------------------------------------------------------- council
+
+GARTNER_LABELS = {
+    "ceo": ReportingLine.CEO.label,
+    "coo": ReportingLine.COO.label,
+    "cmo": ReportingLine.CMO.label,
+}
+
+
+@http_errors
+@require_GET
+def council_list(request: HttpRequest) -> HttpResponse:
+    councils = selectors.council_list(actor=request.user)
+    gov = GovernanceSettings.current()
+    reference = [
+        {
+            "line": GARTNER_LABELS[line],
+            "cxo": selectors.GARTNER_2019["cxo"][line],
+            "cco": selectors.GARTNER_2019["cco"][line],
+            "ours": gov.reporting_line == line,
+        }
+        for line in ("ceo", "coo", "cmo")
+    ]
+    return render(
+        request,
+        "governance/council_list.html",
+        {
+            "councils": councils,
+            "settings": gov,
+            "reporting_line_label": ReportingLine(gov.reporting_line).label
+            if gov.reporting_line
+            else "",
+            "reference": reference,
+            "ours_in_reference": gov.reporting_line in ("ceo", "coo", "cmo"),
+            "may_edit": request.user.has_perm(EDIT),
+            **_tabs("council"),
+        },
+    )
+
+
+@http_errors
+@require_http_methods(["GET", "POST"])
+def reporting_line(request: HttpRequest) -> HttpResponse:
+    require(request, EDIT)
+    gov = GovernanceSettings.current()
+    form = ReportingLineForm(
+        request.POST or None,
+        initial={
+            "reporting_line": gov.reporting_line,
+            "reporting_line_note": gov.reporting_line_note,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        if _service(
+            form, lambda: services.settings_update(actor=request.user, **form.cleaned_data)
+        ):
+            messages.success(request, _("Reporting line saved."))
+            return redirect("governance_council_list")
+    return render(
+        request,
+        "governance/form.html",
+        {
+            "form": form,
+            "title": _("The CX leader's reporting line"),
+            "cancel_url": reverse("governance_council_list"),
+            **_tabs("council"),
+        },
+    )
+
+
+@http_errors
+@require_http_methods(["GET", "POST"])
+def council_create(request: HttpRequest) -> HttpResponse:
+    require(request, EDIT)
+    form = CouncilForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        council = _service(
+            form, lambda: services.council_create(actor=request.user, **form.cleaned_data)
+        )
+        if council is not None:
+            return redirect("governance_council_detail", pk=council.pk)
+    return render(
+        request,
+        "governance/form.html",
+        {
+            "form": form,
+            "title": _("New council"),
+            "cancel_url": reverse("governance_council_list"),
+            **_tabs("council"),
+        },
+    )
+
+
+@http_errors
+@require_http_methods(["GET", "POST"])
+def council_update(request: HttpRequest, pk: int) -> HttpResponse:
+    require(request, EDIT)
+    council = selectors.council_get(actor=request.user, pk=pk)
+    form = CouncilForm(request.POST or None, instance=council)
+    if request.method == "POST" and form.is_valid():
+        data = {k: form.cleaned_data[k] for k in ("name", "cadence", "purpose")}
+        council.refresh_from_db()
+        if _service(
+            form, lambda: services.council_update(actor=request.user, council=council, **data)
+        ):
+            return redirect("governance_council_detail", pk=council.pk)
+    return render(
+        request,
+        "governance/form.html",
+        {
+            "form": form,
+            "title": _("Edit council"),
+            "cancel_url": reverse("governance_council_detail", args=[pk]),
+            **_tabs("council"),
+        },
+    )
+
+
+def _council_page(
+    request: HttpRequest,
+    council: Any,
+    *,
+    forms_: dict[str, forms.Form] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    today = timezone.localdate()
+    given = forms_ or {}
+    overdue = selectors.overdue_actions(council=council, today=today)
+    return render(
+        request,
+        "governance/council_detail.html",
+        {
+            "council": council,
+            "members": council.members.select_related("user", "department"),
+            "meetings": council.meetings.prefetch_related("attendees"),
+            "decisions": council.decisions.select_related("meeting"),
+            "actions": council.actions.select_related("department"),
+            "overdue": overdue,
+            "overdue_ids": {a.pk for a in overdue},
+            "today": today,
+            "may_edit": request.user.has_perm(EDIT),
+            "member_form": given.get("member") or MemberForm(),
+            "meeting_form": given.get("meeting") or MeetingForm(council=council),
+            "decision_form": given.get("decision")
+            or DecisionForm(council=council, initial={"date": today}),
+            "action_form": given.get("action") or ActionForm(council=council),
+            **_tabs("council"),
+        },
+        status=status,
+    )
+
+
+@http_errors
+@require_GET
+def council_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _council_page(request, selectors.council_get(actor=request.user, pk=pk))
+
+
+def _council_post(
+    request: HttpRequest,
+    pk: int,
+    kind: str,
+    make_form: Callable[[Any], forms.Form],
+    save: Callable[[Any, dict[str, Any]], Any],
+    done: str,
+) -> HttpResponse:
+    require(request, EDIT)
+    council = selectors.council_get(actor=request.user, pk=pk)
+    form = make_form(council)
+    if form.is_valid() and _service(form, lambda: save(council, form.cleaned_data)) is not None:
+        messages.success(request, done)
+        return redirect("governance_council_detail", pk=pk)
+    return _council_page(request, council, forms_={kind: form}, status=422)
+
+
+@http_errors
+@require_POST
+def member_add(request: HttpRequest, pk: int) -> HttpResponse:
+    return _council_post(
+        request,
+        pk,
+        "member",
+        lambda c: MemberForm(request.POST),
+        lambda c, d: services.council_member_add(actor=request.user, council=c, **d),
+        _("Member added."),
+    )
+
+
+@http_errors
+@require_POST
+def member_remove(request: HttpRequest, pk: int, member_pk: int) -> HttpResponse:
+    require(request, EDIT)
+    council = selectors.council_get(actor=request.user, pk=pk)
+    member = council.members.filter(pk=member_pk).first()
+    if member is None:
+        raise errors.NotFound(f"no member {member_pk}")
+    services.council_member_remove(actor=request.user, member=member)
+    messages.success(request, _("Member removed."))
+    return redirect("governance_council_detail", pk=pk)
+
+
+@http_errors
+@require_POST
+def meeting_add(request: HttpRequest, pk: int) -> HttpResponse:
+    return _council_post(
+        request,
+        pk,
+        "meeting",
+        lambda c: MeetingForm(request.POST, council=c),
+        lambda c, d: services.meeting_add(
+            actor=request.user,
+            council=c,
+            date=d["date"],
+            attendees=list(d["attendees"]),
+            minutes=d["minutes"],
+        ),
+        _("Meeting recorded."),
+    )
+
+
+@http_errors
+@require_POST
+def decision_add(request: HttpRequest, pk: int) -> HttpResponse:
+    return _council_post(
+        request,
+        pk,
+        "decision",
+        lambda c: DecisionForm(request.POST, council=c),
+        lambda c, d: services.decision_add(actor=request.user, council=c, **d),
+        _("Decision recorded."),
+    )
+
+
+@http_errors
+@require_POST
+def action_add(request: HttpRequest, pk: int) -> HttpResponse:
+    return _council_post(
+        request,
+        pk,
+        "action",
+        lambda c: ActionForm(request.POST, council=c),
+        lambda c, d: services.council_action_add(actor=request.user, council=c, **d),
+        _("Action added."),
+    )
+
+
+@http_errors
+@require_POST
+def action_status(request: HttpRequest, pk: int, action_pk: int) -> HttpResponse:
+    require(request, EDIT)
+    council = selectors.council_get(actor=request.user, pk=pk)
+    action = services.council_action_get(council=council, pk=action_pk)
+    status = request.POST.get("status", "")
+    try:
+        services.council_action_status_set(actor=request.user, action=action, status=status)
+    except errors.ValidationError as exc:
+        messages.error(request, exc.detail)
+    else:
+        messages.success(
+            request,
+            _("Action marked done.") if status == ActionStatus.DONE else _("Action reopened."),
+        )
+    return redirect("governance_council_detail", pk=pk)
+
+
+# --------------------------------------------------------------------------- champion
+
+
+def _champion_page(
+    request: HttpRequest,
+    *,
+    weights_form: WeightsForm | None = None,
+    settings_form: ChampionSettingsForm | None = None,
+    score_errors: dict[str, list[str]] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    view = selectors.champion_view(actor=request.user)
+    gov = GovernanceSettings.current()
+    criteria = [
+        {"key": c, "label": CRITERION_LABELS[c], "weight": view.weights[c]}
+        for c in engine.CHAMPION_CRITERIA
+    ]
+    rows = [
+        {
+            "department": row.department,
+            "kind": row.kind,
+            "kind_label": KIND_LABELS.get(row.kind, row.kind),
+            "saved": row.saved,
+            "rank": row.ranked.rank,
+            "total": row.ranked.total,
+            "reasoning": [
+                {
+                    "label": CRITERION_LABELS[c],
+                    "key": c,
+                    "score": row.scores.get(c),
+                    "weight": view.weights[c],
+                    "contribution": row.ranked.contributions.get(c),
+                    "editable": c in selectors.MANUAL_CRITERIA,
+                }
+                for c in engine.CHAMPION_CRITERIA
+            ],
+        }
+        for row in view.rows
+    ]
+    return render(
+        request,
+        "governance/champion.html",
+        {
+            "view": view,
+            "rows": rows,
+            "criteria": criteria,
+            "manual_criteria": [
+                {"key": c, "label": CRITERION_LABELS[c]} for c in selectors.MANUAL_CRITERIA
+            ],
+            "kinds": list(KIND_LABELS.items()),
+            "weights_form": weights_form
+            or WeightsForm(initial={f"w_{c}": view.weights[c] for c in engine.CHAMPION_CRITERIA}),
+            "settings_form": settings_form
+            or ChampionSettingsForm(
+                initial={"has_cx_team": gov.has_cx_team, "business_model": gov.business_model}
+            ),
+            "business_model_label": dict(
+                ChampionSettingsForm.base_fields["business_model"].choices
+            ).get(  # type: ignore[attr-defined]
+                gov.business_model, ""
+            ),
+            "score_errors": score_errors or {},
+            "may_edit": request.user.has_perm(EDIT),
+            **_tabs("champion"),
+        },
+        status=status,
+    )
+
+
+@http_errors
+@require_GET
+def champion(request: HttpRequest) -> HttpResponse:
+    require(request, VIEW)
+    return _champion_page(request)
+
+
+@http_errors
+@require_POST
+def champion_weights(request: HttpRequest) -> HttpResponse:
+    require(request, EDIT)
+    form = WeightsForm(request.POST)
+    if form.is_valid() and _service(
+        form, lambda: services.champion_weights_set(actor=request.user, weights=form.weights())
+    ):
+        messages.success(request, _("Weights saved: the ranking is recomputed."))
+        return redirect("governance_champion")
+    return _champion_page(request, weights_form=form, status=422)
+
+
+@http_errors
+@require_POST
+def champion_settings(request: HttpRequest) -> HttpResponse:
+    require(request, EDIT)
+    form = ChampionSettingsForm(request.POST)
+    if form.is_valid() and _service(
+        form, lambda: services.settings_update(actor=request.user, **form.cleaned_data)
+    ):
+        messages.success(request, _("Saved."))
+        return redirect("governance_champion")
+    return _champion_page(request, settings_form=form, status=422)
+
+
+@http_errors
+@require_POST
+def champion_scores(request: HttpRequest) -> HttpResponse:
+    require(request, EDIT)
+    view = selectors.champion_view(actor=request.user)
+    scores: dict[str, dict[str, Any]] = {}
+    bad: dict[str, list[str]] = {}
+    for row in view.rows:
+        key = row.department.key
+        values: dict[str, Any] = {"kind": request.POST.get(f"kind-{key}", row.kind)}
+        for criterion in selectors.MANUAL_CRITERIA:
+            raw = request.POST.get(f"score-{key}-{criterion}", "").strip()
+            try:
+                values[criterion] = int(raw)
+            except ValueError:
+                bad[f"{key}|{criterion}"] = [_("a score is a whole number from 0 to 5")]
+        scores[key] = values
+    if not bad:
+        try:
+            services.champion_scores_set(actor=request.user, scores=scores)
+        except errors.ValidationError as exc:
+            bad = exc.extra if isinstance(exc.extra, dict) else {"": [exc.detail]}
+    if bad:
+        messages.error(request, _("Some scores are not valid: nothing was saved."))
+        return _champion_page(request, score_errors=bad, status=422)
+    messages.success(request, _("Scores saved: the ranking is recomputed."))
+    return redirect("governance_champion")
