@@ -103,6 +103,7 @@ _SPELL: tuple[tuple[str, str], ...] = (
     ("\u201d", " "),
     ("\u2013", " "),
     ("\u2014", " "),
+    ("\u2026", "..."),
 )
 
 #: Letters of non-Latin scripts (Greek to Ethiopic; kana and CJK ideographs; Hangul).
