@@ -210,7 +210,7 @@ def irritants(
                 "impact": _num(rec["impact"], 2),
                 "ci_low": _num(rec["ci_low"], 2),
                 "ci_high": _num(rec["ci_high"], 2),
-                "examples": shown.get((tp, tid), []),
+                "examples": shown.get((tp if keys else None, tid), []),
             }
         )
     return rows
@@ -492,8 +492,13 @@ def drivers(
     y = answers["score"].to_numpy(dtype=float)
     names = [labels.get(t, {}).get("label", f"#{t}") for t in ids]
     out: dict[str, Any] = {"outcome": outcome, "n": int(len(y)), "predictors": []}
-    lmg = drv.lmg(x, y, names) if method in ("both", "lmg") else None
-    rw = drv.relative_weights(x, y, names) if method in ("both", "relative_weights") else None
+    try:
+        lmg = drv.lmg(x, y, names) if method in ("both", "lmg") else None
+        rw = drv.relative_weights(x, y, names) if method in ("both", "relative_weights") else None
+    except ValueError as exc:  # e.g. every answer names exactly one of the themes
+        raise ValidationError(
+            f"cannot separate the themes' effects: {exc}", where="drivers"
+        ) from None
     out["r_squared"] = round(float(drv.r_squared(x, y)), 4)
     for j, t in enumerate(ids):
         mentioned = x[:, j] == 1

@@ -149,7 +149,7 @@ def discover(
     for lang in LANGUAGES:
         rows = np.flatnonzero(lang_arr == lang)
         if rows.size >= 50:
-            k = max(2, min(themes, rows.size // 100))
+            k = max(2, min(themes, rows.size // 20))
             per_language[lang] = _nmf(x[rows], names, lang, featuriser, k, seed)
     fr, en = per_language.get("fr", []), per_language.get("en", [])
     pairs = reconcile([t.terms for t in fr], [t.terms for t in en], minimum=pair_at)
@@ -296,27 +296,34 @@ def assign(
         rows, cols = np.nonzero(scores >= threshold)
         for r, c in zip(rows.tolist(), cols.tolist(), strict=True):
             found[(r, model_specs[c].id)] = float(scores[r, c])
+    target = {s.id: s.merged_into for s in specs if s.merged_into is not None}
+
+    def resolve(tid: int) -> int:
+        seen = {tid}
+        while tid in target and target[tid] not in seen:
+            tid = int(target[tid])  # type: ignore[arg-type]
+            seen.add(tid)
+        return tid
+
+    final: dict[tuple[int, int], float] = {}
+    for (r, tid), score in found.items():
+        key = (r, resolve(tid))
+        final[key] = max(final.get(key, 0.0), score)
     ruled = [(s, [compile_rule(p) for p in s.rules]) for s in specs if s.rules]
     if ruled:
         folded = [fold(t) if t else "" for t in texts]
-        for s, patterns in ruled:
+        # plain rules first, then splits (which take verbatims from their parent)
+        for s, patterns in sorted(ruled, key=lambda sp: sp[0].split_from is not None):
+            own = resolve(s.id)
             for r, text in enumerate(folded):
-                if text and any(p.search(text) for p in patterns):
-                    if s.split_from is not None:
-                        parent = (r, s.split_from)
-                        if parent in found or _merged_hit(found, r, s.split_from, specs):
-                            found.pop(parent, None)
-                            found[(r, s.id)] = 1.0
-                    else:
-                        found[(r, s.id)] = max(found.get((r, s.id), 0.0), 1.0)
-    target = {s.id: s.merged_into for s in specs if s.merged_into is not None}
-    final: dict[tuple[int, int], float] = {}
-    for (r, tid), score in found.items():
-        seen = {tid}
-        while tid in target and target[tid] is not None and target[tid] not in seen:
-            tid = int(target[tid])  # type: ignore[arg-type]
-            seen.add(tid)
-        final[(r, tid)] = max(final.get((r, tid), 0.0), score)
+                if not text or not any(p.search(text) for p in patterns):
+                    continue
+                if s.split_from is not None:
+                    parent = (r, resolve(s.split_from))
+                    if parent not in final:
+                        continue
+                    del final[parent]
+                final[(r, own)] = 1.0
     if not final:
         return Assignment(empty, empty, np.zeros(0))
     keys = sorted(final)
@@ -325,10 +332,3 @@ def assign(
         theme=np.array([k[1] for k in keys], dtype=np.int64),
         score=np.array([final[k] for k in keys]),
     )
-
-
-def _merged_hit(
-    found: Mapping[tuple[int, int], float], row: int, parent: int, specs: Sequence[ThemeSpec]
-) -> bool:
-    """Whether a theme merged into ``parent`` was found for ``row``."""
-    return any(s.merged_into == parent and (row, s.id) in found for s in specs)
