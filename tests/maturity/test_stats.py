@@ -122,8 +122,12 @@ def test_groups_under_five_are_hidden():
 
 def test_compare_two_campaigns():
     model = small_model()
-    before = maturity_report(model, rows([("r1", "x", (1, 1, 1)), ("r2", "x", (2, 2, 2))]), min_group=2)
-    after = maturity_report(model, rows([("r1", "x", (3, 3, 3)), ("r2", "x", (2, 2, 2))]), min_group=2)
+    before = maturity_report(
+        model, rows([("r1", "x", (1, 1, 1)), ("r2", "x", (2, 2, 2))]), min_group=2
+    )
+    after = maturity_report(
+        model, rows([("r1", "x", (3, 3, 3)), ("r2", "x", (2, 2, 2))]), min_group=2
+    )
     change = maturity_compare(before, after)
     # before: every mean 1.5 → 16.67; after: every mean 2.5 → 50: change +33.33 everywhere
     assert [r["change"] for r in change["dimensions"]] == [pytest.approx(100 / 3)] * 2
@@ -143,7 +147,9 @@ def votes(lens, data):
     return [Vote(r, "x", lens, v) for r, values in data for v in values]
 
 
-VOTES = votes("current", [("r1", ["blame", "trust"]), ("r2", ["blame", "silos"]), ("r3", ["trust"])])
+VOTES = votes(
+    "current", [("r1", ["blame", "trust"]), ("r2", ["blame", "silos"]), ("r3", ["trust"])]
+)
 VOTES += votes("desired", [("r1", ["trust", "care"]), ("r2", ["care"]), ("r3", ["care", "trust"])])
 
 

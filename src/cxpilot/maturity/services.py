@@ -15,6 +15,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from cxpilot.core import roles
 from cxpilot.core.errors import SurveyClosed, ValidationError
@@ -48,12 +49,16 @@ def campaign_create(
     roles.require(actor, ADD)
     name = name.strip()
     if not name:
-        raise ValidationError("a campaign needs a name", where="name", extra={"name": ["required"]})
+        raise ValidationError(
+            "a campaign needs a name",
+            where="name",
+            extra={"name": [gettext("A campaign needs a name.")]},
+        )
     if ends_on < starts_on:
         raise ValidationError(
             "the campaign ends before it starts",
             where="ends_on",
-            extra={"ends_on": ["The end date is before the start date."]},
+            extra={"ends_on": [gettext("The end date is before the start date.")]},
         )
     model = model or model_load()
     return Campaign.objects.create(
@@ -76,7 +81,9 @@ def parse_emails(text: str) -> list[str]:
             raise ValidationError(
                 f"{item!r} is not an e-mail address",
                 where="emails",
-                extra={"emails": [f"“{item}” is not an e-mail address."]},
+                extra={
+                    "emails": [gettext("“%(item)s” is not an e-mail address.") % {"item": item}]
+                },
             )
         if item.lower() not in (e.lower() for e in out):
             out.append(item)
@@ -105,13 +112,13 @@ def campaign_invite(
         raise ValidationError(
             "give e-mail addresses or a number of links",
             where="emails",
-            extra={"emails": ["Give e-mail addresses or a number of links."]},
+            extra={"emails": [gettext("Give e-mail addresses or a number of links.")]},
         )
     if len(targets) > MAX_INVITES:
         raise ValidationError(
             f"at most {MAX_INVITES} links at a time",
             where="count",
-            extra={"count": [f"At most {MAX_INVITES} links at a time."]},
+            extra={"count": [gettext("At most %(n)d links at a time.") % {"n": MAX_INVITES}]},
         )
     out = []
     for email in targets:
