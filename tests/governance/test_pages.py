@@ -287,3 +287,61 @@ def test_french_pages(lead):
     page = lead.get("/governance/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
     assert "Programme de voix du client" in page
     assert "Personne n’est" in page or "Personne n'est" in page
+
+
+def test_champion_uses_the_weakest_maturity_dimensions(lead, monkeypatch):
+    from cxpilot.governance import selectors
+
+    page = lead.get("/governance/champion/").content.decode()
+    assert "No closed maturity campaign yet" in page
+    dims = {"measurement": 20.0, "culture": 30.0, "employee_engagement": 35.0, "strategy": 80.0}
+    monkeypatch.setattr(selectors, "latest_dimension_scores", lambda: dims)
+    view = selectors.champion_view(actor=None)
+    assert view.weakest == ["measurement", "culture", "employee_engagement"]
+    service = next(r for r in view.rows if r.department.key == "service")
+    assert service.kind == "customer_service"
+    assert service.scores["maturity_fit"] == pytest.approx((5 + 4 + 4) / 3)
+    page = lead.get("/governance/champion/").content.decode()
+    assert "<code>measurement</code>" in page
+
+
+def test_a_bad_score_keeps_what_was_typed(lead):
+    lead.get("/governance/champion/")
+    data = {"kind-ecommerce": "other", "kind-service": "customer_service"}
+    for dept in ("ecommerce", "service"):
+        for c in (
+            "customer_data",
+            "brand_promise",
+            "operational_kpis",
+            "product_quality",
+            "capacity",
+        ):
+            data[f"score-{dept}-{c}"] = "3"
+    data["score-service-capacity"] = "lots"
+    response = lead.post("/governance/champion/scores/", data)
+    assert response.status_code == 422
+    assert 'value="lots"' in response.content.decode()
+    assert ChampionScore.objects.count() == 0
+
+
+def test_every_page_renders_in_french(lead):
+    catalogue_sync()
+    council = Council.objects.create(name="Conseil", cadence="mensuel")
+    CouncilAction.objects.create(
+        council=council, title="A", owner="B", due_date=dt.date(2020, 1, 1)
+    )
+    lead.cookies["django_language"] = "fr"
+    for url in (
+        "/governance/",
+        "/governance/raci/import/",
+        "/governance/raci/thresholds/",
+        "/governance/councils/",
+        "/governance/councils/reporting-line/",
+        f"/governance/councils/{council.pk}/",
+        "/governance/champion/",
+    ):
+        response = lead.get(url)
+        assert response.status_code == 200, url
+        assert 'lang="fr"' in response.content.decode(), url
+    assert "Actions en retard" in lead.get(f"/governance/councils/{council.pk}/").content.decode()
+    assert "Champion CX par intérim" in lead.get("/governance/champion/").content.decode()

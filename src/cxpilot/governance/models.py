@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -270,10 +269,6 @@ class CouncilAction(models.Model):
 
     def __str__(self) -> str:
         return self.title
-
-    def is_overdue(self, today: object = None) -> bool:
-        day = today or timezone.localdate()
-        return self.status == ActionStatus.OPEN and self.due_date < day  # type: ignore[operator]
 
 
 class ChampionScore(models.Model):

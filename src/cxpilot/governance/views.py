@@ -575,15 +575,24 @@ def action_status(request: HttpRequest, pk: int, action_pk: int) -> HttpResponse
 # --------------------------------------------------------------------------- champion
 
 
+def _entered(given: dict[str, dict[str, Any]], key: str, criterion: str, score: Any) -> Any:
+    """The value a score input shows: what was submitted, else the whole-number score."""
+    if key in given and criterion in given[key]:
+        return given[key][criterion]
+    return None if score is None else round(score)
+
+
 def _champion_page(
     request: HttpRequest,
     *,
     weights_form: WeightsForm | None = None,
     settings_form: ChampionSettingsForm | None = None,
     score_errors: dict[str, list[str]] | None = None,
+    submitted: dict[str, dict[str, Any]] | None = None,
     status: int = 200,
 ) -> HttpResponse:
     view = selectors.champion_view(actor=request.user)
+    given = submitted or {}
     gov = GovernanceSettings.current()
     criteria = [
         {"key": c, "label": CRITERION_LABELS[c], "weight": view.weights[c]}
@@ -592,7 +601,7 @@ def _champion_page(
     rows = [
         {
             "department": row.department,
-            "kind": row.kind,
+            "kind": given.get(row.department.key, {}).get("kind", row.kind),
             "kind_label": KIND_LABELS.get(row.kind, row.kind),
             "saved": row.saved,
             "rank": row.ranked.rank,
@@ -602,6 +611,7 @@ def _champion_page(
                     "label": CRITERION_LABELS[c],
                     "key": c,
                     "score": row.scores.get(c),
+                    "entered": _entered(given, row.department.key, c, row.scores.get(c)),
                     "weight": view.weights[c],
                     "contribution": row.ranked.contributions.get(c),
                     "editable": c in selectors.MANUAL_CRITERIA,
@@ -689,6 +699,7 @@ def champion_scores(request: HttpRequest) -> HttpResponse:
             try:
                 values[criterion] = int(raw)
             except ValueError:
+                values[criterion] = raw
                 bad[f"{key}|{criterion}"] = [_("a score is a whole number from 0 to 5")]
         scores[key] = values
     if not bad:
@@ -698,6 +709,6 @@ def champion_scores(request: HttpRequest) -> HttpResponse:
             bad = exc.extra if isinstance(exc.extra, dict) else {"": [exc.detail]}
     if bad:
         messages.error(request, _("Some scores are not valid: nothing was saved."))
-        return _champion_page(request, score_errors=bad, status=422)
+        return _champion_page(request, score_errors=bad, submitted=scores, status=422)
     messages.success(request, _("Scores saved: the ranking is recomputed."))
     return redirect("governance_champion")
