@@ -345,3 +345,16 @@ def test_every_page_renders_in_french(lead):
         assert 'lang="fr"' in response.content.decode(), url
     assert "Actions en retard" in lead.get(f"/governance/councils/{council.pk}/").content.decode()
     assert "Champion CX par intérim" in lead.get("/governance/champion/").content.decode()
+
+
+def test_closing_the_loop_is_named_after_the_touchpoint(lead):
+    from django.utils import translation
+
+    from cxpilot.core.models import Touchpoint
+
+    catalogue_sync()
+    Touchpoint.objects.filter(key="store").update(name="Boutiques")
+    activity = Activity.objects.select_related("touchpoint").get(key="close_loop_store")
+    assert activity.name == "Closing the loop on Boutiques"
+    with translation.override("fr"):
+        assert activity.name == "Boucler la boucle sur Boutiques"

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cxpilot.core.models import Department, Touchpoint
 from cxpilot.governance import engine
+from cxpilot.governance.catalogue import close_loop_name
 
 
 class Activity(models.Model):
@@ -39,8 +40,13 @@ class Activity(models.Model):
 
     @property
     def name(self) -> str:
-        """The name in the active language (French when it is French, else English)."""
+        """The name in the active language (French when it is French, else English).
+
+        Closing the loop on a touchpoint is named after the touchpoint's current name.
+        """
         language = (get_language() or "en").split("-")[0]
+        if self.touchpoint is not None:
+            return close_loop_name(self.touchpoint.name, language)
         return (self.name_fr if language == "fr" else self.name_en) or self.name_en or self.key
 
 

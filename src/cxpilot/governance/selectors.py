@@ -8,16 +8,15 @@ import datetime as dt
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-import yaml
 from django.db.models import Count, Q
 from django.utils import timezone
 
 from cxpilot.core import roles
 from cxpilot.core.errors import NotFound
 from cxpilot.core.models import BrandPromise, Department, Touchpoint
+from cxpilot.governance import catalogue as catalogue_data
 from cxpilot.governance import engine
 from cxpilot.governance.models import (
     ActionStatus,
@@ -31,14 +30,11 @@ from cxpilot.governance.models import (
 from cxpilot.maturity.selectors import latest_dimension_scores
 
 VIEW, EDIT = "governance.view_governance", "governance.edit_governance"
-CATALOGUE = Path(__file__).parent / "data" / "activities.yaml"
 
 
 def catalogue() -> dict[str, Any]:
     """The default catalogue of CX activities (``data/activities.yaml``)."""
-    with CATALOGUE.open(encoding="utf-8") as handle:
-        data: dict[str, Any] = yaml.safe_load(handle)
-    return data
+    return catalogue_data.load()
 
 
 def close_loop_key(touchpoint_key: str) -> str:
@@ -73,7 +69,7 @@ def raci_table() -> engine.RaciTable:
         departments=[d.key for d in departments],
         rows=[
             engine.RaciRow(activity=a.key, name=a.name, cells=cells.get(a.pk, {}))
-            for a in Activity.objects.all()
+            for a in Activity.objects.select_related("touchpoint")
         ],
     )
 
