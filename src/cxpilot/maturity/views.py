@@ -444,7 +444,7 @@ def respond(request: HttpRequest, token: str) -> HttpResponse:
         response = _respond(request, invitation, lang)
     response["Content-Language"] = lang
     response["Cache-Control"] = "no-store"
-    response["Referrer-Policy"] = "no-referrer"
+    response["Referrer-Policy"] = "same-origin"  # the token stays on this site
     return response
 
 
