@@ -19,7 +19,7 @@ import numpy as np
 from cxpilot.text import language as lang_detect
 from cxpilot.text import sentiment as senti
 from cxpilot.text.normalise import Featuriser
-from cxpilot.text.themes import Assignment, ThemeSpec, Vocabulary, assign
+from cxpilot.text.themes import Assignment, ThemeSpec, Vocabulary, assign, theme_scores
 
 __all__ = ["Analysis", "analyse", "featurise"]
 
@@ -104,30 +104,32 @@ def _per_clause(
     m_sent: np.ndarray,
     m_pol: np.ndarray,
 ) -> None:
-    """Give each mention of a multi-theme verbatim the polarity of its best clause."""
-    docs = sorted({int(mentions.doc[i]) for i in rows})
+    """Give each mention of a multi-theme verbatim the polarity of its most similar clause."""
+    docs = np.unique(mentions.doc[rows])
     clause_text: list[str] = []
     clause_lang: list[str] = []
-    owner: list[int] = []
-    for d in docs:
+    start = np.zeros(docs.size + 1, dtype=np.int64)
+    for i, d in enumerate(docs.tolist()):
         parts = senti.split_clauses(texts[d] or "") or [texts[d] or ""]
         clause_text += parts
         clause_lang += [languages[d]] * len(parts)
-        owner += [d] * len(parts)
-    if len({(o) for o in owner}) == len(owner):
+        start[i + 1] = start[i] + len(parts)
+    if len(clause_text) == docs.size:
         return  # no verbatim had more than one clause
+    sims, ids = theme_scores(featuriser.batch(clause_text, clause_lang), vocab, themes)
+    if not ids.size:
+        return
     c_labels, c_pol = model.predict(clause_text, clause_lang)
-    c_docs = featuriser.batch(clause_text, clause_lang)
-    c_assign = assign(c_docs, clause_text, vocab, themes, threshold=0.0, top=len(themes) or 1)
-    best: dict[tuple[int, int], tuple[float, int]] = {}
-    for c, t, s in zip(
-        c_assign.doc.tolist(), c_assign.theme.tolist(), c_assign.score.tolist(), strict=True
-    ):
-        key = (owner[c], t)
-        if key not in best or s > best[key][0]:
-            best[key] = (s, c)
+    column = {int(t): np.flatnonzero(ids == t) for t in np.unique(ids)}
+    where = {int(d): i for i, d in enumerate(docs.tolist())}
     for i in rows.tolist():
-        hit = best.get((int(mentions.doc[i]), int(mentions.theme[i])))
-        if hit is not None and hit[0] > 0:
-            m_sent[i] = c_labels[hit[1]]
-            m_pol[i] = c_pol[hit[1]]
+        cols = column.get(int(mentions.theme[i]))
+        k = where[int(mentions.doc[i])]
+        a, b = start[k], start[k + 1]
+        if cols is None or b - a < 2:
+            continue
+        block = sims[a:b][:, cols].max(axis=1)
+        if block.max() > 0:
+            best = a + int(block.argmax())
+            m_sent[i] = c_labels[best]
+            m_pol[i] = c_pol[best]

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -269,6 +269,36 @@ def compile_rule(pattern: str) -> re.Pattern[str]:
     return re.compile(r"\b" + r"\W+".join(parts) + r"\b")
 
 
+def _resolver(specs: Sequence[ThemeSpec]) -> Callable[[int], int]:
+    """Theme id -> the id it counts for, following merges (a loop stops where it closes)."""
+    target = {s.id: s.merged_into for s in specs if s.merged_into is not None}
+
+    def resolve(tid: int) -> int:
+        seen = {tid}
+        while tid in target and target[tid] not in seen:
+            tid = int(target[tid])  # type: ignore[arg-type]
+            seen.add(tid)
+        return tid
+
+    return resolve
+
+
+def theme_scores(
+    docs: Sequence[Sequence[str]], vocab: Vocabulary, specs: Sequence[ThemeSpec]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Cosine similarity of each verbatim with each model theme (n × k), and the resolved
+    theme id of each column (merged themes count for their target)."""
+    model_specs = [s for s in specs if s.terms and s.split_from is None]
+    resolve = _resolver(specs)
+    ids = np.array([resolve(s.id) for s in model_specs], dtype=np.int64)
+    if not model_specs or not vocab.idf:
+        return np.zeros((len(docs), 0)), ids[:0]
+    x, names = vocab.matrix(docs)
+    index = {f: i for i, f in enumerate(names)}
+    t = np.array([_unit(s.terms, index, len(names)) for s in model_specs])
+    return np.asarray(x @ t.T), ids
+
+
 def assign(
     docs: Sequence[Sequence[str]],
     texts: Sequence[str | None],
@@ -283,47 +313,39 @@ def assign(
     empty = np.zeros(0, dtype=np.int64)
     if n == 0 or not specs:
         return Assignment(empty, empty, np.zeros(0))
-    x, names = vocab.matrix(docs)
-    index = {f: i for i, f in enumerate(names)}
-    model_specs = [s for s in specs if s.terms and s.split_from is None]
-    found: dict[tuple[int, int], float] = {}
-    if model_specs and names:
-        t = np.array([_unit(s.terms, index, len(names)) for s in model_specs])
-        scores = np.asarray(x @ t.T)
+    scores, ids = theme_scores(docs, vocab, specs)
+    if scores.shape[1]:
         if top < scores.shape[1]:
             cut = -np.partition(-scores, top - 1, axis=1)[:, top - 1 : top]
             scores = np.where(scores >= cut, scores, 0.0)
         rows, cols = np.nonzero(scores >= threshold)
-        for r, c in zip(rows.tolist(), cols.tolist(), strict=True):
-            found[(r, model_specs[c].id)] = float(scores[r, c])
-    target = {s.id: s.merged_into for s in specs if s.merged_into is not None}
-
-    def resolve(tid: int) -> int:
-        seen = {tid}
-        while tid in target and target[tid] not in seen:
-            tid = int(target[tid])  # type: ignore[arg-type]
-            seen.add(tid)
-        return tid
-
-    final: dict[tuple[int, int], float] = {}
-    for (r, tid), score in found.items():
-        key = (r, resolve(tid))
-        final[key] = max(final.get(key, 0.0), score)
+        doc, theme, score = rows.astype(np.int64), ids[cols], scores[rows, cols]
+    else:
+        doc, theme, score = empty, empty, np.zeros(0)
+    # one mention per (verbatim, theme): the best score where merged themes meet
+    order = np.lexsort((-score, theme, doc))
+    doc, theme, score = doc[order], theme[order], score[order]
+    first = np.ones(doc.size, dtype=bool)
+    first[1:] = (doc[1:] != doc[:-1]) | (theme[1:] != theme[:-1])
+    doc, theme, score = doc[first], theme[first], score[first]
     ruled = [(s, [compile_rule(p) for p in s.rules]) for s in specs if s.rules]
-    if ruled:
-        folded = [fold(t) if t else "" for t in texts]
-        # plain rules first, then splits (which take verbatims from their parent)
-        for s, patterns in sorted(ruled, key=lambda sp: sp[0].split_from is not None):
-            own = resolve(s.id)
-            for r, text in enumerate(folded):
-                if not text or not any(p.search(text) for p in patterns):
+    if not ruled:
+        return Assignment(doc=doc, theme=theme, score=score)
+    resolve = _resolver(specs)
+    final = {(int(d), int(t)): float(v) for d, t, v in zip(doc, theme, score, strict=True)}
+    folded = [fold(t) if t else "" for t in texts]
+    # plain rules first, then splits (which take verbatims from their parent)
+    for s, patterns in sorted(ruled, key=lambda sp: sp[0].split_from is not None):
+        own = resolve(s.id)
+        for r, text in enumerate(folded):
+            if not text or not any(p.search(text) for p in patterns):
+                continue
+            if s.split_from is not None:
+                parent = (r, resolve(s.split_from))
+                if parent not in final:
                     continue
-                if s.split_from is not None:
-                    parent = (r, resolve(s.split_from))
-                    if parent not in final:
-                        continue
-                    del final[parent]
-                final[(r, own)] = 1.0
+                del final[parent]
+            final[(r, own)] = 1.0
     if not final:
         return Assignment(empty, empty, np.zeros(0))
     keys = sorted(final)

@@ -297,6 +297,7 @@ def theme_page(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _edit(request: HttpRequest, theme: Theme, action: str, forms_: dict[str, Any]) -> str | None:
     user = request.user
+    form: forms.Form
     if action == "rename":
         form = forms_["rename"] = RenameForm(request.POST)
         if form.is_valid():
