@@ -5,6 +5,7 @@ formatted for the active language."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -14,6 +15,7 @@ from django.utils.translation import gettext
 
 BRAND = "#1d4f91"
 HIDDEN = "#e4e7ec"
+RADAR_RADIUS = 130  # pixels for a score of 100
 FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif'
 
 
@@ -29,30 +31,39 @@ def _finish(chart: Any) -> dict[str, Any]:
 def radar_spec(rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     """Score per dimension as a radial chart: one equal slice per dimension, its radius the
     score on 0–100. ``rows``: ``label``, ``score`` (None: not shown)."""
+    n = max(1, len(rows))
+    step = 2 * math.pi / n
     data = [
         {
             "label": r["label"],
             "score": r["score"] if r["score"] is not None else 0,
             "score_label": score_label(r["score"]),
-            "order": i,
-            "one": 1,
+            "start": i * step,
+            "end": (i + 1) * step,
+            "middle": (i + 0.5) * step,
+            "px": (r["score"] or 0) / 100 * RADAR_RADIUS,
         }
         for i, r in enumerate(rows)
     ]
-    base = alt.Chart(alt.Data(values=data)).encode(
-        theta=alt.Theta("one:Q", stack=True),
-        order=alt.Order("order:Q"),
-    )
+    base = alt.Chart(alt.Data(values=data))
     arcs = base.mark_arc(stroke="#ffffff", strokeWidth=2).encode(
-        radius=alt.Radius("score:Q", scale=alt.Scale(domain=[0, 100], range=[20, 150])),
-        color=alt.Color("label:N", legend=alt.Legend(title=None, orient="right"), sort=None),
+        theta=alt.Theta("start:Q", scale=None),
+        theta2="end:Q",
+        radius=alt.Radius("px:Q", scale=None),
+        color=alt.Color(
+            "label:N", legend=alt.Legend(title=None, orient="bottom", columns=2), sort=None
+        ),
         tooltip=[
             alt.Tooltip("label:N", title=gettext("Dimension")),
             alt.Tooltip("score_label:N", title=gettext("Score (0–100)")),
         ],
     )
-    text = base.mark_text(radius=165, fontSize=11).encode(text="score_label:N")
-    return _finish((arcs + text).properties(width=340, height=340))
+    text = base.mark_text(fontSize=12, fontWeight="bold").encode(
+        theta=alt.Theta("middle:Q", scale=None),
+        radius=alt.value(RADAR_RADIUS + 18),
+        text="score_label:N",
+    )
+    return _finish((arcs + text).properties(width=340, height=340, padding=10))
 
 
 def heatmap_spec(rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
@@ -63,7 +74,8 @@ def heatmap_spec(rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
             "department": r["department"],
             "dimension": r["dimension"],
             "score": r["score"],
-            "score_label": score_label(r["score"])
+            "score_label": score_label(r["score"]),
+            "tip": score_label(r["score"])
             if r["score"] is not None
             else gettext("hidden (fewer than 5)"),
         }
@@ -73,25 +85,31 @@ def heatmap_spec(rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
         x=alt.X("dimension:N", title=None, sort=None, axis=alt.Axis(labelAngle=-30)),
         y=alt.Y("department:N", title=None, sort=None),
     )
-    cells = base.mark_rect(stroke="#ffffff").encode(
-        color=alt.condition(
-            "datum.score === null",
-            alt.value(HIDDEN),
-            alt.Color(
+    tooltip = [
+        alt.Tooltip("department:N", title=gettext("Department")),
+        alt.Tooltip("dimension:N", title=gettext("Dimension")),
+        alt.Tooltip("tip:N", title=gettext("Score (0–100)")),
+    ]
+    hidden = (
+        base.transform_filter("datum.score === null")
+        .mark_rect(stroke="#ffffff", color=HIDDEN)
+        .encode(tooltip=tooltip)
+    )
+    cells = (
+        base.transform_filter("datum.score !== null")
+        .mark_rect(stroke="#ffffff")
+        .encode(
+            color=alt.Color(
                 "score:Q",
                 scale=alt.Scale(domain=[0, 100], scheme="redyellowblue"),
                 legend=alt.Legend(title=gettext("Score (0–100)")),
             ),
-        ),
-        tooltip=[
-            alt.Tooltip("department:N", title=gettext("Department")),
-            alt.Tooltip("dimension:N", title=gettext("Dimension")),
-            alt.Tooltip("score_label:N", title=gettext("Score (0–100)")),
-        ],
+            tooltip=tooltip,
+        )
     )
     labels = base.mark_text(fontSize=11).encode(text="score_label:N")
     return _finish(
-        (cells + labels).properties(
+        (hidden + cells + labels).properties(
             width="container", height=32 * max(1, len({r["department"] for r in rows}))
         )
     )
