@@ -247,3 +247,31 @@ def test_drivers_by_theme(analysed):
         "secondary",
         "keep_watch",
     }
+
+
+def test_answers_collected_live_are_analysed_when_flushed(analysed):
+    from cxpilot.warehouse.connection import warehouse
+    from cxpilot.warehouse.inbox import inbox_flush, inbox_receive
+
+    record = {
+        "response_id": "live-1",
+        "customer_id": "c-live",
+        "touchpoint": "website",
+        "timestamp": "2026-02-20T10:00:00",
+        "metric": "nps",
+        "score": 1,
+        "verbatim": "Livraison en retard, colis arrivé avec 6 jours de retard",
+        "language": "fr",
+    }
+    inbox_receive(table="responses", records=[record], source="api")
+    inbox_flush()
+    inbox_flush()  # a second flush adds nothing
+    with warehouse() as con:
+        rows = (
+            con.table("verbatim_analysis").filter(lambda t: t.response_id == "live-1").to_pandas()
+        )
+        themes = (
+            con.table("verbatim_themes").filter(lambda t: t.response_id == "live-1").to_pandas()
+        )
+    assert len(rows) == 1 and rows["language"][0] == "fr" and rows["sentiment"][0] == -1
+    assert list(themes["theme_id"]) == [delivery_theme().pk]

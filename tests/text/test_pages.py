@@ -41,6 +41,7 @@ def test_irritants_page_ranks_and_links_to_verbatims(analysed):
     html = page.content.decode()
     assert page.status_code == 200
     assert 'id="irritants"' in html and "spec-impact" in html and "spec-trend" in html
+    assert 'id="drivers-table"' in html and "spec-drivers" in html
     first_row = html.split('data-theme="', 2)[1]
     assert first_row.startswith(str(delivery().pk))
     assert f"/text/themes/?touchpoint=website&amp;theme={delivery().pk}" in html

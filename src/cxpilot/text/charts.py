@@ -93,3 +93,49 @@ def trend_chart(points: Sequence[Mapping[str, Any]], names: Mapping[int, str]) -
         .properties(width="container", height=260)
     )
     return _finish(chart)
+
+
+def quadrant_chart(predictors: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """Importance (share of R², LMG) × performance (mean score 0–100) of each theme."""
+    mean_share = 100 / max(1, len(predictors))
+    perf = [p["performance"] for p in predictors]
+    mean_perf = sum(perf) / max(1, len(perf))
+    data = [
+        {
+            "theme": p["theme"],
+            "importance": p.get("lmg_share", p.get("relative_weight_share")),
+            "performance": p["performance"],
+            "quadrant": p["quadrant_label"],
+        }
+        for p in predictors
+    ]
+    points = (
+        alt.Chart(alt.Data(values=data))
+        .mark_circle(size=120)
+        .encode(
+            x=alt.X("importance:Q", title=gettext("Importance (share of R², %)")),
+            y=alt.Y(
+                "performance:Q", title=gettext("Performance (0–100)"), scale=alt.Scale(zero=False)
+            ),
+            color=alt.Color("quadrant:N", legend=alt.Legend(title=None, orient="bottom")),
+            tooltip=[
+                alt.Tooltip("theme:N", title=gettext("Theme")),
+                alt.Tooltip(
+                    "importance:Q", title=gettext("Importance (share of R², %)"), format=".1f"
+                ),
+                alt.Tooltip("performance:Q", title=gettext("Performance (0–100)"), format=".1f"),
+            ],
+        )
+    )
+    labels = points.mark_text(align="left", dx=8, fontSize=11, color=INK).encode(
+        text="theme:N", color=alt.value(INK)
+    )
+    vline = (
+        alt.Chart(alt.Data(values=[{"x": mean_share}])).mark_rule(strokeDash=[4, 4]).encode(x="x:Q")
+    )
+    hline = (
+        alt.Chart(alt.Data(values=[{"y": mean_perf}])).mark_rule(strokeDash=[4, 4]).encode(y="y:Q")
+    )
+    return _finish(
+        alt.layer(points, labels, vline, hline).properties(width="container", height=320)
+    )

@@ -125,7 +125,9 @@ class ThemeRule(models.Model):
     pattern = models.CharField(
         _("key words"),
         max_length=200,
-        help_text=_('Whole words; "livr*" also finds livraison and livré. Case and accents do not matter.'),
+        help_text=_(
+            'Whole words; "livr*" also finds livraison and livré. Case and accents do not matter.'
+        ),
     )
     created_at = models.DateTimeField(auto_now_add=True)
 

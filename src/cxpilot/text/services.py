@@ -290,6 +290,86 @@ def verbatims_analyse(
     return {"analysed": analysed, "mentions": mentions, "themes": len(specs)}
 
 
+def verbatims_analyse_records(*, records: list[dict[str, Any]]) -> int:
+    """Analyse answers just collected (hosted page, widget, API) with the stored model.
+
+    Called when the inbox is flushed; does nothing before themes were discovered. Answers
+    already analysed are skipped, so a repeated flush adds nothing.
+    """
+    from cxpilot.text import sentiment as senti
+    from cxpilot.text.pipeline import analyse
+
+    current = TextModel.current()
+    rows = [r for r in records if str(r.get("verbatim") or "").strip()]
+    if current is None or not current.idf or not rows:
+        return 0
+    model = (
+        senti.SentimentModel.from_bytes(bytes(current.sentiment))
+        if current.sentiment
+        else senti.SentimentModel.lexicon_only()
+    )
+    with warehouse() as con:
+        ensure_derived(con)
+        done = con.table("verbatim_analysis")
+        keys = ibis.memtable(
+            pa.table(
+                {
+                    "source": [str(r.get("source") or "") for r in rows],
+                    "response_id": [str(r.get("response_id") or "") for r in rows],
+                }
+            )
+        )
+        seen = keys.semi_join(done, ["source", "response_id"]).to_pyarrow()
+        skip = set(zip(seen["source"].to_pylist(), seen["response_id"].to_pylist(), strict=True))
+        rows = [r for r in rows if (str(r.get("source")), str(r.get("response_id"))) not in skip]
+        if not rows:
+            return 0
+        result = analyse(
+            [str(r["verbatim"]) for r in rows],
+            [r.get("language") for r in rows],
+            vocab=Vocabulary(dict(current.idf)),
+            themes=_specs(),
+            model=model,
+            threshold=current.threshold,
+        )
+        now = timezone.now().astimezone(dt.UTC).replace(tzinfo=None)
+        sources = pa.array([str(r["source"]) for r in rows], pa.string())
+        ids = pa.array([str(r["response_id"]) for r in rows], pa.string())
+        con.insert(
+            "verbatim_analysis",
+            ibis.memtable(
+                pa.table(
+                    {
+                        "source": sources,
+                        "response_id": ids,
+                        "language": pa.array(result.language, pa.string()),
+                        "sentiment": pa.array(result.sentiment.astype(np.int64)),
+                        "polarity": pa.array(result.polarity),
+                        "analysed_at": pa.array([now] * len(rows), pa.timestamp("us")),
+                    }
+                )
+            ),
+        )
+        take = pa.array(result.mentions.doc, pa.int64())
+        if len(take):
+            con.insert(
+                "verbatim_themes",
+                ibis.memtable(
+                    pa.table(
+                        {
+                            "source": sources.take(take),
+                            "response_id": ids.take(take),
+                            "theme_id": pa.array(result.mentions.theme.astype(np.int64)),
+                            "score": pa.array(result.mentions.score.astype(np.float64)),
+                            "sentiment": pa.array(result.mention_sentiment.astype(np.int64)),
+                            "polarity": pa.array(result.mention_polarity.astype(np.float64)),
+                        }
+                    )
+                ),
+            )
+    return len(rows)
+
+
 # ----------------------------------------------------------------------------- taxonomy edits
 
 

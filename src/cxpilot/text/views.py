@@ -140,6 +140,9 @@ def irritants_page(request: HttpRequest) -> HttpResponse:
             r["with_label"] = number(r["nps_with"], "nps")
             r["without_label"] = number(r["nps_without"], "nps")
             r["share_pct"] = round(100 * (r["share"] or 0), 1)
+    drivers = _drivers(scope) if rows else None
+    if drivers:
+        specs["drivers"] = charts.quadrant_chart(drivers["predictors"])
     months = sorted({p["month"] for p in trend})
     names = {r["theme_id"]: r["theme"] for r in rows}
     table: dict[int, dict[str, Any]] = {}
@@ -161,8 +164,28 @@ def irritants_page(request: HttpRequest) -> HttpResponse:
             "trend_rows": trend_rows,
             "touchpoint": Touchpoint.objects.filter(key=scope.touchpoint).first(),
             "can_edit": _can_edit(request),
+            "drivers": drivers,
         },
     )
+
+
+QUADRANTS = {
+    "fix_first": _("Fix first: important, low performance"),
+    "maintain": _("Maintain: important, high performance"),
+    "keep_watch": _("Keep watch: less important, high performance"),
+    "secondary": _("Secondary: less important, low performance"),
+}
+
+
+def _drivers(scope: Scope) -> dict[str, Any] | None:
+    """Key drivers of the NPS in this scope, or None when too few themes are named."""
+    try:
+        result = selectors.drivers(outcome="nps", scope=scope)
+    except errors.ValidationError:
+        return None
+    for p in result["predictors"]:
+        p["quadrant_label"] = str(QUADRANTS[p["quadrant"]])
+    return result
 
 
 @require_GET

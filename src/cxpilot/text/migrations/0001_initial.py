@@ -5,69 +5,171 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='TextModel',
+            name="TextModel",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('fitted_at', models.DateTimeField(auto_now=True, verbose_name='fitted at')),
-                ('documents', models.PositiveIntegerField(default=0, verbose_name='verbatims used')),
-                ('idf', models.JSONField(default=dict, verbose_name='feature weights (idf)')),
-                ('sentiment', models.BinaryField(blank=True, null=True, verbose_name='sentiment model')),
-                ('threshold', models.FloatField(default=0.3, help_text='A verbatim gets a theme when its similarity with it reaches this (0–1).', verbose_name='theme similarity threshold')),
-                ('analysed_at', models.DateTimeField(blank=True, null=True, verbose_name='verbatims analysed at')),
-                ('taxonomy_changed_at', models.DateTimeField(blank=True, null=True, verbose_name='themes changed at')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("fitted_at", models.DateTimeField(auto_now=True, verbose_name="fitted at")),
+                (
+                    "documents",
+                    models.PositiveIntegerField(default=0, verbose_name="verbatims used"),
+                ),
+                ("idf", models.JSONField(default=dict, verbose_name="feature weights (idf)")),
+                (
+                    "sentiment",
+                    models.BinaryField(blank=True, null=True, verbose_name="sentiment model"),
+                ),
+                (
+                    "threshold",
+                    models.FloatField(
+                        default=0.3,
+                        help_text="A verbatim gets a theme when its similarity with it reaches this (0–1).",
+                        verbose_name="theme similarity threshold",
+                    ),
+                ),
+                (
+                    "analysed_at",
+                    models.DateTimeField(
+                        blank=True, null=True, verbose_name="verbatims analysed at"
+                    ),
+                ),
+                (
+                    "taxonomy_changed_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="themes changed at"),
+                ),
             ],
             options={
-                'verbose_name': 'text model',
-                'verbose_name_plural': 'text models',
+                "verbose_name": "text model",
+                "verbose_name_plural": "text models",
             },
         ),
         migrations.CreateModel(
-            name='Theme',
+            name="Theme",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('label_en', models.CharField(max_length=200, verbose_name='label (English)')),
-                ('label_fr', models.CharField(max_length=200, verbose_name='label (French)')),
-                ('keywords_en', models.JSONField(blank=True, default=list, verbose_name='key words (English)')),
-                ('keywords_fr', models.JSONField(blank=True, default=list, verbose_name='key words (French)')),
-                ('languages', models.CharField(default='fr,en', max_length=20, verbose_name='found in')),
-                ('terms', models.JSONField(blank=True, default=dict, verbose_name='term weights')),
-                ('origin', models.CharField(choices=[('discovered', 'Discovered'), ('manual', 'Created by hand'), ('split', 'Split from another theme')], default='discovered', max_length=20, verbose_name='origin')),
-                ('pinned', models.BooleanField(default=False, help_text='A pinned theme keeps its definition when themes are discovered again.', verbose_name='pinned')),
-                ('label_edited', models.BooleanField(default=False, verbose_name='renamed by hand')),
-                ('active', models.BooleanField(default=True, verbose_name='active')),
-                ('documents', models.PositiveIntegerField(default=0, verbose_name='verbatims at discovery')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('merged_into', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='merged', to='text.theme', verbose_name='merged into')),
-                ('split_from', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='splits', to='text.theme', verbose_name='split from')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("label_en", models.CharField(max_length=200, verbose_name="label (English)")),
+                ("label_fr", models.CharField(max_length=200, verbose_name="label (French)")),
+                (
+                    "keywords_en",
+                    models.JSONField(blank=True, default=list, verbose_name="key words (English)"),
+                ),
+                (
+                    "keywords_fr",
+                    models.JSONField(blank=True, default=list, verbose_name="key words (French)"),
+                ),
+                (
+                    "languages",
+                    models.CharField(default="fr,en", max_length=20, verbose_name="found in"),
+                ),
+                ("terms", models.JSONField(blank=True, default=dict, verbose_name="term weights")),
+                (
+                    "origin",
+                    models.CharField(
+                        choices=[
+                            ("discovered", "Discovered"),
+                            ("manual", "Created by hand"),
+                            ("split", "Split from another theme"),
+                        ],
+                        default="discovered",
+                        max_length=20,
+                        verbose_name="origin",
+                    ),
+                ),
+                (
+                    "pinned",
+                    models.BooleanField(
+                        default=False,
+                        help_text="A pinned theme keeps its definition when themes are discovered again.",
+                        verbose_name="pinned",
+                    ),
+                ),
+                (
+                    "label_edited",
+                    models.BooleanField(default=False, verbose_name="renamed by hand"),
+                ),
+                ("active", models.BooleanField(default=True, verbose_name="active")),
+                (
+                    "documents",
+                    models.PositiveIntegerField(default=0, verbose_name="verbatims at discovery"),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "merged_into",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="merged",
+                        to="text.theme",
+                        verbose_name="merged into",
+                    ),
+                ),
+                (
+                    "split_from",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="splits",
+                        to="text.theme",
+                        verbose_name="split from",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'theme',
-                'verbose_name_plural': 'themes',
-                'ordering': ['pk'],
-                'permissions': [('edit_taxonomy', 'Can edit the theme taxonomy')],
+                "verbose_name": "theme",
+                "verbose_name_plural": "themes",
+                "ordering": ["pk"],
+                "permissions": [("edit_taxonomy", "Can edit the theme taxonomy")],
             },
         ),
         migrations.CreateModel(
-            name='ThemeRule',
+            name="ThemeRule",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('pattern', models.CharField(help_text='Whole words; "livr*" also finds livraison and livré. Case and accents do not matter.', max_length=200, verbose_name='key words')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('theme', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='rules', to='text.theme')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "pattern",
+                    models.CharField(
+                        help_text='Whole words; "livr*" also finds livraison and livré. Case and accents do not matter.',
+                        max_length=200,
+                        verbose_name="key words",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "theme",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="rules",
+                        to="text.theme",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'keyword rule',
-                'verbose_name_plural': 'keyword rules',
-                'ordering': ['pk'],
+                "verbose_name": "keyword rule",
+                "verbose_name_plural": "keyword rules",
+                "ordering": ["pk"],
             },
         ),
     ]
