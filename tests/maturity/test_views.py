@@ -167,3 +167,23 @@ def test_french_pages(client, answered, lead):
         reverse("maturity_results", args=[campaign.pk]), HTTP_ACCEPT_LANGUAGE="fr"
     ).content.decode()
     assert "Stratégie" in page and "66,7" in page
+
+
+def test_bad_input_leaves_nothing_stored(client, answered, lead):
+    campaign = answered([], close=False)
+    client.force_login(lead)
+    response = client.post(
+        reverse("maturity_invite", args=[campaign.pk]),
+        {"department": campaign_dept(None), "emails": "a@x.org, not-an-address"},
+    )
+    assert response.status_code == 422
+    assert "“not-an-address” is not an e-mail address." in response.content.decode()
+    assert Invitation.objects.count() == 0
+    response = client.post(
+        reverse("maturity_campaign_create"),
+        {"name": "Backwards", "starts_on": "2026-02-01", "ends_on": "2026-01-01"},
+    )
+    assert response.status_code == 200 and b"The end date is before the start date." in (
+        response.content
+    )
+    assert not Campaign.objects.filter(name="Backwards").exists()
