@@ -1,0 +1,50 @@
+"""Irritants, theme explorer and theme editor in a real browser: the charts draw without
+errors, a theme leads to its verbatims, and a renamed theme shows its new name."""
+
+from __future__ import annotations
+
+import pytest
+
+from cxpilot.core.users import user_upsert
+from tests.browser.test_dashboard import _error, login
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def analysed(org):
+    from cxpilot.text.services import themes_discover, verbatims_analyse
+    from cxpilot.warehouse.ingest import load_arrow
+    from tests.text.conftest import answers
+
+    load_arrow(table="responses", data=answers())
+    themes_discover(themes=3)
+    verbatims_analyse()
+
+
+def test_irritants_to_theme_to_editor(page, live_server, analysed):
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(m.text) if _error(m) else None)
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    user_upsert(username="ana", role="analyst", password="a-long-test-password")
+    login(page, live_server, "ana", "a-long-test-password")
+    page.click("nav >> text=Irritants")
+    page.wait_for_url("**/text/irritants/")
+    for chart in ("#chart-impact", "#chart-trend", "#chart-drivers"):
+        page.wait_for_selector(f"{chart} svg.marks")
+    assert not problems, problems
+    first = page.locator("#irritants tbody tr").first
+    assert "livraison" in first.inner_text() or "delivery" in first.inner_text()
+    first.locator("th a").click()
+    page.wait_for_url("**/text/themes/?*theme=*")
+    assert "80 verbatims" in page.inner_text("main")
+    page.locator("#verbatims .tag").first.click()
+    page.wait_for_url("**/text/themes/*/")
+    page.fill("#id_label_en", "Late delivery")
+    page.fill("#id_label_fr", "Livraison en retard")
+    page.click("section:has(#edit-rename) button:has-text('Save')")
+    page.wait_for_selector("text=Theme renamed.")
+    assert page.inner_text("h1") == "Late delivery"
+    page.goto(f"{live_server.url}/text/irritants/")
+    assert "Late delivery" in page.locator("#irritants tbody tr").first.inner_text()
+    assert not problems, problems
