@@ -67,6 +67,9 @@ def _routers() -> None:
     from cxpilot.voc.api import router as voc_router
 
     api.add_router("/", voc_router)
+    from cxpilot.text.api import router as text_router
+
+    api.add_router("/", text_router)
 
 
 _routers()

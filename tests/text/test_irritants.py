@@ -275,3 +275,22 @@ def test_answers_collected_live_are_analysed_when_flushed(analysed):
         )
     assert len(rows) == 1 and rows["language"][0] == "fr" and rows["sentiment"][0] == -1
     assert list(themes["theme_id"]) == [delivery_theme().pk]
+
+
+def test_http_api(analysed, django_user_model):
+    from django.test import Client
+
+    from cxpilot.core.tokens import token_create
+    from cxpilot.core.users import user_upsert
+
+    user_upsert(username="bot", role="viewer", password="a-long-test-password")
+    token = token_create(username="bot", name="t")
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+    c = Client()
+    rows = c.get("/api/v1/irritants?touchpoint=website&language=en", **auth).json()
+    assert rows[0]["theme_id"] == delivery_theme().pk and rows[0]["mentions"] == 40
+    drivers = c.get("/api/v1/drivers?outcome=nps", **auth).json()
+    assert drivers["n"] == 280
+    bad = c.get("/api/v1/irritants?language=xx", **auth)
+    assert bad.status_code == 422 and bad.json()["where"] == "--language"
+    assert c.get("/api/v1/irritants").status_code == 401
