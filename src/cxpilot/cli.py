@@ -34,7 +34,7 @@ app.add_typer(demo_app, name="demo")
 app.add_typer(org_app, name="org")
 
 err = Console(stderr=True)
-DEMO_STEPS = 14  # organisation, 7 generation steps, 4 table loads, closing the loop, text
+DEMO_STEPS = 16  # organisation, maturity, governance, 7 generation steps, 4 loads, loop, text
 F = TypeVar("F", bound=Callable[..., Any])
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
 

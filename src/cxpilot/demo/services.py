@@ -84,8 +84,8 @@ def demo_generate(
 ) -> dict[str, int]:
     """Generate the demo company with ``customers`` persons from ``seed``.
 
-    Loads the organisation (departments, journey, segments, touchpoints, brand promises),
-    replaces the warehouse tables customers, interactions, responses and transactions with the
+    Loads the organisation (departments, journey, segments, touchpoints, brand promises), its
+    maturity campaigns and governance (RACI, council), replaces the warehouse tables customers, interactions, responses and transactions with the
     generated ones, writes the ground truth next to the data, and returns the rows per table.
     The same seed gives the same data. See ``docs/demo-data.md`` for what is planted in it.
     """
@@ -93,6 +93,14 @@ def demo_generate(
     say = progress or (lambda _message: None)
     say("organisation")
     org_load(data=organisation(), source="demo organisation")
+    say("maturity campaigns")
+    from cxpilot.maturity.demo import maturity_demo_load
+
+    maturity_demo_load(seed=seed)
+    say("governance")
+    from cxpilot.governance.demo import governance_demo_load
+
+    governance_demo_load()
     now = np.datetime64(_dt.datetime.now(_dt.UTC).replace(tzinfo=None), "us")
     target = truth_path()
     target.parent.mkdir(parents=True, exist_ok=True)
