@@ -187,3 +187,19 @@ def test_bad_input_leaves_nothing_stored(client, answered, lead):
         response.content
     )
     assert not Campaign.objects.filter(name="Backwards").exists()
+
+
+def test_compare_with_any_campaign(client, answered, lead):
+    import datetime as dt
+
+    first = answered([("service", 1)] * 5, name="first", starts_on=dt.date(2024, 1, 1))
+    answered([("service", 2)] * 5, name="second", starts_on=dt.date(2025, 1, 1))
+    third = answered([("service", 4)] * 5, name="third", starts_on=dt.date(2026, 1, 1))
+    client.force_login(lead)
+    url = reverse("maturity_results", args=[third.pk])
+    # by default the previous closed campaign: 100 − 33.3 = +66.7
+    assert "+66.7" in client.get(url).content.decode()
+    # chosen: the first one, 100 − 0 = +100.0
+    page = client.get(url, {"compare": first.pk}).content.decode()
+    assert "Change since first" in page and "+100.0" in page
+    assert "Change since" not in client.get(url, {"compare": "none"}).content.decode()

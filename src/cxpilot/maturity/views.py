@@ -190,7 +190,11 @@ def campaign_results(request: HttpRequest, pk: int) -> HttpResponse:
     report = selectors.campaign_result(campaign)
     lang = _lang()
     dept_names = selectors.department_names()
-    previous = selectors.previous_closed(campaign)
+    others = [c for c in selectors.campaign_list(actor=request.user) if c.pk != campaign.pk]
+    asked = request.GET.get("compare", "")
+    previous = next((c for c in others if str(c.pk) == asked), None)
+    if previous is None and asked != "none":
+        previous = selectors.previous_closed(campaign)
     compare = selectors.campaign_compare(previous, campaign) if previous else None
     change = {r["dimension"]: r["change"] for r in compare["dimensions"]} if compare else {}
     dims = []
@@ -242,6 +246,7 @@ def campaign_results(request: HttpRequest, pk: int) -> HttpResponse:
             if report["alignment_gap_dimension"]
             else None,
             "previous": previous,
+            "others": others,
             "overall_change": _signed(compare["overall_change"]) if compare else None,
             "levels": [
                 {
