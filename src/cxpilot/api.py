@@ -70,6 +70,7 @@ def _routers() -> None:
     from cxpilot.text.api import router as text_router
 
     api.add_router("/", text_router)
+    api.add_router("/", "cxpilot.maturity.api.router")
 
 
 _routers()

@@ -13,6 +13,7 @@ from typing import Annotated, Any
 import typer
 
 from cxpilot.cli import FormatOpt, handle_errors
+from cxpilot.maturity.reports import culture_json, roadmap_json, score_json
 from cxpilot.output import Format, emit
 
 maturity_app = typer.Typer(
@@ -32,36 +33,6 @@ ModelOpt = Annotated[
 AnswersArg = Annotated[
     Path, typer.Argument(help="CSV with the columns respondent, department, practice, rating.")
 ]
-
-
-def _r(value: float | None) -> float | None:
-    return None if value is None else round(value, 1)
-
-
-def score_json(report: dict[str, Any], model: Any) -> dict[str, Any]:
-    """The stable JSON of ``cxpilot maturity score`` (scores rounded to 0.1)."""
-    names = {lv.level: lv.name["en"] for lv in model.levels}
-    return {
-        "respondents": report["respondents"],
-        "overall_score": _r(report["overall_score"]),
-        "overall_level": report["overall_level"],
-        "overall_level_name": names.get(report["overall_level"]),
-        "customer_centricity": _r(report["customer_centricity"]),
-        "alignment_gap": _r(report["alignment_gap"]),
-        "alignment_gap_dimension": report["alignment_gap_dimension"],
-        "suppressed": report["suppressed"],
-        "dimensions": [
-            {
-                "dimension": d["dimension"],
-                "score": _r(d["score"]),
-                "level": d["level"],
-                "level_name": names.get(d["level"]),
-                "gap": _r(d["gap"]),
-                "by_department": {k: _r(v) for k, v in d["by_department"].items()},
-            }
-            for d in report["dimensions"]
-        ],
-    }
 
 
 def _score(answers: Path, model_file: Path | None) -> tuple[Any, dict[str, Any]]:
@@ -123,26 +94,16 @@ def roadmap_cmd(answers: AnswersArg, model: ModelOpt = None, fmt: FormatOpt = Fo
 
     _, report = _score(answers, model)
     scores = {d["dimension"]: d["score"] for d in report["dimensions"]}
-    rows = roadmap_plan(actions_load(), scores)
-    wide = fmt is not Format.table
-    emit(
-        [
-            {
-                "horizon": r["horizon"],
-                "priority": r["priority"],
-                "action": r["action"],
-                **({"name": r["name"]["en"], "dimension": r["dimension"]} if wide else {}),
-                "impact": r["impact"],
-                "effort": r["effort"],
-                "quick_win": r["quick_win"],
-                "owner": r["owner"],
-                **({"prerequisites": " ".join(r["prerequisites"])} if wide else {}),
-            }
-            for r in rows
-        ],
-        fmt,
-        title="roadmap",
-    )
+    rows = roadmap_json(roadmap_plan(actions_load(), scores))
+    if fmt is Format.json:
+        emit(rows, fmt)
+        return
+    keep = ("horizon", "priority", "action", "impact", "effort", "quick_win", "owner")
+    if fmt is Format.csv:
+        keep = (*keep[:3], "name", "name_fr", "dimension", "dimension_score", *keep[3:])
+        rows = [{**r, "prerequisites": " ".join(r["prerequisites"])} for r in rows]
+        keep = (*keep, "prerequisites")
+    emit([{k: r[k] for k in keep} for r in rows], fmt, title="roadmap")
 
 
 @maturity_app.command("model")
@@ -195,10 +156,7 @@ def entropy_cmd(
     from cxpilot.maturity.stats import culture_report
 
     catalogue = values_load()
-    report = culture_report(catalogue, votes_read(catalogue, votes))
-    report["entropy"] = _r(report["entropy"])
-    for dept in report["departments"]:
-        dept["entropy"] = _r(dept["entropy"])
+    report = culture_json(culture_report(catalogue, votes_read(catalogue, votes)))
     if fmt is Format.json:
         emit(report, fmt)
         return
