@@ -98,7 +98,15 @@ def roadmap_cmd(answers: AnswersArg, model: ModelOpt = None, fmt: FormatOpt = Fo
     if fmt is Format.json:
         emit(rows, fmt)
         return
-    keep = ("horizon", "priority", "action", "impact", "effort", "quick_win", "owner")
+    keep: tuple[str, ...] = (
+        "horizon",
+        "priority",
+        "action",
+        "impact",
+        "effort",
+        "quick_win",
+        "owner",
+    )
     if fmt is Format.csv:
         keep = (*keep[:3], "name", "name_fr", "dimension", "dimension_score", *keep[3:])
         rows = [{**r, "prerequisites": " ".join(r["prerequisites"])} for r in rows]
