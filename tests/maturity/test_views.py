@@ -203,3 +203,36 @@ def test_compare_with_any_campaign(client, answered, lead):
     page = client.get(url, {"compare": first.pk}).content.decode()
     assert "Change since first" in page and "+100.0" in page
     assert "Change since" not in client.get(url, {"compare": "none"}).content.decode()
+
+
+def test_respondent_page_in_french_without_login(client, answered, lead, public_links):
+    campaign = answered([], close=False)
+    from cxpilot.core.models import Department
+    from cxpilot.maturity.services import campaign_invite
+
+    [(_, invitation)] = campaign_invite(
+        actor=lead, campaign=campaign, department=Department.objects.get(key="service"), count=1
+    )
+    response = client.get(reverse("maturity_respond", args=[invitation.token]), {"lang": "fr"})
+    page = response.content.decode()
+    assert response.status_code == 200 and response["Content-Language"] == "fr"
+    assert "Inexistant" in page and "Systématique" in page and "Stratégie" in page
+    assert "Culture du blâme" in page and "Envoyer mes réponses" in page
+    assert 'name="robots" content="noindex"' in page
+
+
+@pytest.mark.xfail(
+    "/maturity/r/" not in PUBLIC_PREFIXES,
+    reason="needs '/maturity/r/' in cxpilot.core.middleware.PUBLIC_PREFIXES (core, not this app)",
+    strict=False,
+)
+def test_personal_links_are_public_with_the_real_middleware(client, answered, lead):
+    campaign = answered([], close=False)
+    from cxpilot.core.models import Department
+    from cxpilot.maturity.services import campaign_invite
+
+    [(_, invitation)] = campaign_invite(
+        actor=lead, campaign=campaign, department=Department.objects.get(key="service"), count=1
+    )
+    response = client.get(reverse("maturity_respond", args=[invitation.token]))
+    assert response.status_code == 200

@@ -3,6 +3,7 @@ modules compute; this module only puts labels in the active language on the numb
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 from django.contrib import messages
@@ -514,7 +515,7 @@ def _respond(request: HttpRequest, invitation: Any, lang: str) -> HttpResponse:
     ]
     catalogue = values_load()
     values = sorted(
-        ((v.key, text(v.name, lang)) for v in catalogue.values()), key=lambda kv: kv[1].lower()
+        ((v.key, text(v.name, lang)) for v in catalogue.values()), key=lambda kv: _fold(kv[1])
     )
     lenses = [
         {
@@ -545,6 +546,11 @@ def _respond(request: HttpRequest, invitation: Any, lang: str) -> HttpResponse:
         },
         status=status,
     )
+
+
+def _fold(name: str) -> str:
+    """A sort key that puts "Écoute" among the e's."""
+    return unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
 
 
 def _translate_problem(message: str) -> str:
