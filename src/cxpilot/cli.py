@@ -125,6 +125,7 @@ def settings_cmd(fmt: FormatOpt = Format.table) -> None:
         "CXPILOT_ALLOWED_HOSTS": ",".join(loaded.allowed_hosts),
         "CXPILOT_SMTP_URL": _mask(loaded.smtp_url) if loaded.smtp_url else "(unset)",
         "CXPILOT_EMAIL_FROM": loaded.email_from,
+        "CXPILOT_MATURITY_MODEL": os.environ.get("CXPILOT_MATURITY_MODEL") or "(shipped model)",
     }
     emit([{"name": s.name, "value": values[s.name], "help": s.help} for s in config.SETTINGS], fmt)
 

@@ -57,6 +57,12 @@ def _secret(raw: str) -> str:
     return raw
 
 
+def _file(raw: str) -> str:
+    if not Path(raw).expanduser().is_file():
+        raise ValueError("is not a file")
+    return raw
+
+
 @dataclass(frozen=True)
 class Setting:
     name: str
@@ -97,6 +103,12 @@ SETTINGS: tuple[Setting, ...] = (
         "CXPILOT_ALLOWED_HOSTS",
         "Comma-separated host names the web app answers to.",
         "127.0.0.1,localhost",
+    ),
+    Setting(
+        "CXPILOT_MATURITY_MODEL",
+        "A maturity model of your own (YAML file). Unset: the shipped model.",
+        None,
+        _file,
     ),
 )
 

@@ -6,21 +6,11 @@ from __future__ import annotations
 
 import pytest
 
-from cxpilot.core.middleware import PUBLIC_PREFIXES
 from cxpilot.core.users import user_upsert
 from cxpilot.maturity.catalog import model_load
 from tests.browser.test_main_flows import login
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def public_links(monkeypatch):
-    """The personal links are public pages (``/maturity/r/`` among the public prefixes)."""
-    if not any("/maturity/r/".startswith(p) for p in PUBLIC_PREFIXES):
-        monkeypatch.setattr(
-            "cxpilot.core.middleware.PUBLIC_PREFIXES", (*PUBLIC_PREFIXES, "/maturity/r/")
-        )
 
 
 def answer(browser, link: str, rating: int, current: list[str], desired: list[str]) -> None:
@@ -41,7 +31,7 @@ def answer(browser, link: str, rating: int, current: list[str], desired: list[st
     context.close()
 
 
-def test_campaign_end_to_end(page, browser, live_server, org, public_links):
+def test_campaign_end_to_end(page, browser, live_server, org):
     user_upsert(username="lea", role="cx_lead", password="a-long-test-password")
     login(page, live_server, "lea", "a-long-test-password")
     page.click("nav >> text=Maturity")

@@ -7,24 +7,13 @@ import re
 import pytest
 from django.urls import reverse
 
-from cxpilot.core.middleware import PUBLIC_PREFIXES
 from cxpilot.maturity.catalog import model_load
 from cxpilot.maturity.models import Campaign, Invitation, Rating, ValuePick
 
 HOSTILE = "<script>alert('x')</script>"
 
 
-@pytest.fixture
-def public_links(monkeypatch):
-    """The personal links are public pages (``/maturity/r/`` among the middleware's public
-    prefixes)."""
-    if not any("/maturity/r/".startswith(p) for p in PUBLIC_PREFIXES):
-        monkeypatch.setattr(
-            "cxpilot.core.middleware.PUBLIC_PREFIXES", (*PUBLIC_PREFIXES, "/maturity/r/")
-        )
-
-
-def test_lead_creates_invites_and_respondents_answer(client, org, lead, public_links):
+def test_lead_creates_invites_and_respondents_answer(client, org, lead):
     client.force_login(lead)
     response = client.post(
         reverse("maturity_campaign_create"),
@@ -79,7 +68,7 @@ def campaign_dept(org) -> int:
     return Department.objects.get(key="service").pk
 
 
-def test_resume_until_submitted_and_too_many_values(client, answered, lead, public_links):
+def test_resume_until_submitted_and_too_many_values(client, answered, lead):
     campaign = answered([], close=False)
     from cxpilot.core.models import Department
     from cxpilot.maturity.services import campaign_invite
@@ -103,7 +92,7 @@ def test_resume_until_submitted_and_too_many_values(client, answered, lead, publ
     assert Invitation.objects.get().submitted_at is None
 
 
-def test_unknown_link_is_404_and_closed_campaign_refuses(client, answered, lead, public_links):
+def test_unknown_link_is_404_and_closed_campaign_refuses(client, answered, lead):
     assert client.get("/maturity/r/nope/").status_code == 404
     campaign = answered([("service", 2)] * 5)
     from cxpilot.core.models import Department
@@ -205,7 +194,7 @@ def test_compare_with_any_campaign(client, answered, lead):
     assert "Change since" not in client.get(url, {"compare": "none"}).content.decode()
 
 
-def test_respondent_page_in_french_without_login(client, answered, lead, public_links):
+def test_respondent_page_in_french_without_login(client, answered, lead):
     campaign = answered([], close=False)
     from cxpilot.core.models import Department
     from cxpilot.maturity.services import campaign_invite
@@ -221,11 +210,6 @@ def test_respondent_page_in_french_without_login(client, answered, lead, public_
     assert 'name="robots" content="noindex"' in page
 
 
-@pytest.mark.xfail(
-    "/maturity/r/" not in PUBLIC_PREFIXES,
-    reason="needs '/maturity/r/' in cxpilot.core.middleware.PUBLIC_PREFIXES (core, not this app)",
-    strict=False,
-)
 def test_personal_links_are_public_with_the_real_middleware(client, answered, lead):
     campaign = answered([], close=False)
     from cxpilot.core.models import Department
