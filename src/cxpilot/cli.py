@@ -780,6 +780,8 @@ def main() -> None:
 
 
 def _register_domains() -> None:
+    # run as ``python -m cxpilot.cli`` this module is ``__main__``: let the domains find it
+    sys.modules.setdefault("cxpilot.cli", sys.modules[__name__])
     from cxpilot.governance.cli import register as governance
     from cxpilot.maturity.cli import register as maturity
     from cxpilot.text.cli import register as text
@@ -789,3 +791,7 @@ def _register_domains() -> None:
 
 
 _register_domains()
+
+
+if __name__ == "__main__":
+    main()
