@@ -83,14 +83,19 @@ def _tables(file: Path | None = None) -> Iterator[tuple[Any, Any, Any]]:
         con.disconnect()
 
 
-def _scoped(responses: Any, analysis: Any, scope: Scope, metric: str = "nps") -> Any:
-    r = responses.filter(responses.metric == metric)
+def _where(r: Any, scope: Scope) -> Any:
+    """``r`` limited to the scope's touchpoint and period."""
     if scope.touchpoint:
         r = r.filter(r.touchpoint == scope.touchpoint)
     if scope.start:
         r = r.filter(r.timestamp >= dt.datetime.combine(scope.start, dt.time()))
     if scope.end:
         r = r.filter(r.timestamp < dt.datetime.combine(scope.end + dt.timedelta(days=1), dt.time()))
+    return r
+
+
+def _scoped(responses: Any, analysis: Any, scope: Scope, metric: str = "nps") -> Any:
+    r = _where(responses.filter(responses.metric == metric), scope)
     a = analysis.select("source", "response_id", detected=analysis.language)
     r = r.left_join(a, ["source", "response_id"]).select(r, a.detected)
     declared = r.language.lower().substr(0, 2)
@@ -110,6 +115,27 @@ def _counts(t: Any) -> dict[str, Any]:
         "promoters": (t.score >= 9).ifelse(1, 0).sum(),
         "detractors": (t.score <= 6).ifelse(1, 0).sum(),
     }
+
+
+def _with_impact(frame: pd.DataFrame) -> pd.DataFrame:
+    """Add share, NPS with / without, impact and its interval to per-theme counts (columns
+    ``n, promoters, detractors`` and the same with ``_total`` for the scope)."""
+    result = stats.impact(
+        mentions=frame["n"],
+        promoters=frame["promoters"],
+        detractors=frame["detractors"],
+        total=frame["n_total"],
+        total_promoters=frame["promoters_total"],
+        total_detractors=frame["detractors_total"],
+    )
+    return frame.assign(
+        share=result.share,
+        nps_with=result.nps_with,
+        nps_without=result.nps_without,
+        impact=result.impact,
+        ci_low=result.ci_low,
+        ci_high=result.ci_high,
+    )
 
 
 def theme_labels(language: str | None = None) -> dict[int, dict[str, Any]]:
@@ -172,22 +198,7 @@ def irritants(
         frame = frame[frame["n"] >= min_mentions]
         if frame.empty:
             return []
-        result = stats.impact(
-            mentions=frame["n"],
-            promoters=frame["promoters"],
-            detractors=frame["detractors"],
-            total=frame["n_total"],
-            total_promoters=frame["promoters_total"],
-            total_detractors=frame["detractors_total"],
-        )
-        frame = frame.assign(
-            share=result.share,
-            nps_with=result.nps_with,
-            nps_without=result.nps_without,
-            impact=result.impact,
-            ci_low=result.ci_low,
-            ci_high=result.ci_high,
-        )
+        frame = _with_impact(frame)
         frame = frame.sort_values(
             [*keys, "impact", "theme_id"], ascending=[*[True] * len(keys), False, True]
         )
@@ -256,21 +267,7 @@ def irritant_trend(
     if mentions.empty:
         return []
     frame = mentions.merge(totals, on="month", suffixes=("", "_total"))
-    result = stats.impact(
-        mentions=frame["n"],
-        promoters=frame["promoters"],
-        detractors=frame["detractors"],
-        total=frame["n_total"],
-        total_promoters=frame["promoters_total"],
-        total_detractors=frame["detractors_total"],
-    )
-    frame = frame.assign(
-        impact=result.impact,
-        ci_low=result.ci_low,
-        ci_high=result.ci_high,
-        nps_with=result.nps_with,
-        nps_without=result.nps_without,
-    ).sort_values(["theme_id", "month"])
+    frame = _with_impact(frame).sort_values(["theme_id", "month"])
     return [
         {
             "month": rec["month"],
@@ -292,15 +289,7 @@ def theme_summary(*, scope: Scope | None = None) -> list[dict[str, Any]]:
     scope = scope or Scope()
     labels = theme_labels()
     with _tables() as (responses, analysis, themes):
-        r = responses
-        if scope.touchpoint:
-            r = r.filter(r.touchpoint == scope.touchpoint)
-        if scope.start:
-            r = r.filter(r.timestamp >= dt.datetime.combine(scope.start, dt.time()))
-        if scope.end:
-            r = r.filter(
-                r.timestamp < dt.datetime.combine(scope.end + dt.timedelta(days=1), dt.time())
-            )
+        r = _where(responses, scope)
         m = r.select("source", "response_id").inner_join(themes, ["source", "response_id"])
         df = (
             m.group_by("theme_id")
@@ -344,15 +333,7 @@ def verbatim_search(
     scope = scope or Scope()
     query = " ".join(str(query).split())[:200]
     with _tables() as (responses, analysis, themes):
-        r = responses.filter(responses.verbatim.notnull())
-        if scope.touchpoint:
-            r = r.filter(r.touchpoint == scope.touchpoint)
-        if scope.start:
-            r = r.filter(r.timestamp >= dt.datetime.combine(scope.start, dt.time()))
-        if scope.end:
-            r = r.filter(
-                r.timestamp < dt.datetime.combine(scope.end + dt.timedelta(days=1), dt.time())
-            )
+        r = _where(responses.filter(responses.verbatim.notnull()), scope)
         a = analysis.select(
             "source",
             "response_id",

@@ -97,10 +97,7 @@ def _verbatims(con: Any, *, only_new: bool) -> Any:
 def _labels(metrics: list[Any], scores: list[Any]) -> np.ndarray:
     from cxpilot.text import sentiment as senti
 
-    return np.array(
-        [senti.label_from_score(str(m), int(s)) for m, s in zip(metrics, scores, strict=True)],
-        dtype=np.int64,
-    )
+    return np.asarray(senti.labels_from_scores(metrics, scores), dtype=np.int64)
 
 
 def themes_discover(
@@ -211,6 +208,43 @@ def _specs() -> list[ThemeSpec]:
     return out
 
 
+def _model(current: TextModel) -> Any:
+    """The stored sentiment model (the lexicon alone if none was fitted)."""
+    from cxpilot.text import sentiment as senti
+
+    if current.sentiment:
+        return senti.SentimentModel.from_bytes(bytes(current.sentiment))
+    return senti.SentimentModel.lexicon_only()
+
+
+def _result_tables(
+    sources: Any, ids: Any, result: Any, now: dt.datetime | None
+) -> tuple[pa.Table, pa.Table]:
+    """The ``verbatim_analysis`` and ``verbatim_themes`` rows of a pipeline result
+    (``analysed_at`` left out when ``now`` is None)."""
+    columns = {
+        "source": sources,
+        "response_id": ids,
+        "language": pa.array(result.language, pa.string()),
+        "sentiment": pa.array(result.sentiment.astype(np.int64)),
+        "polarity": pa.array(result.polarity.astype(np.float64)),
+    }
+    if now is not None:
+        columns["analysed_at"] = pa.array([now] * len(sources), pa.timestamp("us"))
+    take = pa.array(result.mentions.doc, pa.int64())
+    themed = pa.table(
+        {
+            "source": sources.take(take),
+            "response_id": ids.take(take),
+            "theme_id": pa.array(result.mentions.theme.astype(np.int64)),
+            "score": pa.array(result.mentions.score.astype(np.float64)),
+            "sentiment": pa.array(result.mention_sentiment.astype(np.int64)),
+            "polarity": pa.array(result.mention_polarity.astype(np.float64)),
+        }
+    )
+    return pa.table(columns), themed
+
+
 def verbatims_analyse(
     *, full: bool = True, progress: Callable[[str], None] | None = None
 ) -> dict[str, int]:
@@ -219,7 +253,6 @@ def verbatims_analyse(
     ``full`` rebuilds both derived tables (after the taxonomy changed); otherwise only the
     answers not analysed yet are added.
     """
-    from cxpilot.text import sentiment as senti
     from cxpilot.text.pipeline import analyse
 
     say = progress or (lambda _m: None)
@@ -230,11 +263,7 @@ def verbatims_analyse(
         )
     vocab = Vocabulary(dict(current.idf))
     specs = _specs()
-    model = (
-        senti.SentimentModel.from_bytes(bytes(current.sentiment))
-        if current.sentiment
-        else senti.SentimentModel.lexicon_only()
-    )
+    model = _model(current)
     started = timezone.now()
     now = started.astimezone(dt.UTC).replace(tzinfo=None)
     featuriser = Featuriser()
@@ -258,28 +287,8 @@ def verbatims_analyse(
                 threshold=current.threshold,
                 featuriser=featuriser,
             )
-            sources = batch.column("source")
-            ids = batch.column("response_id")
-            rows = pa.table(
-                {
-                    "source": sources,
-                    "response_id": ids,
-                    "language": pa.array(result.language, pa.string()),
-                    "sentiment": pa.array(result.sentiment.astype(np.int64)),
-                    "polarity": pa.array(result.polarity),
-                    "analysed_at": pa.array([now] * batch.num_rows, pa.timestamp("us")),
-                }
-            )
-            take = pa.array(result.mentions.doc)
-            themed = pa.table(
-                {
-                    "source": sources.take(take),
-                    "response_id": ids.take(take),
-                    "theme_id": pa.array(result.mentions.theme.astype(np.int64)),
-                    "score": pa.array(result.mentions.score.astype(np.float64)),
-                    "sentiment": pa.array(result.mention_sentiment.astype(np.int64)),
-                    "polarity": pa.array(result.mention_polarity.astype(np.float64)),
-                }
+            rows, themed = _result_tables(
+                batch.column("source"), batch.column("response_id"), result, now
             )
             con.insert("verbatim_analysis", ibis.memtable(rows))
             if themed.num_rows:
@@ -296,18 +305,13 @@ def verbatims_analyse_records(*, records: list[dict[str, Any]]) -> int:
     Called when the inbox is flushed; does nothing before themes were discovered. Answers
     already analysed are skipped, so a repeated flush adds nothing.
     """
-    from cxpilot.text import sentiment as senti
     from cxpilot.text.pipeline import analyse
 
     current = TextModel.current()
     rows = [r for r in records if str(r.get("verbatim") or "").strip()]
     if current is None or not current.idf or not rows:
         return 0
-    model = (
-        senti.SentimentModel.from_bytes(bytes(current.sentiment))
-        if current.sentiment
-        else senti.SentimentModel.lexicon_only()
-    )
+    model = _model(current)
     with warehouse() as con:
         ensure_derived(con)
         done = con.table("verbatim_analysis")
@@ -333,40 +337,15 @@ def verbatims_analyse_records(*, records: list[dict[str, Any]]) -> int:
             threshold=current.threshold,
         )
         now = timezone.now().astimezone(dt.UTC).replace(tzinfo=None)
-        sources = pa.array([str(r["source"]) for r in rows], pa.string())
-        ids = pa.array([str(r["response_id"]) for r in rows], pa.string())
-        con.insert(
-            "verbatim_analysis",
-            ibis.memtable(
-                pa.table(
-                    {
-                        "source": sources,
-                        "response_id": ids,
-                        "language": pa.array(result.language, pa.string()),
-                        "sentiment": pa.array(result.sentiment.astype(np.int64)),
-                        "polarity": pa.array(result.polarity),
-                        "analysed_at": pa.array([now] * len(rows), pa.timestamp("us")),
-                    }
-                )
-            ),
+        table, themed = _result_tables(
+            pa.array([str(r["source"]) for r in rows], pa.string()),
+            pa.array([str(r["response_id"]) for r in rows], pa.string()),
+            result,
+            now,
         )
-        take = pa.array(result.mentions.doc, pa.int64())
-        if len(take):
-            con.insert(
-                "verbatim_themes",
-                ibis.memtable(
-                    pa.table(
-                        {
-                            "source": sources.take(take),
-                            "response_id": ids.take(take),
-                            "theme_id": pa.array(result.mentions.theme.astype(np.int64)),
-                            "score": pa.array(result.mentions.score.astype(np.float64)),
-                            "sentiment": pa.array(result.mention_sentiment.astype(np.int64)),
-                            "polarity": pa.array(result.mention_polarity.astype(np.float64)),
-                        }
-                    )
-                ),
-            )
+        con.insert("verbatim_analysis", ibis.memtable(table))
+        if themed.num_rows:
+            con.insert("verbatim_themes", ibis.memtable(themed))
     return len(rows)
 
 
@@ -554,11 +533,7 @@ def analyse_file(*, con: Any, path: Any) -> dict[int, dict[str, Any]]:
     if current is not None and current.idf:
         vocab = Vocabulary(dict(current.idf))
         specs = _specs()
-        model = (
-            senti.SentimentModel.from_bytes(bytes(current.sentiment))
-            if current.sentiment
-            else senti.SentimentModel.lexicon_only()
-        )
+        model = _model(current)
         threshold = current.threshold
     else:
         if len(texts) < 50:
@@ -582,31 +557,9 @@ def analyse_file(*, con: Any, path: Any) -> dict[int, dict[str, Any]]:
         )
         threshold = 0.3
     result = analyse(texts, declared, vocab=vocab, themes=specs, model=model, threshold=threshold)
-    sources, ids = rows["source"], rows["response_id"]
-    con.create_table(
-        "verbatim_analysis",
-        pa.table(
-            {
-                "source": sources,
-                "response_id": ids,
-                "language": pa.array(result.language, pa.string()),
-                "sentiment": pa.array(result.sentiment.astype(np.int64)),
-                "polarity": pa.array(result.polarity),
-            }
-        ),
+    table, themed = _result_tables(
+        rows["source"].combine_chunks(), rows["response_id"].combine_chunks(), result, None
     )
-    take = pa.array(result.mentions.doc, pa.int64())
-    con.create_table(
-        "verbatim_themes",
-        pa.table(
-            {
-                "source": sources.take(take),
-                "response_id": ids.take(take),
-                "theme_id": pa.array(result.mentions.theme.astype(np.int64)),
-                "score": pa.array(result.mentions.score.astype(np.float64)),
-                "sentiment": pa.array(result.mention_sentiment.astype(np.int64)),
-                "polarity": pa.array(result.mention_polarity.astype(np.float64)),
-            }
-        ),
-    )
+    con.create_table("verbatim_analysis", table)
+    con.create_table("verbatim_themes", themed)
     return labels
