@@ -70,6 +70,7 @@ for _role in (ANALYST, DEPARTMENT_OWNER, VIEWER):
 for _role in (CX_LEAD, ANALYST):
     ROLE_PERMISSIONS[_role].append("text.edit_taxonomy")
 
+
 def ensure_groups() -> None:
     """Create or refresh the role groups and their permissions (idempotent)."""
     for role, perms in ROLE_PERMISSIONS.items():
