@@ -6,7 +6,7 @@ of project management: for each activity, who does the work (R), who answers for
 signs it off (A, exactly one), who is asked before (C) and who is told after (I). The
 defects checked here are the classic ones (an activity without or with two Accountables,
 without a Responsible; a department overloaded or idle; too many people consulted or
-informed) plus the redundancy seed 000 warns about: the same activity listed twice.
+informed) plus the redundancy that CX governance guidance warns about: the same activity listed twice.
 """
 
 from __future__ import annotations
@@ -363,7 +363,7 @@ def raci_csv_write(table: RaciTable) -> str:
 
 # --------------------------------------------------------------------------- champion
 
-#: The criteria of the interim CX champion (seed 001), in display order.
+#: The criteria of the interim CX champion in display order.
 CHAMPION_CRITERIA = (
     "customer_data",
     "brand_promise",
@@ -374,7 +374,7 @@ CHAMPION_CRITERIA = (
     "business_model_fit",
 )
 
-#: Default weights, and why (seed 001): marketing is "the natural choice" because it owns the
+#: Default weights, and why: marketing is "the natural choice" because it owns the
 #: brand promise, personas and most customer data; customer service because it holds the
 #: operational KPIs, customer data and much feedback; product when quality must be built in
 #: from development; and whoever leads must be able to step partly back from current work
@@ -403,14 +403,14 @@ DEPARTMENT_KINDS = (
 )
 
 #: How well each kind of department fits an organisation *weak* on a maturity dimension
-#: (0–5), drawn from seed 001: struggling to collect feedback and use the voice of the
+#: (0–5): struggling to collect feedback and use the voice of the
 #: customer (customer_understanding) and to map journeys call for the owner of customer data,
 #: research and personas (marketing) or of feedback (customer service); cost-focused, weak
 #: measurement calls for whoever holds the operational KPIs (customer service); quality to
 #: build in from development (journey_design on products) calls for product; front-line
 #: culture and engagement for the teams closest to the front line. Strategy and leadership
-#: weaknesses depend on the executives' sponsorship more than on any department (seed 001:
-#: low maturity "depends heavily on the leaders"), so they barely separate departments.
+#: weaknesses depend on the executives' sponsorship more than on any department (at
+#: low maturity, progress "depends heavily on the leaders"), so they barely separate departments.
 WEAK_DIMENSION_FIT: dict[str, dict[str, int]] = {
     "customer_understanding": {"marketing": 5, "customer_service": 4, "product": 3, "cx": 5},
     "measurement": {"customer_service": 5, "marketing": 3, "it": 3, "cx": 5},
@@ -426,8 +426,8 @@ WEAK_DIMENSION_DEFAULT = 2
 #: How many of the weakest dimensions count.
 WEAKEST_COUNT = 3
 
-#: Business models and which kind of department fits them as interim champion (0–5), from
-#: seed 001: consumer brands deliver on a brand promise (marketing); cost-focused, high-volume
+#: Business models and which kind of department fits them as interim champion (0–5):
+#: consumer brands deliver on a brand promise (marketing); cost-focused, high-volume
 #: service businesses start from customer service's KPIs; B2B SaaS and products that need a
 #: high-quality experience start from product; B2B account businesses from sales and service.
 BUSINESS_MODEL_FIT: dict[str, dict[str, int]] = {

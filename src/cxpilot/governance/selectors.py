@@ -211,7 +211,7 @@ def overdue_actions(*, council: Council, today: dt.date | None = None) -> list[C
     )
 
 
-#: The Gartner 2019 survey of CX leaders, as seed 000 reports it: whom the CxO (Chief
+#: The Gartner 2019 survey of CX leaders, as the French trade press reported it: whom the CxO (Chief
 #: Experience Officer) and the CCO (Chief Customer Officer) report to, in % of organisations.
 #: The rest of each column is not split out by the source.
 GARTNER_2019 = {
@@ -232,8 +232,8 @@ _KIND_WORDS = (
     ("operations", ("operation", "opération", "logisti", "magasin", "store", "supply")),
 )
 
-#: Suggested scores (0–5) per kind of department, before the user sets them (seed 001:
-#: marketing owns the brand promise, personas and most customer data; customer service the
+#: Suggested scores (0–5) per kind of department, before the user sets them
+#: (marketing owns the brand promise, personas and most customer data; customer service the
 #: operational KPIs, customer data and feedback; product is closest to product quality).
 SUGGESTED_SCORES: dict[str, dict[str, int]] = {
     "marketing": {
