@@ -26,6 +26,7 @@ from cxpilot.core.models import (
     Segment,
     Touchpoint,
 )
+from cxpilot.core.textfiles import read_text
 
 Actor = AbstractBaseUser | AnonymousUser | None
 ORG_KINDS = ("departments", "journeys", "segments", "touchpoints", "brand_promises")
@@ -204,20 +205,9 @@ def org_load(
     return counts
 
 
-def _read_text(path: Path) -> str:
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise ValidationError(f"cannot read the file: {exc.strerror}", where=str(path)) from None
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return raw.decode("cp1252", errors="replace")
-
-
 def org_load_file(*, path: Path, kind: str | None = None, actor: Actor = None) -> dict[str, int]:
     """Load a YAML organisation file, or a CSV file of one ``kind`` of entity."""
-    text = _read_text(path)
+    text = read_text(path)
     if path.suffix.lower() in (".yaml", ".yml"):
         try:
             data = yaml.safe_load(text) or {}

@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 
 from cxpilot.cli import FormatOpt, handle_errors, setup
+from cxpilot.core.textfiles import read_text
 from cxpilot.output import Format, emit
 
 governance_app = typer.Typer(
@@ -39,19 +40,6 @@ MaxI = Annotated[
         "--max-informed", min=0, help="More Informed than this on one activity (default 6)."
     ),
 ]
-
-
-def _read(path: Path) -> str:
-    from cxpilot.core.errors import ValidationError
-
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise ValidationError(f"cannot read the file: {exc.strerror}", where=str(path)) from None
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return raw.decode("cp1252", errors="replace")
 
 
 @governance_app.command("check")
@@ -82,7 +70,7 @@ def check_cmd(
     from cxpilot.governance import engine
 
     if file is not None:
-        table = engine.raci_csv_read(_read(file), source=str(file))
+        table = engine.raci_csv_read(read_text(file), source=str(file))
         thresholds = engine.Thresholds()
         rows, departments = table.rows, table.departments
     else:
@@ -164,7 +152,7 @@ def import_cmd(
     setup()
     from cxpilot.governance.services import raci_import
 
-    emit(raci_import(text=_read(file), source=str(file)), fmt)
+    emit(raci_import(text=read_text(file), source=str(file)), fmt)
 
 
 def register(app: typer.Typer) -> None:

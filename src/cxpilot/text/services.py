@@ -32,7 +32,6 @@ from cxpilot.warehouse.connection import warehouse
 
 __all__ = [
     "DERIVED",
-    "theme_create",
     "theme_merge",
     "theme_pin",
     "theme_rename",
@@ -208,13 +207,23 @@ def _specs() -> list[ThemeSpec]:
     return out
 
 
+_loaded: dict[tuple[int, Any], Any] = {}
+
+
 def _model(current: TextModel) -> Any:
-    """The stored sentiment model (the lexicon alone if none was fitted)."""
+    """The stored sentiment model (the lexicon alone if none was fitted), unpickled once per
+    fit: every flush of live answers uses it."""
     from cxpilot.text import sentiment as senti
 
-    if current.sentiment:
-        return senti.SentimentModel.from_bytes(bytes(current.sentiment))
-    return senti.SentimentModel.lexicon_only()
+    key = (current.pk, current.fitted_at)
+    if key not in _loaded:
+        _loaded.clear()
+        _loaded[key] = (
+            senti.SentimentModel.from_bytes(bytes(current.sentiment))
+            if current.sentiment
+            else senti.SentimentModel.lexicon_only()
+        )
+    return _loaded[key]
 
 
 def _result_tables(
@@ -463,27 +472,6 @@ def theme_split(*, actor: Actor, pk: int, label_en: str, label_fr: str, keywords
     ThemeRule.objects.bulk_create([ThemeRule(theme=child, pattern=p) for p in patterns])
     _changed()
     return child
-
-
-@transaction.atomic
-def theme_create(*, actor: Actor, label_en: str, label_fr: str, keywords: Any) -> Theme:
-    """A theme defined by keyword rules only."""
-    _require(actor)
-    patterns = _patterns(keywords, "keywords")
-    if not patterns:
-        raise ValidationError("give at least one key word", where="keywords")
-    theme = Theme.objects.create(
-        label_en=_label(label_en, "label_en"),
-        label_fr=_label(label_fr, "label_fr"),
-        keywords_en=patterns,
-        keywords_fr=patterns,
-        origin=ThemeOrigin.MANUAL,
-        label_edited=True,
-        pinned=True,
-    )
-    ThemeRule.objects.bulk_create([ThemeRule(theme=theme, pattern=p) for p in patterns])
-    _changed()
-    return theme
 
 
 @transaction.atomic
