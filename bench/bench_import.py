@@ -59,14 +59,13 @@ def run() -> dict[str, Any]:
     home = Path(tempfile.mkdtemp(prefix="cxpilot-bench-"))
     os.environ["CXPILOT_HOME"] = str(home)
     os.environ["DJANGO_SETTINGS_MODULE"] = "cxpilot.settings"
-    from cxpilot.cli import setup
+    from cxpilot.kernel.cli import setup
 
     setup()
     import pandas as pd
 
-    from cxpilot.core.services import org_load
+    from cxpilot.organisation.services import org_load
     from cxpilot.warehouse.connection import close
-    from cxpilot.warehouse.ingest import load_arrow  # noqa: F401  (warm import)
     from cxpilot.warehouse.services import table_import
 
     org_load(

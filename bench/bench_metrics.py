@@ -74,10 +74,10 @@ def run() -> dict[str, Any]:
     home = Path(tempfile.mkdtemp(prefix="cxpilot-bench-"))
     os.environ["CXPILOT_HOME"] = str(home)
     os.environ["DJANGO_SETTINGS_MODULE"] = "cxpilot.settings"
-    from cxpilot.cli import setup
+    from cxpilot.kernel.cli import setup
 
     setup()
-    from cxpilot.voc.metrics import metric_groups
+    from cxpilot.analytics.metrics import metric_groups
     from cxpilot.warehouse.connection import warehouse
     from cxpilot.warehouse.ingest import load_arrow
 

@@ -3,7 +3,7 @@
 Data: the demo company's verbatims (20,000 customers, seed 42: about 22,700 verbatims in
 French and English), repeated to 100,000. CX Pilot fits once (theme discovery and the
 sentiment model, timed apart) and then analyses the 100,000 verbatims in one call of
-:func:`cxpilot.text.pipeline.analyse`. The peer is what a Python user would assemble by
+:func:`cxpilot.verbatims.pipeline.analyse`. The peer is what a Python user would assemble by
 hand: ``langdetect`` for the language (timed on 2,000 verbatims and scaled, since it runs
 a few hundred a second) plus scikit-learn's ``TfidfVectorizer`` + ``NMF.transform`` for
 the themes on the same 100,000 verbatims (no sentiment: the peer would need a model of its
@@ -25,10 +25,10 @@ def run() -> dict[str, Any]:
     import pyarrow.compute as pc
 
     from cxpilot.demo.generator import generate
-    from cxpilot.text import language, sentiment
-    from cxpilot.text.normalise import Featuriser
-    from cxpilot.text.pipeline import analyse
-    from cxpilot.text.themes import ThemeSpec, discover
+    from cxpilot.verbatims import language, sentiment
+    from cxpilot.verbatims.normalise import Featuriser
+    from cxpilot.verbatims.pipeline import analyse
+    from cxpilot.verbatims.themes import ThemeSpec, discover
 
     data = generate(customers=20_000, seed=42).responses
     data = data.filter(pc.invert(pc.is_null(data["verbatim"])))

@@ -3,15 +3,15 @@
 Run: ``.venv/bin/python bench/eval_text.py`` (prints, and writes bench/results/text_eval.json).
 
 How it measures
-- Language: ``tests/text/data/languages.csv`` (short customer-feedback sentences, labelled
+- Language: ``tests/verbatims/data/languages.csv`` (short customer-feedback sentences, labelled
   fr / en / other; "other" covers es, de, it, pt, nl). Accuracy of
-  ``cxpilot.text.language.detect`` without a declared language, and with the true language
+  ``cxpilot.verbatims.language.detect`` without a declared language, and with the true language
   declared for fr/en rows ("other" rows declared "fr", the worst case for them). The same set
   is run through ``langdetect`` (seeded, its answers other than fr/en counted as "other",
   exceptions as "other") in the same run. Throughput: demo verbatims repeated to 100,000 texts,
   one batch call of ``detect`` (best of 3, wall clock, one process); langdetect is timed on
   2,000 of them (it is called text by text) and the speed ratio is reported.
-- Sentiment, independent set: ``tests/text/data/rated_verbatims.csv`` (hand-labelled −1/0/+1,
+- Sentiment, independent set: ``tests/verbatims/data/rated_verbatims.csv`` (hand-labelled −1/0/+1,
   French and English, written for the tests, not taken from the demo phrase banks), scored
   by the lexicon alone and by the model fitted on the demo's 80 % split below. Accuracy and
   macro-F1 from ``sklearn.metrics``.
@@ -44,8 +44,8 @@ import pyarrow.compute as pc
 from sklearn.metrics import accuracy_score, confusion_matrix, f1_score
 
 from cxpilot.demo.generator import generate
-from cxpilot.text.language import detect
-from cxpilot.text.sentiment import SentimentModel, labels_from_scores
+from cxpilot.verbatims.language import detect
+from cxpilot.verbatims.sentiment import SentimentModel, labels_from_scores
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "text" / "data"

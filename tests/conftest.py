@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from django.contrib.auth.models import Group, User
+from django.test import Client
 
+from cxpilot.kernel import roles
 from cxpilot.warehouse import connection
 
 PG_URL = os.environ.get("CXPILOT_TEST_DATABASE_URL")
@@ -47,7 +50,7 @@ def warehouse_url(settings, tmp_path: Path) -> Iterator[str]:
 @pytest.fixture
 def org(db) -> None:
     """A small organisation: two departments, a journey, three touchpoints, a segment."""
-    from cxpilot.core.services import org_load
+    from cxpilot.organisation.services import org_load
 
     org_load(
         data={
@@ -94,3 +97,45 @@ def org(db) -> None:
             ],
         }
     )
+
+
+HOSTILE = "<script>alert(1)</script>"
+
+
+@pytest.fixture
+def make_user(db) -> Callable[..., User]:
+    def make(role: str | None, username: str | None = None, **fields) -> User:
+        username = username or (role or "nobody")
+        if role == "superuser":
+            return User.objects.create_superuser(
+                username, f"{username}@example.com", "pw-secret-123"
+            )
+        user = User.objects.create_user(username, password="pw-secret-123", **fields)
+        if role:
+            roles.ensure_groups()
+            user.groups.add(Group.objects.get(name=role))
+        return user
+
+    return make
+
+
+@pytest.fixture
+def client_as(make_user) -> Callable[[str | None], Client]:
+    """``client_as("viewer")``: a test client logged in as a new user with that role."""
+
+    def login(role: str | None, **fields) -> Client:
+        client = Client()
+        client.force_login(make_user(role, **fields))
+        return client
+
+    return login
+
+
+@pytest.fixture
+def lead(client_as) -> Client:
+    return client_as("cx_lead")
+
+
+@pytest.fixture
+def viewer(client_as) -> Client:
+    return client_as("viewer")

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from cxpilot.core.tokens import token_create
-from cxpilot.core.users import user_upsert
+from cxpilot.kernel.tokens import token_create
+from cxpilot.organisation.users import user_upsert
 from cxpilot.warehouse.models import InboxItem
 
 RECORD = {

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from cxpilot import config
-from cxpilot.core.errors import ConfigError
+from cxpilot.kernel.errors import ConfigError
 
 
 def test_defaults_put_everything_in_the_data_directory(tmp_path):

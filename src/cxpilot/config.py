@@ -1,7 +1,7 @@
 """Settings read from the environment, declared as data and checked at start.
 
 Each :class:`Setting` says its variable name, default, and what it is for; ``load()`` reads and
-checks them all and raises :class:`~cxpilot.core.errors.ConfigError` naming the variable and
+checks them all and raises :class:`~cxpilot.kernel.errors.ConfigError` naming the variable and
 the bad value. ``cxpilot settings`` prints this table.
 """
 
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
 
-from cxpilot.core.errors import ConfigError
+from cxpilot.kernel.errors import ConfigError
 
 WAREHOUSE_SCHEMES = (
     "duckdb",

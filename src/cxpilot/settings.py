@@ -7,7 +7,7 @@ from pathlib import Path
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
-from cxpilot import config
+from cxpilot import config, domains
 
 CONFIG = config.load()
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -17,6 +17,8 @@ DEBUG = CONFIG.debug
 ALLOWED_HOSTS = [*CONFIG.allowed_hosts, "testserver"]
 CXPILOT_HOME = CONFIG.home
 CXPILOT_WAREHOUSE_URL = CONFIG.warehouse_url
+CXPILOT_ROLE_PERMISSIONS = domains.role_permissions()
+CXPILOT_PUBLIC_PATHS = domains.public_paths()
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -25,12 +27,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
-    "cxpilot.core",
-    "cxpilot.warehouse",
-    "cxpilot.voc",
-    "cxpilot.text",
-    "cxpilot.maturity",
-    "cxpilot.governance",
+    "cxpilot.kernel",
+    *(f"cxpilot.{domain.name}" for domain in domains.DOMAINS),
 ]
 
 MIDDLEWARE = [
@@ -43,7 +41,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "cxpilot.core.middleware.LoginRequiredMiddleware",
+    "cxpilot.kernel.middleware.LoginRequiredMiddleware",
 ]
 
 ROOT_URLCONF = "cxpilot.urls"
@@ -60,7 +58,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
-                "cxpilot.core.context_processors.navigation",
+                "cxpilot.kernel.context_processors.navigation",
             ],
         },
     },

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pyarrow as pa
 import pytest
 
-from cxpilot.core.users import user_upsert
+from cxpilot.organisation.users import user_upsert
 from cxpilot.warehouse.ingest import load_arrow
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from cxpilot.core.users import user_upsert
 from cxpilot.governance.models import Activity, RaciCell
 from cxpilot.governance.services import catalogue_sync, raci_cells_set
+from cxpilot.organisation.users import user_upsert
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from cxpilot.core.users import user_upsert
+from cxpilot.organisation.users import user_upsert
 from tests.browser.test_dashboard import _error, login
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -13,9 +13,9 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture
 def analysed(org):
-    from cxpilot.text.services import themes_discover, verbatims_analyse
+    from cxpilot.verbatims.services import themes_discover, verbatims_analyse
     from cxpilot.warehouse.ingest import load_arrow
-    from tests.text.conftest import answers
+    from tests.verbatims.conftest import answers
 
     load_arrow(table="responses", data=answers())
     themes_discover(themes=3)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from cxpilot.core.models import Touchpoint
-from cxpilot.core.users import user_upsert
+from cxpilot.organisation.models import Touchpoint
+from cxpilot.organisation.users import user_upsert
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from cxpilot.core.users import user_upsert
 from cxpilot.maturity.catalog import model_load
+from cxpilot.organisation.users import user_upsert
 from tests.browser.test_main_flows import login
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -9,11 +9,11 @@ import threading
 
 import pytest
 
-from cxpilot.voc import services
-from cxpilot.voc.models import Submission
+from cxpilot.surveys import services
+from cxpilot.surveys.models import Submission
 from cxpilot.warehouse.connection import warehouse
 from cxpilot.warehouse.inbox import inbox_flush
-from tests.voc.test_surveys import HOSTILE, survey_definition
+from tests.surveys.test_surveys import HOSTILE, survey_definition
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from cxpilot.core.models import BrandPromise, Department, Journey, Segment, Touchpoint
-from cxpilot.core.services import org_load
 from cxpilot.demo import generator
-from cxpilot.demo.services import organisation
+from cxpilot.organisation.demo import demo_organisation as organisation
+from cxpilot.organisation.models import BrandPromise, Department, Journey, Segment, Touchpoint
+from cxpilot.organisation.services import org_load
 
 
 def test_the_organisation_loads(db) -> None:

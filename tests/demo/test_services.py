@@ -8,10 +8,10 @@ import ibis
 import pyarrow.parquet as pq
 import pytest
 
-from cxpilot.core.errors import ValidationError
-from cxpilot.core.models import BrandPromise, Department, JourneyStage, Segment, Touchpoint
 from cxpilot.demo import generator
 from cxpilot.demo.services import demo_generate, truth_path
+from cxpilot.kernel.errors import ValidationError
+from cxpilot.organisation.models import BrandPromise, Department, JourneyStage, Segment, Touchpoint
 from cxpilot.warehouse.connection import counts, warehouse
 
 EMPTY = {"customers": 0, "interactions": 0, "responses": 0, "transactions": 0}

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from cxpilot.core.services import org_load
-from cxpilot.demo.services import organisation
-from cxpilot.governance.demo import governance_demo_load
+from cxpilot.governance.demo import demo_load as governance_demo_load
 from cxpilot.governance.models import Council, GovernanceSettings
 from cxpilot.governance.selectors import overdue_actions, raci_problems, responsible_department
+from cxpilot.organisation.demo import demo_organisation as organisation
+from cxpilot.organisation.services import org_load
 
 
 def test_demo_governance(db):

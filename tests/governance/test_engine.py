@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from cxpilot.core.errors import ValidationError
 from cxpilot.governance.engine import (
     PROBLEM_CODES,
     Candidate,
@@ -21,6 +20,7 @@ from cxpilot.governance.engine import (
     raci_csv_write,
     weakest_dimensions,
 )
+from cxpilot.kernel.errors import ValidationError
 
 DEPTS = ["mkt", "svc", "ops"]
 

@@ -6,8 +6,6 @@ import datetime as dt
 
 import pytest
 
-from cxpilot.core.models import Department
-from cxpilot.core.users import user_upsert
 from cxpilot.governance.models import (
     ActionStatus,
     Activity,
@@ -18,6 +16,8 @@ from cxpilot.governance.models import (
     RaciCell,
 )
 from cxpilot.governance.services import catalogue_sync, raci_cells_set
+from cxpilot.organisation.models import Department
+from cxpilot.organisation.users import user_upsert
 
 HOSTILE = "<script>alert('x')</script>"
 
@@ -350,7 +350,7 @@ def test_every_page_renders_in_french(lead):
 def test_closing_the_loop_is_named_after_the_touchpoint(lead):
     from django.utils import translation
 
-    from cxpilot.core.models import Touchpoint
+    from cxpilot.organisation.models import Touchpoint
 
     catalogue_sync()
     Touchpoint.objects.filter(key="store").update(name="Boutiques")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from cxpilot.governance.selectors import responsible_department
 from cxpilot.governance.services import catalogue_sync, raci_cells_set
-from cxpilot.voc.cases import case_department
-from cxpilot.voc.models import FollowUpCase
+from cxpilot.loop.models import FollowUpCase
+from cxpilot.loop.services import case_department
 from cxpilot.warehouse.inbox import inbox_flush, inbox_receive
 
 

@@ -7,11 +7,11 @@ from collections.abc import Callable, Mapping, Sequence
 
 import pytest
 
-from cxpilot.core.models import Department
-from cxpilot.core.users import user_upsert
 from cxpilot.maturity import services
 from cxpilot.maturity.catalog import model_load
 from cxpilot.maturity.models import Campaign
+from cxpilot.organisation.models import Department
+from cxpilot.organisation.users import user_upsert
 
 
 @pytest.fixture

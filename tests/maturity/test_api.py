@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from cxpilot.core.tokens import token_create
-from cxpilot.core.users import user_upsert
+from cxpilot.kernel.tokens import token_create
+from cxpilot.organisation.users import user_upsert
 
 
 def get(client, path, token):

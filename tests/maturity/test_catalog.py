@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from cxpilot.core.errors import ValidationError
+from cxpilot.kernel.errors import ValidationError
 from cxpilot.maturity.catalog import (
     STANDARD_DIMENSIONS,
     actions_from_data,

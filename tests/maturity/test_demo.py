@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import yaml
 
-from cxpilot.core.services import org_load
 from cxpilot.maturity import selectors
-from cxpilot.maturity.demo import maturity_demo_load
+from cxpilot.maturity.demo import demo_load as maturity_demo_load
 from cxpilot.maturity.models import Campaign
+from cxpilot.organisation.services import org_load
 
 
 def test_demo_campaigns(db):
-    with open("src/cxpilot/demo/organisation.yaml", encoding="utf-8") as handle:
+    with open("src/cxpilot/organisation/data/demo.yaml", encoding="utf-8") as handle:
         org_load(data={"departments": yaml.safe_load(handle)["departments"]})
     counts = maturity_demo_load(seed=42)
     assert counts["campaigns"] == 2 and counts["respondents"] == 2 * 63

@@ -63,15 +63,15 @@ def test_lead_creates_invites_and_respondents_answer(client, org, lead):
 
 
 def campaign_dept(org) -> int:
-    from cxpilot.core.models import Department
+    from cxpilot.organisation.models import Department
 
     return Department.objects.get(key="service").pk
 
 
 def test_resume_until_submitted_and_too_many_values(client, answered, lead):
     campaign = answered([], close=False)
-    from cxpilot.core.models import Department
     from cxpilot.maturity.services import campaign_invite
+    from cxpilot.organisation.models import Department
 
     [(_, invitation)] = campaign_invite(
         actor=lead, campaign=campaign, department=Department.objects.get(key="service"), count=1
@@ -95,8 +95,8 @@ def test_resume_until_submitted_and_too_many_values(client, answered, lead):
 def test_unknown_link_is_404_and_closed_campaign_refuses(client, answered, lead):
     assert client.get("/maturity/r/nope/").status_code == 404
     campaign = answered([("service", 2)] * 5)
-    from cxpilot.core.models import Department
     from cxpilot.maturity.services import campaign_invite
+    from cxpilot.organisation.models import Department
 
     with pytest.raises(Exception, match="closed"):
         campaign_invite(
@@ -196,8 +196,8 @@ def test_compare_with_any_campaign(client, answered, lead):
 
 def test_respondent_page_in_french_without_login(client, answered, lead):
     campaign = answered([], close=False)
-    from cxpilot.core.models import Department
     from cxpilot.maturity.services import campaign_invite
+    from cxpilot.organisation.models import Department
 
     [(_, invitation)] = campaign_invite(
         actor=lead, campaign=campaign, department=Department.objects.get(key="service"), count=1
@@ -212,8 +212,8 @@ def test_respondent_page_in_french_without_login(client, answered, lead):
 
 def test_personal_links_are_public_with_the_real_middleware(client, answered, lead):
     campaign = answered([], close=False)
-    from cxpilot.core.models import Department
     from cxpilot.maturity.services import campaign_invite
+    from cxpilot.organisation.models import Department
 
     [(_, invitation)] = campaign_invite(
         actor=lead, campaign=campaign, department=Department.objects.get(key="service"), count=1

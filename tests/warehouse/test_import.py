@@ -10,8 +10,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from cxpilot.core.errors import ValidationError
-from cxpilot.core.models import Touchpoint
+from cxpilot.kernel.errors import ValidationError
+from cxpilot.organisation.models import Touchpoint
 from cxpilot.warehouse.connection import counts, warehouse
 from cxpilot.warehouse.services import table_import
 
@@ -336,8 +336,8 @@ def test_hostile_strings_are_stored_verbatim_not_interpreted(org, tmp_path):
 
 
 def test_import_requires_permission(org, tmp_path, django_user_model):
-    from cxpilot.core.errors import PermissionDenied
-    from cxpilot.core.users import user_upsert
+    from cxpilot.kernel.errors import PermissionDenied
+    from cxpilot.organisation.users import user_upsert
 
     viewer, _ = user_upsert(username="v", role="viewer")
     path = write(tmp_path, "\n".join([HEADER, *GOOD]))

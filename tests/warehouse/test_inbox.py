@@ -10,7 +10,7 @@ import textwrap
 import pytest
 from django.db import connection as db_connection
 
-from cxpilot.core.errors import ValidationError
+from cxpilot.kernel.errors import ValidationError
 from cxpilot.warehouse import connection
 from cxpilot.warehouse.connection import counts
 from cxpilot.warehouse.inbox import inbox_flush, inbox_receive

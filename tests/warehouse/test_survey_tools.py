@@ -15,7 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 from cxpilot.cli import app
-from cxpilot.core.errors import ValidationError
+from cxpilot.kernel.errors import ValidationError
 from cxpilot.warehouse.connection import counts, warehouse
 from cxpilot.warehouse.services import table_import
 from cxpilot.warehouse.survey_tools import (

@@ -10,19 +10,18 @@ from __future__ import annotations
 import datetime as _dt
 import os
 from collections.abc import Callable
-from importlib import resources
+from importlib import import_module
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
-import yaml
 from django.conf import settings
 
-from cxpilot.core.errors import ValidationError
-from cxpilot.core.services import org_load
 from cxpilot.demo.generator import PERIOD_END, iter_tables
+from cxpilot.domains import DOMAINS
+from cxpilot.kernel.errors import ValidationError
 from cxpilot.warehouse import connection
 from cxpilot.warehouse.ingest import load_arrow
 
@@ -31,13 +30,6 @@ MAX_CUSTOMERS = 5_000_000
 WAREHOUSE_TABLES = ("customers", "interactions", "responses", "transactions")
 #: Rows per insert: bounds the memory of the typed copy made for the warehouse.
 LOAD_SLICE_ROWS = 3_000_000
-
-
-def organisation() -> dict[str, Any]:
-    """The demo company's organisation, as the mapping ``org_load`` takes."""
-    text = resources.files("cxpilot.demo").joinpath("organisation.yaml").read_text("utf-8")
-    data: dict[str, Any] = yaml.safe_load(text)
-    return data
 
 
 def truth_path() -> Path:
@@ -91,16 +83,10 @@ def demo_generate(
     """
     _check(customers, seed)
     say = progress or (lambda _message: None)
-    say("organisation")
-    org_load(data=organisation(), source="demo organisation")
-    say("maturity campaigns")
-    from cxpilot.maturity.demo import maturity_demo_load
-
-    maturity_demo_load(seed=seed)
-    say("governance")
-    from cxpilot.governance.demo import governance_demo_load
-
-    governance_demo_load()
+    period_end = _dt.date.fromisoformat(PERIOD_END)
+    for name, load in _demo_steps("before"):
+        say(name)
+        load(seed=seed, period_end=period_end)
     now = np.datetime64(_dt.datetime.now(_dt.UTC).replace(tzinfo=None), "us")
     target = truth_path()
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -117,40 +103,17 @@ def demo_generate(
         os.replace(partial, target)
     finally:
         partial.unlink(missing_ok=True)
-    say("closing the loop")
-    demo_loop()
-    say("verbatim analytics")
-    demo_text()
+    for name, load in _demo_steps("after"):
+        say(name)
+        load(seed=seed, period_end=period_end)
     return {name: counts[name] for name in WAREHOUSE_TABLES}
 
 
-def demo_text() -> dict[str, int]:
-    """Discover the themes of the demo verbatims and analyse them (language, themes,
-    sentiment), so the irritants and theme pages have something to show."""
-    from cxpilot.text.services import themes_discover, verbatims_analyse
-
-    try:
-        found = themes_discover(themes=20, seed=0)
-    except ValidationError:  # a tiny demo has too few verbatims to find themes in
-        return {"themes": 0, "mentions": 0}
-    done = verbatims_analyse(full=True)
-    return {"themes": found["themes"], "mentions": done["mentions"]}
-
-
-def demo_loop() -> dict[str, int]:
-    """Follow-up cases for the demo's last month of answers, and the alerts of its history.
-
-    The cases and alerts of an earlier demo are removed first: they referred to answers the
-    regeneration replaced.
-    """
-    from cxpilot.voc.alerts import alerts_check
-    from cxpilot.voc.cases import cases_open_from_warehouse
-    from cxpilot.voc.models import Alert, FollowUpCase
-
-    FollowUpCase.objects.all().delete()
-    Alert.objects.all().delete()
-    last_month = _dt.date.fromisoformat(PERIOD_END).replace(day=1)
-    opened = cases_open_from_warehouse(since=last_month)
-    day_after = _dt.date.fromisoformat(PERIOD_END) + _dt.timedelta(days=1)
-    alerts = alerts_check(period="month", as_of=day_after, history=True)
-    return {"cases": opened, "alerts": len(alerts)}
+def _demo_steps(phase: str) -> list[tuple[str, Callable[..., dict[str, Any]]]]:
+    """The domains' demo loaders (``<domain>.demo.demo_load``) of one phase, in registry order:
+    "before" the warehouse data is generated, or "after"."""
+    return [
+        (domain.name, import_module(f"cxpilot.{domain.name}.demo").demo_load)
+        for domain in DOMAINS
+        if domain.demo == phase
+    ]

@@ -6,9 +6,9 @@ import secrets
 
 from django.conf import settings
 
-from cxpilot.core import roles
-from cxpilot.core.models import Department
-from cxpilot.core.users import user_upsert
+from cxpilot.kernel import roles
+from cxpilot.organisation.models import Department
+from cxpilot.organisation.users import user_upsert
 
 DEMO_USERS = (
     ("admin", roles.ADMIN, None),

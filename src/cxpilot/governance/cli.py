@@ -11,9 +11,9 @@ from typing import Annotated
 
 import typer
 
-from cxpilot.cli import FormatOpt, handle_errors, setup
-from cxpilot.core.textfiles import read_text
-from cxpilot.output import Format, emit
+from cxpilot.kernel.cli import FormatOpt, handle_errors, setup
+from cxpilot.kernel.output import Format, emit
+from cxpilot.kernel.textfiles import read_text
 
 governance_app = typer.Typer(
     help="Governance: the RACI of CX activities across departments and its defects.",

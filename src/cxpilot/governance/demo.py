@@ -26,9 +26,9 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from cxpilot.core.models import Department
 from cxpilot.governance import selectors, services
 from cxpilot.governance.models import ActionStatus, Council
+from cxpilot.organisation.models import Department
 
 # Department order of the rows below.
 DEPTS = (
@@ -154,7 +154,7 @@ ACTIONS = (
 
 
 @transaction.atomic
-def governance_demo_load() -> dict[str, Any]:
+def demo_load(*, seed: int = 0, period_end: Any = None) -> dict[str, Any]:
     """Load the demo RACI, council and reporting line; return what was loaded."""
     departments = {d.key: d for d in Department.objects.filter(key__in=DEPTS)}
     services.catalogue_sync()

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from cxpilot.core.errors import ValidationError
+from cxpilot.kernel.errors import ValidationError
 
 #: The four RACI letters, in the order a combined code is written ("A/R", "A/R/C"…).
 LETTERS = ("A", "R", "C", "I")

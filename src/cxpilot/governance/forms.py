@@ -8,7 +8,6 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
-from cxpilot.core.models import Department
 from cxpilot.governance import engine
 from cxpilot.governance.models import (
     BusinessModel,
@@ -18,6 +17,7 @@ from cxpilot.governance.models import (
     Meeting,
     ReportingLine,
 )
+from cxpilot.organisation.models import Department
 
 CRITERION_LABELS = {
     "customer_data": _("Owns customer data"),

@@ -8,9 +8,9 @@ from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from cxpilot.core.models import Department, Touchpoint
 from cxpilot.governance import engine
 from cxpilot.governance.catalogue import close_loop_name
+from cxpilot.organisation.models import Department, Touchpoint
 
 
 class Activity(models.Model):

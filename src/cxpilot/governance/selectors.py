@@ -13,9 +13,6 @@ from typing import Any
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from cxpilot.core import roles
-from cxpilot.core.errors import NotFound
-from cxpilot.core.models import BrandPromise, Department, Touchpoint
 from cxpilot.governance import catalogue as catalogue_data
 from cxpilot.governance import engine
 from cxpilot.governance.models import (
@@ -27,7 +24,10 @@ from cxpilot.governance.models import (
     GovernanceSettings,
     RaciCell,
 )
+from cxpilot.kernel import roles
+from cxpilot.kernel.errors import NotFound
 from cxpilot.maturity.selectors import latest_dimension_scores
+from cxpilot.organisation.models import BrandPromise, Department, Touchpoint
 
 VIEW, EDIT = "governance.view_governance", "governance.edit_governance"
 

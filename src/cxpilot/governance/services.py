@@ -13,9 +13,6 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from cxpilot.core import roles
-from cxpilot.core.errors import NotFound, ValidationError
-from cxpilot.core.models import Department, Touchpoint
 from cxpilot.governance import engine, selectors
 from cxpilot.governance.models import (
     ActionStatus,
@@ -31,6 +28,9 @@ from cxpilot.governance.models import (
     RaciCell,
     ReportingLine,
 )
+from cxpilot.kernel import roles
+from cxpilot.kernel.errors import NotFound, ValidationError
+from cxpilot.organisation.models import Department, Touchpoint
 
 EDIT = selectors.EDIT
 

@@ -16,8 +16,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from cxpilot.core import errors
-from cxpilot.core.http import http_errors, require
 from cxpilot.governance import engine, selectors, services
 from cxpilot.governance.forms import (
     CRITERION_LABELS,
@@ -34,6 +32,8 @@ from cxpilot.governance.forms import (
     WeightsForm,
 )
 from cxpilot.governance.models import ActionStatus, GovernanceSettings, ReportingLine
+from cxpilot.kernel import errors
+from cxpilot.kernel.web import http_errors, require
 
 VIEW, EDIT = selectors.VIEW, selectors.EDIT
 

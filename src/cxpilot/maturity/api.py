@@ -8,8 +8,8 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Router
 
-from cxpilot.api import TokenAuth
-from cxpilot.core import roles
+from cxpilot.kernel import roles
+from cxpilot.kernel.api import TokenAuth
 from cxpilot.maturity import selectors
 from cxpilot.maturity.reports import culture_json, roadmap_json, score_json
 

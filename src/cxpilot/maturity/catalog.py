@@ -1,7 +1,7 @@
 """The maturity model, the culture values and the action catalogue, read from YAML and checked.
 
 Pure: no Django. Each file is validated as a whole; the first problem raises
-:class:`~cxpilot.core.errors.ValidationError` naming the file, the line and the key
+:class:`~cxpilot.kernel.errors.ValidationError` naming the file, the line and the key
 (``model.yaml:line 42: dimensions[3].practices[1].weight: must be a positive number``).
 
 The shipped files live in ``cxpilot/maturity/data/``; a custom maturity model is chosen with
@@ -19,7 +19,7 @@ from typing import Any
 
 import yaml
 
-from cxpilot.core.errors import ValidationError
+from cxpilot.kernel.errors import ValidationError
 
 DATA = Path(__file__).parent / "data"
 MODEL_FILE = DATA / "model.yaml"

@@ -12,9 +12,9 @@ from typing import Annotated, Any
 
 import typer
 
-from cxpilot.cli import FormatOpt, handle_errors
+from cxpilot.kernel.cli import FormatOpt, handle_errors
+from cxpilot.kernel.output import Format, emit
 from cxpilot.maturity.reports import culture_json, roadmap_json, score_json
-from cxpilot.output import Format, emit
 
 maturity_app = typer.Typer(
     help="CX maturity: scores, levels and roadmap from assessment answers.", no_args_is_help=True

@@ -23,11 +23,11 @@ from typing import Any
 
 from django.db import transaction
 
-from cxpilot.core.errors import ValidationError
-from cxpilot.core.models import Department
+from cxpilot.kernel.errors import ValidationError
 from cxpilot.maturity import services
 from cxpilot.maturity.catalog import model_load, values_load
 from cxpilot.maturity.models import Campaign
+from cxpilot.organisation.models import Department
 
 DEMO_PREFIX = "Démo · "
 
@@ -102,7 +102,7 @@ def _picks(rnd: random.Random, weights: dict[str, int], k: int) -> list[str]:
 
 
 @transaction.atomic
-def maturity_demo_load(*, seed: int) -> dict[str, Any]:
+def demo_load(*, seed: int, period_end: Any = None) -> dict[str, Any]:
     """Create (or re-create) the two demo campaigns; needs the demo organisation loaded.
 
     Returns counts: campaigns, invitations, respondents, ratings and votes.

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from cxpilot.core.errors import ValidationError
+from cxpilot.kernel.errors import ValidationError
 from cxpilot.maturity.catalog import LENSES, Model, Value
 from cxpilot.maturity.stats import MAX_PICKS, Answer, Vote
 

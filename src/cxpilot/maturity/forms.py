@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from cxpilot.core.models import Department
+from cxpilot.organisation.models import Department
 
 
 class DateInput(forms.DateInput):

@@ -41,7 +41,7 @@ class Invitation(models.Model):
 
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="invitations")
     department = models.ForeignKey(
-        "core.Department", on_delete=models.SET_NULL, null=True, related_name="+"
+        "organisation.Department", on_delete=models.SET_NULL, null=True, related_name="+"
     )
     #: The department's key when invited (kept if the department is deleted later).
     department_key = models.CharField(max_length=60)

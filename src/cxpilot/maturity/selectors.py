@@ -8,24 +8,13 @@ from typing import Any
 
 from django.db.models import Count, Q
 
-from cxpilot.core import roles
-from cxpilot.core.errors import NotFound
-from cxpilot.core.models import Department
-from cxpilot.maturity.catalog import (
-    Model,
-    actions_load,
-    model_from_data,
-    values_load,
-)
+from cxpilot.kernel import roles
+from cxpilot.kernel.errors import NotFound
+from cxpilot.maturity.catalog import Model, actions_load, model_from_data, values_load
 from cxpilot.maturity.models import Campaign, Invitation, Rating, ValuePick
 from cxpilot.maturity.roadmap import owner_departments, roadmap_plan
-from cxpilot.maturity.stats import (
-    Answer,
-    Vote,
-    culture_report,
-    maturity_compare,
-    maturity_report,
-)
+from cxpilot.maturity.stats import Answer, Vote, culture_report, maturity_compare, maturity_report
+from cxpilot.organisation.models import Department
 
 VIEW = "maturity.view_campaign"
 

@@ -17,13 +17,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from cxpilot.core import roles
-from cxpilot.core.errors import SurveyClosed, ValidationError
-from cxpilot.core.models import Department
+from cxpilot.kernel import roles
+from cxpilot.kernel.errors import SurveyClosed, ValidationError
 from cxpilot.maturity.catalog import Model, model_load, values_load
 from cxpilot.maturity.models import Campaign, Invitation, Rating, ValuePick
 from cxpilot.maturity.selectors import campaign_model
 from cxpilot.maturity.stats import MAX_PICKS
+from cxpilot.organisation.models import Department
 
 ADD = "maturity.add_campaign"
 CHANGE = "maturity.change_campaign"
@@ -160,7 +160,7 @@ def response_save(
             Invitation.objects.select_for_update().select_related("campaign").get(token=token)
         )
     except Invitation.DoesNotExist:
-        from cxpilot.core.errors import NotFound
+        from cxpilot.kernel.errors import NotFound
 
         raise NotFound("this link is not valid") from None
     if invitation.submitted_at is not None:

@@ -15,8 +15,8 @@ from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from cxpilot.core import errors
-from cxpilot.core.http import http_errors, require
+from cxpilot.kernel import errors
+from cxpilot.kernel.web import http_errors, require
 from cxpilot.maturity import charts, exports, selectors, services
 from cxpilot.maturity.catalog import LANGS, Model, actions_load, model_load, text, values_load
 from cxpilot.maturity.forms import CampaignForm, InviteForm

@@ -7,7 +7,7 @@ from typing import Any, Literal
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
 
-from cxpilot.api import TokenAuth
+from cxpilot.kernel.api import TokenAuth
 from cxpilot.warehouse.inbox import inbox_receive
 
 router = Router(tags=["inbox"], auth=TokenAuth())

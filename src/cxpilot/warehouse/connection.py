@@ -16,7 +16,7 @@ from typing import Any
 import ibis
 from ibis.backends import BaseBackend
 
-from cxpilot.core.errors import WarehouseBusy, WarehouseError
+from cxpilot.kernel.errors import WarehouseBusy, WarehouseError
 from cxpilot.warehouse.schema import TABLES
 
 _lock = threading.RLock()

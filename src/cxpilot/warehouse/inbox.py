@@ -16,8 +16,8 @@ from django.db import transaction
 from django.dispatch import Signal
 from django.utils import timezone
 
-from cxpilot.core import roles
-from cxpilot.core.errors import CxPilotError, ValidationError
+from cxpilot.kernel import roles
+from cxpilot.kernel.errors import CxPilotError, ValidationError
 from cxpilot.warehouse import ingest
 from cxpilot.warehouse.files import records_to_raw
 from cxpilot.warehouse.models import InboxItem
@@ -75,7 +75,7 @@ def inbox_receive(
     A record already received (same table, source and id) is acknowledged again, not stored
     twice.
     """
-    roles.require(actor, "core.import_data")
+    roles.require(actor, "organisation.import_data")
     if table not in INBOX_TABLES:
         raise ValidationError(
             f"the inbox takes {' or '.join(INBOX_TABLES)}, not {table!r}", where="table"

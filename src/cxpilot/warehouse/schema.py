@@ -154,7 +154,7 @@ TABLES: dict[str, Table] = {t.name: t for t in (CUSTOMERS, INTERACTIONS, RESPONS
 
 
 def table(name: str) -> Table:
-    from cxpilot.core.errors import ValidationError
+    from cxpilot.kernel.errors import ValidationError
 
     try:
         return TABLES[name]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cxpilot.core.errors import ValidationError
-from cxpilot.core.models import Touchpoint
+from cxpilot.kernel.errors import ValidationError
+from cxpilot.organisation.models import Touchpoint
 from cxpilot.warehouse import survey_tools
 from cxpilot.warehouse.files import read_file, read_mapping
 from cxpilot.warehouse.schema import table as table_spec

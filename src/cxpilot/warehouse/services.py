@@ -11,8 +11,8 @@ from typing import Any
 import numpy as np
 from django.db import transaction
 
-from cxpilot.core import roles
-from cxpilot.core.models import Touchpoint
+from cxpilot.kernel import roles
+from cxpilot.organisation.models import Touchpoint
 from cxpilot.warehouse import ingest, survey_tools
 from cxpilot.warehouse.selectors import file_validated, touchpoint_lookup
 from cxpilot.warehouse.validate import Validated
@@ -64,7 +64,7 @@ def table_import(
     ``responses`` rows; ``on_mapping`` is given the plan of what each column becomes before
     anything is written, whether the rows are valid or not.
     """
-    roles.require(actor, "core.import_data")
+    roles.require(actor, "organisation.import_data")
     step = progress or (lambda _msg: None)
     step("reading and validating")
     checked = file_validated(

@@ -30,7 +30,7 @@ import numpy as np
 import pyarrow as pa
 import yaml
 
-from cxpilot.core.errors import ValidationError
+from cxpilot.kernel.errors import ValidationError
 from cxpilot.warehouse.files import CSV_SUFFIXES, RawTable, _decode, sniff_delimiter
 from cxpilot.warehouse.schema import METRIC_RANGES, RESPONSES
 from cxpilot.warehouse.validate import Problem, Validated

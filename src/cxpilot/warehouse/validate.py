@@ -17,7 +17,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from cxpilot.core.errors import ValidationError
+from cxpilot.kernel.errors import ValidationError
 from cxpilot.warehouse.files import RawTable
 from cxpilot.warehouse.schema import METRIC_RANGES, Column, Table
 

@@ -1,0 +1,316 @@
+"""NPS, CES and CSAT per group, aggregated in the warehouse engine, finished by ``stats``.
+
+The engine (DuckDB, PostgreSQL… through Ibis) reduces the answers to a few sums per group
+(n, promoters, detractors, Σscore, Σscore², agree/satisfied counts); only those small rows come
+back to Python, where :mod:`cxpilot.analytics.stats` adds SEs, intervals and period-over-period tests.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import ibis
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from cxpilot.analytics import stats
+from cxpilot.kernel.errors import ValidationError
+
+METRICS = ("nps", "ces", "csat")
+TIME_KEYS = ("month", "week")
+GROUP_KEYS = (
+    "touchpoint",
+    "stage",
+    "channel",
+    "segment",
+    "language",
+    "survey",
+    "source",
+    *TIME_KEYS,
+)
+FILTER_KEYS = ("touchpoint", "stage", "channel", "segment", "language", "survey", "source")
+MIN_SAMPLE_FOR_TEST = 30
+
+
+def parse_by(raw: str | None) -> list[str]:
+    keys = [k.strip().lower() for k in (raw or "").split(",") if k.strip()]
+    for key in keys:
+        if key not in GROUP_KEYS:
+            raise ValidationError(
+                f"cannot group by {key!r}; use {', '.join(GROUP_KEYS)}", where="--by"
+            )
+    if len(set(keys)) != len(keys):
+        raise ValidationError("a key appears twice", where="--by")
+    if all(k in keys for k in TIME_KEYS):
+        raise ValidationError("group by month or by week, not both", where="--by")
+    return keys
+
+
+def parse_date(raw: str | None, where: str) -> dt.date | None:
+    if not raw:
+        return None
+    try:
+        return dt.date.fromisoformat(raw)
+    except ValueError:
+        raise ValidationError(f"{raw!r} is not a date (YYYY-MM-DD)", where=where) from None
+
+
+@contextmanager
+def _source(file: Path | None) -> Iterator[tuple[Any, bool]]:
+    """The responses table: the warehouse's, or a file's read as it is (in memory)."""
+    if file is None:
+        from cxpilot.warehouse.connection import warehouse
+
+        with warehouse() as con:
+            yield con.table("responses"), True
+        return
+    from cxpilot.warehouse.selectors import file_validated
+
+    checked = file_validated(table="responses", path=file)
+    checked.raise_if_bad()
+    data = checked.data
+    data = data.append_column("imported_at", pa.nulls(data.num_rows, pa.timestamp("us")))
+    con = ibis.duckdb.connect()
+    try:
+        yield con.create_table("responses", data), False
+    finally:
+        con.disconnect()
+
+
+def _stage_map() -> pd.DataFrame:
+    from cxpilot.organisation.models import Touchpoint
+
+    rows = list(Touchpoint.objects.filter(stage__isnull=False).values_list("key", "stage__key"))
+    return pd.DataFrame(rows or [("", "")], columns=["touchpoint", "stage"]).astype(str)
+
+
+def metric_groups(
+    *,
+    metric: str,
+    by: Sequence[str] = (),
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    file: Path | None = None,
+    filters: Mapping[str, str] | None = None,
+    population_shares: Mapping[str, float] | None = None,
+    confidence: float = 0.95,
+    nps_method: str = "wald",
+) -> list[dict[str, Any]]:
+    """One dict per group: the keys, then ``metric, n, score, se, ci_low, ci_high,
+    small_sample`` (+ ``promoters, passives, detractors`` for NPS; CES adds the % agreeing
+    (5–7), CSAT its mean). With a time key, each row also has ``delta`` against the previous
+    period of the same group, ``p_value`` and ``significant`` (null when either side has fewer
+    than 30 answers or the previous period is absent).
+
+    ``population_shares`` (segment → share of the population) post-stratifies by segment.
+    """
+    if metric not in METRICS:
+        raise ValidationError(f"unknown metric {metric!r}; use nps, ces or csat", where="--metric")
+    by = list(by)
+    filters = {k: v for k, v in (filters or {}).items() if v}
+    for key in filters:
+        if key not in FILTER_KEYS:
+            raise ValidationError(f"cannot filter on {key!r}", where=key)
+    if start and end and end < start:
+        raise ValidationError("--to is before --from", where="--to")
+    needs = set(by) | set(filters) | ({"segment"} if population_shares else set())
+    if file is not None and "segment" in needs:
+        raise ValidationError(
+            "segments come from the imported customers; they are not available with --file",
+            where="--by",
+        )
+    with _source(file) as (responses, in_warehouse):
+        t = responses.filter(responses.metric == metric)
+        if start:
+            t = t.filter(t.timestamp >= dt.datetime.combine(start, dt.time()))
+        if end:
+            t = t.filter(t.timestamp < dt.datetime.combine(end + dt.timedelta(days=1), dt.time()))
+        if "stage" in needs:
+            stages = ibis.memtable(_stage_map())
+            t = t.left_join(stages, t.touchpoint == stages.touchpoint).select(t, stages.stage)
+        if "segment" in needs and in_warehouse:
+            from cxpilot.warehouse.connection import warehouse
+
+            with warehouse() as con:
+                customers = con.table("customers").select("source", "customer_id", "segment")
+            t = t.left_join(
+                customers, (t.source == customers.source) & (t.customer_id == customers.customer_id)
+            ).select(t, customers.segment)
+        if "month" in by:
+            t = t.mutate(month=t.timestamp.strftime("%Y-%m"))
+        if "week" in by:
+            t = t.mutate(week=t.timestamp.truncate("W").strftime("%Y-%m-%d"))
+        for key, value in filters.items():
+            t = t.filter(t[key] == value)
+        keys = [*by, *(["segment"] if population_shares and "segment" not in by else [])]
+        score = t.score
+        aggs = {
+            "n": t.count(),
+            "promoters": (score >= 9).ifelse(1, 0).sum(),
+            "detractors": (score <= 6).ifelse(1, 0).sum(),
+            "agree": (score >= (5 if metric == "ces" else 4)).ifelse(1, 0).sum(),
+            "total": score.sum().cast("float64"),
+            "total_sq": (score * score).sum().cast("float64"),
+        }
+        grouped = t.group_by(keys).aggregate(**aggs) if keys else t.aggregate(**aggs)
+        frame = grouped.to_pyarrow().to_pandas()
+    if population_shares:
+        frame = _poststratify(frame, by, population_shares)
+    else:
+        frame["n_eff"] = frame["n"].astype(float)
+    return _finish(frame, metric, by, confidence, nps_method)
+
+
+def _poststratify(frame: pd.DataFrame, by: list[str], shares: Mapping[str, float]) -> pd.DataFrame:
+    """Weight each segment by population share / sample share within each group."""
+    total = sum(shares.values())
+    if total <= 0:
+        raise ValidationError("population shares must sum to a positive number", where="--weights")
+    frame = frame[frame["segment"].isin(list(shares))].copy()
+    group_n = frame.groupby(by, dropna=False)["n"].transform("sum") if by else frame["n"].sum()
+    w = frame["segment"].map(lambda s: shares[s] / total) / (frame["n"] / group_n)
+    weighted = frame.assign(
+        n=w * frame["n"],
+        promoters=w * frame["promoters"],
+        detractors=w * frame["detractors"],
+        agree=w * frame["agree"],
+        total=w * frame["total"],
+        total_sq=w * frame["total_sq"],
+        w2=w**2 * frame["n"],
+    )
+    if by:
+        out = weighted.groupby(by, dropna=False, as_index=False)[
+            ["n", "promoters", "detractors", "agree", "total", "total_sq", "w2"]
+        ].sum()
+    else:
+        out = (
+            weighted[["n", "promoters", "detractors", "agree", "total", "total_sq", "w2"]]
+            .sum()
+            .to_frame()
+            .T
+        )
+    out["n_eff"] = out["n"] ** 2 / out["w2"]
+    return out.drop(columns=["w2"])
+
+
+def _evaluate(frame: pd.DataFrame, metric: str, confidence: float, nps_method: str) -> Any:
+    if metric == "nps":
+        return stats.nps(
+            frame["promoters"].to_numpy(float),
+            frame["detractors"].to_numpy(float),
+            frame["n"].to_numpy(float),
+            confidence=confidence,
+            method=nps_method,
+            n_effective=frame["n_eff"].to_numpy(float),
+        )
+    if metric == "ces":
+        return stats.mean_t(
+            frame["total"].to_numpy(float),
+            frame["total_sq"].to_numpy(float),
+            frame["n"].to_numpy(float),
+            confidence=confidence,
+        )
+    return stats.wilson(
+        frame["agree"].to_numpy(float), frame["n"].to_numpy(float), confidence=confidence
+    )
+
+
+def _compare(metric: str, cur: Any, prev: Any) -> stats.Comparison:
+    if metric == "nps":
+        return stats.nps_compare(cur, prev)
+    if metric == "ces":
+        return stats.means_compare(cur, prev)
+    return stats.proportions_compare(cur, prev)
+
+
+def _num(x: Any, digits: int = 4) -> float | int | None:
+    value = float(x)
+    if np.isnan(value):
+        return None
+    return int(value) if value.is_integer() and digits == 2 else round(value, digits)
+
+
+def previous_period(key: str, value: str) -> str:
+    if key == "month":
+        year, month = int(value[:4]), int(value[5:7])
+        return f"{year - (month == 1)}-{12 if month == 1 else month - 1:02d}"
+    return (dt.date.fromisoformat(value) - dt.timedelta(days=7)).isoformat()
+
+
+def _finish(
+    frame: pd.DataFrame, metric: str, by: list[str], confidence: float, nps_method: str
+) -> list[dict[str, Any]]:
+    frame = (
+        frame[frame["n"] > 0].sort_values(by).reset_index(drop=True)
+        if by
+        else frame[frame["n"] > 0]
+    )
+    frame = frame.reset_index(drop=True)
+    if frame.empty:
+        return []
+    result = _evaluate(frame, metric, confidence, nps_method)
+    time_key = next((k for k in by if k in TIME_KEYS), None)
+    comparison = None
+    if time_key:
+        others = [k for k in by if k != time_key]
+        index = {
+            tuple(r): i
+            for i, r in enumerate(frame[[*others, time_key]].astype(str).itertuples(index=False))
+        }
+        prev_idx = np.array(
+            [
+                index.get((*tuple(r[:-1]), previous_period(time_key, r[-1])), -1)
+                for r in frame[[*others, time_key]].astype(str).itertuples(index=False)
+            ]
+        )
+        has_prev = prev_idx >= 0
+        take = np.where(has_prev, prev_idx, 0)
+        prev = type(result)(
+            **{f: np.asarray(getattr(result, f))[take] for f in result.__dataclass_fields__}
+        )
+        comparison = _compare(metric, result, prev)
+        n_eff = frame["n_eff"].to_numpy(float)
+        testable = has_prev & (n_eff >= MIN_SAMPLE_FOR_TEST) & (n_eff[take] >= MIN_SAMPLE_FOR_TEST)
+    rows: list[dict[str, Any]] = []
+    for i in range(len(frame)):
+        row: dict[str, Any] = {
+            k: (None if pd.isna(frame.at[i, k]) else str(frame.at[i, k])) for k in by
+        }
+        row.update(
+            metric=metric,
+            n=int(round(float(frame.at[i, "n"]))),
+            score=_num(result.score[i]),
+            se=_num(result.se[i]),
+            ci_low=_num(result.ci_low[i]),
+            ci_high=_num(result.ci_high[i]),
+            small_sample=bool(np.asarray(result.small_sample)[i]),
+        )
+        if metric == "nps":
+            row.update(
+                promoters=_num(result.promoters[i], 2),
+                passives=_num(result.passives[i], 2),
+                detractors=_num(result.detractors[i], 2),
+            )
+        elif metric == "ces":
+            agree = stats.wilson(frame.at[i, "agree"], frame.at[i, "n"], confidence=confidence)
+            row.update(
+                agree_pct=_num(agree.score),
+                agree_ci_low=_num(agree.ci_low),
+                agree_ci_high=_num(agree.ci_high),
+            )
+        else:
+            row.update(mean=_num(frame.at[i, "total"] / frame.at[i, "n"]))
+        if comparison is not None:
+            ok = bool(testable[i])
+            row.update(
+                delta=_num(comparison.delta[i]) if has_prev[i] else None,
+                p_value=_num(comparison.p_value[i], 6) if ok else None,
+                significant=bool(comparison.significant[i]) if ok else None,
+            )
+        rows.append(row)
+    return rows

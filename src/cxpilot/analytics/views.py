@@ -1,0 +1,269 @@
+"""Pages of the VoC dashboard: the dashboard and the verbatims behind any of its cells.
+
+Thin: a GET form checks the filters, :mod:`cxpilot.analytics.dashboard` reads, :mod:`cxpilot.analytics.charts`
+turns the rows into Vega-Lite specs. Both pages work without JavaScript: every chart has its
+numbers in a table below it, with the same links to the verbatims.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlencode
+
+from django import forms
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET
+
+from cxpilot.analytics import charts, dashboard
+from cxpilot.analytics.dashboard import Choices, Filters
+from cxpilot.kernel.web import require
+
+METRIC_CHOICES = [("nps", _("NPS")), ("ces", _("CES")), ("csat", _("CSAT"))]
+GRAIN_CHOICES = [("month", _("Monthly")), ("week", _("Weekly"))]
+
+
+class DashboardForm(forms.Form):
+    """The dashboard's filters (a GET form; every field optional)."""
+
+    metric = forms.ChoiceField(label=_("Metric"), choices=METRIC_CHOICES, required=False)
+    grain = forms.ChoiceField(label=_("Over time"), choices=GRAIN_CHOICES, required=False)
+
+    def __init__(self, data: QueryDict | Mapping[str, Any], *, choices: Choices) -> None:
+        super().__init__(data)
+        date = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+        self.fields["from"] = forms.DateField(label=_("From"), required=False, widget=date)
+        self.fields["to"] = forms.DateField(label=_("To"), required=False, widget=date)
+        self.fields["channel"] = forms.ChoiceField(
+            label=_("Channel"),
+            required=False,
+            choices=[("", _("All channels")), *choices.channels],
+        )
+        self.fields["segment"] = forms.ChoiceField(
+            label=_("Segment"),
+            required=False,
+            choices=[("", _("All segments")), *choices.segments],
+        )
+        self.fields["touchpoint"] = forms.ChoiceField(
+            label=_("Touchpoint"),
+            required=False,
+            choices=[("", _("All touchpoints")), *choices.touchpoints],
+        )
+        self.fields["language"] = forms.ChoiceField(
+            label=_("Language"),
+            required=False,
+            choices=[("", _("All languages")), *((c, c) for c in choices.languages)],
+        )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("from") and data.get("to") and data["to"] < data["from"]:
+            self.add_error("to", gettext("The end of the period is before its start."))
+        return data
+
+    def filters(self) -> Filters:
+        data = self.cleaned_data
+        return Filters(
+            metric=data["metric"] or "nps",
+            grain=data["grain"] or "month",
+            start=data["from"],
+            end=data["to"],
+            channel=data["channel"],
+            segment=data["segment"],
+            touchpoint=data["touchpoint"],
+            language=data["language"],
+        )
+
+
+class VerbatimsForm(forms.Form):
+    """The cell whose verbatims are listed, and the search. Values need not be choices of the
+    organisation: answers may name a touchpoint that is not (yet) in it."""
+
+    metric = forms.ChoiceField(
+        label=_("Metric"), choices=[("", _("All metrics")), *METRIC_CHOICES], required=False
+    )
+    channel = forms.CharField(required=False, max_length=60)
+    segment = forms.CharField(required=False, max_length=60)
+    touchpoint = forms.CharField(required=False, max_length=60)
+    language = forms.CharField(required=False, max_length=20)
+    stage = forms.CharField(required=False, max_length=60)
+    month = forms.RegexField(regex=r"^\d{4}-(0[1-9]|1[0-2])$", required=False)
+    week = forms.DateField(required=False)
+    q = forms.CharField(
+        label=_("Search the verbatims"), required=False, max_length=dashboard.MAX_QUERY_LENGTH
+    )
+    page = forms.IntegerField(required=False, min_value=1)
+
+    def __init__(self, data: QueryDict | Mapping[str, Any]) -> None:
+        super().__init__(data)
+        self.fields["from"] = forms.DateField(required=False)
+        self.fields["to"] = forms.DateField(required=False)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("from") and data.get("to") and data["to"] < data["from"]:
+            self.add_error("to", gettext("The end of the period is before its start."))
+        return data
+
+    def filters(self) -> Filters:
+        data = self.cleaned_data
+        week: dt.date | None = data["week"]
+        return Filters(
+            metric=data["metric"],
+            start=data["from"],
+            end=data["to"],
+            channel=data["channel"],
+            segment=data["segment"],
+            touchpoint=data["touchpoint"],
+            language=data["language"],
+            stage=data["stage"],
+            month=data["month"],
+            week=week.isoformat() if week else "",
+        )
+
+
+def _require(request: HttpRequest) -> None:
+    require(request, dashboard.PERMISSION)
+
+
+def _drill(filters: Filters) -> charts.Href:
+    base = reverse("voc_verbatims")
+
+    def href(row: Mapping[str, Any]) -> str:
+        return f"{base}?{urlencode(dashboard.cell_params(filters, row))}"
+
+    return href
+
+
+@require_GET
+def voc_dashboard(request: HttpRequest) -> HttpResponse:
+    _require(request)
+    state = dashboard.warehouse_state()
+    choices = dashboard.filter_choices(actor=request.user, state=state)
+    data = request.GET.copy()
+    if not data.get("from") and not data.get("to"):
+        start, end = dashboard.default_period(choices.latest)
+        data["from"] = start.isoformat() if start else ""
+        data["to"] = end.isoformat() if end else ""
+    form = DashboardForm(data, choices=choices)
+    context: dict[str, Any] = {"form": form, "board": None, "kpis": None}
+    if request.user.has_perm("loop.view_followupcase"):
+        from cxpilot.loop.selectors import case_kpis
+
+        context["kpis"] = case_kpis(actor=request.user)
+    if not form.is_valid():
+        return render(request, "analytics/dashboard.html", context, status=400)
+    filters = form.filters()
+    board = dashboard.dashboard(actor=request.user, filters=filters, state=state)
+    metric, grain = filters.metric, filters.grain
+    href = _drill(filters)
+    stages = [(s.key, s.name) for s in board.stages]
+    specs = {
+        "stage": charts.touchpoint_stage_chart(
+            rows=board.cells, stages=stages, metric=metric, href=href, titled=False
+        ),
+        "trend": charts.trend_chart(
+            rows=board.trend, metric=metric, grain=grain, href=href, titled=False
+        ),
+        "trends": charts.touchpoint_trends_chart(
+            rows=board.trends, metric=metric, grain=grain, href=href, titled=False
+        ),
+    }
+    # The tables under the charts show the very rows the charts draw.
+    trends = charts.chart_data(specs["trends"])
+    periods = sorted({r["period_start"] for r in trends})
+    by_touchpoint: dict[str, dict[str, dict[str, Any]]] = {}
+    names: dict[str, str] = {}
+    for item in trends:
+        by_touchpoint.setdefault(item["touchpoint_key"], {})[item["period_start"]] = item
+        names[item["touchpoint_key"]] = item["touchpoint"]
+    context.update(
+        board=board,
+        metric=charts.METRIC_INFO[metric],
+        grain=grain,
+        cells=charts.chart_data(specs["stage"]),
+        trend=charts.chart_data(specs["trend"]),
+        trend_periods=[charts.period_label(grain, p) for p in periods],
+        trend_table=[
+            (names[key], [cols.get(p) for p in periods]) for key, cols in by_touchpoint.items()
+        ],
+        specs=specs,
+        verbatims_url=f"{reverse('voc_verbatims')}?{filters.query()}",
+    )
+    return render(request, "analytics/dashboard.html", context)
+
+
+def _describe(filters: Filters, names: Mapping[str, str]) -> list[tuple[str, str]]:
+    """The filters of a verbatims page, as (label, value) for the reader."""
+    out: list[tuple[str, str]] = []
+    if filters.metric:
+        out.append((gettext("Metric"), str(charts.METRIC_INFO[filters.metric].label)))
+    if filters.touchpoint:
+        out.append((gettext("Touchpoint"), names.get(filters.touchpoint, filters.touchpoint)))
+    if filters.stage:
+        out.append((gettext("Journey stage"), filters.stage))
+    if filters.month:
+        out.append((gettext("Month"), charts.period_label("month", f"{filters.month}-01")))
+    if filters.week:
+        out.append((gettext("Week"), charts.period_label("week", filters.week)))
+    if filters.start:
+        out.append((gettext("From"), filters.start.isoformat()))
+    if filters.end:
+        out.append((gettext("To"), filters.end.isoformat()))
+    for key, label in (
+        ("channel", gettext("Channel")),
+        ("segment", gettext("Segment")),
+        ("language", gettext("Language")),
+    ):
+        if getattr(filters, key):
+            out.append((label, getattr(filters, key)))
+    return out
+
+
+@require_GET
+def voc_verbatims(request: HttpRequest) -> HttpResponse:
+    _require(request)
+    form = VerbatimsForm(request.GET)
+    if not form.is_valid():
+        return render(
+            request, "analytics/verbatims.html", {"form": form, "result": None}, status=400
+        )
+    filters = form.filters()
+    query = form.cleaned_data["q"]
+    result = dashboard.verbatims(
+        actor=request.user, filters=filters, page=form.cleaned_data["page"] or 1, query=query
+    )
+    params = filters.params()
+    base = urlencode({**params, **({"q": query} if query else {})})
+    back = Filters(
+        metric=filters.metric or "nps",
+        channel=filters.channel,
+        segment=filters.segment,
+        touchpoint=filters.touchpoint,
+        language=filters.language,
+        start=filters.start,
+        end=filters.end,
+    )
+    for row in result.rows:
+        info = charts.METRIC_INFO.get(row["metric"])
+        row["metric_label"] = info.label if info else row["metric"]
+    return render(
+        request,
+        "analytics/verbatims.html",
+        {
+            "form": form,
+            "result": result,
+            "filters": filters,
+            "described": _describe(filters, result.touchpoint_names),
+            "hidden": list(params.items()),
+            "query": query,
+            "base_query": base,
+            "base_query_without_q": urlencode(params),
+            "dashboard_url": f"{reverse('voc_dashboard')}?{back.query()}",
+        },
+    )

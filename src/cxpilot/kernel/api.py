@@ -1,0 +1,56 @@
+"""What every domain's HTTP API shares: token authentication and the one error shape,
+``{"error": code, "detail": ..., "where": ...}`` with a 4xx status."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+from ninja.security import HttpBearer
+
+from cxpilot.kernel.errors import CxPilotError
+from cxpilot.kernel.tokens import token_user
+
+
+class TokenAuth(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        user = token_user(token)
+        if user is not None:
+            request.user = user
+        return user
+
+
+def install_error_handlers(api: NinjaAPI) -> None:
+    """Answer every error of ``api`` with the one JSON error shape."""
+
+    @api.exception_handler(CxPilotError)
+    def cx_error(request: HttpRequest, exc: CxPilotError) -> HttpResponse:
+        return api.create_response(request, exc.as_dict(), status=exc.http_status)
+
+    @api.exception_handler(NinjaValidationError)
+    def validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+        first = exc.errors[0] if exc.errors else {}
+        where = ".".join(str(p) for p in first.get("loc", ()))
+        body = {
+            "error": "invalid",
+            "detail": first.get("msg", "invalid request"),
+            "where": where or None,
+        }
+        return api.create_response(request, body, status=422)
+
+    @api.exception_handler(AuthenticationError)
+    def auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+        body = {
+            "error": "unauthorized",
+            "detail": "a valid API token is required (Authorization: Bearer cxp_…)",
+            "where": "Authorization",
+        }
+        return api.create_response(request, body, status=401)
+
+    @api.exception_handler(HttpError)
+    def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        body = {"error": "http", "detail": str(exc), "where": None}
+        return api.create_response(request, body, status=exc.status_code)

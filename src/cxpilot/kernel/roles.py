@@ -1,0 +1,61 @@
+"""The five roles of CX Pilot, as Django groups with permissions.
+
+Roles are checked in services (``require``), not only in views.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import Group, Permission
+from django.db.models import Q
+
+from cxpilot.kernel.errors import PermissionDenied
+
+ADMIN, CX_LEAD, ANALYST, DEPARTMENT_OWNER, VIEWER = (
+    "admin",
+    "cx_lead",
+    "analyst",
+    "department_owner",
+    "viewer",
+)
+ROLES = (ADMIN, CX_LEAD, ANALYST, DEPARTMENT_OWNER, VIEWER)
+
+
+def role_permissions() -> dict[str, list[str]]:
+    """role -> permission names ("app_label.codename"); "*" means every permission. The domains
+    declare what they grant (``cxpilot.domains``); settings gather it."""
+    return dict(settings.CXPILOT_ROLE_PERMISSIONS)  # type: ignore[misc]
+
+
+def ensure_groups() -> None:
+    """Create or refresh the role groups and their permissions (idempotent)."""
+    for role, perms in role_permissions().items():
+        group, _ = Group.objects.get_or_create(name=role)
+        if perms == ["*"]:
+            group.permissions.set(Permission.objects.all())
+            continue
+        query = Q(pk__in=[])
+        for perm in perms:
+            app_label, codename = perm.split(".")
+            query |= Q(content_type__app_label=app_label, codename=codename)
+        group.permissions.set(Permission.objects.filter(query))
+
+
+def on_post_migrate(**kwargs: Any) -> None:
+    ensure_groups()
+
+
+def require(user: Any, perm: str) -> None:
+    """Raise PermissionDenied unless ``user`` holds ``perm``. ``None`` is the system itself."""
+    if user is None:
+        return
+    if not user.is_authenticated or not user.has_perm(perm):
+        raise PermissionDenied(f"you lack the permission {perm!r}")
+
+
+def roles_of(user: Any) -> list[str]:
+    if user.is_superuser:
+        return [ADMIN]
+    return sorted(user.groups.filter(name__in=ROLES).values_list("name", flat=True))

@@ -1,0 +1,170 @@
+"""Follow-up cases (closing the loop) and alerts on significant drops."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from cxpilot.organisation.models import Department, Touchpoint
+
+__all__ = ["Alert", "CaseNote", "CaseStatus", "FollowUpCase", "LoopSettings", "NoteKind"]
+
+
+class LoopSettings(models.Model):
+    """How the loop is closed: triggers, SLA and where alerts go (one row)."""
+
+    nps_max = models.PositiveSmallIntegerField(
+        _("open a case for an NPS up to"), default=6, help_text=_("Detractors are 0–6.")
+    )
+    ces_max = models.PositiveSmallIntegerField(_("open a case for a CES up to"), default=3)
+    csat_max = models.PositiveSmallIntegerField(_("open a case for a CSAT up to"), default=2)
+    sla_hours = models.PositiveIntegerField(_("hours to close a case (SLA)"), default=48)
+    alert_min_sample = models.PositiveIntegerField(
+        _("minimum answers per period for an alert"), default=30
+    )
+    alert_alpha = models.FloatField(
+        _("significance level of alerts"),
+        default=0.01,
+        help_text=_(
+            "A drop is alerted when its p-value is below this. Many touchpoints × metrics × "
+            "periods are tested: 0.01 keeps false alarms rare."
+        ),
+    )
+    alert_emails = models.TextField(
+        _("alert e-mail recipients"), blank=True, help_text=_("One address per line.")
+    )
+    webhook_url = models.URLField(_("alert webhook (Slack-compatible)"), blank=True, max_length=500)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects: models.Manager[LoopSettings] = models.Manager()
+
+    class Meta:
+        verbose_name = _("closing-the-loop settings")
+        verbose_name_plural = _("closing-the-loop settings")
+
+    def __str__(self) -> str:
+        return str(_("Closing-the-loop settings"))
+
+    @classmethod
+    def current(cls) -> LoopSettings:
+        found = cls.objects.order_by("pk").first()
+        return found if found is not None else cls.objects.create()
+
+
+class CaseStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    IN_PROGRESS = "in_progress", _("In progress")
+    CLOSED = "closed", _("Closed")
+
+
+class FollowUpCase(models.Model):
+    """A detractor, a hard effort or an unsatisfied customer to call back."""
+
+    source = models.CharField(_("source"), max_length=60)
+    response_id = models.CharField(_("response id"), max_length=120)
+    customer_id = models.CharField(_("customer id"), max_length=120)
+    touchpoint = models.CharField(_("touchpoint"), max_length=60)
+    metric = models.CharField(_("metric"), max_length=10)
+    score = models.SmallIntegerField(_("score"))
+    verbatim = models.TextField(_("verbatim"), blank=True)
+    language = models.CharField(_("language"), max_length=10, blank=True)
+    answered_at = models.DateTimeField(_("answered at"))
+    department = models.ForeignKey(
+        Department,
+        verbose_name=_("department"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="cases",
+    )
+    routed_by = models.CharField(_("routed by"), max_length=40, blank=True)
+    status = models.CharField(
+        _("status"), max_length=12, choices=CaseStatus.choices, default=CaseStatus.OPEN
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assignee"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="cases",
+    )
+    opened_at = models.DateTimeField(_("opened at"), auto_now_add=True, db_index=True)
+    due_at = models.DateTimeField(_("due at"))
+    first_contact_at = models.DateTimeField(_("first contact at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    resolution = models.TextField(_("resolution"), blank=True)
+
+    class Meta:
+        ordering = ["-opened_at"]
+        verbose_name = _("follow-up case")
+        verbose_name_plural = _("follow-up cases")
+        constraints = [
+            models.UniqueConstraint(fields=["source", "response_id"], name="case_response_unique")
+        ]
+        permissions = [("work_case", "Can work the follow-up cases of their department")]
+
+    def __str__(self) -> str:
+        return f"{self.metric.upper()} {self.score} · {self.touchpoint} · {self.customer_id}"
+
+    @property
+    def touchpoint_obj(self) -> Touchpoint | None:
+        return Touchpoint.objects.filter(key=self.touchpoint).first()
+
+
+class NoteKind(models.TextChoices):
+    NOTE = "note", _("Note")
+    CONTACT = "contact", _("Contact with the customer")
+    STATUS = "status", _("Status change")
+
+
+class CaseNote(models.Model):
+    case = models.ForeignKey(FollowUpCase, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=NoteKind.choices)
+    channel = models.CharField(_("contact channel"), max_length=20, blank=True)
+    text = models.TextField(_("text"))
+    created_at = models.DateTimeField(_("at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("case note")
+        verbose_name_plural = _("case notes")
+
+    def __str__(self) -> str:
+        return self.text[:60]
+
+
+class Alert(models.Model):
+    """A metric that dropped significantly on a touchpoint from one period to the next."""
+
+    metric = models.CharField(_("metric"), max_length=10)
+    touchpoint = models.CharField(_("touchpoint"), max_length=60)
+    period_kind = models.CharField(_("period kind"), max_length=10)
+    period = models.CharField(_("period"), max_length=10)
+    previous_score = models.FloatField(_("previous score"))
+    score = models.FloatField(_("score"))
+    delta = models.FloatField(_("change"))
+    p_value = models.FloatField(_("p-value"))
+    n = models.PositiveIntegerField(_("answers"))
+    raised_at = models.DateTimeField(_("raised at"), auto_now_add=True)
+    emailed_at = models.DateTimeField(_("e-mailed at"), null=True, blank=True)
+    webhook_at = models.DateTimeField(_("webhook sent at"), null=True, blank=True)
+    last_error = models.TextField(_("last delivery error"), blank=True)
+    acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-raised_at", "-pk"]
+        verbose_name = _("alert")
+        verbose_name_plural = _("alerts")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["metric", "touchpoint", "period_kind", "period"], name="alert_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.metric.upper()} {self.touchpoint} {self.period}: {self.delta:+.1f}"

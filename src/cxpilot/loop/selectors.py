@@ -1,0 +1,88 @@
+"""Reads of follow-up cases: scoped to what the user may see, and the loop's KPIs."""
+
+from __future__ import annotations
+
+import datetime as dt
+from statistics import median
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from cxpilot.kernel import roles
+from cxpilot.loop.models import CaseStatus, FollowUpCase
+
+
+def visible_cases(*, actor: Any) -> QuerySet[FollowUpCase]:
+    """All cases for the CX lead; a department owner's department's cases; else none."""
+    roles.require(actor, "loop.view_followupcase")
+    cases = FollowUpCase.objects.select_related("department", "assignee")
+    if actor is None or actor.has_perm("loop.change_followupcase"):
+        return cases
+    profile = getattr(actor, "cx_profile", None)
+    if profile is None or profile.department_id is None:
+        return cases.none()
+    return cases.filter(department_id=profile.department_id)
+
+
+def case_list(
+    *, actor: Any, status: str = "", department: str = "", overdue: bool = False
+) -> QuerySet[FollowUpCase]:
+    cases = visible_cases(actor=actor)
+    if status:
+        cases = cases.filter(status=status)
+    if department:
+        cases = cases.filter(department__key=department)
+    if overdue:
+        cases = cases.exclude(status=CaseStatus.CLOSED).filter(due_at__lt=timezone.now())
+    return cases
+
+
+def case_get(*, actor: Any, pk: int) -> FollowUpCase:
+    from cxpilot.kernel.errors import NotFound
+
+    found = visible_cases(actor=actor).filter(pk=pk).first()
+    if found is None:
+        raise NotFound("no such case, or not one of your department's", where=f"case {pk}")
+    return found
+
+
+def case_kpis(*, actor: Any, days: int = 30) -> dict[str, Any]:
+    """Volume, SLA breaches and time to close over the last ``days`` (of what ``actor`` sees)."""
+    cases = visible_cases(actor=actor)
+    now = timezone.now()
+    since = now - dt.timedelta(days=days)
+    open_cases = cases.exclude(status=CaseStatus.CLOSED)
+    closed = list(
+        cases.filter(status=CaseStatus.CLOSED, closed_at__gte=since).values_list(
+            "opened_at", "closed_at", "due_at"
+        )
+    )
+    hours = [(c - o).total_seconds() / 3600 for o, c, _ in closed]
+    late_closed = sum(1 for _, c, d in closed if c > d)
+    return {
+        "opened": cases.filter(opened_at__gte=since).count(),
+        "open": open_cases.count(),
+        "overdue": open_cases.filter(due_at__lt=now).count(),
+        "closed": len(closed),
+        "closed_late": late_closed,
+        "sla_breach_rate": round(100 * late_closed / len(closed), 1) if closed else None,
+        "median_hours_to_close": round(median(hours), 1) if hours else None,
+        "days": days,
+        "by_department": [
+            {
+                "department": row["department__key"],
+                "name": row["department__name"],
+                "opened": row["opened"],
+                "open": row["open"],
+                "overdue": row["overdue"],
+            }
+            for row in cases.values("department__key", "department__name")
+            .annotate(
+                opened=Count("pk", filter=Q(opened_at__gte=since)),
+                open=Count("pk", filter=~Q(status=CaseStatus.CLOSED)),
+                overdue=Count("pk", filter=~Q(status=CaseStatus.CLOSED) & Q(due_at__lt=now)),
+            )
+            .order_by("department__name")
+        ],
+    }

@@ -1,0 +1,189 @@
+"""Closing the loop: open a follow-up case for each detractor (NPS), hard effort (CES) or
+unsatisfied customer (CSAT), route it to the responsible department, and work it.
+
+Writes only (services): keyword-only, one transaction each, roles checked here. A case is
+routed to the department the governance RACI makes Responsible for closing the loop on its
+touchpoint; when the RACI names none, to the touchpoint's owning department.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from cxpilot.governance.selectors import responsible_department
+from cxpilot.kernel import roles
+from cxpilot.kernel.errors import PermissionDenied, ValidationError
+from cxpilot.loop.models import CaseNote, CaseStatus, FollowUpCase, LoopSettings, NoteKind
+from cxpilot.organisation.models import Department, Touchpoint
+
+CONTACT_CHANNELS = ("phone", "email", "sms", "chat", "store", "other")
+
+
+def case_department(touchpoint: str) -> tuple[Department | None, str]:
+    """The department a case on ``touchpoint`` goes to, and why.
+
+    First the department the governance RACI makes Responsible for closing the loop on the
+    touchpoint (``raci_responsible``; with several, the first by department name); else the
+    touchpoint's owning department (``owning_department``); else none (``unrouted``).
+    """
+    responsible = responsible_department(touchpoint)
+    if responsible is not None:
+        return responsible, "raci_responsible"
+    found = Touchpoint.objects.select_related("department").filter(key=touchpoint).first()
+    if found is not None and found.department is not None:
+        return found.department, "owning_department"
+    return None, "unrouted"
+
+
+def qualifies(metric: str, score: int, loop: LoopSettings) -> bool:
+    limits = {"nps": loop.nps_max, "ces": loop.ces_max, "csat": loop.csat_max}
+    return metric in limits and score <= limits[metric]
+
+
+def cases_open(*, records: Iterable[Mapping[str, Any]]) -> int:
+    """Open a case for each qualifying answer not already followed up; return how many.
+
+    ``records`` are rows of the ``responses`` table (dicts). Idempotent: one case per
+    (source, response_id).
+    """
+    loop = LoopSettings.current()
+    now = timezone.now()
+    due = now + dt.timedelta(hours=loop.sla_hours)
+    routes: dict[str, tuple[Department | None, str]] = {}
+    cases = []
+    for record in records:
+        metric, score = str(record.get("metric", "")), int(record.get("score", 99))
+        if not qualifies(metric, score, loop):
+            continue
+        touchpoint = str(record["touchpoint"])
+        if touchpoint not in routes:
+            routes[touchpoint] = case_department(touchpoint)
+        department, why = routes[touchpoint]
+        answered = record["timestamp"]
+        if isinstance(answered, str):
+            answered = dt.datetime.fromisoformat(answered)
+        if timezone.is_naive(answered):
+            answered = answered.replace(tzinfo=dt.UTC)
+        cases.append(
+            FollowUpCase(
+                source=str(record["source"]),
+                response_id=str(record["response_id"]),
+                customer_id=str(record["customer_id"]),
+                touchpoint=touchpoint,
+                metric=metric,
+                score=score,
+                verbatim=str(record.get("verbatim") or ""),
+                language=str(record.get("language") or ""),
+                answered_at=answered,
+                department=department,
+                routed_by=why,
+                due_at=due,
+            )
+        )
+    if not cases:
+        return 0
+    with transaction.atomic():
+        before = FollowUpCase.objects.count()
+        FollowUpCase.objects.bulk_create(cases, ignore_conflicts=True, batch_size=1000)
+        return FollowUpCase.objects.count() - before
+
+
+def cases_open_from_warehouse(*, since: dt.date, actor: Any = None) -> int:
+    """Open cases for the qualifying answers in the warehouse since ``since`` (e.g. after an
+    import of recent survey results)."""
+    roles.require(actor, "loop.change_followupcase")
+    from cxpilot.warehouse.connection import warehouse
+
+    loop = LoopSettings.current()
+    with warehouse() as con:
+        t = con.table("responses")
+        t = t.filter(
+            (t.timestamp >= dt.datetime.combine(since, dt.time()))
+            & (
+                ((t.metric == "nps") & (t.score <= loop.nps_max))
+                | ((t.metric == "ces") & (t.score <= loop.ces_max))
+                | ((t.metric == "csat") & (t.score <= loop.csat_max))
+            )
+        )
+        records = t.to_pyarrow().to_pylist()
+    return cases_open(records=records)
+
+
+def may_work(actor: Any, case: FollowUpCase) -> bool:
+    if actor is None:
+        return True
+    if not actor.is_authenticated:
+        return False
+    if actor.has_perm("loop.change_followupcase"):
+        return True
+    profile = getattr(actor, "cx_profile", None)
+    return (
+        actor.has_perm("loop.work_case")
+        and profile is not None
+        and profile.department_id is not None
+        and profile.department_id == case.department_id
+    )
+
+
+def _require_work(actor: Any, case: FollowUpCase) -> None:
+    if not may_work(actor, case):
+        raise PermissionDenied("only the CX lead or the case's department may work this case")
+
+
+@transaction.atomic
+def case_note_add(
+    *, actor: Any, case: FollowUpCase, text: str, kind: str = NoteKind.NOTE, channel: str = ""
+) -> CaseNote:
+    """Add a note, or record a contact with the customer (which starts the case)."""
+    _require_work(actor, case)
+    text = text.strip()
+    if not text:
+        raise ValidationError("write what happened", where="text")
+    if len(text) > 5000:
+        raise ValidationError("a note is at most 5,000 characters", where="text")
+    if kind not in (NoteKind.NOTE, NoteKind.CONTACT):
+        raise ValidationError("a note is a note or a contact", where="kind")
+    if kind == NoteKind.CONTACT and channel not in CONTACT_CHANNELS:
+        raise ValidationError(f"say how: {', '.join(CONTACT_CHANNELS)}", where="channel")
+    note = CaseNote.objects.create(
+        case=case,
+        author=actor,
+        kind=kind,
+        channel=channel if kind == NoteKind.CONTACT else "",
+        text=text,
+    )
+    if kind == NoteKind.CONTACT:
+        case.first_contact_at = case.first_contact_at or note.created_at
+        if case.status == CaseStatus.OPEN:
+            case.status = CaseStatus.IN_PROGRESS
+        case.save(update_fields=["first_contact_at", "status"])
+    return note
+
+
+@transaction.atomic
+def case_status_set(
+    *, actor: Any, case: FollowUpCase, status: str, resolution: str = ""
+) -> FollowUpCase:
+    """Move a case to ``status``; closing needs a resolution."""
+    _require_work(actor, case)
+    if status not in CaseStatus.values:
+        raise ValidationError(f"unknown status {status!r}", where="status")
+    resolution = resolution.strip()
+    if status == CaseStatus.CLOSED and not resolution:
+        raise ValidationError("say how the case was resolved", where="resolution")
+    if status == case.status:
+        return case
+    case.status = status
+    case.closed_at = timezone.now() if status == CaseStatus.CLOSED else None
+    if resolution:
+        case.resolution = resolution
+    case.save(update_fields=["status", "closed_at", "resolution"])
+    CaseNote.objects.create(
+        case=case, author=actor, kind=NoteKind.STATUS, text=f"{status}: {resolution}".strip(": ")
+    )
+    return case

@@ -1,0 +1,13 @@
+from django.urls import path
+
+from cxpilot.loop import views as case_views
+
+urlpatterns = [
+    path("cases/", case_views.case_list, name="case_list"),
+    path("cases/settings/", case_views.loop_settings, name="loop_settings"),
+    path("cases/<int:pk>/", case_views.case_detail, name="case_detail"),
+    path("cases/<int:pk>/note/", case_views.case_note, name="case_note"),
+    path("cases/<int:pk>/status/", case_views.case_status, name="case_status"),
+    path("alerts/", case_views.alert_list, name="alert_list"),
+    path("alerts/<int:pk>/acknowledge/", case_views.alert_acknowledge, name="alert_acknowledge"),
+]

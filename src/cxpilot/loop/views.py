@@ -1,0 +1,121 @@
+"""Pages of the closing-the-loop domain: cases, alerts, loop settings. Thin views."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from cxpilot.kernel import errors
+from cxpilot.kernel.web import http_errors, require
+from cxpilot.loop import selectors as case_queries
+from cxpilot.loop import services as cases
+from cxpilot.loop.forms import CaseFilterForm, LoopSettingsForm, NoteForm, StatusForm
+from cxpilot.loop.models import Alert, LoopSettings
+
+
+@http_errors
+@require_GET
+def case_list(request: HttpRequest) -> HttpResponse:
+    require(request, "loop.view_followupcase")
+    filters = CaseFilterForm(request.GET or None)
+    status, overdue = "", False
+    if filters.is_valid():
+        status, overdue = filters.cleaned_data["status"], filters.cleaned_data["overdue"]
+    rows = case_queries.case_list(actor=request.user, status=status, overdue=overdue)[:500]
+    return render(
+        request,
+        "loop/case_list.html",
+        {
+            "cases": rows,
+            "filters": filters,
+            "kpis": case_queries.case_kpis(actor=request.user),
+            "now": timezone.now(),
+        },
+    )
+
+
+@http_errors
+@require_GET
+def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    case = case_queries.case_get(actor=request.user, pk=pk)
+    return _detail(request, case, NoteForm(), StatusForm(initial={"status": case.status}))
+
+
+def _detail(
+    request: HttpRequest, case: cases.FollowUpCase, note: NoteForm, status: StatusForm
+) -> HttpResponse:
+    return render(
+        request,
+        "loop/case_detail.html",
+        {
+            "case": case,
+            "notes": case.notes.select_related("author"),
+            "note_form": note,
+            "status_form": status,
+            "may_work": cases.may_work(request.user, case),
+            "now": timezone.now(),
+        },
+    )
+
+
+@http_errors
+@require_POST
+def case_note(request: HttpRequest, pk: int) -> HttpResponse:
+    case = case_queries.case_get(actor=request.user, pk=pk)
+    form = NoteForm(request.POST)
+    if form.is_valid():
+        try:
+            cases.case_note_add(actor=request.user, case=case, **form.cleaned_data)
+        except errors.ValidationError as exc:
+            form.add_error(exc.where if exc.where in form.fields else None, exc.detail)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("case_detail", pk=case.pk)
+    return _detail(request, case, form, StatusForm(initial={"status": case.status}))
+
+
+@http_errors
+@require_POST
+def case_status(request: HttpRequest, pk: int) -> HttpResponse:
+    case = case_queries.case_get(actor=request.user, pk=pk)
+    form = StatusForm(request.POST)
+    if form.is_valid():
+        try:
+            cases.case_status_set(actor=request.user, case=case, **form.cleaned_data)
+        except errors.ValidationError as exc:
+            form.add_error(exc.where if exc.where in form.fields else None, exc.detail)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("case_detail", pk=case.pk)
+    return _detail(request, case, NoteForm(), form)
+
+
+@http_errors
+@require_GET
+def alert_list(request: HttpRequest) -> HttpResponse:
+    require(request, "loop.view_alert")
+    return render(request, "loop/alert_list.html", {"alerts": Alert.objects.all()[:200]})
+
+
+@http_errors
+@require_POST
+def alert_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
+    require(request, "loop.change_alert")
+    Alert.objects.filter(pk=pk, acknowledged_at__isnull=True).update(acknowledged_at=timezone.now())
+    return redirect("alert_list")
+
+
+@http_errors
+@require_http_methods(["GET", "POST"])
+def loop_settings(request: HttpRequest) -> HttpResponse:
+    require(request, "loop.change_loopsettings")
+    form = LoopSettingsForm(request.POST or None, instance=LoopSettings.current())
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Saved."))
+        return redirect("loop_settings")
+    return render(request, "loop/case_settings.html", {"form": form})

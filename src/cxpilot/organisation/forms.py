@@ -1,0 +1,124 @@
+"""Forms of the organisation pages. They check input; the services write."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from cxpilot.organisation import selectors
+from cxpilot.organisation.models import (
+    BrandPromise,
+    Channel,
+    Department,
+    Journey,
+    JourneyStage,
+    Phase,
+    Segment,
+    Touchpoint,
+)
+
+
+class DepartmentForm(forms.ModelForm):
+    class Meta:
+        model = Department
+        fields = ["key", "name", "description"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+
+class TouchpointForm(forms.ModelForm):
+    class Meta:
+        model = Touchpoint
+        fields = ["key", "name", "channel", "phase", "stage", "department"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        stage = self.fields["stage"]
+        assert isinstance(stage, forms.ModelChoiceField)
+        stage.queryset = selectors.stage_choices()
+
+
+class TouchpointFilterForm(forms.Form):
+    """The filters of the touchpoint list (a GET form; every field optional)."""
+
+    channel = forms.ChoiceField(
+        label=_("Channel"),
+        required=False,
+        choices=[("", _("All channels")), *Channel.choices],
+    )
+    phase = forms.ChoiceField(
+        label=_("Purchase phase"),
+        required=False,
+        choices=[("", _("All phases")), *Phase.choices],
+    )
+    department = forms.ModelChoiceField(
+        label=_("Department"),
+        required=False,
+        queryset=Department.objects.order_by("name"),
+        empty_label=_("All departments"),
+    )
+
+
+class JourneyForm(forms.ModelForm):
+    class Meta:
+        model = Journey
+        fields = ["key", "name", "description"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+
+class StageForm(forms.ModelForm):
+    """One stage row of a journey. Its order comes from the formset's order field."""
+
+    class Meta:
+        model = JourneyStage
+        fields = ["key", "name", "phase"]
+
+    def validate_unique(self) -> None:
+        """Skip the per-row database check: every stage of the journey is in the formset,
+        which checks keys against each other, so keys can be swapped between stages."""
+
+
+StageFormSet = forms.inlineformset_factory(
+    Journey,
+    JourneyStage,
+    form=StageForm,
+    fields=["key", "name", "phase"],
+    extra=3,
+    can_order=True,
+    can_delete=True,
+)
+
+
+def stage_specs(formset: forms.BaseInlineFormSet[Any, Any, Any]) -> list[dict[str, Any]]:
+    """The stages a valid formset describes, in their chosen order, for the journey services."""
+    specs = []
+    for form in formset.ordered_forms:
+        spec: dict[str, Any] = {name: form.cleaned_data[name] for name in ("key", "name", "phase")}
+        if form.instance.pk is not None:
+            spec["id"] = form.instance.pk
+        specs.append(spec)
+    return specs
+
+
+class SegmentForm(forms.ModelForm):
+    class Meta:
+        model = Segment
+        fields = ["key", "name", "is_persona", "description"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+
+class BrandPromiseForm(forms.ModelForm):
+    class Meta:
+        model = BrandPromise
+        fields = ["key", "statement", "touchpoints"]
+        widgets = {
+            "statement": forms.Textarea(attrs={"rows": 3}),
+            "touchpoints": forms.CheckboxSelectMultiple,
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        touchpoints = self.fields["touchpoints"]
+        assert isinstance(touchpoints, forms.ModelMultipleChoiceField)
+        touchpoints.queryset = selectors.touchpoint_choices()

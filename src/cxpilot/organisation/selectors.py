@@ -1,0 +1,273 @@
+"""Reads of the organisation model, and the summary the home page shows.
+
+Each read takes the ``actor`` and checks their view permission (``None`` is the system).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, Prefetch, QuerySet
+
+from cxpilot.kernel import roles
+from cxpilot.kernel.errors import CxPilotError, NotFound, ValidationError
+from cxpilot.organisation.models import (
+    BrandPromise,
+    Department,
+    Journey,
+    JourneyStage,
+    Segment,
+    Touchpoint,
+)
+from cxpilot.organisation.services import Actor
+
+
+def _touchpoints() -> QuerySet[Touchpoint]:
+    return Touchpoint.objects.select_related("stage__journey", "department")
+
+
+def department_list(*, actor: Actor) -> QuerySet[Department]:
+    roles.require(actor, "organisation.view_department")
+    return Department.objects.annotate(touchpoint_count=Count("touchpoints")).order_by("name")
+
+
+def department_get(*, actor: Actor, pk: int) -> Department:
+    """A department with its touchpoints (``touchpoints.all`` is prefetched)."""
+    roles.require(actor, "organisation.view_department")
+    department = (
+        Department.objects.prefetch_related(Prefetch("touchpoints", queryset=_touchpoints()))
+        .filter(pk=pk)
+        .first()
+    )
+    if department is None:
+        raise NotFound(f"no department with id {pk}", where="department")
+    return department
+
+
+def touchpoint_list(
+    *,
+    actor: Actor,
+    channel: str = "",
+    phase: str = "",
+    department: Department | None = None,
+) -> QuerySet[Touchpoint]:
+    """Touchpoints, filtered by channel, purchase phase and owning department when given."""
+    roles.require(actor, "organisation.view_touchpoint")
+    query = _touchpoints().order_by("name")
+    if channel:
+        query = query.filter(channel=channel)
+    if phase:
+        query = query.filter(phase=phase)
+    if department is not None:
+        query = query.filter(department=department)
+    return query
+
+
+def touchpoint_get(*, actor: Actor, pk: int) -> Touchpoint:
+    roles.require(actor, "organisation.view_touchpoint")
+    touchpoint = _touchpoints().prefetch_related("promises").filter(pk=pk).first()
+    if touchpoint is None:
+        raise NotFound(f"no touchpoint with id {pk}", where="touchpoint")
+    return touchpoint
+
+
+def touchpoint_choices() -> QuerySet[Touchpoint]:
+    """Every touchpoint, for a form's choices (the form's page checks the permission)."""
+    return Touchpoint.objects.order_by("name")
+
+
+def stage_choices() -> QuerySet[JourneyStage]:
+    """Every journey stage in journey order, for a form's choices."""
+    return JourneyStage.objects.select_related("journey").order_by("journey__name", "position")
+
+
+def journey_list(*, actor: Actor) -> QuerySet[Journey]:
+    """Journeys with their stages in order (``stages.all`` is prefetched)."""
+    roles.require(actor, "organisation.view_journey")
+    return Journey.objects.prefetch_related(
+        Prefetch("stages", queryset=JourneyStage.objects.order_by("position"))
+    ).order_by("name")
+
+
+def journey_get(*, actor: Actor, pk: int) -> Journey:
+    """A journey with its ordered stages and each stage's touchpoints prefetched."""
+    roles.require(actor, "organisation.view_journey")
+    stages = JourneyStage.objects.order_by("position").prefetch_related(
+        Prefetch("touchpoints", queryset=Touchpoint.objects.select_related("department"))
+    )
+    journey = (
+        Journey.objects.prefetch_related(Prefetch("stages", queryset=stages)).filter(pk=pk).first()
+    )
+    if journey is None:
+        raise NotFound(f"no journey with id {pk}", where="journey")
+    return journey
+
+
+def segment_list(*, actor: Actor) -> QuerySet[Segment]:
+    roles.require(actor, "organisation.view_segment")
+    return Segment.objects.order_by("name")
+
+
+def segment_get(*, actor: Actor, pk: int) -> Segment:
+    roles.require(actor, "organisation.view_segment")
+    segment = Segment.objects.filter(pk=pk).first()
+    if segment is None:
+        raise NotFound(f"no segment with id {pk}", where="segment")
+    return segment
+
+
+def brand_promise_list(*, actor: Actor) -> QuerySet[BrandPromise]:
+    """Brand promises with their touchpoints (``touchpoints.all`` is prefetched)."""
+    roles.require(actor, "organisation.view_brandpromise")
+    return BrandPromise.objects.prefetch_related(
+        Prefetch("touchpoints", queryset=Touchpoint.objects.order_by("name"))
+    ).order_by("key")
+
+
+def brand_promise_get(*, actor: Actor, pk: int) -> BrandPromise:
+    roles.require(actor, "organisation.view_brandpromise")
+    promise = brand_promise_list(actor=actor).filter(pk=pk).first()
+    if promise is None:
+        raise NotFound(f"no brand promise with id {pk}", where="brand promise")
+    return promise
+
+
+ORG_ROW_KINDS = ("departments", "touchpoints", "journeys", "segments", "brand_promises")
+
+
+def org_rows(*, kind: str, actor: Actor = None) -> list[dict[str, Any]]:
+    """One kind of organisation entity as flat rows with stable snake_case keys.
+
+    The columns are those ``org_load`` reads from a CSV of the same kind, so a listing can be
+    edited and loaded back. Journeys give one row per stage, in order; a touchpoint names its
+    department, journey and stage by key; a brand promise its touchpoint keys joined by ``|``.
+    """
+    if kind not in ORG_ROW_KINDS:
+        raise ValidationError(
+            f"unknown kind {kind!r}; expected one of {', '.join(ORG_ROW_KINDS)}", where="kind"
+        )
+    if kind == "departments":
+        return [
+            {
+                "key": d.key,
+                "name": d.name,
+                "description": d.description,
+                "touchpoints": d.touchpoint_count,
+            }
+            for d in department_list(actor=actor)
+        ]
+    if kind == "touchpoints":
+        return [
+            {
+                "key": t.key,
+                "name": t.name,
+                "channel": t.channel,
+                "phase": t.phase,
+                "journey": t.stage.journey.key if t.stage else "",
+                "stage": t.stage.key if t.stage else "",
+                "department": t.department.key if t.department else "",
+            }
+            for t in touchpoint_list(actor=actor)
+        ]
+    if kind == "journeys":
+        rows: list[dict[str, Any]] = []
+        for journey in journey_list(actor=actor):
+            stages = list(journey.stages.all())
+            for stage in stages:
+                rows.append(
+                    {
+                        "journey": journey.key,
+                        "journey_name": journey.name,
+                        "position": stage.position,
+                        "stage": stage.key,
+                        "stage_name": stage.name,
+                        "phase": stage.phase,
+                    }
+                )
+            if not stages:
+                rows.append(
+                    {
+                        "journey": journey.key,
+                        "journey_name": journey.name,
+                        "position": None,
+                        "stage": "",
+                        "stage_name": "",
+                        "phase": "",
+                    }
+                )
+        return rows
+    if kind == "segments":
+        return [
+            {"key": s.key, "name": s.name, "persona": s.is_persona, "description": s.description}
+            for s in segment_list(actor=actor)
+        ]
+    return [
+        {
+            "key": p.key,
+            "statement": p.statement,
+            "touchpoints": "|".join(t.key for t in p.touchpoints.all()),
+        }
+        for p in brand_promise_list(actor=actor)
+    ]
+
+
+@dataclass(frozen=True)
+class HomeSummary:
+    """What the home page shows: real counts, and what the warehouse said if it failed."""
+
+    org_counts: dict[str, int] = field(default_factory=dict)
+    warehouse_counts: dict[str, int] | None = None
+    warehouse_error: str = ""
+    inbox_pending: int | None = None
+
+    @property
+    def warehouse_empty(self) -> bool:
+        return self.warehouse_counts is not None and not any(self.warehouse_counts.values())
+
+    @property
+    def organisation_empty(self) -> bool:
+        return not any(self.org_counts.values())
+
+
+_ORG_COUNTED = {
+    "departments": (Department, "organisation.view_department"),
+    "touchpoints": (Touchpoint, "organisation.view_touchpoint"),
+    "journeys": (Journey, "organisation.view_journey"),
+    "journey_stages": (JourneyStage, "organisation.view_journeystage"),
+    "segments": (Segment, "organisation.view_segment"),
+    "brand_promises": (BrandPromise, "organisation.view_brandpromise"),
+}
+
+
+def _may(actor: Actor, perm: str) -> bool:
+    return actor is None or (actor.is_authenticated and actor.has_perm(perm))
+
+
+def home_summary(*, actor: Actor) -> HomeSummary:
+    """Counts of the organisation entities the actor may see; warehouse and inbox counts for
+    those who may view analytics. A warehouse that cannot be opened gives its error text."""
+    from cxpilot.warehouse import connection
+    from cxpilot.warehouse.models import InboxItem
+
+    org_counts = {
+        name: model.objects.count()
+        for name, (model, perm) in _ORG_COUNTED.items()
+        if _may(actor, perm)
+    }
+    if not _may(actor, "organisation.view_analytics"):
+        return HomeSummary(org_counts=org_counts)
+    warehouse_counts: dict[str, int] | None = None
+    warehouse_error = ""
+    try:
+        warehouse_counts = connection.counts()
+    except CxPilotError as exc:
+        # the detail only: ``where`` is the warehouse URL, which may hold a password
+        warehouse_error = exc.detail
+    pending = InboxItem.objects.filter(flushed_at__isnull=True).count()
+    return HomeSummary(
+        org_counts=org_counts,
+        warehouse_counts=warehouse_counts,
+        warehouse_error=warehouse_error,
+        inbox_pending=pending,
+    )

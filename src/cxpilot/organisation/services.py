@@ -1,0 +1,508 @@
+"""Writes to the organisation model. Keyword-only, one transaction each, roles checked here."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
+from django.utils.text import slugify
+
+from cxpilot.kernel import roles
+from cxpilot.kernel.errors import ValidationError
+from cxpilot.kernel.textfiles import read_text
+from cxpilot.organisation.models import (
+    BrandPromise,
+    Channel,
+    Department,
+    Journey,
+    JourneyStage,
+    Phase,
+    Segment,
+    Touchpoint,
+)
+
+Actor = AbstractBaseUser | AnonymousUser | None
+ORG_KINDS = ("departments", "journeys", "segments", "touchpoints", "brand_promises")
+
+
+def _text(item: Mapping[str, Any], name: str, where: str, *, required: bool = False) -> str:
+    value = item.get(name)
+    if value is None or str(value).strip() == "":
+        if required:
+            raise ValidationError(f"{name!r} is required", where=f"{where}.{name}")
+        return ""
+    if isinstance(value, dict | list):
+        raise ValidationError(
+            f"{name!r} must be text, not {type(value).__name__}", where=f"{where}.{name}"
+        )
+    return str(value).strip()
+
+
+def _key(item: Mapping[str, Any], where: str, name: str = "key", fallback: str = "name") -> str:
+    raw = _text(item, name, where) or _text(item, fallback, where, required=True)
+    key = slugify(raw).replace("-", "_")
+    if not key:
+        raise ValidationError(f"{raw!r} does not make a usable key", where=f"{where}.{name}")
+    return key
+
+
+def _choice(item: Mapping[str, Any], name: str, where: str, choices: Any) -> str:
+    value = _text(item, name, where).lower().replace(" ", "_")
+    if value and value not in choices.values:
+        raise ValidationError(
+            f"{value!r} is not a known {name}; expected one of {', '.join(choices.values)}",
+            where=f"{where}.{name}",
+        )
+    return value
+
+
+def _list(data: Mapping[str, Any], kind: str, source: str) -> list[Mapping[str, Any]]:
+    items = data.get(kind) or []
+    if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+        raise ValidationError(f"{kind!r} must be a list of mappings", where=f"{source}: {kind}")
+    return items
+
+
+@transaction.atomic
+def org_load(
+    *, data: Mapping[str, Any], actor: Actor = None, source: str = "organisation"
+) -> dict[str, int]:
+    """Create or update the organisation from a mapping (the YAML layout of ``docs/organisation.md``).
+
+    Entities are matched by ``key``; nothing is deleted. All or nothing: the first problem
+    raises ValidationError naming where it is, and nothing is written.
+    """
+    roles.require(actor, "organisation.change_touchpoint")
+    if not isinstance(data, Mapping):
+        raise ValidationError("the organisation must be a mapping of lists", where=source)
+    unknown = set(data) - set(ORG_KINDS)
+    if unknown:
+        raise ValidationError(
+            f"unknown section(s) {', '.join(sorted(map(str, unknown)))}; expected {', '.join(ORG_KINDS)}",
+            where=source,
+        )
+    counts = dict.fromkeys(ORG_KINDS, 0)
+    for i, item in enumerate(_list(data, "departments", source)):
+        where = f"{source}: departments[{i}]"
+        Department.objects.update_or_create(
+            key=_key(item, where),
+            defaults={
+                "name": _text(item, "name", where, required=True),
+                "description": _text(item, "description", where),
+            },
+        )
+        counts["departments"] += 1
+    for i, item in enumerate(_list(data, "journeys", source)):
+        where = f"{source}: journeys[{i}]"
+        journey, _ = Journey.objects.update_or_create(
+            key=_key(item, where),
+            defaults={
+                "name": _text(item, "name", where, required=True),
+                "description": _text(item, "description", where),
+            },
+        )
+        stages = item.get("stages") or []
+        if not isinstance(stages, list):
+            raise ValidationError("'stages' must be a list", where=f"{where}.stages")
+        keep = []
+        # move existing stages out of the way so positions can be reassigned
+        for stage in journey.stages.all():
+            stage.position += 10_000
+            stage.save(update_fields=["position"])
+        for pos, stage_item in enumerate(stages, start=1):
+            swhere = f"{where}.stages[{pos - 1}]"
+            if isinstance(stage_item, str):
+                stage_item = {"name": stage_item}
+            if not isinstance(stage_item, dict):
+                raise ValidationError("a stage is a name or a mapping", where=swhere)
+            stage_obj, _ = JourneyStage.objects.update_or_create(
+                journey=journey,
+                key=_key(stage_item, swhere),
+                defaults={
+                    "name": _text(stage_item, "name", swhere, required=True),
+                    "position": pos,
+                    "phase": _choice(stage_item, "phase", swhere, Phase),
+                },
+            )
+            keep.append(stage_obj.pk)
+        for stage in journey.stages.exclude(pk__in=keep):
+            stage.position = 100_000 + stage.pk
+            stage.save(update_fields=["position"])
+        counts["journeys"] += 1
+    for i, item in enumerate(_list(data, "segments", source)):
+        where = f"{source}: segments[{i}]"
+        persona = item.get("persona", False)
+        if isinstance(persona, str):
+            persona = persona.strip().lower() in ("1", "true", "yes", "oui")
+        Segment.objects.update_or_create(
+            key=_key(item, where),
+            defaults={
+                "name": _text(item, "name", where, required=True),
+                "is_persona": bool(persona),
+                "description": _text(item, "description", where),
+            },
+        )
+        counts["segments"] += 1
+    for i, item in enumerate(_list(data, "touchpoints", source)):
+        where = f"{source}: touchpoints[{i}]"
+        department = None
+        if dep_key := _text(item, "department", where):
+            department = Department.objects.filter(key=slugify(dep_key).replace("-", "_")).first()
+            if department is None:
+                raise ValidationError(
+                    f"unknown department {dep_key!r}", where=f"{where}.department"
+                )
+        stage = None
+        if stage_key := _text(item, "stage", where):
+            journey_key = _text(item, "journey", where, required=True)
+            stage = JourneyStage.objects.filter(
+                journey__key=slugify(journey_key).replace("-", "_"),
+                key=slugify(stage_key).replace("-", "_"),
+            ).first()
+            if stage is None:
+                raise ValidationError(
+                    f"unknown stage {stage_key!r} of journey {journey_key!r}",
+                    where=f"{where}.stage",
+                )
+        phase = _choice(item, "phase", where, Phase) or (stage.phase if stage else "")
+        Touchpoint.objects.update_or_create(
+            key=_key(item, where),
+            defaults={
+                "name": _text(item, "name", where, required=True),
+                "channel": _choice(item, "channel", where, Channel),
+                "phase": phase,
+                "stage": stage,
+                "department": department,
+            },
+        )
+        counts["touchpoints"] += 1
+    for i, item in enumerate(_list(data, "brand_promises", source)):
+        where = f"{source}: brand_promises[{i}]"
+        promise, _ = BrandPromise.objects.update_or_create(
+            key=_key(item, where, fallback="statement"),
+            defaults={"statement": _text(item, "statement", where, required=True)},
+        )
+        tp_keys = item.get("touchpoints") or []
+        if isinstance(tp_keys, str):
+            tp_keys = [t for t in tp_keys.replace("|", ",").split(",") if t.strip()]
+        touchpoints = []
+        for tp_key in tp_keys:
+            tp = Touchpoint.objects.filter(key=slugify(str(tp_key)).replace("-", "_")).first()
+            if tp is None:
+                raise ValidationError(
+                    f"unknown touchpoint {tp_key!r}", where=f"{where}.touchpoints"
+                )
+            touchpoints.append(tp)
+        promise.touchpoints.set(touchpoints)
+        counts["brand_promises"] += 1
+    return counts
+
+
+def org_load_file(*, path: Path, kind: str | None = None, actor: Actor = None) -> dict[str, int]:
+    """Load a YAML organisation file, or a CSV file of one ``kind`` of entity."""
+    text = read_text(path)
+    if path.suffix.lower() in (".yaml", ".yml"):
+        try:
+            data = yaml.safe_load(text) or {}
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
+            raise ValidationError(
+                f"not valid YAML: {getattr(exc, 'problem', exc)}", where=where
+            ) from None
+        return org_load(data=data, actor=actor, source=str(path))
+    if path.suffix.lower() == ".csv":
+        if kind not in ORG_KINDS:
+            raise ValidationError(
+                f"a CSV file holds one kind of entity; give --kind {'|'.join(ORG_KINDS)}",
+                where=str(path),
+            )
+        return org_load(data={kind: _csv_items(text, kind)}, actor=actor, source=str(path))
+    raise ValidationError("expected a .yaml, .yml or .csv file", where=str(path))
+
+
+def _csv_items(text: str, kind: str) -> list[dict[str, Any]]:
+    first = text.split("\n", 1)[0]
+    delimiter = ";" if first.count(";") > first.count(",") else ","
+    rows = list(csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter))
+    if kind != "journeys":
+        return [{k.strip(): v for k, v in row.items() if k} for row in rows]
+    journeys: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        key = (row.get("journey") or "").strip()
+        journey = journeys.setdefault(
+            key, {"key": key, "name": row.get("journey_name") or key, "stages": []}
+        )
+        journey["stages"].append(
+            {
+                "key": row.get("stage"),
+                "name": row.get("stage_name") or row.get("stage"),
+                "phase": row.get("phase"),
+            }
+        )
+    return list(journeys.values())
+
+
+# --- Create, update and delete of single organisation entities (web app, API, scripts) ---
+
+
+def _validated_save(obj: Any, *, where: str, exclude: list[str] | None = None) -> None:
+    """Check ``obj`` against its model (fields, uniqueness), then save it.
+
+    A problem raises ValidationError naming the field (``where``) and carrying every
+    problem as ``{field: [messages]}`` in ``extra``.
+    """
+    try:
+        obj.full_clean(exclude=exclude)
+    except DjangoValidationError as exc:
+        problems = {name: [str(m) for m in messages] for name, messages in exc.message_dict.items()}
+        name, messages = next(iter(problems.items()))
+        field_where = where if name == "__all__" else f"{where}.{name}"
+        raise ValidationError(messages[0], where=field_where, extra=problems) from None
+    obj.save()
+
+
+def _apply(obj: Any, data: Mapping[str, Any], allowed: tuple[str, ...], where: str) -> None:
+    unknown = set(data) - set(allowed)
+    if unknown:
+        raise ValidationError(
+            f"unknown field(s) {', '.join(sorted(unknown))}; expected {', '.join(allowed)}",
+            where=where,
+        )
+    for name, value in data.items():
+        setattr(obj, name, value)
+
+
+DEPARTMENT_FIELDS = ("key", "name", "description")
+TOUCHPOINT_FIELDS = ("key", "name", "channel", "phase", "stage", "department")
+JOURNEY_FIELDS = ("key", "name", "description")
+STAGE_FIELDS = ("key", "name", "phase")
+SEGMENT_FIELDS = ("key", "name", "is_persona", "description")
+BRAND_PROMISE_FIELDS = ("key", "statement")
+
+
+@transaction.atomic
+def department_create(*, actor: Actor, key: str, name: str, description: str = "") -> Department:
+    roles.require(actor, "organisation.add_department")
+    department = Department(key=key, name=name, description=description)
+    _validated_save(department, where="department")
+    return department
+
+
+@transaction.atomic
+def department_update(
+    *, actor: Actor, department: Department, data: Mapping[str, Any]
+) -> Department:
+    """Set the given fields (any of key, name, description) of ``department``."""
+    roles.require(actor, "organisation.change_department")
+    _apply(department, data, DEPARTMENT_FIELDS, "department")
+    _validated_save(department, where="department")
+    return department
+
+
+@transaction.atomic
+def department_delete(*, actor: Actor, department: Department) -> None:
+    """Delete ``department``; its touchpoints and members stay, without a department."""
+    roles.require(actor, "organisation.delete_department")
+    department.delete()
+
+
+@transaction.atomic
+def touchpoint_create(
+    *,
+    actor: Actor,
+    key: str,
+    name: str,
+    channel: str = "",
+    phase: str = "",
+    stage: JourneyStage | None = None,
+    department: Department | None = None,
+) -> Touchpoint:
+    roles.require(actor, "organisation.add_touchpoint")
+    touchpoint = Touchpoint(
+        key=key, name=name, channel=channel, phase=phase, stage=stage, department=department
+    )
+    _validated_save(touchpoint, where="touchpoint")
+    return touchpoint
+
+
+@transaction.atomic
+def touchpoint_update(
+    *, actor: Actor, touchpoint: Touchpoint, data: Mapping[str, Any]
+) -> Touchpoint:
+    """Set the given fields (any of key, name, channel, phase, stage, department)."""
+    roles.require(actor, "organisation.change_touchpoint")
+    _apply(touchpoint, data, TOUCHPOINT_FIELDS, "touchpoint")
+    _validated_save(touchpoint, where="touchpoint")
+    return touchpoint
+
+
+@transaction.atomic
+def touchpoint_delete(*, actor: Actor, touchpoint: Touchpoint) -> None:
+    roles.require(actor, "organisation.delete_touchpoint")
+    touchpoint.delete()
+
+
+def _stages_write(*, actor: Actor, journey: Journey, stages: Sequence[Mapping[str, Any]]) -> None:
+    """Make ``stages`` (in order) the stages of ``journey``; a stage given with the ``id`` of
+    an existing stage keeps it (and its touchpoints), the existing stages not given are deleted.
+    """
+    existing = {stage.pk: stage for stage in journey.stages.all()}
+    seen_keys: set[str] = set()
+    kept: set[int] = set()
+    planned: list[JourneyStage] = []
+    for i, item in enumerate(stages):
+        where = f"journey.stages[{i}]"
+        unknown = set(item) - {"id", *STAGE_FIELDS}
+        if unknown:
+            raise ValidationError(f"unknown field(s) {', '.join(sorted(unknown))}", where=where)
+        stage_id = item.get("id")
+        if stage_id is not None:
+            if stage_id not in existing or stage_id in kept:
+                raise ValidationError(f"no stage with id {stage_id} in this journey", where=where)
+            kept.add(stage_id)
+            stage = existing[stage_id]
+        else:
+            stage = JourneyStage(journey=journey)
+        for name in STAGE_FIELDS:
+            if name in item:
+                setattr(stage, name, item[name] if item[name] is not None else "")
+        stage.position = i + 1
+        try:
+            stage.clean_fields(exclude=["journey"])
+        except DjangoValidationError as exc:
+            problems = {
+                f"stages[{i}].{name}": [str(m) for m in msgs]
+                for name, msgs in exc.message_dict.items()
+            }
+            first, messages = next(iter(problems.items()))
+            raise ValidationError(messages[0], where=f"journey.{first}", extra=problems) from None
+        if stage.key in seen_keys:
+            raise ValidationError(f"two stages have the key {stage.key!r}", where=f"{where}.key")
+        seen_keys.add(stage.key)
+        planned.append(stage)
+    if kept != set(existing):
+        roles.require(actor, "organisation.delete_journeystage")
+    if any(stage.pk is None for stage in planned):
+        roles.require(actor, "organisation.add_journeystage")
+    if kept:
+        roles.require(actor, "organisation.change_journeystage")
+    JourneyStage.objects.filter(journey=journey).exclude(pk__in=kept).delete()
+    # Move kept stages out of the way first: keys and positions are unique per journey.
+    top = max((stage.position for stage in existing.values()), default=0) + len(planned) + 1
+    for n, pk in enumerate(sorted(kept)):
+        JourneyStage.objects.filter(pk=pk).update(key=f"-moving-{pk}", position=top + n)
+    for stage in planned:
+        stage.save()
+
+
+@transaction.atomic
+def journey_create(
+    *,
+    actor: Actor,
+    key: str,
+    name: str,
+    description: str = "",
+    stages: Sequence[Mapping[str, Any]] = (),
+) -> Journey:
+    """Create a journey and its ``stages`` (mappings of key, name, phase), in that order."""
+    roles.require(actor, "organisation.add_journey")
+    journey = Journey(key=key, name=name, description=description)
+    _validated_save(journey, where="journey")
+    if stages:
+        _stages_write(actor=actor, journey=journey, stages=stages)
+    return journey
+
+
+@transaction.atomic
+def journey_update(
+    *,
+    actor: Actor,
+    journey: Journey,
+    data: Mapping[str, Any],
+    stages: Sequence[Mapping[str, Any]] | None = None,
+) -> Journey:
+    """Set the given fields of ``journey``; with ``stages``, make them its stages in that order
+    (a stage mapping with the ``id`` of an existing stage updates it; stages left out are
+    deleted, their touchpoints keep no stage)."""
+    roles.require(actor, "organisation.change_journey")
+    _apply(journey, data, JOURNEY_FIELDS, "journey")
+    _validated_save(journey, where="journey")
+    if stages is not None:
+        _stages_write(actor=actor, journey=journey, stages=stages)
+    return journey
+
+
+@transaction.atomic
+def journey_delete(*, actor: Actor, journey: Journey) -> None:
+    """Delete ``journey`` and its stages; their touchpoints stay, without a stage."""
+    roles.require(actor, "organisation.delete_journey")
+    if journey.stages.exists():
+        roles.require(actor, "organisation.delete_journeystage")
+    journey.delete()
+
+
+@transaction.atomic
+def segment_create(
+    *, actor: Actor, key: str, name: str, is_persona: bool = False, description: str = ""
+) -> Segment:
+    roles.require(actor, "organisation.add_segment")
+    segment = Segment(key=key, name=name, is_persona=is_persona, description=description)
+    _validated_save(segment, where="segment")
+    return segment
+
+
+@transaction.atomic
+def segment_update(*, actor: Actor, segment: Segment, data: Mapping[str, Any]) -> Segment:
+    """Set the given fields (any of key, name, is_persona, description)."""
+    roles.require(actor, "organisation.change_segment")
+    _apply(segment, data, SEGMENT_FIELDS, "segment")
+    _validated_save(segment, where="segment")
+    return segment
+
+
+@transaction.atomic
+def segment_delete(*, actor: Actor, segment: Segment) -> None:
+    roles.require(actor, "organisation.delete_segment")
+    segment.delete()
+
+
+@transaction.atomic
+def brand_promise_create(
+    *, actor: Actor, key: str, statement: str, touchpoints: Iterable[Touchpoint] = ()
+) -> BrandPromise:
+    roles.require(actor, "organisation.add_brandpromise")
+    promise = BrandPromise(key=key, statement=statement)
+    _validated_save(promise, where="brand_promise")
+    promise.touchpoints.set(list(touchpoints))
+    return promise
+
+
+@transaction.atomic
+def brand_promise_update(
+    *,
+    actor: Actor,
+    promise: BrandPromise,
+    data: Mapping[str, Any],
+    touchpoints: Iterable[Touchpoint] | None = None,
+) -> BrandPromise:
+    """Set the given fields (key, statement); with ``touchpoints``, make them its touchpoints."""
+    roles.require(actor, "organisation.change_brandpromise")
+    _apply(promise, data, BRAND_PROMISE_FIELDS, "brand_promise")
+    _validated_save(promise, where="brand_promise")
+    if touchpoints is not None:
+        promise.touchpoints.set(list(touchpoints))
+    return promise
+
+
+@transaction.atomic
+def brand_promise_delete(*, actor: Actor, promise: BrandPromise) -> None:
+    roles.require(actor, "organisation.delete_brandpromise")
+    promise.delete()

@@ -1,0 +1,190 @@
+"""HTTP API of the survey domain: ``POST /api/v1/responses`` with a survey's public key.
+
+The key is write-only: it posts answers to its survey and does nothing else. Checks run in an
+order that keeps abuse cheap: rate limit per IP address, body size, key, rate limit per key,
+then the JSON body. Every error is ``{"error", "detail", "where"}``; every answer (errors
+too) carries CORS headers so the widget can read it from any site.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Literal
+
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from ninja import Field, Router, Schema
+from pydantic import ValidationError as PydanticValidationError
+
+from cxpilot.kernel import errors
+from cxpilot.kernel.errors import CxPilotError, ValidationError
+from cxpilot.surveys import services
+
+router = Router(tags=["surveys"])
+
+#: Largest accepted body (bytes); setting ``CXPILOT_SURVEY_MAX_BODY``.
+MAX_BODY = 64 * 1024
+
+
+class SubmissionIn(Schema):
+    answers: dict[str, Any] = Field(
+        description=(
+            "Answers by question id: a whole number for NPS (0–10), CES (1–7) and CSAT (1–5), "
+            "text for an open question, a choice value (or a list of them for multiple "
+            "choice). Only the survey's first scored question is required."
+        )
+    )
+    customer_id: str | None = Field(
+        None, max_length=120, description="The customer's id; enables the fatigue rule."
+    )
+    touchpoint: str | None = Field(
+        None, max_length=60, description="One of the survey's touchpoints (key)."
+    )
+    language: Literal["en", "fr"] | None = Field(
+        None, description="Language of the answer; the survey's default language if absent."
+    )
+    channel: Literal["api", "widget"] = "api"
+
+    model_config = {"extra": "forbid"}
+
+
+class SubmissionOut(Schema):
+    submission_id: str
+    survey: str
+    response_ids: list[str]
+
+
+class ErrorOut(Schema):
+    error: str
+    detail: str
+    where: str | None
+
+
+_HEADERS = [
+    {
+        "name": "X-Survey-Key",
+        "in": "header",
+        "required": True,
+        "schema": {"type": "string"},
+        "description": "The survey's write-only public key (shown on the survey page).",
+    },
+    {
+        "name": "Idempotency-Key",
+        "in": "header",
+        "required": False,
+        "schema": {"type": "string", "maxLength": 200},
+        "description": "Send the same key again (a retry) and get the same answer; nothing "
+        "is stored twice.",
+    },
+]
+_CORS = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Expose-Headers": "Idempotent-Replayed, Retry-After",
+}
+
+
+def _max_body() -> int:
+    return int(getattr(settings, "CXPILOT_SURVEY_MAX_BODY", MAX_BODY))
+
+
+def _json(body: dict[str, Any], status: int) -> HttpResponse:
+    response = JsonResponse(body, status=status, json_dumps_params={"ensure_ascii": False})
+    for name, value in _CORS.items():
+        response[name] = value
+    return response
+
+
+def _body(request: HttpRequest) -> SubmissionIn:
+    limit = _max_body()
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        declared = 0
+    try:
+        raw = b"" if declared > limit else request.body
+    except RequestDataTooBig:
+        raw, declared = b"", limit + 1
+    if declared > limit or len(raw) > limit:
+        raise errors.PayloadTooLarge(f"the body is larger than {limit} bytes", where="body")
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        reason = exc.msg if isinstance(exc, json.JSONDecodeError) else "not UTF-8"
+        raise ValidationError(f"the body is not valid JSON: {reason}", where="body") from None
+    if not isinstance(data, dict):
+        raise ValidationError("the body must be a JSON object", where="body")
+    try:
+        return SubmissionIn.model_validate(data)
+    except PydanticValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(["body", *(str(p) for p in first.get("loc", ()))])
+        raise ValidationError(first.get("msg", "invalid body"), where=where) from None
+
+
+@router.post(
+    "/responses",
+    url_name="survey_response_create",
+    summary="Post one survey submission",
+    response={
+        202: SubmissionOut,
+        400: ErrorOut,
+        401: ErrorOut,
+        409: ErrorOut,
+        413: ErrorOut,
+        422: ErrorOut,
+        429: ErrorOut,
+    },
+    openapi_extra={
+        "parameters": _HEADERS,
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": SubmissionIn.model_json_schema()}},
+        },
+    },
+)
+def post_response(request: HttpRequest) -> HttpResponse:
+    """Post the answers of one respondent to the survey the ``X-Survey-Key`` belongs to.
+
+    One ``responses`` row per scored answer reaches the warehouse at the next inbox flush
+    (verbatim on the row of the score it follows up, choices as attributes). Answered 202 only
+    once committed. Rate limited per IP address and per key (429). A known customer who
+    answered this survey within its recontact period gets 409 ``already_answered`` and
+    nothing is stored.
+    """
+    try:
+        survey = services.collect_authorize(
+            public_key=request.headers.get("X-Survey-Key"),
+            client_ip=str(request.META.get("REMOTE_ADDR") or "unknown"),
+        )
+        body = _body(request)
+        result = services.submission_create(
+            survey=survey,
+            answers=body.answers,
+            channel=body.channel,
+            customer_id=body.customer_id,
+            touchpoint=body.touchpoint,
+            language=body.language,
+            idempotency_key=request.headers.get("Idempotency-Key"),
+        )
+    except CxPilotError as exc:
+        response = _json(exc.as_dict(), exc.http_status)
+        if isinstance(exc, errors.RateLimited):
+            response["Retry-After"] = str(exc.retry_after)
+        return response
+    response = _json(result.as_dict(), 202)
+    if result.replayed:
+        response["Idempotent-Replayed"] = "true"
+    return response
+
+
+@router.api_operation(["OPTIONS"], "/responses", include_in_schema=False)
+def preflight_response(request: HttpRequest) -> HttpResponse:
+    """CORS preflight: any site may post answers with a survey key (the widget does)."""
+    response = HttpResponse(status=204)
+    for name, value in _CORS.items():
+        response[name] = value
+    response["Access-Control-Allow-Methods"] = "POST, OPTIONS"
+    response["Access-Control-Allow-Headers"] = "Content-Type, X-Survey-Key, Idempotency-Key"
+    response["Access-Control-Max-Age"] = "86400"
+    return response

@@ -1,0 +1,141 @@
+"""Charts of verbatim analytics as Vega-Lite specs (Altair): the irritants with their
+intervals, and the monthly impact of the top themes. Every text the reader sees is in the
+data, formatted for the active language; each page also shows the numbers in a table."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import altair as alt
+from django.utils.translation import gettext
+
+from cxpilot.analytics.charts import DROP, FONT, INK, RISE, number
+
+
+def _finish(chart: Any) -> dict[str, Any]:
+    spec: dict[str, Any] = (
+        chart.configure(font=FONT)
+        .configure_view(stroke=None)
+        .configure_axis(labelFontSize=11, titleFontSize=12, labelLimit=260)
+        .configure_legend(labelFontSize=11, titleFontSize=12, labelLimit=260)
+        .to_dict()
+    )
+    return spec
+
+
+def irritants_chart(rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """Horizontal bars: NPS points at stake per theme, with the 95 % interval."""
+    data = [
+        {
+            "theme": r["theme"],
+            "impact": r["impact"],
+            "low": r["ci_low"],
+            "high": r["ci_high"],
+            "label": number(r["impact"], "nps", signed=True),
+            "interval": f"{number(r['ci_low'], 'nps', True)} … {number(r['ci_high'], 'nps', True)}",
+            "mentions": r["mentions"],
+            "kind": gettext("irritant") if (r["impact"] or 0) > 0 else gettext("strength"),
+        }
+        for r in rows
+    ]
+    order = [d["theme"] for d in data]
+    base = alt.Chart(alt.Data(values=data)).encode(
+        y=alt.Y("theme:N", sort=order, title=None),
+    )
+    tooltip = [
+        alt.Tooltip("theme:N", title=gettext("Theme")),
+        alt.Tooltip("label:N", title=gettext("NPS points at stake")),
+        alt.Tooltip("interval:N", title=gettext("95 % interval")),
+        alt.Tooltip("mentions:Q", title=gettext("Mentions")),
+    ]
+    bars = base.mark_bar(height={"band": 0.6}).encode(
+        x=alt.X("impact:Q", title=gettext("NPS points at stake")),
+        color=alt.Color(
+            "kind:N",
+            scale=alt.Scale(domain=[gettext("irritant"), gettext("strength")], range=[DROP, RISE]),
+            legend=alt.Legend(title=None, orient="bottom"),
+        ),
+        tooltip=tooltip,
+    )
+    rules = base.mark_rule(color=INK).encode(x="low:Q", x2="high:Q", tooltip=tooltip)
+    height = max(120, 26 * len(data))
+    return _finish(alt.layer(bars, rules).properties(width="container", height=height))
+
+
+def trend_chart(points: Sequence[Mapping[str, Any]], names: Mapping[int, str]) -> dict[str, Any]:
+    """Lines: NPS points at stake per month for a few themes."""
+    data = [
+        {
+            "month": f"{p['month']}-01",
+            "theme": names.get(p["theme_id"], f"#{p['theme_id']}"),
+            "impact": p["impact"],
+            "label": number(p["impact"], "nps", signed=True),
+            "mentions": p["mentions"],
+        }
+        for p in points
+        if p["impact"] is not None
+    ]
+    chart = (
+        alt.Chart(alt.Data(values=data))
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("month:T", title=None, axis=alt.Axis(format="%b %Y")),
+            y=alt.Y("impact:Q", title=gettext("NPS points at stake")),
+            color=alt.Color("theme:N", legend=alt.Legend(title=None, orient="bottom", columns=2)),
+            tooltip=[
+                alt.Tooltip("theme:N", title=gettext("Theme")),
+                alt.Tooltip("month:T", title=gettext("Month"), format="%B %Y"),
+                alt.Tooltip("label:N", title=gettext("NPS points at stake")),
+                alt.Tooltip("mentions:Q", title=gettext("Mentions")),
+            ],
+        )
+        .properties(width="container", height=260)
+    )
+    return _finish(chart)
+
+
+def quadrant_chart(predictors: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """Importance (share of R², LMG) × performance (mean score 0–100) of each theme."""
+    mean_share = 100 / max(1, len(predictors))
+    perf = [p["performance"] for p in predictors]
+    mean_perf = sum(perf) / max(1, len(perf))
+    data = [
+        {
+            "theme": p["theme"],
+            "importance": p.get("lmg_share", p.get("relative_weight_share")),
+            "performance": p["performance"],
+            "quadrant": p["quadrant_label"],
+        }
+        for p in predictors
+    ]
+    points = (
+        alt.Chart(alt.Data(values=data))
+        .mark_circle(size=120)
+        .encode(
+            x=alt.X("importance:Q", title=gettext("Importance (share of R², %)")),
+            y=alt.Y(
+                "performance:Q", title=gettext("Performance (0–100)"), scale=alt.Scale(zero=False)
+            ),
+            color=alt.Color("quadrant:N", legend=alt.Legend(title=None, orient="bottom")),
+            tooltip=[
+                alt.Tooltip("theme:N", title=gettext("Theme")),
+                alt.Tooltip(
+                    "importance:Q", title=gettext("Importance (share of R², %)"), format=".1f"
+                ),
+                alt.Tooltip("performance:Q", title=gettext("Performance (0–100)"), format=".1f"),
+            ],
+        )
+    )
+    labels = points.mark_text(align="left", dx=8, fontSize=11, color=INK).encode(
+        text="theme:N", color=alt.value(INK)
+    )
+    vline = (
+        alt.Chart(alt.Data(values=[{"x": mean_share}])).mark_rule(strokeDash=[4, 4]).encode(x="x:Q")
+    )
+    hline = (
+        alt.Chart(alt.Data(values=[{"y": mean_perf}])).mark_rule(strokeDash=[4, 4]).encode(y="y:Q")
+    )
+    return _finish(
+        alt.layer(points, labels, vline, hline).properties(width="container", height=320)
+    )

@@ -1,0 +1,151 @@
+"""Words to features: the shared front end of theme discovery and assignment.
+
+A verbatim is lower-cased, folded (accents removed), split into words; stop words are dropped,
+the rest are stemmed with the Snowball stemmer of the verbatim's language, and each stem that
+the bilingual glossary (``data/concepts.yaml``) knows becomes a concept feature ``c:<concept>``
+shared by French and English; other stems stay language-specific (``fr:<stem>``,
+``en:<stem>``). Pure Python, cached per distinct word, so a batch runs at hundreds of
+thousands of words a second.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import snowballstemmer
+import yaml
+
+__all__ = ["LANGUAGES", "Featuriser", "fold", "words"]
+
+LANGUAGES = ("fr", "en")
+_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+_STEMMERS = {"fr": "french", "en": "english"}
+
+
+def fold(text: str) -> str:
+    """Lower case without accents or ligatures ("Élan Œuvre" -> "elan oeuvre")."""
+    text = text.lower().replace("œ", "oe").replace("æ", "ae").replace("’", "'")
+    if text.isascii():
+        return text
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+
+
+def words(text: str) -> list[str]:
+    """The folded words of ``text``; French elisions (l', d', qu'…) are cut off."""
+    out = []
+    for word in _WORD.findall(fold(text)):
+        head, _, tail = word.partition("'")
+        out.append(tail if tail and len(head) <= 2 else head)
+    return out
+
+
+def _data(name: str) -> Any:
+    return yaml.safe_load(
+        resources.files("cxpilot.verbatims").joinpath("data", name).read_text("utf-8")
+    )
+
+
+@cache
+def _stopwords() -> dict[str, frozenset[str]]:
+    raw = _data("stopwords.yaml")
+    return {
+        lang: frozenset(raw[lang].split()) | frozenset(raw[f"tone_{lang}"].split())
+        for lang in LANGUAGES
+    }
+
+
+@cache
+def _stemmer(language: str) -> Any:
+    return snowballstemmer.stemmer(_STEMMERS[language])
+
+
+@cache
+def _concepts() -> dict[str, dict[str, str]]:
+    """language -> stem -> concept (the first concept listing a stem keeps it)."""
+    out: dict[str, dict[str, str]] = {lang: {} for lang in LANGUAGES}
+    for concept, by_lang in _data("concepts.yaml").items():
+        for lang in LANGUAGES:
+            for entry in by_lang.get(lang, []):
+                entry = fold(str(entry))
+                if " " in entry:
+                    continue
+                stem = _stemmer(lang).stemWord(entry)
+                out[lang].setdefault(stem, concept)
+                out[lang].setdefault(entry, concept)
+    return out
+
+
+class Featuriser:
+    """Turns verbatims into feature lists and remembers the words behind each feature.
+
+    ``surface[language][feature]`` counts the words that produced a feature, so a theme can be
+    labelled with real words of each language ("livraison", "delivery").
+    """
+
+    def __init__(self, *, remember: bool = False) -> None:
+        self.remember = remember
+        self.surface: dict[str, dict[str, dict[str, int]]] = {lang: {} for lang in LANGUAGES}
+        self._cache: dict[tuple[str, str], str | None] = {}
+        self._stop = _stopwords()
+        self._all_stop = self._stop["fr"] | self._stop["en"]
+        self._concepts = _concepts()
+
+    def feature(self, word: str, language: str) -> str | None:
+        key = (word, language)
+        try:
+            return self._cache[key]
+        except KeyError:
+            pass
+        found: str | None
+        if len(word) < 2 or word.isdigit():
+            found = None
+        elif language in LANGUAGES:
+            if word in self._stop[language]:
+                found = None
+            else:
+                concept = self._concepts[language].get(word)
+                stem = _stemmer(language).stemWord(word)
+                concept = concept or self._concepts[language].get(stem)
+                found = f"c:{concept}" if concept else f"{language}:{stem}"
+        else:
+            found = None if word in self._all_stop else f"xx:{word}"
+        self._cache[key] = found
+        return found
+
+    def features(self, text: str | None, language: str) -> list[str]:
+        if not text:
+            return []
+        out = []
+        for word in words(text):
+            feature = self.feature(word, language)
+            if feature is None:
+                continue
+            out.append(feature)
+            if self.remember and language in LANGUAGES:
+                counts = self.surface[language].setdefault(feature, {})
+                counts[word] = counts.get(word, 0) + 1
+        return out
+
+    def batch(self, texts: Sequence[str | None], languages: Sequence[str]) -> list[list[str]]:
+        return [self.features(t, lang) for t, lang in zip(texts, languages, strict=True)]
+
+    def words_of(self, feature: str, language: str, limit: int = 1) -> list[str]:
+        """The commonest words behind ``feature`` in ``language`` (most frequent first)."""
+        counts = self.surface.get(language, {}).get(feature, {})
+        return [w for w, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]]
+
+
+def merge_surfaces(parts: Iterable[Featuriser]) -> dict[str, dict[str, dict[str, int]]]:
+    out: dict[str, dict[str, dict[str, int]]] = {lang: {} for lang in LANGUAGES}
+    for part in parts:
+        for lang, feats in part.surface.items():
+            for feature, counts in feats.items():
+                target = out[lang].setdefault(feature, {})
+                for word, n in counts.items():
+                    target[word] = target.get(word, 0) + n
+    return out

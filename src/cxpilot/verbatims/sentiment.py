@@ -1,0 +1,533 @@
+"""Polarity of French and English customer verbatims: a CX lexicon with negation and
+intensifiers, and a model fitted on the scores that come with the verbatims. Offline.
+
+Lexicon score (the rules of VADER, Hutto & Gilbert 2014, "VADER: A Parsimonious Rule-based
+Model for Sentiment Analysis of Social Media Text", ICWSM, applied to hand-written French and
+English CX lexicons in ``data/sentiment/``):
+
+- Words are folded (lower case, accents dropped, ß→ss, œ→oe) and ".", "!", "?", ";" kept as
+  clause marks. A word of more than three letters ending in "s" and missing from the lexicon
+  is looked up without its "s" (plurals, English third person). Phrases of the lexicon ("jamais reçu", "pas de réponse", "not bad") are
+  matched before single words, longest first.
+- A polar term found within 3 words after a negator (ne, n', pas, jamais, aucun, sans, rien,
+  plus after ne; not, never, no, without, n't…) is multiplied by the negator's factor
+  (−0.8: "pas rapide" is negative, "jamais déçu" positive); within 2 words after an
+  intensifier by its factor (très, vraiment, trop 1.5; un peu 0.6; very, really, so…).
+  A clause mark ends both scopes.
+- After a contrast word (mais, cependant, par contre, en revanche, sauf que; but, however,
+  except…) what came before counts half and what follows 1.5 times (VADER's "but" rule).
+- The sum s is mapped to [−1, 1] by s / sqrt(s² + α) with α = :data:`ALPHA` (VADER's
+  normalisation, with α scaled to this lexicon's −3…+3 range); a score ≥ :data:`THRESHOLD`
+  is positive, ≤ −THRESHOLD negative, neutral between.
+
+Fitted model (:class:`SentimentModel`): logistic regression (multinomial, class weights
+balanced, scikit-learn) on TF-IDF of word 1- and 2-grams of the folded words, the words in a
+negation scope marked with a leading "!" (Das & Chen 2001; Pang, Lee & Vaithyanathan 2002),
+plus three lexicon features (the normalised score and the normalised positive and negative
+sums). Labels come from the scores given with the verbatims (:func:`label_from_score`). With
+fewer than :data:`MIN_TRAIN` labelled texts, or a class missing, the model is the lexicon
+alone. The score of a fitted model is P(positive) − P(negative).
+
+A text whose language is neither "fr" nor "en" is read with both lexicons merged (English
+modifiers, French words where both define one).
+"""
+
+from __future__ import annotations
+
+import pickle
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+import numpy as np
+from scipy import sparse
+
+from cxpilot.verbatims.language import _FOLD_TABLE, _latin1, fold_words
+
+#: Scope of a negator and of an intensifier, in words.
+NEGATION_WINDOW = 3
+INTENSIFIER_WINDOW = 2
+#: Weights of the words before and after a contrast word.
+CONTRAST_BEFORE = 0.5
+CONTRAST_AFTER = 1.5
+#: s / sqrt(s² + ALPHA) maps the lexicon sum to [−1, 1].
+ALPHA = 4.0
+#: Lexicon scores at or beyond ±THRESHOLD are positive / negative.
+THRESHOLD = 0.3
+#: Fewer labelled texts than this (or a class missing): the model is the lexicon alone.
+MIN_TRAIN = 200
+
+#: Score ranges of the metrics (as in the warehouse schema) and their label cut-offs:
+#: metric -> (low, high, last negative score, last neutral score).
+LABEL_CUTS: dict[str, tuple[int, int, int, int]] = {
+    "nps": (0, 10, 6, 8),
+    "csat": (1, 5, 2, 3),
+    "ces": (1, 7, 3, 4),
+}
+
+#: Words on which :func:`split_clauses` splits (besides . ! ? ; and line breaks).
+SPLIT_WORDS: tuple[str, ...] = (
+    "mais",
+    "cependant",
+    "pourtant",
+    "toutefois",
+    "néanmoins",
+    "neanmoins",
+    "par contre",
+    "en revanche",
+    "sauf que",
+    "but",
+    "however",
+    "although",
+    "though",
+    "except",
+    "whereas",
+    "nevertheless",
+)
+
+_TERM, _NEG, _NEG_AFTER_NE, _INTENS, _CONTRAST = range(5)
+_KINDS = {
+    "negator": _NEG,
+    "negator_after_ne": _NEG_AFTER_NE,
+    "intensifier": _INTENS,
+    "contrast": _CONTRAST,
+}
+_NE = frozenset({"ne", "n"})
+_MARK = "."
+_SENTENCE = b".!?;"
+
+
+# --------------------------------------------------------------------------------- lexicon
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """Single words: word -> (polarity or None, modifier kind or None, modifier factor);
+    phrases: first word -> ((following words), kind, value), longest first."""
+
+    words: dict[str, tuple[float | None, int | None, float]]
+    phrases: dict[str, tuple[tuple[tuple[str, ...], int, float], ...]]
+
+
+def _rows(name: str) -> list[list[str]]:
+    text = (
+        resources.files("cxpilot.verbatims").joinpath(f"data/sentiment/{name}").read_text("utf-8")
+    )
+    return [
+        line.split("\t")
+        for line in text.splitlines()
+        if line.strip() and not line.lstrip().startswith("#")
+    ]
+
+
+def _build(entries: list[tuple[tuple[str, ...], int, float]]) -> Lexicon:
+    words: dict[str, tuple[float | None, int | None, float]] = {}
+    phrases: dict[str, list[tuple[tuple[str, ...], int, float]]] = {}
+    for toks, kind, value in entries:
+        if not toks:
+            continue
+        if len(toks) > 1:
+            phrases.setdefault(toks[0], [])
+            phrases[toks[0]] = [p for p in phrases[toks[0]] if p[0] != toks[1:]]
+            phrases[toks[0]].append((toks[1:], kind, value))
+            continue
+        polarity, mod, factor = words.get(toks[0], (None, None, 1.0))
+        if kind == _TERM:
+            polarity = value
+        else:
+            mod, factor = kind, value
+        words[toks[0]] = (polarity, mod, factor)
+    return Lexicon(
+        words=words,
+        phrases={k: tuple(sorted(v, key=lambda p: -len(p[0]))) for k, v in phrases.items()},
+    )
+
+
+@lru_cache(maxsize=1)
+def _entries() -> dict[str, list[tuple[tuple[str, ...], int, float]]]:
+    out: dict[str, list[tuple[tuple[str, ...], int, float]]] = {"fr": [], "en": []}
+    for lang in ("fr", "en"):
+        for row in _rows(f"lexicon_{lang}.tsv"):
+            out[lang].append((tuple(fold_words(row[0])), _TERM, float(row[1])))
+    for lang, kind, term, factor in _rows("modifiers.tsv"):
+        out[lang].append((tuple(fold_words(term)), _KINDS[kind], float(factor)))
+    return out
+
+
+@lru_cache(maxsize=4)
+def lexicon(language: str) -> Lexicon:
+    """The lexicon of "fr" or "en"; any other code gives both merged (English modifiers,
+    French polarity where both languages list a word)."""
+    entries = _entries()
+    if language in ("fr", "en"):
+        return _build(entries[language])
+    fr_terms = [e for e in entries["fr"] if e[1] == _TERM]
+    return _build([*entries["en"], *fr_terms])
+
+
+# ------------------------------------------------------------------------------ tokenising
+
+_SENT_TABLE = bytes(ord(".") if c in _SENTENCE else _FOLD_TABLE[c] for c in range(256))
+
+
+def _token_lists(texts: Sequence[str | None], max_chars: int = 5000) -> list[list[str]]:
+    """Folded words and clause marks of each text (texts cut to ``max_chars``)."""
+    clean: list[str] = []
+    for t in texts:
+        if not isinstance(t, str):
+            clean.append("")
+            continue
+        if len(t) > max_chars:
+            t = t[:max_chars]
+        if "\n" in t:
+            t = t.replace("\n", " . ")
+        if "\x01" in t:
+            t = t.replace("\x01", " ")
+        clean.append(t)
+    raw = _latin1("\n".join(clean).lower())
+    for c in _SENTENCE:
+        mark = bytes([c])
+        if mark in raw:
+            raw = raw.replace(mark, b" " + mark + b" ")
+    joined = raw.translate(_SENT_TABLE).decode("ascii")
+    docs = joined.split("\x01")
+    return [d.split() for d in docs]
+
+
+# --------------------------------------------------------------------------------- scoring
+
+
+def _score_tokens(toks: list[str], lex: Lexicon) -> tuple[float, float, float, list[str]]:
+    """(sum, positive sum, negative sum, feature words) of one text's tokens."""
+    words, phrases = lex.words, lex.phrases
+    total = pos = neg = 0.0
+    weight = 1.0
+    neg_left = ne_left = int_left = 0
+    neg_factor = int_factor = 1.0
+    feats: list[str] = []
+    n = len(toks)
+    i = 0
+    while i < n:
+        t = toks[i]
+        if t == _MARK:
+            neg_left = ne_left = int_left = 0
+            i += 1
+            continue
+        polarity: float | None = None
+        mod: int | None = None
+        factor = 1.0
+        step = 1
+        cands = phrases.get(t)
+        if cands is not None:
+            for rest, kind, value in cands:
+                k = len(rest)
+                if tuple(toks[i + 1 : i + 1 + k]) == rest:
+                    step = k + 1
+                    if kind == _TERM:
+                        polarity = value
+                    else:
+                        mod, factor = kind, value
+                    break
+        if step == 1:
+            entry = words.get(t)
+            if entry is None and len(t) > 3 and t[-1] == "s":
+                # plural or third person: "loves", "deçues" read as "love", "déçue"
+                entry = words.get(t[:-1])
+            if entry is not None:
+                polarity, mod, factor = entry
+                if polarity is not None and mod is not None:
+                    # a word both polar and a modifier ("super", "no"): a modifier when a
+                    # polar word follows it
+                    nxt = toks[i + 1] if i + 1 < n else ""
+                    nxt_entry = words.get(nxt)
+                    if (nxt_entry is not None and nxt_entry[0] is not None) or nxt in phrases:
+                        polarity = None
+                    else:
+                        mod = None
+        if mod == _NEG_AFTER_NE and ne_left <= 0:
+            mod = None
+        if mod is not None and polarity is None:
+            if mod == _NEG or mod == _NEG_AFTER_NE:
+                neg_left, neg_factor = NEGATION_WINDOW, factor
+                if t in _NE:
+                    ne_left = NEGATION_WINDOW
+            elif mod == _INTENS:
+                int_left, int_factor = INTENSIFIER_WINDOW, factor
+            else:  # contrast
+                total *= CONTRAST_BEFORE
+                pos *= CONTRAST_BEFORE
+                neg *= CONTRAST_BEFORE
+                weight = CONTRAST_AFTER
+                neg_left = ne_left = int_left = 0
+            feats.extend(toks[i : i + step])
+            i += step
+            continue
+        negated = neg_left > 0
+        if polarity is not None:
+            v = polarity * weight
+            if int_left > 0:
+                v *= int_factor
+                int_left = 0
+            if negated:
+                v *= neg_factor
+            total += v
+            if v > 0:
+                pos += v
+            else:
+                neg += v
+        for j in range(i, i + step):
+            feats.append("!" + toks[j] if negated else toks[j])
+        neg_left -= step
+        ne_left -= step
+        int_left -= step
+        i += step
+    return total, pos, neg, feats
+
+
+def _normalise(s: np.ndarray) -> np.ndarray:
+    return s / np.sqrt(s * s + ALPHA)
+
+
+def _lang_key(code: str | None) -> str:
+    if not isinstance(code, str):
+        return "other"
+    key = code.strip().lower()[:2]
+    return key if key in ("fr", "en") else "other"
+
+
+def _analyse(
+    texts: Sequence[str | None], languages: Sequence[str | None] | str | None
+) -> tuple[np.ndarray, list[list[str]]]:
+    """Lexicon features [n × 3] (score, positive, negative, each in [−1, 1]) and the feature
+    words of each text."""
+    n = len(texts)
+    if isinstance(languages, str) or languages is None:
+        langs: Sequence[str | None] = [languages] * n
+    else:
+        langs = languages
+        if len(langs) != n:
+            raise ValueError(f"languages has {len(langs)} items for {n} texts")
+    lexicons = {key: lexicon(key) for key in ("fr", "en", "other")}
+    sums = np.zeros((n, 3))
+    feats: list[list[str]] = []
+    for k, (toks, code) in enumerate(zip(_token_lists(texts), langs, strict=True)):
+        total, pos, neg, f = _score_tokens(toks, lexicons[_lang_key(code)])
+        sums[k, 0], sums[k, 1], sums[k, 2] = total, pos, neg
+        feats.append(f)
+    return _normalise(sums), feats
+
+
+def lexicon_scores(
+    texts: Sequence[str | None], languages: Sequence[str | None] | str | None
+) -> np.ndarray:
+    """Lexicon polarity of each text in [−1, 1] (0 for an empty text or no polar word)."""
+    features, _ = _analyse(texts, languages)
+    return features[:, 0]
+
+
+def _labels_of(scores: np.ndarray, threshold: float = THRESHOLD) -> np.ndarray:
+    return np.where(scores >= threshold, 1, np.where(scores <= -threshold, -1, 0)).astype(np.int8)
+
+
+# ---------------------------------------------------------------------------------- labels
+
+
+def label_from_score(metric: str, score: int | float) -> int:
+    """−1 / 0 / +1 from a rated answer: NPS 0–6 / 7–8 / 9–10; CSAT 1–2 / 3 / 4–5;
+    CES (1–7, 7 = very easy) 1–3 / 4 / 5–7. ValueError for another metric or an out-of-range
+    score."""
+    cuts = LABEL_CUTS.get(str(metric).strip().lower())
+    if cuts is None:
+        raise ValueError(f"unknown metric {metric!r}: expected one of {sorted(LABEL_CUTS)}")
+    low, high, neg_to, neutral_to = cuts
+    if not (low <= score <= high):
+        raise ValueError(f"{metric} score {score!r} outside {low}–{high}")
+    return -1 if score <= neg_to else (0 if score <= neutral_to else 1)
+
+
+def labels_from_scores(metrics: Sequence[str], scores: Sequence[float] | np.ndarray) -> np.ndarray:
+    """:func:`label_from_score` over arrays (int8); ValueError on any invalid pair."""
+    m = np.asarray(metrics, dtype=object)
+    s = np.asarray(scores, dtype=float)
+    if m.shape != s.shape:
+        raise ValueError("metrics and scores differ in length")
+    out = np.zeros(s.shape, dtype=np.int8)
+    seen = np.zeros(s.shape, dtype=bool)
+    for metric, (low, high, neg_to, neutral_to) in LABEL_CUTS.items():
+        sel = m == metric
+        if not sel.any():
+            continue
+        v = s[sel]
+        if ((v < low) | (v > high) | np.isnan(v)).any():
+            raise ValueError(f"{metric} score outside {low}–{high}")
+        out[sel] = np.where(v <= neg_to, -1, np.where(v <= neutral_to, 0, 1))
+        seen |= sel
+    if not seen.all():
+        bad = sorted({str(x) for x in m[~seen]})
+        raise ValueError(f"unknown metric(s) {bad}: expected one of {sorted(LABEL_CUTS)}")
+    return out
+
+
+# --------------------------------------------------------------------------------- clauses
+
+_SPLIT_RE = re.compile(
+    r"[.!?;\u2026]+(?=\s|$)|[\r\n]+|\b(?:"
+    + "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in sorted(SPLIT_WORDS, key=len)[::-1])
+    + r")\b",
+    re.IGNORECASE,
+)
+
+
+def split_clauses(text: str | None) -> list[str]:
+    """The clauses of a verbatim: split on . ! ? ; … (followed by a space or the end), line
+    breaks and the contrast words of :data:`SPLIT_WORDS` (dropped); stripped, empty parts
+    and lone punctuation left out."""
+    if not isinstance(text, str) or not text.strip():
+        return []
+    parts = _SPLIT_RE.split(text)
+    out: list[str] = []
+    for p in parts:
+        p = p.strip(" \t,:-–—")
+        if p and any(c.isalnum() for c in p):
+            out.append(p)
+    return out
+
+
+# ----------------------------------------------------------------------------------- model
+
+
+def _ngrams(words: list[str]) -> list[str]:
+    """Unigrams and bigrams of a list of feature words (the vectoriser's analyser)."""
+    return words + [a + " " + b for a, b in zip(words, words[1:], strict=False)]
+
+
+@dataclass
+class SentimentModel:
+    """Polarity model: the lexicon alone, or a logistic regression fitted on rated verbatims.
+
+    Build with :meth:`lexicon_only` or :meth:`fit`; predict with :meth:`predict`; store with
+    :meth:`to_bytes` / :meth:`from_bytes` (pickle: load only bytes this application wrote)."""
+
+    vectorizer: Any = None
+    classifier: Any = None
+    threshold: float = THRESHOLD
+    n_train: int = 0
+    reason: str = "lexicon only"
+    classes: tuple[int, ...] = field(default=(-1, 0, 1))
+
+    @property
+    def fitted(self) -> bool:
+        """True when a classifier was fitted (False: the lexicon alone)."""
+        return self.classifier is not None
+
+    @classmethod
+    def lexicon_only(cls, threshold: float = THRESHOLD) -> SentimentModel:
+        """The lexicon score with its neutral band ±``threshold``."""
+        return cls(threshold=threshold)
+
+    @classmethod
+    def fit(
+        cls,
+        texts: Sequence[str | None],
+        languages: Sequence[str | None] | str | None,
+        labels: Sequence[int] | np.ndarray,
+        *,
+        min_train: int = MIN_TRAIN,
+        c: float = 2.0,
+    ) -> SentimentModel:
+        """Fit on texts with labels −1/0/+1 (see :func:`label_from_score`); empty texts are
+        left out. Falls back to :meth:`lexicon_only` (``reason`` says why) with fewer than
+        ``min_train`` texts or a class missing."""
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.linear_model import LogisticRegression
+
+        y = np.asarray(labels, dtype=np.int64)
+        if y.shape[0] != len(texts):
+            raise ValueError(f"{y.shape[0]} labels for {len(texts)} texts")
+        if not np.isin(y, (-1, 0, 1)).all():
+            raise ValueError("labels must be -1, 0 or +1")
+        keep = np.array([isinstance(t, str) and bool(t.strip()) for t in texts], dtype=bool)
+        n = int(keep.sum())
+        present = set(np.unique(y[keep]).tolist())
+        if n < min_train:
+            return cls(reason=f"lexicon only: {n} labelled texts (< {min_train})", n_train=n)
+        if present != {-1, 0, 1}:
+            missing = sorted({-1, 0, 1} - present)
+            return cls(reason=f"lexicon only: no text labelled {missing}", n_train=n)
+        idx: list[int] = np.flatnonzero(keep).tolist()
+        sub_texts = [texts[i] for i in idx]
+        if isinstance(languages, str) or languages is None:
+            sub_langs: Sequence[str | None] | str | None = languages
+        else:
+            sub_langs = [languages[i] for i in idx]
+        lex, feats = _analyse(sub_texts, sub_langs)
+        vectorizer = TfidfVectorizer(
+            analyzer=_ngrams, min_df=2, sublinear_tf=True, dtype=np.float32
+        )
+        x_words = vectorizer.fit_transform(feats)
+        x = sparse.hstack([x_words, sparse.csr_matrix(lex)], format="csr")
+        classifier = LogisticRegression(C=c, class_weight="balanced", max_iter=2000)
+        classifier.fit(x, y[idx])
+        return cls(
+            vectorizer=vectorizer,
+            classifier=classifier,
+            n_train=n,
+            reason=f"fitted on {n} labelled texts",
+            classes=tuple(int(k) for k in classifier.classes_),
+        )
+
+    def predict(
+        self, texts: Sequence[str | None], languages: Sequence[str | None] | str | None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(labels int8 −1/0/+1, scores float in [−1, 1]) per text; an empty text gets 0, 0."""
+        n = len(texts)
+        if n == 0:
+            return np.zeros(0, dtype=np.int8), np.zeros(0)
+        lex, feats = _analyse(texts, languages)
+        if not self.fitted:
+            scores = lex[:, 0].astype(float)
+            labels = _labels_of(scores, self.threshold)
+        else:
+            x = sparse.hstack(
+                [self.vectorizer.transform(feats), sparse.csr_matrix(lex)], format="csr"
+            )
+            proba = self.classifier.predict_proba(x)
+            cls = np.asarray(self.classes)
+            labels = cls[proba.argmax(axis=1)].astype(np.int8)
+            scores = proba[:, cls == 1].sum(axis=1) - proba[:, cls == -1].sum(axis=1)
+        empty = np.array([not f for f in feats], dtype=bool)
+        labels[empty] = 0
+        scores[empty] = 0.0
+        return labels, np.clip(scores, -1.0, 1.0)
+
+    def to_bytes(self) -> bytes:
+        """The model pickled (trusted storage only)."""
+        return pickle.dumps({"format": "cxpilot.sentiment/1", "model": self}, protocol=5)
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> SentimentModel:
+        """A model from :meth:`to_bytes` (pickle: load only bytes this application wrote)."""
+        obj = pickle.loads(data)  # noqa: S301 - our own stored model
+        if not (isinstance(obj, dict) and obj.get("format") == "cxpilot.sentiment/1"):
+            raise ValueError("not a stored sentiment model")
+        model = obj["model"]
+        if not isinstance(model, cls):
+            raise ValueError("not a stored sentiment model")
+        return model
+
+
+__all__ = [
+    "LABEL_CUTS",
+    "SPLIT_WORDS",
+    "THRESHOLD",
+    "Lexicon",
+    "SentimentModel",
+    "label_from_score",
+    "labels_from_scores",
+    "lexicon",
+    "lexicon_scores",
+    "split_clauses",
+]

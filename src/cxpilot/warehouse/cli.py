@@ -1,0 +1,214 @@
+"""Commands of the warehouse: ``cxpilot import`` and ``cxpilot flush``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from cxpilot.kernel.cli import FormatOpt, err, handle_errors, progress, setup
+from cxpilot.kernel.output import Format, emit
+
+# --------------------------------------------------------------------------- import
+
+TableArg = Annotated[
+    str, typer.Argument(help="customers, interactions, responses or transactions.")
+]
+
+
+@handle_errors
+def import_cmd(
+    table: TableArg,
+    file: Annotated[Path, typer.Argument(help="A CSV, Parquet or JSON Lines file.")],
+    source: Annotated[
+        str | None,
+        typer.Option(
+            help="Source system of rows without a source column "
+            "(default: import; with --from, the survey tool)."
+        ),
+    ] = None,
+    mapping: Annotated[
+        Path | None,
+        typer.Option(
+            help="Column mapping file (YAML/JSON: import_column: file_column); with --from, "
+            "a survey mapping (questions, touchpoint…, see docs/importing.md)."
+        ),
+    ] = None,
+    skip_invalid: Annotated[
+        bool,
+        typer.Option(
+            "--skip-invalid", help="Load the good rows; write the rejected ones to a file."
+        ),
+    ] = False,
+    rejected: Annotated[
+        Path | None, typer.Option(help="Where rejected rows go (default FILE.rejected.csv).")
+    ] = None,
+    add_touchpoints: Annotated[
+        bool,
+        typer.Option(
+            "--add-touchpoints", help="Create touchpoints the organisation does not know."
+        ),
+    ] = False,
+    from_tool: Annotated[
+        str | None,
+        typer.Option(
+            "--from",
+            help="The file is a survey tool's CSV export: qualtrics, surveymonkey, typeform or "
+            "google-forms (one responses row per scored question).",
+        ),
+    ] = None,
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run",
+            help="Show what would be imported (with --from, the column mapping) and the first "
+            "rows; write nothing.",
+        ),
+    ] = False,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Import a file into the experience warehouse, all or nothing.
+
+    Examples:
+
+      cxpilot import responses answers.csv --source qualtrics
+
+      cxpilot import customers crm.csv --source crm --mapping crm-columns.yaml
+
+      cxpilot import interactions events.jsonl --skip-invalid --add-touchpoints
+
+      cxpilot import responses export.csv --from qualtrics --mapping survey.yaml --dry-run
+    """
+    setup()
+    import json
+
+    from rich.table import Table as RichTable
+
+    from cxpilot.warehouse.schema import table as table_spec
+    from cxpilot.warehouse.selectors import file_validated, touchpoint_lookup
+    from cxpilot.warehouse.services import table_import
+    from cxpilot.warehouse.survey_tools import TOOLS, SurveyPlan, plan_of, preview_rows
+
+    table_spec(table)
+    # the mapping goes to standard output with a table, else to standard error (stdout is data)
+    side = err if fmt is not Format.table else Console()
+
+    def show_mapping(plan: SurveyPlan) -> None:
+        grid = RichTable(title=f"{TOOLS[plan.tool]} export {file.name}: what each column becomes")
+        for name in ("column", "question", "becomes", "why"):
+            grid.add_column(name, overflow="fold")
+        for row in plan.mapping_rows():
+            grid.add_row(row["column"], row["question"][:80], row["becomes"], row["why"])
+        side.print(grid)
+        for note in plan.notes:
+            side.print(f"note: {note}", highlight=False, soft_wrap=True)
+
+    def shown_cell(key: str, value: Any) -> str:
+        if value is None:
+            return ""
+        if key == "attributes":  # listed by the mapping; in full with --format json
+            return f"{len(json.loads(value))} field(s)"
+        return " ".join(str(value).split())[:80]
+
+    if dry_run:
+        checked = file_validated(
+            table=table,
+            path=file,
+            mapping_path=mapping,
+            source=source or from_tool or "import",
+            touchpoints=touchpoint_lookup(),
+            add_touchpoints=add_touchpoints,
+            survey_tool=from_tool,
+        )
+        plan = plan_of(checked)
+        preview = preview_rows(checked.data)
+        summary = {
+            "dry_run": True,
+            "table": table,
+            "path": str(file),
+            "rows": checked.raw.num_rows,
+            "rows_rejected": int(checked.bad.sum()),
+            "touchpoints_added": checked.new_touchpoints,
+            "problem_count": checked.problem_count,
+            "problems": [p.as_dict() for p in checked.problems],
+            "survey": plan.summary() if plan else None,
+            "mapping": plan.mapping_rows() if plan else None,
+            "preview": preview,
+        }
+        if fmt is Format.json:
+            emit(summary, fmt)
+        else:
+            if plan is not None:
+                show_mapping(plan)
+            if fmt is Format.csv:
+                emit(preview, fmt)
+            elif preview:
+                grid = RichTable(
+                    title=f"the first {len(preview)} of {checked.raw.num_rows} row(s), "
+                    "as they would be imported"
+                )
+                keys = [k for k in preview[0] if any(r.get(k) is not None for r in preview)]
+                for key in keys:
+                    grid.add_column(key, overflow="fold")
+                for row in preview:
+                    grid.add_row(*(shown_cell(key, row.get(key)) for key in keys))
+                side.print(grid)
+        if not checked.problem_count:
+            err.print(
+                f"dry run: {checked.raw.num_rows} row(s) would be imported into {table}; "
+                "nothing was written",
+                highlight=False,
+                soft_wrap=True,
+            )
+        checked.raise_if_bad()
+        return
+
+    with progress(f"importing {file.name}", steps=3) as step:
+        report = table_import(
+            table=table,
+            path=file,
+            source=source or from_tool or "import",
+            mapping_path=mapping,
+            skip_invalid=skip_invalid,
+            rejected_path=rejected,
+            add_touchpoints=add_touchpoints,
+            progress=step,
+            survey_tool=from_tool,
+            on_mapping=show_mapping,
+        )
+    data = report.as_dict()
+    if fmt is not Format.json:
+        data.pop("problems")
+    emit(data, fmt)
+    if report.problem_count:
+        err.print(
+            f"{report.rows_rejected} row(s) rejected, with their reasons, in {report.rejected_file}",
+            highlight=False,
+        )
+
+
+# --------------------------------------------------------------------------- flush
+
+
+@handle_errors
+def flush_cmd(fmt: FormatOpt = Format.table) -> None:
+    """Move collected answers and events from the inbox to the warehouse (idempotent).
+
+    The server does this in the background; run it yourself when no server runs.
+
+    Example:
+
+      cxpilot flush --format json
+    """
+    setup()
+    from cxpilot.warehouse.inbox import inbox_flush
+
+    emit(inbox_flush().as_dict(), fmt)
+
+
+def register(app: typer.Typer) -> None:
+    """Add this domain's commands to ``app``."""
+    app.command("import")(import_cmd)
+    app.command("flush")(flush_cmd)

@@ -1,0 +1,186 @@
+"""Metrics per group, computed in the warehouse (DuckDB, or PostgreSQL in the second pass)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+from typer.testing import CliRunner
+
+from cxpilot.analytics import stats
+from cxpilot.analytics.metrics import metric_groups
+from cxpilot.cli import app
+from cxpilot.kernel.errors import ValidationError
+from cxpilot.warehouse.ingest import load_arrow
+
+runner = CliRunner()
+
+
+def answers(spec: list[tuple[str, str, str, list[int]]], source: str = "s") -> pa.Table:
+    """(touchpoint, metric, month, scores) → responses rows."""
+    rows = []
+    for touchpoint, metric, month, scores in spec:
+        for i, score in enumerate(scores):
+            rows.append(
+                {
+                    "response_id": f"{touchpoint}-{metric}-{month}-{i}",
+                    "customer_id": f"c{i % 40}",
+                    "touchpoint": touchpoint,
+                    "timestamp": f"{month}-{1 + i % 27:02d} 10:00:00",
+                    "metric": metric,
+                    "score": score,
+                    "source": source,
+                    "channel": "web" if touchpoint == "website" else "store",
+                }
+            )
+    table = pa.Table.from_pylist(rows)
+    return table.set_column(3, "timestamp", table.column("timestamp").cast(pa.timestamp("us")))
+
+
+@pytest.fixture
+def data(org):
+    # website: NPS 30 in January (50 P / 20 D of 100), 0 in February (30/30 of 100)
+    jan = [10] * 50 + [8] * 30 + [3] * 20
+    feb = [9] * 30 + [7] * 40 + [0] * 30
+    load_arrow(
+        table="responses",
+        data=answers(
+            [
+                ("website", "nps", "2025-01", jan),
+                ("website", "nps", "2025-02", feb),
+                ("store", "nps", "2025-01", [10] * 10),
+                ("store", "ces", "2025-01", [2, 3, 4, 5, 6] * 8),
+                ("store", "csat", "2025-02", [5] * 45 + [2] * 55),
+            ]
+        ),
+    )
+
+
+def test_nps_by_touchpoint_and_month(data):
+    rows = metric_groups(metric="nps", by=["touchpoint", "month"])
+    assert [(r["touchpoint"], r["month"]) for r in rows] == [
+        ("store", "2025-01"),
+        ("website", "2025-01"),
+        ("website", "2025-02"),
+    ]
+    store, jan, feb = rows
+    assert (jan["n"], jan["score"], jan["se"]) == (100, 30.0, 7.8102)
+    assert (jan["promoters"], jan["passives"], jan["detractors"]) == (50, 30, 20)
+    assert jan["delta"] is None and jan["p_value"] is None
+    expected = stats.nps_compare(stats.nps(30, 30, 100), stats.nps(50, 20, 100))
+    assert feb["delta"] == -30.0
+    assert feb["p_value"] == pytest.approx(float(expected.p_value), abs=1e-6)
+    assert feb["significant"] is True
+    assert store["small_sample"] is True and store["significant"] is None  # n = 10
+
+
+def test_overall_period_filter_and_stage(data):
+    (overall,) = metric_groups(metric="nps")
+    assert overall["n"] == 210
+    (jan,) = metric_groups(
+        metric="nps",
+        by=["touchpoint"],
+        filters={"touchpoint": "website"},
+        end=__import__("datetime").date(2025, 1, 31),
+    )
+    assert jan["n"] == 100
+    rows = metric_groups(metric="nps", by=["stage"])
+    assert {r["stage"]: r["n"] for r in rows} == {"buy": 210}
+
+
+def test_ces_and_csat(data):
+    (ces,) = metric_groups(metric="ces", by=["touchpoint"])
+    assert ces["score"] == 4.0 and ces["n"] == 40
+    assert ces["agree_pct"] == 40.0  # 5, 6 of 2..6
+    (csat,) = metric_groups(metric="csat")
+    assert csat["score"] == 45.0 and csat["mean"] == pytest.approx((45 * 5 + 55 * 2) / 100)
+    w = stats.wilson(45, 100)
+    assert csat["ci_low"] == pytest.approx(float(w.ci_low), abs=1e-4)
+
+
+def test_segment_grouping_and_poststratification(data):
+    customers = pa.Table.from_pylist(
+        [
+            {"customer_id": f"c{i}", "source": "s", "segment": "young" if i < 20 else "family"}
+            for i in range(40)
+        ]
+    )
+    load_arrow(table="customers", data=customers)
+    rows = metric_groups(metric="nps", by=["segment"], filters={"touchpoint": "website"})
+    assert sum(r["n"] for r in rows) == 200
+    (weighted,) = metric_groups(
+        metric="nps", filters={"touchpoint": "website"}, population_shares={"young": 1, "family": 1}
+    )
+    assert weighted["n"] == 200
+
+
+def test_bad_arguments(data):
+    with pytest.raises(ValidationError, match="unknown metric"):
+        metric_groups(metric="nss")
+    with pytest.raises(ValidationError, match="cannot filter"):
+        metric_groups(metric="nps", filters={"score": "1"})
+
+
+def test_cli_contract_json(data):
+    result = runner.invoke(
+        app, ["metrics", "--metric", "nps", "--by", "touchpoint,month", "--format", "json"]
+    )
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)
+    keys = {
+        "touchpoint",
+        "month",
+        "metric",
+        "n",
+        "score",
+        "se",
+        "ci_low",
+        "ci_high",
+        "small_sample",
+        "promoters",
+        "passives",
+        "detractors",
+        "delta",
+        "p_value",
+        "significant",
+    }
+    assert all(set(r) == keys for r in rows)
+    for bad, message in [
+        (["--by", "planet"], "cannot group by 'planet'"),
+        (["--by", "month,week"], "month or by week"),
+        (["--from", "2025-13-01"], "is not a date"),
+        (["--from", "2025-03-01", "--to", "2025-02-01"], "--to is before --from"),
+        (["--method", "exact"], "adjusted-wald"),
+    ]:
+        result = runner.invoke(app, ["metrics", "--metric", "nps", *bad])
+        assert result.exit_code == 2, bad
+        assert message in result.stderr
+
+
+def test_cli_file_is_analysed_as_it_is(db, tmp_path: Path):
+    path = tmp_path / "answers.csv"
+    lines = ["response_id,customer_id,touchpoint,timestamp,metric,score"]
+    lines += [
+        f"r{i},c{i},nowhere_known,2025-0{1 + i % 2}-10,nps,{[10, 10, 8, 3][i % 4]}"
+        for i in range(80)
+    ]
+    path.write_text("\n".join(lines) + "\n")
+    result = runner.invoke(
+        app,
+        ["metrics", "--metric", "nps", "--by", "month", "--file", str(path), "--format", "json"],
+    )
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)
+    assert [r["month"] for r in rows] == ["2025-01", "2025-02"]
+    assert sum(r["n"] for r in rows) == 80
+    path.write_text(
+        "response_id,customer_id,touchpoint,timestamp,metric,score\nr1,c1,web,2025-01-01,nps,12\n"
+    )
+    result = runner.invoke(app, ["metrics", "--metric", "nps", "--file", str(path)])
+    assert result.exit_code == 2 and "line 2: score is out of range" in result.stderr
+    result = runner.invoke(
+        app, ["metrics", "--metric", "nps", "--by", "segment", "--file", str(path)]
+    )
+    assert result.exit_code == 2 and "not available with --file" in result.stderr

@@ -1,0 +1,539 @@
+"""The three collection channels end to end: hosted page, widget and API → inbox → flush →
+``responses`` in the warehouse; hostile input, fatigue, idempotency, rate limits, partial
+answers, languages."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import timedelta
+
+import pytest
+from django.core.cache import cache
+from django.test import Client
+
+from cxpilot.surveys import services
+from cxpilot.surveys.models import ContactLog, Submission, Survey
+from cxpilot.warehouse.connection import warehouse
+from cxpilot.warehouse.inbox import inbox_flush
+from cxpilot.warehouse.models import InboxItem
+from tests.surveys.test_surveys import HOSTILE, logged_in, survey_definition
+
+API = "/api/v1/responses"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def survey(org) -> Survey:
+    return services.survey_create(actor=None, definition=survey_definition())
+
+
+@pytest.fixture
+def ces_survey(org) -> Survey:
+    return services.survey_create(
+        actor=None,
+        definition={
+            "key": "ces-support",
+            "title": {"en": "Your call", "fr": "Votre appel"},
+            "touchpoints": ["call_centre"],
+            "questions": [
+                {
+                    "key": "ces",
+                    "kind": "ces",
+                    "text": {"en": "It was easy.", "fr": "C’était facile."},
+                }
+            ],
+        },
+    )
+
+
+def rows(survey_key: str) -> list[dict]:
+    """Flush the inbox, then read the survey's rows from the warehouse."""
+    inbox_flush()
+    with warehouse() as con:
+        t = con.table("responses")
+        found = t.filter(t.survey == survey_key).order_by("response_id").to_pyarrow().to_pylist()
+    for row in found:
+        row["attributes"] = json.loads(row["attributes"] or "{}")
+    return found
+
+
+def post(client: Client, body, key: str | None, *, idempotency: str | None = None, raw=None):
+    headers = {}
+    if key is not None:
+        headers["HTTP_X_SURVEY_KEY"] = key
+    if idempotency is not None:
+        headers["HTTP_IDEMPOTENCY_KEY"] = idempotency
+    data = raw if raw is not None else json.dumps(body)
+    return client.post(API, data=data, content_type="application/json", **headers)
+
+
+def assert_error(response, status: int, code: str, where: str | None = None) -> dict:
+    assert response.status_code == status, response.content
+    body = response.json()
+    assert body["error"] == code and body["detail"], body
+    assert set(body) >= {"error", "detail", "where"}
+    if where is not None:
+        assert body["where"] == where, body
+    assert response["Access-Control-Allow-Origin"] == "*"
+    return body
+
+
+# --- API -----------------------------------------------------------------------------------
+
+
+def test_api_answer_reaches_the_warehouse(client, survey):
+    body = {
+        "answers": {
+            "nps": 3,
+            "wrong": HOSTILE,
+            "channel": "app",
+            "topics": ["delivery", "price"],
+            "ces": 2,
+        },
+        "customer_id": "c-42",
+        "touchpoint": "website",
+        "language": "fr",
+    }
+    response = post(client, body, survey.public_key)
+    assert response.status_code == 202, response.content
+    ack = response.json()
+    assert set(ack) == {"submission_id", "survey", "response_ids"} and ack["survey"] == "nps-web"
+    assert len(ack["response_ids"]) == 2
+    # committed before the acknowledgement, the verbatim stored as sent
+    payloads = {i.payload["metric"]: i.payload for i in InboxItem.objects.all()}
+    assert payloads["nps"]["verbatim"] == HOSTILE
+    found = {r["metric"]: r for r in rows("nps-web")}
+    nps, ces = found["nps"], found["ces"]
+    assert (nps["score"], nps["language"], nps["channel"], nps["source"]) == (
+        3,
+        "fr",
+        "api",
+        "survey",
+    )
+    assert nps["verbatim"] == HOSTILE and ces["verbatim"] is None
+    assert nps["customer_id"] == "c-42" and nps["touchpoint"] == "website"
+    assert ces["score"] == 2 and ces["survey"] == "nps-web"
+    assert nps["attributes"]["q_channel"] == "app"
+    assert nps["attributes"]["q_topics"] == "delivery;price"
+    assert nps["attributes"]["question"] == "nps" and ces["attributes"]["question"] == "ces"
+    assert nps["attributes"]["submission"] == ack["submission_id"]
+    assert sorted(r["response_id"] for r in found.values()) == sorted(ack["response_ids"])
+
+
+def test_partial_answers_are_kept_and_only_the_first_score_is_required(client, survey):
+    response = post(client, {"answers": {"nps": 10}}, survey.public_key)
+    assert response.status_code == 202
+    (row,) = rows("nps-web")
+    assert row["score"] == 10 and row["language"] == "en"  # the survey's default language
+    assert row["customer_id"].startswith("anonymous-")
+    response = post(client, {"answers": {"ces": 5, "channel": "web"}}, survey.public_key)
+    assert_error(response, 422, "invalid", "answers.nps")
+    assert InboxItem.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("answers", "where"),
+    [
+        ({"nps": 11}, "answers.nps"),
+        ({"nps": -1}, "answers.nps"),
+        ({"nps": "nine"}, "answers.nps"),
+        ({"nps": True}, "answers.nps"),
+        ({"nps": 7.5}, "answers.nps"),
+        ({"nps": 8, "ces": 0}, "answers.ces"),
+        ({"nps": 8, "stars": 5}, "answers.stars"),
+        ({"nps": 8, "channel": "fax"}, "answers.channel"),
+        ({"nps": 8, "channel": ["web", "app"]}, "answers.channel"),
+        ({"nps": 8, "topics": ["price", 3]}, "answers.topics"),
+        ({"nps": 9, "wrong": "not asked of promoters"}, "answers.wrong"),
+        ({"nps": 2, "wrong": "x" * 5001}, "answers.wrong"),
+    ],
+)
+def test_bad_answers_are_refused_and_nothing_is_stored(client, survey, answers, where):
+    assert_error(post(client, {"answers": answers}, survey.public_key), 422, "invalid", where)
+    assert InboxItem.objects.count() == 0 and Submission.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("raw", "where"),
+    [
+        ("{not json", "body"),
+        ('["a list"]', "body"),
+        ('{"answers": {"nps": 9}, "colour": "red"}', "body.colour"),
+        ('{"answers": "nine"}', "body.answers"),
+        ('{"answers": {"nps": 9}, "language": "de"}', "body.language"),
+        ('{"answers": {"nps": 9}, "touchpoint": "store"}', "touchpoint"),
+        (b"\xff\xfe", "body"),
+    ],
+)
+def test_malformed_bodies_are_refused(client, survey, raw, where):
+    assert_error(post(client, None, survey.public_key, raw=raw), 422, "invalid", where)
+    assert InboxItem.objects.count() == 0
+
+
+def test_oversized_body_is_refused(client, survey, settings):
+    settings.CXPILOT_SURVEY_MAX_BODY = 2048
+    body = {"answers": {"nps": 3, "wrong": "x" * 3000}}
+    assert_error(post(client, body, survey.public_key), 413, "too_large", "body")
+    assert InboxItem.objects.count() == 0
+
+
+@pytest.mark.parametrize("key", [None, "", "cxs_wrong", "not-a-key", "x" * 500])
+def test_missing_or_wrong_key_is_refused(client, survey, key):
+    body = assert_error(post(client, {"answers": {"nps": 9}}, key), 401, "unauthorized")
+    assert body["where"] == "X-Survey-Key"
+    assert InboxItem.objects.count() == 0
+
+
+def test_a_key_posts_only_to_its_own_survey_and_reads_nothing(client, survey, ces_survey):
+    # the CES survey's key cannot post the NPS survey's answers
+    response = post(client, {"answers": {"nps": 9}}, ces_survey.public_key)
+    assert_error(response, 422, "invalid", "answers.nps")
+    assert InboxItem.objects.count() == 0
+    # the key opens no read: not the API, not the pages
+    headers = {"HTTP_X_SURVEY_KEY": survey.public_key}
+    assert client.get(API, **headers).status_code == 405
+    assert client.get("/voc/surveys/", **headers).status_code == 302  # to the login page
+    assert client.get("/api/v1/inbox/responses", **headers).status_code in (401, 405)
+    # a rotated key stops working at once
+    old = survey.public_key
+    services.survey_key_rotate(actor=None, survey=survey)
+    assert_error(post(client, {"answers": {"nps": 9}}, old), 401, "unauthorized")
+
+
+def test_idempotency_key_gives_the_same_answer_and_stores_once(client, survey):
+    body = {"answers": {"nps": 6, "wrong": "slow"}, "customer_id": "c1"}
+    first = post(client, body, survey.public_key, idempotency="retry-1")
+    again = post(client, body, survey.public_key, idempotency="retry-1")
+    assert first.status_code == again.status_code == 202
+    assert first.json() == again.json()
+    assert again["Idempotent-Replayed"] == "true" and "Idempotent-Replayed" not in first
+    assert InboxItem.objects.count() == 1 and Submission.objects.count() == 1
+    # the same key for a different submission is refused
+    other = post(
+        client,
+        {"answers": {"nps": 9}, "customer_id": "c1"},
+        survey.public_key,
+        idempotency="retry-1",
+    )
+    assert_error(other, 409, "idempotency_conflict", "Idempotency-Key")
+    # without a key, a new submission each time (another customer: no fatigue)
+    post(client, {"answers": {"nps": 9}}, survey.public_key)
+    post(client, {"answers": {"nps": 9}}, survey.public_key)
+    assert len(rows("nps-web")) == 3
+
+
+def test_rate_limit_per_key(client, survey, ces_survey, settings):
+    settings.CXPILOT_SURVEY_RATE_PER_KEY = 2
+    for _ in range(2):
+        assert post(client, {"answers": {"nps": 9}}, survey.public_key).status_code == 202
+    response = post(client, {"answers": {"nps": 9}}, survey.public_key)
+    assert_error(response, 429, "rate_limited")
+    assert int(response["Retry-After"]) >= 1
+    assert InboxItem.objects.count() == 2
+    # another survey's key has its own budget
+    assert post(client, {"answers": {"ces": 4}}, ces_survey.public_key).status_code == 202
+
+
+def test_rate_limit_per_ip_applies_before_the_key(client, survey, settings):
+    settings.CXPILOT_SURVEY_RATE_PER_IP = 3
+    for _ in range(3):
+        post(client, {"answers": {"nps": 9}}, "cxs_guess")
+    assert_error(post(client, {"answers": {"nps": 9}}, survey.public_key), 429, "rate_limited")
+    other_ip = post(Client(REMOTE_ADDR="10.0.0.9"), {"answers": {"nps": 9}}, survey.public_key)
+    assert other_ip.status_code == 202
+
+
+def test_fatigue_rule_nps_and_ces_side_by_side(client, survey, ces_survey):
+    nps = {"answers": {"nps": 8}, "customer_id": "c7"}
+    assert post(client, nps, survey.public_key).status_code == 202
+    # the same survey again within the global period (30 days): refused, nothing stored
+    body = assert_error(
+        post(client, nps, survey.public_key), 409, "already_answered", "customer_id"
+    )
+    assert "recently" in body["detail"]
+    assert InboxItem.objects.count() == 1
+    # the CES survey runs side by side: its own period per customer
+    ces = {"answers": {"ces": 6}, "customer_id": "c7"}
+    assert post(client, ces, ces_survey.public_key).status_code == 202
+    assert_error(post(client, ces, ces_survey.public_key), 409, "already_answered")
+    # a per-survey override: CES at most every 0 days (no limit) for this survey only
+    ces_survey.recontact_days = 0
+    ces_survey.save()
+    assert post(client, ces, ces_survey.public_key).status_code == 202
+    assert_error(post(client, nps, survey.public_key), 409, "already_answered")
+    # 31 days later the NPS survey may ask again
+    ContactLog.objects.filter(customer_id="c7", survey=survey).update(
+        at=survey.created_at - timedelta(days=31)
+    )
+    assert post(client, nps, survey.public_key).status_code == 202
+    # a longer global period counts the old answer again
+    services.survey_settings_update(actor=None, recontact_days=90)
+    assert services.recontact_days(survey) == 90
+    ContactLog.objects.filter(customer_id="c7", survey=survey, event="answered").delete()
+    ContactLog.objects.create(
+        survey=survey, customer_id="c7", event="answered", at=survey.created_at - timedelta(days=60)
+    )
+    assert_error(post(client, nps, survey.public_key), 409, "already_answered")
+    # anonymous answers are never refused
+    assert post(client, {"answers": {"nps": 8}}, survey.public_key).status_code == 202
+
+
+def test_closed_survey_takes_no_answer(client, survey):
+    survey.is_active = False
+    survey.save()
+    assert_error(post(client, {"answers": {"nps": 9}}, survey.public_key), 409, "survey_closed")
+    assert Client().get("/s/nps-web/").status_code == 410
+    assert survey.public_key not in Client().get("/s/nps-web/widget.js").content.decode()
+
+
+def test_cors_preflight_and_openapi(client, survey):
+    response = client.options(
+        API,
+        HTTP_ORIGIN="https://shop.example",
+        HTTP_ACCESS_CONTROL_REQUEST_METHOD="POST",
+        HTTP_ACCESS_CONTROL_REQUEST_HEADERS="content-type,x-survey-key,idempotency-key",
+    )
+    assert response.status_code == 204
+    assert response["Access-Control-Allow-Origin"] == "*"
+    assert "X-Survey-Key" in response["Access-Control-Allow-Headers"]
+    schema = client.get("/api/v1/openapi.json").json()
+    operation = schema["paths"]["/api/v1/responses"]["post"]
+    assert {p["name"] for p in operation["parameters"]} >= {"X-Survey-Key", "Idempotency-Key"}
+    assert (
+        "answers" in operation["requestBody"]["content"]["application/json"]["schema"]["properties"]
+    )
+
+
+# --- Hosted page ---------------------------------------------------------------------------
+
+
+def csrf_client() -> Client:
+    return Client(enforce_csrf_checks=True)
+
+
+def page_form(response) -> dict:
+    """The hidden inputs of the survey form on a page, as POST data."""
+    html = response.content.decode()
+    fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', html))
+    return fields
+
+
+def test_hosted_page_is_an_accessible_form_without_javascript(survey):
+    response = csrf_client().get("/s/nps-web/")
+    assert response.status_code == 200 and response["Content-Language"] == "en"
+    html = response.content.decode()
+    assert '<html lang="en">' in html
+    assert "How likely are you to recommend us to a friend?" in html
+    assert html.count("<fieldset") >= 4 and "<legend" in html
+    assert 'name="csrfmiddlewaretoken"' in html
+    # every radio has its label; the scale's ends are described
+    for i in range(11):
+        assert f'<label class="option" for="q-nps-{i}"><input type="radio" id="q-nps-{i}"' in html
+    assert "0 = Not at all likely · 10 = Extremely likely" in html
+    # the follow-up for detractors is in the page, hidden until JavaScript shows it
+    assert re.search(r'id="q-wrong"[^>]*data-show-if="nps"[^>]*hidden', html)
+    assert 'name="js" value="0"' in html
+
+
+def test_hosted_page_two_steps_without_javascript(survey):
+    client = csrf_client()
+    start = client.get("/s/nps-web/?c=c-9&t=website&lang=fr")
+    data = page_form(start)
+    assert data["c"] == "c-9" and data["lang"] == "fr" and data["t"] == "website"
+    step2 = client.post("/s/nps-web/", {**data, "q_nps": "4", "q_channel": "web", "q_ces": "3"})
+    assert step2.status_code == 200
+    html = step2.content.decode()
+    assert "Qu’est-ce qui n’a pas été ?" in html and "q_nps" not in html
+    data2 = page_form(step2)
+    assert data2["carry"] and data2["token"] == data["token"]
+    assert InboxItem.objects.count() == 0  # nothing stored before the last step
+    done = client.post("/s/nps-web/", {**data2, "q_wrong": HOSTILE})
+    assert done.status_code == 302 and done["Location"] == "/s/nps-web/thanks/?lang=fr"
+    thanks = client.get(done["Location"])
+    assert "Merci beaucoup !" in thanks.content.decode()
+    found = {r["metric"]: r for r in rows("nps-web")}
+    assert found["nps"]["score"] == 4 and found["nps"]["verbatim"] == HOSTILE
+    assert found["nps"]["channel"] == "hosted" and found["nps"]["language"] == "fr"
+    assert found["nps"]["customer_id"] == "c-9" and found["ces"]["score"] == 3
+    assert found["nps"]["attributes"]["q_channel"] == "web"
+    # sending the last step again (a double click) stores nothing more
+    client.post("/s/nps-web/", {**data2, "q_wrong": HOSTILE})
+    assert Submission.objects.count() == 1
+    # the verbatim is shown escaped on the survey's page for the CX lead
+    page = logged_in("cx_lead").get(f"/voc/surveys/{survey.pk}/").content.decode()
+    assert HOSTILE not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_hosted_page_in_one_step_with_javascript(survey):
+    client = csrf_client()
+    data = page_form(client.get("/s/nps-web/"))
+    done = client.post(
+        "/s/nps-web/",
+        {**data, "js": "1", "q_nps": "2", "q_wrong": "Late", "q_topics": ["price", "advice"]},
+    )
+    assert done.status_code == 302
+    (row,) = rows("nps-web")
+    assert (row["score"], row["verbatim"], row["channel"]) == (2, "Late", "hosted")
+    assert row["attributes"]["q_topics"] == "price;advice"
+
+
+def test_hosted_page_promoter_skips_the_follow_up(survey):
+    client = csrf_client()
+    data = page_form(client.get("/s/nps-web/"))
+    # a follow-up typed in, then the score changed to 9: the follow-up is not asked, not kept
+    done = client.post("/s/nps-web/", {**data, "js": "1", "q_nps": "9", "q_wrong": "n/a"})
+    assert done.status_code == 302
+    (row,) = rows("nps-web")
+    assert row["score"] == 9 and row["verbatim"] is None
+
+
+def test_hosted_page_errors_keep_answers_and_store_nothing(survey):
+    client = csrf_client()
+    data = page_form(client.get("/s/nps-web/"))
+    response = client.post("/s/nps-web/", {**data, "q_ces": "5"})
+    assert response.status_code == 422
+    html = response.content.decode()
+    assert 'role="alert"' in html and "Please answer this question." in html
+    assert 'id="q-ces-4" name="q_ces" value="5" checked' in html  # kept
+    response = client.post("/s/nps-web/", {**data, "q_nps": "11"})
+    assert response.status_code == 422 and "q-nps-error" in response.content.decode()
+    assert InboxItem.objects.count() == 0
+    # a tampered step is refused: back to the start, nothing stored
+    response = client.post("/s/nps-web/", {**data, "carry": "forged", "q_wrong": "x"})
+    assert response.status_code == 302 and response["Location"].startswith("/s/nps-web/")
+    assert InboxItem.objects.count() == 0
+
+
+def test_hosted_page_needs_csrf(survey):
+    client = csrf_client()
+    data = page_form(client.get("/s/nps-web/"))
+    data.pop("csrfmiddlewaretoken")
+    assert csrf_client().post("/s/nps-web/", {**data, "q_nps": "9"}).status_code == 403
+    assert InboxItem.objects.count() == 0
+
+
+def test_hosted_page_languages(survey):
+    client = Client()
+    french = client.get("/s/nps-web/", HTTP_ACCEPT_LANGUAGE="fr-FR,fr;q=0.9")
+    html = french.content.decode()
+    assert '<html lang="fr">' in html and "Votre avis" in html and "Envoyer" in html
+    assert "Pas du tout probable" in html and french["Content-Language"] == "fr"
+    english = client.get("/s/nps-web/?lang=en", HTTP_ACCEPT_LANGUAGE="fr")
+    assert "Your opinion" in english.content.decode()
+    # a link to the other language keeps the customer and touchpoint
+    assert (
+        'href="?c=c1&amp;t=website&amp;lang=fr"'
+        in client.get("/s/nps-web/?c=c1&lang=en").content.decode()
+    )
+    # a survey in French by default, without Accept-Language
+    services.survey_update(
+        actor=None, survey=survey, definition=survey_definition(default_language="fr")
+    )
+    assert "Votre avis" in client.get("/s/nps-web/").content.decode()
+
+
+def test_hosted_page_fatigue_shows_a_polite_page_and_stores_nothing(survey):
+    client = csrf_client()
+    data = page_form(client.get("/s/nps-web/?c=c5"))
+    assert ContactLog.objects.filter(customer_id="c5", event="shown").count() == 1
+    assert client.post("/s/nps-web/", {**data, "js": "1", "q_nps": "9"}).status_code == 302
+    again = client.get("/s/nps-web/?c=c5")
+    assert again.status_code == 200 and "answered this survey recently" in again.content.decode()
+    assert "<form" not in again.content.decode()
+    # posting anyway (a page left open in another tab): the polite page, nothing stored
+    other = page_form(client.get("/s/nps-web/"))
+    late = client.post("/s/nps-web/", {**other, "c": "c5", "js": "1", "q_nps": "3"})
+    assert "answered this survey recently" in late.content.decode()
+    assert len(rows("nps-web")) == 1
+    french = client.get("/s/nps-web/?c=c5&lang=fr").content.decode()
+    assert "récemment" in french
+
+
+def test_hosted_page_rate_limited_per_ip(survey, settings):
+    settings.CXPILOT_SURVEY_RATE_PER_IP = 1
+    client = csrf_client()
+    data = page_form(client.get("/s/nps-web/"))
+    assert client.post("/s/nps-web/", {**data, "js": "1", "q_nps": "9"}).status_code == 302
+    data = page_form(client.get("/s/nps-web/"))
+    assert client.post("/s/nps-web/", {**data, "js": "1", "q_nps": "9"}).status_code == 429
+    assert Submission.objects.count() == 1
+
+
+def test_unknown_survey_is_404(db):
+    assert Client().get("/s/nowhere/").status_code == 404
+    response = Client().get("/s/nowhere/widget.js")
+    assert response.status_code == 404 and response["Content-Type"].startswith("text/javascript")
+
+
+# --- Widget --------------------------------------------------------------------------------
+
+
+def test_widget_script_is_small_self_contained_and_isolated(survey):
+    definition = survey_definition(title={"en": "</script><script>alert(1)</script>"})
+    services.survey_update(actor=None, survey=survey, definition=definition)
+    response = Client().get("/s/nps-web/widget.js?t=website")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/javascript; charset=utf-8"
+    script = response.content.decode()
+    assert len(response.content) < 20 * 1024, len(response.content)
+    assert "attachShadow" in script and survey.public_key in script
+    assert "http://testserver/api/v1/responses" in script
+    # no third party: the only address in it is the app's own API
+    assert set(re.findall(r"https?://[^\s\"']+", script)) == {"http://testserver/api/v1/responses"}
+    assert "</script>" not in script and "\\u003C/script\\u003E" in script
+    assert ".innerHTML" not in script
+    assert "Quelle est la probabilité" in script and "Pas du tout probable" in script
+    assert response["Cache-Control"] == "public, max-age=300"
+
+
+def test_widget_for_a_known_customer_applies_fatigue_and_sampling(survey):
+    client = Client()
+    first = client.get("/s/nps-web/widget.js?c=c1")
+    assert survey.public_key in first.content.decode() and first["Cache-Control"] == "no-store"
+    assert ContactLog.objects.filter(customer_id="c1", event="shown", channel="widget").count() == 1
+    again = client.get("/s/nps-web/widget.js?c=c1").content.decode()
+    assert survey.public_key not in again and "not shown" in again
+    survey.sampling_rate = 0
+    survey.save()
+    out = client.get("/s/nps-web/widget.js?c=c2").content.decode()
+    assert survey.public_key not in out
+    assert not ContactLog.objects.filter(customer_id="c2").exists()
+
+
+def test_widget_answer_reaches_the_warehouse(client, survey):
+    script = Client().get("/s/nps-web/widget.js?c=w1&t=website").content.decode()
+    config = json.loads(re.search(r"\}\)\((\{.*\})\);\s*$", script, re.S).group(1))
+    assert config["customer"] == "w1" and config["touchpoint"] == "website"
+    # what the widget sends
+    body = {
+        "answers": {"nps": 1, "wrong": "Rude staff"},
+        "customer_id": config["customer"],
+        "touchpoint": config["touchpoint"],
+        "language": "en",
+        "channel": "widget",
+    }
+    response = post(client, body, config["key"], idempotency="3f1c")
+    assert response.status_code == 202
+    (row,) = rows("nps-web")
+    assert (row["channel"], row["score"], row["verbatim"]) == ("widget", 1, "Rude staff")
+    assert ContactLog.objects.filter(customer_id="w1", event="answered").exists()
+
+
+def test_a_survey_left_without_touchpoints_stores_nothing(survey):
+    survey.touchpoints.clear()
+    client = csrf_client()
+    data = page_form(client.get("/s/nps-web/?t=website"))
+    response = client.post("/s/nps-web/", {**data, "js": "1", "q_nps": "9"})
+    assert response.status_code == 422 and "has no touchpoint" in response.content.decode()
+    assert Client().get("/s/nps-web/widget.js").status_code == 200
+    assert_error(
+        post(Client(), {"answers": {"nps": 9}}, survey.public_key), 422, "invalid", "touchpoint"
+    )
+    assert InboxItem.objects.count() == 0

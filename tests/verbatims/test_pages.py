@@ -1,0 +1,163 @@
+"""The irritants page, the theme explorer and the theme editor, through HTTP."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import Group, User
+from django.test import Client
+
+from cxpilot.kernel import roles
+from cxpilot.verbatims.models import Theme, ThemeRule
+from cxpilot.warehouse.ingest import load_arrow
+from tests.verbatims.conftest import answers
+
+HOSTILE = "<script>alert(1)</script>"
+
+
+def client(role: str) -> Client:
+    roles.ensure_groups()
+    user = User.objects.create_user(role, password="pw-secret-123")
+    user.groups.add(Group.objects.get(name=role))
+    c = Client()
+    c.force_login(user)
+    return c
+
+
+def delivery() -> Theme:
+    return next(t for t in Theme.objects.filter(active=True) if "livraison" in t.keywords_fr)
+
+
+def test_pages_before_any_analysis_offer_discovery(org):
+    lead = client("cx_lead")
+    page = lead.get("/text/irritants/")
+    assert page.status_code == 200
+    assert "Discover the themes" in page.content.decode()
+    viewer = client("viewer")
+    assert "Discover the themes" not in viewer.get("/text/themes/").content.decode()
+
+
+def test_irritants_page_ranks_and_links_to_verbatims(analysed):
+    page = client("viewer").get("/text/irritants/?touchpoint=website")
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert 'id="irritants"' in html and "spec-impact" in html and "spec-trend" in html
+    assert 'id="drivers-table"' in html and "spec-drivers" in html
+    first_row = html.split('data-theme="', 2)[1]
+    assert first_row.startswith(str(delivery().pk))
+    assert f"/text/themes/?touchpoint=website&amp;theme={delivery().pk}" in html
+
+
+def test_irritants_page_bad_filters_say_so(analysed):
+    page = client("viewer").get("/text/irritants/?start=2026-02-01&end=2026-01-01")
+    assert page.status_code == 200
+    assert "before its start" in page.content.decode()
+
+
+def test_explorer_search_and_theme_filter(analysed):
+    viewer = client("viewer")
+    page = viewer.get("/text/themes/", {"q": "LIVREUR injoignable"})
+    html = page.content.decode()
+    assert "colis arrivé en retard, livreur injoignable" in html
+    assert "10 verbatims" in html
+    page = viewer.get("/text/themes/", {"theme": delivery().pk, "language": "en"})
+    assert "40 verbatims" in page.content.decode()
+
+
+def test_verbatims_are_escaped_everywhere(org):
+    data = answers()
+    texts = data.column("verbatim").to_pylist()
+    texts[0] = f"Livraison en retard {HOSTILE}"
+    import pyarrow as pa
+
+    load_arrow(table="responses", data=data.set_column(7, "verbatim", pa.array(texts)))
+    from cxpilot.verbatims.services import themes_discover, verbatims_analyse
+
+    themes_discover(themes=3)
+    verbatims_analyse()
+    lead = client("cx_lead")
+    theme = delivery()
+    lead.post(
+        f"/text/themes/{theme.pk}/", {"action": "rename", "label_en": HOSTILE, "label_fr": HOSTILE}
+    )
+    for url in ("/text/irritants/", "/text/themes/?q=script", f"/text/themes/{theme.pk}/"):
+        html = lead.get(url).content.decode()
+        assert HOSTILE not in html, url
+        assert "&lt;script&gt;" in html, url
+
+
+def test_editor_renames_pins_adds_rules_merges_and_splits(analysed):
+    lead = client("analyst")
+    theme = delivery()
+    url = f"/text/themes/{theme.pk}/"
+    assert (
+        lead.post(
+            url,
+            {"action": "rename", "label_en": "Late delivery", "label_fr": "Livraison en retard"},
+        ).status_code
+        == 302
+    )
+    assert lead.post(url, {"action": "pin"}).status_code == 302
+    assert lead.post(url, {"action": "rule", "pattern": "injoignable, livr*"}).status_code == 302
+    other = Theme.objects.exclude(pk=theme.pk).filter(active=True).first()
+    assert (
+        lead.post(f"/text/themes/{other.pk}/", {"action": "merge", "into": theme.pk}).status_code
+        == 302
+    )
+    split = lead.post(
+        url, {"action": "split", "label_en": "Parcel", "label_fr": "Colis", "keywords": "colis"}
+    )
+    assert split.status_code == 302
+    theme.refresh_from_db()
+    other.refresh_from_db()
+    assert (theme.label_en, theme.pinned, theme.rules.count()) == ("Late delivery", True, 2)
+    assert other.merged_into_id == theme.pk
+    child = Theme.objects.get(split_from=theme)
+    assert split["Location"] == f"/text/themes/{child.pk}/"
+    page = lead.get("/text/themes/")
+    assert "Themes were edited since" in page.content.decode()
+    applied = lead.post("/text/themes/apply/", {"action": "apply"}, follow=True)
+    assert "verbatims analysed" in applied.content.decode()
+    rule = ThemeRule.objects.filter(theme=theme).first()
+    assert lead.post(url, {"action": "delete_rule", "rule": rule.pk}).status_code == 302
+    assert theme.rules.count() == 1
+
+
+def test_editor_refuses_bad_input_and_keeps_everything(analysed):
+    lead = client("cx_lead")
+    theme = delivery()
+    url = f"/text/themes/{theme.pk}/"
+    before = (theme.label_en, theme.label_fr)
+    page = lead.post(url, {"action": "rename", "label_en": "", "label_fr": "x"})
+    assert page.status_code == 400
+    page = lead.post(url, {"action": "merge", "into": theme.pk})
+    assert page.status_code == 400
+    page = lead.post(url, {"action": "explode"})
+    assert page.status_code == 400 and "unknown action" in page.content.decode()
+    page = lead.post(url, {"action": "delete_rule", "rule": "x"})
+    assert page.status_code == 400
+    theme.refresh_from_db()
+    assert (theme.label_en, theme.label_fr) == before and theme.merged_into_id is None
+    assert lead.get("/text/themes/999999/").status_code == 404
+
+
+@pytest.mark.parametrize("role", ["viewer", "department_owner"])
+def test_readers_cannot_edit(analysed, role):
+    reader = client(role)
+    theme = delivery()
+    assert reader.get(f"/text/themes/{theme.pk}/").status_code == 200
+    assert reader.post(f"/text/themes/{theme.pk}/", {"action": "pin"}).status_code == 403
+    assert reader.post("/text/themes/apply/", {"action": "discover"}).status_code == 403
+    theme.refresh_from_db()
+    assert not theme.pinned
+
+
+def test_login_required(analysed):
+    assert Client().get("/text/irritants/").status_code == 302
+
+
+def test_french_pages(analysed):
+    lead = client("cx_lead")
+    lead.post("/i18n/setlang/", {"language": "fr"})
+    html = lead.get("/text/irritants/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "Irritants" in html and "points de NPS en jeu" in html
+    assert "livraison" in html
