@@ -23,6 +23,8 @@ fi
 echo "== ruff"
 .venv/bin/ruff check src tests bench
 .venv/bin/ruff format --check src tests bench
+echo "== import contracts"
+.venv/bin/lint-imports --no-cache
 echo "== mypy"
 CXPILOT_HOME="$(mktemp -d)" .venv/bin/mypy
 echo "== tests on SQLite + DuckDB"

@@ -132,6 +132,7 @@ DOMAINS: tuple[Domain, ...] = (
         demo="after",
         roles={CX_LEAD: ("verbatims.edit_taxonomy",), ANALYST: ("verbatims.edit_taxonomy",)},
     ),
+    Domain("home", urls=""),
 )
 
 

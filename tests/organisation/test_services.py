@@ -127,7 +127,9 @@ def test_selectors_refuse_users_without_role_and_raise_not_found(org, make_user)
 
 
 def test_home_summary_for_the_system(org) -> None:
-    summary = selectors.home_summary(actor=None)
+    from cxpilot.home.selectors import home_summary
+
+    summary = home_summary(actor=None)
     assert summary.org_counts["touchpoints"] == 3
     assert summary.warehouse_counts == {
         "customers": 0,

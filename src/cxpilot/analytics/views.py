@@ -151,11 +151,7 @@ def voc_dashboard(request: HttpRequest) -> HttpResponse:
         data["from"] = start.isoformat() if start else ""
         data["to"] = end.isoformat() if end else ""
     form = DashboardForm(data, choices=choices)
-    context: dict[str, Any] = {"form": form, "board": None, "kpis": None}
-    if request.user.has_perm("loop.view_followupcase"):
-        from cxpilot.loop.selectors import case_kpis
-
-        context["kpis"] = case_kpis(actor=request.user)
+    context: dict[str, Any] = {"form": form, "board": None}
     if not form.is_valid():
         return render(request, "analytics/dashboard.html", context, status=400)
     filters = form.filters()

@@ -47,6 +47,11 @@ def on_post_migrate(**kwargs: Any) -> None:
     ensure_groups()
 
 
+def may(user: Any, perm: str) -> bool:
+    """Whether ``user`` holds ``perm``. ``None`` is the system itself, which may do anything."""
+    return user is None or bool(user.is_authenticated and user.has_perm(perm))
+
+
 def require(user: Any, perm: str) -> None:
     """Raise PermissionDenied unless ``user`` holds ``perm``. ``None`` is the system itself."""
     if user is None:

@@ -5,13 +5,12 @@ Each read takes the ``actor`` and checks their view permission (``None`` is the 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Count, Prefetch, QuerySet
 
 from cxpilot.kernel import roles
-from cxpilot.kernel.errors import CxPilotError, NotFound, ValidationError
+from cxpilot.kernel.errors import NotFound, ValidationError
 from cxpilot.organisation.models import (
     BrandPromise,
     Department,
@@ -212,24 +211,6 @@ def org_rows(*, kind: str, actor: Actor = None) -> list[dict[str, Any]]:
     ]
 
 
-@dataclass(frozen=True)
-class HomeSummary:
-    """What the home page shows: real counts, and what the warehouse said if it failed."""
-
-    org_counts: dict[str, int] = field(default_factory=dict)
-    warehouse_counts: dict[str, int] | None = None
-    warehouse_error: str = ""
-    inbox_pending: int | None = None
-
-    @property
-    def warehouse_empty(self) -> bool:
-        return self.warehouse_counts is not None and not any(self.warehouse_counts.values())
-
-    @property
-    def organisation_empty(self) -> bool:
-        return not any(self.org_counts.values())
-
-
 _ORG_COUNTED = {
     "departments": (Department, "organisation.view_department"),
     "touchpoints": (Touchpoint, "organisation.view_touchpoint"),
@@ -240,34 +221,10 @@ _ORG_COUNTED = {
 }
 
 
-def _may(actor: Actor, perm: str) -> bool:
-    return actor is None or (actor.is_authenticated and actor.has_perm(perm))
-
-
-def home_summary(*, actor: Actor) -> HomeSummary:
-    """Counts of the organisation entities the actor may see; warehouse and inbox counts for
-    those who may view analytics. A warehouse that cannot be opened gives its error text."""
-    from cxpilot.warehouse import connection
-    from cxpilot.warehouse.models import InboxItem
-
-    org_counts = {
+def org_counts(*, actor: Actor) -> dict[str, int]:
+    """How many of each organisation entity there are, for those the actor may see."""
+    return {
         name: model.objects.count()
         for name, (model, perm) in _ORG_COUNTED.items()
-        if _may(actor, perm)
+        if roles.may(actor, perm)
     }
-    if not _may(actor, "organisation.view_analytics"):
-        return HomeSummary(org_counts=org_counts)
-    warehouse_counts: dict[str, int] | None = None
-    warehouse_error = ""
-    try:
-        warehouse_counts = connection.counts()
-    except CxPilotError as exc:
-        # the detail only: ``where`` is the warehouse URL, which may hold a password
-        warehouse_error = exc.detail
-    pending = InboxItem.objects.filter(flushed_at__isnull=True).count()
-    return HomeSummary(
-        org_counts=org_counts,
-        warehouse_counts=warehouse_counts,
-        warehouse_error=warehouse_error,
-        inbox_pending=pending,
-    )

@@ -7,8 +7,6 @@ from django.urls import path
 from cxpilot.organisation import views
 
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("healthz", views.healthz, name="healthz"),
     path("organisation/departments/", views.department_list, name="department_list"),
     path("organisation/departments/new/", views.department_create, name="department_create"),
     path("organisation/departments/<int:pk>/", views.department_detail, name="department_detail"),

@@ -16,7 +16,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from cxpilot.kernel import errors, roles
+from cxpilot.kernel import errors
 from cxpilot.kernel.web import http_errors, require
 from cxpilot.organisation import selectors, services
 from cxpilot.organisation.forms import (
@@ -36,24 +36,6 @@ View = Callable[Concatenate[HttpRequest, P], HttpResponse]
 T = TypeVar("T")
 StrOrPromise = str | Promise
 
-#: Labels of the warehouse tables on the home page (a table not named here shows its name).
-WAREHOUSE_TABLE_LABELS = {
-    "customers": _("Customers"),
-    "interactions": _("Interactions"),
-    "responses": _("Survey responses"),
-    "transactions": _("Transactions"),
-}
-
-#: Home page rows for the organisation counts: label and list page.
-ORG_COUNT_ROWS = {
-    "departments": (_("Departments"), "department_list"),
-    "touchpoints": (_("Touchpoints"), "touchpoint_list"),
-    "journeys": (_("Journeys"), "journey_list"),
-    "journey_stages": (_("Journey stages"), "journey_list"),
-    "segments": (_("Segments"), "segment_list"),
-    "brand_promises": (_("Brand promises"), "brand_promise_list"),
-}
-
 
 def _service(form: forms.BaseForm, call: Callable[[], T]) -> T | None:
     """Run a service call; a ValidationError becomes errors on ``form`` and gives None."""
@@ -70,39 +52,6 @@ def _service(form: forms.BaseForm, call: Callable[[], T]) -> T | None:
         if not placed:
             form.add_error(None, str(exc))
         return None
-
-
-# --- Shell ---------------------------------------------------------------------------------
-
-
-@require_GET
-def healthz(request: HttpRequest) -> HttpResponse:
-    """Liveness probe for whatever serves the app: public, no database access."""
-    return HttpResponse("ok", content_type="text/plain")
-
-
-@require_GET
-def home(request: HttpRequest) -> HttpResponse:
-    summary = selectors.home_summary(actor=request.user)
-    org_rows = [
-        (label, summary.org_counts[name], reverse(url_name))
-        for name, (label, url_name) in ORG_COUNT_ROWS.items()
-        if name in summary.org_counts
-    ]
-    warehouse_rows = [
-        (WAREHOUSE_TABLE_LABELS.get(name, name), name, count)
-        for name, count in (summary.warehouse_counts or {}).items()
-    ]
-    return render(
-        request,
-        "organisation/home.html",
-        {
-            "summary": summary,
-            "org_rows": org_rows,
-            "warehouse_rows": warehouse_rows,
-            "has_role": bool(roles.roles_of(request.user)),
-        },
-    )
 
 
 def _delete_page(

@@ -70,3 +70,10 @@ def file_validated(
         touchpoints=touchpoints,
         add_touchpoints=add_touchpoints,
     )
+
+
+def inbox_pending() -> int:
+    """How many collected records wait in the inbox to be flushed to the warehouse."""
+    from cxpilot.warehouse.models import InboxItem
+
+    return InboxItem.objects.filter(flushed_at__isnull=True).count()

@@ -1,0 +1,54 @@
+"""Reads of the home page: what there is in the organisation model and the warehouse."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from cxpilot.kernel import roles
+from cxpilot.kernel.errors import CxPilotError
+from cxpilot.organisation.selectors import org_counts
+from cxpilot.warehouse import connection
+from cxpilot.warehouse.selectors import inbox_pending
+
+Actor = Any
+
+
+@dataclass(frozen=True)
+class HomeSummary:
+    """What the home page shows: real counts, and what the warehouse said if it failed."""
+
+    org_counts: dict[str, int] = field(default_factory=dict)
+    warehouse_counts: dict[str, int] | None = None
+    warehouse_error: str = ""
+    inbox_pending: int | None = None
+
+    @property
+    def warehouse_empty(self) -> bool:
+        return self.warehouse_counts is not None and not any(self.warehouse_counts.values())
+
+    @property
+    def organisation_empty(self) -> bool:
+        return not any(self.org_counts.values())
+
+
+def home_summary(*, actor: Actor) -> HomeSummary:
+    """Counts of the organisation entities the actor may see; warehouse and inbox counts for
+    those who may view analytics. A warehouse that cannot be opened gives its error text."""
+    counts = org_counts(actor=actor)
+    if not roles.may(actor, "organisation.view_analytics"):
+        return HomeSummary(org_counts=counts)
+    warehouse_counts: dict[str, int] | None = None
+    warehouse_error = ""
+    try:
+        warehouse_counts = connection.counts()
+    except CxPilotError as exc:
+        # the detail only: ``where`` is the warehouse URL, which may hold a password
+        warehouse_error = exc.detail
+    pending = inbox_pending()
+    return HomeSummary(
+        org_counts=counts,
+        warehouse_counts=warehouse_counts,
+        warehouse_error=warehouse_error,
+        inbox_pending=pending,
+    )
