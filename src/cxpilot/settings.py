@@ -42,6 +42,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "cxpilot.kernel.middleware.LoginRequiredMiddleware",
+    "cxpilot.kernel.web.ErrorMiddleware",
 ]
 
 ROOT_URLCONF = "cxpilot.urls"

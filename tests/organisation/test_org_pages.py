@@ -488,12 +488,14 @@ def test_hostile_strings_are_shown_escaped(org, client_as) -> None:
 def test_a_service_refusal_after_the_form_passed_is_shown_and_writes_nothing(
     lead: Client, monkeypatch
 ) -> None:
-    from cxpilot.kernel.errors import ValidationError
+    from cxpilot.kernel.errors import Problem, ValidationError
     from cxpilot.organisation import services
 
     def refuse(**kwargs):
         raise ValidationError(
-            "the key is reserved", where="department.key", extra={"key": ["the key is reserved"]}
+            "the key is reserved",
+            where="department.key",
+            problems=[Problem(where="key", reason="the key is reserved")],
         )
 
     monkeypatch.setattr(services, "department_create", refuse)

@@ -17,7 +17,7 @@ def test_create_checks_fields_and_names_where(db) -> None:
     with pytest.raises(ValidationError) as info:
         services.department_create(actor=None, key="not a slug", name="")
     assert info.value.where in ("department.key", "department.name")
-    assert set(info.value.extra) == {"key", "name"}
+    assert set(info.value.by_where()) == {"key", "name"}
     assert not Department.objects.exists()
 
 

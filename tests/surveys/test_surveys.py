@@ -168,7 +168,7 @@ def test_bad_definitions_are_refused_whole(org, change, path):
     change(definition)
     with pytest.raises(ValidationError) as info:
         services.survey_create(actor=None, definition=definition)
-    assert path in info.value.extra, info.value.extra
+    assert path in info.value.by_where(), info.value.by_where()
     assert Survey.objects.count() == 0 and Question.objects.count() == 0
 
 
@@ -179,7 +179,7 @@ def test_the_key_is_unique_and_cannot_change(survey):
         services.survey_update(
             actor=None, survey=survey, definition=survey_definition(key="renamed")
         )
-    assert "key" in info.value.extra
+    assert "key" in info.value.by_where()
 
 
 def test_update_replaces_questions_and_keeps_the_public_key(survey):

@@ -110,7 +110,10 @@ def assert_rejected(
     text = (
         str(error)
         + " "
-        + " ".join(f"{p['where']} {p['column']} {p['reason']}" for p in error.extra or [])
+        + " ".join(
+            f"{p['where']} {p['column']} {p['reason']}"
+            for p in (q.as_dict() for q in error.problems)
+        )
     )
     assert where in text, text
     assert reason in text, text
@@ -186,9 +189,9 @@ def test_problem_report_is_capped_at_100_with_total_count(org, tmp_path):
     rows = [f"r{i},c1,website,2025-03-01,nps,{20 + i},x" for i in range(250)]
     path = write(tmp_path, "\n".join([HEADER, *rows]))
     error = assert_rejected(path, where="line 2", reason="out of range")
-    assert len(error.extra) == 100
+    assert len(error.problems) == 100
     assert "250 problem(s)" in error.detail
-    assert error.extra[0]["where"].endswith("line 2") and error.extra[-1]["where"].endswith(
+    assert error.problems[0].where.endswith("line 2") and error.problems[-1].where.endswith(
         "line 101"
     )
 

@@ -51,7 +51,7 @@ def test_bad_batch_is_refused_whole(org):
     bad[1]["score"] = 12
     with pytest.raises(ValidationError) as info:
         inbox_receive(table="responses", records=bad, source="web", where="body.records")
-    assert info.value.extra[0]["where"] == "body.records:record 2"
+    assert info.value.problems[0].where == "body.records:record 2"
     assert InboxItem.objects.count() == 0
     with pytest.raises(ValidationError, match="inbox takes"):
         inbox_receive(table="customers", records=answers(1), source="web")

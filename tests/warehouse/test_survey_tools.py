@@ -85,7 +85,10 @@ def assert_rejected(
     text = (
         str(error)
         + " | "
-        + " | ".join(f"{p['where']}: {p['column']} {p['reason']}" for p in error.extra or [])
+        + " | ".join(
+            f"{p['where']}: {p['column']} {p['reason']}"
+            for p in (q.as_dict() for q in error.problems)
+        )
     )
     assert where in text, text
     assert reason in text, text
@@ -701,8 +704,8 @@ def test_nps_out_of_range_rejects_the_whole_export_at_its_line(org, tmp_path):
         where="qualtrics_en.csv:line 10:Q1",
         reason="score is out of range for NPS (0–10)",
     )
-    assert error.extra[0]["value"] == "11"
-    assert len(error.extra) == 1
+    assert error.problems[0].value == "11"
+    assert len(error.problems) == 1
 
 
 def test_ces_out_of_range_when_named_in_the_mapping(org, tmp_path):

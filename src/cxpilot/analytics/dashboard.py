@@ -20,8 +20,8 @@ from urllib.parse import urlencode
 from cxpilot.analytics.metrics import METRICS, TIME_KEYS, metric_groups
 from cxpilot.kernel import roles
 from cxpilot.kernel.errors import ValidationError
+from cxpilot.kernel.roles import Actor
 from cxpilot.organisation.models import Channel, JourneyStage, Segment, Touchpoint
-from cxpilot.organisation.services import Actor
 
 PERMISSION = "organisation.view_analytics"
 #: Months shown when the page is opened without a period: the last twelve with answers.

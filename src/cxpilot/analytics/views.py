@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET
 
 from cxpilot.analytics import charts, dashboard
 from cxpilot.analytics.dashboard import Choices, Filters
-from cxpilot.kernel.web import require
+from cxpilot.kernel import roles
 
 METRIC_CHOICES = [("nps", _("NPS")), ("ces", _("CES")), ("csat", _("CSAT"))]
 GRAIN_CHOICES = [("month", _("Monthly")), ("week", _("Weekly"))]
@@ -128,7 +128,7 @@ class VerbatimsForm(forms.Form):
 
 
 def _require(request: HttpRequest) -> None:
-    require(request, dashboard.PERMISSION)
+    roles.require(request.user, dashboard.PERMISSION)
 
 
 def _drill(filters: Filters) -> charts.Href:

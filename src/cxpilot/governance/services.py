@@ -29,7 +29,7 @@ from cxpilot.governance.models import (
     ReportingLine,
 )
 from cxpilot.kernel import roles
-from cxpilot.kernel.errors import NotFound, ValidationError
+from cxpilot.kernel.errors import NotFound, Problem, ValidationError, field_problems
 from cxpilot.organisation.models import Department, Touchpoint
 
 EDIT = selectors.EDIT
@@ -109,7 +109,9 @@ def raci_cells_set(*, actor: Any, cells: Mapping[tuple[str, str], str]) -> int:
                 clean[(activity, department)] = code
     if bad:
         raise ValidationError(
-            f"{len(bad)} cell(s) are not valid; nothing was saved", where="raci", extra=bad
+            f"{len(bad)} cell(s) are not valid; nothing was saved",
+            where="raci",
+            problems=field_problems(bad),
         )
     changed = 0
     for (activity, department), code in clean.items():
@@ -181,7 +183,7 @@ def raci_import(*, text: str, source: str = "RACI", actor: Any = None) -> dict[s
             f"{len(problems)} problem(s), first: column {first['column']} {first['reason']}; "
             "nothing was imported",
             where=first["where"],
-            extra=problems,
+            problems=[Problem(**p) for p in problems],
         )
     existing = {a.key: a for a in Activity.objects.all()}
     order = (Activity.objects.aggregate(m=Max("order"))["m"] or 0) + 10
@@ -402,7 +404,9 @@ def champion_scores_set(*, actor: Any, scores: Mapping[str, Mapping[str, Any]]) 
                 bad[f"{key}|{criterion}"] = ["a score is a whole number from 0 to 5"]
     if bad:
         raise ValidationError(
-            "some scores are not valid; nothing was saved", where="scores", extra=bad
+            "some scores are not valid; nothing was saved",
+            where="scores",
+            problems=field_problems(bad),
         )
     for key, values in scores.items():
         ChampionScore.objects.update_or_create(

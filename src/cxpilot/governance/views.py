@@ -32,8 +32,8 @@ from cxpilot.governance.forms import (
     WeightsForm,
 )
 from cxpilot.governance.models import ActionStatus, GovernanceSettings, ReportingLine
-from cxpilot.kernel import errors
-from cxpilot.kernel.web import http_errors, require
+from cxpilot.kernel import errors, roles
+from cxpilot.kernel.web import form_call
 
 VIEW, EDIT = selectors.VIEW, selectors.EDIT
 
@@ -89,17 +89,6 @@ def problem_text(problem: engine.Problem, grid: selectors.Grid) -> str:
             "customer experience clear?"
         )
     return problem.detail
-
-
-def _service(form: forms.BaseForm | None, call: Callable[[], Any]) -> Any:
-    """Run a service; a ValidationError becomes a form error (or a message) and gives None."""
-    try:
-        return call()
-    except errors.ValidationError as exc:
-        if form is not None:
-            field = exc.where if exc.where in form.fields else None
-            form.add_error(field, exc.detail)
-        return None
 
 
 def _tabs(current: str) -> dict[str, str]:
@@ -169,21 +158,20 @@ def _raci_page(
             "columns": columns,
             "problems": listed,
             "cell_errors": cell_errors or {},
-            "may_edit": request.user.has_perm(EDIT),
+            "may_edit": roles.may(request.user, EDIT),
             **_tabs("raci"),
         },
         status=status,
     )
 
 
-@http_errors
 @require_http_methods(["GET", "POST"])
 def raci(request: HttpRequest) -> HttpResponse:
     """The RACI grid: one form for the whole grid (works without JavaScript)."""
-    require(request, VIEW)
+    roles.require(request.user, VIEW)
     if request.method != "POST":
         return _raci_page(request)
-    require(request, EDIT)
+    roles.require(request.user, EDIT)
     grid = selectors.raci_grid(actor=request.user)
     cells: dict[tuple[str, str], str] = {}
     submitted: dict[str, str] = {}
@@ -199,7 +187,7 @@ def raci(request: HttpRequest) -> HttpResponse:
     try:
         changed = services.raci_cells_set(actor=request.user, cells=cells)
     except errors.ValidationError as exc:
-        bad = exc.extra if isinstance(exc.extra, dict) else {}
+        bad = exc.by_where()
         cell_errors = {}
         for key in bad:
             activity, _sep, department = key.partition("|")
@@ -213,10 +201,9 @@ def raci(request: HttpRequest) -> HttpResponse:
     return redirect("governance_raci")
 
 
-@http_errors
 @require_POST
 def catalogue_sync(request: HttpRequest) -> HttpResponse:
-    require(request, EDIT)
+    roles.require(request.user, EDIT)
     added = services.catalogue_sync(actor=request.user)
     messages.success(
         request, _("%(count)s activity(ies) added from the catalogue.") % {"count": added}
@@ -224,10 +211,9 @@ def catalogue_sync(request: HttpRequest) -> HttpResponse:
     return redirect("governance_raci")
 
 
-@http_errors
 @require_GET
 def raci_export(request: HttpRequest) -> HttpResponse:
-    require(request, VIEW)
+    roles.require(request.user, VIEW)
     response = HttpResponse(
         engine.raci_csv_write(selectors.raci_table()), content_type="text/csv; charset=utf-8"
     )
@@ -235,10 +221,9 @@ def raci_export(request: HttpRequest) -> HttpResponse:
     return response
 
 
-@http_errors
 @require_http_methods(["GET", "POST"])
 def raci_import(request: HttpRequest) -> HttpResponse:
-    require(request, EDIT)
+    roles.require(request.user, EDIT)
     form = RaciImportForm(request.POST or None, request.FILES or None)
     problems: list[dict[str, Any]] = []
     if request.method == "POST" and form.is_valid():
@@ -255,7 +240,7 @@ def raci_import(request: HttpRequest) -> HttpResponse:
                 report = services.raci_import(text=text, source=upload.name, actor=request.user)
             except errors.ValidationError as exc:
                 form.add_error(None, str(exc))
-                problems = exc.extra if isinstance(exc.extra, list) else []
+                problems = [p.as_dict() for p in exc.problems]
             else:
                 messages.success(
                     request,
@@ -277,14 +262,13 @@ def raci_import(request: HttpRequest) -> HttpResponse:
     )
 
 
-@http_errors
 @require_http_methods(["GET", "POST"])
 def thresholds(request: HttpRequest) -> HttpResponse:
-    require(request, EDIT)
+    roles.require(request.user, EDIT)
     current = GovernanceSettings.current()
     form = ThresholdsForm(request.POST or None, instance=current)
     if request.method == "POST" and form.is_valid():
-        saved = _service(
+        saved = form_call(
             form,
             lambda: services.settings_update(
                 actor=request.user,
@@ -316,7 +300,6 @@ GARTNER_LABELS = {
 }
 
 
-@http_errors
 @require_GET
 def council_list(request: HttpRequest) -> HttpResponse:
     councils = selectors.council_list(actor=request.user)
@@ -341,16 +324,15 @@ def council_list(request: HttpRequest) -> HttpResponse:
             else "",
             "reference": reference,
             "ours_in_reference": gov.reporting_line in ("ceo", "coo", "cmo"),
-            "may_edit": request.user.has_perm(EDIT),
+            "may_edit": roles.may(request.user, EDIT),
             **_tabs("council"),
         },
     )
 
 
-@http_errors
 @require_http_methods(["GET", "POST"])
 def reporting_line(request: HttpRequest) -> HttpResponse:
-    require(request, EDIT)
+    roles.require(request.user, EDIT)
     gov = GovernanceSettings.current()
     form = ReportingLineForm(
         request.POST or None,
@@ -360,7 +342,7 @@ def reporting_line(request: HttpRequest) -> HttpResponse:
         },
     )
     if request.method == "POST" and form.is_valid():
-        if _service(
+        if form_call(
             form, lambda: services.settings_update(actor=request.user, **form.cleaned_data)
         ):
             messages.success(request, _("Reporting line saved."))
@@ -377,13 +359,12 @@ def reporting_line(request: HttpRequest) -> HttpResponse:
     )
 
 
-@http_errors
 @require_http_methods(["GET", "POST"])
 def council_create(request: HttpRequest) -> HttpResponse:
-    require(request, EDIT)
+    roles.require(request.user, EDIT)
     form = CouncilForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        council = _service(
+        council = form_call(
             form, lambda: services.council_create(actor=request.user, **form.cleaned_data)
         )
         if council is not None:
@@ -400,16 +381,15 @@ def council_create(request: HttpRequest) -> HttpResponse:
     )
 
 
-@http_errors
 @require_http_methods(["GET", "POST"])
 def council_update(request: HttpRequest, pk: int) -> HttpResponse:
-    require(request, EDIT)
+    roles.require(request.user, EDIT)
     council = selectors.council_get(actor=request.user, pk=pk)
     form = CouncilForm(request.POST or None, instance=council)
     if request.method == "POST" and form.is_valid():
         data = {k: form.cleaned_data[k] for k in ("name", "cadence", "purpose")}
         council.refresh_from_db()
-        if _service(
+        if form_call(
             form, lambda: services.council_update(actor=request.user, council=council, **data)
         ):
             return redirect("governance_council_detail", pk=council.pk)
@@ -447,7 +427,7 @@ def _council_page(
             "overdue": overdue,
             "overdue_ids": {a.pk for a in overdue},
             "today": today,
-            "may_edit": request.user.has_perm(EDIT),
+            "may_edit": roles.may(request.user, EDIT),
             "member_form": given.get("member") or MemberForm(),
             "meeting_form": given.get("meeting") or MeetingForm(council=council),
             "decision_form": given.get("decision")
@@ -459,7 +439,6 @@ def _council_page(
     )
 
 
-@http_errors
 @require_GET
 def council_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _council_page(request, selectors.council_get(actor=request.user, pk=pk))
@@ -473,16 +452,15 @@ def _council_post(
     save: Callable[[Any, dict[str, Any]], Any],
     done: str,
 ) -> HttpResponse:
-    require(request, EDIT)
+    roles.require(request.user, EDIT)
     council = selectors.council_get(actor=request.user, pk=pk)
     form = make_form(council)
-    if form.is_valid() and _service(form, lambda: save(council, form.cleaned_data)) is not None:
+    if form.is_valid() and form_call(form, lambda: save(council, form.cleaned_data)) is not None:
         messages.success(request, done)
         return redirect("governance_council_detail", pk=pk)
     return _council_page(request, council, forms_={kind: form}, status=422)
 
 
-@http_errors
 @require_POST
 def member_add(request: HttpRequest, pk: int) -> HttpResponse:
     return _council_post(
@@ -495,10 +473,9 @@ def member_add(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@http_errors
 @require_POST
 def member_remove(request: HttpRequest, pk: int, member_pk: int) -> HttpResponse:
-    require(request, EDIT)
+    roles.require(request.user, EDIT)
     council = selectors.council_get(actor=request.user, pk=pk)
     member = council.members.filter(pk=member_pk).first()
     if member is None:
@@ -508,7 +485,6 @@ def member_remove(request: HttpRequest, pk: int, member_pk: int) -> HttpResponse
     return redirect("governance_council_detail", pk=pk)
 
 
-@http_errors
 @require_POST
 def meeting_add(request: HttpRequest, pk: int) -> HttpResponse:
     return _council_post(
@@ -527,7 +503,6 @@ def meeting_add(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@http_errors
 @require_POST
 def decision_add(request: HttpRequest, pk: int) -> HttpResponse:
     return _council_post(
@@ -540,7 +515,6 @@ def decision_add(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@http_errors
 @require_POST
 def action_add(request: HttpRequest, pk: int) -> HttpResponse:
     return _council_post(
@@ -553,10 +527,9 @@ def action_add(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@http_errors
 @require_POST
 def action_status(request: HttpRequest, pk: int, action_pk: int) -> HttpResponse:
-    require(request, EDIT)
+    roles.require(request.user, EDIT)
     council = selectors.council_get(actor=request.user, pk=pk)
     action = services.council_action_get(council=council, pk=action_pk)
     status = request.POST.get("status", "")
@@ -644,26 +617,24 @@ def _champion_page(
                 gov.business_model, ""
             ),
             "score_errors": score_errors or {},
-            "may_edit": request.user.has_perm(EDIT),
+            "may_edit": roles.may(request.user, EDIT),
             **_tabs("champion"),
         },
         status=status,
     )
 
 
-@http_errors
 @require_GET
 def champion(request: HttpRequest) -> HttpResponse:
-    require(request, VIEW)
+    roles.require(request.user, VIEW)
     return _champion_page(request)
 
 
-@http_errors
 @require_POST
 def champion_weights(request: HttpRequest) -> HttpResponse:
-    require(request, EDIT)
+    roles.require(request.user, EDIT)
     form = WeightsForm(request.POST)
-    if form.is_valid() and _service(
+    if form.is_valid() and form_call(
         form, lambda: services.champion_weights_set(actor=request.user, weights=form.weights())
     ):
         messages.success(request, _("Weights saved: the ranking is recomputed."))
@@ -671,12 +642,11 @@ def champion_weights(request: HttpRequest) -> HttpResponse:
     return _champion_page(request, weights_form=form, status=422)
 
 
-@http_errors
 @require_POST
 def champion_settings(request: HttpRequest) -> HttpResponse:
-    require(request, EDIT)
+    roles.require(request.user, EDIT)
     form = ChampionSettingsForm(request.POST)
-    if form.is_valid() and _service(
+    if form.is_valid() and form_call(
         form, lambda: services.settings_update(actor=request.user, **form.cleaned_data)
     ):
         messages.success(request, _("Saved."))
@@ -684,10 +654,9 @@ def champion_settings(request: HttpRequest) -> HttpResponse:
     return _champion_page(request, settings_form=form, status=422)
 
 
-@http_errors
 @require_POST
 def champion_scores(request: HttpRequest) -> HttpResponse:
-    require(request, EDIT)
+    roles.require(request.user, EDIT)
     view = selectors.champion_view(actor=request.user)
     scores: dict[str, dict[str, Any]] = {}
     bad: dict[str, list[str]] = {}
@@ -706,7 +675,7 @@ def champion_scores(request: HttpRequest) -> HttpResponse:
         try:
             services.champion_scores_set(actor=request.user, scores=scores)
         except errors.ValidationError as exc:
-            bad = exc.extra if isinstance(exc.extra, dict) else {"": [exc.detail]}
+            bad = exc.by_where()
     if bad:
         messages.error(request, _("Some scores are not valid: nothing was saved."))
         return _champion_page(request, score_errors=bad, submitted=scores, status=422)

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from cxpilot.kernel import roles
 from cxpilot.kernel.errors import CxPilotError
+from cxpilot.kernel.roles import Actor
 from cxpilot.organisation.selectors import org_counts
 from cxpilot.warehouse import connection
 from cxpilot.warehouse.selectors import inbox_pending
-
-Actor = Any
 
 
 @dataclass(frozen=True)

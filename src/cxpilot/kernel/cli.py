@@ -33,16 +33,8 @@ def handle_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except CxPilotError as exc:
-            problems = exc.extra if isinstance(exc.extra, list) else []
-            for problem in problems:
-                value = problem.get("value")
-                shown = "" if value is None else f" (value {str(value)[:60]!r})"
-                column = f"{problem['column']} " if problem.get("column") else ""
-                err.print(
-                    f"  {problem['where']}: {column}{problem['reason']}{shown}",
-                    highlight=False,
-                    soft_wrap=True,
-                )
+            for problem in exc.problems:
+                err.print(f"  {problem}", highlight=False, soft_wrap=True)
             fail(str(exc))
 
     return wrapper  # type: ignore[return-value]

@@ -8,29 +8,109 @@ and the CLI to exit code 2 with the same text on one line.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong in an input, said where: a position in a file (``crm.csv:line 4``), a
+    field of a form or a body (``name``, ``questions.2.text``, ``answers.q1``), a cell. The
+    column and the offending value are given when there are some."""
+
+    where: str
+    reason: str
+    column: str | None = None
+    value: Any = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "where": self.where,
+            "column": self.column,
+            "value": self.value,
+            "reason": self.reason,
+        }
+
+    def __str__(self) -> str:
+        value = "" if self.value is None else f" (value {str(self.value)[:60]!r})"
+        column = f"{self.column} " if self.column else ""
+        return f"{self.where}: {column}{self.reason}{value}"
+
+
+def field_problems(by_field: Mapping[str, Iterable[str]]) -> list[Problem]:
+    """Problems from ``{field: [messages]}`` (a form's or a model's errors)."""
+    return [
+        Problem(where=name, reason=message)
+        for name, messages in by_field.items()
+        for message in messages
+    ]
+
+
 class CxPilotError(Exception):
-    """Base of every error a user can cause and fix."""
+    """Base of every error a user can cause and fix. ``problems`` lists each thing wrong when
+    there are several (an import, a form, a RACI), the first of them in ``detail``."""
 
     code = "error"
     http_status = 400
 
-    def __init__(self, detail: str, *, where: str | None = None, extra: Any = None) -> None:
+    def __init__(
+        self, detail: str, *, where: str | None = None, problems: Iterable[Problem] = ()
+    ) -> None:
         super().__init__(detail)
         self.detail = detail
         self.where = where
-        self.extra = extra
+        self.problems: tuple[Problem, ...] = tuple(problems)
 
     def __str__(self) -> str:
         return f"{self.where}: {self.detail}" if self.where else self.detail
 
     def as_dict(self) -> dict[str, Any]:
         body: dict[str, Any] = {"error": self.code, "detail": self.detail, "where": self.where}
-        if self.extra is not None:
-            body["problems"] = self.extra
+        if self.problems:
+            body["problems"] = [p.as_dict() for p in self.problems]
         return body
+
+    def by_where(self) -> dict[str, list[str]]:
+        """The problems' reasons grouped by where they are (for form fields); an error without
+        problems gives its own detail under its ``where`` (or ``""``)."""
+        if not self.problems:
+            return {self.where or "": [self.detail]}
+        grouped: dict[str, list[str]] = {}
+        for problem in self.problems:
+            grouped.setdefault(problem.where, []).append(problem.reason)
+        return grouped
+
+
+class ProblemList:
+    """Collects the problems of an input, then raises them all at once (``raise_if_any``)."""
+
+    def __init__(self, limit: int | None = None) -> None:
+        self.items: list[Problem] = []
+        self.count = 0
+        self.limit = limit
+
+    def add(self, where: str, reason: str, *, column: str | None = None, value: Any = None) -> None:
+        self.count += 1
+        if self.limit is None or len(self.items) < self.limit:
+            self.items.append(Problem(where=where, reason=reason, column=column, value=value))
+
+    def __bool__(self) -> bool:
+        return bool(self.items)
+
+    def raise_if_any(
+        self, detail: str | Callable[[int, Problem], str], *, where: str | None = None
+    ) -> None:
+        """Raise ValidationError with every problem collected, if there is one; ``detail`` is
+        the message, or makes it from the count of problems and the first one."""
+        if not self.items:
+            return
+        first = self.items[0]
+        raise ValidationError(
+            detail if isinstance(detail, str) else detail(self.count, first),
+            where=first.where if where is None else where,
+            problems=self.items,
+        )
 
 
 class ConfigError(CxPilotError):

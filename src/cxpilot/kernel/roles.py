@@ -8,7 +8,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser, Group, Permission
 from django.db.models import Q
 
 from cxpilot.kernel.errors import PermissionDenied
@@ -21,6 +22,10 @@ ADMIN, CX_LEAD, ANALYST, DEPARTMENT_OWNER, VIEWER = (
     "viewer",
 )
 ROLES = (ADMIN, CX_LEAD, ANALYST, DEPARTMENT_OWNER, VIEWER)
+
+#: Who does something: a user (signed in or not), or ``None`` for the system itself (the CLI,
+#: the demo loader, background jobs), which may do anything.
+Actor = AbstractBaseUser | AnonymousUser | None
 
 
 def role_permissions() -> dict[str, list[str]]:

@@ -1,39 +1,63 @@
-"""What every page shares: the one exception tree turned into HTTP answers."""
+"""What every page shares: the one exception tree turned into HTTP answers (a middleware, so
+no view has to remember it) and a service's problems put on the form that sent them."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import wraps
-from typing import Any, Concatenate, ParamSpec
+from typing import TypeVar
 
+from django import forms
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.handlers.exception import response_for_exception
 from django.http import Http404, HttpRequest, HttpResponse
 
-from cxpilot.kernel import errors, roles
+from cxpilot.kernel import errors
 
-P = ParamSpec("P")
-View = Callable[Concatenate[HttpRequest, P], HttpResponse]
-
-
-def http_errors(view: View[P]) -> View[P]:
-    """Turn PermissionDenied into a 403 page and NotFound into a 404 page."""
-
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: P.args, **kwargs: P.kwargs) -> HttpResponse:
-        try:
-            return view(request, *args, **kwargs)
-        except errors.PermissionDenied as exc:
-            raise DjangoPermissionDenied(exc.detail) from None
-        except errors.NotFound as exc:
-            raise Http404(exc.detail) from None
-
-    return wrapped
+T = TypeVar("T")
 
 
-def require(request: HttpRequest, perm: str) -> None:
-    """Refuse the page (403) to a user without ``perm``; the service checks it again."""
-    user: Any = request.user
+class ErrorMiddleware:
+    """A page whose service refuses (PermissionDenied) answers the 403 page; one that finds
+    nothing (NotFound) the 404 page. The API answers JSON errors of its own."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exc: Exception) -> HttpResponse | None:
+        if isinstance(exc, errors.PermissionDenied):
+            return response_for_exception(request, DjangoPermissionDenied(exc.detail))
+        if isinstance(exc, errors.NotFound):
+            return response_for_exception(request, Http404(exc.detail))
+        return None
+
+
+def form_errors(
+    form: forms.BaseForm,
+    exc: errors.CxPilotError,
+    field: Callable[[str], str | None] = lambda where: where,
+) -> None:
+    """Put the problems of ``exc`` on the fields of ``form`` they name (``field`` maps a
+    problem's ``where`` to a field name); the others, or the error itself, on the form."""
+    if not exc.problems:
+        name = field(exc.where or "")
+        if name in form.fields:
+            form.add_error(name, exc.detail)
+        else:
+            form.add_error(None, str(exc))
+        return
+    for where, messages in exc.by_where().items():
+        name = field(where)
+        for message in messages:
+            form.add_error(name if name in form.fields else None, message)
+
+
+def form_call(form: forms.BaseForm, call: Callable[[], T]) -> T | None:
+    """Run a service call; a ValidationError becomes errors on ``form`` and gives None."""
     try:
-        roles.require(user, perm)
-    except errors.PermissionDenied as exc:
-        raise DjangoPermissionDenied(exc.detail) from None
+        return call()
+    except errors.ValidationError as exc:
+        form_errors(form, exc)
+        return None

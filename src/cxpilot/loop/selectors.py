@@ -17,7 +17,7 @@ def visible_cases(*, actor: Any) -> QuerySet[FollowUpCase]:
     """All cases for the CX lead; a department owner's department's cases; else none."""
     roles.require(actor, "loop.view_followupcase")
     cases = FollowUpCase.objects.select_related("department", "assignee")
-    if actor is None or actor.has_perm("loop.change_followupcase"):
+    if roles.may(actor, "loop.change_followupcase"):
         return cases
     profile = getattr(actor, "cx_profile", None)
     if profile is None or profile.department_id is None:

@@ -115,15 +115,11 @@ def cases_open_from_warehouse(*, since: dt.date, actor: Any = None) -> int:
 
 
 def may_work(actor: Any, case: FollowUpCase) -> bool:
-    if actor is None:
-        return True
-    if not actor.is_authenticated:
-        return False
-    if actor.has_perm("loop.change_followupcase"):
+    if roles.may(actor, "loop.change_followupcase"):
         return True
     profile = getattr(actor, "cx_profile", None)
     return (
-        actor.has_perm("loop.work_case")
+        roles.may(actor, "loop.work_case")
         and profile is not None
         and profile.department_id is not None
         and profile.department_id == case.department_id

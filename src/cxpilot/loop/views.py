@@ -9,18 +9,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from cxpilot.kernel import errors
-from cxpilot.kernel.web import http_errors, require
+from cxpilot.kernel import errors, roles
 from cxpilot.loop import selectors as case_queries
 from cxpilot.loop import services as cases
 from cxpilot.loop.forms import CaseFilterForm, LoopSettingsForm, NoteForm, StatusForm
 from cxpilot.loop.models import Alert, LoopSettings
 
 
-@http_errors
 @require_GET
 def case_list(request: HttpRequest) -> HttpResponse:
-    require(request, "loop.view_followupcase")
+    roles.require(request.user, "loop.view_followupcase")
     filters = CaseFilterForm(request.GET or None)
     status, overdue = "", False
     if filters.is_valid():
@@ -38,7 +36,6 @@ def case_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@http_errors
 @require_GET
 def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     case = case_queries.case_get(actor=request.user, pk=pk)
@@ -62,7 +59,6 @@ def _detail(
     )
 
 
-@http_errors
 @require_POST
 def case_note(request: HttpRequest, pk: int) -> HttpResponse:
     case = case_queries.case_get(actor=request.user, pk=pk)
@@ -78,7 +74,6 @@ def case_note(request: HttpRequest, pk: int) -> HttpResponse:
     return _detail(request, case, form, StatusForm(initial={"status": case.status}))
 
 
-@http_errors
 @require_POST
 def case_status(request: HttpRequest, pk: int) -> HttpResponse:
     case = case_queries.case_get(actor=request.user, pk=pk)
@@ -94,25 +89,22 @@ def case_status(request: HttpRequest, pk: int) -> HttpResponse:
     return _detail(request, case, NoteForm(), form)
 
 
-@http_errors
 @require_GET
 def alert_list(request: HttpRequest) -> HttpResponse:
-    require(request, "loop.view_alert")
+    roles.require(request.user, "loop.view_alert")
     return render(request, "loop/alert_list.html", {"alerts": Alert.objects.all()[:200]})
 
 
-@http_errors
 @require_POST
 def alert_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
-    require(request, "loop.change_alert")
+    roles.require(request.user, "loop.change_alert")
     Alert.objects.filter(pk=pk, acknowledged_at__isnull=True).update(acknowledged_at=timezone.now())
     return redirect("alert_list")
 
 
-@http_errors
 @require_http_methods(["GET", "POST"])
 def loop_settings(request: HttpRequest) -> HttpResponse:
-    require(request, "loop.change_loopsettings")
+    roles.require(request.user, "loop.change_loopsettings")
     form = LoopSettingsForm(request.POST or None, instance=LoopSettings.current())
     if request.method == "POST" and form.is_valid():
         form.save()

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from cxpilot.kernel.errors import ValidationError
+from cxpilot.kernel.errors import Problem, ProblemList, ValidationError
 from cxpilot.maturity.catalog import LENSES, Model, Value
 from cxpilot.maturity.stats import MAX_PICKS, Answer, Vote
 
@@ -22,32 +22,25 @@ VOTE_COLUMNS = ("respondent", "department", "lens", "value")
 MAX_PROBLEMS = 20
 
 
-class _Problems:
-    def __init__(self, source: str) -> None:
-        self.source = source
-        self.items: list[dict[str, Any]] = []
+class _Problems(ProblemList):
+    """Problems of a file of answers or votes, by line and column (the first 20 kept)."""
 
-    def add(self, line: int, column: str, reason: str, value: Any = None) -> None:
-        if len(self.items) < MAX_PROBLEMS:
-            self.items.append(
-                {
-                    "where": f"{self.source}:line {line}",
-                    "column": column,
-                    "reason": reason,
-                    "value": value,
-                }
-            )
+    def __init__(self, source: str) -> None:
+        super().__init__(limit=MAX_PROBLEMS)
+        self.source = source
+
+    def add_at(self, line: int, column: str, reason: str, value: Any = None) -> None:
+        self.add(f"{self.source}:line {line}", reason, column=column, value=value)
 
     def check(self) -> None:
-        if self.items:
-            first = self.items[0]
-            raise ValidationError(
-                f"column {first['column']}: {first['reason']}"
-                + (f" ({first['value']!r})" if first["value"] is not None else "")
-                + f"; {len(self.items)} problem(s), nothing was read",
-                where=first["where"],
-                extra=self.items,
+        def detail(_count: int, first: Problem) -> str:
+            value = f" ({first.value!r})" if first.value is not None else ""
+            return (
+                f"column {first.column}: {first.reason}{value}; "
+                f"{len(self.items)} problem(s), nothing was read"
             )
+
+        self.raise_if_any(detail)
 
 
 def _rows(text: str, source: str, columns: tuple[str, ...]) -> list[tuple[int, dict[str, str]]]:
@@ -99,13 +92,13 @@ def answers_parse(model: Model, text: str, *, source: str = "answers.csv") -> li
     for line, row in _rows(text, source, ANSWER_COLUMNS):
         for column in ("respondent", "department"):
             if not row[column]:
-                problems.add(line, column, "is empty")
+                problems.add_at(line, column, "is empty")
         if row["practice"] not in model.practices:
-            problems.add(line, "practice", "unknown practice", row["practice"])
+            problems.add_at(line, "practice", "unknown practice", row["practice"])
             continue
         rating = rating_value(model, row["rating"])
         if rating is None:
-            problems.add(
+            problems.add_at(
                 line,
                 "rating",
                 "must be 1 to 4 or undeveloped, ad hoc, repeatable, systematic",
@@ -114,7 +107,7 @@ def answers_parse(model: Model, text: str, *, source: str = "answers.csv") -> li
             continue
         pair = (row["respondent"], row["practice"])
         if pair in seen:
-            problems.add(
+            problems.add_at(
                 line, "practice", "this respondent already rated this practice", row["practice"]
             )
             continue
@@ -137,21 +130,23 @@ def votes_parse(
     for line, row in _rows(text, source, VOTE_COLUMNS):
         for column in ("respondent", "department"):
             if not row[column]:
-                problems.add(line, column, "is empty")
+                problems.add_at(line, column, "is empty")
         lens = row["lens"].lower()
         if lens not in LENSES:
-            problems.add(line, "lens", "must be current or desired", row["lens"])
+            problems.add_at(line, "lens", "must be current or desired", row["lens"])
             continue
         if row["value"] not in catalogue:
-            problems.add(line, "value", "unknown value", row["value"])
+            problems.add_at(line, "value", "unknown value", row["value"])
             continue
         chosen = picks[(row["respondent"], lens)]
         if row["value"] in chosen:
-            problems.add(line, "value", "this respondent already picked this value", row["value"])
+            problems.add_at(
+                line, "value", "this respondent already picked this value", row["value"]
+            )
             continue
         chosen.add(row["value"])
         if len(chosen) > MAX_PICKS:
-            problems.add(
+            problems.add_at(
                 line,
                 "value",
                 f"respondent {row['respondent']!r} picked more than {MAX_PICKS} {lens} values",

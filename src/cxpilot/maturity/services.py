@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from cxpilot.kernel import roles
-from cxpilot.kernel.errors import SurveyClosed, ValidationError
+from cxpilot.kernel.errors import SurveyClosed, ValidationError, field_problems
 from cxpilot.maturity.catalog import Model, model_load, values_load
 from cxpilot.maturity.models import Campaign, Invitation, Rating, ValuePick
 from cxpilot.maturity.selectors import campaign_model
@@ -52,13 +52,15 @@ def campaign_create(
         raise ValidationError(
             "a campaign needs a name",
             where="name",
-            extra={"name": [gettext("A campaign needs a name.")]},
+            problems=field_problems({"name": [gettext("A campaign needs a name.")]}),
         )
     if ends_on < starts_on:
         raise ValidationError(
             "the campaign ends before it starts",
             where="ends_on",
-            extra={"ends_on": [gettext("The end date is before the start date.")]},
+            problems=field_problems(
+                {"ends_on": [gettext("The end date is before the start date.")]}
+            ),
         )
     model = model or model_load()
     return Campaign.objects.create(
@@ -81,9 +83,9 @@ def parse_emails(text: str) -> list[str]:
             raise ValidationError(
                 f"{item!r} is not an e-mail address",
                 where="emails",
-                extra={
-                    "emails": [gettext("“%(item)s” is not an e-mail address.") % {"item": item}]
-                },
+                problems=field_problems(
+                    {"emails": [gettext("“%(item)s” is not an e-mail address.") % {"item": item}]}
+                ),
             )
         if item.lower() not in (e.lower() for e in out):
             out.append(item)
@@ -112,13 +114,17 @@ def campaign_invite(
         raise ValidationError(
             "give e-mail addresses or a number of links",
             where="emails",
-            extra={"emails": [gettext("Give e-mail addresses or a number of links.")]},
+            problems=field_problems(
+                {"emails": [gettext("Give e-mail addresses or a number of links.")]}
+            ),
         )
     if len(targets) > MAX_INVITES:
         raise ValidationError(
             f"at most {MAX_INVITES} links at a time",
             where="count",
-            extra={"count": [gettext("At most %(n)d links at a time.") % {"n": MAX_INVITES}]},
+            problems=field_problems(
+                {"count": [gettext("At most %(n)d links at a time.") % {"n": MAX_INVITES}]}
+            ),
         )
     out = []
     for email in targets:
@@ -194,7 +200,9 @@ def response_save(
                 problems.setdefault(practice, []).append("Rate this practice.")
     if problems:
         first = next(iter(problems))
-        raise ValidationError(f"{len(problems)} answer(s) to check", where=first, extra=problems)
+        raise ValidationError(
+            f"{len(problems)} answer(s) to check", where=first, problems=field_problems(problems)
+        )
     invitation.ratings.all().delete()
     Rating.objects.bulk_create(
         Rating(invitation=invitation, practice=p, rating=r) for p, r in clean.items()

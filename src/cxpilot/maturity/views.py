@@ -15,8 +15,8 @@ from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from cxpilot.kernel import errors
-from cxpilot.kernel.web import http_errors, require
+from cxpilot.kernel import errors, roles
+from cxpilot.kernel.web import form_errors
 from cxpilot.maturity import charts, exports, selectors, services
 from cxpilot.maturity.catalog import LANGS, Model, actions_load, model_load, text, values_load
 from cxpilot.maturity.forms import CampaignForm, InviteForm
@@ -54,9 +54,8 @@ def _campaign_ctx(campaign: Campaign, nav: str) -> dict[str, Any]:
 
 
 @require_GET
-@http_errors
 def campaign_list(request: HttpRequest) -> HttpResponse:
-    require(request, VIEW)
+    roles.require(request.user, VIEW)
     campaigns = selectors.campaign_list(actor=request.user)
     history = selectors.level_history()
     rows = []
@@ -86,20 +85,14 @@ def campaign_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@http_errors
 def campaign_create(request: HttpRequest) -> HttpResponse:
-    require(request, ADD)
+    roles.require(request.user, ADD)
     form = CampaignForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             campaign = services.campaign_create(actor=request.user, **form.cleaned_data)
         except errors.ValidationError as exc:
-            problems = exc.extra if isinstance(exc.extra, dict) else {}
-            for name, msgs in problems.items():
-                for msg in msgs:
-                    form.add_error(name if name in form.fields else None, msg)
-            if not problems:
-                form.add_error(None, str(exc))
+            form_errors(form, exc)
         else:
             messages.success(request, gettext("“%(name)s” was created.") % {"name": campaign})
             return redirect("maturity_campaign", campaign.pk)
@@ -115,14 +108,13 @@ def campaign_create(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-@http_errors
 def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
     campaign = selectors.campaign_get(actor=request.user, pk=pk)
     ctx = _campaign_ctx(campaign, "campaign")
     ctx["counts"] = selectors.invitation_counts(campaign)
     ctx["answered"] = sum(r["answered"] for r in ctx["counts"])
     ctx["invited"] = sum(r["invited"] for r in ctx["counts"])
-    can_change = request.user.has_perm(CHANGE)
+    can_change = roles.may(request.user, CHANGE)
     if can_change and campaign.status == Campaign.Status.OPEN:
         ctx["invite_form"] = InviteForm()
         ctx["pending"] = [
@@ -136,9 +128,8 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@http_errors
 def campaign_invite(request: HttpRequest, pk: int) -> HttpResponse:
-    require(request, CHANGE)
+    roles.require(request.user, CHANGE)
     campaign = selectors.campaign_get(actor=request.user, pk=pk)
     form = InviteForm(request.POST)
     links: list[tuple[str, str]] = []
@@ -156,10 +147,7 @@ def campaign_invite(request: HttpRequest, pk: int) -> HttpResponse:
             messages.error(request, gettext("The campaign is closed."))
             return redirect("maturity_campaign", campaign.pk)
         except errors.ValidationError as exc:
-            problems = exc.extra if isinstance(exc.extra, dict) else {}
-            for msgs in problems.values():
-                for msg in msgs:
-                    form.add_error("emails", msg)
+            form_errors(form, exc, field=lambda _where: "emails")
         else:
             links = [
                 (email, request.build_absolute_uri(reverse("maturity_respond", args=[i.token])))
@@ -171,9 +159,8 @@ def campaign_invite(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@http_errors
 def campaign_close(request: HttpRequest, pk: int) -> HttpResponse:
-    require(request, CHANGE)
+    roles.require(request.user, CHANGE)
     campaign = selectors.campaign_get(actor=request.user, pk=pk)
     services.campaign_close(actor=request.user, campaign=campaign)
     messages.success(request, gettext("The campaign is closed: it joins the level history."))
@@ -184,7 +171,6 @@ def campaign_close(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_GET
-@http_errors
 def campaign_results(request: HttpRequest, pk: int) -> HttpResponse:
     campaign = selectors.campaign_get(actor=request.user, pk=pk)
     model = selectors.campaign_model(campaign)
@@ -273,7 +259,6 @@ def _signed(value: float | None) -> str:
 
 
 @require_GET
-@http_errors
 def campaign_culture(request: HttpRequest, pk: int) -> HttpResponse:
     campaign = selectors.campaign_get(actor=request.user, pk=pk)
     report = selectors.campaign_culture(campaign)
@@ -354,7 +339,6 @@ def _roadmap_rows(campaign: Campaign) -> tuple[list[dict[str, Any]], list[dict[s
 
 
 @require_GET
-@http_errors
 def campaign_roadmap(request: HttpRequest, pk: int) -> HttpResponse:
     campaign = selectors.campaign_get(actor=request.user, pk=pk)
     rows, horizons = _roadmap_rows(campaign)
@@ -366,7 +350,6 @@ def campaign_roadmap(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_GET
-@http_errors
 def campaign_roadmap_csv(request: HttpRequest, pk: int) -> HttpResponse:
     campaign = selectors.campaign_get(actor=request.user, pk=pk)
     rows, _ = _roadmap_rows(campaign)
@@ -388,7 +371,6 @@ def campaign_roadmap_csv(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_GET
-@http_errors
 def campaign_roadmap_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     campaign = selectors.campaign_get(actor=request.user, pk=pk)
     _, horizons = _roadmap_rows(campaign)
@@ -485,7 +467,7 @@ def _respond(request: HttpRequest, invitation: Any, lang: str) -> HttpResponse:
                 submit=submit,
             )
         except errors.ValidationError as exc:
-            problems = exc.extra if isinstance(exc.extra, dict) else {"": [str(exc)]}
+            problems = exc.by_where() if exc.problems else {"": [str(exc)]}
             status = 422
         except errors.SurveyClosed:
             return render(request, "maturity/respond_message.html", {**base, "message": "closed"})

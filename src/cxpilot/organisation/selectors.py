@@ -11,6 +11,7 @@ from django.db.models import Count, Prefetch, QuerySet
 
 from cxpilot.kernel import roles
 from cxpilot.kernel.errors import NotFound, ValidationError
+from cxpilot.kernel.roles import Actor
 from cxpilot.organisation.models import (
     BrandPromise,
     Department,
@@ -19,7 +20,6 @@ from cxpilot.organisation.models import (
     Segment,
     Touchpoint,
 )
-from cxpilot.organisation.services import Actor
 
 
 def _touchpoints() -> QuerySet[Touchpoint]:

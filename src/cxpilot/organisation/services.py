@@ -9,13 +9,13 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.utils.text import slugify
 
 from cxpilot.kernel import roles
-from cxpilot.kernel.errors import ValidationError
+from cxpilot.kernel.errors import ValidationError, field_problems
+from cxpilot.kernel.roles import Actor
 from cxpilot.kernel.textfiles import read_text
 from cxpilot.organisation.models import (
     BrandPromise,
@@ -28,7 +28,6 @@ from cxpilot.organisation.models import (
     Touchpoint,
 )
 
-Actor = AbstractBaseUser | AnonymousUser | None
 ORG_KINDS = ("departments", "journeys", "segments", "touchpoints", "brand_promises")
 
 
@@ -265,7 +264,9 @@ def _validated_save(obj: Any, *, where: str, exclude: list[str] | None = None) -
         problems = {name: [str(m) for m in messages] for name, messages in exc.message_dict.items()}
         name, messages = next(iter(problems.items()))
         field_where = where if name == "__all__" else f"{where}.{name}"
-        raise ValidationError(messages[0], where=field_where, extra=problems) from None
+        raise ValidationError(
+            messages[0], where=field_where, problems=field_problems(problems)
+        ) from None
     obj.save()
 
 
@@ -383,7 +384,9 @@ def _stages_write(*, actor: Actor, journey: Journey, stages: Sequence[Mapping[st
                 for name, msgs in exc.message_dict.items()
             }
             first, messages = next(iter(problems.items()))
-            raise ValidationError(messages[0], where=f"journey.{first}", extra=problems) from None
+            raise ValidationError(
+                messages[0], where=f"journey.{first}", problems=field_problems(problems)
+            ) from None
         if stage.key in seen_keys:
             raise ValidationError(f"two stages have the key {stage.key!r}", where=f"{where}.key")
         seen_keys.add(stage.key)

@@ -16,8 +16,8 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from cxpilot.kernel import errors
-from cxpilot.kernel.web import http_errors, require
+from cxpilot.kernel import roles
+from cxpilot.kernel.web import form_call
 from cxpilot.organisation import selectors, services
 from cxpilot.organisation.forms import (
     BrandPromiseForm,
@@ -37,23 +37,6 @@ T = TypeVar("T")
 StrOrPromise = str | Promise
 
 
-def _service(form: forms.BaseForm, call: Callable[[], T]) -> T | None:
-    """Run a service call; a ValidationError becomes errors on ``form`` and gives None."""
-    try:
-        return call()
-    except errors.ValidationError as exc:
-        problems = exc.extra if isinstance(exc.extra, dict) else {}
-        placed = False
-        for name, msgs in problems.items():
-            if name in form.fields:
-                for msg in msgs:
-                    form.add_error(name, msg)
-                placed = True
-        if not placed:
-            form.add_error(None, str(exc))
-        return None
-
-
 def _delete_page(
     request: HttpRequest,
     *,
@@ -64,7 +47,7 @@ def _delete_page(
     done_url: str,
     consequences: str = "",
 ) -> HttpResponse:
-    require(request, perm)
+    roles.require(request.user, perm)
     if request.method == "POST":
         delete()
         messages.success(request, gettext("“%(name)s” was deleted.") % {"name": obj})
@@ -95,7 +78,7 @@ def _form_page(
     form errors) and the browser goes to ``done(saved object)``."""
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        saved = _service(form, lambda: save(data))
+        saved = form_call(form, lambda: save(data))
         if saved is not None:
             _saved(request, saved, created=created)
             return redirect(done(saved))
@@ -113,23 +96,20 @@ def _saved(request: HttpRequest, obj: Any, created: bool) -> None:
 
 
 @require_GET
-@http_errors
 def department_list(request: HttpRequest) -> HttpResponse:
     departments = selectors.department_list(actor=request.user)
     return render(request, "organisation/department_list.html", {"departments": departments})
 
 
 @require_GET
-@http_errors
 def department_detail(request: HttpRequest, pk: int) -> HttpResponse:
     department = selectors.department_get(actor=request.user, pk=pk)
     return render(request, "organisation/department_detail.html", {"department": department})
 
 
 @require_http_methods(["GET", "POST"])
-@http_errors
 def department_create(request: HttpRequest) -> HttpResponse:
-    require(request, "organisation.add_department")
+    roles.require(request.user, "organisation.add_department")
     return _form_page(
         request,
         form=DepartmentForm(request.POST or None),
@@ -142,9 +122,8 @@ def department_create(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@http_errors
 def department_update(request: HttpRequest, pk: int) -> HttpResponse:
-    require(request, "organisation.change_department")
+    roles.require(request.user, "organisation.change_department")
     department = selectors.department_get(actor=request.user, pk=pk)
     return _form_page(
         request,
@@ -160,7 +139,6 @@ def department_update(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@http_errors
 def department_delete(request: HttpRequest, pk: int) -> HttpResponse:
     department = selectors.department_get(actor=request.user, pk=pk)
     count = len(department.touchpoints.all())
@@ -186,7 +164,6 @@ def department_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_GET
-@http_errors
 def touchpoint_list(request: HttpRequest) -> HttpResponse:
     filters = TouchpointFilterForm(request.GET or None)
     criteria: dict[str, Any] = {}
@@ -201,16 +178,14 @@ def touchpoint_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-@http_errors
 def touchpoint_detail(request: HttpRequest, pk: int) -> HttpResponse:
     touchpoint = selectors.touchpoint_get(actor=request.user, pk=pk)
     return render(request, "organisation/touchpoint_detail.html", {"touchpoint": touchpoint})
 
 
 @require_http_methods(["GET", "POST"])
-@http_errors
 def touchpoint_create(request: HttpRequest) -> HttpResponse:
-    require(request, "organisation.add_touchpoint")
+    roles.require(request.user, "organisation.add_touchpoint")
     initial = {}
     if stage := request.GET.get("stage", ""):
         initial["stage"] = stage
@@ -228,9 +203,8 @@ def touchpoint_create(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@http_errors
 def touchpoint_update(request: HttpRequest, pk: int) -> HttpResponse:
-    require(request, "organisation.change_touchpoint")
+    roles.require(request.user, "organisation.change_touchpoint")
     touchpoint = selectors.touchpoint_get(actor=request.user, pk=pk)
     return _form_page(
         request,
@@ -246,7 +220,6 @@ def touchpoint_update(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@http_errors
 def touchpoint_delete(request: HttpRequest, pk: int) -> HttpResponse:
     touchpoint = selectors.touchpoint_get(actor=request.user, pk=pk)
     return _delete_page(
@@ -267,14 +240,12 @@ def touchpoint_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_GET
-@http_errors
 def journey_list(request: HttpRequest) -> HttpResponse:
     journeys = selectors.journey_list(actor=request.user)
     return render(request, "organisation/journey_list.html", {"journeys": journeys})
 
 
 @require_GET
-@http_errors
 def journey_detail(request: HttpRequest, pk: int) -> HttpResponse:
     journey = selectors.journey_get(actor=request.user, pk=pk)
     return render(request, "organisation/journey_detail.html", {"journey": journey})
@@ -291,14 +262,13 @@ def _journey_page(
 
 
 @require_http_methods(["GET", "POST"])
-@http_errors
 def journey_create(request: HttpRequest) -> HttpResponse:
-    require(request, "organisation.add_journey")
+    roles.require(request.user, "organisation.add_journey")
     form = JourneyForm(request.POST or None)
     formset = StageFormSet(request.POST or None, prefix="stages")
     if request.method == "POST" and form.is_valid() and formset.is_valid():
         data, stages = form.cleaned_data, stage_specs(formset)
-        journey = _service(
+        journey = form_call(
             form,
             lambda: services.journey_create(actor=request.user, stages=stages, **data),
         )
@@ -309,15 +279,14 @@ def journey_create(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@http_errors
 def journey_update(request: HttpRequest, pk: int) -> HttpResponse:
-    require(request, "organisation.change_journey")
+    roles.require(request.user, "organisation.change_journey")
     journey = selectors.journey_get(actor=request.user, pk=pk)
     form = JourneyForm(request.POST or None, instance=journey)
     formset = StageFormSet(request.POST or None, instance=journey, prefix="stages")
     if request.method == "POST" and form.is_valid() and formset.is_valid():
         data, stages = form.cleaned_data, stage_specs(formset)
-        saved = _service(
+        saved = form_call(
             form,
             lambda: services.journey_update(
                 actor=request.user, journey=journey, data=data, stages=stages
@@ -332,7 +301,6 @@ def journey_update(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@http_errors
 def journey_delete(request: HttpRequest, pk: int) -> HttpResponse:
     journey = selectors.journey_get(actor=request.user, pk=pk)
     stages = journey.stages.all()
@@ -361,16 +329,14 @@ def journey_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_GET
-@http_errors
 def segment_list(request: HttpRequest) -> HttpResponse:
     segments = selectors.segment_list(actor=request.user)
     return render(request, "organisation/segment_list.html", {"segments": segments})
 
 
 @require_http_methods(["GET", "POST"])
-@http_errors
 def segment_create(request: HttpRequest) -> HttpResponse:
-    require(request, "organisation.add_segment")
+    roles.require(request.user, "organisation.add_segment")
     return _form_page(
         request,
         form=SegmentForm(request.POST or None),
@@ -383,9 +349,8 @@ def segment_create(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@http_errors
 def segment_update(request: HttpRequest, pk: int) -> HttpResponse:
-    require(request, "organisation.change_segment")
+    roles.require(request.user, "organisation.change_segment")
     segment = selectors.segment_get(actor=request.user, pk=pk)
     return _form_page(
         request,
@@ -399,7 +364,6 @@ def segment_update(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@http_errors
 def segment_delete(request: HttpRequest, pk: int) -> HttpResponse:
     segment = selectors.segment_get(actor=request.user, pk=pk)
     return _delete_page(
@@ -416,16 +380,14 @@ def segment_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_GET
-@http_errors
 def brand_promise_list(request: HttpRequest) -> HttpResponse:
     promises = selectors.brand_promise_list(actor=request.user)
     return render(request, "organisation/brand_promise_list.html", {"promises": promises})
 
 
 @require_http_methods(["GET", "POST"])
-@http_errors
 def brand_promise_create(request: HttpRequest) -> HttpResponse:
-    require(request, "organisation.add_brandpromise")
+    roles.require(request.user, "organisation.add_brandpromise")
     return _form_page(
         request,
         form=BrandPromiseForm(request.POST or None),
@@ -443,9 +405,8 @@ def brand_promise_create(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@http_errors
 def brand_promise_update(request: HttpRequest, pk: int) -> HttpResponse:
-    require(request, "organisation.change_brandpromise")
+    roles.require(request.user, "organisation.change_brandpromise")
     promise = selectors.brand_promise_get(actor=request.user, pk=pk)
     return _form_page(
         request,
@@ -464,7 +425,6 @@ def brand_promise_update(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@http_errors
 def brand_promise_delete(request: HttpRequest, pk: int) -> HttpResponse:
     promise = selectors.brand_promise_get(actor=request.user, pk=pk)
     return _delete_page(

@@ -241,8 +241,7 @@ def place_problems(
     exc: ValidationError, form: forms.Form, question_forms: Sequence[forms.Form]
 ) -> None:
     """Put the problems a service found (by path) on the form fields they concern."""
-    problems = exc.extra if isinstance(exc.extra, dict) else {exc.where or "": [exc.detail]}
-    for path, messages in problems.items():
+    for path, messages in exc.by_where().items():
         target: forms.Form = form
         field: str | None = str(path).replace(".", "_")
         parts = str(path).split(".")

@@ -16,10 +16,10 @@ from django.utils.translation import gettext
 
 from cxpilot.kernel import roles
 from cxpilot.kernel.errors import CxPilotError, NotFound
+from cxpilot.kernel.roles import Actor
 from cxpilot.organisation.models import JourneyStage, Touchpoint
 from cxpilot.surveys import services
 from cxpilot.surveys.models import Language, Question, Submission, Survey, SurveySettings
-from cxpilot.surveys.services import Actor
 
 
 def _surveys() -> QuerySet[Survey]:

@@ -20,21 +20,24 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from cxpilot.kernel import roles
 from cxpilot.kernel.errors import (
     IdempotencyConflict,
     PermissionDenied,
+    ProblemList,
     RateLimited,
     SurveyClosed,
     SurveyFatigued,
     Unauthorized,
     ValidationError,
+    field_problems,
 )
+from cxpilot.kernel.roles import Actor
 from cxpilot.organisation.models import JourneyStage, Touchpoint
 from cxpilot.surveys import fatigue
 from cxpilot.surveys.models import (
@@ -52,8 +55,6 @@ from cxpilot.surveys.models import (
 )
 from cxpilot.warehouse.inbox import inbox_receive
 from cxpilot.warehouse.schema import METRIC_RANGES
-
-Actor = AbstractBaseUser | AnonymousUser | None
 
 #: Roles that create and edit surveys (others read them).
 VIEW_PERM = "organisation.view_analytics"
@@ -94,12 +95,7 @@ _QUESTION_FIELDS = {"key", "kind", "text", "choices", "show_if"}
 
 def can_edit(actor: Actor) -> bool:
     """Whether ``actor`` may create, edit or delete surveys (``None`` is the system)."""
-    if actor is None:
-        return True
-    if not actor.is_authenticated:
-        return False
-    user: Any = actor
-    return bool(user.has_perm("surveys.change_survey"))
+    return roles.may(actor, "surveys.change_survey")
 
 
 def require_editor(actor: Actor) -> None:
@@ -110,24 +106,15 @@ def require_editor(actor: Actor) -> None:
 # --- Definitions ---------------------------------------------------------------------------
 
 
-class _Problems:
+class _Problems(ProblemList):
     """Problems found in a definition, by path (``title.en``, ``questions.2.show_if.min``)."""
 
-    def __init__(self) -> None:
-        self.by_path: dict[str, list[str]] = defaultdict(list)
+    def at(self, path: str) -> bool:
+        return any(p.where == path for p in self.items)
 
-    def add(self, path: str, message: str) -> None:
-        self.by_path[path].append(message)
-
-    def raise_if_any(self, what: str) -> None:
-        if not self.by_path:
-            return
-        path, messages = next(iter(self.by_path.items()))
-        count = sum(len(m) for m in self.by_path.values())
-        raise ValidationError(
-            f"{what}: {count} problem(s); {path}: {messages[0]}",
-            where=path,
-            extra=dict(self.by_path),
+    def raise_if_any(self, detail: str, *, where: str | None = None) -> None:
+        super().raise_if_any(
+            lambda count, first: f"{detail}: {count} problem(s); {first.where}: {first.reason}"
         )
 
 
@@ -517,12 +504,14 @@ def survey_settings_update(*, actor: Actor, recontact_days: Any) -> SurveySettin
             gettext("must be a whole number of days from 0 to %(max)d")
             % {"max": MAX_RECONTACT_DAYS},
             where="recontact_days",
-            extra={
-                "recontact_days": [
-                    gettext("must be a whole number of days from 0 to %(max)d")
-                    % {"max": MAX_RECONTACT_DAYS}
-                ]
-            },
+            problems=field_problems(
+                {
+                    "recontact_days": [
+                        gettext("must be a whole number of days from 0 to %(max)d")
+                        % {"max": MAX_RECONTACT_DAYS}
+                    ]
+                }
+            ),
         )
     row, _ = SurveySettings.objects.update_or_create(pk=1, defaults={"recontact_days": days})
     return row
@@ -757,11 +746,7 @@ def check_answers(questions: Sequence[Question], answers: Any) -> dict[str, Any]
                 },
             )
     first = next((q for q in questions if q.is_scored), None)
-    if (
-        first is not None
-        and first.key not in clean
-        and f"answers.{first.key}" not in problems.by_path
-    ):
+    if first is not None and first.key not in clean and not problems.at(f"answers.{first.key}"):
         problems.add(f"answers.{first.key}", gettext("is required"))
     problems.raise_if_any("the answers are not valid")
     return clean

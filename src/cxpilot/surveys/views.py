@@ -33,7 +33,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cxpilot.kernel import errors
-from cxpilot.kernel.web import http_errors
+from cxpilot.kernel.web import form_errors
 from cxpilot.surveys import fatigue, selectors, services
 from cxpilot.surveys.forms import (
     AnswerForm,
@@ -59,7 +59,6 @@ _TOKEN = re.compile(r"^[0-9a-f]{32}$")
 
 
 @require_GET
-@http_errors
 def survey_list(request: HttpRequest) -> HttpResponse:
     surveys = selectors.survey_list(actor=request.user)
     return render(
@@ -74,7 +73,6 @@ def survey_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-@http_errors
 def survey_detail(request: HttpRequest, pk: int) -> HttpResponse:
     survey = selectors.survey_get(actor=request.user, pk=pk)
     hosted = request.build_absolute_uri(reverse("survey_page", args=[survey.key]))
@@ -141,13 +139,11 @@ def _editor(
 
 
 @require_http_methods(["GET", "POST"])
-@http_errors
 def survey_create(request: HttpRequest) -> HttpResponse:
     return _editor(request, survey=None, title=_("New survey"), cancel_url=reverse("survey_list"))
 
 
 @require_http_methods(["GET", "POST"])
-@http_errors
 def survey_update(request: HttpRequest, pk: int) -> HttpResponse:
     survey = selectors.survey_get(actor=request.user, pk=pk)
     return _editor(
@@ -159,7 +155,6 @@ def survey_update(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@http_errors
 def survey_delete(request: HttpRequest, pk: int) -> HttpResponse:
     survey = selectors.survey_get(actor=request.user, pk=pk)
     services.require_editor(request.user)
@@ -183,7 +178,6 @@ def survey_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@http_errors
 def survey_key_rotate(request: HttpRequest, pk: int) -> HttpResponse:
     survey = selectors.survey_get(actor=request.user, pk=pk)
     services.survey_key_rotate(actor=request.user, survey=survey)
@@ -194,7 +188,6 @@ def survey_key_rotate(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@http_errors
 def survey_settings(request: HttpRequest) -> HttpResponse:
     services.require_editor(request.user)
     current = selectors.survey_settings()
@@ -478,13 +471,7 @@ def _survey_post(
     except errors.SurveyClosed:
         return _message(request, survey, respondent, kind="closed", status=410)
     except errors.ValidationError as exc:
-        problems = exc.extra if isinstance(exc.extra, dict) else {}
-        for path, msgs in problems.items():
-            name = "q_" + str(path).removeprefix("answers.")
-            for msg in msgs:
-                form.add_error(name if name in form.fields else None, msg)
-        if not problems:
-            form.add_error(None, exc.detail)
+        form_errors(form, exc, field=lambda where: "q_" + where.removeprefix("answers."))
         return _step_page(
             request,
             survey,

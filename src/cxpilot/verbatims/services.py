@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from cxpilot.kernel import roles
 from cxpilot.kernel.errors import NotFound, ValidationError
+from cxpilot.kernel.roles import Actor
 from cxpilot.verbatims import language as lang_detect
 from cxpilot.verbatims.models import TextModel, Theme, ThemeOrigin, ThemeRule
 from cxpilot.verbatims.normalise import Featuriser
@@ -43,7 +44,6 @@ __all__ = [
     "verbatims_analyse",
 ]
 
-Actor = Any
 DERIVED: dict[str, ibis.Schema] = {
     "verbatim_analysis": ibis.schema(
         {
@@ -72,8 +72,7 @@ MAX_THEMES = 60
 
 
 def _require(actor: Actor) -> None:
-    if actor is not None:
-        roles.require(actor, "verbatims.edit_taxonomy")
+    roles.require(actor, "verbatims.edit_taxonomy")
 
 
 def ensure_derived(con: Any) -> None:

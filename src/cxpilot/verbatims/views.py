@@ -19,8 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
 from cxpilot.analytics.charts import number
-from cxpilot.kernel import errors
-from cxpilot.kernel.web import http_errors, require
+from cxpilot.kernel import errors, roles
 from cxpilot.organisation.models import Touchpoint
 from cxpilot.verbatims import charts, selectors, services
 from cxpilot.verbatims.models import Theme
@@ -107,14 +106,12 @@ def _query(scope: Scope, **extra: Any) -> str:
 
 
 def _can_edit(request: HttpRequest) -> bool:
-    user: Any = request.user
-    return bool(user.has_perm("verbatims.edit_taxonomy"))
+    return roles.may(request.user, "verbatims.edit_taxonomy")
 
 
 @require_GET
-@http_errors
 def irritants_page(request: HttpRequest) -> HttpResponse:
-    require(request, "organisation.view_analytics")
+    roles.require(request.user, "organisation.view_analytics")
     form = ScopeForm(request.GET or None)
     scope = form.scope() if request.GET else Scope()
     state = selectors.model_state()
@@ -189,9 +186,8 @@ def _drivers(scope: Scope) -> dict[str, Any] | None:
 
 
 @require_GET
-@http_errors
 def themes_page(request: HttpRequest) -> HttpResponse:
-    require(request, "organisation.view_analytics")
+    roles.require(request.user, "organisation.view_analytics")
     form = SearchForm(request.GET or None)
     valid = not request.GET or form.is_valid()
     scope = form.scope() if request.GET else Scope()
@@ -267,10 +263,9 @@ class RuleForm(forms.Form):
     )
 
 
-@http_errors
 def theme_page(request: HttpRequest, pk: int) -> HttpResponse:
     """The theme editor: rename, pin, merge, split, keyword rules."""
-    require(request, "organisation.view_analytics")
+    roles.require(request.user, "organisation.view_analytics")
     theme = Theme.objects.filter(pk=pk).select_related("merged_into", "split_from").first()
     if theme is None:
         raise errors.NotFound(f"no theme {pk}", where="theme")
@@ -281,7 +276,7 @@ def theme_page(request: HttpRequest, pk: int) -> HttpResponse:
         "rule": RuleForm(),
     }
     if request.method == "POST":
-        require(request, "verbatims.edit_taxonomy")
+        roles.require(request.user, "verbatims.edit_taxonomy")
         action = request.POST.get("action", "")
         try:
             done = _edit(request, theme, action, forms_)
@@ -362,10 +357,9 @@ def _edit(request: HttpRequest, theme: Theme, action: str, forms_: dict[str, Any
 
 
 @require_POST
-@http_errors
 def themes_apply(request: HttpRequest) -> HttpResponse:
     """Re-analyse every verbatim with the current taxonomy (or discover the themes again)."""
-    require(request, "verbatims.edit_taxonomy")
+    roles.require(request.user, "verbatims.edit_taxonomy")
     try:
         if request.POST.get("action") == "discover":
             found = services.themes_discover(actor=request.user)

@@ -1528,7 +1528,15 @@ def relocate_problems(checked: Validated) -> None:
         if problem.column == "timestamp" and reason.startswith("is not an ISO 8601"):
             reason = date_reason
         where = f"{problem.where}:{origin}" if origin else problem.where
-        relocated.append(Problem(problem.row, where, problem.column, problem.value, reason))
+        relocated.append(
+            Problem(
+                row=problem.row,
+                where=where,
+                column=problem.column,
+                value=problem.value,
+                reason=reason,
+            )
+        )
     checked.problems = relocated
     for reasons in checked.reasons.values():
         for i, text in enumerate(reasons):

@@ -17,6 +17,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from cxpilot.kernel import errors
 from cxpilot.kernel.errors import ValidationError
 from cxpilot.warehouse.files import RawTable
 from cxpilot.warehouse.schema import METRIC_RANGES, Column, Table
@@ -25,24 +26,10 @@ MAX_REPORTED = 100
 
 
 @dataclass(frozen=True)
-class Problem:
-    row: int
-    where: str
-    column: str | None
-    value: str | None
-    reason: str
+class Problem(errors.Problem):
+    """A problem of one row of an import (``row``: its index in the file, to sort by)."""
 
-    def as_dict(self) -> dict[str, str | None]:
-        return {
-            "where": self.where,
-            "column": self.column,
-            "value": self.value,
-            "reason": self.reason,
-        }
-
-    def __str__(self) -> str:
-        value = "" if self.value is None else f" (value {self.value[:60]!r})"
-        return f"{self.where}: {self.column or ''}{' ' if self.column else ''}{self.reason}{value}"
+    row: int = 0
 
 
 @dataclass
@@ -67,7 +54,7 @@ class Validated:
                 f"{self.problem_count} problem(s) in {rows} row(s); nothing was imported "
                 "(use --skip-invalid to load the good rows)",
                 where=self.raw.path,
-                extra=[p.as_dict() for p in self.problems],
+                problems=self.problems,
             )
 
 
@@ -99,7 +86,15 @@ class _Collector:
         for i in idx[:MAX_REPORTED]:
             value = values[int(i)].as_py() if values is not None else None
             text = reason(int(i)) if callable(reason) else reason
-            self.problems.append(Problem(int(i), self.raw.where(int(i)), column, value, text))
+            self.problems.append(
+                Problem(
+                    row=int(i),
+                    where=self.raw.where(int(i)),
+                    column=column,
+                    value=value,
+                    reason=text,
+                )
+            )
 
     def first_problems(self) -> list[Problem]:
         return sorted(self.problems, key=lambda p: p.row)[:MAX_REPORTED]
