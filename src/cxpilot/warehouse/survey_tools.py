@@ -31,7 +31,8 @@ import pyarrow as pa
 import yaml
 
 from cxpilot.kernel.errors import ValidationError
-from cxpilot.warehouse.files import CSV_SUFFIXES, RawTable, _decode, sniff_delimiter
+from cxpilot.kernel.textfiles import decode_text, read_bytes, read_text
+from cxpilot.warehouse.files import CSV_SUFFIXES, RawTable, sniff_delimiter
 from cxpilot.warehouse.schema import METRIC_RANGES, RESPONSES
 from cxpilot.warehouse.validate import Problem, Validated
 
@@ -480,7 +481,7 @@ def read_survey_mapping(path: Path) -> SurveyMapping:
     if not path.exists():
         raise ValidationError("no such mapping file", where=where)
     try:
-        data = yaml.safe_load(_decode(path.read_bytes(), where))
+        data = yaml.safe_load(read_text(path, kind="YAML or JSON"))
     except yaml.YAMLError as exc:
         raise ValidationError(f"not valid YAML or JSON: {exc}", where=where) from None
     if data is None:
@@ -635,10 +636,10 @@ def load_export(path: Path, *, tool: str) -> Export:
 def _records(path: Path) -> tuple[list[tuple[int, list[str]]], int]:
     """Every CSV record with the line it starts on (blank lines skipped), and the last line."""
     where = str(path)
-    data = path.read_bytes()
+    data = read_bytes(path)
     if not data.strip():
         raise ValidationError("the file is empty", where=where)
-    text = _decode(data, where)
+    text = decode_text(data, where=where, kind="CSV")
     delimiter = sniff_delimiter(text.split("\n", 1)[0])
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False)
     out: list[tuple[int, list[str]]] = []
