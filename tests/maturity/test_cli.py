@@ -49,6 +49,15 @@ def test_score_json_contract(tmp_path):
     ]
 
 
+def test_answers_saved_by_a_spreadsheet_in_cp1252(tmp_path):
+    # Excel on Windows saves CSV in the code page: read by the kernel's one text decoder
+    path = answers_csv(tmp_path, [("opé", 5, 3)])
+    path.write_bytes(path.read_text(encoding="utf-8").encode("cp1252"))
+    result = runner.invoke(app, ["maturity", "score", str(path), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["dimensions"][0]["by_department"] == {"opé": 66.7}
+
+
 def test_score_table_and_csv(tmp_path):
     path = answers_csv(tmp_path, [("ops", 5, 3)])
     result = runner.invoke(app, ["maturity", "score", str(path)])

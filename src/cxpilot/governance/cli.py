@@ -70,7 +70,7 @@ def check_cmd(
     from cxpilot.governance import engine
 
     if file is not None:
-        table = engine.raci_csv_read(read_text(file), source=str(file))
+        table = engine.raci_csv_read(read_text(file, kind="CSV"), source=str(file))
         thresholds = engine.Thresholds()
         rows, departments = table.rows, table.departments
     else:
@@ -152,7 +152,7 @@ def import_cmd(
     setup()
     from cxpilot.governance.services import raci_import
 
-    emit(raci_import(text=read_text(file), source=str(file)), fmt)
+    emit(raci_import(text=read_text(file, kind="CSV"), source=str(file)), fmt)
 
 
 def register(app: typer.Typer) -> None:

@@ -33,6 +33,7 @@ from cxpilot.governance.forms import (
 )
 from cxpilot.governance.models import ActionStatus, GovernanceSettings, ReportingLine
 from cxpilot.kernel import errors, roles
+from cxpilot.kernel.textfiles import decode_text
 from cxpilot.kernel.web import form_call
 
 VIEW, EDIT = selectors.VIEW, selectors.EDIT
@@ -233,10 +234,7 @@ def raci_import(request: HttpRequest) -> HttpResponse:
             form.add_error("file", _("The file is larger than 5 MB."))
         else:
             try:
-                text = raw.decode("utf-8-sig")
-            except UnicodeDecodeError:
-                text = raw.decode("cp1252", errors="replace")
-            try:
+                text = decode_text(raw, where=upload.name, kind="CSV")
                 report = services.raci_import(text=text, source=upload.name, actor=request.user)
             except errors.ValidationError as exc:
                 form.add_error(None, str(exc))

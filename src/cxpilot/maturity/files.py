@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from cxpilot.kernel.errors import Problem, ProblemList, ValidationError
+from cxpilot.kernel.textfiles import read_text
 from cxpilot.maturity.catalog import LENSES, Model, Value
 from cxpilot.maturity.stats import MAX_PICKS, Answer, Vote
 
@@ -67,15 +68,6 @@ def _rows(text: str, source: str, columns: tuple[str, ...]) -> list[tuple[int, d
     return out
 
 
-def _read(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ValidationError(f"cannot read the file: {exc.strerror}", where=str(path)) from None
-    except UnicodeDecodeError:
-        raise ValidationError("the file is not UTF-8 text", where=str(path)) from None
-
-
 def rating_value(model: Model, raw: str) -> int | None:
     """1–4, or a step name in English or French (``ad hoc``, ``systématique``)."""
     raw = raw.strip()
@@ -118,7 +110,7 @@ def answers_parse(model: Model, text: str, *, source: str = "answers.csv") -> li
 
 
 def answers_read(model: Model, path: Path) -> list[Answer]:
-    return answers_parse(model, _read(path), source=path.name)
+    return answers_parse(model, read_text(path, kind="CSV"), source=path.name)
 
 
 def votes_parse(
@@ -159,4 +151,4 @@ def votes_parse(
 
 
 def votes_read(catalogue: Mapping[str, Value], path: Path) -> list[Vote]:
-    return votes_parse(catalogue, _read(path), source=path.name)
+    return votes_parse(catalogue, read_text(path, kind="CSV"), source=path.name)

@@ -206,7 +206,7 @@ def org_load(
 
 def org_load_file(*, path: Path, kind: str | None = None, actor: Actor = None) -> dict[str, int]:
     """Load a YAML organisation file, or a CSV file of one ``kind`` of entity."""
-    text = read_text(path)
+    text = read_text(path, kind="YAML or CSV")
     if path.suffix.lower() in (".yaml", ".yml"):
         try:
             data = yaml.safe_load(text) or {}

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.table import Table as RichTable
 
 from cxpilot.kernel.cli import FormatOpt, err, handle_errors, progress, setup
 from cxpilot.kernel.output import Format, emit
+
+if TYPE_CHECKING:
+    from cxpilot.warehouse.selectors import ImportPreview
+    from cxpilot.warehouse.survey_tools import SurveyPlan
 
 # --------------------------------------------------------------------------- import
 
@@ -82,87 +88,28 @@ def import_cmd(
       cxpilot import responses export.csv --from qualtrics --mapping survey.yaml --dry-run
     """
     setup()
-    import json
-
-    from rich.table import Table as RichTable
-
     from cxpilot.warehouse.schema import table as table_spec
-    from cxpilot.warehouse.selectors import file_validated, touchpoint_lookup
+    from cxpilot.warehouse.selectors import import_preview
     from cxpilot.warehouse.services import table_import
-    from cxpilot.warehouse.survey_tools import TOOLS, SurveyPlan, plan_of, preview_rows
 
     table_spec(table)
     # the mapping goes to standard output with a table, else to standard error (stdout is data)
     side = err if fmt is not Format.table else Console()
 
     def show_mapping(plan: SurveyPlan) -> None:
-        grid = RichTable(title=f"{TOOLS[plan.tool]} export {file.name}: what each column becomes")
-        for name in ("column", "question", "becomes", "why"):
-            grid.add_column(name, overflow="fold")
-        for row in plan.mapping_rows():
-            grid.add_row(row["column"], row["question"][:80], row["becomes"], row["why"])
-        side.print(grid)
-        for note in plan.notes:
-            side.print(f"note: {note}", highlight=False, soft_wrap=True)
-
-    def shown_cell(key: str, value: Any) -> str:
-        if value is None:
-            return ""
-        if key == "attributes":  # listed by the mapping; in full with --format json
-            return f"{len(json.loads(value))} field(s)"
-        return " ".join(str(value).split())[:80]
+        _show_mapping(side, plan, file.name)
 
     if dry_run:
-        checked = file_validated(
+        preview = import_preview(
             table=table,
             path=file,
             mapping_path=mapping,
-            source=source or from_tool or "import",
-            touchpoints=touchpoint_lookup(),
+            source=source,
             add_touchpoints=add_touchpoints,
             survey_tool=from_tool,
         )
-        plan = plan_of(checked)
-        preview = preview_rows(checked.data)
-        summary = {
-            "dry_run": True,
-            "table": table,
-            "path": str(file),
-            "rows": checked.raw.num_rows,
-            "rows_rejected": int(checked.bad.sum()),
-            "touchpoints_added": checked.new_touchpoints,
-            "problem_count": checked.problem_count,
-            "problems": [p.as_dict() for p in checked.problems],
-            "survey": plan.summary() if plan else None,
-            "mapping": plan.mapping_rows() if plan else None,
-            "preview": preview,
-        }
-        if fmt is Format.json:
-            emit(summary, fmt)
-        else:
-            if plan is not None:
-                show_mapping(plan)
-            if fmt is Format.csv:
-                emit(preview, fmt)
-            elif preview:
-                grid = RichTable(
-                    title=f"the first {len(preview)} of {checked.raw.num_rows} row(s), "
-                    "as they would be imported"
-                )
-                keys = [k for k in preview[0] if any(r.get(k) is not None for r in preview)]
-                for key in keys:
-                    grid.add_column(key, overflow="fold")
-                for row in preview:
-                    grid.add_row(*(shown_cell(key, row.get(key)) for key in keys))
-                side.print(grid)
-        if not checked.problem_count:
-            err.print(
-                f"dry run: {checked.raw.num_rows} row(s) would be imported into {table}; "
-                "nothing was written",
-                highlight=False,
-                soft_wrap=True,
-            )
-        checked.raise_if_bad()
+        _show_preview(side, preview, file.name, fmt)
+        preview.raise_if_bad()
         return
 
     with progress(f"importing {file.name}", steps=3) as step:
@@ -187,6 +134,61 @@ def import_cmd(
             f"{report.rows_rejected} row(s) rejected, with their reasons, in {report.rejected_file}",
             highlight=False,
         )
+
+
+def _show_mapping(side: Console, plan: SurveyPlan, name: str) -> None:
+    """What each column of a survey tool's export becomes, then the plan's notes."""
+    from cxpilot.warehouse.survey_tools import TOOLS
+
+    grid = RichTable(title=f"{TOOLS[plan.tool]} export {name}: what each column becomes")
+    for column in ("column", "question", "becomes", "why"):
+        grid.add_column(column, overflow="fold")
+    for row in plan.mapping_rows():
+        grid.add_row(row["column"], row["question"][:80], row["becomes"], row["why"])
+    side.print(grid)
+    for note in plan.notes:
+        side.print(f"note: {note}", highlight=False, soft_wrap=True)
+
+
+def _show_preview(side: Console, preview: ImportPreview, name: str, fmt: Format) -> None:
+    """The dry run: JSON as it is; else the mapping (survey tool's export) and the first rows."""
+    if fmt is Format.json:
+        emit(preview.as_dict(), fmt)
+    else:
+        if preview.plan is not None:
+            _show_mapping(side, preview.plan, name)
+        if fmt is Format.csv:
+            emit(preview.preview, fmt)
+        elif preview.preview:
+            side.print(_preview_grid(preview))
+    if not preview.problem_count:
+        err.print(
+            f"dry run: {preview.rows} row(s) would be imported into {preview.table}; "
+            "nothing was written",
+            highlight=False,
+            soft_wrap=True,
+        )
+
+
+def _preview_grid(preview: ImportPreview) -> RichTable:
+    rows = preview.preview
+    grid = RichTable(
+        title=f"the first {len(rows)} of {preview.rows} row(s), as they would be imported"
+    )
+    keys = [k for k in rows[0] if any(r.get(k) is not None for r in rows)]
+    for key in keys:
+        grid.add_column(key, overflow="fold")
+    for row in rows:
+        grid.add_row(*(_shown_cell(key, row.get(key)) for key in keys))
+    return grid
+
+
+def _shown_cell(key: str, value: Any) -> str:
+    if value is None:
+        return ""
+    if key == "attributes":  # listed by the mapping; in full with --format json
+        return f"{len(json.loads(value))} field(s)"
+    return " ".join(str(value).split())[:80]
 
 
 # --------------------------------------------------------------------------- flush

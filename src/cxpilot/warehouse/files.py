@@ -1,6 +1,7 @@
 """Read a data file (CSV, Parquet, JSON Lines) as users really have it, into text columns.
 
-CSV: UTF-8 with or without BOM, else cp1252/Latin-1; ``,`` ``;`` tab or ``|`` separators
+CSV: decoded by the kernel's rules (UTF-8 with or without BOM, UTF-16 with BOM, else
+cp1252/Latin-1; see ``cxpilot.kernel.textfiles``); ``,`` ``;`` tab or ``|`` separators
 (sniffed from the header); quoted fields with newlines. Every value comes out as text (or
 null), with the line of the file each row starts on, so validation can say where a problem
 is. A column mapping renames the file's columns to the import format.
@@ -21,10 +22,12 @@ import pyarrow.parquet as pq
 import yaml
 
 from cxpilot.kernel.errors import ValidationError
+from cxpilot.kernel.textfiles import decode_text, read_bytes, read_text
 
 CSV_SUFFIXES = (".csv", ".txt", ".tsv")
 PARQUET_SUFFIXES = (".parquet", ".pq")
 JSONL_SUFFIXES = (".jsonl", ".ndjson", ".json")
+_TEXT_KIND = "CSV or JSON Lines"  # what a binary file is told it should have been
 FORMATS = {"csv": CSV_SUFFIXES, "parquet": PARQUET_SUFFIXES, "jsonl": JSONL_SUFFIXES}
 
 
@@ -82,7 +85,7 @@ def read_mapping(path: Path) -> dict[str, str]:
     """A mapping file: YAML/JSON ``{import_column: file_column}`` or a two-column CSV."""
     if not path.exists():
         raise ValidationError("no such mapping file", where=str(path))
-    text = _decode(path.read_bytes(), str(path))
+    text = read_text(path, kind="YAML, JSON or CSV")
     if path.suffix.lower() == ".csv":
         rows = [r for r in csv.reader(io.StringIO(text)) if r and any(c.strip() for c in r)]
         if rows and [c.strip().lower() for c in rows[0][:2]] == ["column", "file_column"]:
@@ -128,20 +131,6 @@ def apply_mapping(raw: RawTable, mapping: dict[str, str]) -> RawTable:
     return RawTable(raw.path, renamed, raw.lines, raw.unit)
 
 
-def _decode(data: bytes, where: str) -> str:
-    if b"\x00" in data[:8192]:
-        raise ValidationError("this is a binary file, not text (CSV or JSON Lines)", where=where)
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        try:
-            return data.decode("cp1252")
-        except UnicodeDecodeError:
-            return data.decode("latin-1")
-
-
 def sniff_delimiter(header: str) -> str:
     counts = {d: 0 for d in (",", ";", "\t", "|")}
     quoted = False
@@ -172,10 +161,10 @@ def _header_names(names: list[str], where: str) -> list[str]:
 
 def _read_csv(path: Path) -> RawTable:
     where = str(path)
-    data = path.read_bytes()
+    data = read_bytes(path)
     if not data.strip():
         raise ValidationError("the file is empty", where=where)
-    text = _decode(data, where)
+    text = decode_text(data, where=where, kind=_TEXT_KIND)
     header = text.split("\n", 1)[0]
     delimiter = sniff_delimiter(header)
     simple = '"' not in text and "\n\n" not in text and "\r\n\r\n" not in text
@@ -302,7 +291,7 @@ def _text(value: object) -> str | None:
 
 def _read_jsonl(path: Path) -> RawTable:
     where = str(path)
-    text = _decode(path.read_bytes(), where)
+    text = read_text(path, kind=_TEXT_KIND)
     records: list[dict[str, object]] = []
     lines: list[int] = []
     for number, line in enumerate(text.splitlines(), start=1):

@@ -1,8 +1,11 @@
-"""Reads for the warehouse domain: known touchpoints, a data file validated as it is."""
+"""Reads for the warehouse domain: known touchpoints, a data file validated as it is, the
+preview of an import."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from cxpilot.kernel.errors import ValidationError
 from cxpilot.organisation.models import Touchpoint
@@ -69,6 +72,84 @@ def file_validated(
         default_source=source or "file",
         touchpoints=touchpoints,
         add_touchpoints=add_touchpoints,
+    )
+
+
+@dataclass
+class ImportPreview:
+    """What importing a file would do, written nowhere: the rows, their problems, with a survey
+    tool's export the plan of what each column becomes, and the first rows as they would be
+    imported."""
+
+    table: str
+    path: str
+    rows: int
+    rows_rejected: int
+    touchpoints_added: list[str]
+    problem_count: int
+    problems: list[dict[str, Any]]
+    survey: dict[str, Any] | None  # the plan's summary (survey tool's export), else None
+    mapping: list[dict[str, str]] | None  # what each column becomes (survey tool's export)
+    preview: list[dict[str, Any]]  # the first rows, as they would be imported
+    plan: survey_tools.SurveyPlan | None = field(default=None, repr=False)
+    validated: Validated | None = field(default=None, repr=False)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON of ``cxpilot import --dry-run`` (stable keys)."""
+        return {
+            "dry_run": True,
+            "table": self.table,
+            "path": self.path,
+            "rows": self.rows,
+            "rows_rejected": self.rows_rejected,
+            "touchpoints_added": self.touchpoints_added,
+            "problem_count": self.problem_count,
+            "problems": self.problems,
+            "survey": self.survey,
+            "mapping": self.mapping,
+            "preview": self.preview,
+        }
+
+    def raise_if_bad(self) -> None:
+        """Raise the error importing the file would raise (its problems in ``extra``)."""
+        if self.validated is not None:
+            self.validated.raise_if_bad()
+
+
+def import_preview(
+    *,
+    table: str,
+    path: Path,
+    mapping_path: Path | None = None,
+    source: str | None = None,
+    add_touchpoints: bool = False,
+    survey_tool: str | None = None,
+) -> ImportPreview:
+    """Read and validate a file as ``table_import`` would (against the organisation's
+    touchpoints), writing nothing. ``source`` defaults to the survey tool, else ``import``."""
+    checked = file_validated(
+        table=table,
+        path=path,
+        mapping_path=mapping_path,
+        source=source or survey_tool or "import",
+        touchpoints=touchpoint_lookup(),
+        add_touchpoints=add_touchpoints,
+        survey_tool=survey_tool,
+    )
+    plan = survey_tools.plan_of(checked)
+    return ImportPreview(
+        table=table,
+        path=str(path),
+        rows=checked.raw.num_rows,
+        rows_rejected=int(checked.bad.sum()),
+        touchpoints_added=checked.new_touchpoints,
+        problem_count=checked.problem_count,
+        problems=[p.as_dict() for p in checked.problems],
+        survey=plan.summary() if plan else None,
+        mapping=plan.mapping_rows() if plan else None,
+        preview=survey_tools.preview_rows(checked.data),
+        plan=plan,
+        validated=checked,
     )
 
 

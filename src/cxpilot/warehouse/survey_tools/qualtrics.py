@@ -1,0 +1,99 @@
+"""Qualtrics: three header rows (question ids, question texts, ImportIds), then one row per
+respondent."""
+
+from __future__ import annotations
+
+from cxpilot.kernel.errors import ValidationError
+from cxpilot.warehouse.survey_tools.common import (
+    ExportColumn,
+    Layout,
+    Records,
+    header_cells,
+    import_info,
+    not_this_tool,
+    unique_names,
+)
+
+METADATA = (
+    "StartDate",
+    "EndDate",
+    "Status",
+    "IPAddress",
+    "Progress",
+    "Duration (in seconds)",
+    "Finished",
+    "RecordedDate",
+    "ResponseId",
+    "RecipientLastName",
+    "RecipientFirstName",
+    "RecipientEmail",
+    "ExternalReference",
+    "LocationLatitude",
+    "LocationLongitude",
+    "DistributionChannel",
+    "UserLanguage",
+)
+
+
+def read_columns(records: Records, where: str, last_line: int) -> list[ExportColumn]:
+    ids = header_cells(records[0][1])
+    if "ResponseId" not in ids and "ResponseID" not in ids:
+        not_this_tool(
+            "qualtrics", records, f"{where}:line 1", "the first header row has no ResponseId column"
+        )
+    _check_header_rows(records, len(ids), where, last_line)
+    texts = [" ".join(c.split()) for c in records[1][1]]
+    infos = [import_info(c) for c in records[2][1]]
+    if not any(info.get("ImportId") for info in infos):
+        not_this_tool(
+            "qualtrics",
+            records,
+            f"{where}:line {records[2][0]}",
+            'the third header row should hold the ImportIds ({"ImportId":"QID1"}…); export the '
+            "responses as CSV without the legacy format",
+        )
+    names = unique_names(ids, f"{where}:line 1")
+    columns = []
+    for i, (name, text, info) in enumerate(zip(names, texts, infos, strict=True)):
+        import_id = info.get("ImportId")
+        question = bool(import_id and import_id.startswith("QID"))
+        columns.append(
+            ExportColumn(
+                i,
+                name,
+                text or name,
+                name,
+                question=question,
+                import_id=import_id,
+                time_zone=info.get("timeZone"),
+            )
+        )
+    return columns
+
+
+def _check_header_rows(records: Records, width: int, where: str, last_line: int) -> None:
+    """The second and third header rows are there, as wide as the first."""
+    for number, label in ((1, "question texts"), (2, "ImportId")):
+        if len(records) <= number:
+            raise ValidationError(
+                f"the export ends before its header row {number + 1} ({label}); a Qualtrics "
+                "export has three header rows: question ids, question texts, ImportIds",
+                where=f"{where}:line {last_line + 1}",
+            )
+        if len(records[number][1]) != width:
+            raise ValidationError(
+                f"header row {number + 1} has {len(records[number][1])} fields, the first {width}",
+                where=f"{where}:line {records[number][0]}",
+            )
+
+
+LAYOUT = Layout(
+    3,
+    METADATA,
+    respondent_id=("ResponseId", "ResponseID"),
+    timestamps=("RecordedDate", "EndDate", "StartDate"),
+    customer_id=("ExternalReference", "ExternalDataReference", "RecipientEmail"),
+    columns=read_columns,
+    language=("UserLanguage",),
+    channel=("DistributionChannel",),
+)

@@ -1,0 +1,60 @@
+"""Typeform: one header row (# the response token, the questions, then metadata), then one
+row per respondent."""
+
+from __future__ import annotations
+
+from cxpilot.warehouse.survey_tools.common import (
+    ExportColumn,
+    Layout,
+    Records,
+    header_cells,
+    not_this_tool,
+    unique_names,
+)
+
+METADATA = (
+    "#",
+    "Start Date (UTC)",
+    "Submit Date (UTC)",
+    "Stage Date (UTC)",
+    "Network ID",
+    "Tags",
+    "Ending",
+    "Response Type",
+)
+
+
+def read_columns(records: Records, where: str, last_line: int) -> list[ExportColumn]:
+    header = header_cells(records[0][1])
+    if (
+        not header
+        or header[0] != "#"
+        or not ("Submit Date (UTC)" in header or "Start Date (UTC)" in header)
+    ):
+        not_this_tool(
+            "typeform",
+            records,
+            f"{where}:line 1",
+            "the header should start with # (the response token) and have Start Date (UTC) "
+            "and Submit Date (UTC) columns",
+        )
+    names = unique_names(header, f"{where}:line 1")
+    first_meta = next(i for i, n in enumerate(header) if i and n in METADATA)
+    columns = []
+    number = 0
+    for i, name in enumerate(names):
+        question = 0 < i < first_meta and name not in METADATA
+        if question:
+            number += 1
+        columns.append(ExportColumn(i, name, name, f"Q{number}" if question else name, question))
+    return columns
+
+
+LAYOUT = Layout(
+    1,
+    METADATA,
+    respondent_id=("#",),
+    timestamps=("Submit Date (UTC)", "Start Date (UTC)"),
+    customer_id=(),
+    columns=read_columns,
+)
