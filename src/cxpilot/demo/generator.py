@@ -41,13 +41,13 @@ PERIOD_START = "2024-11-01"
 PERIOD_END = "2026-10-31"  # inclusive: the last day with data
 DAYS = 730
 DAY = 86_400
-_START_D = np.datetime64(PERIOD_START, "D")
-_START_S = np.datetime64(PERIOD_START, "s")
+START_D = np.datetime64(PERIOD_START, "D")
+START_S = np.datetime64(PERIOD_START, "s")
 
 
 def day_index(date: str) -> int:
     """Days from the period start (2024-11-01 is day 0) to ``date`` (YYYY-MM-DD)."""
-    return int((np.datetime64(date, "D") - _START_D).astype(np.int64))
+    return int((np.datetime64(date, "D") - START_D).astype(np.int64))
 
 
 # --------------------------------------------------------------------------------------------
@@ -74,7 +74,7 @@ TOUCHPOINT_CHANNELS: dict[str, str] = {
     "social_media": "web",
 }
 TOUCHPOINTS: tuple[str, ...] = tuple(TOUCHPOINT_CHANNELS)
-_TP = {key: i for i, key in enumerate(TOUCHPOINTS)}
+TOUCHPOINT_INDEX = {key: i for i, key in enumerate(TOUCHPOINTS)}
 
 EVENT_TYPES: tuple[str, ...] = (
     "visit",
@@ -92,7 +92,7 @@ EVENT_TYPES: tuple[str, ...] = (
     "review",
     "social_click",
 )
-_EV = {key: i for i, key in enumerate(EVENT_TYPES)}
+EVENT_INDEX = {key: i for i, key in enumerate(EVENT_TYPES)}
 
 
 @dataclass(frozen=True)
@@ -259,7 +259,7 @@ SURVEYS: tuple[SurveySpec, ...] = (
         0.45,
     ),
 )
-_SV = {s.key: i for i, s in enumerate(SURVEYS)}
+SURVEY_INDEX = {s.key: i for i, s in enumerate(SURVEYS)}
 
 #: Verbatim topics a touchpoint's answers talk about when nothing specific happened:
 #: touchpoint -> (negative topic weights, positive topic weights).
@@ -314,8 +314,8 @@ CAUSE_MENTION_RATE = 0.85
 
 # causes of a survey's experience (index into _CAUSE_TOPIC)
 _CAUSES = ("none", "delivery_late", "delivery_lost", "website_bugs", "app", "call")
-_C = {key: i for i, key in enumerate(_CAUSES)}
-_CALL_BAD_TOPICS = {"phone_wait": 0.55, "staff": 0.25, "returns": 0.2}
+CAUSE_INDEX = {key: i for i, key in enumerate(_CAUSES)}
+CALL_BAD_TOPICS = {"phone_wait": 0.55, "staff": 0.25, "returns": 0.2}
 
 # --------------------------------------------------------------------------------------------
 # Duplicates: how each source's records differ from the person
@@ -341,7 +341,7 @@ CHANGES: tuple[str, ...] = (
     "birth_date_swapped",
     "no_birth_date",
 )
-_B = {name: 1 << i for i, name in enumerate(CHANGES)}
+CHANGE_BIT = {name: 1 << i for i, name in enumerate(CHANGES)}
 
 #: Phone formats: 0 "06 12 34 56 78", 1 "0612345678", 2 "+33 6 12 34 56 78",
 #: 3 "+33612345678", 4 "06.12.34.56.78".
@@ -444,24 +444,24 @@ class DemoData:
 # --------------------------------------------------------------------------------------------
 
 
-def _weights(values: Sequence[float]) -> Array:
+def weights(values: Sequence[float]) -> Array:
     w = np.asarray(values, dtype=np.float64)
     return w / w.sum()
 
 
-def _draw(rng: np.random.Generator, p: Array, size: int) -> Array:
+def draw(rng: np.random.Generator, p: Array, size: int) -> Array:
     """Indices drawn from the categorical distribution ``p`` (inverse CDF, vectorised)."""
     cdf = np.cumsum(p)
     cdf[-1] = 1.0
     return np.searchsorted(cdf, rng.random(size), side="right").astype(np.int64)
 
 
-def _draw_rows(rng: np.random.Generator, cdfs: Array, group: Array) -> Array:
+def draw_rows(rng: np.random.Generator, cdfs: Array, group: Array) -> Array:
     """One categorical draw per row, from the distribution (CDF row) of the row's ``group``."""
-    return _pick(rng.random(group.size), cdfs, group)
+    return pick(rng.random(group.size), cdfs, group)
 
 
-def _pick(u: Array, cdfs: Array, group: Array) -> Array:
+def pick(u: Array, cdfs: Array, group: Array) -> Array:
     """Inverse CDF of uniform draws ``u``, each with the CDF row ``cdfs[group]``."""
     out = np.zeros(u.size, np.int64)
     last = cdfs.shape[1] - 1
@@ -471,7 +471,7 @@ def _pick(u: Array, cdfs: Array, group: Array) -> Array:
     return out
 
 
-def _dictionary(
+def dictionary(
     indices: Array, values: Sequence[str | None], wide: bool = False
 ) -> pa.DictionaryArray:
     """Dictionary-encoded strings: ``values[indices]``; a ``None`` value gives a null.
@@ -495,7 +495,7 @@ def _dictionary(
     )
 
 
-def _digits(values: Array, width: int) -> pa.Array:
+def zero_padded(values: Array, width: int) -> pa.Array:
     return pc.utf8_lpad(
         pc.cast(pa.array(values.astype(np.int64)), pa.string()), width=width, padding="0"
     )
@@ -509,7 +509,7 @@ def _letters(texts: Sequence[str]) -> Array:
     return np.frombuffer("".join(texts).encode("ascii"), np.uint8).reshape(len(texts), length)
 
 
-def _ascii(
+def ascii_column(
     numbers: Array,
     width: int,
     prefixes: Sequence[str] = ("",),
@@ -546,26 +546,26 @@ def _ascii(
     return pa.LargeStringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(buf))
 
 
-def _timestamps(seconds: Array) -> pa.Array:
-    return pa.array((_START_S + seconds.astype("timedelta64[s]")).astype("datetime64[us]"))
+def timestamps(seconds: Array) -> pa.Array:
+    return pa.array((START_S + seconds.astype("timedelta64[s]")).astype("datetime64[us]"))
 
 
-def _hours(rng: np.random.Generator, profile: Sequence[float], size: int) -> Array:
-    return _draw(rng, _weights(profile), size) * 3600 + rng.integers(0, 3600, size)
+def hours(rng: np.random.Generator, profile: Sequence[float], size: int) -> Array:
+    return draw(rng, weights(profile), size) * 3600 + rng.integers(0, 3600, size)
 
 
 # Relative activity by hour of the day (0-23) of each kind of event.
 # fmt: off
-_H_WEB = (1, 0.5, 0.3, 0.2, 0.2, 0.3, 0.8, 1.5, 2.5, 3, 3.2, 3.5, 4, 4, 3.5, 3.3, 3.3, 3.5, 4, 5, 5.5, 5, 3.5, 2)
-_H_STORE = (0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 4, 5, 5, 4.5, 5, 5.5, 6, 6.5, 6, 3, 0, 0, 0, 0)
-_H_CALL = (0, 0, 0, 0, 0, 0, 0, 0, 0, 5, 7, 7, 4, 4, 6, 6, 6, 5, 3, 0, 0, 0, 0, 0)
-_H_DELIVERY = (0, 0, 0, 0, 0, 0, 0, 0, 3, 5, 6, 6, 4, 4, 5, 5, 5, 4, 3, 1, 0, 0, 0, 0)
+H_WEB = (1, 0.5, 0.3, 0.2, 0.2, 0.3, 0.8, 1.5, 2.5, 3, 3.2, 3.5, 4, 4, 3.5, 3.3, 3.3, 3.5, 4, 5, 5.5, 5, 3.5, 2)
+H_STORE = (0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 4, 5, 5, 4.5, 5, 5.5, 6, 6.5, 6, 3, 0, 0, 0, 0)
+H_CALL = (0, 0, 0, 0, 0, 0, 0, 0, 0, 5, 7, 7, 4, 4, 6, 6, 6, 5, 3, 0, 0, 0, 0, 0)
+H_DELIVERY = (0, 0, 0, 0, 0, 0, 0, 0, 3, 5, 6, 6, 4, 4, 5, 5, 5, 4, 3, 1, 0, 0, 0, 0)
 # fmt: on
 
 
-def _calendar() -> tuple[Array, Array]:
+def daily_intensities() -> tuple[Array, Array]:
     """Cumulative daily intensities (length DAYS + 1) of purchases and of flat activity."""
-    dates = _START_D + np.arange(DAYS)
+    dates = START_D + np.arange(DAYS)
     weight = np.ones(DAYS)
     for first, last, factor in SEASONS:
         weight[(dates >= np.datetime64(first)) & (dates <= np.datetime64(last))] = factor
@@ -576,7 +576,7 @@ def _calendar() -> tuple[Array, Array]:
     return np.concatenate([[0.0], np.cumsum(weight)]), np.concatenate([[0.0], np.cumsum(flat)])
 
 
-def _events(
+def poisson_days(
     rng: np.random.Generator, rate_per_day: Array, start: Array, end: Array, cum: Array
 ) -> tuple[Array, Array]:
     """A Poisson process per person on the day window ``[start, end)`` with intensity ``cum``.
@@ -601,14 +601,14 @@ def _events(
 
 
 @dataclass
-class _Persons:
+class Persons:
     n: int
     segment: Array
     female: Array
     first: Array  # index into the first-name bank (women then men)
     last: Array
     birth: Array  # days since 1970-01-01
-    postcode: Array  # index into _POSTCODES
+    postcode: Array  # index into POSTCODES
     street_no: Array
     street_type: Array
     street_name: Array
@@ -630,10 +630,10 @@ class _Persons:
     churn_cause: Array  # 0 none, 1 baseline, 2 call_centre
 
 
-_FIRST_NAMES = [n for n, _ in banks.FEMALE_FIRST_NAMES] + [n for n, _ in banks.MALE_FIRST_NAMES]
+FIRST_NAMES = [n for n, _ in banks.FEMALE_FIRST_NAMES] + [n for n, _ in banks.MALE_FIRST_NAMES]
 _N_FEMALE = len(banks.FEMALE_FIRST_NAMES)
-_LAST_NAMES = [n for n, _ in banks.LAST_NAMES]
-_POSTCODES: list[tuple[int, str]] = [
+LAST_NAMES = [n for n, _ in banks.LAST_NAMES]
+POSTCODES: list[tuple[int, str]] = [
     (ci, code) for ci, (_, codes, _) in enumerate(banks.CITIES) for code in codes
 ]
 #: Landline numbers start with 01-05 by region: the zone of each postcode's department.
@@ -645,26 +645,24 @@ _ZONES = {
     5: (17, 31, 33, 64, 79, 86, 87),
 }
 _ZONE_OF = {dep: zone for zone, deps in _ZONES.items() for dep in deps}
-_LANDLINE_ZONE = np.array([_ZONE_OF[int(code[:2])] for _, code in _POSTCODES])
-_POSTCODE_WEIGHTS = _weights(
-    [banks.CITIES[ci][2] / len(banks.CITIES[ci][1]) for ci, _ in _POSTCODES]
-)
+_LANDLINE_ZONE = np.array([_ZONE_OF[int(code[:2])] for _, code in POSTCODES])
+_POSTCODE_WEIGHTS = weights([banks.CITIES[ci][2] / len(banks.CITIES[ci][1]) for ci, _ in POSTCODES])
 
 
-def _persons(rng: np.random.Generator, n: int, cum_purchase: Array) -> _Persons:
-    seg = _draw(rng, _weights([s.share for s in SEGMENTS]), n)
+def draw_persons(rng: np.random.Generator, n: int, cum_purchase: Array) -> Persons:
+    seg = draw(rng, weights([s.share for s in SEGMENTS]), n)
     female = rng.random(n) < 0.52
-    f_idx = _draw(rng, _weights([w for _, w in banks.FEMALE_FIRST_NAMES]), n)
-    m_idx = _draw(rng, _weights([w for _, w in banks.MALE_FIRST_NAMES]), n) + _N_FEMALE
+    f_idx = draw(rng, weights([w for _, w in banks.FEMALE_FIRST_NAMES]), n)
+    m_idx = draw(rng, weights([w for _, w in banks.MALE_FIRST_NAMES]), n) + _N_FEMALE
     first = np.where(female, f_idx, m_idx)
-    last = _draw(rng, _weights([w for _, w in banks.LAST_NAMES]), n)
+    last = draw(rng, weights([w for _, w in banks.LAST_NAMES]), n)
     lo = np.array([s.age[0] for s in SEGMENTS])[seg]
     hi = np.array([s.age[1] for s in SEGMENTS])[seg]
     age_days = (lo + rng.random(n) * (hi - lo)) * 365.25
-    birth = (int(_START_D.astype(np.int64)) - age_days).astype(np.int64)
-    postcode = _draw(rng, _POSTCODE_WEIGHTS, n)
+    birth = (int(START_D.astype(np.int64)) - age_days).astype(np.int64)
+    postcode = draw(rng, _POSTCODE_WEIGHTS, n)
     street_no = np.minimum(1 + (rng.pareto(1.1, n) * 6).astype(np.int64), 280)
-    street_type = _draw(rng, _weights([w for _, _, w in banks.STREET_TYPES]), n)
+    street_type = draw(rng, weights([w for _, _, w in banks.STREET_TYPES]), n)
     street_name = rng.integers(0, len(banks.STREET_NAMES), n)
     mobile = rng.random(n)
     lead = np.where(mobile < 0.7, 6, np.where(mobile < 0.9, 7, _LANDLINE_ZONE[postcode]))
@@ -678,7 +676,7 @@ def _persons(rng: np.random.Generator, n: int, cum_purchase: Array) -> _Persons:
     new = np.floor(np.interp(rng.random(n) * cum_purchase[-1], cum_purchase, grid)).astype(np.int64)
     new = np.minimum(new, DAYS - 1)
     acquired = np.where(existing, old, new)
-    acquired_sec = acquired * DAY + _hours(rng, _H_STORE, n)
+    acquired_sec = acquired * DAY + hours(rng, H_STORE, n)
     eshop = rng.random(n) < np.array([s.eshop_share for s in SEGMENTS])[seg]
     u = rng.random(n)
     since_old = acquired + (u**2 * (DAYS - 30 - acquired)).astype(np.int64)
@@ -700,7 +698,7 @@ def _persons(rng: np.random.Generator, n: int, cum_purchase: Array) -> _Persons:
     churn = np.minimum(np.floor(churn_at), 10 * DAYS).astype(np.int64)
     churn = np.maximum(churn, start + 1)
     churn_cause = np.where(churn < DAYS, 1, 0)
-    return _Persons(
+    return Persons(
         n=n, segment=seg, female=female, first=first, last=last, birth=birth, postcode=postcode,
         street_no=street_no, street_type=street_type, street_name=street_name, phone=phone,
         english=english, acquired=acquired, acquired_sec=acquired_sec, eshop=eshop,
@@ -715,13 +713,13 @@ def _persons(rng: np.random.Generator, n: int, cum_purchase: Array) -> _Persons:
 # --------------------------------------------------------------------------------------------
 
 
-def _score(rng: np.random.Generator, metric: str, mean: Array, z: Array) -> Array:
+def draw_scores(rng: np.random.Generator, metric: str, mean: Array, z: Array) -> Array:
     slope, noise, low, high = METRIC_SCALE[metric]
     raw = mean + slope * z + noise * rng.standard_normal(z.size)
     return np.clip(np.rint(raw), low, high).astype(np.int64)
 
 
-def _tone(metric: str, score: Array) -> Array:
+def tone_of(metric: str, score: Array) -> Array:
     """0 negative, 1 mixed, 2 positive."""
     if metric == "nps":
         return np.where(score <= 6, 0, np.where(score <= 8, 1, 2))
@@ -736,7 +734,7 @@ def _tone(metric: str, score: Array) -> Array:
 
 
 @dataclass
-class _Calls:
+class Calls:
     person: Array
     sec: Array
     bad: Array
@@ -745,16 +743,16 @@ class _Calls:
     ces: Array
 
 
-def _calls(rng: np.random.Generator, p: _Persons, cum_flat: Array) -> _Calls:
+def draw_calls(rng: np.random.Generator, p: Persons, cum_flat: Array) -> Calls:
     rate = np.where(p.support, rng.gamma(2.0, CALLS_PER_YEAR / 2.0, p.n) / 365.0, 0.0)
-    person, day = _events(rng, rate, p.start, np.minimum(p.churn, DAYS), cum_flat)
+    person, day = poisson_days(rng, rate, p.start, np.minimum(p.churn, DAYS), cum_flat)
     weekday = (day + 4) % 7  # day 0 (2024-11-01) was a Friday
     day = np.where(weekday == 6, np.maximum(day - 1, p.start[person]), day)  # closed on Sundays
-    sec = day * DAY + _hours(rng, _H_CALL, person.size)
+    sec = day * DAY + hours(rng, H_CALL, person.size)
     bad = rng.random(person.size) < CALL_BAD_RATE
     z = p.effect[person] + rng.standard_normal(person.size) + np.where(bad, CALL_BAD_SHIFT, 0.0)
-    nps = _score(rng, "nps", np.full(person.size, METRIC_MEANS["call_centre", "nps"]), z)
-    ces = _score(rng, "ces", np.full(person.size, METRIC_MEANS["call_centre", "ces"]), z)
+    nps = draw_scores(rng, "nps", np.full(person.size, METRIC_MEANS["call_centre", "nps"]), z)
+    ces = draw_scores(rng, "ces", np.full(person.size, METRIC_MEANS["call_centre", "ces"]), z)
     trigger = ((nps <= CALL_CHURN_NPS_MAX) | (ces <= CALL_CHURN_CES_MAX)) & (
         rng.random(person.size) < CALL_CHURN_PROBABILITY
     )
@@ -765,7 +763,7 @@ def _calls(rng: np.random.Generator, p: _Persons, cum_flat: Array) -> _Calls:
     p.churn_cause = np.where(moved & (churn < DAYS), 2, p.churn_cause)
     p.churn = churn
     keep = day < p.churn[person]
-    return _Calls(person[keep], sec[keep], bad[keep], z[keep], nps[keep], ces[keep])
+    return Calls(person[keep], sec[keep], bad[keep], z[keep], nps[keep], ces[keep])
 
 
 # --------------------------------------------------------------------------------------------
@@ -773,7 +771,7 @@ def _calls(rng: np.random.Generator, p: _Persons, cum_flat: Array) -> _Calls:
 # --------------------------------------------------------------------------------------------
 
 
-class _Log:
+class EventLog:
     """Columns of journey events, appended block by block."""
 
     def __init__(self) -> None:
@@ -794,8 +792,8 @@ class _Log:
             (
                 person.astype(np.int32),
                 sec.astype(np.int32),
-                np.full(n, _TP[tp], np.int8),
-                np.full(n, _EV[kind], np.int8),
+                np.full(n, TOUCHPOINT_INDEX[tp], np.int8),
+                np.full(n, EVENT_INDEX[kind], np.int8),
                 src,
                 np.broadcast_to(np.asarray(cost, dtype=np.float64), (n,)),
             )
@@ -808,7 +806,7 @@ class _Log:
 
 
 @dataclass
-class _Survey:
+class SurveyLog:
     """Survey invitations that were answered: one row per questionnaire."""
 
     person: list[Array]
@@ -840,14 +838,14 @@ class _Survey:
         The answer comes ``delay`` seconds later (uniform); a delay of a day or more lands at
         a waking hour. Returns the indices of the answered invitations and their answer times.
         """
-        spec = SURVEYS[_SV[survey]]
+        spec = SURVEYS[SURVEY_INDEX[survey]]
         answered = np.flatnonzero(rng.random(person.size) < spec.answer_rate)
         n = answered.size
         who = person[answered]
         after = at[answered]
         sec = after + rng.integers(delay[0], delay[1], n)
         if delay[1] >= DAY:
-            snapped = (sec // DAY) * DAY + _hours(rng, _H_WEB, n)
+            snapped = (sec // DAY) * DAY + hours(rng, H_WEB, n)
             sec = np.where(snapped < after + delay[0], snapped + DAY, snapped)
         if z is None:
             shift = np.broadcast_to(np.asarray(shift, np.float64), (person.size,))[answered]
@@ -856,7 +854,7 @@ class _Survey:
             z = z[answered]
         self.person.append(who)
         self.sec.append(sec)
-        self.kind.append(np.full(n, _SV[survey], np.int8))
+        self.kind.append(np.full(n, SURVEY_INDEX[survey], np.int8))
         self.source.append(np.broadcast_to(np.asarray(source, np.int8), (person.size,))[answered])
         self.z.append(z)
         self.cause.append(np.broadcast_to(np.asarray(cause, np.int8), (person.size,))[answered])
@@ -872,44 +870,42 @@ class _Survey:
 
 # purchase kinds
 _WEB, _APP, _CC, _STORE, _PARTNER = 0, 1, 2, 3, 4
-_KIND_CHANNEL = ("web", "app", "web", "store", "partner")
-_KIND_SOURCE = (ESHOP, ESHOP, ESHOP, CRM, CRM)
+KIND_CHANNEL = ("web", "app", "web", "store", "partner")
+KIND_SOURCE = (ESHOP, ESHOP, ESHOP, CRM, CRM)
 _KIND_FACTOR = np.array([1.1, 0.9, 1.0, 1.0, 1.3])
 
 
 @dataclass
-class _Activity:
+class Activity:
     tx_person: Array
     tx_sec: Array
     tx_kind: Array
     tx_amount: Array
     tx_margin: Array
     tx_refund: Array
-    log: _Log
-    survey: _Survey
+    log: EventLog
+    survey: SurveyLog
 
 
-def _activity(
-    rng: np.random.Generator, p: _Persons, calls: _Calls, cum_purchase: Array, cum_flat: Array
-) -> _Activity:
+def draw_activity(
+    rng: np.random.Generator, p: Persons, calls: Calls, cum_purchase: Array, cum_flat: Array
+) -> Activity:
     end = np.minimum(p.churn, DAYS)
     incident = day_index(DELIVERY_INCIDENT_START)
     release = day_index(APP_RELEASE)
-    log = _Log()
-    sv = _Survey([], [], [], [], [], [], [], [])
+    log = EventLog()
+    sv = SurveyLog([], [], [], [], [], [], [], [])
 
     # purchases
-    person, day = _events(rng, p.purchase_rate, p.start, end, cum_purchase)
+    person, day = poisson_days(rng, p.purchase_rate, p.start, end, cum_purchase)
     web_ok = p.eshop[person] & (day >= p.eshop_since[person])
     cdfs = np.cumsum(np.array([[0.36, 0.16, 0.10, 0.33, 0.05], [0, 0, 0, 0.85, 0.15]]), axis=1)
-    kind = _draw_rows(rng, cdfs, np.where(web_ok, 0, 1))
+    kind = draw_rows(rng, cdfs, np.where(web_ok, 0, 1))
     online = kind <= _CC
-    sec = day * DAY + np.where(
-        online, _hours(rng, _H_WEB, day.size), _hours(rng, _H_STORE, day.size)
-    )
+    sec = day * DAY + np.where(online, hours(rng, H_WEB, day.size), hours(rng, H_STORE, day.size))
     seg = p.segment[person]
     median = np.array([s.basket_median for s in SEGMENTS])[seg] * _KIND_FACTOR[kind]
-    month = (_START_D + day).astype("datetime64[M]").astype(np.int64) % 12 + 1
+    month = (START_D + day).astype("datetime64[M]").astype(np.int64) % 12 + 1
     median = median * np.where(month == 12, 1.15, 1.0)
     amount = np.round(median * rng.lognormal(0.0, 0.75, day.size), 2)
     amount = np.maximum(amount, 2.5)
@@ -955,7 +951,7 @@ def _activity(
     delay = delay + np.where(
         late, rng.integers(LATE_EXTRA_DAYS[0], LATE_EXTRA_DAYS[1] + 1, home.size), 0
     )
-    delivered_sec = (day[home] + delay) * DAY + _hours(rng, _H_DELIVERY, home.size)
+    delivered_sec = (day[home] + delay) * DAY + hours(rng, H_DELIVERY, home.size)
     ok = ~lost
     log.add(
         person[home[ok]],
@@ -965,19 +961,23 @@ def _activity(
         ESHOP,
         np.where(late[ok], 10.5, 6.5),
     )
-    lost_sec = (day[home] + rng.integers(10, 22, home.size)) * DAY + _hours(rng, _H_CALL, home.size)
+    lost_sec = (day[home] + rng.integers(10, 22, home.size)) * DAY + hours(rng, H_CALL, home.size)
     log.add(person[home[lost]], lost_sec[lost], "delivery", "lost_parcel", ESHOP, 25.0)
     refund(home[lost], lost_sec[lost] + rng.integers(1, 4, int(lost.sum())) * DAY, 1.0)
     # survey after delivery (or after the parcel is declared lost)
     survey_at = np.where(lost, lost_sec, delivered_sec)
-    cause = np.where(lost, _C["delivery_lost"], np.where(late, _C["delivery_late"], _C["none"]))
+    cause = np.where(
+        lost,
+        CAUSE_INDEX["delivery_lost"],
+        np.where(late, CAUSE_INDEX["delivery_late"], CAUSE_INDEX["none"]),
+    )
     bug_rate = np.where(
         is_web,
         WEBSITE_BUG_RATE,
         np.where(day[home] >= release, APP_BUG_RATE_AFTER, APP_BUG_RATE_BEFORE),
     )
-    bug = (cause == _C["none"]) & (rng.random(home.size) < bug_rate)
-    cause = np.where(bug, np.where(is_web, _C["website_bugs"], _C["app"]), cause)
+    bug = (cause == CAUSE_INDEX["none"]) & (rng.random(home.size) < bug_rate)
+    cause = np.where(bug, np.where(is_web, CAUSE_INDEX["website_bugs"], CAUSE_INDEX["app"]), cause)
     shift = np.where(lost, LOST_SHIFT, np.where(late, LATE_SHIFT, 0.0)) + np.where(
         bug, BUG_SHIFT, 0.0
     )
@@ -1003,15 +1003,15 @@ def _activity(
     refund(back, ret_sec + rng.integers(2, 13, back.size) * DAY, share)
     sv.add(rng, "post_retour", person[back], ret_sec, (DAY, 4 * DAY), ESHOP, p.effect)
     store_back = np.flatnonzero((kind == _STORE) & (rng.random(kind.size) < 0.05))
-    sret_sec = (day[store_back] + rng.integers(1, 21, store_back.size)) * DAY + _hours(
-        rng, _H_STORE, store_back.size
+    sret_sec = (day[store_back] + rng.integers(1, 21, store_back.size)) * DAY + hours(
+        rng, H_STORE, store_back.size
     )
     log.add(person[store_back], sret_sec, "store", "return", CRM, 3.0)
     refund(store_back, sret_sec, 1.0)
 
     # click & collect pickups
     cc = np.flatnonzero(kind == _CC)
-    pick_sec = (day[cc] + rng.integers(1, 4, cc.size)) * DAY + _hours(rng, _H_STORE, cc.size)
+    pick_sec = (day[cc] + rng.integers(1, 4, cc.size)) * DAY + hours(rng, H_STORE, cc.size)
     log.add(person[cc], pick_sec, "click_collect", "pickup", ESHOP, 1.8)
     sv.add(rng, "post_retrait", person[cc], pick_sec, (3600, 2 * DAY), ESHOP, p.effect)
 
@@ -1025,7 +1025,7 @@ def _activity(
 
     # product reviews, a month after a purchase
     rv = np.flatnonzero(rng.random(kind.size) < 0.2)
-    rv_source = np.asarray(_KIND_SOURCE, np.int8)[kind[rv]]
+    rv_source = np.asarray(KIND_SOURCE, np.int8)[kind[rv]]
     answered, rv_sec = sv.add(
         rng, "avis_produit", person[rv], sec[rv], (30 * DAY, 46 * DAY), rv_source, p.effect
     )
@@ -1033,13 +1033,13 @@ def _activity(
 
     # browsing, e-mails, social media, loyalty, chat
     eshop_start = np.where(p.eshop, np.maximum(p.start, p.eshop_since + 1), DAYS)
-    vp, vd = _events(rng, np.where(p.eshop, 2.0 / 365, 0.0), eshop_start, end, cum_purchase)
+    vp, vd = poisson_days(rng, np.where(p.eshop, 2.0 / 365, 0.0), eshop_start, end, cum_purchase)
     on_app = rng.random(vp.size) < 0.3
-    vsec = vd * DAY + _hours(rng, _H_WEB, vp.size)
+    vsec = vd * DAY + hours(rng, H_WEB, vp.size)
     log.add(vp[~on_app], vsec[~on_app], "website", "visit", ESHOP, 0.08)
     log.add(vp[on_app], vsec[on_app], "app", "visit", ESHOP, 0.05)
-    ep, ed = _events(rng, np.where(p.optin, 1.5 / 365, 0.0), p.start, end, cum_purchase)
-    esec = ed * DAY + _hours(rng, _H_WEB, ep.size)
+    ep, ed = poisson_days(rng, np.where(p.optin, 1.5 / 365, 0.0), p.start, end, cum_purchase)
+    esec = ed * DAY + hours(rng, H_WEB, ep.size)
     log.add(ep, esec, "email", "email_open", CRM, 0.01)
     click = rng.random(ep.size) < 0.3
     log.add(
@@ -1050,29 +1050,27 @@ def _activity(
         CRM,
         0.02,
     )
-    sp, sd = _events(rng, np.where(p.eshop, 0.5 / 365, 0.0), eshop_start, end, cum_purchase)
-    log.add(
-        sp, sd * DAY + _hours(rng, _H_WEB, sp.size), "social_media", "social_click", ESHOP, 0.35
-    )
-    lp, ld = _events(rng, np.where(p.loyalty, 1.0 / 365, 0.0), p.start, end, cum_flat)
-    lsec = ld * DAY + _hours(rng, _H_STORE, lp.size)
+    sp, sd = poisson_days(rng, np.where(p.eshop, 0.5 / 365, 0.0), eshop_start, end, cum_purchase)
+    log.add(sp, sd * DAY + hours(rng, H_WEB, sp.size), "social_media", "social_click", ESHOP, 0.35)
+    lp, ld = poisson_days(rng, np.where(p.loyalty, 1.0 / 365, 0.0), p.start, end, cum_flat)
+    lsec = ld * DAY + hours(rng, H_STORE, lp.size)
     log.add(lp, lsec, "loyalty_programme", "loyalty_reward", CRM, 1.5)
     sv.add(rng, "fidelite", lp, lsec, (DAY, 5 * DAY), CRM, p.effect)
     chat_rate = np.where(p.support & p.eshop, 0.8 / 365, 0.0)
-    cp, cd = _events(rng, chat_rate, eshop_start, end, cum_flat)
-    csec = cd * DAY + _hours(rng, _H_WEB, cp.size)
+    cp, cd = poisson_days(rng, chat_rate, eshop_start, end, cum_flat)
+    csec = cd * DAY + hours(rng, H_WEB, cp.size)
     log.add(cp, csec, "chat", "chat", SUPPORT, 2.2)
     sv.add(rng, "post_chat", cp, csec, (60, 3600), SUPPORT, p.effect)
 
     # calls (already drawn) and their surveys
     log.add(calls.person, calls.sec, "call_centre", "call", SUPPORT, np.where(calls.bad, 9.0, 5.0))
-    cause = np.where(calls.bad, _C["call"], _C["none"]).astype(np.int8)
+    cause = np.where(calls.bad, CAUSE_INDEX["call"], CAUSE_INDEX["none"]).astype(np.int8)
     sv.add(
         rng, "post_appel", calls.person, calls.sec, (120, 6 * 3600), SUPPORT, p.effect,
         cause=cause, z=calls.z, nps=calls.nps, ces=calls.ces,
     )  # fmt: skip
 
-    return _Activity(
+    return Activity(
         tx_person=np.concatenate(tx["person"]),
         tx_sec=np.concatenate(tx["sec"]),
         tx_kind=np.concatenate(tx["kind"]),
@@ -1105,10 +1103,10 @@ def _nick(name: str) -> str:
 
 
 _FIRST_BANK = _variants(
-    _FIRST_NAMES, (str, _nick, lambda s: banks.swap_typo(s, 0), lambda s: banks.swap_typo(s, 1))
+    FIRST_NAMES, (str, _nick, lambda s: banks.swap_typo(s, 0), lambda s: banks.swap_typo(s, 1))
 )
 _LAST_BANK = _variants(
-    _LAST_NAMES,
+    LAST_NAMES,
     (str, lambda s: banks.swap_typo(s, 0), lambda s: banks.swap_typo(s, 1), banks.drop_typo),
 )
 _CITY_NAMES = [c for c, _, _ in banks.CITIES]
@@ -1116,11 +1114,11 @@ _CITY_BANK = _variants(_CITY_NAMES, (str, banks.abbreviate_city, lambda s: s.rep
 _STREET_NAME_BANK = _variants(banks.STREET_NAMES, (str,))
 _STREET_TYPE_BANK = _variants([t for t, _, _ in banks.STREET_TYPES], (str,))
 _STREET_ABBR_BANK = [a for _, abbrs, _ in banks.STREET_TYPES for a in abbrs]
-_HAS_NICK = np.array([_nick(n) != n for n in _FIRST_NAMES])
-_FIRST_EMAIL = [banks.email_part(n) for n in _FIRST_NAMES]
-_LAST_EMAIL = [banks.email_part(n) for n in _LAST_NAMES]
+_HAS_NICK = np.array([_nick(n) != n for n in FIRST_NAMES])
+_FIRST_EMAIL = [banks.email_part(n) for n in FIRST_NAMES]
+_LAST_EMAIL = [banks.email_part(n) for n in LAST_NAMES]
 _DOMAINS = [d for d, _ in banks.EMAIL_DOMAINS]
-_DOMAIN_W = _weights([w for _, w in banks.EMAIL_DOMAINS])
+_DOMAIN_W = weights([w for _, w in banks.EMAIL_DOMAINS])
 
 
 _PARTS: list[str] = list(
@@ -1144,10 +1142,10 @@ _EMAIL_PATTERNS = (
 _SEPARATORS = ("", ".", "_", "-")
 
 
-def _emails(rng: np.random.Generator, p: _Persons, who: Array) -> pa.Array:
+def draw_emails(rng: np.random.Generator, p: Persons, who: Array) -> pa.Array:
     """A lower-case e-mail address for each person of ``who`` (may repeat), all distinct."""
     n = who.size
-    pattern = _draw(rng, _weights([w for *_, w in _EMAIL_PATTERNS]), n)
+    pattern = draw(rng, weights([w for *_, w in _EMAIL_PATTERNS]), n)
     parts = {
         "first": _FIRST_PART[p.first[who]],
         "initial": _INITIAL_PART[p.first[who]],
@@ -1164,7 +1162,7 @@ def _emails(rng: np.random.Generator, p: _Persons, who: Array) -> pa.Array:
     year = (p.birth[who] // 365 + 1970) % 100
     suffix = np.where(u < 0.35, rng.integers(1, 100, n), np.where(u < 0.55, year, -1))
     suffix = np.where(b == 0, rng.integers(10, 1000, n), suffix)  # "martin123"
-    domain = _draw(rng, _DOMAIN_W, n)
+    domain = draw(rng, _DOMAIN_W, n)
     for _ in range(50):  # a clash gets more digits until every address is distinct
         key = (((a * len(_PARTS) + b) * 4 + sep) * 100_001 + suffix + 1) * len(_DOMAINS) + domain
         order = np.argsort(key, kind="stable")
@@ -1189,7 +1187,7 @@ def _emails(rng: np.random.Generator, p: _Persons, who: Array) -> pa.Array:
 
 
 def _phone_strings(digits9: Array, fmt: Array) -> pa.Array:
-    s = _digits(digits9, 9)
+    s = zero_padded(digits9, 9)
 
     def part(i: int, j: int) -> pa.Array:
         return pc.utf8_slice_codeunits(s, i, j)
@@ -1210,9 +1208,9 @@ def _swap_digit(rng: np.random.Generator, x: Array) -> Array:
     return x - a * k - b * k * 10 + b * k + a * k * 10
 
 
-def _records(
+def source_records(
     rng: np.random.Generator,
-    p: _Persons,
+    p: Persons,
     who: Array,
     noise: SourceNoise,
     email: pa.Array,
@@ -1231,7 +1229,7 @@ def _records(
 
     def mark(name: str, mask: Array) -> None:
         nonlocal changes
-        changes = changes | np.where(mask, _B[name], 0)
+        changes = changes | np.where(mask, CHANGE_BIT[name], 0)
 
     fold = flag(noise.no_accents)
     upper_all = flag(noise.upper_case)
@@ -1262,7 +1260,7 @@ def _records(
     mark("email_case", ecase & ~no_email)
     mark("no_email", no_email)
     # phone
-    fmt = _draw(rng, _weights(noise.phone_formats), n)
+    fmt = draw(rng, weights(noise.phone_formats), n)
     ptypo = flag(noise.phone_typo)
     digits = np.where(ptypo, _swap_digit(rng, p.phone[who]), p.phone[who])
     no_phone = flag(noise.no_phone)
@@ -1293,20 +1291,20 @@ def _records(
     mark("street_abbreviation", abbr & ~no_addr)
     mark("no_address", no_addr)
     pcode_idx = p.postcode[who]
-    codes = np.array([int(c) for _, c in _POSTCODES])[pcode_idx]
+    codes = np.array([int(c) for _, c in POSTCODES])[pcode_idx]
     ctypo = flag(noise.postcode_typo)
     codes = np.where(ctypo, _swap_digit(rng, codes) % 100_000, codes)
-    postcode = pc.if_else(pa.array(no_addr), pa.scalar(None, pa.string()), _digits(codes, 5))
+    postcode = pc.if_else(pa.array(no_addr), pa.scalar(None, pa.string()), zero_padded(codes, 5))
     mark("postcode_typo", ctypo & ~no_addr)
     cvar = flag(noise.city_variant)
     cform = np.where(cvar, 1 + rng.integers(0, 2, n), 0)
-    city_idx = np.array([ci for ci, _ in _POSTCODES])[pcode_idx]
+    city_idx = np.array([ci for ci, _ in POSTCODES])[pcode_idx]
     ci = ((city_idx * 3 + cform) * 2 + fold) * 2 + upper_all
     mark("city_variant", cvar & ~no_addr)
     city = pc.if_else(
         pa.array(no_addr),
         pa.scalar(None, pa.string()),
-        _dictionary(ci, _CITY_BANK).cast(pa.string()),
+        dictionary(ci, _CITY_BANK).cast(pa.string()),
     )
     # birth date: day and month swapped (when possible), or missing
     birth = p.birth[who].astype("datetime64[D]")
@@ -1324,33 +1322,35 @@ def _records(
     birth_arr = pa.array(birth.astype("datetime64[D]"), mask=no_birth)
     country_idx = rng.integers(0, len(country), n)
     columns = {
-        "first_name": _dictionary(fi, _FIRST_BANK),
-        "last_name": _dictionary(li, _LAST_BANK),
+        "first_name": dictionary(fi, _FIRST_BANK),
+        "last_name": dictionary(li, _LAST_BANK),
         "email": mail,
         "phone": phone,
         "address": address,
         "postcode": postcode,
         "city": pc.dictionary_encode(city),
-        "country": _dictionary(country_idx, country),
+        "country": dictionary(country_idx, country),
         "birth_date": birth_arr,
-        "segment": _dictionary(p.segment[who], SEGMENT_KEYS)
+        "segment": dictionary(p.segment[who], SEGMENT_KEYS)
         if with_segment
         else pa.nulls(n, pa.dictionary(pa.int8(), pa.string())),
-        "created_at": _timestamps(created_sec),
+        "created_at": timestamps(created_sec),
     }
     return columns, changes
 
 
-def _ids(rng: np.random.Generator, n: int, prefix: str, width: int, multiplier: int) -> pa.Array:
+def source_ids(
+    rng: np.random.Generator, n: int, prefix: str, width: int, multiplier: int
+) -> pa.Array:
     """``n`` distinct ids ``prefix + digits``, in an order unrelated to the persons'."""
     rank = rng.permutation(n).astype(np.int64)
     modulus = 10**width
     value = (rank * multiplier + rng.integers(0, modulus)) % modulus
-    return _ascii(value, width, (prefix,))
+    return ascii_column(value, width, (prefix,))
 
 
 @dataclass
-class _Directory:
+class Directory:
     """Where each person's record sits in the concatenated id array of all sources."""
 
     ids: pa.Array
@@ -1373,8 +1373,8 @@ def _capitalised(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-_LANGS = ("fr", "en")
-_TONES = ("neg", "mixed", "pos")
+LANGS = ("fr", "en")
+TONES = ("neg", "mixed", "pos")
 _K_CORE, _K_DETAIL, _K_OPEN, _K_CLOSE = 8, 6, 11, 9
 _T = len(phrases.TOPICS)
 
@@ -1387,7 +1387,7 @@ def _bank(items: list[str]) -> pa.Array:
 def _verbatim_banks() -> tuple[pa.Array, pa.Array, pa.Array, pa.Array, Array]:
     cores: list[str] = []
     details: list[str] = []
-    for lang in _LANGS:
+    for lang in LANGS:
         for topic in phrases.TOPICS:
             for sent in ("neg", "pos"):
                 base = _cycle(phrases.CORES[topic][lang][sent], _K_CORE)
@@ -1395,15 +1395,15 @@ def _verbatim_banks() -> tuple[pa.Array, pa.Array, pa.Array, pa.Array, Array]:
                 details += _cycle(phrases.DETAILS[topic][lang][sent], _K_DETAIL)
     openers: list[str] = []
     closers: list[str] = []
-    for lang in _LANGS:
-        for tone in _TONES:
+    for lang in LANGS:
+        for tone in TONES:
             openers += _cycle(phrases.OPENERS[lang][tone], _K_OPEN)
             closers += _cycle(phrases.CLOSERS[lang][tone], _K_CLOSE)
     starts_sentence = np.array([o == "" or o.rstrip()[-1] in ".!?" for o in openers])
     return _bank(cores), _bank(details), _bank(openers), _bank(closers), starts_sentence
 
 
-def _verbatims(rng: np.random.Generator, lang: Array, tone: Array, topic: Array) -> pa.Array:
+def verbatim_texts(rng: np.random.Generator, lang: Array, tone: Array, topic: Array) -> pa.Array:
     """Texts for rows of (language 0/1, tone 0/1/2, topic index)."""
     n = lang.size
     cores, details, openers, closers, starts = _verbatim_banks()
@@ -1425,15 +1425,15 @@ def _verbatims(rng: np.random.Generator, lang: Array, tone: Array, topic: Array)
     return pc.if_else(lower, pc.utf8_lower(text), text)
 
 
-def _topic_cdfs() -> tuple[Array, Array]:
+def topic_cdfs() -> tuple[Array, Array]:
     """Per touchpoint, the CDF over topics of negative and of positive verbatims."""
     neg = np.zeros((len(TOUCHPOINTS), _T))
     pos = np.zeros((len(TOUCHPOINTS), _T))
     for tp, (n_w, p_w) in TOPIC_WEIGHTS.items():
         for topic, w in n_w.items():
-            neg[_TP[tp], phrases.TOPICS.index(topic)] = w
+            neg[TOUCHPOINT_INDEX[tp], phrases.TOPICS.index(topic)] = w
         for topic, w in p_w.items():
-            pos[_TP[tp], phrases.TOPICS.index(topic)] = w
+            pos[TOUCHPOINT_INDEX[tp], phrases.TOPICS.index(topic)] = w
     for m in (neg, pos):
         m[m.sum(axis=1) == 0, phrases.TOPICS.index("staff")] = 1.0
         m /= m.sum(axis=1, keepdims=True)
@@ -1462,14 +1462,14 @@ def iter_tables(
         np.random.Generator(np.random.PCG64(s)) for s in np.random.SeedSequence(seed).spawn(8)
     ]
     r_person, r_calls, r_activity, r_records, r_ids, r_scores, r_text, r_refs = streams
-    cum_purchase, cum_flat = _calendar()
+    cum_purchase, cum_flat = daily_intensities()
 
     say(f"persons ({customers:,})")
-    p = _persons(r_person, customers, cum_purchase)
+    p = draw_persons(r_person, customers, cum_purchase)
     say("calls and churn")
-    calls = _calls(r_calls, p, cum_flat)
+    calls = draw_calls(r_calls, p, cum_flat)
     say("purchases, journeys and surveys")
-    act = _activity(r_activity, p, calls, cum_purchase, cum_flat)
+    act = draw_activity(r_activity, p, calls, cum_purchase, cum_flat)
     del calls
 
     # a support record exists from the first contact (or from before the period)
@@ -1489,31 +1489,31 @@ def iter_tables(
     )
 
     say("customer records")
-    customers_table, directory, truth = _customers(r_records, r_ids, p, support_since)
+    customers_table, directory, truth = customer_tables(r_records, r_ids, p, support_since)
     yield "customers", customers_table
     del customers_table
     yield "truth", truth
     del truth
     say("transactions")
-    transactions = _transactions(r_refs, p, act, directory)
+    transactions = transactions_table(r_refs, p, act, directory)
     empty = np.zeros(0)
     act.tx_person = act.tx_sec = act.tx_kind = act.tx_amount = act.tx_margin = act.tx_refund = empty
     yield "transactions", transactions
     del transactions
     say("interactions")
-    interactions = _interactions(r_refs, p, act, directory)
+    interactions = interactions_table(r_refs, p, act, directory)
     act.log.blocks.clear()
     yield "interactions", interactions
     del interactions
     say("survey responses and verbatims")
-    yield "responses", _responses(r_scores, r_text, r_refs, p, act, directory)
+    yield "responses", responses_table(r_scores, r_text, r_refs, p, act, directory)
 
 
-def _customers(
-    rng: np.random.Generator, rng_ids: np.random.Generator, p: _Persons, support_since: Array
-) -> tuple[pa.Table, _Directory, pa.Table]:
+def customer_tables(
+    rng: np.random.Generator, rng_ids: np.random.Generator, p: Persons, support_since: Array
+) -> tuple[pa.Table, Directory, pa.Table]:
     everyone = np.arange(p.n)
-    both = _emails(rng, p, np.concatenate([everyone, everyone]))  # usual and other address
+    both = draw_emails(rng, p, np.concatenate([everyone, everyone]))  # usual and other address
     email, other = both.slice(0, p.n), both.slice(p.n)
     groups = [
         ("crm", everyone, NOISE["crm"], p.acquired_sec, True, ("FR",)),
@@ -1521,7 +1521,7 @@ def _customers(
             "crm_duplicate",
             np.flatnonzero(p.crm_dup),
             NOISE["crm_duplicate"],
-            p.crm_dup_since * DAY + _hours(rng, _H_STORE, p.n),
+            p.crm_dup_since * DAY + hours(rng, H_STORE, p.n),
             True,
             ("FR",),
         ),
@@ -1529,7 +1529,7 @@ def _customers(
             "eshop",
             np.flatnonzero(p.eshop),
             NOISE["eshop"],
-            p.eshop_since * DAY + _hours(rng, _H_WEB, p.n),
+            p.eshop_since * DAY + hours(rng, H_WEB, p.n),
             True,
             ("France",),
         ),
@@ -1548,9 +1548,9 @@ def _customers(
         "support": ("SAV", 8, 1_299_709),
     }
     n_crm_all = p.n + groups[1][1].size
-    crm_ids = _ids(rng_ids, n_crm_all, *id_specs["crm"])
-    eshop_ids = _ids(rng_ids, groups[2][1].size, *id_specs["eshop"])
-    support_ids = _ids(rng_ids, groups[3][1].size, *id_specs["support"])
+    crm_ids = source_ids(rng_ids, n_crm_all, *id_specs["crm"])
+    eshop_ids = source_ids(rng_ids, groups[2][1].size, *id_specs["eshop"])
+    support_ids = source_ids(rng_ids, groups[3][1].size, *id_specs["support"])
     id_parts = {
         "crm": crm_ids.slice(0, p.n),
         "crm_duplicate": crm_ids.slice(p.n),
@@ -1560,7 +1560,7 @@ def _customers(
     pieces = []
     truth_pieces = []
     for name, who, noise, created, with_seg, country in groups:
-        cols, changes = _records(
+        cols, changes = source_records(
             rng,
             p,
             who,
@@ -1576,7 +1576,7 @@ def _customers(
         table = pa.table(
             {
                 "customer_id": id_parts[name],
-                "source": _dictionary(np.full(n, SOURCES.index(source)), SOURCES),
+                "source": dictionary(np.full(n, SOURCES.index(source)), SOURCES),
                 **cols,
             }
         )
@@ -1586,7 +1586,7 @@ def _customers(
                 json.dumps({"loyalty_member": bool(c // 2), "email_opt_in": bool(c % 2)})
                 for c in range(4)
             ]
-            table = table.append_column("attributes", _dictionary(codes, attrs))
+            table = table.append_column("attributes", dictionary(codes, attrs))
         pieces.append(table)
         truth_pieces.append((name, who, changes, id_parts[name]))
     customers = pa.concat_tables(pieces, promote_options="default")
@@ -1594,24 +1594,24 @@ def _customers(
     pos = [np.full(p.n, -1, np.int64) for _ in range(4)]
     for k, (_, who, _, _) in enumerate(truth_pieces):
         pos[k][who] = offsets[k] + np.arange(who.size)
-    directory = _Directory(
+    directory = Directory(
         pa.concat_arrays([t.column("customer_id").combine_chunks() for t in pieces]),
         pos[0],
         pos[1],
         pos[2],
         pos[3],
     )
-    truth = _truth(p, truth_pieces)
+    truth = truth_table(p, truth_pieces)
     return customers, directory, truth
 
 
 def _changes_text(changes: Array) -> pa.DictionaryArray:
     values, codes = np.unique(changes, return_inverse=True)
-    labels = [",".join(name for name, bit in _B.items() if int(v) & bit) for v in values]
-    return _dictionary(codes.ravel(), labels, wide=True)
+    labels = [",".join(name for name, bit in CHANGE_BIT.items() if int(v) & bit) for v in values]
+    return dictionary(codes.ravel(), labels, wide=True)
 
 
-def _truth(p: _Persons, pieces: list[tuple[str, Array, Array, pa.Array]]) -> pa.Table:
+def truth_table(p: Persons, pieces: list[tuple[str, Array, Array, pa.Array]]) -> pa.Table:
     tables = []
     width = max(7, len(str(p.n)))
     for name, who, changes, ids in pieces:
@@ -1622,18 +1622,18 @@ def _truth(p: _Persons, pieces: list[tuple[str, Array, Array, pa.Array]]) -> pa.
         tables.append(
             pa.table(
                 {
-                    "person_id": _ascii(who + 1, width, ("P",)),
-                    "source": _dictionary(np.full(n, SOURCES.index(source)), SOURCES),
+                    "person_id": ascii_column(who + 1, width, ("P",)),
+                    "source": dictionary(np.full(n, SOURCES.index(source)), SOURCES),
                     "customer_id": ids,
                     "duplicate_in_source": pa.array(np.full(n, name == "crm_duplicate")),
                     "changes": _changes_text(changes),
-                    "segment": _dictionary(p.segment[who], SEGMENT_KEYS),
-                    "language": _dictionary(p.english[who].astype(np.int64), _LANGS),
-                    "acquired_at": _timestamps(p.acquired_sec[who]),
+                    "segment": dictionary(p.segment[who], SEGMENT_KEYS),
+                    "language": dictionary(p.english[who].astype(np.int64), LANGS),
+                    "acquired_at": timestamps(p.acquired_sec[who]),
                     "churned_on": pa.array(
-                        (_START_D + churn_day).astype("datetime64[D]"), mask=~churned
+                        (START_D + churn_day).astype("datetime64[D]"), mask=~churned
                     ),
-                    "churn_cause": _dictionary(
+                    "churn_cause": dictionary(
                         p.churn_cause[who], (None, "baseline", "call_centre")
                     ),
                 }
@@ -1642,8 +1642,8 @@ def _truth(p: _Persons, pieces: list[tuple[str, Array, Array, pa.Array]]) -> pa.
     return pa.concat_tables(tables)
 
 
-def _refs(
-    rng: np.random.Generator, p: _Persons, d: _Directory, person: Array, sec: Array, source: Array
+def reference_positions(
+    rng: np.random.Generator, p: Persons, d: Directory, person: Array, sec: Array, source: Array
 ) -> Array:
     """Position in the id directory of the record each row references."""
     pos = np.empty(person.size, np.int64)
@@ -1663,76 +1663,80 @@ def _refs(
     return pos
 
 
-def _id_column(d: _Directory, pos: Array) -> pa.DictionaryArray:
+def id_column(d: Directory, pos: Array) -> pa.DictionaryArray:
     return pa.DictionaryArray.from_arrays(pa.array(pos.astype(np.int32)), d.ids)
 
 
-def _time_order(sec: Array) -> Array:
+def time_order(sec: Array) -> Array:
     """Row order by day (a stable radix sort: linear time on tens of millions of rows)."""
     return np.argsort((sec // DAY).astype(np.int16), kind="stable")
 
 
-def _interactions(rng: np.random.Generator, p: _Persons, act: _Activity, d: _Directory) -> pa.Table:
+def interactions_table(
+    rng: np.random.Generator, p: Persons, act: Activity, d: Directory
+) -> pa.Table:
     person, sec, tp, kind, source, cost = act.log.columns()
-    order = _time_order(sec)
+    order = time_order(sec)
     person, sec, tp, kind, source, cost = (c[order] for c in (person, sec, tp, kind, source, cost))
-    pos = _refs(rng, p, d, person, sec, source)
+    pos = reference_positions(rng, p, d, person, sec, source)
     channels = sorted(set(TOUCHPOINT_CHANNELS.values()))
     tp_channel = np.array([channels.index(TOUCHPOINT_CHANNELS[t]) for t in TOUCHPOINTS])
     return pa.table(
         {
-            "event_id": _ascii(
+            "event_id": ascii_column(
                 np.arange(person.size) + 1, 10, ("CRM-EV", "WEB-EV", "SAV-EV"), source
             ),
-            "customer_id": _id_column(d, pos),
-            "touchpoint": _dictionary(tp, TOUCHPOINTS),
-            "timestamp": _timestamps(sec),
-            "source": _dictionary(source, SOURCES),
-            "channel": _dictionary(tp_channel[tp], channels),
-            "type": _dictionary(kind, EVENT_TYPES),
+            "customer_id": id_column(d, pos),
+            "touchpoint": dictionary(tp, TOUCHPOINTS),
+            "timestamp": timestamps(sec),
+            "source": dictionary(source, SOURCES),
+            "channel": dictionary(tp_channel[tp], channels),
+            "type": dictionary(kind, EVENT_TYPES),
             "cost": pa.array(cost),
         }
     )
 
 
-def _transactions(rng: np.random.Generator, p: _Persons, act: _Activity, d: _Directory) -> pa.Table:
+def transactions_table(
+    rng: np.random.Generator, p: Persons, act: Activity, d: Directory
+) -> pa.Table:
     inside = (act.tx_sec >= 0) & (act.tx_sec < DAYS * DAY)
     person, sec, kind = act.tx_person[inside], act.tx_sec[inside], act.tx_kind[inside]
     amount, margin, refund = act.tx_amount[inside], act.tx_margin[inside], act.tx_refund[inside]
-    order = _time_order(sec)
+    order = time_order(sec)
     person, sec, kind, amount, margin, refund = (
         c[order] for c in (person, sec, kind, amount, margin, refund)
     )
-    source = np.asarray(_KIND_SOURCE, np.int8)[kind]
-    pos = _refs(rng, p, d, person, sec, source)
+    source = np.asarray(KIND_SOURCE, np.int8)[kind]
+    pos = reference_positions(rng, p, d, person, sec, source)
     # ids: till receipts (TCK) in the CRM, order numbers (CMD) in the e-shop; refunds are
     # credit notes (AVT) in the CRM and reimbursements (RMB) in the e-shop
     prefix = np.where(refund, np.where(source == CRM, 2, 3), np.where(source == CRM, 0, 1))
-    channels = sorted(set(_KIND_CHANNEL))
+    channels = sorted(set(KIND_CHANNEL))
     return pa.table(
         {
-            "transaction_id": _ascii(
+            "transaction_id": ascii_column(
                 np.arange(person.size) + 1, 10, ("TCK", "CMD", "AVT", "RMB"), prefix
             ),
-            "customer_id": _id_column(d, pos),
-            "timestamp": _timestamps(sec),
+            "customer_id": id_column(d, pos),
+            "timestamp": timestamps(sec),
             "amount": pa.array(amount),
-            "source": _dictionary(source, SOURCES),
+            "source": dictionary(source, SOURCES),
             "margin": pa.array(margin),
-            "channel": _dictionary(
-                np.array([channels.index(c) for c in _KIND_CHANNEL])[kind], channels
+            "channel": dictionary(
+                np.array([channels.index(c) for c in KIND_CHANNEL])[kind], channels
             ),
         }
     )
 
 
-def _responses(
+def responses_table(
     rng: np.random.Generator,
     rng_text: np.random.Generator,
     rng_refs: np.random.Generator,
-    p: _Persons,
-    act: _Activity,
-    d: _Directory,
+    p: Persons,
+    act: Activity,
+    d: Directory,
 ) -> pa.Table:
     sv = act.survey
     person: Array = np.concatenate(sv.person)
@@ -1743,7 +1747,7 @@ def _responses(
     cause: Array = np.concatenate(sv.cause).astype(np.int64)
     preset_nps = np.concatenate(sv.preset_nps)
     preset_ces = np.concatenate(sv.preset_ces)
-    order = _time_order(sec)
+    order = time_order(sec)
     order = order[sec[order] < DAYS * DAY]
     person, sec, kind, source, z, cause = (c[order] for c in (person, sec, kind, source, z, cause))
     preset_nps, preset_ces = preset_nps[order], preset_ces[order]
@@ -1770,14 +1774,14 @@ def _responses(
                 mean = np.where(after_release[sel], APP_CES_MEAN_AFTER, APP_CES_MEAN_BEFORE)
             if tp == "app" and metric == "nps":
                 mean = mean + np.where(after_release[sel], 0.3, 0.0)
-            s = _score(rng, metric, mean, z[sel])
+            s = draw_scores(rng, metric, mean, z[sel])
             if metric == "nps":
                 s = np.where(preset_nps[sel] >= 0, preset_nps[sel], s)
             if metric == "ces":
                 s = np.where(preset_ces[sel] >= 0, preset_ces[sel], s)
             q_idx.append(sel)
             slot_idx.append(np.full(sel.size, slot))
-            tp_idx.append(np.full(sel.size, _TP[tp]))
+            tp_idx.append(np.full(sel.size, TOUCHPOINT_INDEX[tp]))
             metric_idx.append(np.full(sel.size, metrics.index(metric)))
             score.append(s)
     # place each answer after the previous answers of its questionnaire (no sort needed)
@@ -1798,19 +1802,19 @@ def _responses(
     tone = np.zeros(q.size, np.int64)
     for m, metric in enumerate(metrics):
         sel = first & (metric_ == m)
-        tone[sel] = _tone(metric, score_[sel])
-    rate = np.array([VERBATIM_RATE[t] for t in _TONES])
+        tone[sel] = tone_of(metric, score_[sel])
+    rate = np.array([VERBATIM_RATE[t] for t in TONES])
     has_text = first & (rng_text.random(q.size) < rate[tone])
     rows = np.flatnonzero(has_text)
-    neg_cdf, pos_cdf = _topic_cdfs()
+    neg_cdf, pos_cdf = topic_cdfs()
     t_tp = tp_[rows]
     t_tone = tone[rows]
     t_cause = cause[q[rows]]
     u = rng_text.random(rows.size)
-    random_topic = np.where(t_tone == 2, _pick(u, pos_cdf, t_tp), _pick(u, neg_cdf, t_tp))
-    call_topics = list(_CALL_BAD_TOPICS)
+    random_topic = np.where(t_tone == 2, pick(u, pos_cdf, t_tp), pick(u, neg_cdf, t_tp))
+    call_topics = list(CALL_BAD_TOPICS)
     call_topic = np.array([phrases.TOPICS.index(t) for t in call_topics])[
-        _draw(rng_text, _weights(list(_CALL_BAD_TOPICS.values())), rows.size)
+        draw(rng_text, weights(list(CALL_BAD_TOPICS.values())), rows.size)
     ]
     cause_topic = np.array(
         [
@@ -1828,30 +1832,30 @@ def _responses(
     )
     topic = np.where(use_cause, cause_topic, random_topic)
     lang_q = p.english[person].astype(np.int64)
-    texts = _verbatims(rng_text, lang_q[q[rows]], t_tone, topic)
+    texts = verbatim_texts(rng_text, lang_q[q[rows]], t_tone, topic)
     verbatim_idx = np.full(q.size, -1, np.int64)
     verbatim_idx[rows] = np.arange(rows.size)
     verbatim = texts.take(pa.array(verbatim_idx, mask=verbatim_idx < 0))
 
     # ids and references
     # "Q<questionnaire>-<question>": the answers of one questionnaire share the stem
-    response_id = _ascii(q + 1, 10, ("Q",), 0, ("-1", "-2", "-3"), slot_)
-    pos = _refs(rng_refs, p, d, person[q], sec[q], source[q])
+    response_id = ascii_column(q + 1, 10, ("Q",), 0, ("-1", "-2", "-3"), slot_)
+    pos = reference_positions(rng_refs, p, d, person[q], sec[q], source[q])
     channels = sorted(set(TOUCHPOINT_CHANNELS.values()))
     tp_channel = np.array([channels.index(TOUCHPOINT_CHANNELS[t]) for t in TOUCHPOINTS])
     return pa.table(
         {
             "response_id": response_id,
-            "customer_id": _id_column(d, pos),
-            "touchpoint": _dictionary(tp_, TOUCHPOINTS),
-            "timestamp": _timestamps(sec[q]),
-            "metric": _dictionary(metric_, metrics),
+            "customer_id": id_column(d, pos),
+            "touchpoint": dictionary(tp_, TOUCHPOINTS),
+            "timestamp": timestamps(sec[q]),
+            "metric": dictionary(metric_, metrics),
             "score": pa.array(score_.astype(np.int64)),
-            "survey": _dictionary(kind[q], [s.key for s in SURVEYS]),
-            "source": _dictionary(source[q], SOURCES),
-            "channel": _dictionary(tp_channel[tp_], channels),
+            "survey": dictionary(kind[q], [s.key for s in SURVEYS]),
+            "source": dictionary(source[q], SOURCES),
+            "channel": dictionary(tp_channel[tp_], channels),
             "verbatim": verbatim,
-            "language": _dictionary(lang_q[q], _LANGS),
+            "language": dictionary(lang_q[q], LANGS),
         }
     )
 
