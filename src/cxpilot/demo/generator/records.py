@@ -143,6 +143,25 @@ def _swap_digit(rng: np.random.Generator, x: Array) -> Array:
     return x - a * k - b * k * 10 + b * k + a * k * 10
 
 
+class _Changes:
+    """Draws the changes a source makes to the records of persons ``who``, and flags them."""
+
+    def __init__(
+        self, rng: np.random.Generator, p: Persons, who: Array, noise: SourceNoise
+    ) -> None:
+        self.rng, self.p, self.who, self.noise = rng, p, who, noise
+        self.n = who.size
+        self.flags = np.zeros(self.n, np.int64)
+
+    def draw(self, rate: float) -> Array:
+        """Which records get a change of probability ``rate``."""
+        return self.rng.random(self.n) < rate
+
+    def mark(self, name: str, mask: Array) -> None:
+        """Flag the change ``name`` (one of :data:`CHANGES`) on the records of ``mask``."""
+        self.flags = self.flags | np.where(mask, CHANGE_BIT[name], 0)
+
+
 def source_records(
     rng: np.random.Generator,
     p: Persons,
@@ -155,60 +174,91 @@ def source_records(
     country: Sequence[str | None],
 ) -> tuple[dict[str, pa.Array], Array]:
     """The customer columns of persons ``who`` as one source stores them, and change flags."""
-    n = who.size
+    c = _Changes(rng, p, who, noise)
+    fold = c.draw(noise.no_accents)
+    upper_all = c.draw(noise.upper_case)
+    upper_last = upper_all | c.draw(noise.upper_last_name)
+    c.mark("no_accents", fold)
+    c.mark("upper_case", upper_all)
+    first_name, last_name = _names(c, fold, upper_all, upper_last)
+    mail = _email(c, email, other_email)
+    phone = _phone(c)
+    address, no_addr = _street_address(c, fold, upper_all)
+    postcode, city = _postcode_and_city(c, no_addr, fold, upper_all)
+    birth_date = _birth_date(c)
+    country_idx = rng.integers(0, len(country), c.n)
+    columns = {
+        "first_name": first_name,
+        "last_name": last_name,
+        "email": mail,
+        "phone": phone,
+        "address": address,
+        "postcode": postcode,
+        "city": pc.dictionary_encode(city),
+        "country": dictionary(country_idx, country),
+        "birth_date": birth_date,
+        "segment": dictionary(p.segment[who], SEGMENT_KEYS)
+        if with_segment
+        else pa.nulls(c.n, pa.dictionary(pa.int8(), pa.string())),
+        "created_at": timestamps(created_sec),
+    }
+    return columns, c.flags
 
-    def flag(rate: float) -> Array:
-        return rng.random(n) < rate
 
-    changes = np.zeros(n, np.int64)
-
-    def mark(name: str, mask: Array) -> None:
-        nonlocal changes
-        changes = changes | np.where(mask, CHANGE_BIT[name], 0)
-
-    fold = flag(noise.no_accents)
-    upper_all = flag(noise.upper_case)
-    upper_last = upper_all | flag(noise.upper_last_name)
-    mark("no_accents", fold)
-    mark("upper_case", upper_all)
-    # first name: form 0 as is, 1 nickname, 2-3 typos
-    first = p.first[who]
-    nick = flag(noise.nickname) & _HAS_NICK[first]
-    ftypo = ~nick & flag(noise.first_name_typo)
+def _names(
+    c: _Changes, fold: Array, upper_all: Array, upper_last: Array
+) -> tuple[pa.DictionaryArray, pa.DictionaryArray]:
+    """First names (as is, nickname or a typo) and last names (as is or a typo)."""
+    rng, n = c.rng, c.n
+    first = c.p.first[c.who]
+    nick = c.draw(c.noise.nickname) & _HAS_NICK[first]
+    ftypo = ~nick & c.draw(c.noise.first_name_typo)
     fform = np.where(nick, 1, np.where(ftypo, 2 + rng.integers(0, 2, n), 0))
-    mark("nickname", nick)
-    mark("first_name_typo", ftypo)
+    c.mark("nickname", nick)
+    c.mark("first_name_typo", ftypo)
     fi = ((first * 4 + fform) * 2 + fold) * 2 + upper_all
-    ltypo = flag(noise.last_name_typo)
+    ltypo = c.draw(c.noise.last_name_typo)
     lform = np.where(ltypo, 1 + rng.integers(0, 3, n), 0)
-    mark("last_name_typo", ltypo)
-    li = ((p.last[who] * 4 + lform) * 2 + fold) * 2 + upper_last
-    # e-mail
-    other = flag(noise.other_email)
-    no_email = flag(noise.no_email)
-    ecase = flag(noise.email_case)
+    c.mark("last_name_typo", ltypo)
+    li = ((c.p.last[c.who] * 4 + lform) * 2 + fold) * 2 + upper_last
+    return dictionary(fi, _FIRST_BANK), dictionary(li, _LAST_BANK)
+
+
+def _email(c: _Changes, email: pa.Array, other_email: pa.Array) -> pa.Array:
+    """The usual address, another one, a change of case, or none."""
+    other = c.draw(c.noise.other_email)
+    no_email = c.draw(c.noise.no_email)
+    ecase = c.draw(c.noise.email_case)
     mail = pc.if_else(pa.array(other), other_email, email)
-    cased = pc.if_else(pa.array(rng.random(n) < 0.5), pc.utf8_title(mail), pc.utf8_upper(mail))
+    cased = pc.if_else(pa.array(c.rng.random(c.n) < 0.5), pc.utf8_title(mail), pc.utf8_upper(mail))
     mail = pc.if_else(pa.array(ecase), cased, mail)
     mail = pc.if_else(pa.array(no_email), pa.scalar(None, pa.string()), mail)
-    mark("other_email", other & ~no_email)
-    mark("email_case", ecase & ~no_email)
-    mark("no_email", no_email)
-    # phone
-    fmt = draw(rng, weights(noise.phone_formats), n)
-    ptypo = flag(noise.phone_typo)
-    digits = np.where(ptypo, _swap_digit(rng, p.phone[who]), p.phone[who])
-    no_phone = flag(noise.no_phone)
-    phone = pc.if_else(
-        pa.array(no_phone), pa.scalar(None, pa.string()), _phone_strings(digits, fmt)
-    )
-    mark("phone_format", (fmt != 0) & ~no_phone)
-    mark("phone_typo", ptypo & ~no_phone)
-    mark("no_phone", no_phone)
-    # address
-    abbr = flag(noise.street_abbreviation)
-    no_addr = flag(noise.no_address)
-    tidx = p.street_type[who]
+    c.mark("other_email", other & ~no_email)
+    c.mark("email_case", ecase & ~no_email)
+    c.mark("no_email", no_email)
+    return mail
+
+
+def _phone(c: _Changes) -> pa.Array:
+    """The phone number in one of the source's formats, with a typo, or none."""
+    fmt = draw(c.rng, weights(c.noise.phone_formats), c.n)
+    ptypo = c.draw(c.noise.phone_typo)
+    phone = c.p.phone[c.who]
+    digits = np.where(ptypo, _swap_digit(c.rng, phone), phone)
+    no_phone = c.draw(c.noise.no_phone)
+    text = pc.if_else(pa.array(no_phone), pa.scalar(None, pa.string()), _phone_strings(digits, fmt))
+    c.mark("phone_format", (fmt != 0) & ~no_phone)
+    c.mark("phone_typo", ptypo & ~no_phone)
+    c.mark("no_phone", no_phone)
+    return text
+
+
+def _street_address(c: _Changes, fold: Array, upper_all: Array) -> tuple[pa.Array, Array]:
+    """The street address (street type spelled out or abbreviated), or none; and which none."""
+    rng, n, who = c.rng, c.n, c.who
+    abbr = c.draw(c.noise.street_abbreviation)
+    no_addr = c.draw(c.noise.no_address)
+    tidx = c.p.street_type[who]
     ttext = pa.array(_STREET_TYPE_BANK).take(pa.array((tidx * 2 + fold) * 2 + upper_all))
     abbr_bank = _STREET_ABBR_BANK + [banks.fold(a) for a in _STREET_ABBR_BANK]
     atext = pa.array(abbr_bank).take(
@@ -217,61 +267,55 @@ def source_records(
     atext = pc.if_else(pa.array(upper_all), pc.utf8_upper(atext), atext)
     stype = pc.if_else(pa.array(abbr), atext, ttext)
     sname = pa.array(_STREET_NAME_BANK).take(
-        pa.array((p.street_name[who] * 2 + fold) * 2 + upper_all)
+        pa.array((c.p.street_name[who] * 2 + fold) * 2 + upper_all)
     )
-    number = pc.cast(pa.array(p.street_no[who]), pa.string())
+    number = pc.cast(pa.array(c.p.street_no[who]), pa.string())
     comma = pc.if_else(pa.array(rng.random(n) < 0.2), pa.scalar(", "), pa.scalar(" "))
     address = pc.binary_join_element_wise(number, comma, stype, pa.scalar(" "), sname, "")
     address = pc.if_else(pa.array(no_addr), pa.scalar(None, pa.string()), address)
-    mark("street_abbreviation", abbr & ~no_addr)
-    mark("no_address", no_addr)
-    pcode_idx = p.postcode[who]
-    codes = np.array([int(c) for _, c in POSTCODES])[pcode_idx]
-    ctypo = flag(noise.postcode_typo)
-    codes = np.where(ctypo, _swap_digit(rng, codes) % 100_000, codes)
+    c.mark("street_abbreviation", abbr & ~no_addr)
+    c.mark("no_address", no_addr)
+    return address, no_addr
+
+
+def _postcode_and_city(
+    c: _Changes, no_addr: Array, fold: Array, upper_all: Array
+) -> tuple[pa.Array, pa.Array]:
+    """Postcode (with a typo) and city (or a variant of its name); none without address."""
+    pcode_idx = c.p.postcode[c.who]
+    codes = np.array([int(code) for _, code in POSTCODES])[pcode_idx]
+    ctypo = c.draw(c.noise.postcode_typo)
+    codes = np.where(ctypo, _swap_digit(c.rng, codes) % 100_000, codes)
     postcode = pc.if_else(pa.array(no_addr), pa.scalar(None, pa.string()), zero_padded(codes, 5))
-    mark("postcode_typo", ctypo & ~no_addr)
-    cvar = flag(noise.city_variant)
-    cform = np.where(cvar, 1 + rng.integers(0, 2, n), 0)
+    c.mark("postcode_typo", ctypo & ~no_addr)
+    cvar = c.draw(c.noise.city_variant)
+    cform = np.where(cvar, 1 + c.rng.integers(0, 2, c.n), 0)
     city_idx = np.array([ci for ci, _ in POSTCODES])[pcode_idx]
     ci = ((city_idx * 3 + cform) * 2 + fold) * 2 + upper_all
-    mark("city_variant", cvar & ~no_addr)
+    c.mark("city_variant", cvar & ~no_addr)
     city = pc.if_else(
         pa.array(no_addr),
         pa.scalar(None, pa.string()),
         dictionary(ci, _CITY_BANK).cast(pa.string()),
     )
-    # birth date: day and month swapped (when possible), or missing
-    birth = p.birth[who].astype("datetime64[D]")
+    return postcode, city
+
+
+def _birth_date(c: _Changes) -> pa.Array:
+    """The birth date, with day and month swapped (when possible), or missing."""
+    birth = c.p.birth[c.who].astype("datetime64[D]")
     months = birth.astype("datetime64[M]")
     dom = (birth - months).astype(np.int64) + 1
     moy = months.astype(np.int64) % 12 + 1
     swapped_date = (birth.astype("datetime64[Y]").astype("datetime64[M]") + (dom - 1)).astype(
         "datetime64[D]"
     ) + (moy - 1)
-    swap = flag(noise.birth_date_swapped) & (dom <= 12) & (dom != moy)
-    no_birth = flag(noise.no_birth_date)
+    swap = c.draw(c.noise.birth_date_swapped) & (dom <= 12) & (dom != moy)
+    no_birth = c.draw(c.noise.no_birth_date)
     birth = np.where(swap, swapped_date, birth)
-    mark("birth_date_swapped", swap & ~no_birth)
-    mark("no_birth_date", no_birth)
-    birth_arr = pa.array(birth.astype("datetime64[D]"), mask=no_birth)
-    country_idx = rng.integers(0, len(country), n)
-    columns = {
-        "first_name": dictionary(fi, _FIRST_BANK),
-        "last_name": dictionary(li, _LAST_BANK),
-        "email": mail,
-        "phone": phone,
-        "address": address,
-        "postcode": postcode,
-        "city": pc.dictionary_encode(city),
-        "country": dictionary(country_idx, country),
-        "birth_date": birth_arr,
-        "segment": dictionary(p.segment[who], SEGMENT_KEYS)
-        if with_segment
-        else pa.nulls(n, pa.dictionary(pa.int8(), pa.string())),
-        "created_at": timestamps(created_sec),
-    }
-    return columns, changes
+    c.mark("birth_date_swapped", swap & ~no_birth)
+    c.mark("no_birth_date", no_birth)
+    return pa.array(birth.astype("datetime64[D]"), mask=no_birth)
 
 
 def source_ids(
