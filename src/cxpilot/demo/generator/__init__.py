@@ -35,8 +35,6 @@ from cxpilot.demo.generator.parameters import (
     CALL_CHURN_DELAY,
     CALL_CHURN_PROBABILITY,
     CHANGES,
-    DAY,
-    DAYS,
     DELIVERY_INCIDENT_START,
     DELIVERY_PATTERN,
     HIGH_CHURN_SEGMENT,
@@ -48,7 +46,6 @@ from cxpilot.demo.generator.parameters import (
     PERIOD_START,
     SEGMENT_KEYS,
     SEGMENTS,
-    SUPPORT,
     TOUCHPOINT_CHANNELS,
     TOUCHPOINTS,
     day_index,
@@ -105,24 +102,8 @@ def iter_tables(
     act = draw_activity(r_activity, p, calls, cum_purchase, cum_flat)
     del calls
 
-    # a support record exists from the first contact (or from before the period)
-    never = 10 * DAYS * DAY
-    support_since = np.full(p.n, never, np.int64)
-    for block in act.log.blocks:
-        if block[4].size and int(block[4][0]) == SUPPORT:
-            np.minimum.at(support_since, block[0], block[1])
-    lead = r_records.integers(600, 3 * 3600, p.n)
-    before = p.acquired_sec + (r_records.random(p.n) * np.clip(-p.acquired_sec, 0, None)).astype(
-        np.int64
-    )
-    support_since = np.where(
-        support_since >= never,
-        np.where(p.acquired < 0, before, p.acquired_sec + 3600),
-        support_since - lead,
-    )
-
     say("customer records")
-    customers_table, directory, truth = customer_tables(r_records, r_ids, p, support_since)
+    customers_table, directory, truth = customer_tables(r_records, r_ids, p, act.log)
     yield "customers", customers_table
     del customers_table
     yield "truth", truth

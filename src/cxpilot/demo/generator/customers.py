@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import pyarrow as pa
 
+from cxpilot.demo.generator.activity import EventLog
 from cxpilot.demo.generator.arrays import Array, ascii_column, dictionary, timestamps
 from cxpilot.demo.generator.calendar import H_STORE, H_WEB, hours
 from cxpilot.demo.generator.parameters import (
@@ -22,6 +23,7 @@ from cxpilot.demo.generator.parameters import (
     SOURCES,
     START_D,
     SUPPORT,
+    SourceNoise,
 )
 from cxpilot.demo.generator.persons import Persons
 from cxpilot.demo.generator.records import draw_emails, source_ids, source_records
@@ -38,15 +40,33 @@ class Directory:
     support: Array
 
 
+@dataclass
+class _Group:
+    """The records of one source (the CRM's second records are a group of their own)."""
+
+    name: str
+    who: Array  # persons
+    noise: SourceNoise
+    created_sec: Array  # by person
+    with_segment: bool
+    country: tuple[str | None, ...]
+
+    @property
+    def source(self) -> str:
+        return "crm" if self.name == "crm_duplicate" else self.name
+
+
 def customer_tables(
-    rng: np.random.Generator, rng_ids: np.random.Generator, p: Persons, support_since: Array
+    rng: np.random.Generator, rng_ids: np.random.Generator, p: Persons, log: EventLog
 ) -> tuple[pa.Table, Directory, pa.Table]:
+    """The customers table, the directory of its ids and the ground truth of its records."""
+    support_since = _support_since(rng, p, log)
     everyone = np.arange(p.n)
     both = draw_emails(rng, p, np.concatenate([everyone, everyone]))  # usual and other address
     email, other = both.slice(0, p.n), both.slice(p.n)
     groups = [
-        ("crm", everyone, NOISE["crm"], p.acquired_sec, True, ("FR",)),
-        (
+        _Group("crm", everyone, NOISE["crm"], p.acquired_sec, True, ("FR",)),
+        _Group(
             "crm_duplicate",
             np.flatnonzero(p.crm_dup),
             NOISE["crm_duplicate"],
@@ -54,7 +74,7 @@ def customer_tables(
             True,
             ("FR",),
         ),
-        (
+        _Group(
             "eshop",
             np.flatnonzero(p.eshop),
             NOISE["eshop"],
@@ -62,7 +82,7 @@ def customer_tables(
             True,
             ("France",),
         ),
-        (
+        _Group(
             "support",
             np.flatnonzero(p.support),
             NOISE["support"],
@@ -71,58 +91,18 @@ def customer_tables(
             ("FR", "France", None),
         ),
     ]
-    id_specs = {
-        "crm": ("CRM-", 8, 7919),
-        "eshop": ("WEB", 9, 104_729),
-        "support": ("SAV", 8, 1_299_709),
-    }
-    n_crm_all = p.n + groups[1][1].size
-    crm_ids = source_ids(rng_ids, n_crm_all, *id_specs["crm"])
-    eshop_ids = source_ids(rng_ids, groups[2][1].size, *id_specs["eshop"])
-    support_ids = source_ids(rng_ids, groups[3][1].size, *id_specs["support"])
-    id_parts = {
-        "crm": crm_ids.slice(0, p.n),
-        "crm_duplicate": crm_ids.slice(p.n),
-        "eshop": eshop_ids,
-        "support": support_ids,
-    }
+    ids = _source_ids_by_group(rng_ids, p, groups)
     pieces = []
     truth_pieces = []
-    for name, who, noise, created, with_seg, country in groups:
-        cols, changes = source_records(
-            rng,
-            p,
-            who,
-            noise,
-            email.take(pa.array(who)),
-            other.take(pa.array(who)),
-            created[who],
-            with_seg,
-            country,
-        )
-        source = "crm" if name == "crm_duplicate" else name
-        n = who.size
-        table = pa.table(
-            {
-                "customer_id": id_parts[name],
-                "source": dictionary(np.full(n, SOURCES.index(source)), SOURCES),
-                **cols,
-            }
-        )
-        if source == "crm":  # the CRM knows loyalty membership and e-mail consent
-            codes = p.loyalty[who].astype(np.int64) * 2 + p.optin[who]
-            attrs = [
-                json.dumps({"loyalty_member": bool(c // 2), "email_opt_in": bool(c % 2)})
-                for c in range(4)
-            ]
-            table = table.append_column("attributes", dictionary(codes, attrs))
+    for g in groups:
+        table, changes = _source_table(rng, p, g, email, other, ids[g.name])
         pieces.append(table)
-        truth_pieces.append((name, who, changes, id_parts[name]))
+        truth_pieces.append((g.name, g.who, changes, ids[g.name]))
     customers = pa.concat_tables(pieces, promote_options="default")
     offsets = np.cumsum([0] + [t.num_rows for t in pieces])
     pos = [np.full(p.n, -1, np.int64) for _ in range(4)]
-    for k, (_, who, _, _) in enumerate(truth_pieces):
-        pos[k][who] = offsets[k] + np.arange(who.size)
+    for k, g in enumerate(groups):
+        pos[k][g.who] = offsets[k] + np.arange(g.who.size)
     directory = Directory(
         pa.concat_arrays([t.column("customer_id").combine_chunks() for t in pieces]),
         pos[0],
@@ -132,6 +112,76 @@ def customer_tables(
     )
     truth = truth_table(p, truth_pieces)
     return customers, directory, truth
+
+
+def _support_since(rng: np.random.Generator, p: Persons, log: EventLog) -> Array:
+    """When each person's support record was created (seconds): a little before the first
+    contact with customer service, or at (or before) acquisition for those without one."""
+    never = 10 * DAYS * DAY
+    support_since = np.full(p.n, never, np.int64)
+    for block in log.blocks:
+        if block[4].size and int(block[4][0]) == SUPPORT:
+            np.minimum.at(support_since, block[0], block[1])
+    lead = rng.integers(600, 3 * 3600, p.n)
+    before = p.acquired_sec + (rng.random(p.n) * np.clip(-p.acquired_sec, 0, None)).astype(np.int64)
+    return np.where(
+        support_since >= never,
+        np.where(p.acquired < 0, before, p.acquired_sec + 3600),
+        support_since - lead,
+    )
+
+
+def _source_ids_by_group(
+    rng: np.random.Generator, p: Persons, groups: list[_Group]
+) -> dict[str, pa.Array]:
+    """Ids of the records of each group: the CRM's two groups share one id sequence."""
+    crm_ids = source_ids(rng, p.n + groups[1].who.size, "CRM-", 8, 7919)
+    eshop_ids = source_ids(rng, groups[2].who.size, "WEB", 9, 104_729)
+    support_ids = source_ids(rng, groups[3].who.size, "SAV", 8, 1_299_709)
+    return {
+        "crm": crm_ids.slice(0, p.n),
+        "crm_duplicate": crm_ids.slice(p.n),
+        "eshop": eshop_ids,
+        "support": support_ids,
+    }
+
+
+def _source_table(
+    rng: np.random.Generator,
+    p: Persons,
+    g: _Group,
+    email: pa.Array,
+    other: pa.Array,
+    ids: pa.Array,
+) -> tuple[pa.Table, Array]:
+    """The customer rows of one group, and the change flags of each."""
+    who = g.who
+    cols, changes = source_records(
+        rng,
+        p,
+        who,
+        g.noise,
+        email.take(pa.array(who)),
+        other.take(pa.array(who)),
+        g.created_sec[who],
+        g.with_segment,
+        g.country,
+    )
+    table = pa.table(
+        {
+            "customer_id": ids,
+            "source": dictionary(np.full(who.size, SOURCES.index(g.source)), SOURCES),
+            **cols,
+        }
+    )
+    if g.source == "crm":  # the CRM knows loyalty membership and e-mail consent
+        codes = p.loyalty[who].astype(np.int64) * 2 + p.optin[who]
+        attrs = [
+            json.dumps({"loyalty_member": bool(c // 2), "email_opt_in": bool(c % 2)})
+            for c in range(4)
+        ]
+        table = table.append_column("attributes", dictionary(codes, attrs))
+    return table, changes
 
 
 def _changes_text(changes: Array) -> pa.DictionaryArray:
