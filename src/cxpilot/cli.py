@@ -124,20 +124,18 @@ def _serve(host: str, port: int, logins: list[dict[str, str]], threads: int = 8)
     from django.conf import settings
     from django.core.management import call_command
 
+    from cxpilot.kernel.jobs import Periodic
+    from cxpilot.loop.alerts import alerts_check
     from cxpilot.warehouse.connection import warehouse
-    from cxpilot.warehouse.inbox import InboxWorker
+    from cxpilot.warehouse.inbox import inbox_worker
     from cxpilot.wsgi import application
 
     call_command("collectstatic", interactive=False, verbosity=0)
     with warehouse():
         pass  # open (and lock) the warehouse now: a second writer learns it at once
-    worker = InboxWorker()
-    worker.start()
-    from cxpilot.kernel.jobs import Periodic
-    from cxpilot.loop.alerts import alerts_check
-
-    alerts = Periodic("alerts", lambda: alerts_check(), every=3600)
-    alerts.start()
+    jobs = [inbox_worker(), Periodic("alerts", alerts_check, every=3600)]
+    for job in jobs:
+        job.start()
     out = Console()
     home = settings.CXPILOT_HOME  # type: ignore[misc]
     out.print(f"CX Pilot on [bold]http://{host}:{port}/[/]  (data in {home})")
@@ -149,8 +147,8 @@ def _serve(host: str, port: int, logins: list[dict[str, str]], threads: int = 8)
     try:
         waitress.serve(application, host=host, port=port, threads=threads, ident="cxpilot")
     finally:
-        alerts.stop()
-        worker.stop()
+        for job in jobs:
+            job.stop()
 
 
 def main() -> None:
