@@ -7,7 +7,6 @@ Every command that prints data takes ``--format table|json|csv``. Bad input exit
 
 from __future__ import annotations
 
-import os
 import sys
 from importlib import import_module
 from typing import Annotated
@@ -41,31 +40,7 @@ def settings_cmd(fmt: FormatOpt = Format.table) -> None:
     """Show the settings (environment variables), their values and what they are for."""
     from cxpilot import config
 
-    loaded = config.load()
-    values = {
-        "CXPILOT_HOME": str(loaded.home),
-        "CXPILOT_DATABASE_URL": _mask(loaded.database_url),
-        "CXPILOT_WAREHOUSE_URL": _mask(loaded.warehouse_url),
-        "CXPILOT_SECRET_KEY": "(set)"
-        if os.environ.get("CXPILOT_SECRET_KEY")
-        else "(kept in the data directory)",
-        "CXPILOT_DEBUG": str(loaded.debug).lower(),
-        "CXPILOT_ALLOWED_HOSTS": ",".join(loaded.allowed_hosts),
-        "CXPILOT_SMTP_URL": _mask(loaded.smtp_url) if loaded.smtp_url else "(unset)",
-        "CXPILOT_EMAIL_FROM": loaded.email_from,
-        "CXPILOT_MATURITY_MODEL": os.environ.get("CXPILOT_MATURITY_MODEL") or "(shipped model)",
-    }
-    emit([{"name": s.name, "value": values[s.name], "help": s.help} for s in config.SETTINGS], fmt)
-
-
-def _mask(url: str) -> str:
-    """The URL without its password."""
-    from urllib.parse import urlparse
-
-    parsed = urlparse(url)
-    if not parsed.password:
-        return url
-    return url.replace(f":{parsed.password}@", ":***@", 1)
+    emit(config.describe(config.load()), fmt)
 
 
 # --------------------------------------------------------------------------- demo
@@ -149,20 +124,18 @@ def _serve(host: str, port: int, logins: list[dict[str, str]], threads: int = 8)
     from django.conf import settings
     from django.core.management import call_command
 
+    from cxpilot.kernel.jobs import Periodic
+    from cxpilot.loop.alerts import alerts_check
     from cxpilot.warehouse.connection import warehouse
-    from cxpilot.warehouse.inbox import InboxWorker
+    from cxpilot.warehouse.inbox import inbox_worker
     from cxpilot.wsgi import application
 
     call_command("collectstatic", interactive=False, verbosity=0)
     with warehouse():
         pass  # open (and lock) the warehouse now: a second writer learns it at once
-    worker = InboxWorker()
-    worker.start()
-    from cxpilot.kernel.jobs import Periodic
-    from cxpilot.loop.alerts import alerts_check
-
-    alerts = Periodic("alerts", lambda: alerts_check(), every=3600)
-    alerts.start()
+    jobs = [inbox_worker(), Periodic("alerts", alerts_check, every=3600)]
+    for job in jobs:
+        job.start()
     out = Console()
     home = settings.CXPILOT_HOME  # type: ignore[misc]
     out.print(f"CX Pilot on [bold]http://{host}:{port}/[/]  (data in {home})")
@@ -174,8 +147,8 @@ def _serve(host: str, port: int, logins: list[dict[str, str]], threads: int = 8)
     try:
         waitress.serve(application, host=host, port=port, threads=threads, ident="cxpilot")
     finally:
-        alerts.stop()
-        worker.stop()
+        for job in jobs:
+            job.stop()
 
 
 def main() -> None:

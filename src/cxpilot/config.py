@@ -2,7 +2,8 @@
 
 Each :class:`Setting` says its variable name, default, and what it is for; ``load()`` reads and
 checks them all and raises :class:`~cxpilot.kernel.errors.ConfigError` naming the variable and
-the bad value. ``cxpilot settings`` prints this table.
+the bad value. ``cxpilot settings`` prints the same declarations, and the settings table of
+``docs/cli.md`` is generated from them (``python -m cxpilot.config --markdown``).
 """
 
 from __future__ import annotations
@@ -57,58 +58,147 @@ def _secret(raw: str) -> str:
     return raw
 
 
-def _file(raw: str) -> str:
-    if not Path(raw).expanduser().is_file():
+def _file(raw: str) -> Path:
+    path = Path(raw).expanduser()
+    if not path.is_file():
         raise ValueError("is not a file")
-    return raw
+    return path
+
+
+def _positive_int(raw: str) -> int:
+    try:
+        value = int(raw.strip().replace("_", ""))
+    except ValueError:
+        raise ValueError("is not a whole number") from None
+    if value < 1:
+        raise ValueError("must be a whole number of at least 1")
+    return value
+
+
+def _hosts(raw: str) -> list[str]:
+    return [h.strip() for h in raw.split(",") if h.strip()]
+
+
+def _joined(value: object) -> str:
+    return ",".join(value) if isinstance(value, list) else str(value)
+
+
+def _path(raw: str) -> Path:
+    return Path(raw).expanduser()
+
+
+def _masked_url(value: object) -> str:
+    """The URL without its password."""
+    url = str(value)
+    password = urlparse(url).password
+    return url.replace(f":{password}@", ":***@", 1) if password else url
 
 
 @dataclass(frozen=True)
 class Setting:
+    """One environment variable: its name, the :class:`Config` field it fills, its default,
+    what it is for, and how its text is checked and turned into a value.
+
+    ``default`` is the text used when the variable is unset (None: the value is computed, or
+    the feature is off, as ``unset`` says). ``parse`` raises ValueError with the reason, which
+    :func:`load` turns into a ConfigError naming the variable. ``show`` turns the value into
+    what ``cxpilot settings`` prints (to hide passwords); a ``secret`` is never printed; a
+    ``computed`` setting has a value even when unset (``unset`` says which).
+    """
+
     name: str
+    field: str
     help: str
-    default: str | None
+    default: str | None = None
     parse: Callable[[str], object] = str
+    unset: str = ""
+    show: Callable[[object], str] = str
+    secret: bool = False
+    computed: bool = False
 
 
 SETTINGS: tuple[Setting, ...] = (
-    Setting("CXPILOT_HOME", "Data directory (app database, warehouse, secret key).", "~/.cxpilot"),
+    Setting(
+        "CXPILOT_HOME",
+        "home",
+        "Data directory: SQLite app database, DuckDB warehouse, secret key, static files.",
+        "~/.cxpilot",
+        _path,
+    ),
     Setting(
         "CXPILOT_DATABASE_URL",
-        "App database URL. Default: a SQLite file in the data directory.",
-        None,
-        _url(DATABASE_SCHEMES),
+        "database_url",
+        "App database URL, e.g. postgresql://user@host:5432/cxpilot.",
+        parse=_url(DATABASE_SCHEMES),
+        unset="a SQLite file in the data directory",
+        computed=True,
+        show=_masked_url,
     ),
     Setting(
         "CXPILOT_WAREHOUSE_URL",
-        "Experience warehouse, as an Ibis URL. Default: a DuckDB file in the data directory.",
-        None,
-        _url(WAREHOUSE_SCHEMES),
+        "warehouse_url",
+        "Experience warehouse as an Ibis URL, "
+        "e.g. postgres://user@host:5432/cxpilot?schema=warehouse.",
+        parse=_url(WAREHOUSE_SCHEMES),
+        unset="a DuckDB file in the data directory",
+        computed=True,
+        show=_masked_url,
     ),
     Setting(
         "CXPILOT_SECRET_KEY",
-        "Django secret key. Default: generated once and kept in the data directory.",
-        None,
-        _secret,
+        "secret_key",
+        "Django secret key (at least 32 characters).",
+        parse=_secret,
+        unset="generated once, kept in the data directory",
+        secret=True,
     ),
-    Setting("CXPILOT_DEBUG", "Debug mode (never in production).", "0", _bool),
+    Setting("CXPILOT_DEBUG", "debug", "Debug mode; never in production.", "0", _bool),
     Setting(
         "CXPILOT_SMTP_URL",
-        "Where alert e-mails go out: smtp://user:password@host:587?tls=1. Unset: not sent.",
-        None,
-        _url(("smtp", "smtps")),
+        "smtp_url",
+        "SMTP server for alert e-mails: smtp://user:password@host:587?tls=1 or smtps://...:465.",
+        parse=_url(("smtp", "smtps")),
+        unset="e-mails are printed to the server's output",
+        show=_masked_url,
     ),
-    Setting("CXPILOT_EMAIL_FROM", "Sender address of CX Pilot's e-mails.", "cxpilot@localhost"),
+    Setting(
+        "CXPILOT_EMAIL_FROM", "email_from", "Sender of CX Pilot's e-mails.", "cxpilot@localhost"
+    ),
     Setting(
         "CXPILOT_ALLOWED_HOSTS",
+        "allowed_hosts",
         "Comma-separated host names the web app answers to.",
         "127.0.0.1,localhost",
+        _hosts,
+        show=_joined,
     ),
     Setting(
         "CXPILOT_MATURITY_MODEL",
-        "A maturity model of your own (YAML file). Unset: the shipped model.",
-        None,
-        _file,
+        "maturity_model",
+        "A maturity model of your own, as a YAML file (see docs/maturity.md).",
+        parse=_file,
+        unset="the shipped model",
+    ),
+    Setting(
+        "CXPILOT_SURVEY_RATE_PER_IP",
+        "survey_rate_per_ip",
+        "Survey submissions accepted per minute from one IP address (more: HTTP 429).",
+        "60",
+        _positive_int,
+    ),
+    Setting(
+        "CXPILOT_SURVEY_RATE_PER_KEY",
+        "survey_rate_per_key",
+        "Survey submissions accepted per minute to one survey public key (more: HTTP 429).",
+        "1200",
+        _positive_int,
+    ),
+    Setting(
+        "CXPILOT_SURVEY_MAX_BODY",
+        "survey_max_body",
+        "Largest survey submission body accepted, in bytes (larger: HTTP 413).",
+        "65536",
+        _positive_int,
     ),
 )
 
@@ -123,6 +213,24 @@ class Config:
     allowed_hosts: list[str]
     smtp_url: str | None = None
     email_from: str = "cxpilot@localhost"
+    maturity_model: Path | None = None
+    survey_rate_per_ip: int = 60
+    survey_rate_per_key: int = 1200
+    survey_max_body: int = 65536
+
+
+def setting(name: str) -> Setting:
+    """The declaration of the variable ``name``."""
+    for candidate in SETTINGS:
+        if candidate.name == name:
+            return candidate
+    raise KeyError(name)
+
+
+def read(name: str, env: Mapping[str, str] | None = None) -> object:
+    """The checked value of one variable (its default when unset; None when it has none),
+    without reading the others: for code that needs one setting outside Django."""
+    return _read(setting(name), os.environ if env is None else env)
 
 
 def _read(setting: Setting, env: Mapping[str, str]) -> object:
@@ -140,31 +248,48 @@ def _read(setting: Setting, env: Mapping[str, str]) -> object:
 def load(env: Mapping[str, str] | None = None) -> Config:
     """Read and check every setting; raise ConfigError on the first bad one."""
     env = os.environ if env is None else env
-    values = {s.name: _read(s, env) for s in SETTINGS}
-    home = Path(str(values["CXPILOT_HOME"])).expanduser()
+    values = {s.field: _read(s, env) for s in SETTINGS}
+    home = values["home"]
+    assert isinstance(home, Path)
     try:
         home.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise ConfigError(
             f"cannot create data directory {home}: {exc.strerror}", where="CXPILOT_HOME"
         ) from None
-    home = home.resolve()
-    database_url = str(values["CXPILOT_DATABASE_URL"] or f"sqlite:///{home / 'app.sqlite3'}")
-    warehouse_url = str(values["CXPILOT_WAREHOUSE_URL"] or f"duckdb:///{home / 'warehouse.duckdb'}")
-    secret = values["CXPILOT_SECRET_KEY"]
-    if secret is None:
-        secret = _home_secret(home)
-    hosts = [h.strip() for h in str(values["CXPILOT_ALLOWED_HOSTS"]).split(",") if h.strip()]
-    return Config(
-        home=home,
-        database_url=database_url,
-        warehouse_url=warehouse_url,
-        secret_key=str(secret),
-        debug=bool(values["CXPILOT_DEBUG"]),
-        allowed_hosts=hosts,
-        smtp_url=str(values["CXPILOT_SMTP_URL"]) if values["CXPILOT_SMTP_URL"] else None,
-        email_from=str(values["CXPILOT_EMAIL_FROM"]),
-    )
+    home = values["home"] = home.resolve()
+    values["database_url"] = values["database_url"] or f"sqlite:///{home / 'app.sqlite3'}"
+    values["warehouse_url"] = values["warehouse_url"] or f"duckdb:///{home / 'warehouse.duckdb'}"
+    values["secret_key"] = values["secret_key"] or _home_secret(home)
+    return Config(**values)  # type: ignore[arg-type]
+
+
+def describe(loaded: Config, env: Mapping[str, str] | None = None) -> list[dict[str, str]]:
+    """Each setting's name, value (passwords hidden) and help, as ``cxpilot settings`` shows."""
+    env = os.environ if env is None else env
+    rows = []
+    for s in SETTINGS:
+        value = getattr(loaded, s.field)
+        if s.secret:
+            shown = "(set)" if env.get(s.name) else f"({s.unset})"
+        elif value is None:
+            shown = f"(unset: {s.unset})"
+        else:
+            shown = s.show(value)
+        rows.append({"name": s.name, "value": shown, "help": s.help})
+    return rows
+
+
+def markdown_table() -> str:
+    """The settings table of ``docs/cli.md``, from :data:`SETTINGS`
+    (regenerate with ``python -m cxpilot.config --markdown``)."""
+    lines = ["| variable | default | meaning |", "|---|---|---|"]
+    for s in SETTINGS:
+        default = f"`{s.default}`" if s.default is not None else f"unset ({s.unset})"
+        if s.secret or s.computed:
+            default = s.unset
+        lines.append(f"| `{s.name}` | {default} | {s.help} |")
+    return "\n".join(lines) + "\n"
 
 
 def _home_secret(home: Path) -> str:
@@ -175,3 +300,11 @@ def _home_secret(home: Path) -> str:
     path.write_text(key)
     path.chmod(0o600)
     return key
+
+
+if __name__ == "__main__":
+    import sys
+
+    if sys.argv[1:] != ["--markdown"]:
+        sys.exit("usage: python -m cxpilot.config --markdown")
+    sys.stdout.write(markdown_table())

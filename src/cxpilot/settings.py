@@ -17,6 +17,10 @@ DEBUG = CONFIG.debug
 ALLOWED_HOSTS = [*CONFIG.allowed_hosts, "testserver"]
 CXPILOT_HOME = CONFIG.home
 CXPILOT_WAREHOUSE_URL = CONFIG.warehouse_url
+CXPILOT_MATURITY_MODEL = CONFIG.maturity_model
+CXPILOT_SURVEY_RATE_PER_IP = CONFIG.survey_rate_per_ip
+CXPILOT_SURVEY_RATE_PER_KEY = CONFIG.survey_rate_per_key
+CXPILOT_SURVEY_MAX_BODY = CONFIG.survey_max_body
 CXPILOT_ROLE_PERMISSIONS = domains.role_permissions()
 CXPILOT_PUBLIC_PATHS = domains.public_paths()
 

@@ -146,3 +146,23 @@ def test_attributes_survive_the_inbox_as_one_object(org):
     import json
 
     assert json.loads(row["attributes"]) == {"store_id": "S12", "q_reason": "price"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_background_worker_flushes_on_each_receipt(org):
+    import time
+
+    from cxpilot.warehouse.inbox import inbox_worker
+
+    worker = inbox_worker(interval=3600)  # only a receipt can wake it within the test
+    worker.start()
+    try:
+        inbox_receive(table="responses", records=answers(3), source="web")
+        deadline = time.monotonic() + 20
+        while InboxItem.objects.filter(flushed_at__isnull=True).exists():
+            assert time.monotonic() < deadline, "the worker did not flush after the commit"
+            time.sleep(0.05)
+    finally:
+        worker.stop()
+    assert not worker.is_alive()
+    assert counts()["responses"] == 3

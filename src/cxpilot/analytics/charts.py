@@ -28,15 +28,10 @@ from django.utils.functional import Promise
 from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
+from cxpilot.kernel.charts import BRAND, DROP, INK, MUTED, PAPER, RISE, finish
+
 #: Links of a row to the verbatims behind it (None: no links, e.g. in a PDF).
 Href = Callable[[Mapping[str, Any]], str] | None
-
-BRAND = "#1d4f91"
-RISE = "#1e6b34"
-DROP = "#a4161a"
-SMALL_SAMPLE = "#e4e7ec"
-INK = "#1c2430"
-FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif'
 
 
 @dataclass(frozen=True)
@@ -157,18 +152,6 @@ def _labels(rows: Sequence[Mapping[str, Any]]) -> dict[str, str]:
 # --- Specs ---------------------------------------------------------------------------------
 
 
-def _finish(chart: Any) -> dict[str, Any]:
-    spec: dict[str, Any] = (
-        chart.configure(font=FONT)
-        .configure_view(stroke=None)
-        .configure_axis(labelFontSize=11, titleFontSize=12)
-        .configure_header(labelFontSize=12)
-        .configure_legend(labelFontSize=11, titleFontSize=12)
-        .to_dict()
-    )
-    return spec
-
-
 def _title(text: str, subtitle: str, titled: bool) -> dict[str, Any]:
     """The chart's title as properties (none when the page shows it already)."""
     if not titled:
@@ -264,7 +247,7 @@ def _touchpoint_stage_skeleton(
     base = alt.Chart().encode(x=x, y=y, tooltip=tooltip, **extra)
     color = alt.condition(
         "datum.small_sample",
-        alt.value(SMALL_SAMPLE),
+        alt.value(MUTED),
         alt.Color(
             "score:Q",
             title=str(info.label),
@@ -275,10 +258,10 @@ def _touchpoint_stage_skeleton(
             legend=alt.Legend(orient="right", gradientLength=160),
         ),
     )
-    cells = base.mark_rect(stroke="#ffffff", strokeWidth=2, cursor="pointer").encode(color=color)
+    cells = base.mark_rect(stroke=PAPER, strokeWidth=2, cursor="pointer").encode(color=color)
     text = base.mark_text(fontSize=12, cursor="pointer").encode(
         text="score_label:N",
-        color=alt.condition("datum.light_ink", alt.value("#ffffff"), alt.value(INK)),
+        color=alt.condition("datum.light_ink", alt.value(PAPER), alt.value(INK)),
     )
     chart = (
         alt.layer(cells, text, data=alt.NamedData(name="cells"))
@@ -293,7 +276,7 @@ def _touchpoint_stage_skeleton(
             ),
         )
     )
-    return _finish(chart)
+    return finish(chart)
 
 
 def touchpoint_stage_chart(
@@ -395,7 +378,7 @@ def _trend_layers(metric: str, grain: str, links: bool, compact: bool) -> list[A
     legend = alt.Legend(title=None, orient="bottom" if compact else "top")
     markers = (
         alt.Chart()
-        .mark_point(filled=True, opacity=1, size=90 if compact else 150, stroke="#ffffff")
+        .mark_point(filled=True, opacity=1, size=90 if compact else 150, stroke=PAPER)
         .encode(
             x=x,
             y=y,
@@ -440,7 +423,7 @@ def _trend_skeleton(
             titled,
         ),
     )
-    return _finish(chart)
+    return finish(chart)
 
 
 def trend_chart(
@@ -489,7 +472,7 @@ def _touchpoint_trends_skeleton(
         )
         .properties(**_title(title, str(info.axis), titled))
     )
-    return _finish(chart)
+    return finish(chart)
 
 
 def touchpoint_trends_chart(

@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlencode
 
 from cxpilot.analytics.metrics import METRICS, TIME_KEYS, metric_groups
-from cxpilot.kernel import roles
+from cxpilot.kernel import periods, roles
 from cxpilot.kernel.errors import ValidationError
 from cxpilot.kernel.roles import Actor
 from cxpilot.organisation.models import Channel, JourneyStage, Segment, Touchpoint
@@ -31,7 +30,6 @@ PAGE_SIZE = 25
 #: new answers are seen at once; this only bounds memory).
 CACHE_SECONDS = 3600
 MAX_QUERY_LENGTH = 200
-_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
 @dataclass(frozen=True)
@@ -61,10 +59,10 @@ class Filters:
             raise ValidationError(f"unknown period {self.grain!r}", where="grain")
         if self.start and self.end and self.end < self.start:
             raise ValidationError("the end of the period is before its start", where="to")
-        if self.month and not _MONTH.match(self.month):
-            raise ValidationError(f"{self.month!r} is not a month (YYYY-MM)", where="month")
+        if self.month:
+            periods.parse_month(self.month, where="month")
         if self.week:
-            monday = _week_start(self.week)
+            monday = periods.parse_week(self.week, where="week")
             object.__setattr__(self, "week", monday.isoformat())
 
     def engine_filters(self) -> dict[str, str]:
@@ -91,40 +89,6 @@ class Filters:
     def query(self, **changes: Any) -> str:
         """The URL query string of these filters (with ``changes``)."""
         return urlencode((replace(self, **changes) if changes else self).params())
-
-
-def _week_start(raw: str) -> dt.date:
-    try:
-        day = dt.date.fromisoformat(raw)
-    except ValueError:
-        raise ValidationError(f"{raw!r} is not a date (YYYY-MM-DD)", where="week") from None
-    return day - dt.timedelta(days=day.weekday())
-
-
-def _month_start(day: dt.date, shift: int = 0) -> dt.date:
-    index = day.year * 12 + day.month - 1 + shift
-    return dt.date(index // 12, index % 12 + 1, 1)
-
-
-def period_bounds(*, grain: str, value: str) -> tuple[dt.date, dt.date]:
-    """First and last day of a month (``YYYY-MM``) or of the week starting on ``value``."""
-    if grain == "month":
-        first = dt.date(int(value[:4]), int(value[5:7]), 1)
-        return first, _month_start(first, 1) - dt.timedelta(days=1)
-    first = _week_start(value)
-    return first, first + dt.timedelta(days=6)
-
-
-def _period_of(grain: str, day: dt.date) -> str:
-    if grain == "month":
-        return day.strftime("%Y-%m")
-    return (day - dt.timedelta(days=day.weekday())).isoformat()
-
-
-def _previous_period_start(grain: str, day: dt.date) -> dt.date:
-    if grain == "month":
-        return _month_start(day, -1)
-    return day - dt.timedelta(days=day.weekday() + 7)
 
 
 # --- Filter choices ------------------------------------------------------------------------
@@ -218,7 +182,7 @@ def default_period(latest: dt.date | None) -> tuple[dt.date | None, dt.date | No
     """The last twelve months up to the latest answer (whole months), or all time."""
     if latest is None:
         return None, None
-    return _month_start(latest, 1 - DEFAULT_MONTHS), latest
+    return periods.month_start(latest, 1 - DEFAULT_MONTHS), latest
 
 
 # --- The dashboard -------------------------------------------------------------------------
@@ -316,11 +280,13 @@ def dashboard(*, actor: Actor, filters: Filters, state: WarehouseState | None = 
         )
     cells.sort(key=lambda r: (r["stage_order"], str(r["touchpoint_name"]).lower()))
 
-    start = _previous_period_start(grain, filters.start) if filters.start else None
+    start = periods.shift_start(grain, filters.start, -1) if filters.start else None
     end = (
-        period_bounds(grain=grain, value=_period_of(grain, filters.end))[1] if filters.end else None
+        periods.period_bounds(grain, periods.period_key(grain, filters.end))[1]
+        if filters.end
+        else None
     )
-    first = _period_of(grain, filters.start) if filters.start else ""
+    first = periods.period_key(grain, filters.start) if filters.start else ""
     trend = [
         row
         for row in _groups(state, metric=metric, by=[grain], start=start, end=end, filters=where)
@@ -339,7 +305,7 @@ def dashboard(*, actor: Actor, filters: Filters, state: WarehouseState | None = 
     trends.sort(key=lambda r: (order[r["touchpoint"]], r[grain]))
     for row in (*trend, *trends):
         row["period"] = row[grain]
-        row["period_start"] = period_bounds(grain=grain, value=row[grain])[0].isoformat()
+        row["period_start"] = periods.period_start(grain, row[grain]).isoformat()
     return Dashboard(
         filters=filters,
         stages=stages,
@@ -417,7 +383,7 @@ def verbatims(
         for grain in TIME_KEYS:
             value = getattr(filters, grain)
             if value:
-                first, last = period_bounds(grain=grain, value=value)
+                first, last = periods.period_bounds(grain, value, where=grain)
                 start = max(start, first) if start else first
                 end = min(end, last) if end else last
         if start:

@@ -19,6 +19,7 @@ import pandas as pd
 import pyarrow as pa
 
 from cxpilot.analytics import stats
+from cxpilot.kernel import periods
 from cxpilot.kernel.errors import ValidationError
 
 METRICS = ("nps", "ces", "csat")
@@ -51,13 +52,8 @@ def parse_by(raw: str | None) -> list[str]:
     return keys
 
 
-def parse_date(raw: str | None, where: str) -> dt.date | None:
-    if not raw:
-        return None
-    try:
-        return dt.date.fromisoformat(raw)
-    except ValueError:
-        raise ValidationError(f"{raw!r} is not a date (YYYY-MM-DD)", where=where) from None
+#: Kept here for the commands and API handlers that read a ``--from``/``--to`` day.
+parse_date = periods.parse_date
 
 
 @contextmanager
@@ -236,10 +232,8 @@ def _num(x: Any, digits: int = 4) -> float | int | None:
 
 
 def previous_period(key: str, value: str) -> str:
-    if key == "month":
-        year, month = int(value[:4]), int(value[5:7])
-        return f"{year - (month == 1)}-{12 if month == 1 else month - 1:02d}"
-    return (dt.date.fromisoformat(value) - dt.timedelta(days=7)).isoformat()
+    """The period before ``value`` (a month ``YYYY-MM`` or the Monday of a week)."""
+    return periods.previous_key(key, value)
 
 
 def _finish(

@@ -1,4 +1,5 @@
-"""Periodic background jobs of the server process (a thread each)."""
+"""Background jobs of the server process: a thread each, run every interval and, for the jobs
+that have a wake-up event, as soon as it is set."""
 
 from __future__ import annotations
 
@@ -6,29 +7,57 @@ import logging
 import threading
 from collections.abc import Callable
 
+from cxpilot.kernel.errors import CxPilotError
+
 log = logging.getLogger("cxpilot.jobs")
 
 
 class Periodic(threading.Thread):
-    """Run ``func`` every ``every`` seconds (first run after ``every``) until stopped."""
+    """Run ``func`` every ``every`` seconds (first run after ``every``), and early each time
+    ``wakeup`` is set (several wake-ups before a run make one run), until :meth:`stop`.
 
-    def __init__(self, name: str, func: Callable[[], object], every: float) -> None:
+    A failing run is logged and the job goes on: it runs again at the next interval or
+    wake-up. Each run ends by closing the thread's stale database connections.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        func: Callable[[], object],
+        every: float,
+        *,
+        wakeup: threading.Event | None = None,
+    ) -> None:
         super().__init__(name=f"cxpilot-{name}", daemon=True)
         self.func = func
         self.every = every
+        self.wakeup = wakeup or threading.Event()
         self._stopped = threading.Event()
+
+    def wake(self) -> None:
+        """Run as soon as possible rather than at the end of the interval."""
+        self.wakeup.set()
 
     def run(self) -> None:
         from django.db import close_old_connections
 
-        while not self._stopped.wait(self.every):
+        while not self._stopped.is_set():
+            self.wakeup.wait(self.every)
+            self.wakeup.clear()
+            if self._stopped.is_set():
+                break
             try:
                 self.func()
+            except CxPilotError as exc:
+                log.warning("%s failed, will run again: %s", self.name, exc)
             except Exception:
-                log.exception("%s failed; will run again", self.name)
+                log.exception("%s failed, will run again", self.name)
             finally:
                 close_old_connections()
 
     def stop(self) -> None:
+        """Stop after the current run (if one is under way) and wait for the thread."""
         self._stopped.set()
-        self.join(timeout=10)
+        self.wakeup.set()
+        if self.is_alive():
+            self.join(timeout=10)

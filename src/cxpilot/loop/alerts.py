@@ -16,21 +16,12 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from cxpilot.analytics.metrics import METRICS, metric_groups, previous_period
+from cxpilot.analytics.metrics import METRICS, metric_groups
+from cxpilot.kernel import periods
 from cxpilot.loop.models import Alert, LoopSettings
 
 log = logging.getLogger("cxpilot.alerts")
-PERIODS = ("month", "week")
-
-
-def _period_bounds(period: str, as_of: dt.date) -> tuple[dt.date, str]:
-    """The last complete period before ``as_of``: (its last day, its label)."""
-    if period == "month":
-        last = as_of.replace(day=1) - dt.timedelta(days=1)
-        return last, last.strftime("%Y-%m")
-    monday = as_of - dt.timedelta(days=as_of.weekday())
-    start = monday - dt.timedelta(days=7)
-    return monday - dt.timedelta(days=1), start.isoformat()
+PERIODS = periods.GRAINS
 
 
 def drops(
@@ -43,7 +34,7 @@ def drops(
 
         raise ValidationError(f"the period is month or week, not {period!r}", where="--period")
     loop = LoopSettings.current()
-    end, label = _period_bounds(period, as_of or timezone.localdate())
+    _, end, label = periods.last_complete(period, as_of or timezone.localdate())
     found = []
     for metric in METRICS:
         rows = metric_groups(metric=metric, by=["touchpoint", period], end=end)
@@ -79,7 +70,7 @@ def drops(
 def _previous_key(
     rows: list[dict[str, Any]], row: dict[str, Any], period: str
 ) -> tuple[str, str] | None:
-    key = (row["touchpoint"], previous_period(period, row[period]))
+    key = (row["touchpoint"], periods.previous_key(period, row[period]))
     return key if any((r["touchpoint"], r[period]) == key for r in rows) else None
 
 

@@ -5,13 +5,12 @@ Pure: no Django. Each file is validated as a whole; the first problem raises
 (``model.yaml:line 42: dimensions[3].practices[1].weight: must be a positive number``).
 
 The shipped files live in ``cxpilot/maturity/data/``; a custom maturity model is chosen with
-the ``CXPILOT_MATURITY_MODEL`` environment variable or the CLI's ``--model FILE``.
+the ``CXPILOT_MATURITY_MODEL`` setting (:mod:`cxpilot.config`) or the CLI's ``--model FILE``.
 """
 
 from __future__ import annotations
 
 import functools
-import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,13 +18,13 @@ from typing import Any
 
 import yaml
 
+from cxpilot import config
 from cxpilot.kernel.errors import ValidationError
 
 DATA = Path(__file__).parent / "data"
 MODEL_FILE = DATA / "model.yaml"
 VALUES_FILE = DATA / "values.yaml"
 ACTIONS_FILE = DATA / "actions.yaml"
-MODEL_ENV = "CXPILOT_MATURITY_MODEL"
 LANGS = ("en", "fr")
 STANDARD_DIMENSIONS = (
     "strategy",
@@ -341,8 +340,10 @@ def _positive(node: Mapping[str, Any], path: str, where: _Where) -> float:
 
 
 def model_load(path: Path | str | None = None) -> Model:
-    """The maturity model in ``path``, else ``$CXPILOT_MATURITY_MODEL``, else the shipped one."""
-    chosen = Path(path or os.environ.get(MODEL_ENV) or MODEL_FILE)
+    """The maturity model in ``path``, else the setting ``CXPILOT_MATURITY_MODEL``, else the
+    shipped one."""
+    configured = config.read("CXPILOT_MATURITY_MODEL")
+    chosen = Path(path or (configured if isinstance(configured, Path) else MODEL_FILE))
     if chosen == MODEL_FILE:
         return _shipped_model()
     return model_from_data(read_yaml(chosen), source=chosen.name)

@@ -13,19 +13,13 @@ import altair as alt
 from django.utils.formats import number_format
 from django.utils.translation import gettext
 
-BRAND = "#1d4f91"
-HIDDEN = "#e4e7ec"
+from cxpilot.kernel.charts import BRAND, MUTED, PAPER, finish
+
 RADAR_RADIUS = 130  # pixels for a score of 100
-FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif'
 
 
 def score_label(value: float | None) -> str:
     return "—" if value is None else str(number_format(round(value, 1), 1))
-
-
-def _finish(chart: Any) -> dict[str, Any]:
-    spec: dict[str, Any] = chart.configure(font=FONT).configure_view(stroke=None).to_dict()
-    return spec
 
 
 def radar_spec(rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
@@ -46,7 +40,7 @@ def radar_spec(rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
         for i, r in enumerate(rows)
     ]
     base = alt.Chart(alt.Data(values=data))
-    arcs = base.mark_arc(stroke="#ffffff", strokeWidth=2).encode(
+    arcs = base.mark_arc(stroke=PAPER, strokeWidth=2).encode(
         theta=alt.Theta("start:Q", scale=None),
         theta2="end:Q",
         radius=alt.Radius("px:Q", scale=None),
@@ -63,7 +57,7 @@ def radar_spec(rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
         radius=alt.value(RADAR_RADIUS + 18),
         text="score_label:N",
     )
-    return _finish((arcs + text).properties(width=340, height=340, padding=10))
+    return finish((arcs + text).properties(width=340, height=340, padding=10))
 
 
 def heatmap_spec(rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
@@ -92,12 +86,12 @@ def heatmap_spec(rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     ]
     hidden = (
         base.transform_filter("datum.score === null")
-        .mark_rect(stroke="#ffffff", color=HIDDEN)
+        .mark_rect(stroke=PAPER, color=MUTED)
         .encode(tooltip=tooltip)
     )
     cells = (
         base.transform_filter("datum.score !== null")
-        .mark_rect(stroke="#ffffff")
+        .mark_rect(stroke=PAPER)
         .encode(
             color=alt.Color(
                 "score:Q",
@@ -108,7 +102,7 @@ def heatmap_spec(rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
         )
     )
     labels = base.mark_text(fontSize=11).encode(text="score_label:N")
-    return _finish(
+    return finish(
         (hidden + cells + labels).properties(
             width="container", height=32 * max(1, len({r["department"] for r in rows}))
         )
@@ -143,4 +137,4 @@ def history_spec(rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     )
     line = base.mark_line(color=BRAND, point=alt.OverlayMarkDef(color=BRAND, size=80))
     text = base.mark_text(dy=-14).encode(text="level_label:N")
-    return _finish((line + text).properties(width="container", height=240))
+    return finish((line + text).properties(width="container", height=240))

@@ -10,18 +10,15 @@ from typing import Any
 import altair as alt
 from django.utils.translation import gettext
 
-from cxpilot.analytics.charts import DROP, FONT, INK, RISE, number
+from cxpilot.analytics.charts import number
+from cxpilot.kernel.charts import DROP, INK, RISE, finish
+
+#: Theme names are long: their labels may run this wide (pixels) on axes and in legends.
+LABEL_LIMIT = 260
 
 
-def _finish(chart: Any) -> dict[str, Any]:
-    spec: dict[str, Any] = (
-        chart.configure(font=FONT)
-        .configure_view(stroke=None)
-        .configure_axis(labelFontSize=11, titleFontSize=12, labelLimit=260)
-        .configure_legend(labelFontSize=11, titleFontSize=12, labelLimit=260)
-        .to_dict()
-    )
-    return spec
+def _spec(chart: Any) -> dict[str, Any]:
+    return finish(chart, label_limit=LABEL_LIMIT)
 
 
 def irritants_chart(rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
@@ -60,7 +57,7 @@ def irritants_chart(rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     )
     rules = base.mark_rule(color=INK).encode(x="low:Q", x2="high:Q", tooltip=tooltip)
     height = max(120, 26 * len(data))
-    return _finish(alt.layer(bars, rules).properties(width="container", height=height))
+    return _spec(alt.layer(bars, rules).properties(width="container", height=height))
 
 
 def trend_chart(points: Sequence[Mapping[str, Any]], names: Mapping[int, str]) -> dict[str, Any]:
@@ -92,7 +89,7 @@ def trend_chart(points: Sequence[Mapping[str, Any]], names: Mapping[int, str]) -
         )
         .properties(width="container", height=260)
     )
-    return _finish(chart)
+    return _spec(chart)
 
 
 def quadrant_chart(predictors: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
@@ -136,6 +133,4 @@ def quadrant_chart(predictors: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     hline = (
         alt.Chart(alt.Data(values=[{"y": mean_perf}])).mark_rule(strokeDash=[4, 4]).encode(y="y:Q")
     )
-    return _finish(
-        alt.layer(points, labels, vline, hline).properties(width="container", height=320)
-    )
+    return _spec(alt.layer(points, labels, vline, hline).properties(width="container", height=320))

@@ -17,7 +17,8 @@ from django.dispatch import Signal
 from django.utils import timezone
 
 from cxpilot.kernel import roles
-from cxpilot.kernel.errors import CxPilotError, ValidationError
+from cxpilot.kernel.errors import ValidationError
+from cxpilot.kernel.jobs import Periodic
 from cxpilot.warehouse import ingest
 from cxpilot.warehouse.files import records_to_raw
 from cxpilot.warehouse.models import InboxItem
@@ -58,6 +59,7 @@ class FlushReport:
         }
 
 
+#: Set when a receipt commits: wakes the background flush (:func:`inbox_worker`).
 _wakeup = threading.Event()
 
 
@@ -154,34 +156,13 @@ def _mark_flushed(ids: list[int]) -> None:
     InboxItem.objects.filter(pk__in=ids).update(flushed_at=timezone.now())
 
 
-class InboxWorker(threading.Thread):
-    """Flushes the inbox in the background of the server: on each receipt, and every interval."""
+def _flush_in_background() -> None:
+    report = inbox_flush()
+    if report.flushed:
+        log.info("inbox: flushed %s record(s)", report.flushed)
 
-    def __init__(self, interval: float = 5.0) -> None:
-        super().__init__(name="cxpilot-inbox", daemon=True)
-        self.interval = interval
-        self._stop = threading.Event()
 
-    def run(self) -> None:
-        from django.db import close_old_connections
-
-        while not self._stop.is_set():
-            _wakeup.wait(self.interval)
-            _wakeup.clear()
-            if self._stop.is_set():
-                break
-            try:
-                report = inbox_flush()
-                if report.flushed:
-                    log.info("inbox: flushed %s record(s)", report.flushed)
-            except CxPilotError as exc:
-                log.warning("inbox flush failed, will retry: %s", exc)
-            except Exception:
-                log.exception("inbox flush failed, will retry")
-            finally:
-                close_old_connections()
-
-    def stop(self) -> None:
-        self._stop.set()
-        _wakeup.set()
-        self.join(timeout=10)
+def inbox_worker(interval: float = 5.0) -> Periodic:
+    """The background job of the server that flushes the inbox: woken when a receipt commits,
+    and every ``interval`` seconds (for what a failed flush left). Start it, then stop it."""
+    return Periodic("inbox", _flush_in_background, every=interval, wakeup=_wakeup)
