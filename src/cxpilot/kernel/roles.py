@@ -12,15 +12,9 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser, Group, Permission
 from django.db.models import Q
 
+from cxpilot.domains import ADMIN, ANALYST, CX_LEAD, DEPARTMENT_OWNER, VIEWER
 from cxpilot.kernel.errors import PermissionDenied
 
-ADMIN, CX_LEAD, ANALYST, DEPARTMENT_OWNER, VIEWER = (
-    "admin",
-    "cx_lead",
-    "analyst",
-    "department_owner",
-    "viewer",
-)
 ROLES = (ADMIN, CX_LEAD, ANALYST, DEPARTMENT_OWNER, VIEWER)
 
 #: Who does something: a user (signed in or not), or ``None`` for the system itself (the CLI,
