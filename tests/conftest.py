@@ -14,6 +14,7 @@ from django.test import Client
 
 from cxpilot.kernel import roles
 from cxpilot.warehouse import connection
+from tests.hostile import HOSTILE_STRINGS
 
 PG_URL = os.environ.get("CXPILOT_TEST_DATABASE_URL")
 
@@ -27,8 +28,34 @@ def english() -> Iterator[None]:
         yield
 
 
+#: Where the ``pure`` tests' warehouse points: nowhere, so a pure test that reaches one fails.
+NO_WAREHOUSE = "pure://a-pure-test-reaches-no-warehouse"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The page tests are ``slow``; the PostgreSQL pass leaves out the ``pure`` tests, which
+    reach no database (no Django database, and a warehouse that points nowhere)."""
+    for item in items:
+        if "tests/browser/" in item.nodeid:
+            item.add_marker(pytest.mark.slow)
+        if item.get_closest_marker("pure") and (
+            item.get_closest_marker("django_db")
+            or {"db", "transactional_db", "live_server"} & set(item.fixturenames)
+        ):
+            raise pytest.UsageError(f"{item.nodeid} is marked pure but uses the database")
+    if PG_URL:
+        pure = [item for item in items if item.get_closest_marker("pure")]
+        if pure:
+            config.hook.pytest_deselected(items=pure)
+            items[:] = [item for item in items if not item.get_closest_marker("pure")]
+
+
 @pytest.fixture(autouse=True)
-def warehouse_url(settings, tmp_path: Path) -> Iterator[str]:
+def warehouse_url(request: pytest.FixtureRequest, settings, tmp_path: Path) -> Iterator[str]:
+    if request.node.get_closest_marker("pure"):
+        settings.CXPILOT_WAREHOUSE_URL = NO_WAREHOUSE
+        yield NO_WAREHOUSE
+        return
     connection.close()
     if PG_URL:
         import psycopg
@@ -99,21 +126,31 @@ def org(db) -> None:
     )
 
 
-HOSTILE = "<script>alert(1)</script>"
+#: The password of every user ``make_user`` creates (for tests that log in through a form).
+PASSWORD = "pw-secret-123"
 
 
 @pytest.fixture
 def make_user(db) -> Callable[..., User]:
-    def make(role: str | None, username: str | None = None, **fields) -> User:
+    """``make_user("department_owner", department="ecommerce")``: a new user with that role
+    (``None`` for none, ``"superuser"`` for a Django superuser), in that department if given."""
+
+    def make(
+        role: str | None, username: str | None = None, department: str | None = None, **fields
+    ) -> User:
         username = username or (role or "nobody")
         if role == "superuser":
-            return User.objects.create_superuser(
-                username, f"{username}@example.com", "pw-secret-123"
-            )
-        user = User.objects.create_user(username, password="pw-secret-123", **fields)
+            return User.objects.create_superuser(username, f"{username}@example.com", PASSWORD)
+        user = User.objects.create_user(username, password=PASSWORD, **fields)
         if role:
             roles.ensure_groups()
             user.groups.add(Group.objects.get(name=role))
+        if department:
+            from cxpilot.organisation.models import Department, Profile
+
+            Profile.objects.update_or_create(
+                user=user, defaults={"department": Department.objects.get(key=department)}
+            )
         return user
 
     return make
@@ -121,7 +158,8 @@ def make_user(db) -> Callable[..., User]:
 
 @pytest.fixture
 def client_as(make_user) -> Callable[[str | None], Client]:
-    """``client_as("viewer")``: a test client logged in as a new user with that role."""
+    """``client_as("viewer")``: a test client logged in as a new user with that role; the
+    other arguments are ``make_user``'s."""
 
     def login(role: str | None, **fields) -> Client:
         client = Client()
@@ -139,3 +177,9 @@ def lead(client_as) -> Client:
 @pytest.fixture
 def viewer(client_as) -> Client:
     return client_as("viewer")
+
+
+@pytest.fixture(params=HOSTILE_STRINGS, ids=lambda s: repr(s[:12]))
+def hostile(request) -> str:
+    """Each of the hostile strings in turn."""
+    return request.param

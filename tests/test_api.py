@@ -9,6 +9,7 @@ import pytest
 from cxpilot.kernel.tokens import token_create
 from cxpilot.organisation.users import user_upsert
 from cxpilot.warehouse.models import InboxItem
+from tests.hostile import HOSTILE
 
 RECORD = {
     "response_id": "a1",
@@ -17,7 +18,7 @@ RECORD = {
     "timestamp": "2025-05-01T12:00:00Z",
     "metric": "nps",
     "score": 9,
-    "verbatim": "<script>alert(1)</script>",
+    "verbatim": HOSTILE,
 }
 
 
@@ -40,7 +41,7 @@ def test_post_responses_is_acknowledged_once_committed(client, token):
     assert response.status_code == 202, response.content
     assert response.json() == {"accepted": 1, "duplicates": 0, "ids": ["a1"]}
     item = InboxItem.objects.get()
-    assert item.payload["verbatim"] == "<script>alert(1)</script>"
+    assert item.payload["verbatim"] == HOSTILE
     again = post(client, "/api/v1/inbox/responses", {"source": "web", "records": [RECORD]}, token)
     assert again.json()["duplicates"] == 1 and InboxItem.objects.count() == 1
 
@@ -89,9 +90,12 @@ def test_bad_requests_get_json_errors_and_store_nothing(
     response = post(client, path, body, token, raw=raw)
     assert response.status_code == status, response.content
     payload = response.json()
-    assert set(payload) >= {"error", "detail", "where"} or "detail" in payload
+    assert set(payload) >= {"error", "detail", "where"} and payload["detail"]
+    assert payload["error"] == ("invalid" if status == 422 else "http")
     if where:
-        assert where in (payload["where"] or "")
+        assert payload["where"].startswith(where), payload
+    else:
+        assert payload["where"] is None
     assert InboxItem.objects.count() == 0
 
 
@@ -100,8 +104,43 @@ def test_oversized_body_is_refused(client, token):
         "records": [{**RECORD, "response_id": f"x{i}", "verbatim": "x" * 3000} for i in range(1000)]
     }
     response = post(client, "/api/v1/inbox/responses", big, token)
-    assert response.status_code in (400, 413, 422)
+    assert response.status_code == 400 and InboxItem.objects.count() == 0
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the inbox API answers a body over Django's upload limit with an HTML 400, "
+    "not the JSON error shape (the survey API answers 413 too_large)",
+)
+def test_oversized_body_gets_the_json_error(client, token):
+    big = {
+        "records": [{**RECORD, "response_id": f"x{i}", "verbatim": "x" * 3000} for i in range(1000)]
+    }
+    response = post(client, "/api/v1/inbox/responses", big, token)
+    assert response.status_code == 413 and response.json()["error"] == "too_large"
+
+
+def test_more_than_a_thousand_records_are_refused(client, token):
+    many = {"records": [{**RECORD, "response_id": f"x{i}"} for i in range(1001)]}
+    response = post(client, "/api/v1/inbox/responses", many, token)
+    assert response.status_code == 422 and response.json() == {
+        "error": "invalid",
+        "detail": "at most 1000 records per request",
+        "where": "body.records",
+    }
     assert InboxItem.objects.count() == 0
+
+
+def test_hostile_text_is_stored_as_sent_or_refused_whole(client, token, hostile):
+    record = {**RECORD, "verbatim": hostile}
+    response = post(client, "/api/v1/inbox/responses", {"records": [record]}, token)
+    if len(hostile) > 20_000:  # longer than a verbatim may be
+        assert response.status_code == 422 and response.json()["where"] == "body.records"
+        assert InboxItem.objects.count() == 0
+        return
+    assert response.status_code == 202, response.content
+    # a blank comment is no comment; anything else is kept exactly
+    assert InboxItem.objects.get().payload.get("verbatim") == (hostile if hostile.strip() else None)
 
 
 def test_openapi_schema_is_served(client):

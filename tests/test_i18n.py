@@ -8,6 +8,8 @@ import polib
 import pytest
 from django.conf import settings
 
+pytestmark = pytest.mark.pure
+
 LOCALE = Path(settings.LOCALE_PATHS[0]) / "fr" / "LC_MESSAGES"
 #: The project catalogue, then each domain's own (``<app>/locale``, made by running
 #: ``django-admin makemessages -l fr`` inside the app's folder).

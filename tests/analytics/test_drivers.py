@@ -45,6 +45,8 @@ from cxpilot.analytics.drivers import (
     relative_weights,
 )
 
+pytestmark = pytest.mark.pure
+
 # fmt: off
 SWISS_NAMES = ["Agriculture", "Examination", "Education", "Catholic", "Infant.Mortality"]
 SWISS = np.array([  # Fertility, Agriculture, Examination, Education, Catholic, Infant.Mortality

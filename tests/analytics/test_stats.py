@@ -8,6 +8,8 @@ from scipy import stats as sps
 
 from cxpilot.analytics import stats
 
+pytestmark = pytest.mark.pure
+
 
 def test_nps_published_case_from_the_issue():
     # 100 answers, 50 promoters, 20 detractors: NPS 30, SE 7.81, margin ±15.31

@@ -61,3 +61,23 @@ def page(browser: Any) -> Iterator[Any]:
     page.set_default_timeout(15_000)
     yield page
     context.close()
+
+
+@pytest.fixture
+def log_in(request: pytest.FixtureRequest, live_server: Any, make_user: Any) -> Any:
+    """``log_in("cx_lead")``: a new user with that role (``make_user``'s arguments), logged in
+    through the login form of ``page``, or of the page given as ``on``."""
+    from tests.conftest import PASSWORD
+
+    def log_in(role: str | None, *, on: Any = None, **fields: Any) -> Any:
+        user = make_user(role, **fields)
+        tab = on if on is not None else request.getfixturevalue("page")
+        tab.goto(f"{live_server.url}/")
+        assert "/accounts/login/" in tab.url  # every page asks for a login first
+        tab.fill("#id_username", user.username)
+        tab.fill("#id_password", PASSWORD)
+        tab.click("main button:has-text('Log in')")
+        tab.wait_for_url(f"{live_server.url}/")
+        return user
+
+    return log_in

@@ -6,12 +6,11 @@ from __future__ import annotations
 import pyarrow as pa
 import pytest
 
-from cxpilot.organisation.users import user_upsert
 from cxpilot.warehouse.ingest import load_arrow
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-HOSTILE = "<script>window.hacked = 1</script> livraison en retard"
+HACK = "<script>window.hacked = 1</script> livraison en retard"
 
 
 @pytest.fixture
@@ -32,7 +31,7 @@ def answers(org) -> None:
                         "source": "s",
                         "channel": "web",
                         "language": "fr",
-                        "verbatim": HOSTILE if i == 3 else None,
+                        "verbatim": HACK if i == 3 else None,
                     }
                 )
     table = pa.Table.from_pylist(rows)
@@ -50,15 +49,7 @@ def _error(message) -> bool:
     return message.type == "error" and not message.location.get("url", "").endswith("/favicon.ico")
 
 
-def login(page, live_server, username: str, password: str) -> None:
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", password)
-    page.click("main button:has-text('Log in')")
-    page.wait_for_url(f"{live_server.url}/")
-
-
-def test_charts_render_and_lead_to_the_verbatims(page, live_server, answers):
+def test_charts_render_and_lead_to_the_verbatims(page, live_server, answers, log_in):
     problems: list[str] = []
     page.on("console", lambda m: problems.append(m.text) if _error(m) else None)
     page.on("pageerror", lambda e: problems.append(str(e)))
@@ -66,8 +57,7 @@ def test_charts_render_and_lead_to_the_verbatims(page, live_server, answers):
         "requestfailed",
         lambda r: problems.append(f"{r.url}: {r.failure}"),
     )
-    user_upsert(username="lea", role="cx_lead", password="a-long-test-password")
-    login(page, live_server, "lea", "a-long-test-password")
+    log_in("cx_lead", username="lea")
     page.click("nav >> text=Dashboard")
     page.wait_for_url("**/voc/")
     for chart in ("#chart-stage", "#chart-trend", "#chart-trends"):
@@ -89,17 +79,16 @@ def test_charts_render_and_lead_to_the_verbatims(page, live_server, answers):
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     page.wait_for_url("**/voc/verbatims/?*")
     assert "touchpoint=" in page.url
-    assert HOSTILE in page.inner_text("#verbatims")
+    assert HACK in page.inner_text("#verbatims")
     assert page.evaluate("window.hacked") is None
     assert not problems, problems
 
 
-def test_the_page_works_without_javascript(browser, live_server, answers):
+def test_the_page_works_without_javascript(browser, live_server, answers, log_in):
     context = browser.new_context(locale="en-GB", java_script_enabled=False)
     page = context.new_page()
     try:
-        user_upsert(username="ana", role="analyst", password="a-long-test-password")
-        login(page, live_server, "ana", "a-long-test-password")
+        log_in("analyst", username="ana", on=page)
         page.goto(f"{live_server.url}/voc/")
         page.select_option("#id_metric", "nps")
         page.select_option("#id_touchpoint", "website")

@@ -6,23 +6,17 @@ import pytest
 
 from cxpilot.governance.models import Activity, RaciCell
 from cxpilot.governance.services import catalogue_sync, raci_cells_set
-from cxpilot.organisation.users import user_upsert
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def test_editing_a_raci_cell_shows_and_clears_a_warning(page, live_server, org):
-    user_upsert(username="lea", role="cx_lead", password="a-long-test-password")
+def test_editing_a_raci_cell_shows_and_clears_a_warning(page, live_server, org, log_in):
     catalogue_sync()
     raci_cells_set(
         actor=None,
         cells={("voc_programme", "ecommerce"): "A/R", ("voc_programme", "service"): "C"},
     )
-    page.goto(f"{live_server.url}/")
-    page.fill("#id_username", "lea")
-    page.fill("#id_password", "a-long-test-password")
-    page.click("main button:has-text('Log in')")
-    page.wait_for_url(f"{live_server.url}/")
+    log_in("cx_lead", username="lea")
     page.click("nav >> text=Governance")
     page.wait_for_url("**/governance/")
     row = page.locator("tr[data-activity='voc_programme']")

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from cxpilot.organisation.users import user_upsert
-from tests.browser.test_dashboard import _error, login
+from tests.browser.test_dashboard import _error
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -22,12 +21,11 @@ def analysed(org):
     verbatims_analyse()
 
 
-def test_irritants_to_theme_to_editor(page, live_server, analysed):
+def test_irritants_to_theme_to_editor(page, live_server, analysed, log_in):
     problems: list[str] = []
     page.on("console", lambda m: problems.append(m.text) if _error(m) else None)
     page.on("pageerror", lambda e: problems.append(str(e)))
-    user_upsert(username="ana", role="analyst", password="a-long-test-password")
-    login(page, live_server, "ana", "a-long-test-password")
+    log_in("analyst", username="ana")
     page.click("nav >> text=Irritants")
     page.wait_for_url("**/text/irritants/")
     for chart in ("#chart-impact", "#chart-trend", "#chart-drivers"):

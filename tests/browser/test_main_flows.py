@@ -5,44 +5,33 @@ from __future__ import annotations
 import pytest
 
 from cxpilot.organisation.models import Touchpoint
-from cxpilot.organisation.users import user_upsert
+from tests.hostile import HOSTILE
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def login(page, live_server, username: str, password: str) -> None:
-    page.goto(f"{live_server.url}/")
-    assert "/accounts/login/" in page.url  # every page asks for a login first
-    page.fill("#id_username", username)
-    page.fill("#id_password", password)
-    page.click("main button:has-text('Log in')")
-    page.wait_for_url(f"{live_server.url}/")
-
-
-def test_cx_lead_creates_a_touchpoint_and_reads_it_in_french(page, live_server, org):
-    user_upsert(username="lea", role="cx_lead", password="a-long-test-password")
-    login(page, live_server, "lea", "a-long-test-password")
+def test_cx_lead_creates_a_touchpoint_and_reads_it_in_french(page, live_server, org, log_in):
+    log_in("cx_lead", username="lea")
     page.click("nav >> text=Touchpoints")
     page.wait_for_url("**/touchpoints/")
     assert page.locator("text=Call centre").count() >= 1
     page.goto(f"{live_server.url}/organisation/touchpoints/new/")
     page.fill("#id_key", "chat")
-    page.fill("#id_name", "<script>alert('x')</script> Chat")
+    page.fill("#id_name", f"{HOSTILE} Chat")
     page.select_option("#id_channel", "web")
     page.click("button:has-text('Save')")
     page.wait_for_url("**/touchpoints/*/")
     assert Touchpoint.objects.filter(key="chat").exists()
     # hostile text is shown as text, never run
-    assert "<script>alert('x')</script> Chat" in page.inner_text("h1")
+    assert f"{HOSTILE} Chat" in page.inner_text("h1")
     page.select_option("#language-select", "fr")
     page.click(".language-form button")
     page.wait_for_load_state()
     assert "Points de contact" in page.inner_text("nav")
 
 
-def test_viewer_sees_no_write_actions(page, live_server, org):
-    user_upsert(username="vic", role="viewer", password="a-long-test-password")
-    login(page, live_server, "vic", "a-long-test-password")
+def test_viewer_sees_no_write_actions(page, live_server, org, log_in):
+    log_in("viewer", username="vic")
     page.goto(f"{live_server.url}/organisation/touchpoints/")
     assert page.locator("a[href$='/touchpoints/new/']").count() == 0
     response = page.goto(f"{live_server.url}/organisation/touchpoints/new/")

@@ -7,8 +7,7 @@ from __future__ import annotations
 import pytest
 
 from cxpilot.maturity.catalog import model_load
-from cxpilot.organisation.users import user_upsert
-from tests.browser.test_main_flows import login
+from tests.hostile import HOSTILE
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -31,16 +30,15 @@ def answer(browser, link: str, rating: int, current: list[str], desired: list[st
     context.close()
 
 
-def test_campaign_end_to_end(page, browser, live_server, org):
-    user_upsert(username="lea", role="cx_lead", password="a-long-test-password")
-    login(page, live_server, "lea", "a-long-test-password")
+def test_campaign_end_to_end(page, browser, live_server, org, log_in):
+    log_in("cx_lead", username="lea")
     page.click("nav >> text=Maturity")
     page.click("text=New campaign")
-    page.fill("#id_name", "Assessment <script>alert(1)</script>")
+    page.fill("#id_name", f"Assessment {HOSTILE}")
     page.fill("#id_starts_on", "2026-10-01")
     page.fill("#id_ends_on", "2026-10-31")
     page.click("button:has-text('Create')")
-    assert "Assessment <script>alert(1)</script>" in page.inner_text("h1")
+    assert f"Assessment {HOSTILE}" in page.inner_text("h1")
 
     page.select_option("#id_department", label="Service client")
     page.fill("#id_count", "6")
@@ -86,4 +84,4 @@ def test_campaign_end_to_end(page, browser, live_server, org):
         assert handle.read(5) == b"%PDF-"
 
     page.goto(f"{live_server.url}/maturity/")
-    assert "Assessment <script>alert(1)</script>" in page.inner_text("main")
+    assert f"Assessment {HOSTILE}" in page.inner_text("main")

@@ -13,7 +13,8 @@ from cxpilot.surveys import services
 from cxpilot.surveys.models import Submission
 from cxpilot.warehouse.connection import warehouse
 from cxpilot.warehouse.inbox import inbox_flush
-from tests.surveys.test_surveys import HOSTILE, survey_definition
+from tests.hostile import HOSTILE
+from tests.surveys.test_surveys import survey_definition
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

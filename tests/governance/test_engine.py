@@ -22,6 +22,8 @@ from cxpilot.governance.engine import (
 )
 from cxpilot.kernel.errors import ValidationError
 
+pytestmark = pytest.mark.pure
+
 DEPTS = ["mkt", "svc", "ops"]
 
 

@@ -17,26 +17,18 @@ from cxpilot.governance.models import (
 )
 from cxpilot.governance.services import catalogue_sync, raci_cells_set
 from cxpilot.organisation.models import Department
-from cxpilot.organisation.users import user_upsert
-
-HOSTILE = "<script>alert('x')</script>"
-
-
-def login(client, username: str, role: str) -> None:
-    user_upsert(username=username, role=role, password="a-long-test-password")
-    assert client.login(username=username, password="a-long-test-password")
+from tests.hostile import HOSTILE, HOSTILE_ESCAPED
 
 
 @pytest.fixture
-def lead(client, org):
-    login(client, "lead", "cx_lead")
-    return client
+def lead(org, lead):
+    """The root ``lead`` client, over the small organisation."""
+    return lead
 
 
 @pytest.fixture
-def viewer(client, org):
-    login(client, "viewer", "viewer")
-    return client
+def viewer(org, viewer):
+    return viewer
 
 
 def test_login_required(client, org):
@@ -99,7 +91,7 @@ def test_hostile_names_are_escaped(lead):
     ):
         page = lead.get(url).content.decode()
         assert HOSTILE not in page, url
-        assert "&lt;script&gt;" in page, url
+        assert HOSTILE_ESCAPED in page, url
 
 
 def test_csv_export_and_import_through_pages(lead):

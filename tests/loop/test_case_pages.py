@@ -6,9 +6,7 @@ import pytest
 
 from cxpilot.loop.models import FollowUpCase, LoopSettings
 from cxpilot.loop.services import cases_open
-from cxpilot.organisation.users import user_upsert
-
-HOSTILE = "<script>alert('x')</script> colis perdu"
+from tests.hostile import HOSTILE, HOSTILE_ESCAPED
 
 
 def answer(i: int, touchpoint: str, score: int) -> dict:
@@ -20,7 +18,7 @@ def answer(i: int, touchpoint: str, score: int) -> dict:
         "metric": "nps",
         "score": score,
         "source": "web",
-        "verbatim": HOSTILE,
+        "verbatim": f"{HOSTILE} colis perdu",
     }
 
 
@@ -30,20 +28,13 @@ def cases(org):
     return {c.touchpoint: c for c in FollowUpCase.objects.all()}
 
 
-def login(client, username: str, role: str, department: str | None = None) -> None:
-    user_upsert(
-        username=username, role=role, password="a-long-test-password", department=department
-    )
-    assert client.login(username=username, password="a-long-test-password")
-
-
-def test_department_owner_works_their_cases(client, cases):
-    login(client, "ecom", "department_owner", "ecommerce")
+def test_department_owner_works_their_cases(client_as, cases):
+    client = client_as("department_owner", department="ecommerce")
     page = client.get("/voc/cases/")
     assert page.status_code == 200
     body = page.content.decode()
     assert "website" in body and "call_centre" not in body
-    assert "<script>alert" not in body and "&lt;script&gt;alert" in body
+    assert HOSTILE not in body and HOSTILE_ESCAPED in body
     assert client.get(f"/voc/cases/{cases['call_centre'].pk}/").status_code == 404
     detail = client.get(f"/voc/cases/{cases['website'].pk}/")
     assert detail.status_code == 200 and "&lt;script&gt;" in detail.content.decode()
@@ -66,15 +57,15 @@ def test_department_owner_works_their_cases(client, cases):
     assert client.get("/voc/cases/settings/").status_code == 403
 
 
-def test_viewer_has_no_cases(client, cases):
-    login(client, "v", "viewer")
+def test_viewer_has_no_cases(client_as, cases):
+    client = client_as("viewer")
     assert client.get("/voc/cases/").status_code == 403
     assert client.get(f"/voc/cases/{cases['website'].pk}/").status_code == 403
     assert client.get("/voc/alerts/").status_code == 403
 
 
-def test_cx_lead_sees_all_and_edits_settings(client, cases):
-    login(client, "lead", "cx_lead")
+def test_cx_lead_sees_all_and_edits_settings(client_as, cases):
+    client = client_as("cx_lead")
     body = client.get("/voc/cases/").content.decode()
     assert "website" in body and "call_centre" in body
     assert client.get("/voc/cases/?status=bogus").status_code == 200
@@ -117,11 +108,9 @@ def test_login_required(client, cases):
     assert client.get("/voc/cases/").status_code == 302
 
 
-def test_dashboard_shows_case_kpis_to_who_may_see_cases(client, cases):
-    login(client, "lead", "cx_lead")
-    body = client.get("/voc/").content.decode()
+def test_dashboard_shows_case_kpis_to_who_may_see_cases(client_as, cases):
+    body = client_as("cx_lead").get("/voc/").content.decode()
     assert "Closing the loop, last 30 days" in body and "Cases opened" in body
-    client.logout()
-    login(client, "an", "analyst")
+    client = client_as("analyst")
     body = client.get("/voc/").content.decode()
     assert "Cases opened" not in body

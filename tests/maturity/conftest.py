@@ -1,4 +1,4 @@
-"""Fixtures of the maturity tests: users, and campaigns answered through the service."""
+"""Fixtures of the maturity tests: the campaigns' lead, campaigns answered through the service."""
 
 from __future__ import annotations
 
@@ -11,26 +11,19 @@ from cxpilot.maturity import services
 from cxpilot.maturity.catalog import model_load
 from cxpilot.maturity.models import Campaign
 from cxpilot.organisation.models import Department
-from cxpilot.organisation.users import user_upsert
 
 
 @pytest.fixture
-def lead(db):
-    user, _ = user_upsert(username="lea", role="cx_lead", password="a-long-test-password")
-    return user
-
-
-@pytest.fixture
-def viewer(db):
-    user, _ = user_upsert(username="vic", role="viewer", password="a-long-test-password")
-    return user
+def lead_user(make_user):
+    """The CX lead who runs the campaigns (the root ``lead`` fixture is a logged-in client)."""
+    return make_user("cx_lead", username="lea")
 
 
 Answered = Callable[..., Campaign]
 
 
 @pytest.fixture
-def answered(org, lead) -> Answered:
+def answered(org, lead_user) -> Answered:
     """A campaign where each (department, rating) pair is one respondent rating every practice
     the same; ``close`` closes it."""
 
@@ -43,13 +36,16 @@ def answered(org, lead) -> Answered:
         picks: Mapping[str, Sequence[str]] | None = None,
     ) -> Campaign:
         campaign = services.campaign_create(
-            actor=lead, name=name, starts_on=starts_on, ends_on=starts_on + dt.timedelta(days=30)
+            actor=lead_user,
+            name=name,
+            starts_on=starts_on,
+            ends_on=starts_on + dt.timedelta(days=30),
         )
         practices = list(model_load().practices)
         for dept_key, rating in respondents:
             department = Department.objects.get(key=dept_key)
             [(_, invitation)] = services.campaign_invite(
-                actor=lead, campaign=campaign, department=department, count=1
+                actor=lead_user, campaign=campaign, department=department, count=1
             )
             services.response_save(
                 token=invitation.token,
@@ -59,7 +55,7 @@ def answered(org, lead) -> Answered:
                 submit=True,
             )
         if close:
-            campaign = services.campaign_close(actor=lead, campaign=campaign)
+            campaign = services.campaign_close(actor=lead_user, campaign=campaign)
         return campaign
 
     return make

@@ -15,6 +15,8 @@ from cxpilot.maturity.catalog import (
     values_load,
 )
 
+pytestmark = pytest.mark.pure
+
 
 def test_shipped_model():
     model = model_load()

@@ -12,6 +12,8 @@ from typer.testing import CliRunner
 from cxpilot.cli import app
 from cxpilot.maturity.catalog import MODEL_FILE, model_load
 
+pytestmark = pytest.mark.pure
+
 runner = CliRunner()
 PRACTICES = list(model_load().practices)
 

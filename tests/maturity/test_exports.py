@@ -58,18 +58,17 @@ def test_csv_columns():
     ]  # fmt: skip
 
 
-def test_roadmap_downloads_in_french(client, answered, lead):
+def test_roadmap_downloads_in_french(answered, lead):
     campaign = answered([("service", 1)] * 5)  # every dimension at 0: every action triggered
-    client.force_login(lead)
     with translation.override("fr"):
-        response = client.get(
+        response = lead.get(
             reverse("maturity_roadmap_pdf", args=[campaign.pk]), HTTP_ACCEPT_LANGUAGE="fr"
         )
     text = pdf_text(response.content)
     assert response["Content-Type"] == "application/pdf"
     assert "Feuille de route CX" in text and "30 jours" in text
     assert "Nommer un sponsor CX au comité de direction" in text
-    response = client.get(
+    response = lead.get(
         reverse("maturity_roadmap_csv", args=[campaign.pk]), HTTP_ACCEPT_LANGUAGE="fr"
     )
     rows = list(csv.DictReader(io.StringIO(response.content.decode())))

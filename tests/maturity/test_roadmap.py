@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 from cxpilot.maturity.catalog import actions_from_data, actions_load
 from cxpilot.maturity.roadmap import owner_departments, roadmap_plan
+
+pytestmark = pytest.mark.pure
 
 
 def action(key, dimension, max_score, impact, effort, prerequisites=()):

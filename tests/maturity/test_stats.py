@@ -15,6 +15,8 @@ from cxpilot.maturity.stats import (
     score_from_mean,
 )
 
+pytestmark = pytest.mark.pure
+
 
 def small_model():
     """Two dimensions: A (weight 2: a1 weight 1, a2 weight 3) and B (weight 1: b1)."""

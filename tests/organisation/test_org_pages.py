@@ -13,7 +13,7 @@ from cxpilot.organisation.models import (
     Segment,
     Touchpoint,
 )
-from tests.conftest import HOSTILE
+from tests.hostile import HOSTILE
 
 
 def _stages(journey: Journey) -> list[tuple[int, str, str]]:

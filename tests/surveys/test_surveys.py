@@ -13,8 +13,7 @@ from cxpilot.kernel.errors import PermissionDenied, ValidationError
 from cxpilot.organisation.users import user_upsert
 from cxpilot.surveys import fatigue, selectors, services
 from cxpilot.surveys.models import ContactLog, Question, Survey, SurveySettings
-
-HOSTILE = "<script>alert(1)</script>"
+from tests.hostile import HOSTILE, HOSTILE_ESCAPED
 
 
 def survey_definition(**overrides) -> dict:
@@ -75,13 +74,6 @@ def survey_definition(**overrides) -> dict:
     }
     definition.update(overrides)
     return definition
-
-
-def logged_in(role: str, username: str | None = None) -> Client:
-    user, _ = user_upsert(username=username or role, role=role, password="a-long-test-password")
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture
@@ -308,10 +300,10 @@ def editor_post(**fields) -> dict:
     return data
 
 
-def test_cx_lead_creates_a_survey_in_the_editor(org):
+def test_cx_lead_creates_a_survey_in_the_editor(org, client_as):
     from cxpilot.organisation.models import Touchpoint
 
-    client = logged_in("cx_lead")
+    client = client_as("cx_lead")
     assert client.get("/voc/surveys/new/").status_code == 200
     store = Touchpoint.objects.get(key="store")
     response = client.post("/voc/surveys/new/", editor_post(touchpoints=[store.pk]))
@@ -327,10 +319,10 @@ def test_cx_lead_creates_a_survey_in_the_editor(org):
     assert "Le magasin m’a simplifié la vie." in edit
 
 
-def test_a_bad_definition_in_the_editor_gives_field_errors_and_writes_nothing(org):
+def test_a_bad_definition_in_the_editor_gives_field_errors_and_writes_nothing(org, client_as):
     from cxpilot.organisation.models import Touchpoint
 
-    client = logged_in("cx_lead")
+    client = client_as("cx_lead")
     store = Touchpoint.objects.get(key="store")
     response = client.post(
         "/voc/surveys/new/",
@@ -354,8 +346,8 @@ def test_a_bad_definition_in_the_editor_gives_field_errors_and_writes_nothing(or
     assert Survey.objects.count() == 0
 
 
-def test_a_viewer_cannot_edit_surveys_even_by_posting(survey):
-    client = logged_in("viewer")
+def test_a_viewer_cannot_edit_surveys_even_by_posting(survey, client_as):
+    client = client_as("viewer")
     assert client.get("/voc/surveys/").status_code == 200
     page = client.get(f"/voc/surveys/{survey.pk}/").content.decode()
     assert survey.public_key not in page and "/edit/" not in page
@@ -371,8 +363,8 @@ def test_a_viewer_cannot_edit_surveys_even_by_posting(survey):
     assert not SurveySettings.objects.exists()
 
 
-def test_cx_lead_rotates_the_key_and_sets_the_global_period(survey):
-    client = logged_in("cx_lead")
+def test_cx_lead_rotates_the_key_and_sets_the_global_period(survey, client_as):
+    client = client_as("cx_lead")
     old = survey.public_key
     response = client.post(f"/voc/surveys/{survey.pk}/rotate-key/")
     assert response.status_code == 302
@@ -385,28 +377,24 @@ def test_cx_lead_rotates_the_key_and_sets_the_global_period(survey):
     assert response.status_code == 200 and SurveySettings.objects.get().recontact_days == 60
 
 
-def test_cx_lead_deletes_a_survey(survey):
-    client = logged_in("cx_lead")
+def test_cx_lead_deletes_a_survey(survey, client_as):
+    client = client_as("cx_lead")
     assert client.get(f"/voc/surveys/{survey.pk}/delete/").status_code == 200
     assert client.post(f"/voc/surveys/{survey.pk}/delete/").status_code == 302
     assert not Survey.objects.exists()
 
 
-def test_hostile_survey_texts_are_escaped_in_pages_and_admin(org):
+def test_hostile_survey_texts_are_escaped_in_pages_and_admin(org, client_as):
     definition = survey_definition(title={"en": HOSTILE, "fr": HOSTILE})
     definition["questions"][0]["text"] = {"en": HOSTILE}
     survey = services.survey_create(actor=None, definition=definition)
-    lead = logged_in("cx_lead")
+    lead = client_as("cx_lead")
     for url in ("/voc/surveys/", f"/voc/surveys/{survey.pk}/", f"/voc/surveys/{survey.pk}/edit/"):
         page = lead.get(url).content.decode()
-        assert HOSTILE not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page, url
+        assert HOSTILE not in page and HOSTILE_ESCAPED in page, url
     public = Client().get("/s/nps-web/").content.decode()
-    assert HOSTILE not in public and "&lt;script&gt;" in public
-    user, _ = user_upsert(username="boss", role="admin")
-    user.is_staff = True
-    user.save()
-    admin = Client()
-    admin.force_login(user)
+    assert HOSTILE not in public and HOSTILE_ESCAPED in public
+    admin = client_as("admin", username="boss", is_staff=True, is_superuser=True)
     assert admin.get("/admin/voc/survey/").url == "/admin/surveys/survey/"  # old address
     for url in ("/admin/surveys/survey/", f"/admin/surveys/survey/{survey.pk}/change/"):
         response = admin.get(url)
@@ -414,8 +402,8 @@ def test_hostile_survey_texts_are_escaped_in_pages_and_admin(org):
         assert HOSTILE not in response.content.decode(), url
 
 
-def test_surveys_in_the_navigation_and_in_french(survey):
-    client = logged_in("analyst")
+def test_surveys_in_the_navigation_and_in_french(survey, client_as):
+    client = client_as("analyst")
     page = client.get("/voc/surveys/").content.decode()
     assert 'href="/voc/surveys/" aria-current="page"' in page
     client.cookies["django_language"] = "fr"

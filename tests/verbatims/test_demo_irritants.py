@@ -21,6 +21,7 @@ def month(key: str) -> tuple[dt.date, dt.date]:
     return dt.date(y, m, 1), nxt - dt.timedelta(days=1)
 
 
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_delivery_incident_is_the_top_website_irritant_from_its_month_in_both_languages():
     from cxpilot.demo.services import demo_generate

@@ -10,6 +10,9 @@ import pytest
 
 from cxpilot.verbatims import language
 from cxpilot.verbatims.language import detect, detect_one, fold_words
+from tests.hostile import HOSTILE, HOSTILE_RAW
+
+pytestmark = pytest.mark.pure
 
 DATA = Path(__file__).parent / "data"
 
@@ -71,18 +74,17 @@ def test_declared_must_match_in_length() -> None:
 
 def test_hostile_inputs_do_not_crash_or_shift_answers() -> None:
     texts = [
+        *HOSTILE_RAW,
         "le colis \x00\x01\x02 est arrivé",
-        "a" * 200_000,
-        "\ud800 broken surrogate in English",
         "line one\nthe second line is English",
-        "<script>alert('x')</script> livraison en retard",
+        f"{HOSTILE} livraison en retard",
         "",
         "Fast delivery",
     ]
     out = detect(texts)
-    assert len(out) == len(texts)
-    assert out[0] == "fr" and out[3] == "en" and out[4] == "fr"
-    assert out[5] == "" and out[6] == "en"
+    assert len(out) == len(texts) and all(isinstance(lang, str) for lang in out)
+    assert out[-5:] == ["fr", "en", "fr", "", "en"]
+    assert out[:-5] == [detect_one(t) for t in HOSTILE_RAW]
 
 
 def test_batch_answers_equal_single_answers() -> None:

@@ -3,41 +3,29 @@
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth.models import Group, User
 from django.test import Client
 
-from cxpilot.kernel import roles
 from cxpilot.verbatims.models import Theme, ThemeRule
 from cxpilot.warehouse.ingest import load_arrow
+from tests.hostile import HOSTILE, HOSTILE_ESCAPED
 from tests.verbatims.conftest import answers
-
-HOSTILE = "<script>alert(1)</script>"
-
-
-def client(role: str) -> Client:
-    roles.ensure_groups()
-    user = User.objects.create_user(role, password="pw-secret-123")
-    user.groups.add(Group.objects.get(name=role))
-    c = Client()
-    c.force_login(user)
-    return c
 
 
 def delivery() -> Theme:
     return next(t for t in Theme.objects.filter(active=True) if "livraison" in t.keywords_fr)
 
 
-def test_pages_before_any_analysis_offer_discovery(org):
-    lead = client("cx_lead")
+def test_pages_before_any_analysis_offer_discovery(org, client_as):
+    lead = client_as("cx_lead")
     page = lead.get("/text/irritants/")
     assert page.status_code == 200
     assert "Discover the themes" in page.content.decode()
-    viewer = client("viewer")
+    viewer = client_as("viewer")
     assert "Discover the themes" not in viewer.get("/text/themes/").content.decode()
 
 
-def test_irritants_page_ranks_and_links_to_verbatims(analysed):
-    page = client("viewer").get("/text/irritants/?touchpoint=website")
+def test_irritants_page_ranks_and_links_to_verbatims(analysed, client_as):
+    page = client_as("viewer").get("/text/irritants/?touchpoint=website")
     html = page.content.decode()
     assert page.status_code == 200
     assert 'id="irritants"' in html and "spec-impact" in html and "spec-trend" in html
@@ -47,14 +35,14 @@ def test_irritants_page_ranks_and_links_to_verbatims(analysed):
     assert f"/text/themes/?touchpoint=website&amp;theme={delivery().pk}" in html
 
 
-def test_irritants_page_bad_filters_say_so(analysed):
-    page = client("viewer").get("/text/irritants/?start=2026-02-01&end=2026-01-01")
+def test_irritants_page_bad_filters_say_so(analysed, client_as):
+    page = client_as("viewer").get("/text/irritants/?start=2026-02-01&end=2026-01-01")
     assert page.status_code == 200
     assert "before its start" in page.content.decode()
 
 
-def test_explorer_search_and_theme_filter(analysed):
-    viewer = client("viewer")
+def test_explorer_search_and_theme_filter(analysed, client_as):
+    viewer = client_as("viewer")
     page = viewer.get("/text/themes/", {"q": "LIVREUR injoignable"})
     html = page.content.decode()
     assert "colis arrivé en retard, livreur injoignable" in html
@@ -63,7 +51,7 @@ def test_explorer_search_and_theme_filter(analysed):
     assert "40 verbatims" in page.content.decode()
 
 
-def test_verbatims_are_escaped_everywhere(org):
+def test_verbatims_are_escaped_everywhere(org, client_as):
     data = answers()
     texts = data.column("verbatim").to_pylist()
     texts[0] = f"Livraison en retard {HOSTILE}"
@@ -74,7 +62,7 @@ def test_verbatims_are_escaped_everywhere(org):
 
     themes_discover(themes=3)
     verbatims_analyse()
-    lead = client("cx_lead")
+    lead = client_as("cx_lead")
     theme = delivery()
     lead.post(
         f"/text/themes/{theme.pk}/", {"action": "rename", "label_en": HOSTILE, "label_fr": HOSTILE}
@@ -82,11 +70,11 @@ def test_verbatims_are_escaped_everywhere(org):
     for url in ("/text/irritants/", "/text/themes/?q=script", f"/text/themes/{theme.pk}/"):
         html = lead.get(url).content.decode()
         assert HOSTILE not in html, url
-        assert "&lt;script&gt;" in html, url
+        assert HOSTILE_ESCAPED in html, url
 
 
-def test_editor_renames_pins_adds_rules_merges_and_splits(analysed):
-    lead = client("analyst")
+def test_editor_renames_pins_adds_rules_merges_and_splits(analysed, client_as):
+    lead = client_as("analyst")
     theme = delivery()
     url = f"/text/themes/{theme.pk}/"
     assert (
@@ -122,8 +110,8 @@ def test_editor_renames_pins_adds_rules_merges_and_splits(analysed):
     assert theme.rules.count() == 1
 
 
-def test_editor_refuses_bad_input_and_keeps_everything(analysed):
-    lead = client("cx_lead")
+def test_editor_refuses_bad_input_and_keeps_everything(analysed, client_as):
+    lead = client_as("cx_lead")
     theme = delivery()
     url = f"/text/themes/{theme.pk}/"
     before = (theme.label_en, theme.label_fr)
@@ -141,8 +129,8 @@ def test_editor_refuses_bad_input_and_keeps_everything(analysed):
 
 
 @pytest.mark.parametrize("role", ["viewer", "department_owner"])
-def test_readers_cannot_edit(analysed, role):
-    reader = client(role)
+def test_readers_cannot_edit(analysed, role, client_as):
+    reader = client_as(role)
     theme = delivery()
     assert reader.get(f"/text/themes/{theme.pk}/").status_code == 200
     assert reader.post(f"/text/themes/{theme.pk}/", {"action": "pin"}).status_code == 403
@@ -155,8 +143,8 @@ def test_login_required(analysed):
     assert Client().get("/text/irritants/").status_code == 302
 
 
-def test_french_pages(analysed):
-    lead = client("cx_lead")
+def test_french_pages(analysed, client_as):
+    lead = client_as("cx_lead")
     lead.post("/i18n/setlang/", {"language": "fr"})
     html = lead.get("/text/irritants/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
     assert "Irritants" in html and "points de NPS en jeu" in html

@@ -18,6 +18,9 @@ from cxpilot.verbatims.sentiment import (
     lexicon_scores,
     split_clauses,
 )
+from tests.hostile import HOSTILE, HOSTILE_RAW
+
+pytestmark = pytest.mark.pure
 
 DATA = Path(__file__).parent / "data"
 
@@ -204,9 +207,9 @@ def test_hostile_inputs() -> None:
         "!!!???...",
         "\x00\x01\x02 pas \x01 rapide",
         "très " * 50_000 + "déçu",
-        "\ud800 not good",
-        "<script>alert(1)</script> très mauvais",
         "line one\nline two is terrible",
+        f"{HOSTILE} très mauvais",
+        *HOSTILE_RAW,
     ]
     labels, scores = SentimentModel.lexicon_only().predict(texts, ["fr"] * len(texts))
     assert labels.shape == scores.shape == (len(texts),)

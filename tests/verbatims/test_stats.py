@@ -7,6 +7,8 @@ import pytest
 
 from cxpilot.verbatims.stats import impact, newcombe_difference
 
+pytestmark = pytest.mark.pure
+
 
 @pytest.mark.parametrize(
     ("x1", "n1", "x2", "n2", "low", "high"),

@@ -8,6 +8,8 @@ import pytest
 from cxpilot.verbatims.normalise import Featuriser, fold, words
 from cxpilot.verbatims.themes import ThemeSpec, assign, compile_rule, discover, reconcile
 
+pytestmark = pytest.mark.pure
+
 DELIVERY_FR = [
     "Livraison en retard de {n} jours",
     "colis arrivé en retard, livreur injoignable",
