@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
@@ -49,6 +50,12 @@ def install_error_handlers(api: NinjaAPI) -> None:
             "where": "Authorization",
         }
         return api.create_response(request, body, status=401)
+
+    @api.exception_handler(RequestDataTooBig)
+    def too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+        detail = "the request body is over the size limit; send fewer records per request"
+        body = {"error": "too_large", "detail": detail, "where": "body"}
+        return api.create_response(request, body, status=413)
 
     @api.exception_handler(HttpError)
     def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
