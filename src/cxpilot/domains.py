@@ -64,7 +64,7 @@ DOMAINS: tuple[Domain, ...] = (
             VIEWER: (*_VIEW_ORG, "organisation.view_analytics"),
         },
     ),
-    Domain("warehouse", api=True, cli=True),
+    Domain("warehouse", urls="data/", api=True, cli=True),
     Domain("analytics", urls="voc/", cli=True),
     Domain(
         "surveys",

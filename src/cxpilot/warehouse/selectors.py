@@ -7,7 +7,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from cxpilot.kernel import roles
 from cxpilot.kernel.errors import ValidationError
+from cxpilot.kernel.roles import Actor
 from cxpilot.organisation.models import Touchpoint
 from cxpilot.warehouse import survey_tools
 from cxpilot.warehouse.files import read_file, read_mapping
@@ -124,9 +126,11 @@ def import_preview(
     source: str | None = None,
     add_touchpoints: bool = False,
     survey_tool: str | None = None,
+    actor: Actor = None,
 ) -> ImportPreview:
     """Read and validate a file as ``table_import`` would (against the organisation's
     touchpoints), writing nothing. ``source`` defaults to the survey tool, else ``import``."""
+    roles.require(actor, "organisation.import_data")
     checked = file_validated(
         table=table,
         path=path,

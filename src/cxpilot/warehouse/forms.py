@@ -1,0 +1,55 @@
+"""The form of the web import: a file, the table it goes to, and how to read it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from cxpilot.warehouse.schema import TABLES
+from cxpilot.warehouse.survey_tools import TOOLS
+
+#: The largest file the web import takes (the CLI takes any size).
+MAX_UPLOAD = 200 * 1024 * 1024
+
+
+class ImportForm(forms.Form):
+    table = forms.ChoiceField(
+        label=_("Table"),
+        choices=[(name, name) for name in TABLES],
+        initial="responses",
+        help_text=_("customers, interactions, responses or transactions: see the data model."),
+    )
+    file = forms.FileField(
+        label=_("File"),
+        help_text=_("CSV, Parquet or JSON Lines; at most 200 MB (the command line takes more)."),
+    )
+    survey_tool = forms.ChoiceField(
+        label=_("Survey tool export"),
+        choices=[("", _("No: a file in CX Pilot's import format"))]
+        + [(key, name) for key, name in TOOLS.items()],
+        required=False,
+    )
+    source = forms.CharField(
+        label=_("Source system"),
+        max_length=60,
+        required=False,
+        help_text=_("For rows without a source column (default: the survey tool, else import)."),
+    )
+    mapping = forms.FileField(
+        label=_("Column mapping (optional)"),
+        required=False,
+        help_text=_("YAML or JSON: import_column: file_column; for a survey tool, its mapping."),
+    )
+    add_touchpoints = forms.BooleanField(
+        label=_("Create the touchpoints the organisation does not know"), required=False
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        for name in ("file", "mapping"):
+            upload = data.get(name)
+            if upload is not None and upload.size > MAX_UPLOAD:
+                self.add_error(name, _("The file is larger than 200 MB: use the command line."))
+        return data
