@@ -6,12 +6,9 @@ import tempfile
 
 _home = tempfile.mkdtemp(prefix="cxpilot-test-")
 os.environ["CXPILOT_HOME"] = _home
-for _name in (
-    "CXPILOT_DATABASE_URL",
-    "CXPILOT_WAREHOUSE_URL",
-    "CXPILOT_SECRET_KEY",
-    "CXPILOT_DEBUG",
-):
+# the tests start from the defaults, whatever settings the shell that runs them has
+_KEEP = ("CXPILOT_TEST_", "CXPILOT_CHROMIUM")
+for _name in [n for n in os.environ if n.startswith("CXPILOT_") and not n.startswith(_KEEP)]:
     os.environ.pop(_name, None)
 if os.environ.get("CXPILOT_TEST_DATABASE_URL"):
     os.environ["CXPILOT_DATABASE_URL"] = os.environ["CXPILOT_TEST_DATABASE_URL"]
@@ -24,4 +21,3 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-CXPILOT_INBOX_WORKER = False
