@@ -270,6 +270,21 @@ def unique_names(names: list[str], where: str) -> list[str]:
     return out
 
 
+def one_row_columns(
+    header: list[str], where: str, is_question: Callable[[int, str], bool]
+) -> list[ExportColumn]:
+    """The columns of a one-header-row export: named by the header (made unique), the
+    questions (``is_question(index, name)``) keyed Q1, Q2… in order."""
+    columns = []
+    number = 0
+    for i, name in enumerate(unique_names(header, where)):
+        question = is_question(i, name)
+        if question:
+            number += 1
+        columns.append(ExportColumn(i, name, name, f"Q{number}" if question else name, question))
+    return columns
+
+
 def looks_like(records: Records) -> str | None:
     """Which tool an export looks like, from its header rows."""
     first = [c.strip() for c in records[0][1]]

@@ -9,7 +9,7 @@ from cxpilot.warehouse.survey_tools.common import (
     Records,
     header_cells,
     not_this_tool,
-    unique_names,
+    one_row_columns,
 )
 
 METADATA = ("Timestamp", "Horodateur", "Email Address", "Adresse e-mail")
@@ -24,15 +24,7 @@ def read_columns(records: Records, where: str, last_line: int) -> list[ExportCol
             f"{where}:line 1",
             "the header has no Timestamp (Horodateur) column",
         )
-    names = unique_names(header, f"{where}:line 1")
-    columns = []
-    number = 0
-    for i, name in enumerate(names):
-        question = name not in METADATA
-        if question:
-            number += 1
-        columns.append(ExportColumn(i, name, name, f"Q{number}" if question else name, question))
-    return columns
+    return one_row_columns(header, f"{where}:line 1", lambda i, name: name not in METADATA)
 
 
 LAYOUT = Layout(

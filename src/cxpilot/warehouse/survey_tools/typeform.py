@@ -9,7 +9,7 @@ from cxpilot.warehouse.survey_tools.common import (
     Records,
     header_cells,
     not_this_tool,
-    unique_names,
+    one_row_columns,
 )
 
 METADATA = (
@@ -38,16 +38,10 @@ def read_columns(records: Records, where: str, last_line: int) -> list[ExportCol
             "the header should start with # (the response token) and have Start Date (UTC) "
             "and Submit Date (UTC) columns",
         )
-    names = unique_names(header, f"{where}:line 1")
     first_meta = next(i for i, n in enumerate(header) if i and n in METADATA)
-    columns = []
-    number = 0
-    for i, name in enumerate(names):
-        question = 0 < i < first_meta and name not in METADATA
-        if question:
-            number += 1
-        columns.append(ExportColumn(i, name, name, f"Q{number}" if question else name, question))
-    return columns
+    return one_row_columns(
+        header, f"{where}:line 1", lambda i, name: 0 < i < first_meta and name not in METADATA
+    )
 
 
 LAYOUT = Layout(
