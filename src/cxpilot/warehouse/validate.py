@@ -203,20 +203,11 @@ def _column(col: Column, text: pa.Array, errors: _Collector) -> pa.Array:
             parsed = pc.if_else(pa.array(bad), pa.scalar(None, parsed.type), parsed)
             return parsed
     errors.add(bad & ~missing, col.name, text, _REASONS[col.kind])
-    if col.minimum is not None:
-        errors.add(
-            _np_mask(pc.less(parsed, col.minimum)),
-            col.name,
-            text,
-            f"must be at least {col.minimum:g}",
-        )
-    if col.maximum is not None:
-        errors.add(
-            _np_mask(pc.greater(parsed, col.maximum)),
-            col.name,
-            text,
-            f"must be at most {col.maximum:g}",
-        )
+    for bound, beyond, word in ((col.minimum, pc.less, "least"), (col.maximum, pc.greater, "most")):
+        if bound is not None:
+            errors.add(
+                _np_mask(beyond(parsed, bound)), col.name, text, f"must be at {word} {bound:g}"
+            )
     return parsed
 
 

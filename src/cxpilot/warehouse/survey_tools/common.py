@@ -242,6 +242,17 @@ def header_cells(row: list[str]) -> list[str]:
     return [" ".join(c.lstrip("\ufeff").split()) for c in row]
 
 
+def first_header(
+    records: Records, tool: str, where: str, fits: Callable[[list[str]], bool], why: str
+) -> list[str]:
+    """The cells of the first header row, if ``fits`` finds them laid out as ``tool`` lays
+    them out; else the export is refused (:func:`not_this_tool`, ``why`` says what is off)."""
+    header = header_cells(records[0][1])
+    if not fits(header):
+        not_this_tool(tool, records, f"{where}:line 1", why)
+    return header
+
+
 def import_id(cell: str) -> str | None:
     return import_info(cell).get("ImportId")
 
