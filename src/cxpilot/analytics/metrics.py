@@ -195,25 +195,21 @@ def _poststratify(frame: pd.DataFrame, by: list[str], shares: Mapping[str, float
 
 
 def _evaluate(frame: pd.DataFrame, metric: str, confidence: float, nps_method: str) -> Any:
+    def col(name: str) -> np.ndarray:
+        return frame[name].to_numpy(float)
+
     if metric == "nps":
         return stats.nps(
-            frame["promoters"].to_numpy(float),
-            frame["detractors"].to_numpy(float),
-            frame["n"].to_numpy(float),
+            col("promoters"),
+            col("detractors"),
+            col("n"),
             confidence=confidence,
             method=nps_method,
-            n_effective=frame["n_eff"].to_numpy(float),
+            n_effective=col("n_eff"),
         )
     if metric == "ces":
-        return stats.mean_t(
-            frame["total"].to_numpy(float),
-            frame["total_sq"].to_numpy(float),
-            frame["n"].to_numpy(float),
-            confidence=confidence,
-        )
-    return stats.wilson(
-        frame["agree"].to_numpy(float), frame["n"].to_numpy(float), confidence=confidence
-    )
+        return stats.mean_t(col("total"), col("total_sq"), col("n"), confidence=confidence)
+    return stats.wilson(col("agree"), col("n"), confidence=confidence)
 
 
 def _compare(metric: str, cur: Any, prev: Any) -> stats.Comparison:

@@ -131,8 +131,11 @@ class Comparison:
 
 def nps_compare(a: NpsResult, b: NpsResult, *, alpha: float = 0.05) -> Comparison:
     """Is NPS ``a`` different from NPS ``b``? Two-sided z-test on the difference (a − b)."""
-    delta = a.score - b.score
-    se = np.sqrt(a.se**2 + b.se**2)
+    return _z_test(a.score - b.score, np.sqrt(a.se**2 + b.se**2), alpha)
+
+
+def _z_test(delta: np.ndarray, se: np.ndarray, alpha: float) -> Comparison:
+    """Two-sided z-test of ``delta`` with standard error ``se`` (no test where se is 0)."""
     z = _safe_div(delta, se)
     p = 2 * sps.norm.sf(np.abs(z))
     return Comparison(delta, se, z, p, np.nan_to_num(p, nan=1.0) < alpha)
@@ -182,10 +185,7 @@ def proportions_compare(
         * (1 - pooled)
         * (_safe_div(np.ones_like(a.n), a.n) + _safe_div(np.ones_like(b.n), b.n))
     )
-    delta = a.score - b.score
-    z = _safe_div(delta, se)
-    p = 2 * sps.norm.sf(np.abs(z))
-    return Comparison(delta, se, z, p, np.nan_to_num(p, nan=1.0) < alpha)
+    return _z_test(a.score - b.score, se, alpha)
 
 
 # --------------------------------------------------------------------------- means

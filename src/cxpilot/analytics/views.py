@@ -28,7 +28,24 @@ METRIC_CHOICES = [("nps", _("NPS")), ("ces", _("CES")), ("csat", _("CSAT"))]
 GRAIN_CHOICES = [("month", _("Monthly")), ("week", _("Weekly"))]
 
 
-class DashboardForm(forms.Form):
+#: The filters both forms share, as :class:`Filters` names them.
+_SLICES = ("channel", "segment", "touchpoint", "language")
+
+
+class _PeriodForm(forms.Form):
+    """A form with a ``from``/``to`` period whose end may not come before its start."""
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("from") and data.get("to") and data["to"] < data["from"]:
+            self.add_error("to", gettext("The end of the period is before its start."))
+        return data
+
+    def _slices(self) -> dict[str, Any]:
+        return {key: self.cleaned_data[key] for key in _SLICES}
+
+
+class DashboardForm(_PeriodForm):
     """The dashboard's filters (a GET form; every field optional)."""
 
     metric = forms.ChoiceField(label=_("Metric"), choices=METRIC_CHOICES, required=False)
@@ -39,32 +56,16 @@ class DashboardForm(forms.Form):
         date = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
         self.fields["from"] = forms.DateField(label=_("From"), required=False, widget=date)
         self.fields["to"] = forms.DateField(label=_("To"), required=False, widget=date)
-        self.fields["channel"] = forms.ChoiceField(
-            label=_("Channel"),
-            required=False,
-            choices=[("", _("All channels")), *choices.channels],
-        )
-        self.fields["segment"] = forms.ChoiceField(
-            label=_("Segment"),
-            required=False,
-            choices=[("", _("All segments")), *choices.segments],
-        )
-        self.fields["touchpoint"] = forms.ChoiceField(
-            label=_("Touchpoint"),
-            required=False,
-            choices=[("", _("All touchpoints")), *choices.touchpoints],
-        )
-        self.fields["language"] = forms.ChoiceField(
-            label=_("Language"),
-            required=False,
-            choices=[("", _("All languages")), *((c, c) for c in choices.languages)],
-        )
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        if data.get("from") and data.get("to") and data["to"] < data["from"]:
-            self.add_error("to", gettext("The end of the period is before its start."))
-        return data
+        selects = [
+            ("channel", _("Channel"), _("All channels"), choices.channels),
+            ("segment", _("Segment"), _("All segments"), choices.segments),
+            ("touchpoint", _("Touchpoint"), _("All touchpoints"), choices.touchpoints),
+            ("language", _("Language"), _("All languages"), [(c, c) for c in choices.languages]),
+        ]
+        for name, label, everything, options in selects:
+            self.fields[name] = forms.ChoiceField(
+                label=label, required=False, choices=[("", everything), *options]
+            )
 
     def filters(self) -> Filters:
         data = self.cleaned_data
@@ -73,14 +74,11 @@ class DashboardForm(forms.Form):
             grain=data["grain"] or "month",
             start=data["from"],
             end=data["to"],
-            channel=data["channel"],
-            segment=data["segment"],
-            touchpoint=data["touchpoint"],
-            language=data["language"],
+            **self._slices(),
         )
 
 
-class VerbatimsForm(forms.Form):
+class VerbatimsForm(_PeriodForm):
     """The cell whose verbatims are listed, and the search. Values need not be choices of the
     organisation: answers may name a touchpoint that is not (yet) in it."""
 
@@ -104,12 +102,6 @@ class VerbatimsForm(forms.Form):
         self.fields["from"] = forms.DateField(required=False)
         self.fields["to"] = forms.DateField(required=False)
 
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        if data.get("from") and data.get("to") and data["to"] < data["from"]:
-            self.add_error("to", gettext("The end of the period is before its start."))
-        return data
-
     def filters(self) -> Filters:
         data = self.cleaned_data
         week: dt.date | None = data["week"]
@@ -117,13 +109,10 @@ class VerbatimsForm(forms.Form):
             metric=data["metric"],
             start=data["from"],
             end=data["to"],
-            channel=data["channel"],
-            segment=data["segment"],
-            touchpoint=data["touchpoint"],
-            language=data["language"],
             stage=data["stage"],
             month=data["month"],
             week=week.isoformat() if week else "",
+            **self._slices(),
         )
 
 
@@ -238,12 +227,9 @@ def voc_verbatims(request: HttpRequest) -> HttpResponse:
     base = urlencode({**params, **({"q": query} if query else {})})
     back = Filters(
         metric=filters.metric or "nps",
-        channel=filters.channel,
-        segment=filters.segment,
-        touchpoint=filters.touchpoint,
-        language=filters.language,
         start=filters.start,
         end=filters.end,
+        **{key: getattr(filters, key) for key in _SLICES},
     )
     for row in result.rows:
         info = charts.METRIC_INFO.get(row["metric"])

@@ -29,6 +29,11 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
+def fields(obj: object, *names: str) -> dict[str, Any]:
+    """A row of the attributes ``names`` of ``obj``, keyed by their names, in that order."""
+    return {name: getattr(obj, name) for name in names}
+
+
 def emit(
     data: Mapping[str, Any] | Sequence[Mapping[str, Any]], fmt: Format, *, title: str | None = None
 ) -> None:

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from cxpilot.kernel.cli import FormatOpt, handle_errors, setup
-from cxpilot.kernel.output import Format, emit
+from cxpilot.kernel.output import Format, emit, fields
 
 # --------------------------------------------------------------------------- cases, alerts
 
@@ -72,12 +72,7 @@ def cases_list_cmd(
                 "due_at": c.due_at.isoformat(timespec="seconds"),
                 "status": c.status,
                 "department": c.department.key if c.department else None,
-                "touchpoint": c.touchpoint,
-                "metric": c.metric,
-                "score": c.score,
-                "customer_id": c.customer_id,
-                "source": c.source,
-                "verbatim": c.verbatim,
+                **fields(c, "touchpoint", "metric", "score", "customer_id", "source", "verbatim"),
             }
             for c in rows
         ],
@@ -115,16 +110,17 @@ def alerts_check_cmd(
     raised = alerts_check(period=period, as_of=day, history=history)
     emit(
         [
-            {
-                "metric": a.metric,
-                "touchpoint": a.touchpoint,
-                "period": a.period,
-                "previous_score": a.previous_score,
-                "score": a.score,
-                "delta": a.delta,
-                "p_value": a.p_value,
-                "n": a.n,
-            }
+            fields(
+                a,
+                "metric",
+                "touchpoint",
+                "period",
+                "previous_score",
+                "score",
+                "delta",
+                "p_value",
+                "n",
+            )
             for a in raised
         ],
         fmt,

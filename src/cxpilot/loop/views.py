@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -61,32 +63,34 @@ def _detail(
 
 @require_POST
 def case_note(request: HttpRequest, pk: int) -> HttpResponse:
-    case = case_queries.case_get(actor=request.user, pk=pk)
-    form = NoteForm(request.POST)
-    if form.is_valid():
-        try:
-            cases.case_note_add(actor=request.user, case=case, **form.cleaned_data)
-        except errors.ValidationError as exc:
-            form.add_error(exc.where if exc.where in form.fields else None, exc.detail)
-        else:
-            messages.success(request, _("Saved."))
-            return redirect("case_detail", pk=case.pk)
-    return _detail(request, case, form, StatusForm(initial={"status": case.status}))
+    return _case_post(request, pk, NoteForm, cases.case_note_add)
 
 
 @require_POST
 def case_status(request: HttpRequest, pk: int) -> HttpResponse:
+    return _case_post(request, pk, StatusForm, cases.case_status_set)
+
+
+def _case_post(
+    request: HttpRequest,
+    pk: int,
+    form_class: type[NoteForm] | type[StatusForm],
+    write: Callable[..., object],
+) -> HttpResponse:
+    """Apply one of the case page's forms; back to the case, or the page again with errors."""
     case = case_queries.case_get(actor=request.user, pk=pk)
-    form = StatusForm(request.POST)
+    form = form_class(request.POST)
     if form.is_valid():
         try:
-            cases.case_status_set(actor=request.user, case=case, **form.cleaned_data)
+            write(actor=request.user, case=case, **form.cleaned_data)
         except errors.ValidationError as exc:
             form.add_error(exc.where if exc.where in form.fields else None, exc.detail)
         else:
             messages.success(request, _("Saved."))
             return redirect("case_detail", pk=case.pk)
-    return _detail(request, case, NoteForm(), form)
+    note = form if isinstance(form, NoteForm) else NoteForm()
+    status = form if isinstance(form, StatusForm) else StatusForm(initial={"status": case.status})
+    return _detail(request, case, note, status)
 
 
 @require_GET

@@ -11,7 +11,7 @@ the ``CXPILOT_MATURITY_MODEL`` setting (:mod:`cxpilot.config`) or the CLI's ``--
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -117,6 +117,15 @@ def _mapping(node: Any, path: str, where: _Where, parent: Any = None) -> Mapping
     if not isinstance(node, dict):
         raise ValidationError("must be a mapping", where=where(parent or node, path))
     return node
+
+
+def _items(
+    parent: Mapping[str, Any], key: str, path: str, where: _Where
+) -> Iterator[tuple[str, Mapping[str, Any]]]:
+    """The mappings listed under ``key``, each with its own path (``key[i].``)."""
+    for i, node in enumerate(_seq(parent, key, path, where)):
+        item = f"{path}{key}[{i}]."
+        yield item, _mapping(node, item, where, parent)
 
 
 def _seq(node: Any, key: str, path: str, where: _Where, *, min_len: int = 1) -> Sequence[Any]:
@@ -246,9 +255,7 @@ def model_from_data(data: Any, *, source: str = "model.yaml") -> Model:
     where = _Where(source)
     root = _mapping(data, "(top)", where)
     scale = []
-    for i, node in enumerate(_seq(root, "scale", "", where)):
-        path = f"scale[{i}]."
-        node = _mapping(node, path, where, root)
+    for path, node in _items(root, "scale", "", where):
         rating = int(_number(node, "rating", path, where, low=1, high=4))
         scale.append(Step(rating, _key(node, path, where), _texts(node, path, where)))
     if [s.rating for s in scale] != [1, 2, 3, 4]:
@@ -257,9 +264,7 @@ def model_from_data(data: Any, *, source: str = "model.yaml") -> Model:
         )
 
     levels = []
-    for i, node in enumerate(_seq(root, "levels", "", where)):
-        path = f"levels[{i}]."
-        node = _mapping(node, path, where, root)
+    for path, node in _items(root, "levels", "", where):
         levels.append(
             Level(
                 level=int(_number(node, "level", path, where, low=1, high=10)),
@@ -285,14 +290,10 @@ def model_from_data(data: Any, *, source: str = "model.yaml") -> Model:
             )
 
     dimensions = []
-    for i, node in enumerate(_seq(root, "dimensions", "", where)):
-        path = f"dimensions[{i}]."
-        node = _mapping(node, path, where, root)
+    for path, node in _items(root, "dimensions", "", where):
         dkey = _key(node, path, where)
         practices = []
-        for j, pnode in enumerate(_seq(node, "practices", path, where)):
-            ppath = f"{path}practices[{j}]."
-            pnode = _mapping(pnode, ppath, where, node)
+        for ppath, pnode in _items(node, "practices", path, where):
             practices.append(
                 Practice(
                     key=_key(pnode, ppath, where),
@@ -372,9 +373,7 @@ def values_from_data(data: Any, *, source: str = "values.yaml") -> dict[str, Val
     where = _Where(source)
     root = _mapping(data, "(top)", where)
     out: dict[str, Value] = {}
-    for i, node in enumerate(_seq(root, "values", "", where)):
-        path = f"values[{i}]."
-        node = _mapping(node, path, where, root)
+    for path, node in _items(root, "values", "", where):
         key = _key(node, path, where)
         kind = node.get("kind")
         if kind not in (POSITIVE, LIMITING):
@@ -428,9 +427,7 @@ def actions_from_data(data: Any, *, source: str = "actions.yaml") -> ActionCatal
     where = _Where(source)
     root = _mapping(data, "(top)", where)
     horizons = []
-    for i, node in enumerate(_seq(root, "horizons", "", where)):
-        path = f"horizons[{i}]."
-        node = _mapping(node, path, where, root)
+    for path, node in _items(root, "horizons", "", where):
         budget = node.get("effort_budget")
         if budget is not None:
             budget = _number(node, "effort_budget", path, where, low=1, high=1000)
@@ -454,9 +451,7 @@ def actions_from_data(data: Any, *, source: str = "actions.yaml") -> ActionCatal
         str(k): tuple(str(x) for x in (v or [])) for k, v in dept_node.items() if k in owners
     }
     actions = []
-    for i, node in enumerate(_seq(root, "actions", "", where)):
-        path = f"actions[{i}]."
-        node = _mapping(node, path, where, root)
+    for path, node in _items(root, "actions", "", where):
         trigger = _mapping(node.get("trigger"), f"{path}trigger", where, node)
         owner = node.get("owner")
         if owner not in owners:

@@ -101,6 +101,8 @@ def campaign_create(request: HttpRequest) -> HttpResponse:
         "maturity/campaign_form.html",
         {
             "form": form,
+            "title": _("New maturity campaign"),
+            "cancel_url": reverse("maturity_campaigns"),
             "model_name": text(model_load().name, _lang()),
             "nav_current": "maturity",
         },

@@ -8,7 +8,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.utils.text import slugify
@@ -19,7 +19,15 @@ from cxpilot.kernel.errors import ValidationError
 from cxpilot.surveys import selectors, services
 from cxpilot.surveys.models import Language, Question, QuestionKind
 
+if TYPE_CHECKING:
+    from django.utils.functional import _StrPromise
+
 LANGS: tuple[str, ...] = tuple(Language.values)
+
+
+def _text_box(label: str | _StrPromise) -> forms.CharField:
+    """An optional text of a few lines."""
+    return forms.CharField(label=label, required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class SurveyForm(forms.Form):
@@ -33,26 +41,10 @@ class SurveyForm(forms.Form):
     )
     title_en = forms.CharField(label=_("Title (English)"), required=False, max_length=200)
     title_fr = forms.CharField(label=_("Title (French)"), required=False, max_length=200)
-    intro_en = forms.CharField(
-        label=_("Introduction (English)"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
-    intro_fr = forms.CharField(
-        label=_("Introduction (French)"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
-    thanks_en = forms.CharField(
-        label=_("Thank-you message (English)"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
-    thanks_fr = forms.CharField(
-        label=_("Thank-you message (French)"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
+    intro_en = _text_box(_("Introduction (English)"))
+    intro_fr = _text_box(_("Introduction (French)"))
+    thanks_en = _text_box(_("Thank-you message (English)"))
+    thanks_fr = _text_box(_("Thank-you message (French)"))
     touchpoints = forms.ModelMultipleChoiceField(
         label=_("Touchpoints"),
         queryset=selectors.touchpoint_choices(),
@@ -122,12 +114,8 @@ class QuestionForm(forms.Form):
         help_text=_("Names the answer in the API; made from the type when empty."),
     )
     kind = forms.ChoiceField(label=_("Type"), choices=QuestionKind.choices)
-    text_en = forms.CharField(
-        label=_("Text (English)"), required=False, widget=forms.Textarea(attrs={"rows": 2})
-    )
-    text_fr = forms.CharField(
-        label=_("Text (French)"), required=False, widget=forms.Textarea(attrs={"rows": 2})
-    )
+    text_en = _text_box(_("Text (English)"))
+    text_fr = _text_box(_("Text (French)"))
     choices = forms.CharField(
         label=_("Choices"),
         required=False,

@@ -626,14 +626,14 @@ def contact_decide(
         days=days,
     )
     if decision == fatigue.SHOW:
-        ContactLog.objects.create(
-            survey=survey,
-            customer_id=customer_id,
-            event=ContactEvent.SHOWN,
-            channel=channel,
-            at=now,
-        )
+        _contact_log(survey, customer_id, ContactEvent.SHOWN, channel, now)
     return decision
+
+
+def _contact_log(survey: Survey, customer_id: str, event: str, channel: str, now: datetime) -> None:
+    ContactLog.objects.create(
+        survey=survey, customer_id=customer_id, event=event, channel=channel, at=now
+    )
 
 
 @dataclass(frozen=True)
@@ -919,11 +919,5 @@ def submission_create(
             created_at=now,
         )
         if customer:
-            ContactLog.objects.create(
-                survey=survey,
-                customer_id=customer,
-                event=ContactEvent.ANSWERED,
-                channel=channel,
-                at=now,
-            )
+            _contact_log(survey, customer, ContactEvent.ANSWERED, channel, now)
     return SubmissionResult(uid, survey.key, receipt.ids)

@@ -431,7 +431,9 @@ def _survey_post(
         required_key=required_key if step == 1 else None,
     )
     hidden = {q.key for q in step_questions if q.show_if_question} if step == 1 else set()
-    if not form.is_valid():
+
+    def again() -> HttpResponse:
+        """This step again, with the form's errors."""
         return _step_page(
             request,
             survey,
@@ -442,6 +444,9 @@ def _survey_post(
             hidden=hidden,
             status=422,
         )
+
+    if not form.is_valid():
+        return again()
     answers.update(form.answers())
     shown = services.shown_questions(questions, answers)
     answers = {k: v for k, v in answers.items() if k in {q.key for q in shown}}
@@ -472,16 +477,7 @@ def _survey_post(
         return _message(request, survey, respondent, kind="closed", status=410)
     except errors.ValidationError as exc:
         form_errors(form, exc, field=lambda where: "q_" + where.removeprefix("answers."))
-        return _step_page(
-            request,
-            survey,
-            respondent,
-            form,
-            step=step,
-            carry=carry_text,
-            hidden=hidden,
-            status=422,
-        )
+        return again()
     thanks = reverse("survey_thanks", args=[survey.key])
     return redirect(f"{thanks}?{urlencode({'lang': respondent.language})}")
 

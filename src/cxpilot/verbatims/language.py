@@ -235,17 +235,20 @@ def _suffix_scores(words: list[bytes], ids: np.ndarray, doc: np.ndarray, n: int)
     return out
 
 
-def _clean(texts: Sequence[str | None]) -> list[str]:
-    """Strings cut to MAX_CHARS, without newlines or \\x01 (separators); None -> ""."""
+def _clean(
+    texts: Sequence[str | None], max_chars: int = MAX_CHARS, newline: str = " "
+) -> list[str]:
+    """Strings cut to ``max_chars``, newlines as ``newline`` and \\x01 (the separators) as
+    spaces; None -> ""."""
     out: list[str] = []
     for t in texts:
         if not isinstance(t, str):
             out.append("")
             continue
-        if len(t) > MAX_CHARS:
-            t = t[:MAX_CHARS]
+        if len(t) > max_chars:
+            t = t[:max_chars]
         if "\n" in t:
-            t = t.replace("\n", " ")
+            t = t.replace("\n", newline)
         if "\x01" in t:
             t = t.replace("\x01", " ")
         out.append(t)

@@ -7,7 +7,7 @@ Counting is done in the warehouse engine (Ibis); the statistics are
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -216,15 +216,17 @@ def irritants(
                 "touchpoint": tp,
                 "mentions": int(rec["n"]),
                 "share": _num(rec["share"], 4),
-                "nps_with": _num(rec["nps_with"], 1),
-                "nps_without": _num(rec["nps_without"], 1),
-                "impact": _num(rec["impact"], 2),
-                "ci_low": _num(rec["ci_low"], 2),
-                "ci_high": _num(rec["ci_high"], 2),
+                **_impact_fields(rec),
                 "examples": shown.get((tp if keys else None, tid), []),
             }
         )
     return rows
+
+
+def _impact_fields(rec: Mapping[str, Any]) -> dict[str, float | None]:
+    """NPS with / without a theme, its impact and the interval, rounded for the rows."""
+    rounding = {"nps_with": 1, "nps_without": 1, "impact": 2, "ci_low": 2, "ci_high": 2}
+    return {key: _num(rec[key], digits) for key, digits in rounding.items()}
 
 
 def _examples(m: Any, frame: pd.DataFrame, keys: list[str], limit: int) -> dict[Any, list[str]]:
@@ -274,11 +276,7 @@ def irritant_trend(
             "theme_id": int(rec["theme_id"]),
             "mentions": int(rec["n"]),
             "answers": int(rec["n_total"]),
-            "nps_with": _num(rec["nps_with"], 1),
-            "nps_without": _num(rec["nps_without"], 1),
-            "impact": _num(rec["impact"], 2),
-            "ci_low": _num(rec["ci_low"], 2),
-            "ci_high": _num(rec["ci_high"], 2),
+            **_impact_fields(rec),
         }
         for rec in frame.to_dict("records")
     ]

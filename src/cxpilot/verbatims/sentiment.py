@@ -45,7 +45,7 @@ from typing import Any
 import numpy as np
 from scipy import sparse
 
-from cxpilot.verbatims.language import _FOLD_TABLE, _latin1, fold_words
+from cxpilot.verbatims.language import _FOLD_TABLE, _clean, _latin1, fold_words
 
 #: Scope of a negator and of an intensifier, in words.
 NEGATION_WINDOW = 3
@@ -175,19 +175,7 @@ _SENT_TABLE = bytes(ord(".") if c in _SENTENCE else _FOLD_TABLE[c] for c in rang
 
 def _token_lists(texts: Sequence[str | None], max_chars: int = 5000) -> list[list[str]]:
     """Folded words and clause marks of each text (texts cut to ``max_chars``)."""
-    clean: list[str] = []
-    for t in texts:
-        if not isinstance(t, str):
-            clean.append("")
-            continue
-        if len(t) > max_chars:
-            t = t[:max_chars]
-        if "\n" in t:
-            t = t.replace("\n", " . ")
-        if "\x01" in t:
-            t = t.replace("\x01", " ")
-        clean.append(t)
-    raw = _latin1("\n".join(clean).lower())
+    raw = _latin1("\n".join(_clean(texts, max_chars, newline=" . ")).lower())
     for c in _SENTENCE:
         mark = bytes([c])
         if mark in raw:

@@ -198,6 +198,14 @@ def _read_csv_fast(text: str, delimiter: str, where: str) -> RawTable:
     return RawTable(where, columns, lines)
 
 
+def check_width(row: list[str], width: int, where: str) -> None:
+    """A data row must have as many fields as the header."""
+    if len(row) != width:
+        raise ValidationError(
+            f"expected {width} fields (as in the header), found {len(row)}", where=where
+        )
+
+
 def _read_csv_careful(text: str, delimiter: str, where: str) -> RawTable:
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False)
     try:
@@ -213,11 +221,7 @@ def _read_csv_careful(text: str, delimiter: str, where: str) -> RawTable:
             if not row or (len(row) == 1 and not row[0].strip()):
                 start = reader.line_num + 1
                 continue
-            if len(row) != width:
-                raise ValidationError(
-                    f"expected {width} fields (as in the header), found {len(row)}",
-                    where=f"{where}:line {start}",
-                )
+            check_width(row, width, f"{where}:line {start}")
             rows.append(row)
             lines.append(start)
             start = reader.line_num + 1

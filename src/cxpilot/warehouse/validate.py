@@ -109,30 +109,42 @@ def _strip(arr: pa.Array) -> pa.Array:
     return pc.if_else(pc.equal(stripped, ""), pa.scalar(None, pa.string()), stripped)
 
 
+def _cast_or_each(
+    text: pa.Array, target: pa.DataType, parse: Callable[[str], object]
+) -> tuple[pa.Array, np.ndarray]:
+    """``text`` cast to ``target`` by Arrow, or where Arrow refuses, value by value with
+    ``parse`` (ValueError: not a value); gives the values and which ones were bad."""
+    try:
+        return pc.cast(text, target), np.zeros(len(text), dtype=bool)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        pass
+    out: list[object] = []
+    bad = np.zeros(len(text), dtype=bool)
+    for i, value in enumerate(text.to_pylist()):
+        if value is None:
+            out.append(None)
+            continue
+        try:
+            out.append(parse(value))
+        except ValueError:
+            out.append(None)
+            bad[i] = True
+    return pa.array(out, target), bad
+
+
+def _finite(value: str) -> float:
+    number = float(value)
+    if not np.isfinite(number):
+        raise ValueError(value)
+    return number
+
+
 def _parse_float(text: pa.Array) -> tuple[pa.Array, np.ndarray]:
     """French and English decimals: '12,5', '1 234,50', '1234.5', '-3'."""
     cleaned = pc.replace_substring_regex(text, pattern="[\\s\u00a0\u202f]", replacement="")
     comma_decimal = pc.match_substring_regex(cleaned, pattern=r"^[+-]?\d*,\d+$")
     cleaned = pc.if_else(comma_decimal, pc.replace_substring(cleaned, ",", "."), cleaned)
-    try:
-        return pc.cast(cleaned, pa.float64()), np.zeros(len(text), dtype=bool)
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        pass
-    out: list[float | None] = []
-    bad = np.zeros(len(text), dtype=bool)
-    for i, value in enumerate(cleaned.to_pylist()):
-        if value is None:
-            out.append(None)
-            continue
-        try:
-            number = float(value)
-            if not np.isfinite(number):
-                raise ValueError
-            out.append(number)
-        except ValueError:
-            out.append(None)
-            bad[i] = True
-    return pa.array(out, pa.float64()), bad
+    return _cast_or_each(cleaned, pa.float64(), _finite)
 
 
 def _parse_int(text: pa.Array) -> tuple[pa.Array, np.ndarray]:
@@ -148,27 +160,13 @@ def _parse_int(text: pa.Array) -> tuple[pa.Array, np.ndarray]:
 
 
 def _parse_timestamp(text: pa.Array, date_only: bool = False) -> tuple[pa.Array, np.ndarray]:
-    target = pa.date32() if date_only else pa.timestamp("us")
-    try:
-        return pc.cast(text, target), np.zeros(len(text), dtype=bool)
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        pass
-    out: list[object] = []
-    bad = np.zeros(len(text), dtype=bool)
-    for i, value in enumerate(text.to_pylist()):
-        if value is None:
-            out.append(None)
-            continue
-        try:
-            parsed = dt.datetime.fromisoformat(value.replace("z", "Z"))
-        except ValueError:
-            out.append(None)
-            bad[i] = True
-            continue
+    def parse(value: str) -> object:
+        parsed = dt.datetime.fromisoformat(value.replace("z", "Z"))
         if parsed.tzinfo is not None:
             parsed = parsed.astimezone(dt.UTC).replace(tzinfo=None)
-        out.append(parsed.date() if date_only else parsed)
-    return pa.array(out, target), bad
+        return parsed.date() if date_only else parsed
+
+    return _cast_or_each(text, pa.date32() if date_only else pa.timestamp("us"), parse)
 
 
 _REASONS = {
@@ -205,20 +203,11 @@ def _column(col: Column, text: pa.Array, errors: _Collector) -> pa.Array:
             parsed = pc.if_else(pa.array(bad), pa.scalar(None, parsed.type), parsed)
             return parsed
     errors.add(bad & ~missing, col.name, text, _REASONS[col.kind])
-    if col.minimum is not None:
-        errors.add(
-            _np_mask(pc.less(parsed, col.minimum)),
-            col.name,
-            text,
-            f"must be at least {col.minimum:g}",
-        )
-    if col.maximum is not None:
-        errors.add(
-            _np_mask(pc.greater(parsed, col.maximum)),
-            col.name,
-            text,
-            f"must be at most {col.maximum:g}",
-        )
+    for bound, beyond, word in ((col.minimum, pc.less, "least"), (col.maximum, pc.greater, "most")):
+        if bound is not None:
+            errors.add(
+                _np_mask(beyond(parsed, bound)), col.name, text, f"must be at {word} {bound:g}"
+            )
     return parsed
 
 

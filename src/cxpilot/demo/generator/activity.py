@@ -364,13 +364,4 @@ class _Journeys:
         person, sec, kind, amount, margin, refund = (
             np.concatenate([block[i] for block in self.tx]) for i in range(6)
         )
-        return Activity(
-            tx_person=person,
-            tx_sec=sec,
-            tx_kind=kind,
-            tx_amount=amount,
-            tx_margin=margin,
-            tx_refund=refund,
-            log=self.log,
-            survey=self.sv,
-        )
+        return Activity(person, sec, kind, amount, margin, refund, self.log, self.sv)

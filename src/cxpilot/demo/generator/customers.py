@@ -64,24 +64,16 @@ def customer_tables(
     everyone = np.arange(p.n)
     both = draw_emails(rng, p, np.concatenate([everyone, everyone]))  # usual and other address
     email, other = both.slice(0, p.n), both.slice(p.n)
+
+    def joined(name: str, member: Array, day: Array, at: tuple[float, ...], country: str) -> _Group:
+        """A source people join on ``day``, at an hour drawn from ``at``."""
+        since = day * DAY + hours(rng, at, p.n)
+        return _Group(name, np.flatnonzero(member), NOISE[name], since, True, (country,))
+
     groups = [
         _Group("crm", everyone, NOISE["crm"], p.acquired_sec, True, ("FR",)),
-        _Group(
-            "crm_duplicate",
-            np.flatnonzero(p.crm_dup),
-            NOISE["crm_duplicate"],
-            p.crm_dup_since * DAY + hours(rng, H_STORE, p.n),
-            True,
-            ("FR",),
-        ),
-        _Group(
-            "eshop",
-            np.flatnonzero(p.eshop),
-            NOISE["eshop"],
-            p.eshop_since * DAY + hours(rng, H_WEB, p.n),
-            True,
-            ("France",),
-        ),
+        joined("crm_duplicate", p.crm_dup, p.crm_dup_since, H_STORE, "FR"),
+        joined("eshop", p.eshop, p.eshop_since, H_WEB, "France"),
         _Group(
             "support",
             np.flatnonzero(p.support),

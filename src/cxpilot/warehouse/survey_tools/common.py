@@ -242,6 +242,17 @@ def header_cells(row: list[str]) -> list[str]:
     return [" ".join(c.lstrip("\ufeff").split()) for c in row]
 
 
+def first_header(
+    records: Records, tool: str, where: str, fits: Callable[[list[str]], bool], why: str
+) -> list[str]:
+    """The cells of the first header row, if ``fits`` finds them laid out as ``tool`` lays
+    them out; else the export is refused (:func:`not_this_tool`, ``why`` says what is off)."""
+    header = header_cells(records[0][1])
+    if not fits(header):
+        not_this_tool(tool, records, f"{where}:line 1", why)
+    return header
+
+
 def import_id(cell: str) -> str | None:
     return import_info(cell).get("ImportId")
 
@@ -268,6 +279,21 @@ def unique_names(names: list[str], where: str) -> list[str]:
         seen[name.lower()] = count
         out.append(name if count == 1 else f"{name} ({count})")
     return out
+
+
+def one_row_columns(
+    header: list[str], where: str, is_question: Callable[[int, str], bool]
+) -> list[ExportColumn]:
+    """The columns of a one-header-row export: named by the header (made unique), the
+    questions (``is_question(index, name)``) keyed Q1, Q2… in order."""
+    columns = []
+    number = 0
+    for i, name in enumerate(unique_names(header, where)):
+        question = is_question(i, name)
+        if question:
+            number += 1
+        columns.append(ExportColumn(i, name, name, f"Q{number}" if question else name, question))
+    return columns
 
 
 def looks_like(records: Records) -> str | None:

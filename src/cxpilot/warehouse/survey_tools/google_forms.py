@@ -7,32 +7,22 @@ from cxpilot.warehouse.survey_tools.common import (
     ExportColumn,
     Layout,
     Records,
-    header_cells,
-    not_this_tool,
-    unique_names,
+    first_header,
+    one_row_columns,
 )
 
 METADATA = ("Timestamp", "Horodateur", "Email Address", "Adresse e-mail")
 
 
 def read_columns(records: Records, where: str, last_line: int) -> list[ExportColumn]:
-    header = header_cells(records[0][1])
-    if "Timestamp" not in header and "Horodateur" not in header:
-        not_this_tool(
-            "google-forms",
-            records,
-            f"{where}:line 1",
-            "the header has no Timestamp (Horodateur) column",
-        )
-    names = unique_names(header, f"{where}:line 1")
-    columns = []
-    number = 0
-    for i, name in enumerate(names):
-        question = name not in METADATA
-        if question:
-            number += 1
-        columns.append(ExportColumn(i, name, name, f"Q{number}" if question else name, question))
-    return columns
+    header = first_header(
+        records,
+        "google-forms",
+        where,
+        lambda cells: "Timestamp" in cells or "Horodateur" in cells,
+        "the header has no Timestamp (Horodateur) column",
+    )
+    return one_row_columns(header, f"{where}:line 1", lambda i, name: name not in METADATA)
 
 
 LAYOUT = Layout(

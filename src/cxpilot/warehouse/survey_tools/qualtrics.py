@@ -8,7 +8,7 @@ from cxpilot.warehouse.survey_tools.common import (
     ExportColumn,
     Layout,
     Records,
-    header_cells,
+    first_header,
     import_info,
     not_this_tool,
     unique_names,
@@ -36,11 +36,13 @@ METADATA = (
 
 
 def read_columns(records: Records, where: str, last_line: int) -> list[ExportColumn]:
-    ids = header_cells(records[0][1])
-    if "ResponseId" not in ids and "ResponseID" not in ids:
-        not_this_tool(
-            "qualtrics", records, f"{where}:line 1", "the first header row has no ResponseId column"
-        )
+    ids = first_header(
+        records,
+        "qualtrics",
+        where,
+        lambda cells: "ResponseId" in cells or "ResponseID" in cells,
+        "the first header row has no ResponseId column",
+    )
     _check_header_rows(records, len(ids), where, last_line)
     texts = [" ".join(c.split()) for c in records[1][1]]
     infos = [import_info(c) for c in records[2][1]]

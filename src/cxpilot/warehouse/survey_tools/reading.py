@@ -10,7 +10,7 @@ from pathlib import Path
 
 from cxpilot.kernel.errors import ValidationError
 from cxpilot.kernel.textfiles import decode_text, read_bytes
-from cxpilot.warehouse.files import CSV_SUFFIXES, sniff_delimiter
+from cxpilot.warehouse.files import CSV_SUFFIXES, check_width, sniff_delimiter
 from cxpilot.warehouse.survey_tools.common import TOOLS, Export, Records, SurveyRaw
 from cxpilot.warehouse.survey_tools.layouts import LAYOUTS
 from cxpilot.warehouse.survey_tools.mapping import SurveyMapping
@@ -66,11 +66,7 @@ def load_export(path: Path, *, tool: str) -> Export:
     rows: list[list[str]] = []
     lines: list[int] = []
     for line, row in records[header_rows:]:
-        if len(row) != width:
-            raise ValidationError(
-                f"expected {width} fields (as in the header), found {len(row)}",
-                where=f"{where}:line {line}",
-            )
+        check_width(row, width, f"{where}:line {line}")
         rows.append(row)
         lines.append(line)
     if not rows:

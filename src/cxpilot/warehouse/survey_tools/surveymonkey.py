@@ -10,8 +10,7 @@ from cxpilot.warehouse.survey_tools.common import (
     ExportColumn,
     Layout,
     Records,
-    header_cells,
-    not_this_tool,
+    first_header,
     unique_names,
 )
 from cxpilot.warehouse.survey_tools.detection import OPEN_ENDED_LABELS
@@ -32,14 +31,13 @@ GENERIC_SUB_LABELS = {"response", "réponse", *OPEN_ENDED_LABELS}
 
 
 def read_columns(records: Records, where: str, last_line: int) -> list[ExportColumn]:
-    first = header_cells(records[0][1])
-    if "Respondent ID" not in first:
-        not_this_tool(
-            "surveymonkey",
-            records,
-            f"{where}:line 1",
-            "the first header row has no 'Respondent ID' column",
-        )
+    first = first_header(
+        records,
+        "surveymonkey",
+        where,
+        lambda cells: "Respondent ID" in cells,
+        "the first header row has no 'Respondent ID' column",
+    )
     sub = _answer_labels(records, first, where, last_line)
     columns: list[ExportColumn] = []
     number = 0

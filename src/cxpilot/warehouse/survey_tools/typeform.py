@@ -7,9 +7,8 @@ from cxpilot.warehouse.survey_tools.common import (
     ExportColumn,
     Layout,
     Records,
-    header_cells,
-    not_this_tool,
-    unique_names,
+    first_header,
+    one_row_columns,
 )
 
 METADATA = (
@@ -25,29 +24,22 @@ METADATA = (
 
 
 def read_columns(records: Records, where: str, last_line: int) -> list[ExportColumn]:
-    header = header_cells(records[0][1])
-    if (
-        not header
-        or header[0] != "#"
-        or not ("Submit Date (UTC)" in header or "Start Date (UTC)" in header)
-    ):
-        not_this_tool(
-            "typeform",
-            records,
-            f"{where}:line 1",
-            "the header should start with # (the response token) and have Start Date (UTC) "
-            "and Submit Date (UTC) columns",
-        )
-    names = unique_names(header, f"{where}:line 1")
+    header = first_header(
+        records,
+        "typeform",
+        where,
+        lambda cells: (
+            bool(cells)
+            and cells[0] == "#"
+            and ("Submit Date (UTC)" in cells or "Start Date (UTC)" in cells)
+        ),
+        "the header should start with # (the response token) and have Start Date (UTC) "
+        "and Submit Date (UTC) columns",
+    )
     first_meta = next(i for i, n in enumerate(header) if i and n in METADATA)
-    columns = []
-    number = 0
-    for i, name in enumerate(names):
-        question = 0 < i < first_meta and name not in METADATA
-        if question:
-            number += 1
-        columns.append(ExportColumn(i, name, name, f"Q{number}" if question else name, question))
-    return columns
+    return one_row_columns(
+        header, f"{where}:line 1", lambda i, name: 0 < i < first_meta and name not in METADATA
+    )
 
 
 LAYOUT = Layout(
