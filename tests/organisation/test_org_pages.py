@@ -498,7 +498,7 @@ def test_a_service_refusal_after_the_form_passed_is_shown_and_writes_nothing(
             problems=[Problem(where="key", reason="the key is reserved")],
         )
 
-    monkeypatch.setattr(services, "department_create", refuse)
+    monkeypatch.setattr(services, "entity_create", refuse)
     response = lead.post(reverse("department_create"), {"key": "admin", "name": "Admin"})
     assert response.status_code == 200
     assert response.context["form"].errors["key"] == ["the key is reserved"]
@@ -506,7 +506,7 @@ def test_a_service_refusal_after_the_form_passed_is_shown_and_writes_nothing(
     def refuse_all(**kwargs):
         raise ValidationError("not now", where="department")
 
-    monkeypatch.setattr(services, "department_create", refuse_all)
+    monkeypatch.setattr(services, "entity_create", refuse_all)
     response = lead.post(reverse("department_create"), {"key": "admin", "name": "Admin"})
     assert response.context["form"].non_field_errors() == ["department: not now"]
     assert not Department.objects.exists()

@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cxpilot.governance import engine
@@ -61,7 +62,18 @@ class CouncilForm(forms.ModelForm):
         widgets = {"purpose": forms.Textarea(attrs={"rows": 3})}
 
 
-class MemberForm(forms.Form):
+class CouncilPartForm(forms.Form):
+    """A form of a council's page: what it offers to choose from is the council's own."""
+
+    def __init__(self, *args: Any, council: Council, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.limit_choices(council)
+
+    def limit_choices(self, council: Council) -> None:
+        """Narrow the choice fields to ``council``'s members, meetings, or active users."""
+
+
+class MemberForm(CouncilPartForm):
     name = forms.CharField(label=_("Name"), max_length=120, required=False)
     user = forms.ModelChoiceField(
         label=_("or a user"), queryset=get_user_model().objects.none(), required=False
@@ -71,14 +83,13 @@ class MemberForm(forms.Form):
     )
     role = forms.CharField(label=_("Role"), max_length=120, required=False)
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    def limit_choices(self, council: Council) -> None:
         user = self.fields["user"]
         assert isinstance(user, forms.ModelChoiceField)
         user.queryset = get_user_model().objects.filter(is_active=True).order_by("username")
 
 
-class MeetingForm(forms.Form):
+class MeetingForm(CouncilPartForm):
     date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
     attendees = forms.ModelMultipleChoiceField(
         label=_("Attendees"),
@@ -90,23 +101,26 @@ class MeetingForm(forms.Form):
         label=_("Minutes"), required=False, widget=forms.Textarea(attrs={"rows": 4})
     )
 
-    def __init__(self, *args: Any, council: Council, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    def limit_choices(self, council: Council) -> None:
         attendees = self.fields["attendees"]
         assert isinstance(attendees, forms.ModelMultipleChoiceField)
         attendees.queryset = council.members.all()
 
+    def clean_attendees(self) -> list[CouncilMember]:
+        return list(self.cleaned_data["attendees"])
 
-class _MeetingChoice(forms.Form):
-    def __init__(self, *args: Any, council: Council, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+
+class _MeetingChoice(CouncilPartForm):
+    def limit_choices(self, council: Council) -> None:
         meeting = self.fields["meeting"]
         assert isinstance(meeting, forms.ModelChoiceField)
         meeting.queryset = council.meetings.all()
 
 
 class DecisionForm(_MeetingChoice):
-    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    date = forms.DateField(
+        label=_("Date"), initial=timezone.localdate, widget=forms.DateInput(attrs={"type": "date"})
+    )
     text = forms.CharField(label=_("Decision"), widget=forms.Textarea(attrs={"rows": 2}))
     meeting = forms.ModelChoiceField(
         label=_("Meeting"), queryset=Meeting.objects.none(), required=False

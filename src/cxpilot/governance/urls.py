@@ -17,15 +17,20 @@ urlpatterns = [
     path("councils/reporting-line/", views.reporting_line, name="governance_reporting_line"),
     path("councils/<int:pk>/", views.council_detail, name="governance_council_detail"),
     path("councils/<int:pk>/edit/", views.council_update, name="governance_council_update"),
-    path("councils/<int:pk>/members/", views.member_add, name="governance_member_add"),
+    *[
+        path(
+            f"councils/<int:pk>/{kind}s/",
+            views.council_add,
+            {"kind": kind},
+            name=f"governance_{kind}_add",
+        )
+        for kind in views.COUNCIL_PARTS
+    ],
     path(
         "councils/<int:pk>/members/<int:member_pk>/remove/",
         views.member_remove,
         name="governance_member_remove",
     ),
-    path("councils/<int:pk>/meetings/", views.meeting_add, name="governance_meeting_add"),
-    path("councils/<int:pk>/decisions/", views.decision_add, name="governance_decision_add"),
-    path("councils/<int:pk>/actions/", views.action_add, name="governance_action_add"),
     path(
         "councils/<int:pk>/actions/<int:action_pk>/status/",
         views.action_status,

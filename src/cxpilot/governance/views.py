@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -23,6 +24,7 @@ from cxpilot.governance.forms import (
     ActionForm,
     ChampionSettingsForm,
     CouncilForm,
+    CouncilPartForm,
     DecisionForm,
     MeetingForm,
     MemberForm,
@@ -37,6 +39,7 @@ from cxpilot.kernel.textfiles import decode_text
 from cxpilot.kernel.web import form_call
 
 VIEW, EDIT = selectors.VIEW, selectors.EDIT
+StrOrPromise = str | Promise
 
 PROBLEM_LABELS = {
     "unknown_code": gettext_lazy("Unknown code"),
@@ -94,6 +97,31 @@ def problem_text(problem: engine.Problem, grid: selectors.Grid) -> str:
 
 def _tabs(current: str) -> dict[str, str]:
     return {"gov_tab": current}
+
+
+def _posted(
+    request: HttpRequest,
+    form: forms.BaseForm,
+    save: Callable[[], Any],
+    to: str | Callable[[Any], str],
+    message: str = "",
+) -> HttpResponse | None:
+    """A valid POSTed ``form``, saved by ``save`` (whose ValidationError becomes form errors):
+    the success ``message`` and a redirect ``to`` a URL name (or one made from what was saved).
+    None when the form is to be shown again."""
+    if request.method != "POST" or not form.is_valid():
+        return None
+    saved = form_call(form, save)
+    if saved is None:
+        return None
+    if message:
+        messages.success(request, message)
+    return redirect(to(saved) if callable(to) else to)
+
+
+def _form_page(request: HttpRequest, form: forms.BaseForm, tab: str, **page: Any) -> HttpResponse:
+    """The page of one form under ``tab``; ``page`` gives its title, intro and cancel_url."""
+    return render(request, "governance/form.html", {"form": form, **page, **_tabs(tab)})
 
 
 # --------------------------------------------------------------------------- RACI
@@ -265,27 +293,19 @@ def thresholds(request: HttpRequest) -> HttpResponse:
     roles.require(request.user, EDIT)
     current = GovernanceSettings.current()
     form = ThresholdsForm(request.POST or None, instance=current)
-    if request.method == "POST" and form.is_valid():
-        saved = form_call(
-            form,
-            lambda: services.settings_update(
-                actor=request.user,
-                **{name: form.cleaned_data[name] for name in ThresholdsForm.Meta.fields},
-            ),
-        )
-        if saved is not None:
-            messages.success(request, _("Thresholds saved."))
-            return redirect("governance_raci")
-    return render(
+
+    def save() -> Any:
+        values = {name: form.cleaned_data[name] for name in ThresholdsForm.Meta.fields}
+        return services.settings_update(actor=request.user, **values)
+
+    done = _posted(request, form, save, "governance_raci", _("Thresholds saved."))
+    return done or _form_page(
         request,
-        "governance/form.html",
-        {
-            "form": form,
-            "title": _("RACI thresholds"),
-            "intro": _("A warning shows when a count is more than its threshold."),
-            "cancel_url": reverse("governance_raci"),
-            **_tabs("raci"),
-        },
+        form,
+        "raci",
+        title=_("RACI thresholds"),
+        intro=_("A warning shows when a count is more than its threshold."),
+        cancel_url=reverse("governance_raci"),
     )
 
 
@@ -339,43 +359,39 @@ def reporting_line(request: HttpRequest) -> HttpResponse:
             "reporting_line_note": gov.reporting_line_note,
         },
     )
-    if request.method == "POST" and form.is_valid():
-        if form_call(
-            form, lambda: services.settings_update(actor=request.user, **form.cleaned_data)
-        ):
-            messages.success(request, _("Reporting line saved."))
-            return redirect("governance_council_list")
-    return render(
+
+    def save() -> Any:
+        return services.settings_update(actor=request.user, **form.cleaned_data)
+
+    done = _posted(request, form, save, "governance_council_list", _("Reporting line saved."))
+    return done or _form_page(
         request,
-        "governance/form.html",
-        {
-            "form": form,
-            "title": _("The CX leader's reporting line"),
-            "cancel_url": reverse("governance_council_list"),
-            **_tabs("council"),
-        },
+        form,
+        "council",
+        title=_("The CX leader's reporting line"),
+        cancel_url=reverse("governance_council_list"),
     )
+
+
+def _council_url(council: Any) -> str:
+    return reverse("governance_council_detail", args=[council.pk])
 
 
 @require_http_methods(["GET", "POST"])
 def council_create(request: HttpRequest) -> HttpResponse:
     roles.require(request.user, EDIT)
     form = CouncilForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        council = form_call(
-            form, lambda: services.council_create(actor=request.user, **form.cleaned_data)
-        )
-        if council is not None:
-            return redirect("governance_council_detail", pk=council.pk)
-    return render(
+
+    def save() -> Any:
+        return services.council_create(actor=request.user, **form.cleaned_data)
+
+    done = _posted(request, form, save, _council_url)
+    return done or _form_page(
         request,
-        "governance/form.html",
-        {
-            "form": form,
-            "title": _("New council"),
-            "cancel_url": reverse("governance_council_list"),
-            **_tabs("council"),
-        },
+        form,
+        "council",
+        title=_("New council"),
+        cancel_url=reverse("governance_council_list"),
     )
 
 
@@ -384,23 +400,29 @@ def council_update(request: HttpRequest, pk: int) -> HttpResponse:
     roles.require(request.user, EDIT)
     council = selectors.council_get(actor=request.user, pk=pk)
     form = CouncilForm(request.POST or None, instance=council)
-    if request.method == "POST" and form.is_valid():
+
+    def save() -> Any:
         data = {k: form.cleaned_data[k] for k in ("name", "cadence", "purpose")}
-        council.refresh_from_db()
-        if form_call(
-            form, lambda: services.council_update(actor=request.user, council=council, **data)
-        ):
-            return redirect("governance_council_detail", pk=council.pk)
-    return render(
+        council.refresh_from_db()  # validating the form changed it
+        return services.council_update(actor=request.user, council=council, **data)
+
+    done = _posted(request, form, save, _council_url)
+    return done or _form_page(
         request,
-        "governance/form.html",
-        {
-            "form": form,
-            "title": _("Edit council"),
-            "cancel_url": reverse("governance_council_detail", args=[pk]),
-            **_tabs("council"),
-        },
+        form,
+        "council",
+        title=_("Edit council"),
+        cancel_url=_council_url(council),
     )
+
+
+#: What the forms of a council's page add, by kind: the form, the service, the message.
+COUNCIL_PARTS: dict[str, tuple[type[CouncilPartForm], Callable[..., Any], StrOrPromise]] = {
+    "member": (MemberForm, services.council_member_add, gettext_lazy("Member added.")),
+    "meeting": (MeetingForm, services.meeting_add, gettext_lazy("Meeting recorded.")),
+    "decision": (DecisionForm, services.decision_add, gettext_lazy("Decision recorded.")),
+    "action": (ActionForm, services.council_action_add, gettext_lazy("Action added.")),
+}
 
 
 def _council_page(
@@ -426,11 +448,10 @@ def _council_page(
             "overdue_ids": {a.pk for a in overdue},
             "today": today,
             "may_edit": roles.may(request.user, EDIT),
-            "member_form": given.get("member") or MemberForm(),
-            "meeting_form": given.get("meeting") or MeetingForm(council=council),
-            "decision_form": given.get("decision")
-            or DecisionForm(council=council, initial={"date": today}),
-            "action_form": given.get("action") or ActionForm(council=council),
+            **{
+                f"{kind}_form": given.get(kind) or form(council=council)
+                for kind, (form, _add, _done) in COUNCIL_PARTS.items()
+            },
             **_tabs("council"),
         },
         status=status,
@@ -442,33 +463,19 @@ def council_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _council_page(request, selectors.council_get(actor=request.user, pk=pk))
 
 
-def _council_post(
-    request: HttpRequest,
-    pk: int,
-    kind: str,
-    make_form: Callable[[Any], forms.Form],
-    save: Callable[[Any, dict[str, Any]], Any],
-    done: str,
-) -> HttpResponse:
+@require_POST
+def council_add(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+    """Add to a council what one form of its page gives: a ``kind`` of ``COUNCIL_PARTS``."""
+    form_class, add, message = COUNCIL_PARTS[kind]
     roles.require(request.user, EDIT)
     council = selectors.council_get(actor=request.user, pk=pk)
-    form = make_form(council)
-    if form.is_valid() and form_call(form, lambda: save(council, form.cleaned_data)) is not None:
-        messages.success(request, done)
-        return redirect("governance_council_detail", pk=pk)
-    return _council_page(request, council, forms_={kind: form}, status=422)
+    form = form_class(request.POST, council=council)
 
+    def save() -> Any:
+        return add(actor=request.user, council=council, **form.cleaned_data)
 
-@require_POST
-def member_add(request: HttpRequest, pk: int) -> HttpResponse:
-    return _council_post(
-        request,
-        pk,
-        "member",
-        lambda c: MemberForm(request.POST),
-        lambda c, d: services.council_member_add(actor=request.user, council=c, **d),
-        _("Member added."),
-    )
+    done = _posted(request, form, save, _council_url(council), str(message))
+    return done or _council_page(request, council, forms_={kind: form}, status=422)
 
 
 @require_POST
@@ -481,48 +488,6 @@ def member_remove(request: HttpRequest, pk: int, member_pk: int) -> HttpResponse
     services.council_member_remove(actor=request.user, member=member)
     messages.success(request, _("Member removed."))
     return redirect("governance_council_detail", pk=pk)
-
-
-@require_POST
-def meeting_add(request: HttpRequest, pk: int) -> HttpResponse:
-    return _council_post(
-        request,
-        pk,
-        "meeting",
-        lambda c: MeetingForm(request.POST, council=c),
-        lambda c, d: services.meeting_add(
-            actor=request.user,
-            council=c,
-            date=d["date"],
-            attendees=list(d["attendees"]),
-            minutes=d["minutes"],
-        ),
-        _("Meeting recorded."),
-    )
-
-
-@require_POST
-def decision_add(request: HttpRequest, pk: int) -> HttpResponse:
-    return _council_post(
-        request,
-        pk,
-        "decision",
-        lambda c: DecisionForm(request.POST, council=c),
-        lambda c, d: services.decision_add(actor=request.user, council=c, **d),
-        _("Decision recorded."),
-    )
-
-
-@require_POST
-def action_add(request: HttpRequest, pk: int) -> HttpResponse:
-    return _council_post(
-        request,
-        pk,
-        "action",
-        lambda c: ActionForm(request.POST, council=c),
-        lambda c, d: services.council_action_add(actor=request.user, council=c, **d),
-        _("Action added."),
-    )
 
 
 @require_POST
@@ -632,24 +597,25 @@ def champion(request: HttpRequest) -> HttpResponse:
 def champion_weights(request: HttpRequest) -> HttpResponse:
     roles.require(request.user, EDIT)
     form = WeightsForm(request.POST)
-    if form.is_valid() and form_call(
-        form, lambda: services.champion_weights_set(actor=request.user, weights=form.weights())
-    ):
-        messages.success(request, _("Weights saved: the ranking is recomputed."))
-        return redirect("governance_champion")
-    return _champion_page(request, weights_form=form, status=422)
+
+    def save() -> Any:
+        return services.champion_weights_set(actor=request.user, weights=form.weights())
+
+    message = _("Weights saved: the ranking is recomputed.")
+    done = _posted(request, form, save, "governance_champion", message)
+    return done or _champion_page(request, weights_form=form, status=422)
 
 
 @require_POST
 def champion_settings(request: HttpRequest) -> HttpResponse:
     roles.require(request.user, EDIT)
     form = ChampionSettingsForm(request.POST)
-    if form.is_valid() and form_call(
-        form, lambda: services.settings_update(actor=request.user, **form.cleaned_data)
-    ):
-        messages.success(request, _("Saved."))
-        return redirect("governance_champion")
-    return _champion_page(request, settings_form=form, status=422)
+
+    def save() -> Any:
+        return services.settings_update(actor=request.user, **form.cleaned_data)
+
+    done = _posted(request, form, save, "governance_champion", _("Saved."))
+    return done or _champion_page(request, settings_form=form, status=422)
 
 
 @require_POST

@@ -89,6 +89,7 @@ class TouchpointAdmin(admin.ModelAdmin):
 class SegmentAdmin(admin.ModelAdmin):
     list_display = ["name", "key", "is_persona"]
     list_filter = ["is_persona"]
+    fields = ["key", "name", "is_persona", "description"]  # the persona flag before the text
     search_fields = ["name", "key", "description"]
     prepopulated_fields = {"key": ["name"]}
 

@@ -20,11 +20,17 @@ from cxpilot.organisation.models import (
 )
 
 
-class DepartmentForm(forms.ModelForm):
+class NamedForm(forms.ModelForm):
+    """The form of a ``Named`` entity: key, name and a short description."""
+
     class Meta:
-        model = Department
         fields = ["key", "name", "description"]
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+
+class DepartmentForm(NamedForm):
+    class Meta(NamedForm.Meta):
+        model = Department
 
 
 class TouchpointForm(forms.ModelForm):
@@ -60,11 +66,9 @@ class TouchpointFilterForm(forms.Form):
     )
 
 
-class JourneyForm(forms.ModelForm):
-    class Meta:
+class JourneyForm(NamedForm):
+    class Meta(NamedForm.Meta):
         model = Journey
-        fields = ["key", "name", "description"]
-        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
 
 
 class StageForm(forms.ModelForm):
@@ -101,11 +105,10 @@ def stage_specs(formset: forms.BaseInlineFormSet[Any, Any, Any]) -> list[dict[st
     return specs
 
 
-class SegmentForm(forms.ModelForm):
-    class Meta:
+class SegmentForm(NamedForm):
+    class Meta(NamedForm.Meta):
         model = Segment
         fields = ["key", "name", "is_persona", "description"]
-        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
 
 
 class BrandPromiseForm(forms.ModelForm):

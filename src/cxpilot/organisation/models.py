@@ -24,13 +24,23 @@ class Phase(models.TextChoices):
     AFTER = "after", _("After purchase")
 
 
-class Department(models.Model):
+class Named(models.Model):
+    """An entity known by a unique key and a name, with a description, listed by name."""
+
     key = models.SlugField(_("key"), max_length=60, unique=True)
     name = models.CharField(_("name"), max_length=120)
     description = models.TextField(_("description"), blank=True)
 
     class Meta:
+        abstract = True
         ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Department(Named):
+    class Meta(Named.Meta):
         verbose_name = _("department")
         verbose_name_plural = _("departments")
         permissions = [
@@ -38,22 +48,11 @@ class Department(models.Model):
             ("view_analytics", "Can view analytics"),
         ]
 
-    def __str__(self) -> str:
-        return self.name
 
-
-class Journey(models.Model):
-    key = models.SlugField(_("key"), max_length=60, unique=True)
-    name = models.CharField(_("name"), max_length=120)
-    description = models.TextField(_("description"), blank=True)
-
-    class Meta:
-        ordering = ["name"]
+class Journey(Named):
+    class Meta(Named.Meta):
         verbose_name = _("journey")
         verbose_name_plural = _("journeys")
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class JourneyStage(models.Model):
@@ -109,19 +108,12 @@ class Touchpoint(models.Model):
         return self.name
 
 
-class Segment(models.Model):
-    key = models.SlugField(_("key"), max_length=60, unique=True)
-    name = models.CharField(_("name"), max_length=120)
+class Segment(Named):
     is_persona = models.BooleanField(_("persona"), default=False)
-    description = models.TextField(_("description"), blank=True)
 
-    class Meta:
-        ordering = ["name"]
+    class Meta(Named.Meta):
         verbose_name = _("segment")
         verbose_name_plural = _("segments")
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class BrandPromise(models.Model):

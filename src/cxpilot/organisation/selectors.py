@@ -5,9 +5,9 @@ Each read takes the ``actor`` and checks their view permission (``None`` is the 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, Model, Prefetch, QuerySet
 
 from cxpilot.kernel import roles
 from cxpilot.kernel.errors import NotFound, ValidationError
@@ -21,9 +21,19 @@ from cxpilot.organisation.models import (
     Touchpoint,
 )
 
+M = TypeVar("M", bound=Model)
+
 
 def _touchpoints() -> QuerySet[Touchpoint]:
     return Touchpoint.objects.select_related("stage__journey", "department")
+
+
+def _one(query: QuerySet[M], pk: int, what: str) -> M:
+    """The row ``pk`` of ``query``; NotFound names ``what`` was looked for."""
+    found = query.filter(pk=pk).first()
+    if found is None:
+        raise NotFound(f"no {what} with id {pk}", where=what)
+    return found
 
 
 def department_list(*, actor: Actor) -> QuerySet[Department]:
@@ -34,14 +44,8 @@ def department_list(*, actor: Actor) -> QuerySet[Department]:
 def department_get(*, actor: Actor, pk: int) -> Department:
     """A department with its touchpoints (``touchpoints.all`` is prefetched)."""
     roles.require(actor, "organisation.view_department")
-    department = (
-        Department.objects.prefetch_related(Prefetch("touchpoints", queryset=_touchpoints()))
-        .filter(pk=pk)
-        .first()
-    )
-    if department is None:
-        raise NotFound(f"no department with id {pk}", where="department")
-    return department
+    query = Department.objects.prefetch_related(Prefetch("touchpoints", queryset=_touchpoints()))
+    return _one(query, pk, "department")
 
 
 def touchpoint_list(
@@ -65,10 +69,7 @@ def touchpoint_list(
 
 def touchpoint_get(*, actor: Actor, pk: int) -> Touchpoint:
     roles.require(actor, "organisation.view_touchpoint")
-    touchpoint = _touchpoints().prefetch_related("promises").filter(pk=pk).first()
-    if touchpoint is None:
-        raise NotFound(f"no touchpoint with id {pk}", where="touchpoint")
-    return touchpoint
+    return _one(_touchpoints().prefetch_related("promises"), pk, "touchpoint")
 
 
 def touchpoint_choices() -> QuerySet[Touchpoint]:
@@ -95,12 +96,9 @@ def journey_get(*, actor: Actor, pk: int) -> Journey:
     stages = JourneyStage.objects.order_by("position").prefetch_related(
         Prefetch("touchpoints", queryset=Touchpoint.objects.select_related("department"))
     )
-    journey = (
-        Journey.objects.prefetch_related(Prefetch("stages", queryset=stages)).filter(pk=pk).first()
+    return _one(
+        Journey.objects.prefetch_related(Prefetch("stages", queryset=stages)), pk, "journey"
     )
-    if journey is None:
-        raise NotFound(f"no journey with id {pk}", where="journey")
-    return journey
 
 
 def segment_list(*, actor: Actor) -> QuerySet[Segment]:
@@ -110,10 +108,7 @@ def segment_list(*, actor: Actor) -> QuerySet[Segment]:
 
 def segment_get(*, actor: Actor, pk: int) -> Segment:
     roles.require(actor, "organisation.view_segment")
-    segment = Segment.objects.filter(pk=pk).first()
-    if segment is None:
-        raise NotFound(f"no segment with id {pk}", where="segment")
-    return segment
+    return _one(Segment.objects.all(), pk, "segment")
 
 
 def brand_promise_list(*, actor: Actor) -> QuerySet[BrandPromise]:
@@ -126,10 +121,7 @@ def brand_promise_list(*, actor: Actor) -> QuerySet[BrandPromise]:
 
 def brand_promise_get(*, actor: Actor, pk: int) -> BrandPromise:
     roles.require(actor, "organisation.view_brandpromise")
-    promise = brand_promise_list(actor=actor).filter(pk=pk).first()
-    if promise is None:
-        raise NotFound(f"no brand promise with id {pk}", where="brand promise")
-    return promise
+    return _one(brand_promise_list(actor=actor), pk, "brand promise")
 
 
 ORG_ROW_KINDS = ("departments", "touchpoints", "journeys", "segments", "brand_promises")
@@ -172,29 +164,18 @@ def org_rows(*, kind: str, actor: Actor = None) -> list[dict[str, Any]]:
     if kind == "journeys":
         rows: list[dict[str, Any]] = []
         for journey in journey_list(actor=actor):
-            stages = list(journey.stages.all())
-            for stage in stages:
-                rows.append(
-                    {
-                        "journey": journey.key,
-                        "journey_name": journey.name,
-                        "position": stage.position,
-                        "stage": stage.key,
-                        "stage_name": stage.name,
-                        "phase": stage.phase,
-                    }
-                )
-            if not stages:
-                rows.append(
-                    {
-                        "journey": journey.key,
-                        "journey_name": journey.name,
-                        "position": None,
-                        "stage": "",
-                        "stage_name": "",
-                        "phase": "",
-                    }
-                )
+            stages: list[JourneyStage | None] = [*journey.stages.all()] or [None]
+            rows.extend(
+                {
+                    "journey": journey.key,
+                    "journey_name": journey.name,
+                    "position": stage.position if stage else None,
+                    "stage": stage.key if stage else "",
+                    "stage_name": stage.name if stage else "",
+                    "phase": stage.phase if stage else "",
+                }
+                for stage in stages
+            )
         return rows
     if kind == "segments":
         return [

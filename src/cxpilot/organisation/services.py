@@ -5,12 +5,13 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.utils.text import slugify
 
 from cxpilot.kernel import roles
@@ -250,6 +251,9 @@ def _csv_items(text: str, kind: str) -> list[dict[str, Any]]:
 
 
 # --- Create, update and delete of single organisation entities (web app, API, scripts) ---
+# ``entity_create``, ``entity_update`` and ``entity_delete`` serve every entity: they check the
+# role (``organisation.<add|change|delete>_<model>``) and write in one transaction; what differs
+# between entities is data (``_KINDS``). The ``<entity>_<verb>`` services name the arguments.
 
 
 def _validated_save(obj: Any, *, where: str, exclude: list[str] | None = None) -> None:
@@ -270,49 +274,102 @@ def _validated_save(obj: Any, *, where: str, exclude: list[str] | None = None) -
     obj.save()
 
 
-def _apply(obj: Any, data: Mapping[str, Any], allowed: tuple[str, ...], where: str) -> None:
-    unknown = set(data) - set(allowed)
+@dataclass(frozen=True)
+class _Kind:
+    where: str  # the name its problems carry in ``where``
+    fields: tuple[str, ...]  # the fields a create or update may set
+    cascades: tuple[str, ...] = ()  # the related rows deleted with it
+
+
+_KINDS: dict[type[models.Model], _Kind] = {
+    Department: _Kind("department", ("key", "name", "description")),
+    Touchpoint: _Kind("touchpoint", ("key", "name", "channel", "phase", "stage", "department")),
+    Journey: _Kind("journey", ("key", "name", "description"), cascades=("stages",)),
+    Segment: _Kind("segment", ("key", "name", "is_persona", "description")),
+    BrandPromise: _Kind("brand_promise", ("key", "statement", "touchpoints")),
+}
+STAGE_FIELDS = ("key", "name", "phase")
+
+M = TypeVar("M", bound=models.Model)
+
+
+def _perm(model: type[models.Model] | models.Model, verb: str) -> str:
+    return f"{model._meta.app_label}.{verb}_{model._meta.model_name}"
+
+
+def _split(
+    model: type[models.Model], data: Mapping[str, Any]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """``data`` as its plain fields and its many-to-many ones, once every name is known."""
+    kind = _KINDS[model]
+    unknown = set(data) - set(kind.fields)
     if unknown:
         raise ValidationError(
-            f"unknown field(s) {', '.join(sorted(unknown))}; expected {', '.join(allowed)}",
-            where=where,
+            f"unknown field(s) {', '.join(sorted(unknown))}; expected {', '.join(kind.fields)}",
+            where=kind.where,
         )
-    for name, value in data.items():
+    many = {n for n in data if model._meta.get_field(n).many_to_many}
+    return {n: v for n, v in data.items() if n not in many}, {n: data[n] for n in many}
+
+
+def _created(actor: Actor, obj: M) -> M:
+    """Save the new ``obj`` once the actor may add it and it is valid."""
+    roles.require(actor, _perm(obj, "add"))
+    _validated_save(obj, where=_KINDS[type(obj)].where)
+    return obj
+
+
+@transaction.atomic
+def entity_create(*, actor: Actor, model: type[M], data: Mapping[str, Any]) -> M:
+    """Create a department, touchpoint, journey (without stages), segment or brand promise
+    from ``data``, its fields by name; many-to-many ones are set once it is saved."""
+    roles.require(actor, _perm(model, "add"))
+    plain, many = _split(model, data)
+    obj = _created(actor, model(**plain))
+    for name, values in many.items():
+        getattr(obj, name).set(list(values))
+    return obj
+
+
+@transaction.atomic
+def entity_update(*, actor: Actor, obj: M, data: Mapping[str, Any]) -> M:
+    """Set the fields ``data`` gives of an organisation entity, then save it if it is valid."""
+    roles.require(actor, _perm(obj, "change"))
+    plain, many = _split(type(obj), data)
+    for name, value in plain.items():
         setattr(obj, name, value)
+    _validated_save(obj, where=_KINDS[type(obj)].where)
+    for name, values in many.items():
+        getattr(obj, name).set(list(values))
+    return obj
 
 
-DEPARTMENT_FIELDS = ("key", "name", "description")
-TOUCHPOINT_FIELDS = ("key", "name", "channel", "phase", "stage", "department")
-JOURNEY_FIELDS = ("key", "name", "description")
-STAGE_FIELDS = ("key", "name", "phase")
-SEGMENT_FIELDS = ("key", "name", "is_persona", "description")
-BRAND_PROMISE_FIELDS = ("key", "statement")
+@transaction.atomic
+def entity_delete(*, actor: Actor, obj: models.Model) -> None:
+    """Delete an organisation entity; the rows deleted with it need their delete permission."""
+    roles.require(actor, _perm(obj, "delete"))
+    for name in _KINDS[type(obj)].cascades:
+        related = getattr(obj, name)
+        if related.exists():
+            roles.require(actor, _perm(related.model, "delete"))
+    obj.delete()
 
 
 @transaction.atomic
 def department_create(*, actor: Actor, key: str, name: str, description: str = "") -> Department:
-    roles.require(actor, "organisation.add_department")
-    department = Department(key=key, name=name, description=description)
-    _validated_save(department, where="department")
-    return department
+    return _created(actor, Department(key=key, name=name, description=description))
 
 
-@transaction.atomic
 def department_update(
     *, actor: Actor, department: Department, data: Mapping[str, Any]
 ) -> Department:
     """Set the given fields (any of key, name, description) of ``department``."""
-    roles.require(actor, "organisation.change_department")
-    _apply(department, data, DEPARTMENT_FIELDS, "department")
-    _validated_save(department, where="department")
-    return department
+    return entity_update(actor=actor, obj=department, data=data)
 
 
-@transaction.atomic
 def department_delete(*, actor: Actor, department: Department) -> None:
     """Delete ``department``; its touchpoints and members stay, without a department."""
-    roles.require(actor, "organisation.delete_department")
-    department.delete()
+    entity_delete(actor=actor, obj=department)
 
 
 @transaction.atomic
@@ -326,29 +383,21 @@ def touchpoint_create(
     stage: JourneyStage | None = None,
     department: Department | None = None,
 ) -> Touchpoint:
-    roles.require(actor, "organisation.add_touchpoint")
     touchpoint = Touchpoint(
         key=key, name=name, channel=channel, phase=phase, stage=stage, department=department
     )
-    _validated_save(touchpoint, where="touchpoint")
-    return touchpoint
+    return _created(actor, touchpoint)
 
 
-@transaction.atomic
 def touchpoint_update(
     *, actor: Actor, touchpoint: Touchpoint, data: Mapping[str, Any]
 ) -> Touchpoint:
     """Set the given fields (any of key, name, channel, phase, stage, department)."""
-    roles.require(actor, "organisation.change_touchpoint")
-    _apply(touchpoint, data, TOUCHPOINT_FIELDS, "touchpoint")
-    _validated_save(touchpoint, where="touchpoint")
-    return touchpoint
+    return entity_update(actor=actor, obj=touchpoint, data=data)
 
 
-@transaction.atomic
 def touchpoint_delete(*, actor: Actor, touchpoint: Touchpoint) -> None:
-    roles.require(actor, "organisation.delete_touchpoint")
-    touchpoint.delete()
+    entity_delete(actor=actor, obj=touchpoint)
 
 
 def _stages_write(*, actor: Actor, journey: Journey, stages: Sequence[Mapping[str, Any]]) -> None:
@@ -416,9 +465,7 @@ def journey_create(
     stages: Sequence[Mapping[str, Any]] = (),
 ) -> Journey:
     """Create a journey and its ``stages`` (mappings of key, name, phase), in that order."""
-    roles.require(actor, "organisation.add_journey")
-    journey = Journey(key=key, name=name, description=description)
-    _validated_save(journey, where="journey")
+    journey = _created(actor, Journey(key=key, name=name, description=description))
     if stages:
         _stages_write(actor=actor, journey=journey, stages=stages)
     return journey
@@ -435,60 +482,41 @@ def journey_update(
     """Set the given fields of ``journey``; with ``stages``, make them its stages in that order
     (a stage mapping with the ``id`` of an existing stage updates it; stages left out are
     deleted, their touchpoints keep no stage)."""
-    roles.require(actor, "organisation.change_journey")
-    _apply(journey, data, JOURNEY_FIELDS, "journey")
-    _validated_save(journey, where="journey")
+    entity_update(actor=actor, obj=journey, data=data)
     if stages is not None:
         _stages_write(actor=actor, journey=journey, stages=stages)
     return journey
 
 
-@transaction.atomic
 def journey_delete(*, actor: Actor, journey: Journey) -> None:
     """Delete ``journey`` and its stages; their touchpoints stay, without a stage."""
-    roles.require(actor, "organisation.delete_journey")
-    if journey.stages.exists():
-        roles.require(actor, "organisation.delete_journeystage")
-    journey.delete()
+    entity_delete(actor=actor, obj=journey)
 
 
 @transaction.atomic
 def segment_create(
     *, actor: Actor, key: str, name: str, is_persona: bool = False, description: str = ""
 ) -> Segment:
-    roles.require(actor, "organisation.add_segment")
     segment = Segment(key=key, name=name, is_persona=is_persona, description=description)
-    _validated_save(segment, where="segment")
-    return segment
+    return _created(actor, segment)
 
 
-@transaction.atomic
 def segment_update(*, actor: Actor, segment: Segment, data: Mapping[str, Any]) -> Segment:
     """Set the given fields (any of key, name, is_persona, description)."""
-    roles.require(actor, "organisation.change_segment")
-    _apply(segment, data, SEGMENT_FIELDS, "segment")
-    _validated_save(segment, where="segment")
-    return segment
+    return entity_update(actor=actor, obj=segment, data=data)
 
 
-@transaction.atomic
 def segment_delete(*, actor: Actor, segment: Segment) -> None:
-    roles.require(actor, "organisation.delete_segment")
-    segment.delete()
+    entity_delete(actor=actor, obj=segment)
 
 
-@transaction.atomic
 def brand_promise_create(
     *, actor: Actor, key: str, statement: str, touchpoints: Iterable[Touchpoint] = ()
 ) -> BrandPromise:
-    roles.require(actor, "organisation.add_brandpromise")
-    promise = BrandPromise(key=key, statement=statement)
-    _validated_save(promise, where="brand_promise")
-    promise.touchpoints.set(list(touchpoints))
-    return promise
+    data = {"key": key, "statement": statement, "touchpoints": touchpoints}
+    return entity_create(actor=actor, model=BrandPromise, data=data)
 
 
-@transaction.atomic
 def brand_promise_update(
     *,
     actor: Actor,
@@ -497,15 +525,10 @@ def brand_promise_update(
     touchpoints: Iterable[Touchpoint] | None = None,
 ) -> BrandPromise:
     """Set the given fields (key, statement); with ``touchpoints``, make them its touchpoints."""
-    roles.require(actor, "organisation.change_brandpromise")
-    _apply(promise, data, BRAND_PROMISE_FIELDS, "brand_promise")
-    _validated_save(promise, where="brand_promise")
     if touchpoints is not None:
-        promise.touchpoints.set(list(touchpoints))
-    return promise
+        data = {**data, "touchpoints": touchpoints}
+    return entity_update(actor=actor, obj=promise, data=data)
 
 
-@transaction.atomic
 def brand_promise_delete(*, actor: Actor, promise: BrandPromise) -> None:
-    roles.require(actor, "organisation.delete_brandpromise")
-    promise.delete()
+    entity_delete(actor=actor, obj=promise)

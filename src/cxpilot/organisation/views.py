@@ -1,16 +1,23 @@
 """Pages of the app shell and the organisation model. Thin: forms check, services write,
-selectors read; errors of the one exception tree become 403, 404 or form errors."""
+selectors read; errors of the one exception tree become 403, 404 or form errors.
+
+Departments, touchpoints, journeys, segments and brand promises share their list, create, edit
+and delete pages (``Entity``); what is their own (detail pages, the touchpoint filters, the
+journey stages) comes as pages of their own."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Concatenate, ParamSpec, TypeVar
+from dataclasses import dataclass, field
+from typing import Any
 
 from django import forms
 from django.contrib import messages
+from django.db.models import Model
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import URLPattern, path, reverse
+from django.utils.decorators import method_decorator
 from django.utils.functional import Promise
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
@@ -29,62 +36,19 @@ from cxpilot.organisation.forms import (
     TouchpointForm,
     stage_specs,
 )
+from cxpilot.organisation.models import Department, Journey, Touchpoint
 
-P = ParamSpec("P")
-View = Callable[Concatenate[HttpRequest, P], HttpResponse]
-
-T = TypeVar("T")
 StrOrPromise = str | Promise
+Page = Callable[..., HttpResponse]
 
-
-def _delete_page(
-    request: HttpRequest,
-    *,
-    obj: Any,
-    perm: str,
-    delete: Callable[[], None],
-    cancel_url: str,
-    done_url: str,
-    consequences: str = "",
-) -> HttpResponse:
-    roles.require(request.user, perm)
-    if request.method == "POST":
-        delete()
-        messages.success(request, gettext("“%(name)s” was deleted.") % {"name": obj})
-        return redirect(done_url)
-    return render(
-        request,
-        "organisation/confirm_delete.html",
-        {
-            "object": obj,
-            "verbose_name": obj._meta.verbose_name,
-            "cancel_url": cancel_url,
-            "consequences": consequences,
-        },
-    )
-
-
-def _form_page(
-    request: HttpRequest,
-    *,
-    form: forms.BaseForm,
-    save: Callable[[dict[str, Any]], Any],
-    created: bool,
-    title: StrOrPromise,
-    cancel_url: str,
-    done: Callable[[Any], str],
-) -> HttpResponse:
-    """A create or edit page: on a valid POST the service saves (its ValidationError becomes
-    form errors) and the browser goes to ``done(saved object)``."""
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        saved = form_call(form, lambda: save(data))
-        if saved is not None:
-            _saved(request, saved, created=created)
-            return redirect(done(saved))
-    return render(
-        request, "organisation/form.html", {"form": form, "title": title, "cancel_url": cancel_url}
-    )
+#: The pages of an entity, by the last part of their URL name, and their path below its own.
+ROUTES = {
+    "list": "",
+    "create": "new/",
+    "detail": "<int:pk>/",
+    "update": "<int:pk>/edit/",
+    "delete": "<int:pk>/delete/",
+}
 
 
 def _saved(request: HttpRequest, obj: Any, created: bool) -> None:
@@ -92,13 +56,123 @@ def _saved(request: HttpRequest, obj: Any, created: bool) -> None:
     messages.success(request, text % {"name": obj})
 
 
+def _no_consequences(obj: Any) -> str:
+    return ""
+
+
+def _no_initial(request: HttpRequest) -> dict[str, str]:
+    return {}
+
+
+@dataclass(frozen=True, eq=False)
+class Entity:
+    """One kind of organisation entity and its shared pages.
+
+    ``name`` gives its URL names (``<name>_list``, ``_create``, ``_detail`` when it has a detail
+    page, ``_update``, ``_delete``), its URL path (``organisation/<name>s/``, ``_`` as ``-``) and
+    its list template (``organisation/<name>_list.html``, which extends ``entity_list.html``).
+    The permissions are those of the form's model: ``organisation.<verb>_<model>``.
+    """
+
+    name: str
+    form: type[forms.ModelForm[Any]]
+    select: tuple[Callable[..., Any], Callable[..., Any]]  # its list and get selectors
+    titles: tuple[StrOrPromise, StrOrPromise, StrOrPromise]  # the list, new and edit pages
+    pages: dict[str, Page] = field(default_factory=dict)  # pages of its own, by ROUTES name
+    consequences: Callable[[Any], str] = _no_consequences  # what deleting it does to others
+    initial: Callable[[HttpRequest], dict[str, str]] = _no_initial  # of the create form
+
+    @property
+    def model(self) -> type[Model]:
+        return self.form._meta.model  # type: ignore[no-any-return]
+
+    def perm(self, verb: str) -> str:
+        return f"organisation.{verb}_{self.model._meta.model_name}"
+
+    def _back(self, obj: Any) -> str:
+        """Where a saved entity, or leaving its edit page, leads."""
+        if "detail" in self.pages:
+            return reverse(f"{self.name}_detail", args=[obj.pk])
+        return reverse(f"{self.name}_list")
+
+    def list_context(self, request: HttpRequest, objects: Any) -> dict[str, Any]:
+        verbs = ("add", "change", "delete")
+        return {
+            "entity": self,
+            "objects": objects,
+            "urls": {page: f"{self.name}_{page}" for page in ROUTES},
+            "may": {verb: roles.may(request.user, self.perm(verb)) for verb in verbs},
+        }
+
+    @method_decorator(require_GET)
+    def list_page(self, request: HttpRequest) -> HttpResponse:
+        objects = self.select[0](actor=request.user)
+        context = self.list_context(request, objects)
+        return render(request, f"organisation/{self.name}_list.html", context)
+
+    @method_decorator(require_http_methods(["GET", "POST"]))
+    def create(self, request: HttpRequest) -> HttpResponse:
+        roles.require(request.user, self.perm("add"))
+        return self._form_page(request, None)
+
+    @method_decorator(require_http_methods(["GET", "POST"]))
+    def update(self, request: HttpRequest, pk: int) -> HttpResponse:
+        roles.require(request.user, self.perm("change"))
+        return self._form_page(request, self.select[1](actor=request.user, pk=pk))
+
+    def _form_page(self, request: HttpRequest, obj: Any) -> HttpResponse:
+        """The create (no ``obj``) or edit page: on a valid POST the service saves (its
+        ValidationError becomes form errors) and the browser goes on."""
+        data = request.POST or None
+        if obj is None:
+            form = self.form(data, initial=self.initial(request))
+            cancel_url, title = reverse(f"{self.name}_list"), self.titles[1]
+        else:
+            form = self.form(data, instance=obj)
+            cancel_url, title = self._back(obj), self.titles[2]
+        if request.method == "POST" and form.is_valid():
+            values = form.cleaned_data
+            saved = form_call(form, lambda: self._save(request.user, obj, values))
+            if saved is not None:
+                _saved(request, saved, created=obj is None)
+                return redirect(self._back(saved))
+        context = {"form": form, "title": title, "cancel_url": cancel_url}
+        return render(request, "organisation/form.html", context)
+
+    def _save(self, actor: Any, obj: Any, data: dict[str, Any]) -> Any:
+        if obj is None:
+            return services.entity_create(actor=actor, model=self.model, data=data)
+        return services.entity_update(actor=actor, obj=obj, data=data)
+
+    @method_decorator(require_http_methods(["GET", "POST"]))
+    def delete(self, request: HttpRequest, pk: int) -> HttpResponse:
+        obj = self.select[1](actor=request.user, pk=pk)
+        roles.require(request.user, self.perm("delete"))
+        if request.method == "POST":
+            services.entity_delete(actor=request.user, obj=obj)
+            messages.success(request, gettext("“%(name)s” was deleted.") % {"name": obj})
+            return redirect(f"{self.name}_list")
+        context = {
+            "object": obj,
+            "verbose_name": obj._meta.verbose_name,
+            "cancel_url": self._back(obj),
+            "consequences": self.consequences(obj),
+        }
+        return render(request, "organisation/confirm_delete.html", context)
+
+    def urls(self) -> list[URLPattern]:
+        """Its URL patterns: the shared pages, and its own in their stead or beside them."""
+        shared: dict[str, Page] = {"list": self.list_page, "create": self.create}
+        pages = {**shared, "update": self.update, "delete": self.delete, **self.pages}
+        base = f"organisation/{self.name.replace('_', '-')}s/"
+        return [
+            path(base + route, pages[name], name=f"{self.name}_{name}")
+            for name, route in ROUTES.items()
+            if name in pages
+        ]
+
+
 # --- Departments ---------------------------------------------------------------------------
-
-
-@require_GET
-def department_list(request: HttpRequest) -> HttpResponse:
-    departments = selectors.department_list(actor=request.user)
-    return render(request, "organisation/department_list.html", {"departments": departments})
 
 
 @require_GET
@@ -107,57 +181,25 @@ def department_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "organisation/department_detail.html", {"department": department})
 
 
-@require_http_methods(["GET", "POST"])
-def department_create(request: HttpRequest) -> HttpResponse:
-    roles.require(request.user, "organisation.add_department")
-    return _form_page(
-        request,
-        form=DepartmentForm(request.POST or None),
-        save=lambda data: services.department_create(actor=request.user, **data),
-        created=True,
-        title=_("New department"),
-        cancel_url=reverse("department_list"),
-        done=lambda d: reverse("department_detail", args=[d.pk]),
-    )
-
-
-@require_http_methods(["GET", "POST"])
-def department_update(request: HttpRequest, pk: int) -> HttpResponse:
-    roles.require(request.user, "organisation.change_department")
-    department = selectors.department_get(actor=request.user, pk=pk)
-    return _form_page(
-        request,
-        form=DepartmentForm(request.POST or None, instance=department),
-        save=lambda data: services.department_update(
-            actor=request.user, department=department, data=data
-        ),
-        created=False,
-        title=_("Edit department"),
-        cancel_url=reverse("department_detail", args=[pk]),
-        done=lambda d: reverse("department_detail", args=[d.pk]),
-    )
-
-
-@require_http_methods(["GET", "POST"])
-def department_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    department = selectors.department_get(actor=request.user, pk=pk)
+def _department_consequences(department: Department) -> str:
     count = len(department.touchpoints.all())
-    return _delete_page(
-        request,
-        obj=department,
-        perm="organisation.delete_department",
-        delete=lambda: services.department_delete(actor=request.user, department=department),
-        cancel_url=reverse("department_detail", args=[pk]),
-        done_url=reverse("department_list"),
-        consequences=ngettext(
-            "Its touchpoint will stay, with no owning department.",
-            "Its %(count)d touchpoints will stay, with no owning department.",
-            count,
-        )
-        % {"count": count}
-        if count
-        else "",
-    )
+    if not count:
+        return ""
+    return ngettext(
+        "Its touchpoint will stay, with no owning department.",
+        "Its %(count)d touchpoints will stay, with no owning department.",
+        count,
+    ) % {"count": count}
+
+
+DEPARTMENTS = Entity(
+    "department",
+    DepartmentForm,
+    (selectors.department_list, selectors.department_get),
+    (_("Departments"), _("New department"), _("Edit department")),
+    pages={"detail": department_detail},
+    consequences=_department_consequences,
+)
 
 
 # --- Touchpoints ---------------------------------------------------------------------------
@@ -170,11 +212,9 @@ def touchpoint_list(request: HttpRequest) -> HttpResponse:
     if filters.is_valid():
         criteria = {k: v for k, v in filters.cleaned_data.items() if v}
     touchpoints = selectors.touchpoint_list(actor=request.user, **criteria)
-    return render(
-        request,
-        "organisation/touchpoint_list.html",
-        {"touchpoints": touchpoints, "filters": filters, "filtered": bool(criteria)},
-    )
+    context = TOUCHPOINTS.list_context(request, touchpoints)
+    context.update(touchpoints=touchpoints, filters=filters, filtered=bool(criteria))
+    return render(request, "organisation/touchpoint_list.html", context)
 
 
 @require_GET
@@ -183,66 +223,29 @@ def touchpoint_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "organisation/touchpoint_detail.html", {"touchpoint": touchpoint})
 
 
-@require_http_methods(["GET", "POST"])
-def touchpoint_create(request: HttpRequest) -> HttpResponse:
-    roles.require(request.user, "organisation.add_touchpoint")
-    initial = {}
-    if stage := request.GET.get("stage", ""):
-        initial["stage"] = stage
-    if department := request.GET.get("department", ""):
-        initial["department"] = department
-    return _form_page(
-        request,
-        form=TouchpointForm(request.POST or None, initial=initial),
-        save=lambda data: services.touchpoint_create(actor=request.user, **data),
-        created=True,
-        title=_("New touchpoint"),
-        cancel_url=reverse("touchpoint_list"),
-        done=lambda t: reverse("touchpoint_detail", args=[t.pk]),
-    )
+def _touchpoint_initial(request: HttpRequest) -> dict[str, str]:
+    """A new touchpoint's stage or department, when the page linking to the form gives it."""
+    return {name: request.GET[name] for name in ("stage", "department") if request.GET.get(name)}
 
 
-@require_http_methods(["GET", "POST"])
-def touchpoint_update(request: HttpRequest, pk: int) -> HttpResponse:
-    roles.require(request.user, "organisation.change_touchpoint")
-    touchpoint = selectors.touchpoint_get(actor=request.user, pk=pk)
-    return _form_page(
-        request,
-        form=TouchpointForm(request.POST or None, instance=touchpoint),
-        save=lambda data: services.touchpoint_update(
-            actor=request.user, touchpoint=touchpoint, data=data
-        ),
-        created=False,
-        title=_("Edit touchpoint"),
-        cancel_url=reverse("touchpoint_detail", args=[pk]),
-        done=lambda t: reverse("touchpoint_detail", args=[t.pk]),
-    )
+def _touchpoint_consequences(touchpoint: Touchpoint) -> str:
+    return gettext(
+        "Data files and survey answers that name its key “%(key)s” will no longer match a touchpoint."
+    ) % {"key": touchpoint.key}
 
 
-@require_http_methods(["GET", "POST"])
-def touchpoint_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    touchpoint = selectors.touchpoint_get(actor=request.user, pk=pk)
-    return _delete_page(
-        request,
-        obj=touchpoint,
-        perm="organisation.delete_touchpoint",
-        delete=lambda: services.touchpoint_delete(actor=request.user, touchpoint=touchpoint),
-        cancel_url=reverse("touchpoint_detail", args=[pk]),
-        done_url=reverse("touchpoint_list"),
-        consequences=gettext(
-            "Data files and survey answers that name its key “%(key)s” will no longer match a touchpoint."
-        )
-        % {"key": touchpoint.key},
-    )
+TOUCHPOINTS = Entity(
+    "touchpoint",
+    TouchpointForm,
+    (selectors.touchpoint_list, selectors.touchpoint_get),
+    (_("Touchpoints"), _("New touchpoint"), _("Edit touchpoint")),
+    pages={"list": touchpoint_list, "detail": touchpoint_detail},
+    consequences=_touchpoint_consequences,
+    initial=_touchpoint_initial,
+)
 
 
 # --- Journeys ------------------------------------------------------------------------------
-
-
-@require_GET
-def journey_list(request: HttpRequest) -> HttpResponse:
-    journeys = selectors.journey_list(actor=request.user)
-    return render(request, "organisation/journey_list.html", {"journeys": journeys})
 
 
 @require_GET
@@ -251,9 +254,27 @@ def journey_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "organisation/journey_detail.html", {"journey": journey})
 
 
-def _journey_page(
-    request: HttpRequest, form: JourneyForm, formset: Any, title: Any, cancel_url: str
-) -> HttpResponse:
+def _journey_form(request: HttpRequest, journey: Journey | None) -> HttpResponse:
+    """The create (no ``journey``) or edit page of a journey and its stages."""
+    form = JourneyForm(request.POST or None, instance=journey)
+    formset = StageFormSet(request.POST or None, instance=journey, prefix="stages")
+    if request.method == "POST" and form.is_valid() and formset.is_valid():
+        data, stages, user = form.cleaned_data, stage_specs(formset), request.user
+        saved = form_call(
+            form,
+            lambda: (
+                services.journey_create(actor=user, stages=stages, **data)
+                if journey is None
+                else services.journey_update(actor=user, journey=journey, data=data, stages=stages)
+            ),
+        )
+        if saved is not None:
+            _saved(request, saved, created=journey is None)
+            return redirect("journey_detail", pk=saved.pk)
+    if journey is None:
+        title, cancel_url = _("New journey"), reverse("journey_list")
+    else:
+        title, cancel_url = _("Edit journey"), reverse("journey_detail", args=[journey.pk])
     return render(
         request,
         "organisation/journey_form.html",
@@ -264,46 +285,19 @@ def _journey_page(
 @require_http_methods(["GET", "POST"])
 def journey_create(request: HttpRequest) -> HttpResponse:
     roles.require(request.user, "organisation.add_journey")
-    form = JourneyForm(request.POST or None)
-    formset = StageFormSet(request.POST or None, prefix="stages")
-    if request.method == "POST" and form.is_valid() and formset.is_valid():
-        data, stages = form.cleaned_data, stage_specs(formset)
-        journey = form_call(
-            form,
-            lambda: services.journey_create(actor=request.user, stages=stages, **data),
-        )
-        if journey is not None:
-            _saved(request, journey, created=True)
-            return redirect("journey_detail", pk=journey.pk)
-    return _journey_page(request, form, formset, _("New journey"), reverse("journey_list"))
+    return _journey_form(request, None)
 
 
 @require_http_methods(["GET", "POST"])
 def journey_update(request: HttpRequest, pk: int) -> HttpResponse:
     roles.require(request.user, "organisation.change_journey")
-    journey = selectors.journey_get(actor=request.user, pk=pk)
-    form = JourneyForm(request.POST or None, instance=journey)
-    formset = StageFormSet(request.POST or None, instance=journey, prefix="stages")
-    if request.method == "POST" and form.is_valid() and formset.is_valid():
-        data, stages = form.cleaned_data, stage_specs(formset)
-        saved = form_call(
-            form,
-            lambda: services.journey_update(
-                actor=request.user, journey=journey, data=data, stages=stages
-            ),
-        )
-        if saved is not None:
-            _saved(request, saved, created=False)
-            return redirect("journey_detail", pk=saved.pk)
-    return _journey_page(
-        request, form, formset, _("Edit journey"), reverse("journey_detail", args=[pk])
-    )
+    return _journey_form(request, selectors.journey_get(actor=request.user, pk=pk))
 
 
-@require_http_methods(["GET", "POST"])
-def journey_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    journey = selectors.journey_get(actor=request.user, pk=pk)
+def _journey_consequences(journey: Journey) -> str:
     stages = journey.stages.all()
+    if not stages:
+        return ""
     touchpoints = sum(len(stage.touchpoints.all()) for stage in stages)
     consequences = ngettext(
         "Its stage will be deleted too.", "Its %(count)d stages will be deleted too.", len(stages)
@@ -314,124 +308,32 @@ def journey_delete(request: HttpRequest, pk: int) -> HttpResponse:
             "Its %(count)d touchpoints will stay, with no journey stage.",
             touchpoints,
         ) % {"count": touchpoints}
-    return _delete_page(
-        request,
-        obj=journey,
-        perm="organisation.delete_journey",
-        delete=lambda: services.journey_delete(actor=request.user, journey=journey),
-        cancel_url=reverse("journey_detail", args=[pk]),
-        done_url=reverse("journey_list"),
-        consequences=consequences if stages else "",
-    )
+    return consequences
 
 
-# --- Segments ------------------------------------------------------------------------------
+JOURNEYS = Entity(
+    "journey",
+    JourneyForm,
+    (selectors.journey_list, selectors.journey_get),
+    (_("Journeys"), _("New journey"), _("Edit journey")),
+    pages={"create": journey_create, "detail": journey_detail, "update": journey_update},
+    consequences=_journey_consequences,
+)
 
 
-@require_GET
-def segment_list(request: HttpRequest) -> HttpResponse:
-    segments = selectors.segment_list(actor=request.user)
-    return render(request, "organisation/segment_list.html", {"segments": segments})
+# --- Segments and brand promises -----------------------------------------------------------
 
+SEGMENTS = Entity(
+    "segment",
+    SegmentForm,
+    (selectors.segment_list, selectors.segment_get),
+    (_("Segments"), _("New segment"), _("Edit segment")),
+)
+BRAND_PROMISES = Entity(
+    "brand_promise",
+    BrandPromiseForm,
+    (selectors.brand_promise_list, selectors.brand_promise_get),
+    (_("Brand promises"), _("New brand promise"), _("Edit brand promise")),
+)
 
-@require_http_methods(["GET", "POST"])
-def segment_create(request: HttpRequest) -> HttpResponse:
-    roles.require(request.user, "organisation.add_segment")
-    return _form_page(
-        request,
-        form=SegmentForm(request.POST or None),
-        save=lambda data: services.segment_create(actor=request.user, **data),
-        created=True,
-        title=_("New segment"),
-        cancel_url=reverse("segment_list"),
-        done=lambda _segment: reverse("segment_list"),
-    )
-
-
-@require_http_methods(["GET", "POST"])
-def segment_update(request: HttpRequest, pk: int) -> HttpResponse:
-    roles.require(request.user, "organisation.change_segment")
-    segment = selectors.segment_get(actor=request.user, pk=pk)
-    return _form_page(
-        request,
-        form=SegmentForm(request.POST or None, instance=segment),
-        save=lambda data: services.segment_update(actor=request.user, segment=segment, data=data),
-        created=False,
-        title=_("Edit segment"),
-        cancel_url=reverse("segment_list"),
-        done=lambda _segment: reverse("segment_list"),
-    )
-
-
-@require_http_methods(["GET", "POST"])
-def segment_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    segment = selectors.segment_get(actor=request.user, pk=pk)
-    return _delete_page(
-        request,
-        obj=segment,
-        perm="organisation.delete_segment",
-        delete=lambda: services.segment_delete(actor=request.user, segment=segment),
-        cancel_url=reverse("segment_list"),
-        done_url=reverse("segment_list"),
-    )
-
-
-# --- Brand promises ------------------------------------------------------------------------
-
-
-@require_GET
-def brand_promise_list(request: HttpRequest) -> HttpResponse:
-    promises = selectors.brand_promise_list(actor=request.user)
-    return render(request, "organisation/brand_promise_list.html", {"promises": promises})
-
-
-@require_http_methods(["GET", "POST"])
-def brand_promise_create(request: HttpRequest) -> HttpResponse:
-    roles.require(request.user, "organisation.add_brandpromise")
-    return _form_page(
-        request,
-        form=BrandPromiseForm(request.POST or None),
-        save=lambda data: services.brand_promise_create(
-            actor=request.user,
-            key=data["key"],
-            statement=data["statement"],
-            touchpoints=data["touchpoints"],
-        ),
-        created=True,
-        title=_("New brand promise"),
-        cancel_url=reverse("brand_promise_list"),
-        done=lambda _promise: reverse("brand_promise_list"),
-    )
-
-
-@require_http_methods(["GET", "POST"])
-def brand_promise_update(request: HttpRequest, pk: int) -> HttpResponse:
-    roles.require(request.user, "organisation.change_brandpromise")
-    promise = selectors.brand_promise_get(actor=request.user, pk=pk)
-    return _form_page(
-        request,
-        form=BrandPromiseForm(request.POST or None, instance=promise),
-        save=lambda data: services.brand_promise_update(
-            actor=request.user,
-            promise=promise,
-            data={"key": data["key"], "statement": data["statement"]},
-            touchpoints=data["touchpoints"],
-        ),
-        created=False,
-        title=_("Edit brand promise"),
-        cancel_url=reverse("brand_promise_list"),
-        done=lambda _promise: reverse("brand_promise_list"),
-    )
-
-
-@require_http_methods(["GET", "POST"])
-def brand_promise_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    promise = selectors.brand_promise_get(actor=request.user, pk=pk)
-    return _delete_page(
-        request,
-        obj=promise,
-        perm="organisation.delete_brandpromise",
-        delete=lambda: services.brand_promise_delete(actor=request.user, promise=promise),
-        cancel_url=reverse("brand_promise_list"),
-        done_url=reverse("brand_promise_list"),
-    )
+ENTITIES = (DEPARTMENTS, TOUCHPOINTS, JOURNEYS, SEGMENTS, BRAND_PROMISES)
