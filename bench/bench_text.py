@@ -25,7 +25,8 @@ def run() -> dict[str, Any]:
     import pyarrow.compute as pc
 
     from cxpilot.demo.generator import generate
-    from cxpilot.verbatims import language, sentiment
+    from cxpilot.kernel import language
+    from cxpilot.verbatims import sentiment
     from cxpilot.verbatims.normalise import Featuriser
     from cxpilot.verbatims.pipeline import analyse
     from cxpilot.verbatims.themes import ThemeSpec, discover

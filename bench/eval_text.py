@@ -5,7 +5,7 @@ Run: ``.venv/bin/python bench/eval_text.py`` (prints, and writes bench/results/t
 How it measures
 - Language: ``tests/verbatims/data/languages.csv`` (short customer-feedback sentences, labelled
   fr / en / other; "other" covers es, de, it, pt, nl). Accuracy of
-  ``cxpilot.verbatims.language.detect`` without a declared language, and with the true language
+  ``cxpilot.kernel.language.detect`` without a declared language, and with the true language
   declared for fr/en rows ("other" rows declared "fr", the worst case for them). The same set
   is run through ``langdetect`` (seeded, its answers other than fr/en counted as "other",
   exceptions as "other") in the same run. Throughput: demo verbatims repeated to 100,000 texts,
@@ -44,7 +44,7 @@ import pyarrow.compute as pc
 from sklearn.metrics import accuracy_score, confusion_matrix, f1_score
 
 from cxpilot.demo.generator import generate
-from cxpilot.verbatims.language import detect
+from cxpilot.kernel.language import detect
 from cxpilot.verbatims.sentiment import SentimentModel, labels_from_scores
 
 ROOT = Path(__file__).resolve().parents[1]

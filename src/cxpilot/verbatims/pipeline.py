@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from cxpilot.verbatims import language as lang_detect
+from cxpilot.kernel import language as lang_detect
 from cxpilot.verbatims import sentiment as senti
 from cxpilot.verbatims.normalise import Featuriser
 from cxpilot.verbatims.themes import Assignment, ThemeSpec, Vocabulary, assign, theme_scores

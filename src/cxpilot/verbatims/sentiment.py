@@ -45,7 +45,7 @@ from typing import Any
 import numpy as np
 from scipy import sparse
 
-from cxpilot.verbatims.language import _FOLD_TABLE, _clean, _latin1, fold_words
+from cxpilot.kernel.language import FOLD_TABLE, clean_texts, fold_words, latin1_bytes
 
 #: Scope of a negator and of an intensifier, in words.
 NEGATION_WINDOW = 3
@@ -170,12 +170,12 @@ def lexicon(language: str) -> Lexicon:
 
 # ------------------------------------------------------------------------------ tokenising
 
-_SENT_TABLE = bytes(ord(".") if c in _SENTENCE else _FOLD_TABLE[c] for c in range(256))
+_SENT_TABLE = bytes(ord(".") if c in _SENTENCE else FOLD_TABLE[c] for c in range(256))
 
 
 def _token_lists(texts: Sequence[str | None], max_chars: int = 5000) -> list[list[str]]:
     """Folded words and clause marks of each text (texts cut to ``max_chars``)."""
-    raw = _latin1("\n".join(_clean(texts, max_chars, newline=" . ")).lower())
+    raw = latin1_bytes("\n".join(clean_texts(texts, max_chars, newline=" . ")).lower())
     for c in _SENTENCE:
         mark = bytes([c])
         if mark in raw:

@@ -22,10 +22,10 @@ import pyarrow as pa
 from django.db import transaction
 from django.utils import timezone
 
+from cxpilot.kernel import language as lang_detect
 from cxpilot.kernel import roles
 from cxpilot.kernel.errors import NotFound, ValidationError
 from cxpilot.kernel.roles import Actor
-from cxpilot.verbatims import language as lang_detect
 from cxpilot.verbatims.models import TextModel, Theme, ThemeOrigin, ThemeRule
 from cxpilot.verbatims.normalise import Featuriser
 from cxpilot.verbatims.themes import ThemeSpec, Vocabulary, compile_rule, discover, reconcile

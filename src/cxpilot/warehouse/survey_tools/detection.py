@@ -7,6 +7,7 @@ import re
 import unicodedata
 from collections.abc import Mapping
 
+from cxpilot.kernel.language import detect_one
 from cxpilot.warehouse.survey_tools.common import Export, ExportColumn
 
 # columns any tool may carry (embedded data, hidden fields, form questions), by squashed name
@@ -44,14 +45,6 @@ OPEN_TEXT_PATTERNS = (
     r"\bexpliqu",
 )
 OPEN_ENDED_LABELS = {"open-ended response", "réponse ouverte", "réponse libre"}
-_FRENCH_WORDS = set(
-    "vous votre vos nous notre nos le la les de des du est êtes quelle quel quels quelles "
-    "dans pour avec que qui une sur pourquoi comment été avez auriez aurions très".split()
-)
-_ENGLISH_WORDS = set(
-    "you your the to of how what is are with for our why would did was in on it were "
-    "have could please tell us very".split()
-)
 #: Answer labels without a number, per metric (lower-cased, straight apostrophes).
 SCORE_LABELS: dict[str, dict[str, int]] = {
     "ces": {
@@ -124,13 +117,10 @@ def normalise(text: str) -> str:
 
 
 def guess_language(text: str) -> str | None:
-    """fr or en from the common words of a text; None when it cannot tell."""
-    words = re.findall(r"[a-zà-ÿ]+", normalise(text))
-    french = sum(w in _FRENCH_WORDS for w in words)
-    english = sum(w in _ENGLISH_WORDS for w in words)
-    if french == english:
-        return None
-    return "fr" if french > english else "en"
+    """fr or en, as the kernel's language detection reads a question's text; None when it
+    tells neither (no evidence, or another language)."""
+    found = detect_one(text)
+    return found if found in ("fr", "en") else None
 
 
 def parse_score(value: str, metric: str) -> str:

@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from cxpilot.verbatims import language
-from cxpilot.verbatims.language import detect, detect_one, fold_words
+from cxpilot.kernel import language
+from cxpilot.kernel.language import detect, detect_one, fold_words
 from tests.hostile import HOSTILE, HOSTILE_RAW
 
 pytestmark = pytest.mark.pure
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).parent.parent / "verbatims" / "data"
 
 
 @pytest.mark.parametrize(

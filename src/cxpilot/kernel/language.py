@@ -1,4 +1,5 @@
-"""Language of short customer verbatims: French, English or other, offline and vectorised.
+"""Language of short texts (customer verbatims, survey questions): French, English or other,
+offline and vectorised. The one language detector of CX Pilot.
 
 Method (a word-profile classifier in the spirit of Grefenstette 1995, "Comparing two language
 identification schemes", JADT; and of the stop-word profiles of Cavnar & Trenkle 1994):
@@ -146,15 +147,13 @@ def _fold_table() -> bytes:
     return bytes(out)
 
 
-_FOLD_TABLE = _fold_table()
+FOLD_TABLE = _fold_table()
 
 
 def _read_list(lang: str) -> dict[str, float]:
     """Words of ``data/language/<lang>.txt`` with their weights (the last line of a word wins)."""
     text = (
-        resources.files("cxpilot.verbatims")
-        .joinpath(f"data/language/{lang}.txt")
-        .read_text("utf-8")
+        resources.files("cxpilot.kernel").joinpath(f"data/language/{lang}.txt").read_text("utf-8")
     )
     words: dict[str, float] = {}
     for line in text.splitlines():
@@ -193,7 +192,7 @@ def _tables() -> tuple[dict[bytes, int], np.ndarray, np.ndarray]:
 def _suffixes() -> tuple[tuple[tuple[int, dict[bytes, int]], ...], np.ndarray]:
     """The endings of ``data/language/suffixes.txt``: per ending length, longest first,
     ending -> row; and the weights [row × columns]."""
-    path = resources.files("cxpilot.verbatims").joinpath("data/language/suffixes.txt")
+    path = resources.files("cxpilot.kernel").joinpath("data/language/suffixes.txt")
     index: dict[bytes, int] = {}
     rows: list[np.ndarray] = []
     for line in path.read_text("utf-8").splitlines():
@@ -235,7 +234,7 @@ def _suffix_scores(words: list[bytes], ids: np.ndarray, doc: np.ndarray, n: int)
     return out
 
 
-def _clean(
+def clean_texts(
     texts: Sequence[str | None], max_chars: int = MAX_CHARS, newline: str = " "
 ) -> list[str]:
     """Strings cut to ``max_chars``, newlines as ``newline`` and \\x01 (the separators) as
@@ -255,7 +254,7 @@ def _clean(
     return out
 
 
-def _latin1(joined_lower: str) -> bytes:
+def latin1_bytes(joined_lower: str) -> bytes:
     """A lower-cased batch as Latin-1 bytes: ß, œ, æ spelled out, typographic quotes and
     dashes as spaces, non-Latin-script letters as \\x02, other characters as spaces."""
     s = joined_lower
@@ -281,13 +280,13 @@ def _char_scores(raw: bytes, n: int) -> np.ndarray:
 
 def _words(raw: bytes) -> list[bytes]:
     """Folded words of a Latin-1 batch; each newline becomes the separator token."""
-    return raw.replace(b"\n", b" \n ").translate(_FOLD_TABLE).split()
+    return raw.replace(b"\n", b" \n ").translate(FOLD_TABLE).split()
 
 
 def fold_words(text: str) -> list[str]:
     """The folded words of ``text``: lower case, accents dropped, ß→ss, œ→oe, æ→ae, split on
     anything that is not a letter a–z (so "l'heure" gives "l", "heure")."""
-    raw = _latin1(text.replace("\n", " ").lower())
+    raw = latin1_bytes(text.replace("\n", " ").lower())
     return [w.decode("ascii") for w in _words(raw)]
 
 
@@ -299,7 +298,7 @@ def scores(texts: Sequence[str | None], declared: Sequence[str | None] | None = 
     if n == 0:
         return out
     vocab, weights, _ = _tables()
-    raw = _latin1("\n".join(_clean(texts)).lower())
+    raw = latin1_bytes("\n".join(clean_texts(texts)).lower())
     out += _char_scores(raw, n)
     words = _words(raw)
     if words:
@@ -353,4 +352,15 @@ def detect_one(text: str | None, declared: str | None = None) -> str:
     return detect([text], None if declared is None else [declared])[0]
 
 
-__all__ = ["ANSWERED", "LANGUAGES", "OTHER", "detect", "detect_one", "fold_words", "scores"]
+__all__ = [
+    "ANSWERED",
+    "FOLD_TABLE",
+    "LANGUAGES",
+    "OTHER",
+    "clean_texts",
+    "detect",
+    "detect_one",
+    "fold_words",
+    "latin1_bytes",
+    "scores",
+]
