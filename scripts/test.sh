@@ -1,6 +1,7 @@
 #!/bin/sh
-# Install what the tests need into .venv and run the checks: ruff, mypy, and the test suite
-# on SQLite + DuckDB, then again on PostgreSQL when one answers at $CXPILOT_TEST_PG
+# Install what the tests need into .venv and run the checks: ruff, the import contracts, mypy,
+# and the test suite on SQLite + DuckDB, then the tests that touch a database again on
+# PostgreSQL when one answers at $CXPILOT_TEST_PG
 # (default postgresql://postgres@127.0.0.1:5432/test).
 set -eu
 cd "$(dirname "$0")/.."
