@@ -50,6 +50,7 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "cxpilot.urls"
+CSRF_FAILURE_VIEW = "cxpilot.kernel.web.csrf_failure"
 WSGI_APPLICATION = "cxpilot.wsgi.application"
 
 TEMPLATES = [

@@ -9,7 +9,8 @@ from typing import TypeVar
 from django import forms
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.handlers.exception import response_for_exception
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
 
 from cxpilot.kernel import errors
 
@@ -24,7 +25,11 @@ class ErrorMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        return self.get_response(request)
+        response = self.get_response(request)
+        if request.path_info.startswith("/api/") and response.status_code in API_ERRORS:
+            if not response.get("Content-Type", "").startswith("application/json"):
+                return _api_error(request, response.status_code)
+        return response
 
     def process_exception(self, request: HttpRequest, exc: Exception) -> HttpResponse | None:
         if isinstance(exc, errors.PermissionDenied):
@@ -32,6 +37,26 @@ class ErrorMiddleware:
         if isinstance(exc, errors.NotFound):
             return response_for_exception(request, Http404(exc.detail))
         return None
+
+
+#: Errors the URL layer answers before the API runs (no such path, method not allowed), as
+#: the API's own JSON error shape.
+API_ERRORS = {
+    404: ("not_found", "there is no such API endpoint: see /api/v1/docs"),
+    405: ("method_not_allowed", "this endpoint does not take this method: see /api/v1/docs"),
+}
+
+
+def _api_error(request: HttpRequest, status: int) -> HttpResponse:
+    code, detail = API_ERRORS[status]
+    body = {"error": code, "detail": detail, "where": f"{request.method} {request.path_info}"}
+    return JsonResponse(body, status=status)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """A form sent without its security token (expired, or from another site): the app's
+    own page, in the user's language, instead of Django's bare one."""
+    return render(request, "403_csrf.html", status=403)
 
 
 def form_errors(

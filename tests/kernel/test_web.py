@@ -1,0 +1,45 @@
+"""What every page and API answer shares: JSON errors for any /api/ address, the app's own
+page for a form sent without its security token, the favicon."""
+
+from __future__ import annotations
+
+from django.test import Client
+
+
+def test_an_unknown_api_address_is_a_json_404(db):
+    response = Client().get("/api/v1/nonexistent")
+    assert response.status_code == 404
+    assert response.json() == {
+        "error": "not_found",
+        "detail": "there is no such API endpoint: see /api/v1/docs",
+        "where": "GET /api/v1/nonexistent",
+    }
+
+
+def test_a_wrong_method_is_a_json_405(db):
+    response = Client().get("/api/v1/responses")
+    assert response.status_code == 405
+    assert response.json()["error"] == "method_not_allowed"
+    assert response.json()["where"] == "GET /api/v1/responses"
+
+
+def test_pages_keep_their_own_404(lead):
+    response = lead.get("/no/such/page/")
+    assert response.status_code == 404 and response["Content-Type"].startswith("text/html")
+
+
+def test_a_form_without_its_token_gets_the_app_page_in_french(make_user):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(make_user("cx_lead"))
+    response = client.post("/organisation/departments/new/", {"key": "x", "name": "X"})
+    assert response.status_code == 403
+    assert "Form expired" in response.content.decode()
+    client.cookies["django_language"] = "fr"
+    response = client.post("/organisation/departments/new/", {"key": "x", "name": "X"})
+    assert "Formulaire expiré" in response.content.decode()
+
+
+def test_the_favicon_is_served_and_linked(lead):
+    page = lead.get("/").content.decode()
+    assert 'rel="icon"' in page and "cxpilot/favicon.svg" in page
+    assert lead.get("/static/cxpilot/favicon.svg").status_code == 200
