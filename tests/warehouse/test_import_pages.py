@@ -53,6 +53,8 @@ def test_preview_then_import_then_again_adds_nothing(org, client_as, home):
     assert "3 row(s) added to responses (0 already there)." in done.content.decode()
     assert counts()["responses"] == 3 and uploads(home) == []
     again = upload(analyst, GOOD)
+    assert again.context["preview"].rows_already_present == 3
+    assert "are not added again" in again.content.decode()
     done = analyst.post(reverse("data_import_confirm", args=[again.context["token"]]), follow=True)
     assert "0 row(s) added to responses (3 already there)." in done.content.decode()
     assert counts()["responses"] == 3

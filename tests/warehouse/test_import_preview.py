@@ -23,6 +23,7 @@ KEYS = [
     "survey",
     "mapping",
     "preview",
+    "rows_already_present",
 ]
 
 

@@ -52,3 +52,15 @@ def load_arrow(*, table: str, data: pa.Table, replace: bool = False) -> int:
         con.insert(table, new)
         after = int(con.table(table).count().execute())
     return after - before
+
+
+def count_present(*, table: str, data: pa.Table) -> int:
+    """How many rows of ``data`` are already in the warehouse (same ``(source, id)``): an
+    import would not add them again."""
+    spec = table_spec(table)
+    if data.num_rows == 0:
+        return 0
+    keys = ibis.memtable(data.select(["source", spec.key]))
+    with warehouse() as con:
+        existing = con.table(table).select("source", spec.key)
+        return int(keys.semi_join(existing, ["source", spec.key]).count().execute())

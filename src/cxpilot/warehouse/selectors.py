@@ -8,11 +8,12 @@ from pathlib import Path
 from typing import Any
 
 from cxpilot.kernel import roles
-from cxpilot.kernel.errors import ValidationError
+from cxpilot.kernel.errors import ValidationError, WarehouseBusy
 from cxpilot.kernel.roles import Actor
 from cxpilot.organisation.models import Touchpoint
 from cxpilot.warehouse import survey_tools
 from cxpilot.warehouse.files import read_file, read_mapping
+from cxpilot.warehouse.ingest import count_present
 from cxpilot.warehouse.schema import table as table_spec
 from cxpilot.warehouse.validate import Validated, validate
 
@@ -93,6 +94,9 @@ class ImportPreview:
     survey: dict[str, Any] | None  # the plan's summary (survey tool's export), else None
     mapping: list[dict[str, str]] | None  # what each column becomes (survey tool's export)
     preview: list[dict[str, Any]]  # the first rows, as they would be imported
+    #: valid rows already in the warehouse (same source and id), which an import skips; None
+    #: when the warehouse cannot be read now (held by a running server)
+    rows_already_present: int | None = None
     plan: survey_tools.SurveyPlan | None = field(default=None, repr=False)
     validated: Validated | None = field(default=None, repr=False)
 
@@ -110,10 +114,11 @@ class ImportPreview:
             "survey": self.survey,
             "mapping": self.mapping,
             "preview": self.preview,
+            "rows_already_present": self.rows_already_present,
         }
 
     def raise_if_bad(self) -> None:
-        """Raise the error importing the file would raise (its problems in ``extra``)."""
+        """Raise the error importing the file would raise (with its ``problems``)."""
         if self.validated is not None:
             self.validated.raise_if_bad()
 
@@ -141,6 +146,10 @@ def import_preview(
         survey_tool=survey_tool,
     )
     plan = survey_tools.plan_of(checked)
+    try:
+        present: int | None = count_present(table=table, data=checked.good)
+    except WarehouseBusy:
+        present = None
     return ImportPreview(
         table=table,
         path=str(path),
@@ -152,6 +161,7 @@ def import_preview(
         survey=plan.summary() if plan else None,
         mapping=plan.mapping_rows() if plan else None,
         preview=survey_tools.preview_rows(checked.data),
+        rows_already_present=present,
         plan=plan,
         validated=checked,
     )
