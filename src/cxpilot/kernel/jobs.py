@@ -17,7 +17,8 @@ class Periodic(threading.Thread):
     ``wakeup`` is set (several wake-ups before a run make one run), until :meth:`stop`.
 
     A failing run is logged and the job goes on: it runs again at the next interval or
-    wake-up. Each run ends by closing the thread's stale database connections.
+    wake-up. Each run ends by closing the thread's stale database connections, and a stopped job
+    closes all of them.
     """
 
     def __init__(
@@ -39,8 +40,14 @@ class Periodic(threading.Thread):
         self.wakeup.set()
 
     def run(self) -> None:
-        from django.db import close_old_connections
+        from django.db import close_old_connections, connections
 
+        try:
+            self._loop(close_old_connections)
+        finally:
+            connections.close_all()  # a stopped job keeps no database connection open
+
+    def _loop(self, close_old_connections: Callable[[], None]) -> None:
         while not self._stopped.is_set():
             self.wakeup.wait(self.every)
             self.wakeup.clear()
