@@ -50,19 +50,31 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             items[:] = [item for item in items if not item.get_closest_marker("pure")]
 
 
+@pytest.fixture(scope="session")
+def pg_admin() -> Iterator[object]:
+    """One connection of the PostgreSQL pass for making and dropping the tests' warehouse
+    schemas (a connection per test would cost more than most tests)."""
+    if not PG_URL:
+        yield None
+        return
+    import psycopg
+
+    with psycopg.connect(PG_URL, autocommit=True) as pg:
+        yield pg
+
+
 @pytest.fixture(autouse=True)
-def warehouse_url(request: pytest.FixtureRequest, settings, tmp_path: Path) -> Iterator[str]:
+def warehouse_url(
+    request: pytest.FixtureRequest, settings, tmp_path: Path, pg_admin: object
+) -> Iterator[str]:
     if request.node.get_closest_marker("pure"):
         settings.CXPILOT_WAREHOUSE_URL = NO_WAREHOUSE
         yield NO_WAREHOUSE
         return
     connection.close()
     if PG_URL:
-        import psycopg
-
         schema = f"wh_{uuid.uuid4().hex[:12]}"
-        with psycopg.connect(PG_URL, autocommit=True) as pg:
-            pg.execute(f"CREATE SCHEMA {schema}")
+        pg_admin.execute(f"CREATE SCHEMA {schema}")  # type: ignore[attr-defined]
         url = PG_URL.replace("postgresql://", "postgres://", 1) + f"?schema={schema}"
     else:
         url = f"duckdb:///{tmp_path / 'warehouse.duckdb'}"
@@ -70,8 +82,7 @@ def warehouse_url(request: pytest.FixtureRequest, settings, tmp_path: Path) -> I
     yield url
     connection.close()
     if PG_URL:
-        with psycopg.connect(PG_URL, autocommit=True) as pg:
-            pg.execute(f"DROP SCHEMA {schema} CASCADE")
+        pg_admin.execute(f"DROP SCHEMA {schema} CASCADE")  # type: ignore[attr-defined]
 
 
 @pytest.fixture
