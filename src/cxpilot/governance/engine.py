@@ -17,6 +17,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from cxpilot.kernel import csvcells
 from cxpilot.kernel.errors import ValidationError
 
 #: The four RACI letters, in the order a combined code is written ("A/R", "A/R/C"…).
@@ -287,8 +288,9 @@ def raci_csv_read(text: str, *, source: str = "RACI") -> RaciTable:
     table = RaciTable(departments=[])
     activity_at = name_at = -1
     dept_at: list[tuple[int, str]] = []
-    for raw in reader:
+    for cells in reader:
         line = reader.line_num
+        raw = [csvcells.restore(cell) for cell in cells]  # as CX Pilot's export wrote them
         if not any(cell.strip() for cell in raw):
             continue
         if header is None:
@@ -352,7 +354,7 @@ def raci_csv_read(text: str, *, source: str = "RACI") -> RaciTable:
 def raci_csv_write(table: RaciTable) -> str:
     """The CSV layout :func:`raci_csv_read` reads (``activity,name,<departments>…``)."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csvcells.writer(out, lineterminator="\n")
     writer.writerow([ACTIVITY_COLUMN, NAME_COLUMN, *table.departments])
     for row in table.rows:
         writer.writerow(

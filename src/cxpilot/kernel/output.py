@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import enum
 import json
 import sys
@@ -11,6 +10,8 @@ from typing import Any
 
 from rich.console import Console
 from rich.table import Table
+
+from cxpilot.kernel import csvcells
 
 
 class Format(enum.StrEnum):
@@ -48,7 +49,7 @@ def emit(
             if key not in columns:
                 columns.append(key)
     if fmt is Format.csv:
-        writer = csv.writer(sys.stdout)
+        writer = csvcells.writer(sys.stdout)
         writer.writerow(columns)
         for row in rows:
             writer.writerow([_cell(row.get(c)) for c in columns])

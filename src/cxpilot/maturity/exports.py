@@ -7,12 +7,13 @@ with their Latin-1 equivalents first.
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Mapping, Sequence
 from typing import Any, cast
 
 from fpdf import FPDF
+
+from cxpilot.kernel import csvcells
 
 _LATIN1 = str.maketrans(
     {
@@ -53,7 +54,7 @@ def latin1(text: str) -> str:
 def roadmap_csv(rows: Sequence[Mapping[str, Any]]) -> str:
     """``rows``: already labelled (``name``, ``horizon``, ``owner`` as text)."""
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csvcells.writer(out)
     writer.writerow(COLUMNS)
     for row in rows:
         writer.writerow(

@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models, transaction
 from django.utils.text import slugify
 
-from cxpilot.kernel import roles
+from cxpilot.kernel import csvcells, roles
 from cxpilot.kernel.errors import ValidationError, field_problems
 from cxpilot.kernel.roles import Actor
 from cxpilot.kernel.textfiles import read_text
@@ -231,7 +231,10 @@ def org_load_file(*, path: Path, kind: str | None = None, actor: Actor = None) -
 def _csv_items(text: str, kind: str) -> list[dict[str, Any]]:
     first = text.split("\n", 1)[0]
     delimiter = ";" if first.count(";") > first.count(",") else ","
-    rows = list(csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter))
+    rows = [
+        {k: csvcells.restore(v) if isinstance(v, str) else v for k, v in row.items()}
+        for row in csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
+    ]
     if kind != "journeys":
         return [{k.strip(): v for k, v in row.items() if k} for row in rows]
     journeys: dict[str, dict[str, Any]] = {}

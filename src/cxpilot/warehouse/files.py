@@ -21,6 +21,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 import yaml
 
+from cxpilot.kernel import csvcells
 from cxpilot.kernel.errors import ValidationError
 from cxpilot.kernel.textfiles import decode_text, read_bytes, read_text
 
@@ -168,12 +169,26 @@ def _read_csv(path: Path) -> RawTable:
     header = text.split("\n", 1)[0]
     delimiter = sniff_delimiter(header)
     simple = '"' not in text and "\n\n" not in text and "\r\n\r\n" not in text
+    raw: RawTable | None = None
     if simple:
         try:
-            return _read_csv_fast(text, delimiter, where)
+            raw = _read_csv_fast(text, delimiter, where)
         except pa.ArrowInvalid:
             pass  # ragged rows: the careful reader below says where
-    return _read_csv_careful(text, delimiter, where)
+    if raw is None:
+        raw = _read_csv_careful(text, delimiter, where)
+    return _restore_cells(raw)
+
+
+def _restore_cells(raw: RawTable) -> RawTable:
+    """Cells that a CSV export neutralised against spreadsheet formulas (``'=…``) read back as
+    they were (see :mod:`cxpilot.kernel.csvcells`)."""
+    for name, arr in raw.columns.items():
+        if pa.compute.any(pa.compute.starts_with(arr, "'")).as_py():
+            raw.columns[name] = pa.compute.replace_substring_regex(
+                arr, pattern=csvcells.RESTORE_PATTERN, replacement=r"\1", max_replacements=1
+            )
+    return raw
 
 
 def _read_csv_fast(text: str, delimiter: str, where: str) -> RawTable:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -11,7 +10,7 @@ from typing import Any
 import numpy as np
 from django.db import transaction
 
-from cxpilot.kernel import roles
+from cxpilot.kernel import csvcells, roles
 from cxpilot.organisation.models import Touchpoint
 from cxpilot.warehouse import ingest, survey_tools
 from cxpilot.warehouse.selectors import file_validated, touchpoint_lookup
@@ -116,7 +115,7 @@ def _write_rejected(checked: Validated, target: Path) -> None:
     idx = np.flatnonzero(checked.bad)
     columns = [raw.columns[n].take(idx).to_pylist() for n in names]
     with target.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
+        writer = csvcells.writer(handle)
         writer.writerow([raw.unit, *names, "reason"])
         for pos, i in enumerate(idx):
             reason = "; ".join(checked.reasons.get(int(i), []))
