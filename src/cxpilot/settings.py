@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "ninja",  # the API docs page serves Swagger UI from the package, not from a CDN
     "cxpilot.kernel",
     *(f"cxpilot.{domain.name}" for domain in domains.DOMAINS),
 ]

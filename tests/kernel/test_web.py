@@ -43,3 +43,10 @@ def test_the_favicon_is_served_and_linked(lead):
     page = lead.get("/").content.decode()
     assert 'rel="icon"' in page and "cxpilot/favicon.svg" in page
     assert lead.get("/static/cxpilot/favicon.svg").status_code == 200
+
+
+def test_the_api_docs_page_loads_nothing_from_another_site(db):
+    page = Client().get("/api/v1/docs")
+    html = page.content.decode()
+    assert page.status_code == 200 and "swagger-ui-bundle.js" in html
+    assert "cdn." not in html and "https://" not in html.split("<body", 1)[-1].split("</body>")[0]
