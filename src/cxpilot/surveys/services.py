@@ -11,7 +11,6 @@ import hashlib
 import hmac
 import json
 import re
-import time
 import uuid
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
@@ -20,7 +19,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -30,13 +28,13 @@ from cxpilot.kernel.errors import (
     IdempotencyConflict,
     PermissionDenied,
     ProblemList,
-    RateLimited,
     SurveyClosed,
     SurveyFatigued,
     Unauthorized,
     ValidationError,
     field_problems,
 )
+from cxpilot.kernel.ratelimit import rate_limit_hit
 from cxpilot.kernel.roles import Actor
 from cxpilot.organisation.models import JourneyStage, Touchpoint
 from cxpilot.surveys import fatigue
@@ -518,33 +516,6 @@ def survey_settings_update(*, actor: Actor, recontact_days: Any) -> SurveySettin
 
 
 # --- Rate limits ---------------------------------------------------------------------------
-
-
-def rate_limit_hit(*, bucket: str, limit: int, window: int = 60, where: str = "") -> None:
-    """Count one request in ``bucket``; raise RateLimited past ``limit`` per ``window`` s.
-
-    A fixed window in Django's cache framework (per process with the default local-memory
-    cache; shared between processes with a shared cache).
-    """
-    if limit <= 0:
-        return
-    now = time.time()
-    slot = int(now // window)
-    key = f"cxpilot:rate:{bucket}:{slot}"
-    if cache.add(key, 1, timeout=window + 1):
-        count = 1
-    else:
-        try:
-            count = cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.add(key, 1, timeout=window + 1)
-            count = 1
-    if count > limit:
-        raise RateLimited(
-            f"too many requests: at most {limit} per {window} seconds; try again shortly",
-            where=where or None,
-            retry_after=max(1, int(window - now % window)),
-        )
 
 
 def collect_authorize(*, public_key: str | None, client_ip: str) -> Survey:
