@@ -140,3 +140,13 @@ def test_hostile_text_is_stored_as_sent_or_refused_whole(client, token, hostile)
 
 def test_openapi_schema_is_served(client):
     assert client.get("/api/v1/openapi.json").status_code == 200
+
+
+def test_api_errors_name_no_command_line_option(client, token):
+    bad = {
+        "records": [{**RECORD, "touchpoint": "mars"}, {**RECORD, "response_id": "a2", "score": 11}]
+    }
+    body = post(client, "/api/v1/inbox/responses", bad, token).json()
+    text = json.dumps(body)
+    assert body["error"] == "invalid" and "--" not in text, text
+    assert "an administrator adds it to the organisation model" in text

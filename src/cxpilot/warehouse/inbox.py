@@ -88,7 +88,11 @@ def inbox_receive(
         raise ValidationError(f"at most {MAX_RECORDS} records per request", where=where)
     spec = table_spec(table)
     checked = validate(
-        records_to_raw(records, where), spec, default_source=source, touchpoints=touchpoint_lookup()
+        records_to_raw(records, where),
+        spec,
+        default_source=source,
+        touchpoints=touchpoint_lookup(),
+        from_api=True,
     )
     checked.raise_if_bad()
     rows = checked.data.to_pylist()

@@ -42,6 +42,8 @@ class Validated:
     problem_count: int = 0
     new_touchpoints: list[str] = field(default_factory=list)
     reasons: dict[int, list[str]] = field(default_factory=dict)
+    #: the records came through the HTTP API: no hint at command-line options
+    from_api: bool = False
 
     @property
     def good(self) -> pa.Table:
@@ -50,9 +52,9 @@ class Validated:
     def raise_if_bad(self) -> None:
         if self.problem_count:
             rows = int(self.bad.sum())
+            hint = "" if self.from_api else " (use --skip-invalid to load the good rows)"
             raise ValidationError(
-                f"{self.problem_count} problem(s) in {rows} row(s); nothing was imported "
-                "(use --skip-invalid to load the good rows)",
+                f"{self.problem_count} problem(s) in {rows} row(s); nothing was imported{hint}",
                 where=self.raw.path,
                 problems=self.problems,
             )
@@ -249,8 +251,10 @@ def validate(
     default_source: str | None = None,
     touchpoints: Mapping[str, str] | None = None,
     add_touchpoints: bool = False,
+    from_api: bool = False,
 ) -> Validated:
-    """Check ``raw`` against ``spec``.
+    """Check ``raw`` against ``spec``. ``from_api``: the records came through the HTTP API
+    (the messages then name no command-line option).
 
     ``touchpoints`` maps lower-cased touchpoint keys and names to their key; ``None`` skips the
     check (a file analysed as it is). Unknown touchpoints are problems unless
@@ -293,7 +297,7 @@ def validate(
 
     if spec.references_touchpoints and touchpoints is not None:
         typed["touchpoint"], new = _check_touchpoints(
-            typed["touchpoint"], touchpoints, add_touchpoints, errors
+            typed["touchpoint"], touchpoints, add_touchpoints, errors, from_api
         )
     else:
         new = []
@@ -305,12 +309,20 @@ def validate(
     arrays = [typed[c.name] for c in spec.columns] + [_attributes(raw, extra)]
     data = pa.Table.from_arrays(arrays, names=[*spec.column_names, "attributes"])
     return Validated(
-        spec, raw, data, errors.bad, errors.first_problems(), errors.count, new, errors.row_reasons
+        spec,
+        raw,
+        data,
+        errors.bad,
+        errors.first_problems(),
+        errors.count,
+        new,
+        errors.row_reasons,
+        from_api,
     )
 
 
 def _check_touchpoints(
-    values: pa.Array, known: Mapping[str, str], add: bool, errors: _Collector
+    values: pa.Array, known: Mapping[str, str], add: bool, errors: _Collector, from_api: bool
 ) -> tuple[pa.Array, list[str]]:
     lowered = pc.utf8_lower(values)
     distinct = [v for v in pc.unique(lowered).to_pylist() if v is not None]
@@ -335,7 +347,13 @@ def _check_touchpoints(
             mask,
             "touchpoint",
             values,
-            f"is not a touchpoint of the organisation (use --add-touchpoints to create it){hint}",
+            "is not a touchpoint of the organisation "
+            + (
+                "(an administrator adds it to the organisation model)"
+                if from_api
+                else "(use --add-touchpoints to create it)"
+            )
+            + hint,
         )
     keys = pa.array(list(resolved.keys()), pa.string())
     vals = pa.array(list(resolved.values()), pa.string())
