@@ -1,7 +1,9 @@
-"""The demo company's users: one per role, sharing a password kept in the data directory."""
+"""The demo company's users: one per role, each with its own password, kept (readable by the
+owner only) in the data directory so that serving the demo again prints the same logins."""
 
 from __future__ import annotations
 
+import json
 import secrets
 
 from django.conf import settings
@@ -19,15 +21,26 @@ DEMO_USERS = (
 )
 
 
+def _passwords() -> dict[str, str]:
+    """One password per demo user, made once and kept in ``demo-passwords.json``."""
+    path = settings.CXPILOT_HOME / "demo-passwords.json"  # type: ignore[misc]
+    try:
+        known = json.loads(path.read_text())
+    except (OSError, ValueError):
+        known = {}
+    passwords = {
+        username: str(known.get(username) or secrets.token_urlsafe(9))
+        for username, _role, _department in DEMO_USERS
+    }
+    if passwords != known:
+        path.write_text(json.dumps(passwords, indent=2))
+    path.chmod(0o600)
+    return passwords
+
+
 def demo_users() -> list[dict[str, str]]:
     """Create (or refresh) the demo users; return their logins."""
-    path = settings.CXPILOT_HOME / "demo-password.txt"  # type: ignore[misc]
-    if path.exists():
-        password = path.read_text().strip()
-    else:
-        password = secrets.token_urlsafe(9)
-        path.write_text(password)
-        path.chmod(0o600)
+    passwords = _passwords()
     logins = []
     for username, role, department in DEMO_USERS:
         dep = (
@@ -35,6 +48,7 @@ def demo_users() -> list[dict[str, str]]:
             if department and Department.objects.filter(key=department).exists()
             else None
         )
+        password = passwords[username]
         user_upsert(username=username, role=role, password=password, department=dep)
         logins.append({"username": username, "password": password, "role": role})
     return logins
