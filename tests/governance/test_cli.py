@@ -147,3 +147,46 @@ def test_check_the_stored_raci(org, tmp_path):
         ("nobody_consulted_or_informed", "voc", None),
         ("idle_department", None, "service"),
     ]
+
+
+def test_check_finds_an_activity_repeated_in_other_case_and_spaces(tmp_path):
+    path = tmp_path / "raci.csv"
+    path.write_text(
+        "activity;marketing;service;ops\n"
+        "Promesse de marque;A/R;C;I\n"
+        "Écoute client;C;A/R;I\n"
+        "promesse de marque ;R;A;I\n"
+        "ECOUTE-CLIENT;R;A;I\n"
+    )
+    result = runner.invoke(app, ["governance", "check", str(path), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    problems = json.loads(result.stdout)["problems"]
+    found = [(p["code"], p["activity"]) for p in problems]
+    assert found == [
+        ("duplicate_activity", "promesse de marque"),
+        ("duplicate_activity", "ECOUTE-CLIENT"),
+        ("idle_department", None),
+    ]
+    assert "line 2" in problems[0]["detail"] and "line 3" in problems[1]["detail"]
+
+
+def test_a_raci_csv_with_a_value_over_the_field_limit_exits_2(tmp_path):
+    path = tmp_path / "raci.csv"
+    path.write_text('activity,mkt\nvoc,"' + "A" * (csv.field_size_limit() + 1) + '"\n')
+    result = runner.invoke(app, ["governance", "check", str(path)])
+    assert result.exit_code == 2, result.output
+    assert f"{path}:line 2: a value is longer than" in result.stderr
+
+
+def test_the_stored_raci_finds_an_activity_repeated_under_another_writing(org, tmp_path):
+    path = tmp_path / "raci.csv"
+    path.write_text(
+        "activity,name,ecommerce,service\n"
+        "brand-promise,Promesse de marque,A/R,C\n"
+        "brand_promise_2,promesse de marque ,A/R,I\n"
+    )
+    result = runner.invoke(app, ["governance", "import", str(path)])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(app, ["governance", "check", "--format", "json"])
+    found = [(p["code"], p["activity"]) for p in json.loads(result.stdout)["problems"]]
+    assert ("duplicate_activity", "brand_promise_2") in found

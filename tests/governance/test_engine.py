@@ -9,6 +9,7 @@ from cxpilot.governance.engine import (
     Candidate,
     RaciRow,
     Thresholds,
+    activity_match_key,
     business_model_fit,
     champion_rank,
     format_code,
@@ -226,3 +227,41 @@ def test_fit_tables():
     assert business_model_fit("product", "b2b_saas") == 5.0
     assert business_model_fit("sales", "b2c_brand") == 2.0
     assert business_model_fit("product", "") is None
+
+
+@pytest.mark.parametrize(
+    ("first", "again"),
+    [
+        ("Promesse de marque", "promesse de marque "),
+        ("Promesse de marque", "  PROMESSE   DE MARQUE"),
+        ("Écoute client", "ecoute-client"),
+        ("voice_of_customer", "Voice of customer."),
+        ("Promesse d’écoute", "promesse d'ecoute"),
+    ],
+)
+def test_activities_a_reader_sees_as_one_are_duplicates(first, again):
+    rows = [
+        RaciRow(first, {"mkt": "A/R", "svc": "C", "ops": "I"}, name=first, line=2),
+        RaciRow(again, {"mkt": "A/R", "svc": "C", "ops": "I"}, line=3),
+        RaciRow("other", {"mkt": "C", "svc": "A/R", "ops": "I"}, name=f" {again}!", line=4),
+    ]
+    found = raci_check(rows, DEPTS, Thresholds())
+    assert codes(found) == [
+        ("duplicate_activity", again, None),
+        ("duplicate_activity", "other", None),
+        ("idle_department", None, "svc"),
+        ("idle_department", None, "ops"),
+    ]
+    assert "same key" in found[0].detail and "line 2" in found[0].detail
+    assert "same name" in found[1].detail
+
+
+def test_distinct_activities_stay_distinct():
+    rows = [
+        RaciRow("Promesse de marque", {"mkt": "A/R", "svc": "C", "ops": "I"}),
+        RaciRow("Promesse de marques", {"mkt": "A/R", "svc": "C", "ops": "I"}),
+        RaciRow("!!", {"mkt": "A/R", "svc": "C", "ops": "I"}),
+        RaciRow("?", {"mkt": "A/R", "svc": "C", "ops": "I"}),
+    ]
+    assert [c for c in codes(raci_check(rows, DEPTS)) if c[0] == "duplicate_activity"] == []
+    assert activity_match_key("  Promesse  d’Écoute-client ") == "promesse d ecoute client"

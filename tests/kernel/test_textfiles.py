@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import codecs
+import csv
+import io
 
 import pytest
 
 from cxpilot.kernel.errors import ValidationError
-from cxpilot.kernel.textfiles import decode_text, read_text
+from cxpilot.kernel.textfiles import csv_error, decode_text, read_text
 
 TEXT = "touchpoint;verbatim\nlivraison;Très déçu — colis abîmé\n"
 
@@ -51,3 +53,81 @@ def _write(tmp_path, data: bytes):
     path = tmp_path / "f.yaml"
     path.write_bytes(data)
     return path
+
+
+HEADER = b"touchpoint;verbatim\n"
+
+
+def test_utf8_file_with_a_latin1_line_is_refused_naming_the_line():
+    data = (
+        HEADER + "livraison;Très bien\n".encode() + "livraison;Très bien livré\n".encode("latin-1")
+    )
+    with pytest.raises(ValidationError) as info:
+        decode_text(data, where="answers.csv")
+    assert info.value.where == "answers.csv:line 3"
+    assert info.value.detail == (
+        "this line is not UTF-8 while the lines before are: save the file in one encoding (UTF-8)"
+    )
+    assert str(info.value).startswith("answers.csv:line 3: this line is not UTF-8")
+
+
+def test_latin1_file_with_a_utf8_line_is_refused_naming_the_utf8_line():
+    data = (
+        HEADER
+        + "livraison;Très déçu\n".encode("cp1252")
+        + b"magasin;ok\n"
+        + "magasin;accueil soigné\n".encode()
+    )
+    with pytest.raises(ValidationError) as info:
+        decode_text(data, where="answers.csv")
+    assert info.value.where == "answers.csv:line 4"
+    assert "this line is UTF-8 while the lines before are in another encoding" in str(info.value)
+
+
+def test_one_line_mixing_encodings_is_refused():
+    data = HEADER + "livraison;Très ".encode() + "déçu\n".encode("latin-1")
+    with pytest.raises(ValidationError) as info:
+        decode_text(data, where="answers.csv")
+    assert info.value.where == "answers.csv:line 2"
+    assert "this line is not UTF-8 while the rest is" in info.value.detail
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        "livraison;Très bien\nmagasin;déçu\n".encode("cp1252"),  # code page from the first line
+        b"a;b\nc;d\nlivraison;caf\xe9\n",  # ASCII lines then a code-page one
+        b"a;b\n" + "€ é — « » ç".encode("cp1252") + b"\n",
+    ],
+)
+def test_a_file_without_any_utf8_sequence_is_still_a_code_page(data):
+    assert decode_text(data, where="f.csv") == data.decode("cp1252")
+
+
+def test_a_truncated_utf8_character_at_the_end_is_named():
+    data = HEADER + "livraison;Très bien\n".encode() + "x;é".encode()[:-1]
+    with pytest.raises(ValidationError) as info:
+        decode_text(data, where="f.csv")
+    assert info.value.where == "f.csv:line 3"
+
+
+def test_read_text_names_the_file_and_line_of_a_mixed_file(tmp_path):
+    path = tmp_path / "f.yaml"
+    path.write_bytes("a: é\n".encode() + "b: é\n".encode("latin-1"))
+    with pytest.raises(ValidationError) as info:
+        read_text(path)
+    assert info.value.where == f"{path}:line 2"
+
+
+def test_csv_errors_become_validation_errors():
+    try:
+        list(csv.reader(io.StringIO('"' + "x" * (csv.field_size_limit() + 1) + '"\n')))
+    except csv.Error as exc:
+        error = csv_error(exc, where="big.csv:line 1")
+    assert error.where == "big.csv:line 1"
+    assert error.detail.startswith(f"a value is longer than {csv.field_size_limit():,} characters")
+    try:
+        list(csv.reader(io.StringIO('a,"b"c\n'), strict=True))
+    except csv.Error as exc:
+        error = csv_error(exc, where="q.csv:line 1")
+    assert error.detail.startswith("not valid CSV: ")

@@ -80,6 +80,8 @@ def test_score_table_and_csv(tmp_path):
          "answers.csv:line 1: missing column 'rating'"),
         ("respondent,department,practice,rating\nr1,ops,cx_vision,3\nr1,ops,cx_vision,2\n",
          "answers.csv:line 3: column practice: this respondent already rated this practice"),
+        ('respondent,department,practice,rating\nr1,ops,cx_vision,"' + "3" * 200_000 + '"\n',
+         "answers.csv:line 2: a value is longer than"),
     ],
 )  # fmt: skip
 def test_score_bad_input_exits_2_naming_line_and_column(tmp_path, body, message):

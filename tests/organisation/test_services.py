@@ -197,3 +197,16 @@ def test_org_rows_load_back_unchanged(org, tmp_path) -> None:
             writer.writerows(rows)
         org_load_file(path=path, kind=kind)
         assert selectors.org_rows(kind=kind) == rows, kind
+
+
+def test_a_csv_value_over_the_field_limit_names_the_line(org, tmp_path) -> None:
+    import csv
+
+    from cxpilot.organisation.services import org_load_file
+
+    path = tmp_path / "segments.csv"
+    path.write_text('key,name\nvip,"' + "x" * (csv.field_size_limit() + 1) + '"\n')
+    with pytest.raises(ValidationError) as info:
+        org_load_file(path=path, kind="segments")
+    assert info.value.where == f"{path}:line 2"
+    assert info.value.detail.startswith("a value is longer than")

@@ -3,18 +3,22 @@ why, and nothing is written."""
 
 from __future__ import annotations
 
+import csv
 import json
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from typer.testing import CliRunner
 
+from cxpilot.cli import app
 from cxpilot.kernel.errors import ValidationError
 from cxpilot.organisation.models import Touchpoint
 from cxpilot.warehouse.connection import counts, warehouse
 from cxpilot.warehouse.services import table_import
 
+runner = CliRunner()
 HEADER = "response_id,customer_id,touchpoint,timestamp,metric,score,verbatim"
 GOOD = [
     "r1,c1,website,2025-03-01,nps,9,Très bien",
@@ -350,3 +354,51 @@ def test_import_requires_permission(org, tmp_path, django_user_model):
         table_import(table="responses", path=path, source="s", actor=viewer)
     analyst, _ = user_upsert(username="a", role="analyst")
     assert table_import(table="responses", path=path, source="s", actor=analyst).rows_added == 3
+
+
+def test_a_mixed_encoding_file_is_refused_at_its_first_foreign_line(org, tmp_path):
+    # header and first row saved as UTF-8, the second row pasted from a Latin-1 file
+    path = tmp_path / "answers.csv"
+    path.write_bytes(
+        (HEADER + "\n" + GOOD[0] + "\n").encode()
+        + "r2,c2,store,2025-03-02,nps,8,Très bien livré\n".encode("latin-1")
+    )
+    assert_rejected(path, where="answers.csv:line 3", reason="this line is not UTF-8")
+    result = runner.invoke(app, ["import", "responses", str(path), "--source", "s"])
+    assert result.exit_code == 2
+    assert result.stderr.strip().splitlines() == [
+        f"error: {path}:line 3: this line is not UTF-8 while the lines before are: "
+        "save the file in one encoding (UTF-8)"
+    ]
+    assert responses() == []
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        # one line, one quoted value over the limit (as a 50 MB file of one line)
+        ('"{big}"', 1),
+        (HEADER + '\nr1,c1,website,2025-03-01,nps,9,"{big}"\n', 2),
+        # a quote left open swallows the rest of the file into one value
+        (HEADER + "\n" + GOOD[0] + '\nr2,c2,store,2025-03-02,nps,8,"{big}\n', 3),
+    ],
+    ids=["single line", "long value", "open quote"],
+)
+def test_a_value_over_the_csv_field_limit_is_an_error_not_a_crash(org, tmp_path, text, line):
+    path = tmp_path / "big.csv"
+    path.write_text(text.replace("{big}", "x" * (csv.field_size_limit() + 1)))
+    assert_rejected(path, where=f"big.csv:line {line}", reason="a value is longer than")
+    result = runner.invoke(app, ["import", "responses", str(path), "--source", "s"])
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"error: {path}:line {line}: a value is")
+    assert "Traceback" not in result.output
+
+
+def test_a_broken_csv_mapping_file_names_its_line(org, tmp_path):
+    path = write(tmp_path, "\n".join([HEADER, *GOOD]))
+    mapping = tmp_path / "columns.csv"
+    mapping.write_text('score,"' + "x" * (csv.field_size_limit() + 1) + '"\n')
+    with pytest.raises(ValidationError) as info:
+        table_import(table="responses", path=path, source="s", mapping_path=mapping)
+    assert info.value.where == f"{mapping}:line 1"

@@ -927,3 +927,24 @@ def test_cli_errors(org):
     )
     assert result.exit_code == 2 and "--from: unknown survey tool 'excel'" in result.stderr
     assert counts()["responses"] == 0
+
+
+@pytest.mark.parametrize("tool", ["qualtrics", "surveymonkey", "typeform", "google-forms"])
+def test_a_value_over_the_csv_field_limit_in_an_export_is_one_line_exit_2(org, tmp_path, tool):
+    path = variant(tmp_path, "qualtrics_en", (",7,Passive,", ',"' + "x" * csv.field_size_limit()))
+    result = runner.invoke(app, ["import", "responses", str(path), "--from", tool])
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"error: {path}:line "), lines
+    assert "a value is longer than" in lines[0]
+    assert counts()["responses"] == 0
+
+
+def test_an_export_mixing_encodings_is_refused(org, tmp_path):
+    path = variant(tmp_path, "qualtrics_en", (",7,Passive,", ",7,Passive,"))
+    data = path.read_bytes()
+    path.write_bytes(data + "R_x,é\n".encode("latin-1"))
+    result = runner.invoke(app, ["import", "responses", str(path), "--from", "qualtrics"])
+    assert result.exit_code == 2, result.output
+    assert "this line is not UTF-8" in result.stderr
+    assert counts()["responses"] == 0

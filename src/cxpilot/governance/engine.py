@@ -13,12 +13,15 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from cxpilot.kernel import csvcells
 from cxpilot.kernel.errors import ValidationError
+from cxpilot.kernel.textfiles import csv_error
 
 #: The four RACI letters, in the order a combined code is written ("A/R", "A/R/C"…).
 LETTERS = ("A", "R", "C", "I")
@@ -108,6 +111,20 @@ class Problem:
         return {k: v for k, v in asdict(self).items() if k != "data"}
 
 
+_NOT_WORD = re.compile(r"[\W_]+")
+
+
+def activity_match_key(text: str) -> str:
+    """What two activity keys or names must share to be the same activity to a reader: case,
+    accents, spaces and punctuation do not count (``"Promesse de marque"``,
+    ``" promesse-de-marque "`` and ``"PROMESSE DE MARQUÉ"`` are one). A text of punctuation
+    only is compared as written."""
+    folded = unicodedata.normalize("NFKD", text.casefold())
+    bare = "".join(char for char in folded if not unicodedata.combining(char))
+    words = " ".join(word for word in _NOT_WORD.split(bare) if word)
+    return words or text.strip()
+
+
 def _row_label(row: RaciRow) -> str:
     return f"line {row.line}" if row.line is not None else f"“{row.activity}”"
 
@@ -119,7 +136,8 @@ def raci_check(
     department (in column order).
 
     A cell whose code is not valid is reported (``unknown_code``) and otherwise ignored. An
-    activity listed again (same key, or same name ignoring case and spaces) is reported on
+    activity listed again (same key or same name, ignoring case, accents, spaces and
+    punctuation: :func:`activity_match_key`) is reported on
     the repeated row (``duplicate_activity``) and that row is left out of the other checks,
     so one redundancy gives one problem. Cells of departments not in ``departments`` are
     ignored.
@@ -146,10 +164,11 @@ def raci_check(
                 continue
             if letters:
                 letters_by_dept[dept] = letters
-        name_key = " ".join(row.name.lower().split())
-        first = seen_keys.get(row.activity) or (seen_names.get(name_key) if name_key else None)
+        key = activity_match_key(row.activity)
+        name_key = activity_match_key(row.name) if row.name.strip() else ""
+        first = seen_keys.get(key) or (seen_names.get(name_key) if name_key else None)
         if first is not None:
-            same = "key" if first.activity == row.activity else "name"
+            same = "key" if activity_match_key(first.activity) == key else "name"
             problems.append(
                 Problem(
                     "duplicate_activity",
@@ -161,7 +180,7 @@ def raci_check(
                 )
             )
             continue
-        seen_keys[row.activity] = row
+        seen_keys[key] = row
         if name_key:
             seen_names[name_key] = row
         problems.extend(_activity_problems(row.activity, letters_by_dept, departments, thresholds))
@@ -288,8 +307,11 @@ def raci_csv_read(text: str, *, source: str = "RACI") -> RaciTable:
     table = RaciTable(departments=[])
     activity_at = name_at = -1
     dept_at: list[tuple[int, str]] = []
-    for cells in reader:
-        line = reader.line_num
+    try:
+        raws = [(reader.line_num, raw) for raw in reader]
+    except csv.Error as exc:
+        raise csv_error(exc, where=f"{source}:line {max(reader.line_num, 1)}") from None
+    for line, cells in raws:
         raw = [csvcells.restore(cell) for cell in cells]  # as CX Pilot's export wrote them
         if not any(cell.strip() for cell in raw):
             continue

@@ -4,19 +4,33 @@ before set-up).
 Users' files come from spreadsheets and survey tools as they saved them: UTF-8 with or without
 a byte-order mark, UTF-16 with its byte-order mark (Excel's "Unicode text"), or a Windows
 code page (cp1252, else Latin-1, which decodes any byte). A file with NUL bytes and no UTF-16
-byte-order mark is binary, and refused. Every error names the file.
+byte-order mark is binary, and refused. A file that mixes encodings (lines saved as UTF-8 and
+lines saved in a code page, as when rows from two sources are pasted together) is refused too,
+naming the first line that is not in the encoding the file starts in: decoding it either way
+would garble part of it. A file is taken as a code page only when it holds no valid multi-byte
+UTF-8 sequence at all. Every error names the file (and the line, when one is to blame).
 """
 
 from __future__ import annotations
 
 import codecs
+import csv
+import re
 from pathlib import Path
 
 from cxpilot.kernel.errors import ValidationError
 
-__all__ = ["decode_text", "read_bytes", "read_text"]
+__all__ = ["csv_error", "decode_text", "read_bytes", "read_text"]
 
 _UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+_NON_ASCII = re.compile(rb"[\x80-\xff]")
+#: One valid multi-byte UTF-8 sequence (RFC 3629, table 3-7 of the Unicode standard).
+_UTF8_SEQUENCE = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]"
+    rb"|\xe0[\xa0-\xbf][\x80-\xbf]|[\xe1-\xec\xee\xef][\x80-\xbf]{2}|\xed[\x80-\x9f][\x80-\xbf]"
+    rb"|\xf0[\x90-\xbf][\x80-\xbf]{2}|[\xf1-\xf3][\x80-\xbf]{3}|\xf4[\x80-\x8f][\x80-\xbf]{2}"
+)
+_ONE_ENCODING = "save the file in one encoding (UTF-8)"
 
 
 def decode_text(data: bytes, *, where: str, kind: str = "") -> str:
@@ -36,11 +50,53 @@ def decode_text(data: bytes, *, where: str, kind: str = "") -> str:
         data = data[len(codecs.BOM_UTF8) :]
     try:
         return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        _refuse_mixed(data, exc.start, where)
+    try:
+        return data.decode("cp1252")
     except UnicodeDecodeError:
-        try:
-            return data.decode("cp1252")
-        except UnicodeDecodeError:
-            return data.decode("latin-1")
+        return data.decode("latin-1")
+
+
+def _refuse_mixed(data: bytes, bad: int, where: str) -> None:
+    """Raise if ``data`` (not valid UTF-8 from byte ``bad`` on) mixes UTF-8 with a code page:
+    the first line not in the encoding the file starts in is named."""
+    first = _NON_ASCII.search(data)
+    if first is not None and first.start() < bad:
+        # valid UTF-8 text before the first byte that is not: a UTF-8 file with a foreign line
+        line = _line_at(data, bad)
+        before = "lines before are" if _line_at(data, first.start()) < line else "rest is"
+        raise ValidationError(
+            f"this line is not UTF-8 while the {before}: {_ONE_ENCODING}",
+            where=f"{where}:line {line}",
+        )
+    utf8 = _UTF8_SEQUENCE.search(data, bad)
+    if utf8 is not None:
+        # a code-page file (its first non-ASCII byte is not UTF-8) with a UTF-8 line
+        line = _line_at(data, utf8.start())
+        before = "lines before are" if _line_at(data, bad) < line else "rest is"
+        raise ValidationError(
+            f"this line is UTF-8 while the {before} in another encoding "
+            f"(Windows-1252 or Latin-1): {_ONE_ENCODING}",
+            where=f"{where}:line {line}",
+        )
+
+
+def _line_at(data: bytes, offset: int) -> int:
+    return data.count(b"\n", 0, offset) + 1
+
+
+def csv_error(exc: csv.Error, *, where: str) -> ValidationError:
+    """A :class:`csv.Error` met while reading a user's CSV as the error to show, ``where``
+    naming the file and line."""
+    message = str(exc)
+    if "field larger than field limit" in message:
+        return ValidationError(
+            f"a value is longer than {csv.field_size_limit():,} characters: is a quote left "
+            "open, or is this not a CSV file?",
+            where=where,
+        )
+    return ValidationError(f"not valid CSV: {message}", where=where)
 
 
 def read_bytes(path: Path) -> bytes:

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from cxpilot.kernel.errors import Problem, ProblemList, ValidationError
-from cxpilot.kernel.textfiles import read_text
+from cxpilot.kernel.textfiles import csv_error, read_text
 from cxpilot.maturity.catalog import LENSES, Model, Value
 from cxpilot.maturity.stats import MAX_PICKS, Answer, Vote
 
@@ -52,7 +52,11 @@ def _rows(text: str, source: str, columns: tuple[str, ...]) -> list[tuple[int, d
     except csv.Error:
         dialect = csv.excel
     reader = csv.DictReader(io.StringIO(text), dialect=dialect)
-    header = [(h or "").strip().lower() for h in (reader.fieldnames or [])]
+    try:
+        fieldnames = reader.fieldnames
+    except csv.Error as exc:
+        raise csv_error(exc, where=f"{source}:line 1") from None
+    header = [(h or "").strip().lower() for h in (fieldnames or [])]
     missing = [c for c in columns if c not in header]
     if missing:
         raise ValidationError(
@@ -61,8 +65,11 @@ def _rows(text: str, source: str, columns: tuple[str, ...]) -> list[tuple[int, d
         )
     reader.fieldnames = header
     out = []
-    for row in reader:
-        out.append((reader.line_num, {k: (row.get(k) or "").strip() for k in columns}))
+    try:
+        for row in reader:
+            out.append((reader.line_num, {k: (row.get(k) or "").strip() for k in columns}))
+    except csv.Error as exc:
+        raise csv_error(exc, where=f"{source}:line {max(reader.reader.line_num, 1)}") from None
     if not out:
         raise ValidationError("the file has no rows", where=source)
     return out

@@ -17,7 +17,7 @@ from django.utils.text import slugify
 from cxpilot.kernel import csvcells, roles
 from cxpilot.kernel.errors import ValidationError, field_problems
 from cxpilot.kernel.roles import Actor
-from cxpilot.kernel.textfiles import read_text
+from cxpilot.kernel.textfiles import csv_error, read_text
 from cxpilot.organisation.models import (
     BrandPromise,
     Channel,
@@ -224,16 +224,22 @@ def org_load_file(*, path: Path, kind: str | None = None, actor: Actor = None) -
                 f"a CSV file holds one kind of entity; give --kind {'|'.join(ORG_KINDS)}",
                 where=str(path),
             )
-        return org_load(data={kind: _csv_items(text, kind)}, actor=actor, source=str(path))
+        items = _csv_items(text, kind, where=str(path))
+        return org_load(data={kind: items}, actor=actor, source=str(path))
     raise ValidationError("expected a .yaml, .yml or .csv file", where=str(path))
 
 
-def _csv_items(text: str, kind: str) -> list[dict[str, Any]]:
+def _csv_items(text: str, kind: str, *, where: str) -> list[dict[str, Any]]:
     first = text.split("\n", 1)[0]
     delimiter = ";" if first.count(";") > first.count(",") else ","
+    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        rows = list(reader)
+    except csv.Error as exc:
+        raise csv_error(exc, where=f"{where}:line {max(reader.reader.line_num, 1)}") from None
     rows = [
         {k: csvcells.restore(v) if isinstance(v, str) else v for k, v in row.items()}
-        for row in csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
+        for row in rows
     ]
     if kind != "journeys":
         return [{k.strip(): v for k, v in row.items() if k} for row in rows]

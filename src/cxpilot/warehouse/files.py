@@ -23,7 +23,7 @@ import yaml
 
 from cxpilot.kernel import csvcells
 from cxpilot.kernel.errors import ValidationError
-from cxpilot.kernel.textfiles import decode_text, read_bytes, read_text
+from cxpilot.kernel.textfiles import csv_error, decode_text, read_bytes, read_text
 
 CSV_SUFFIXES = (".csv", ".txt", ".tsv")
 PARQUET_SUFFIXES = (".parquet", ".pq")
@@ -88,7 +88,11 @@ def read_mapping(path: Path) -> dict[str, str]:
         raise ValidationError("no such mapping file", where=str(path))
     text = read_text(path, kind="YAML, JSON or CSV")
     if path.suffix.lower() == ".csv":
-        rows = [r for r in csv.reader(io.StringIO(text)) if r and any(c.strip() for c in r)]
+        reader = csv.reader(io.StringIO(text, newline=""))
+        try:
+            rows = [r for r in reader if r and any(c.strip() for c in r)]
+        except csv.Error as exc:
+            raise csv_error(exc, where=f"{path}:line {max(reader.line_num, 1)}") from None
         if rows and [c.strip().lower() for c in rows[0][:2]] == ["column", "file_column"]:
             rows = rows[1:]
         data: object = {}
@@ -223,15 +227,15 @@ def check_width(row: list[str], width: int, where: str) -> None:
 
 def _read_csv_careful(text: str, delimiter: str, where: str) -> RawTable:
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False)
-    try:
-        names = _header_names(next(reader), where)
-    except StopIteration:
-        raise ValidationError("the file is empty", where=where) from None
-    width = len(names)
     rows: list[list[str]] = []
     lines: list[int] = []
-    start = reader.line_num + 1
     try:
+        try:
+            names = _header_names(next(reader), where)
+        except StopIteration:
+            raise ValidationError("the file is empty", where=where) from None
+        width = len(names)
+        start = reader.line_num + 1
         for row in reader:
             if not row or (len(row) == 1 and not row[0].strip()):
                 start = reader.line_num + 1
@@ -241,9 +245,7 @@ def _read_csv_careful(text: str, delimiter: str, where: str) -> RawTable:
             lines.append(start)
             start = reader.line_num + 1
     except csv.Error as exc:
-        raise ValidationError(
-            f"not valid CSV: {exc}", where=f"{where}:line {reader.line_num}"
-        ) from None
+        raise csv_error(exc, where=f"{where}:line {max(reader.line_num, 1)}") from None
     columns: dict[str, pa.Array] = {}
     transposed = list(zip(*rows, strict=True)) if rows else [() for _ in names]
     for name, values in zip(names, transposed, strict=True):

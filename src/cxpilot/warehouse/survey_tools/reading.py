@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from cxpilot.kernel.errors import ValidationError
-from cxpilot.kernel.textfiles import decode_text, read_bytes
+from cxpilot.kernel.textfiles import csv_error, decode_text, read_bytes
 from cxpilot.warehouse.files import CSV_SUFFIXES, check_width, sniff_delimiter
 from cxpilot.warehouse.survey_tools.common import TOOLS, Export, Records, SurveyRaw
 from cxpilot.warehouse.survey_tools.layouts import LAYOUTS
@@ -94,7 +94,5 @@ def _records(path: Path) -> tuple[Records, int]:
                 out.append((start, row))
             start = reader.line_num + 1
     except csv.Error as exc:
-        raise ValidationError(
-            f"not valid CSV: {exc}", where=f"{where}:line {reader.line_num}"
-        ) from None
+        raise csv_error(exc, where=f"{where}:line {max(reader.line_num, 1)}") from None
     return out, reader.line_num
