@@ -99,6 +99,15 @@ def test_bad_requests_get_json_errors_and_store_nothing(
     assert InboxItem.objects.count() == 0
 
 
+def test_deeply_nested_body_is_refused(client, token):
+    raw = '{"records": ' + "[" * 30_000 + "]" * 30_000 + "}"
+    response = post(client, "/api/v1/inbox/responses", None, token, raw=raw)
+    # Django Ninja answers a body it cannot parse (a RecursionError too) with a 400
+    assert response.status_code == 400, response.content
+    assert set(response.json()) >= {"error", "detail", "where"}
+    assert InboxItem.objects.count() == 0
+
+
 def test_oversized_body_is_refused(client, token):
     big = {
         "records": [{**RECORD, "response_id": f"x{i}", "verbatim": "x" * 3000} for i in range(1000)]

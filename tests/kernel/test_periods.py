@@ -96,6 +96,18 @@ def test_last_complete_period(grain, as_of, expected):
     assert periods.last_complete(grain, as_of) == expected
 
 
+def test_the_first_and_last_days_in_range_have_every_neighbour():
+    for day in (periods.FIRST_DAY, periods.LAST_DAY):
+        assert periods.parse_date(day.isoformat(), "day") == day
+        for grain in periods.GRAINS:
+            key = periods.period_key(grain, day)
+            first, last = periods.period_bounds(grain, key)
+            periods.previous_key(grain, key)
+            periods.shift_start(grain, last, 1)
+    assert periods.parse_month("2200-12") == D(2200, 12, 1)
+    assert periods.parse_month("1900-01") == D(1900, 1, 1)
+
+
 def test_parse_date():
     assert periods.parse_date("2024-02-29", "--from") == D(2024, 2, 29)
     assert periods.parse_date("", "--from") is None
@@ -115,6 +127,13 @@ def test_parse_date():
         (lambda: periods.parse_week("2025-W53"), "week", "is not an ISO week"),  # 52 weeks
         (lambda: periods.parse_week("last week"), "week", "is not a week"),
         (lambda: periods.period_key("year", D(2026, 1, 1)), "period", "month or week"),
+        (lambda: periods.parse_date("0001-01-01", "--from"), "--from", "out of range"),
+        (lambda: periods.parse_date("9999-12-31", "to"), "to", "years 1900 to 2200"),
+        (lambda: periods.parse_month("9999-12"), "month", "out of range"),
+        (lambda: periods.parse_month("0000-01"), "month", "out of range"),
+        (lambda: periods.parse_week("9999-12-31"), "week", "out of range"),
+        (lambda: periods.parse_week("1899-W52"), "week", "out of range"),
+        (lambda: periods.period_bounds("month", "9999-12"), "month", "out of range"),
     ],
 )
 def test_bad_periods_are_named(call, where, message):

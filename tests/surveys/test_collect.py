@@ -178,6 +178,20 @@ def test_malformed_bodies_are_refused(client, survey, raw, where):
     assert InboxItem.objects.count() == 0
 
 
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "[" * 30_000 + "]" * 30_000,
+        '{"answers": {"nps": 9, "x": ' + '{"a": ' * 5_000 + "1" + "}" * 5_002,
+    ],
+    ids=["list", "object"],
+)
+def test_deeply_nested_bodies_are_refused(client, survey, raw):
+    body = assert_error(post(client, None, survey.public_key, raw=raw), 422, "invalid", "body")
+    assert "nested too deeply" in body["detail"]
+    assert InboxItem.objects.count() == 0
+
+
 def test_oversized_body_is_refused(client, survey, settings):
     settings.CXPILOT_SURVEY_MAX_BODY = 2048
     body = {"answers": {"nps": 3, "wrong": "x" * 3000}}

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET
 
 from cxpilot.analytics import charts, dashboard
 from cxpilot.analytics.dashboard import Choices, Filters
-from cxpilot.kernel import roles
+from cxpilot.kernel import periods, roles, web
 
 METRIC_CHOICES = [("nps", _("NPS")), ("ces", _("CES")), ("csat", _("CSAT"))]
 GRAIN_CHOICES = [("month", _("Monthly")), ("week", _("Weekly"))]
@@ -54,8 +54,8 @@ class DashboardForm(_PeriodForm):
     def __init__(self, data: QueryDict | Mapping[str, Any], *, choices: Choices) -> None:
         super().__init__(data)
         date = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-        self.fields["from"] = forms.DateField(label=_("From"), required=False, widget=date)
-        self.fields["to"] = forms.DateField(label=_("To"), required=False, widget=date)
+        self.fields["from"] = web.DateField(label=_("From"), required=False, widget=date)
+        self.fields["to"] = web.DateField(label=_("To"), required=False, widget=date)
         selects = [
             ("channel", _("Channel"), _("All channels"), choices.channels),
             ("segment", _("Segment"), _("All segments"), choices.segments),
@@ -91,16 +91,22 @@ class VerbatimsForm(_PeriodForm):
     language = forms.CharField(required=False, max_length=20)
     stage = forms.CharField(required=False, max_length=60)
     month = forms.RegexField(regex=r"^\d{4}-(0[1-9]|1[0-2])$", required=False)
-    week = forms.DateField(required=False)
+    week = web.DateField(required=False)
     q = forms.CharField(
         label=_("Search the verbatims"), required=False, max_length=dashboard.MAX_QUERY_LENGTH
     )
-    page = forms.IntegerField(required=False, min_value=1)
+    page = web.PageField()
 
     def __init__(self, data: QueryDict | Mapping[str, Any]) -> None:
         super().__init__(data)
-        self.fields["from"] = forms.DateField(required=False)
-        self.fields["to"] = forms.DateField(required=False)
+        self.fields["from"] = web.DateField(required=False)
+        self.fields["to"] = web.DateField(required=False)
+
+    def clean_month(self) -> str:
+        month: str = self.cleaned_data["month"]
+        if month and not periods.FIRST_YEAR <= int(month[:4]) <= periods.LAST_YEAR:
+            raise web.out_of_range()
+        return month
 
     def filters(self) -> Filters:
         data = self.cleaned_data

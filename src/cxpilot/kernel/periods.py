@@ -4,6 +4,10 @@ A period is named by a *key*: a month by ``YYYY-MM``, a week by the ISO date of 
 (``YYYY-MM-DD``; ISO 8601 weeks start on Monday, and week 1 of a year is the one holding its
 first Thursday, so 2026-W01 starts on Monday 2025-12-29). These are the keys the warehouse
 groups answers by (``strftime('%Y-%m')`` and ``truncate('W')``).
+
+Every date read from a user lies in the years :data:`FIRST_YEAR` to :data:`LAST_YEAR`: wide
+enough for any real answer, and far enough inside Python's calendar (years 1 to 9999) that a
+period around it, its neighbours and the day after its end all exist.
 """
 
 from __future__ import annotations
@@ -17,6 +21,29 @@ GRAINS = ("month", "week")
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 _ISO_WEEK = re.compile(r"^(\d{4})-?W(\d{2})$")
 
+#: The years a date read from a user may fall in (both included).
+FIRST_YEAR, LAST_YEAR = 1900, 2200
+FIRST_DAY, LAST_DAY = dt.date(FIRST_YEAR, 1, 1), dt.date(LAST_YEAR, 12, 31)
+
+
+def in_range(day: dt.date) -> bool:
+    """Whether ``day`` falls in the years :data:`FIRST_YEAR` to :data:`LAST_YEAR`."""
+    return FIRST_DAY <= day <= LAST_DAY
+
+
+def check_date(day: dt.date, where: str, raw: str | None = None) -> dt.date:
+    """``day`` itself if it is in range; a ValidationError naming ``where`` otherwise."""
+    if not in_range(day):
+        raise _out_of_range(raw or day.isoformat(), where)
+    return day
+
+
+def _out_of_range(raw: str, where: str) -> ValidationError:
+    return ValidationError(
+        f"{raw!r} is out of range: a date falls in the years {FIRST_YEAR} to {LAST_YEAR}",
+        where=where,
+    )
+
 
 def parse_date(raw: str | None, where: str) -> dt.date | None:
     """The day written ``YYYY-MM-DD`` (None for an empty value); a ValidationError naming
@@ -24,9 +51,10 @@ def parse_date(raw: str | None, where: str) -> dt.date | None:
     if not raw:
         return None
     try:
-        return dt.date.fromisoformat(raw)
+        day = dt.date.fromisoformat(raw)
     except ValueError:
         raise ValidationError(f"{raw!r} is not a date (YYYY-MM-DD)", where=where) from None
+    return check_date(day, where, raw)
 
 
 def month_start(day: dt.date, shift: int = 0) -> dt.date:
@@ -56,7 +84,10 @@ def parse_month(raw: str, where: str = "month") -> dt.date:
     match = _MONTH.match(raw)
     if not match:
         raise ValidationError(f"{raw!r} is not a month (YYYY-MM)", where=where)
-    return dt.date(int(match[1]), int(match[2]), 1)
+    year = int(match[1])
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise _out_of_range(raw, where)
+    return dt.date(year, int(match[2]), 1)
 
 
 def parse_week(raw: str, where: str = "week") -> dt.date:
@@ -64,16 +95,17 @@ def parse_week(raw: str, where: str = "week") -> dt.date:
     match = _ISO_WEEK.match(raw)
     if match:
         try:
-            return dt.date.fromisocalendar(int(match[1]), int(match[2]), 1)
+            monday = dt.date.fromisocalendar(int(match[1]), int(match[2]), 1)
         except ValueError:
             raise ValidationError(f"{raw!r} is not an ISO week", where=where) from None
+        return check_date(monday, where, raw)
     try:
         day = dt.date.fromisoformat(raw)
     except ValueError:
         raise ValidationError(
             f"{raw!r} is not a week (a date YYYY-MM-DD or YYYY-Www)", where=where
         ) from None
-    return week_start(day)
+    return week_start(check_date(day, where, raw))
 
 
 def _grain(grain: str) -> str:

@@ -1,18 +1,22 @@
 """What every page shares: the one exception tree turned into HTTP answers (a middleware, so
-no view has to remember it) and a service's problems put on the form that sent them."""
+no view has to remember it), a service's problems put on the form that sent them, and the
+form fields that keep a user's dates and page numbers in range."""
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from django import forms
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.handlers.exception import response_for_exception
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
 
-from cxpilot.kernel import errors
+from cxpilot.kernel import errors, periods
 
 T = TypeVar("T")
 
@@ -25,6 +29,10 @@ class ErrorMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path_info.startswith("/api/"):
+            refused = _control_characters(request)
+            if refused is not None:
+                return JsonResponse(refused.as_dict(), status=refused.http_status)
         response = self.get_response(request)
         if request.path_info.startswith("/api/") and response.status_code in API_ERRORS:
             if not response.get("Content-Type", "").startswith("application/json"):
@@ -45,6 +53,25 @@ API_ERRORS = {
     404: ("not_found", "there is no such API endpoint: see /api/v1/docs"),
     405: ("method_not_allowed", "this endpoint does not take this method: see /api/v1/docs"),
 }
+
+
+#: C0 control characters and DEL: no API parameter is made of them, and a NUL cannot even
+#: be written into most databases' strings.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _control_characters(request: HttpRequest) -> errors.ValidationError | None:
+    """The error for the first query parameter of ``request`` (name or value) holding a
+    control character, or None when there is none."""
+    for name, values in request.GET.lists():
+        for text in (name, *values):
+            found = _CONTROL.search(text)
+            if found:
+                return errors.ValidationError(
+                    f"a parameter may not hold the control character U+{ord(found[0]):04X}",
+                    where=_CONTROL.sub("?", name)[:60],
+                )
+    return None
 
 
 def _api_error(request: HttpRequest, status: int) -> HttpResponse:
@@ -86,3 +113,36 @@ def form_call(form: forms.BaseForm, call: Callable[[], T]) -> T | None:
     except errors.ValidationError as exc:
         form_errors(form, exc)
         return None
+
+
+#: The highest page number a paginated list takes: far past any real list, and small enough
+#: that its offset stays a 64-bit integer in every database.
+PAGE_LIMIT = 1_000_000
+
+OUT_OF_RANGE = _("Enter a date in the years %(first)s to %(last)s.")
+
+
+def out_of_range() -> forms.ValidationError:
+    """The error of a date (or month, or week) outside :mod:`~cxpilot.kernel.periods`' range."""
+    return forms.ValidationError(
+        OUT_OF_RANGE,
+        code="out_of_range",
+        params={"first": periods.FIRST_YEAR, "last": periods.LAST_YEAR},
+    )
+
+
+class DateField(forms.DateField):
+    """A date in the years every period helper handles (:func:`periods.in_range`)."""
+
+    def validate(self, value: Any) -> None:
+        super().validate(value)
+        if isinstance(value, dt.date) and not periods.in_range(value):
+            raise out_of_range()
+
+
+class PageField(forms.IntegerField):
+    """A page number, from 1 to :data:`PAGE_LIMIT`."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("required", False)
+        super().__init__(min_value=1, max_value=PAGE_LIMIT, **kwargs)

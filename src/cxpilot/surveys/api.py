@@ -110,6 +110,10 @@ def _body(request: HttpRequest) -> SubmissionIn:
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         reason = exc.msg if isinstance(exc, json.JSONDecodeError) else "not UTF-8"
         raise ValidationError(f"the body is not valid JSON: {reason}", where="body") from None
+    except RecursionError:
+        # Nested deeper than Python's parser goes (a few thousand levels).
+        detail = "the body is not valid JSON: it is nested too deeply"
+        raise ValidationError(detail, where="body") from None
     if not isinstance(data, dict):
         raise ValidationError("the body must be a JSON object", where="body")
     try:

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
 from cxpilot.analytics.charts import number
-from cxpilot.kernel import errors, roles
+from cxpilot.kernel import errors, roles, web
 from cxpilot.organisation.models import Touchpoint
 from cxpilot.verbatims import charts, selectors, services
 from cxpilot.verbatims.models import Theme
@@ -44,10 +44,10 @@ class ScopeForm(forms.Form):
     """Which answers (a GET form; every field optional)."""
 
     touchpoint = forms.ChoiceField(label=_("Touchpoint"), required=False)
-    start = forms.DateField(
+    start = web.DateField(
         label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    end = forms.DateField(
+    end = web.DateField(
         label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     language = forms.ChoiceField(label=_("Language"), choices=LANGUAGES, required=False)
@@ -84,7 +84,7 @@ class SearchForm(ScopeForm):
     sentiment = forms.TypedChoiceField(
         label=_("Sentiment"), choices=SENTIMENTS, required=False, coerce=int, empty_value=None
     )
-    page = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    page = web.PageField(label=_("Page"), widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -163,6 +163,7 @@ def irritants_page(request: HttpRequest) -> HttpResponse:
             "can_edit": _can_edit(request),
             "drivers": drivers,
         },
+        status=400 if request.GET and not form.is_valid() else 200,
     )
 
 
@@ -223,6 +224,7 @@ def themes_page(request: HttpRequest) -> HttpResponse:
             "next": urlencode({**params, "page": page + 1}) if page * PAGE < total else "",
             "can_edit": _can_edit(request),
         },
+        status=200 if valid else 400,
     )
 
 
