@@ -53,9 +53,7 @@ def may(user: Any, perm: str) -> bool:
 
 def require(user: Any, perm: str) -> None:
     """Raise PermissionDenied unless ``user`` holds ``perm``. ``None`` is the system itself."""
-    if user is None:
-        return
-    if not user.is_authenticated or not user.has_perm(perm):
+    if not may(user, perm):
         raise PermissionDenied(f"you lack the permission {perm!r}")
 
 
