@@ -37,6 +37,7 @@ def test_defaults_put_everything_in_the_data_directory(tmp_path):
         ("CXPILOT_SURVEY_RATE_PER_IP", "-1", "'-1' must be a whole number of at least 1"),
         ("CXPILOT_SURVEY_RATE_PER_KEY", "1.5", "is not a whole number"),
         ("CXPILOT_SURVEY_MAX_BODY", "64k", "is not a whole number"),
+        ("CXPILOT_TRUSTED_PROXIES", "10.0.0.1, proxy.local", "'proxy.local', which is not"),
     ],
 )
 def test_bad_values_are_named(tmp_path, name, value, message):
@@ -79,6 +80,22 @@ def test_survey_limits_have_defaults_and_take_values(tmp_path):
     )
     assert (loaded.survey_rate_per_ip, loaded.survey_rate_per_key) == (2, 5)
     assert loaded.survey_max_body == 1000
+
+
+def test_trusted_proxies_are_addresses_and_networks(tmp_path):
+    import ipaddress
+
+    assert config.load({"CXPILOT_HOME": str(tmp_path)}).trusted_proxies is None
+    loaded = config.load(
+        {"CXPILOT_HOME": str(tmp_path), "CXPILOT_TRUSTED_PROXIES": " 10.0.0.5, 172.16.0.0/12,::1"}
+    )
+    assert loaded.trusted_proxies == (
+        ipaddress.ip_network("10.0.0.5/32"),
+        ipaddress.ip_network("172.16.0.0/12"),
+        ipaddress.ip_network("::1/128"),
+    )
+    shown = {row["name"]: row["value"] for row in config.describe(loaded)}
+    assert shown["CXPILOT_TRUSTED_PROXIES"] == "10.0.0.5/32,172.16.0.0/12,::1/128"
 
 
 def test_every_setting_reaches_django_settings(tmp_path):

@@ -8,6 +8,7 @@ the bad value. ``cxpilot settings`` prints the same declarations, and the settin
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from collections.abc import Callable, Mapping
@@ -80,7 +81,21 @@ def _hosts(raw: str) -> list[str]:
 
 
 def _joined(value: object) -> str:
-    return ",".join(value) if isinstance(value, list) else str(value)
+    return ",".join(str(v) for v in value) if isinstance(value, list | tuple) else str(value)
+
+
+def _networks(raw: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    networks = []
+    for part in (p.strip() for p in raw.split(",")):
+        if not part:
+            continue
+        try:
+            networks.append(ipaddress.ip_network(part, strict=False))
+        except ValueError:
+            raise ValueError(
+                f"has {part!r}, which is not an IP address or network (e.g. 10.0.0.5, 10.0.0.0/8)"
+            ) from None
+    return tuple(networks)
 
 
 def _path(raw: str) -> Path:
@@ -194,6 +209,15 @@ SETTINGS: tuple[Setting, ...] = (
         _positive_int,
     ),
     Setting(
+        "CXPILOT_TRUSTED_PROXIES",
+        "trusted_proxies",
+        "Comma-separated addresses or networks (10.0.0.0/8) of your reverse proxies: from them, "
+        "the client's address is taken from X-Forwarded-For (see docs/surveys.md).",
+        parse=_networks,
+        unset="none: the connection's address is the client's",
+        show=_joined,
+    ),
+    Setting(
         "CXPILOT_SURVEY_MAX_BODY",
         "survey_max_body",
         "Largest survey submission body accepted, in bytes (larger: HTTP 413).",
@@ -217,6 +241,7 @@ class Config:
     survey_rate_per_ip: int = 60
     survey_rate_per_key: int = 1200
     survey_max_body: int = 65536
+    trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] | None = None
 
 
 def setting(name: str) -> Setting:

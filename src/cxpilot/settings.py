@@ -21,6 +21,7 @@ CXPILOT_MATURITY_MODEL = CONFIG.maturity_model
 CXPILOT_SURVEY_RATE_PER_IP = CONFIG.survey_rate_per_ip
 CXPILOT_SURVEY_RATE_PER_KEY = CONFIG.survey_rate_per_key
 CXPILOT_SURVEY_MAX_BODY = CONFIG.survey_max_body
+CXPILOT_TRUSTED_PROXIES = CONFIG.trusted_proxies or ()
 CXPILOT_ROLE_PERMISSIONS = domains.role_permissions()
 CXPILOT_PUBLIC_PATHS = domains.public_paths()
 
@@ -73,7 +74,14 @@ TEMPLATES = [
 
 DATABASES = {"default": dj_database_url.parse(CONFIG.database_url, conn_max_age=60)}
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
-    DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
+    # WAL: readers never wait for the writer, and a commit is one append to the log;
+    # synchronous=FULL: that append reaches the disk before the commit returns, so an
+    # acknowledged answer survives a crash of the machine too, not only of the process.
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": 20,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL",
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -61,3 +61,32 @@ def test_the_admin_login_is_throttled_too(make_user):
         login(client, "root", "wrong", "/admin/login/")
     response = login(client, "root", PASSWORD, "/admin/login/")
     assert response.status_code == 200 and "Too many failed logins" in response.content.decode()
+
+
+def test_behind_a_trusted_proxy_each_client_address_has_its_own_count(make_user, settings):
+    import ipaddress
+
+    from cxpilot.kernel.login import MAX_PER_ADDRESS
+
+    settings.CXPILOT_TRUSTED_PROXIES = (ipaddress.ip_network("10.0.0.2"),)
+    make_user("cx_lead", username="claire")
+    proxy = Client(REMOTE_ADDR="10.0.0.2")
+    for n in range(MAX_PER_ADDRESS):
+        proxy.post(
+            "/accounts/login/",
+            {"username": f"nobody{n}", "password": "x"},
+            HTTP_X_FORWARDED_FOR="203.0.113.1",
+        )
+    refused = proxy.post(
+        "/accounts/login/",
+        {"username": "claire", "password": PASSWORD},
+        HTTP_X_FORWARDED_FOR="203.0.113.1",
+    )
+    assert "Too many failed logins" in refused.content.decode()
+    # another client behind the same proxy is not held back by the first one's failures
+    other = proxy.post(
+        "/accounts/login/",
+        {"username": "claire", "password": PASSWORD},
+        HTTP_X_FORWARDED_FOR="203.0.113.2",
+    )
+    assert other.status_code == 302

@@ -552,3 +552,246 @@ def test_a_survey_left_without_touchpoints_stores_nothing(survey):
         post(Client(), {"answers": {"nps": 9}}, survey.public_key), 422, "invalid", "touchpoint"
     )
     assert InboxItem.objects.count() == 0
+
+
+# --- The JSON API is strict about types; text holds no NUL ----------------------------------
+
+
+def test_json_api_refuses_a_score_sent_as_text(client, survey):
+    body = assert_error(
+        post(client, {"answers": {"nps": "5"}}, survey.public_key), 422, "invalid", "answers.nps"
+    )
+    assert "whole number" in body["detail"]
+    assert InboxItem.objects.count() == 0
+    # a number is taken, a whole float too (JSON has one number type)
+    assert post(client, {"answers": {"nps": 5}}, survey.public_key).status_code == 202
+    assert post(client, {"answers": {"nps": 5.0}}, survey.public_key).status_code == 202
+
+
+def test_the_hosted_page_and_python_callers_may_send_scores_as_text(survey):
+    # a form's fields are text: the hosted page sends "4", and is not strict
+    client = csrf_client()
+    data = page_form(client.get("/s/nps-web/"))
+    assert client.post("/s/nps-web/", {**data, "js": "1", "q_nps": "4"}).status_code == 302
+    result = services.submission_create(survey=survey, answers={"nps": "8"}, channel="hosted")
+    assert result.response_ids
+    assert sorted(r["score"] for r in rows("nps-web")) == [4, 8]
+    with pytest.raises(services.ValidationError):
+        services.submission_create(survey=survey, answers={"nps": "8"}, channel="api", strict=True)
+
+
+@pytest.mark.parametrize(
+    ("body", "where"),
+    [
+        ({"answers": {"nps": 3, "wrong": "late\u0000"}}, "answers.wrong"),
+        ({"answers": {"nps": 3}, "customer_id": "c\u00001"}, "body.customer_id"),
+        ({"answers": {"nps": 3}, "touchpoint": "web\u0000site"}, "body.touchpoint"),
+        ({"answers": {"nps": 3, "topics": ["price", "deli\u0000very"]}}, "answers.topics.1"),
+        ({"answers": {"nps": 3, "wr\u0000ong": "x"}}, "answers.wr?ong"),
+        ({"answers": {"nps": 3}, "la\u0000nguage": "fr"}, "body.la?nguage"),
+    ],
+)
+def test_nul_characters_are_refused_with_their_place(client, survey, body, where):
+    response = post(client, body, survey.public_key)
+    found = assert_error(response, 422, "invalid", where)
+    assert "NUL" in found["detail"]
+    assert "\u0000" not in response.content.decode()
+    assert InboxItem.objects.count() == 0 and Submission.objects.count() == 0
+
+
+def test_nul_in_the_idempotency_key_is_refused(client, survey):
+    response = post(client, {"answers": {"nps": 3}}, survey.public_key, idempotency="k\u00001")
+    assert_error(response, 422, "invalid", "Idempotency-Key")
+    assert InboxItem.objects.count() == 0
+
+
+def test_nul_in_a_verbatim_is_refused_by_the_service_too(survey):
+    with pytest.raises(services.ValidationError) as info:
+        services.submission_create(
+            survey=survey, answers={"nps": 2, "wrong": "a\u0000b"}, channel="hosted"
+        )
+    assert info.value.problems[0].where == "answers.wrong"
+
+
+# --- Behind a reverse proxy ------------------------------------------------------------------
+
+
+def test_rate_limit_per_ip_ignores_forwarded_for_from_an_untrusted_peer(survey, settings):
+    settings.CXPILOT_SURVEY_RATE_PER_IP = 2
+    client = Client(REMOTE_ADDR="198.51.100.7")
+    for n in range(2):
+        spoofed = {"HTTP_X_FORWARDED_FOR": f"203.0.113.{n}"}
+        response = client.post(
+            API,
+            data=json.dumps({"answers": {"nps": 9}}),
+            content_type="application/json",
+            HTTP_X_SURVEY_KEY=survey.public_key,
+            **spoofed,
+        )
+        assert response.status_code == 202
+    # a new X-Forwarded-For each time does not give a new budget
+    response = client.post(
+        API,
+        data=json.dumps({"answers": {"nps": 9}}),
+        content_type="application/json",
+        HTTP_X_SURVEY_KEY=survey.public_key,
+        HTTP_X_FORWARDED_FOR="203.0.113.99",
+    )
+    assert_error(response, 429, "rate_limited")
+
+
+def test_rate_limit_per_ip_counts_the_client_behind_a_trusted_proxy(survey, settings):
+    import ipaddress
+
+    settings.CXPILOT_SURVEY_RATE_PER_IP = 1
+    settings.CXPILOT_TRUSTED_PROXIES = (ipaddress.ip_network("10.0.0.0/8"),)
+    proxy = Client(REMOTE_ADDR="10.0.0.2")
+
+    def via_proxy(forwarded: str):
+        return proxy.post(
+            API,
+            data=json.dumps({"answers": {"nps": 9}}),
+            content_type="application/json",
+            HTTP_X_SURVEY_KEY=survey.public_key,
+            HTTP_X_FORWARDED_FOR=forwarded,
+        )
+
+    assert via_proxy("203.0.113.5").status_code == 202
+    # another client behind the same proxy has its own budget
+    assert via_proxy("203.0.113.6").status_code == 202
+    # the first one again, whatever it claims on the left of the chain: counted as itself
+    assert_error(via_proxy("192.0.2.1, 203.0.113.5"), 429, "rate_limited")
+    assert_error(via_proxy("203.0.113.5, 10.0.0.7"), 429, "rate_limited")
+
+
+def test_hosted_page_counts_the_client_behind_a_trusted_proxy(survey, settings):
+    import ipaddress
+
+    settings.CXPILOT_SURVEY_RATE_PER_IP = 1
+    settings.CXPILOT_TRUSTED_PROXIES = (ipaddress.ip_network("10.0.0.2"),)
+    for n, expected in ((1, 302), (2, 302), (1, 429)):
+        client = Client(enforce_csrf_checks=True, REMOTE_ADDR="10.0.0.2")
+        forwarded = {"HTTP_X_FORWARDED_FOR": f"203.0.113.{n}"}
+        data = page_form(client.get("/s/nps-web/", **forwarded))
+        response = client.post("/s/nps-web/", {**data, "js": "1", "q_nps": "9"}, **forwarded)
+        assert response.status_code == expected
+
+
+# --- Concurrent submissions, written together ------------------------------------------------
+
+
+def _concurrently(count: int, target) -> list[object]:
+    """Run ``target(i)`` in ``count`` threads started together; their results or errors."""
+    import threading
+
+    from django.db import connections
+
+    results: list[object] = [None] * count
+    start = threading.Barrier(count)
+
+    def work(i: int) -> None:
+        start.wait()
+        try:
+            results[i] = target(i)
+        except Exception as exc:  # the outcome under test
+            results[i] = exc
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return results
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_submissions_keep_idempotency_and_fatigue(survey):
+    from cxpilot.kernel.errors import IdempotencyConflict, SurveyFatigued
+
+    def submit(i: int):
+        if i < 8:  # the same retry eight times at once
+            return services.submission_create(
+                survey=survey,
+                answers={"nps": 6, "wrong": "slow"},
+                channel="widget",
+                customer_id="same-retry",
+                idempotency_key="retry-1",
+            )
+        if i < 10:  # the same key for another submission
+            return services.submission_create(
+                survey=survey, answers={"nps": 1}, channel="api", idempotency_key="retry-1"
+            )
+        if i < 16:  # one customer, six submissions at once: one is taken
+            return services.submission_create(
+                survey=survey, answers={"nps": 9}, channel="api", customer_id="eager"
+            )
+        return services.submission_create(  # anonymous: all taken
+            survey=survey, answers={"nps": i % 11}, channel="api"
+        )
+
+    before = services.submissions_committer.items
+    results = _concurrently(24, submit)
+    replays = results[:8]
+    assert all(isinstance(r, services.SubmissionResult) for r in replays), replays
+    assert len({r.submission_id for r in replays}) == 1
+    assert sum(not r.replayed for r in replays) == 1
+    conflicts = [r for r in results[8:10] if isinstance(r, IdempotencyConflict)]
+    eager = results[10:16]
+    assert sum(isinstance(r, services.SubmissionResult) for r in eager) == 1
+    assert sum(isinstance(r, SurveyFatigued) for r in eager) == 5
+    assert all(isinstance(r, services.SubmissionResult) for r in results[16:])
+    # the two different submissions under the retry's key: refused, unless one came first
+    taken_other = 2 - len(conflicts)
+    assert Submission.objects.count() == 1 + taken_other + 1 + 8
+    assert Submission.objects.filter(idempotency_key="retry-1").count() == 1
+    assert ContactLog.objects.filter(customer_id="eager", event="answered").count() == 1
+    acknowledged = {
+        rid for r in results if isinstance(r, services.SubmissionResult) for rid in r.response_ids
+    }
+    assert acknowledged == set(InboxItem.objects.values_list("record_id", flat=True))
+    assert services.submissions_committer.items - before == 24
+
+
+@pytest.mark.django_db(transaction=True)
+def test_acknowledged_answers_survive_a_kill(survey, warehouse_url):
+    """A process that acknowledged answers (written in shared batches by several threads) and
+    is then killed loses none of them."""
+    from tests.warehouse.test_inbox import _child
+
+    script = f"""
+        import threading
+        from cxpilot.surveys import services
+        from cxpilot.surveys.models import Survey
+        survey = Survey.objects.get(pk={survey.pk})
+        lock = threading.Lock()
+
+        def send(n):
+            for i in range(10):
+                result = services.submission_create(
+                    survey=survey, answers={{"nps": i, "wrong": "x"}} if i < 7 else {{"nps": i}},
+                    channel="api", customer_id=f"k-{{n}}-{{i}}")
+                with lock:
+                    print("ACK", *result.response_ids, flush=True)
+
+        threads = [threading.Thread(target=send, args=(n,)) for n in range(6)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        print("BATCHES", services.submissions_committer.batches, flush=True)
+        os.kill(os.getpid(), signal.SIGKILL)
+    """
+    child = _child(script, warehouse_url)
+    assert child.returncode == -9, child.stderr
+    acknowledged = {
+        rid
+        for line in child.stdout.splitlines()
+        if line.startswith("ACK")
+        for rid in line.split()[1:]
+    }
+    assert len(acknowledged) == 60
+    stored = set(InboxItem.objects.values_list("record_id", flat=True))
+    assert acknowledged <= stored
+    assert {r["response_id"] for r in rows("nps-web")} >= acknowledged

@@ -166,3 +166,104 @@ def test_background_worker_flushes_on_each_receipt(org):
         worker.stop()
     assert not worker.is_alive()
     assert counts()["responses"] == 3
+
+
+# --- A handful of records are checked one by one: the same rows as the vectorised path -----
+
+from hypothesis import HealthCheck, given  # noqa: E402
+from hypothesis import settings as hsettings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from cxpilot.warehouse.files import records_to_raw  # noqa: E402
+from cxpilot.warehouse.inbox import _jsonable  # noqa: E402
+from cxpilot.warehouse.schema import table as table_spec  # noqa: E402
+from cxpilot.warehouse.validate import records_checked, validate  # noqa: E402
+
+TOUCHPOINTS = {"website": "website", "site web": "website", "app": "app"}
+_hostile = st.one_of(
+    st.sampled_from([" padded ", "", "Livraison\u00a0", "\ttab", "x\u0000y", "é" * 130]),
+    st.text(max_size=12),
+    st.none(),
+    st.booleans(),
+    st.floats(-1, 12),
+)
+
+
+def _mostly(valid: st.SearchStrategy, hostile: st.SearchStrategy = _hostile) -> st.SearchStrategy:
+    """Valid values most of the time (so that whole records often pass), hostile ones too."""
+    return st.integers(0, 9).flatmap(lambda draw: hostile if draw == 0 else valid)
+
+
+_records = st.fixed_dictionaries(
+    {
+        "response_id": _mostly(st.uuids().map(str)),
+        "customer_id": _mostly(st.sampled_from(["c1", "E-1001", "client é"])),
+        "touchpoint": _mostly(
+            st.sampled_from(["website", "Website", "site web", "app"]),
+            st.sampled_from(["shop", " app", ""]),
+        ),
+        "timestamp": _mostly(
+            st.sampled_from(
+                [
+                    "2025-04-01T10:00:00",
+                    "2025-04-01T10:00:00.250000+02:00",
+                    "2025-04-01T10:00:00.5-05:30",
+                    "2025-04-01T10:00:00+00:00",
+                ]
+            ),
+            st.sampled_from(
+                [
+                    "2025-04-01 10:00:00",
+                    "2025-04-01",
+                    "2025-04-01T10:00:00Z",
+                    "1850-01-01T00:00:00",
+                    "2025-13-01T00:00:00",
+                    "now",
+                ]
+            ),
+        ),
+        "metric": _mostly(st.sampled_from(["nps", "ces", "csat"]), st.sampled_from(["NPS", "x"])),
+        "score": _mostly(st.integers(1, 5), st.one_of(st.integers(-3, 15), _hostile)),
+    },
+    optional={
+        "verbatim": _mostly(st.text(min_size=1, max_size=30)),
+        "language": _mostly(st.sampled_from(["fr", "en"]), st.just("fr-FR-x-very-long-tag")),
+        "channel": _mostly(st.sampled_from(["web", "widget"])),
+        "survey": _mostly(st.sampled_from(["nps-web"])),
+        "question": _mostly(st.sampled_from(["nps", "ces"])),
+        "submission": _mostly(st.text(max_size=5)),
+        "q_topics": _mostly(st.sampled_from(["price", "price;delivery"])),
+    },
+)
+
+
+@hsettings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_records, min_size=1, max_size=3))
+def test_records_checked_one_by_one_agree_with_the_vectorised_validator(records):
+    spec = table_spec("responses")
+    fast = records_checked(records, spec, default_source="web", touchpoints=TOUCHPOINTS)
+    if fast is None:
+        return  # left to the vectorised path
+    checked = validate(
+        records_to_raw(records, "body"),
+        spec,
+        default_source="web",
+        touchpoints=TOUCHPOINTS,
+        from_api=True,
+    )
+    assert checked.problem_count == 0, checked.problems
+    assert fast == [_jsonable(row) for row in checked.data.to_pylist()]
+
+
+def test_plain_records_take_the_one_by_one_path():
+    records = [
+        {**answers(1)[0], "timestamp": "2025-04-01T10:00:00.5+02:00", "q_reason": "price"},
+        {**answers(2)[1], "verbatim": "Très bien", "language": "fr"},
+    ]
+    rows = records_checked(
+        records, table_spec("responses"), default_source="web", touchpoints=TOUCHPOINTS
+    )
+    assert rows is not None
+    assert rows[0]["timestamp"] == "2025-04-01T08:00:00.500000"
+    assert rows[0]["attributes"] == '{"q_reason": "price"}' and rows[0]["source"] == "web"
+    assert "attributes" not in rows[1] and rows[1]["verbatim"] == "Très bien"

@@ -15,6 +15,8 @@ log = logging.getLogger("cxpilot.jobs")
 class Periodic(threading.Thread):
     """Run ``func`` every ``every`` seconds (first run after ``every``), and early each time
     ``wakeup`` is set (several wake-ups before a run make one run), until :meth:`stop`.
+    ``pause``: the least time between the end of a run and the next, so that a stream of
+    wake-ups makes fewer, larger runs.
 
     A failing run is logged and the job goes on: it runs again at the next interval or
     wake-up. Each run ends by closing the thread's stale database connections, and a stopped job
@@ -28,10 +30,12 @@ class Periodic(threading.Thread):
         every: float,
         *,
         wakeup: threading.Event | None = None,
+        pause: float = 0.0,
     ) -> None:
         super().__init__(name=f"cxpilot-{name}", daemon=True)
         self.func = func
         self.every = every
+        self.pause = pause
         self.wakeup = wakeup or threading.Event()
         self._stopped = threading.Event()
 
@@ -61,6 +65,8 @@ class Periodic(threading.Thread):
                 log.exception("%s failed, will run again", self.name)
             finally:
                 close_old_connections()
+            if self.pause:
+                self._stopped.wait(self.pause)
 
     def stop(self) -> None:
         """Stop after the current run (if one is under way) and wait for the thread."""

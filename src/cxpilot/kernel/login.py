@@ -21,7 +21,7 @@ MAX_PER_ADDRESS = 50
 
 def _buckets(form: AuthenticationForm) -> list[tuple[str, int]]:
     username = str(form.data.get("username", "")).strip().casefold()[:150]
-    address = form.request.META.get("REMOTE_ADDR", "") if form.request else ""
+    address = ratelimit.client_address(form.request.META) if form.request else ""
     return [(f"login:user:{username}", MAX_PER_ACCOUNT), (f"login:ip:{address}", MAX_PER_ADDRESS)]
 
 

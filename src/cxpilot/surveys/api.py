@@ -19,6 +19,7 @@ from pydantic import ValidationError as PydanticValidationError
 
 from cxpilot.kernel import errors
 from cxpilot.kernel.errors import CxPilotError, ValidationError
+from cxpilot.kernel.ratelimit import client_address
 from cxpilot.surveys import services
 
 router = Router(tags=["surveys"])
@@ -116,12 +117,47 @@ def _body(request: HttpRequest) -> SubmissionIn:
         raise ValidationError(detail, where="body") from None
     if not isinstance(data, dict):
         raise ValidationError("the body must be a JSON object", where="body")
+    place = _nul_place(data)
+    if place is not None:
+        raise ValidationError(
+            "text may not hold the NUL character (U+0000): no database stores it", where=place
+        )
     try:
         return SubmissionIn.model_validate(data)
     except PydanticValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(["body", *(str(p) for p in first.get("loc", ()))])
         raise ValidationError(first.get("msg", "invalid body"), where=where) from None
+
+
+def _nul_place(data: dict[str, Any]) -> str | None:
+    """Where the first string (or object key) of the body holding a NUL character is: a
+    field (``body.customer_id``), an answer (``answers.why``, ``answers.topics.1``)."""
+    stack: list[tuple[str, Any]] = [
+        ("answers" if key == "answers" else f"body.{_shown(key)}", value)
+        for key, value in reversed(data.items())
+    ]
+    for key in data:
+        if "\x00" in key:
+            return f"body.{_shown(key)}"
+    while stack:  # iterative: a body may nest as deep as the JSON parser goes
+        path, value = stack.pop()
+        if isinstance(value, str):
+            if "\x00" in value:
+                return path
+        elif isinstance(value, dict):
+            for key in value:
+                if "\x00" in key:
+                    return f"{path}.{_shown(key)}"
+            stack.extend((f"{path}.{_shown(k)}", v) for k, v in reversed(value.items()))
+        elif isinstance(value, list):
+            stack.extend((f"{path}.{i}", v) for i, v in reversed(list(enumerate(value))))
+    return None
+
+
+def _shown(key: str) -> str:
+    """A key as it may appear in an error: control characters replaced, at most 60 long."""
+    return "".join("?" if ord(ch) < 32 or ord(ch) == 127 else ch for ch in key[:60])
 
 
 @router.post(
@@ -157,7 +193,7 @@ def post_response(request: HttpRequest) -> HttpResponse:
     try:
         survey = services.collect_authorize(
             public_key=request.headers.get("X-Survey-Key"),
-            client_ip=str(request.META.get("REMOTE_ADDR") or "unknown"),
+            client_ip=client_address(request.META),
         )
         body = _body(request)
         result = services.submission_create(
@@ -168,6 +204,7 @@ def post_response(request: HttpRequest) -> HttpResponse:
             touchpoint=body.touchpoint,
             language=body.language,
             idempotency_key=request.headers.get("Idempotency-Key"),
+            strict=True,
         )
     except CxPilotError as exc:
         response = _json(exc.as_dict(), exc.http_status)

@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import json
 import re
+import time
 import uuid
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
@@ -19,7 +20,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -34,6 +35,7 @@ from cxpilot.kernel.errors import (
     ValidationError,
     field_problems,
 )
+from cxpilot.kernel.groupcommit import GroupCommit
 from cxpilot.kernel.ratelimit import rate_limit_hit
 from cxpilot.kernel.roles import Actor
 from cxpilot.organisation.models import JourneyStage, Touchpoint
@@ -51,7 +53,7 @@ from cxpilot.surveys.models import (
     SurveySettings,
     new_public_key,
 )
-from cxpilot.warehouse.inbox import inbox_receive
+from cxpilot.warehouse.inbox import inbox_add, inbox_rows
 from cxpilot.warehouse.schema import METRIC_RANGES
 
 #: Roles that create and edit surveys (others read them).
@@ -524,13 +526,23 @@ def collect_authorize(*, public_key: str | None, client_ip: str) -> Survey:
     rate_limit_hit(bucket=f"ip:{client_ip}", limit=limit_per_ip(), where="client")
     survey = None
     if public_key and public_key.startswith(PUBLIC_KEY_PREFIX) and len(public_key) <= 64:
-        survey = Survey.objects.filter(public_key=public_key).first()
+        survey = _survey_by_key(public_key)
     if survey is None or not hmac.compare_digest(survey.public_key, public_key or ""):
         raise Unauthorized(
             "a valid survey public key is required (header X-Survey-Key)", where="X-Survey-Key"
         )
     rate_limit_hit(bucket=f"survey:{survey.pk}", limit=limit_per_key(), where="X-Survey-Key")
     return survey
+
+
+def _survey_by_key(public_key: str) -> Survey | None:
+    """The survey with this public key, read at every submission (a rotated key stops at
+    once): one plain query, without the ORM's query building, on the hot path."""
+    quote = connection.ops.quote_name
+    table, column = quote(Survey._meta.db_table), quote("public_key")
+    sql = f"SELECT * FROM {table} WHERE {column} = %s"  # noqa: S608 - names from the model
+    found = list(Survey.objects.raw(sql, [public_key]))
+    return found[0] if found else None
 
 
 def limit_per_ip() -> int:
@@ -637,11 +649,15 @@ def shown_questions(questions: Sequence[Question], answers: Mapping[str, Any]) -
     return shown
 
 
-def check_answers(questions: Sequence[Question], answers: Any) -> dict[str, Any]:
+def check_answers(
+    questions: Sequence[Question], answers: Any, *, strict: bool = False
+) -> dict[str, Any]:
     """Check answers (by question id) against the questions; return them typed, in order.
 
     Only the first scored question is required; answers to later questions may be missing
     (a partial response is kept). Raise ValidationError listing every problem otherwise.
+    ``strict`` (the JSON API): a score must be a JSON number, not text such as ``"5"`` (a
+    form's fields are text, so the hosted page is not strict).
     """
     if not isinstance(answers, Mapping):
         raise ValidationError(
@@ -664,7 +680,7 @@ def check_answers(questions: Sequence[Question], answers: Any) -> dict[str, Any]
         path = f"answers.{q.key}"
         if q.scale is not None:
             low, high = q.scale
-            score = _whole(value)
+            score = None if strict and isinstance(value, str) else _whole(value)
             if score is None:
                 problems.add(path, gettext("must be a whole number"))
             elif not low <= score <= high:
@@ -678,6 +694,8 @@ def check_answers(questions: Sequence[Question], answers: Any) -> dict[str, Any]
         elif q.kind == QuestionKind.TEXT:
             if not isinstance(value, str):
                 problems.add(path, gettext("must be text"))
+            elif "\x00" in value:
+                problems.add(path, gettext("may not hold the NUL character"))
             elif len(value) > MAX_VERBATIM:
                 problems.add(
                     path, gettext("is longer than %(max)d characters") % {"max": MAX_VERBATIM}
@@ -739,20 +757,61 @@ def _text_field(value: Any, name: str, max_length: int) -> str:
 def resolve_touchpoint(survey: Survey, value: str | None) -> str:
     """The survey touchpoint named by ``value`` (key or name, any case); by default the first
     of the survey's touchpoints by key."""
-    touchpoints = sorted(survey.touchpoints.all(), key=lambda t: t.key)
+    touchpoints = survey_shape(survey).touchpoints
     if not touchpoints:
         raise ValidationError(f"survey {survey.key!r} has no touchpoint", where="touchpoint")
     if not value:
-        return touchpoints[0].key
+        return touchpoints[0][0]
     wanted = value.strip().lower()
-    for t in touchpoints:
-        if wanted in (t.key.lower(), t.name.lower()):
-            return t.key
+    for key, name in touchpoints:
+        if wanted in (key.lower(), name.lower()):
+            return key
     raise ValidationError(
         f"{value!r} is not a touchpoint of survey {survey.key!r}; "
-        f"expected one of {', '.join(t.key for t in touchpoints)}",
+        f"expected one of {', '.join(key for key, _name in touchpoints)}",
         where="touchpoint",
     )
+
+
+# --- What a submission is checked against, kept in memory ---------------------------------
+
+
+@dataclass(frozen=True)
+class SurveyShape:
+    """What a submission to a survey is checked against: its questions in order and its
+    touchpoints ``(key, name)`` by key."""
+
+    questions: tuple[Question, ...]
+    touchpoints: tuple[tuple[str, str], ...]
+
+
+#: Shapes by survey, with the survey's ``updated_at`` they were read at and when. Every edit
+#: through the services saves the survey (a new ``updated_at``, seen by every process); a
+#: change to a question or touchpoint made otherwise in this process clears the memory (see
+#: :func:`forget_shapes`), and an entry is read again after :data:`SHAPE_SECONDS` anyway.
+_shapes: dict[int, tuple[datetime | None, float, SurveyShape]] = {}
+SHAPE_SECONDS = 30.0
+
+
+def survey_shape(survey: Survey) -> SurveyShape:
+    """The questions and touchpoints of ``survey``, from memory when it has not changed."""
+    known = _shapes.get(survey.pk)
+    clock = time.monotonic()
+    if known is not None and known[0] == survey.updated_at and clock - known[1] < SHAPE_SECONDS:
+        return known[2]
+    shape = SurveyShape(
+        questions=tuple(survey.questions.select_related("survey").order_by("position")),
+        touchpoints=tuple(
+            sorted((t.key, t.name) for t in Touchpoint.objects.filter(surveys=survey))
+        ),
+    )
+    _shapes[survey.pk] = (survey.updated_at, clock, shape)
+    return shape
+
+
+def forget_shapes(**_kwargs: Any) -> None:
+    """Forget every survey shape kept in memory (on a change to a question or touchpoint)."""
+    _shapes.clear()
 
 
 def _records(
@@ -816,13 +875,18 @@ def submission_create(
     language: str | None = None,
     idempotency_key: str | None = None,
     now: datetime | None = None,
+    strict: bool = False,
 ) -> SubmissionResult:
     """Turn one submission into ``responses`` records and commit them to the inbox.
 
     Returns once committed (acknowledge only then). The same ``idempotency_key`` again returns
     the same result and stores nothing; with a different submission it is refused. A known
     customer who answered this survey within its recontact period is refused (SurveyFatigued)
-    and nothing is stored.
+    and nothing is stored. ``strict``: see :func:`check_answers`.
+
+    Everything that needs no lock is checked here, in the caller's thread; the writes of
+    concurrent submissions are then made together, one transaction for a batch
+    (:data:`submissions_committer`), with the idempotency and recontact checks inside it.
     """
     if channel not in CHANNELS:
         raise ValidationError(f"unknown channel {channel!r}", where="channel")
@@ -835,8 +899,8 @@ def submission_create(
     if lang not in LANGUAGES:
         raise ValidationError(f"language must be one of {', '.join(LANGUAGES)}", where="language")
     tp = resolve_touchpoint(survey, touchpoint)
-    questions = list(survey.questions.select_related("survey").order_by("position"))
-    clean = check_answers(questions, answers)
+    questions = survey_shape(survey).questions
+    clean = check_answers(questions, answers, strict=strict)
     fingerprint = hashlib.sha256(
         json.dumps(
             {"a": clean, "c": customer, "t": tp, "l": lang, "ch": channel},
@@ -844,51 +908,188 @@ def submission_create(
             default=str,
         ).encode()
     ).hexdigest()
-
-    with transaction.atomic():
-        Survey.objects.select_for_update().filter(pk=survey.pk).first()
-        if idem:
-            previous = Submission.objects.filter(survey=survey, idempotency_key=idem).first()
-            if previous is not None:
-                if previous.fingerprint != fingerprint:
-                    raise IdempotencyConflict(
-                        "this Idempotency-Key was already used for a different submission",
-                        where="Idempotency-Key",
-                    )
-                return SubmissionResult(
-                    previous.uid, survey.key, list(previous.response_ids), replayed=True
-                )
-        if customer and not customer_may_answer(survey=survey, customer_id=customer, now=now):
-            raise SurveyFatigued(
-                "this customer already answered this survey recently", where="customer_id"
-            )
-        uid = uuid.uuid4().hex
-        records = _records(
-            survey=survey,
-            questions=questions,
-            clean=clean,
-            uid=uid,
-            customer_id=customer,
-            touchpoint=tp,
-            language=lang,
-            channel=channel,
-            now=now,
-        )
-        receipt = inbox_receive(
-            table="responses", records=records, source=SOURCE, actor=None, where="answers"
-        )
-        Submission.objects.create(
+    uid = uuid.uuid4().hex
+    records = _records(
+        survey=survey,
+        questions=questions,
+        clean=clean,
+        uid=uid,
+        customer_id=customer,
+        touchpoint=tp,
+        language=lang,
+        channel=channel,
+        now=now,
+    )
+    rows = inbox_rows(
+        table="responses", records=records, source=SOURCE, where="answers", touchpoints={tp: tp}
+    )
+    return submissions_committer.submit(
+        _Pending(
             survey=survey,
             uid=uid,
-            idempotency_key=idem,
+            idem=idem,
             fingerprint=fingerprint,
             channel=channel,
-            customer_id=customer,
+            customer=customer,
             touchpoint=tp,
             language=lang,
-            response_ids=receipt.ids,
-            created_at=now,
+            rows=rows,
+            now=now,
         )
-        if customer:
-            _contact_log(survey, customer, ContactEvent.ANSWERED, channel, now)
-    return SubmissionResult(uid, survey.key, receipt.ids)
+    )
+
+
+@dataclass(frozen=True)
+class _Pending:
+    """A checked submission waiting for its batch to be written."""
+
+    survey: Survey
+    uid: str
+    idem: str
+    fingerprint: str
+    channel: str
+    customer: str
+    touchpoint: str
+    language: str
+    rows: list[dict[str, Any]]
+    now: datetime
+
+
+def _submissions_write(batch: Sequence[_Pending]) -> list[SubmissionResult | BaseException]:
+    """Write a batch of submissions in one transaction; one outcome per submission.
+
+    In order, as if one after the other: a submission whose idempotency key is already used
+    (before, or earlier in the batch) gets the first one's answer (or a conflict); a known
+    customer who answered within the recontact period (before, or earlier in the batch) is
+    refused; the others are stored, with their inbox rows, submission and contact log rows.
+    """
+    outcomes: list[SubmissionResult | BaseException | None] = [None] * len(batch)
+    with transaction.atomic():
+        survey_ids = sorted({p.survey.pk for p in batch})
+        if connection.features.has_select_for_update:
+            # one writer per survey at a time, across processes (SQLite has one writer for
+            # the whole database already)
+            list(
+                Survey.objects.select_for_update()
+                .filter(pk__in=survey_ids)
+                .order_by("pk")
+                .values_list("pk", flat=True)
+            )
+        used = _idempotency_used(batch, survey_ids)
+        contacts, days = _recent_contacts(batch, survey_ids)
+        accepted: list[_Pending] = []
+        for i, p in enumerate(batch):
+            if p.idem:
+                previous = used.get((p.survey.pk, p.idem))
+                if previous is not None:
+                    uid, fingerprint, ids = previous
+                    outcomes[i] = (
+                        SubmissionResult(uid, p.survey.key, ids, replayed=True)
+                        if fingerprint == p.fingerprint
+                        else IdempotencyConflict(
+                            "this Idempotency-Key was already used for a different submission",
+                            where="Idempotency-Key",
+                        )
+                    )
+                    continue
+            if p.customer:
+                period = days[p.survey.pk]
+                known = contacts.setdefault((p.survey.pk, p.customer), [])
+                recent = [c for c in known if c.at > p.now - timedelta(days=period)]
+                if period > 0 and not fatigue.may_answer(recent, now=p.now, days=period):
+                    outcomes[i] = SurveyFatigued(
+                        "this customer already answered this survey recently", where="customer_id"
+                    )
+                    continue
+                known.append(fatigue.Contact(at=p.now, answered=True))
+            ids = [str(row["response_id"]) for row in p.rows]
+            if p.idem:
+                used[(p.survey.pk, p.idem)] = (p.uid, p.fingerprint, ids)
+            outcomes[i] = SubmissionResult(p.uid, p.survey.key, ids)
+            accepted.append(p)
+        if accepted:
+            inbox_add(table="responses", rows=[row for p in accepted for row in p.rows])
+            Submission.objects.bulk_create(
+                [
+                    Submission(
+                        survey=p.survey,
+                        uid=p.uid,
+                        idempotency_key=p.idem,
+                        fingerprint=p.fingerprint,
+                        channel=p.channel,
+                        customer_id=p.customer,
+                        touchpoint=p.touchpoint,
+                        language=p.language,
+                        response_ids=[row["response_id"] for row in p.rows],
+                        created_at=p.now,
+                    )
+                    for p in accepted
+                ]
+            )
+            ContactLog.objects.bulk_create(
+                [
+                    ContactLog(
+                        survey=p.survey,
+                        customer_id=p.customer,
+                        event=ContactEvent.ANSWERED,
+                        channel=p.channel,
+                        at=p.now,
+                    )
+                    for p in accepted
+                    if p.customer
+                ]
+            )
+    return outcomes  # type: ignore[return-value]
+
+
+def _idempotency_used(
+    batch: Sequence[_Pending], survey_ids: list[int]
+) -> dict[tuple[int, str], tuple[str, str, list[str]]]:
+    """The submissions already stored under the batch's idempotency keys: (survey, key) ->
+    (submission id, fingerprint, response ids)."""
+    keys = {p.idem for p in batch if p.idem}
+    if not keys:
+        return {}
+    rows = Submission.objects.filter(survey_id__in=survey_ids, idempotency_key__in=keys)
+    return {
+        (survey_id, key): (uid, fingerprint, list(ids))
+        for survey_id, key, uid, fingerprint, ids in rows.values_list(
+            "survey_id", "idempotency_key", "uid", "fingerprint", "response_ids"
+        )
+    }
+
+
+def _recent_contacts(
+    batch: Sequence[_Pending], survey_ids: list[int]
+) -> tuple[dict[tuple[int, str], list[fatigue.Contact]], dict[int, int]]:
+    """The contact log of the batch's known customers within each survey's recontact period,
+    by (survey, customer); and the period of each survey (days)."""
+    known = [p for p in batch if p.customer]
+    if not known:
+        return {}, {}
+    row = SurveySettings.objects.filter(pk=1).first()
+    global_days = row.recontact_days if row is not None else SurveySettings().recontact_days
+    days = {
+        p.survey.pk: fatigue.recontact_period(
+            survey_days=p.survey.recontact_days, global_days=global_days
+        )
+        for p in known
+    }
+    contacts: dict[tuple[int, str], list[fatigue.Contact]] = {}
+    asking = [p for p in known if days[p.survey.pk] > 0]
+    if asking:
+        since = min(p.now - timedelta(days=days[p.survey.pk]) for p in asking)
+        rows = ContactLog.objects.filter(
+            survey_id__in=survey_ids,
+            customer_id__in={p.customer for p in asking},
+            at__gt=since,
+        ).values_list("survey_id", "customer_id", "at", "event")
+        for survey_id, customer, at, event in rows:
+            contacts.setdefault((survey_id, customer), []).append(
+                fatigue.Contact(at=at, answered=event == ContactEvent.ANSWERED)
+            )
+    return contacts, days
+
+
+#: Writes the submissions of concurrent requests together (see :mod:`cxpilot.kernel.groupcommit`).
+submissions_committer: GroupCommit[_Pending, SubmissionResult] = GroupCommit(_submissions_write)

@@ -33,6 +33,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cxpilot.kernel import errors
+from cxpilot.kernel.ratelimit import client_address
 from cxpilot.kernel.web import form_errors
 from cxpilot.surveys import fatigue, selectors, services
 from cxpilot.surveys.forms import (
@@ -216,7 +217,7 @@ def survey_settings(request: HttpRequest) -> HttpResponse:
 
 
 def _client_ip(request: HttpRequest) -> str:
-    return str(request.META.get("REMOTE_ADDR") or "unknown")
+    return client_address(request.META)
 
 
 def _clean_customer(value: str | None) -> str:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
+import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
@@ -19,7 +21,7 @@ import pyarrow.compute as pc
 
 from cxpilot.kernel import errors
 from cxpilot.kernel.errors import ValidationError
-from cxpilot.warehouse.files import RawTable
+from cxpilot.warehouse.files import RawTable, _text
 from cxpilot.warehouse.schema import METRIC_RANGES, Column, Table
 
 MAX_REPORTED = 100
@@ -379,3 +381,125 @@ def _check_duplicates(source: pa.Array, key: pa.Array, key_name: str, errors: _C
             f"{errors.raw.unit} {int(errors.raw.lines[first_of_row[i]])}"
         ),
     )
+
+
+# --- A few records, checked one by one --------------------------------------------------------
+
+#: Characters :func:`_strip` (Arrow's whitespace trim) may remove: a value that starts or ends
+#: with one is left to the vectorised path, so that both paths always agree.
+_TRIMMABLE = frozenset(("Cc", "Zs", "Zl", "Zp"))
+_MAX_EXACT = 2**53
+#: The one timestamp shape checked here (what our own code writes): others go to Arrow.
+_PLAIN_TIMESTAMP = re.compile(
+    r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?(?:[+-]\d{2}:\d{2})?"
+)
+
+
+def records_checked(
+    records: list[dict[str, object]],
+    spec: Table,
+    *,
+    default_source: str | None = None,
+    touchpoints: Mapping[str, str] | None = None,
+) -> list[dict[str, object]] | None:
+    """The rows :func:`validate` would make of these JSON-like records, as JSON-ready dicts
+    (timestamps in ISO 8601, no None values), checked in plain Python: faster than the
+    vectorised path for a handful of records.
+
+    Only for records that are plainly valid: on anything unusual (a problem, a value that
+    needs converting or trimming, an unknown column casing) it returns None, and the caller
+    runs :func:`validate`, which gives the same rows or says what is wrong. So the two paths
+    never disagree on what is accepted, nor on the rows made of it.
+    """
+    known = {c.name for c in spec.columns}
+    rows: list[dict[str, object]] = []
+    seen: set[tuple[object, object]] = set()
+    for record in records:
+        if not isinstance(record, dict):
+            return None
+        row: dict[str, object] = {}
+        for col in spec.columns:
+            value = record.get(col.name)
+            if value is None or value == "":
+                if col.name == "source" and default_source:
+                    value = default_source
+                elif col.required:
+                    return None
+                else:
+                    continue
+            checked = _value(col, value)
+            if checked is None:
+                return None
+            row[col.name] = checked
+        if spec.name == "responses":
+            low, high = METRIC_RANGES[str(row["metric"])]
+            if not low <= int(row["score"]) <= high:  # type: ignore[call-overload]
+                return None
+        if spec.references_touchpoints and touchpoints is not None:
+            key = touchpoints.get(str(row["touchpoint"]).lower())
+            if key is None:
+                return None
+            row["touchpoint"] = key
+        identity = (row["source"], row[spec.key])
+        if identity in seen:
+            return None
+        seen.add(identity)
+        extra: dict[str, object] = {}
+        for name, value in record.items():
+            if not isinstance(name, str) or name != name.lower() or name == "attributes":
+                return None
+            if name in known:
+                continue
+            text = _text(value)
+            if text is not None:
+                extra[name] = text
+        if extra:
+            row["attributes"] = json.dumps(extra, ensure_ascii=False)
+        rows.append(row)
+    return rows
+
+
+def _value(col: Column, value: object) -> object | None:
+    """``value`` checked and typed for ``col`` as :func:`validate` does, or None when it is
+    not plainly valid (the vectorised path then decides)."""
+    if col.kind == "string":
+        if not isinstance(value, str) or len(value) > col.max_length:
+            return None
+        if _trimmable(value[0]) or _trimmable(value[-1]):
+            return None
+        if col.choices and value not in col.choices:
+            return None
+        return value
+    if col.kind == "integer":
+        if isinstance(value, bool) or not isinstance(value, int) or abs(value) > _MAX_EXACT:
+            return None
+        number: int | float = value
+    elif col.kind == "float":
+        if isinstance(value, bool) or not isinstance(value, int | float) or value != value:
+            return None
+        if abs(value) == float("inf"):
+            return None
+        number = float(value)
+    elif col.kind == "timestamp":
+        if not isinstance(value, str) or not _PLAIN_TIMESTAMP.fullmatch(value):
+            return None
+        try:
+            parsed = dt.datetime.fromisoformat(value)
+        except ValueError:
+            return None
+        if parsed.tzinfo is not None:
+            parsed = parsed.astimezone(dt.UTC).replace(tzinfo=None)
+        if not 1900 <= parsed.year <= 2200:
+            return None
+        return parsed.isoformat()
+    else:
+        return None
+    if (col.minimum is not None and number < col.minimum) or (
+        col.maximum is not None and number > col.maximum
+    ):
+        return None
+    return number
+
+
+def _trimmable(ch: str) -> bool:
+    return unicodedata.category(ch) in _TRIMMABLE
