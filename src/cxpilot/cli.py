@@ -29,6 +29,9 @@ demo_app = typer.Typer(help="The synthetic demo company.", no_args_is_help=True)
 app.add_typer(demo_app, name="demo")
 
 DEMO_STEPS = 16  # organisation, maturity, governance, 7 generation steps, 4 loads, loop, text
+#: waitress worker threads: with 8, concurrent answers made batches of a few; with 32, of up
+#: to 30 (bench/bench_collect.py: 300 answers/s against 530 on two cores).
+SERVE_THREADS = 32
 
 
 # --------------------------------------------------------------------------- settings
@@ -105,11 +108,16 @@ def demo_start_cmd(
 def serve_cmd(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
-    threads: Annotated[int, typer.Option(help="Worker threads.")] = 8,
+    threads: Annotated[
+        int,
+        typer.Option(help="Worker threads: concurrent requests, and so answers per commit."),
+    ] = SERVE_THREADS,
 ) -> None:
     """Serve the web app and API with a production WSGI server (waitress).
 
     Static files are served by the app itself; the inbox is flushed in the background.
+    Answers that arrive together are committed together (one disk flush for a batch), so
+    more threads give larger batches under load.
 
     Example:
 
@@ -119,7 +127,9 @@ def serve_cmd(
     _serve(host, port, [], threads=threads)
 
 
-def _serve(host: str, port: int, logins: list[dict[str, str]], threads: int = 8) -> None:
+def _serve(
+    host: str, port: int, logins: list[dict[str, str]], threads: int = SERVE_THREADS
+) -> None:
     import waitress
     from django.conf import settings
     from django.core.management import call_command

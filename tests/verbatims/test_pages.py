@@ -149,3 +149,23 @@ def test_french_pages(analysed, client_as):
     html = lead.get("/text/irritants/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
     assert "Irritants" in html and "points de NPS en jeu" in html
     assert "livraison" in html
+
+
+def test_irritants_page_computes_once_while_its_data_is_the_same(analysed, client_as):
+    from cxpilot.verbatims.views import IRRITANTS
+
+    IRRITANTS.clear()
+    viewer = client_as("viewer")
+    before = IRRITANTS.computed
+    for _ in range(2):
+        html = viewer.get("/text/irritants/").content.decode()
+        assert 'id="irritants"' in html and "spec-impact" in html
+    assert IRRITANTS.computed == before + 1
+    # an edit of the themes shows at once
+    theme = delivery()
+    client_as("cx_lead").post(
+        f"/text/themes/{theme.pk}/",
+        {"action": "rename", "label_en": "Late parcels", "label_fr": "Colis en retard"},
+    )
+    assert "Late parcels" in viewer.get("/text/irritants/").content.decode()
+    assert IRRITANTS.computed == before + 2

@@ -12,7 +12,9 @@ from typing import Any, TypeVar
 from django import forms
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.handlers.exception import response_for_exception
+from django.core.handlers.wsgi import WSGIHandler
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
@@ -146,3 +148,58 @@ class PageField(forms.IntegerField):
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("required", False)
         super().__init__(min_value=1, max_value=PAGE_LIMIT, **kwargs)
+
+
+#: The middleware a lean path keeps (see :class:`LeanHandler`): security headers, the
+#: language of the messages, no framing, the API's errors. Left out: static files, sessions,
+#: CSRF, users, messages, the login wall: none of them has anything to do with a public,
+#: key-authenticated JSON endpoint.
+LEAN_MIDDLEWARE = (
+    "django.middleware.security.SecurityMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "cxpilot.kernel.web.ErrorMiddleware",
+)
+
+
+class LeanHandler(WSGIHandler):
+    """Django's WSGI handler with only :data:`LEAN_MIDDLEWARE`, for the hot public endpoints
+    (:mod:`cxpilot.wsgi` sends them here): the same views, URL routing, signals and error
+    handling, without the work that a session or a user would need."""
+
+    def load_middleware(self, is_async: bool = False) -> None:
+        from django.core.handlers.exception import convert_exception_to_response
+        from django.utils.module_loading import import_string
+
+        self._view_middleware: list[Any] = []
+        self._template_response_middleware: list[Any] = []
+        self._exception_middleware: list[Any] = []
+        handler = convert_exception_to_response(self._get_response)  # type: ignore[attr-defined]
+        for path in reversed(LEAN_MIDDLEWARE):
+            middleware = import_string(path)(handler)
+            if hasattr(middleware, "process_view"):
+                self._view_middleware.insert(0, middleware.process_view)
+            if hasattr(middleware, "process_template_response"):
+                self._template_response_middleware.append(middleware.process_template_response)
+            if hasattr(middleware, "process_exception"):
+                self._exception_middleware.append(middleware.process_exception)
+            handler = convert_exception_to_response(middleware)
+        self._middleware_chain = handler  # type: ignore[assignment]
+
+    def get_response(self, request: HttpRequest) -> HttpResponseBase:
+        response = super().get_response(request)
+        if isinstance(response, HttpResponse) and not response.has_header("Content-Length"):
+            response.headers["Content-Length"] = str(len(response.content))  # a keep-alive
+        return response
+
+
+def lean_paths(
+    full: Callable[..., Any], lean: Callable[..., Any], paths: frozenset[str]
+) -> Callable[..., Any]:
+    """A WSGI application that sends ``paths`` to ``lean`` and everything else to ``full``."""
+
+    def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        handler = lean if environ.get("PATH_INFO") in paths else full
+        return handler(environ, start_response)
+
+    return application

@@ -16,6 +16,8 @@ from typing import Any
 import ibis
 import numpy as np
 import pandas as pd
+from django.conf import settings
+from django.db.models import Count, Max
 
 from cxpilot.kernel.errors import ValidationError
 from cxpilot.verbatims import stats
@@ -24,6 +26,7 @@ from cxpilot.verbatims.normalise import fold
 
 __all__ = [
     "Scope",
+    "data_version",
     "drivers",
     "irritant_trend",
     "irritants",
@@ -398,6 +401,30 @@ def _ascii_fold(expr: Any) -> Any:
     for a, b in zip("àâäáãåçéèêëíìîïñóòôöõúùûüýÿ", "aaaaaaceeeeiiiinooooouuuuyy", strict=True):
         out = out.replace(a, b)
     return out
+
+
+def data_version() -> tuple[tuple[Any, ...], tuple[int, ...]]:
+    """A fingerprint of what the verbatim analytics are computed from, cheap to read: it
+    changes whenever a result may. Two parts: the warehouse, the text model (fit, analysis,
+    taxonomy edits) and the themes (count, last change); then the rows of answers and
+    analyses in the warehouse, which grow with live collection."""
+    from cxpilot.warehouse.connection import warehouse
+
+    current = TextModel.current()
+    themes = Theme.objects.aggregate(n=Count("pk"), at=Max("updated_at"))
+    with warehouse() as con:
+        tables = set(con.list_tables())
+        rows = tuple(
+            int(con.table(name).count().execute()) if name in tables else 0
+            for name in ("responses", "verbatim_analysis", "verbatim_themes")
+        )
+    model = (
+        (current.pk, current.fitted_at, current.analysed_at, current.taxonomy_changed_at)
+        if current
+        else None
+    )
+    url = str(settings.CXPILOT_WAREHOUSE_URL)  # type: ignore[misc]
+    return (url, model, themes["n"], themes["at"]), rows
 
 
 def model_state() -> dict[str, Any]:

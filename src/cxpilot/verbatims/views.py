@@ -14,12 +14,13 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
 from cxpilot.analytics.charts import number
 from cxpilot.kernel import errors, roles, web
+from cxpilot.kernel.memo import Memo
 from cxpilot.organisation.models import Touchpoint
 from cxpilot.verbatims import charts, selectors, services
 from cxpilot.verbatims.models import Theme
@@ -115,28 +116,54 @@ def irritants_page(request: HttpRequest) -> HttpResponse:
     form = ScopeForm(request.GET or None)
     scope = form.scope() if request.GET else Scope()
     state = selectors.model_state()
-    rows: list[dict[str, Any]] = []
+    valid = not request.GET or form.is_valid()
+    figures: dict[str, Any] = {"rows": [], "specs": {}, "months": [], "trend_rows": []}
+    if state["fitted"] and valid:
+        # five people on this page share one computation while the data stays the same
+        key = (scope.touchpoint, scope.start, scope.end, scope.language, get_language())
+        version, rows = selectors.data_version()
+        figures = IRRITANTS.get(key, version, lambda: _irritants(scope), drift=rows)
+    return render(
+        request,
+        "verbatims/irritants.html",
+        {
+            "nav_current": "text_irritants",
+            "form": form,
+            "state": state,
+            **figures,
+            "touchpoint": Touchpoint.objects.filter(key=scope.touchpoint).first(),
+            "can_edit": _can_edit(request),
+        },
+        status=400 if request.GET and not form.is_valid() else 200,
+    )
+
+
+#: The irritants page's figures by scope and language, while the data is the same; under a
+#: stream of new answers, for up to 10 seconds (live collection does not make every view
+#: compute them again). Any edit of the themes or new analysis computes them at once.
+IRRITANTS: Memo[dict[str, Any]] = Memo(size=64, fresh=10.0)
+
+
+def _irritants(scope: Scope) -> dict[str, Any]:
+    """The figures of the irritants page: ranked themes, their trend, key drivers, charts."""
+    rows = selectors.irritants(scope=scope, min_mentions=10, examples=2)
     trend: list[dict[str, Any]] = []
     specs: dict[str, Any] = {}
-    if state["fitted"] and (not request.GET or form.is_valid()):
-        rows = selectors.irritants(scope=scope, min_mentions=10, examples=2)
-        top = [r for r in rows if (r["impact"] or 0) > 0][:5]
-        if top:
-            names = {r["theme_id"]: r["theme"] for r in top}
-            trend = selectors.irritant_trend(scope=scope, theme_ids=list(names))
-            specs["trend"] = charts.trend_chart(trend, names)
-        shown = rows[:15]
-        if shown:
-            specs["impact"] = charts.irritants_chart(shown)
-        for r in rows:
-            r["href"] = reverse("text_themes") + "?" + _query(scope, theme=r["theme_id"])
-            r["impact_label"] = number(r["impact"], "nps", signed=True)
-            r["ci_label"] = (
-                f"{number(r['ci_low'], 'nps', True)} … {number(r['ci_high'], 'nps', True)}"
-            )
-            r["with_label"] = number(r["nps_with"], "nps")
-            r["without_label"] = number(r["nps_without"], "nps")
-            r["share_pct"] = round(100 * (r["share"] or 0), 1)
+    top = [r for r in rows if (r["impact"] or 0) > 0][:5]
+    if top:
+        names = {r["theme_id"]: r["theme"] for r in top}
+        trend = selectors.irritant_trend(scope=scope, theme_ids=list(names))
+        specs["trend"] = charts.trend_chart(trend, names)
+    shown = rows[:15]
+    if shown:
+        specs["impact"] = charts.irritants_chart(shown)
+    for r in rows:
+        r["href"] = reverse("text_themes") + "?" + _query(scope, theme=r["theme_id"])
+        r["impact_label"] = number(r["impact"], "nps", signed=True)
+        r["ci_label"] = f"{number(r['ci_low'], 'nps', True)} … {number(r['ci_high'], 'nps', True)}"
+        r["with_label"] = number(r["nps_with"], "nps")
+        r["without_label"] = number(r["nps_without"], "nps")
+        r["share_pct"] = round(100 * (r["share"] or 0), 1)
     drivers = _drivers(scope) if rows else None
     if drivers:
         specs["drivers"] = charts.quadrant_chart(drivers["predictors"])
@@ -148,23 +175,13 @@ def irritants_page(request: HttpRequest) -> HttpResponse:
     trend_rows = [
         (names.get(t, t), [cells.get(m, "—") for m in months]) for t, cells in table.items()
     ]
-    return render(
-        request,
-        "verbatims/irritants.html",
-        {
-            "nav_current": "text_irritants",
-            "form": form,
-            "state": state,
-            "rows": rows,
-            "specs": specs,
-            "months": months,
-            "trend_rows": trend_rows,
-            "touchpoint": Touchpoint.objects.filter(key=scope.touchpoint).first(),
-            "can_edit": _can_edit(request),
-            "drivers": drivers,
-        },
-        status=400 if request.GET and not form.is_valid() else 200,
-    )
+    return {
+        "rows": rows,
+        "specs": specs,
+        "months": months,
+        "trend_rows": trend_rows,
+        "drivers": drivers,
+    }
 
 
 QUADRANTS = {

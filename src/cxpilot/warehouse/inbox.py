@@ -134,9 +134,12 @@ def inbox_add(*, table: str, rows: list[dict[str, Any]]) -> Receipt:
         InboxItem(table=table, source=row["source"], record_id=row[key], payload=row)
         for row in rows
     ]
+    # table, source and id: the unique index answers it, however large the inbox grows
     existing = set(
         InboxItem.objects.filter(
-            table=table, record_id__in=[i.record_id for i in items]
+            table=table,
+            source__in={i.source for i in items},
+            record_id__in=[i.record_id for i in items],
         ).values_list("source", "record_id")
     )
     before = sum((i.source, i.record_id) in existing for i in items)
@@ -197,10 +200,12 @@ def _flush_in_background() -> None:
         log.info("inbox: flushed %s record(s)", report.flushed)
 
 
-def inbox_worker(interval: float = 5.0, pause: float = 0.5) -> Periodic:
-    """The background job of the server that flushes the inbox: woken when a receipt commits,
-    and every ``interval`` seconds (for what a failed flush left). Start it, then stop it.
+def inbox_worker(interval: float = 5.0, pause: float = 1.0) -> Periodic:
+    """The background job of the server that flushes the inbox: at once (what a previous
+    process left), when a receipt commits, and every ``interval`` seconds (for what a failed
+    flush left). Start it, then stop it.
 
     Under a stream of answers it flushes at most every ``pause`` seconds: fewer, larger
     writes to the warehouse (an answer reaches it within about that time)."""
+    _wakeup.set()
     return Periodic("inbox", _flush_in_background, every=interval, wakeup=_wakeup, pause=pause)
