@@ -795,3 +795,19 @@ def test_acknowledged_answers_survive_a_kill(survey, warehouse_url):
     stored = set(InboxItem.objects.values_list("record_id", flat=True))
     assert acknowledged <= stored
     assert {r["response_id"] for r in rows("nps-web")} >= acknowledged
+
+
+def test_a_changed_survey_is_checked_against_its_new_questions(client, survey):
+    assert post(client, {"answers": {"nps": 9}}, survey.public_key).status_code == 202
+    definition = survey_definition()
+    definition["questions"].append({"key": "extra", "kind": "text", "text": {"en": "More?"}})
+    services.survey_update(actor=None, survey=survey, definition=definition)
+    body = {"answers": {"nps": 9, "extra": "yes"}}
+    assert post(client, body, survey.public_key).status_code == 202
+    definition["questions"] = [q for q in definition["questions"] if q["key"] != "channel"]
+    services.survey_update(actor=None, survey=survey, definition=definition)
+    body = {"answers": {"nps": 9, "channel": "web"}}
+    assert_error(post(client, body, survey.public_key), 422, "invalid", "answers.channel")
+    # a touchpoint removed from the survey outside the services: refused at once too
+    survey.touchpoints.clear()
+    assert_error(post(client, {"answers": {"nps": 9}}, survey.public_key), 422, "invalid")

@@ -7,6 +7,7 @@ Counting is done in the warehouse engine (Ibis); the statistics are
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -403,27 +404,38 @@ def _ascii_fold(expr: Any) -> Any:
     return out
 
 
+#: When the warehouse's row counts were last read, by warehouse, and what they were.
+_rows_read: dict[str, tuple[float, tuple[int, ...]]] = {}
+ROWS_SECONDS = 1.0
+
+
 def data_version() -> tuple[tuple[Any, ...], tuple[int, ...]]:
     """A fingerprint of what the verbatim analytics are computed from, cheap to read: it
     changes whenever a result may. Two parts: the warehouse, the text model (fit, analysis,
     taxonomy edits) and the themes (count, last change); then the rows of answers and
-    analyses in the warehouse, which grow with live collection."""
+    analyses in the warehouse, which grow with live collection (read at most once a
+    second)."""
     from cxpilot.warehouse.connection import warehouse
 
     current = TextModel.current()
     themes = Theme.objects.aggregate(n=Count("pk"), at=Max("updated_at"))
-    with warehouse() as con:
-        tables = set(con.list_tables())
-        rows = tuple(
-            int(con.table(name).count().execute()) if name in tables else 0
-            for name in ("responses", "verbatim_analysis", "verbatim_themes")
-        )
+    url = str(settings.CXPILOT_WAREHOUSE_URL)  # type: ignore[misc]
+    read = _rows_read.get(url)
+    if read is not None and time.monotonic() - read[0] < ROWS_SECONDS:
+        rows = read[1]  # the drifting part: read at most once a second
+    else:
+        with warehouse() as con:
+            tables = set(con.list_tables())
+            rows = tuple(
+                int(con.table(name).count().execute()) if name in tables else 0
+                for name in ("responses", "verbatim_analysis", "verbatim_themes")
+            )
+        _rows_read[url] = (time.monotonic(), rows)
     model = (
         (current.pk, current.fitted_at, current.analysed_at, current.taxonomy_changed_at)
         if current
         else None
     )
-    url = str(settings.CXPILOT_WAREHOUSE_URL)  # type: ignore[misc]
     return (url, model, themes["n"], themes["at"]), rows
 
 
