@@ -38,6 +38,7 @@ from cxpilot.kernel.errors import (
 from cxpilot.kernel.groupcommit import GroupCommit
 from cxpilot.kernel.ratelimit import rate_limit_hit
 from cxpilot.kernel.roles import Actor
+from cxpilot.kernel.sql import insert_rows
 from cxpilot.organisation.models import JourneyStage, Touchpoint
 from cxpilot.surveys import fatigue
 from cxpilot.surveys.models import (
@@ -1030,35 +1031,37 @@ def _submissions_write(batch: Sequence[_Pending]) -> list[SubmissionResult | Bas
             accepted.append(p)
         if accepted:
             inbox_add(table="responses", rows=[row for p in accepted for row in p.rows])
-            Submission.objects.bulk_create(
+            insert_rows(
+                Submission,
                 [
-                    Submission(
-                        survey=p.survey,
-                        uid=p.uid,
-                        idempotency_key=p.idem,
-                        fingerprint=p.fingerprint,
-                        channel=p.channel,
-                        customer_id=p.customer,
-                        touchpoint=p.touchpoint,
-                        language=p.language,
-                        response_ids=[row["response_id"] for row in p.rows],
-                        created_at=p.now,
-                    )
+                    {
+                        "survey_id": p.survey.pk,
+                        "uid": p.uid,
+                        "idempotency_key": p.idem,
+                        "fingerprint": p.fingerprint,
+                        "channel": p.channel,
+                        "customer_id": p.customer,
+                        "touchpoint": p.touchpoint,
+                        "language": p.language,
+                        "response_ids": [row["response_id"] for row in p.rows],
+                        "created_at": p.now,
+                    }
                     for p in accepted
-                ]
+                ],
             )
-            ContactLog.objects.bulk_create(
+            insert_rows(
+                ContactLog,
                 [
-                    ContactLog(
-                        survey=p.survey,
-                        customer_id=p.customer,
-                        event=ContactEvent.ANSWERED,
-                        channel=p.channel,
-                        at=p.now,
-                    )
+                    {
+                        "survey_id": p.survey.pk,
+                        "customer_id": p.customer,
+                        "event": str(ContactEvent.ANSWERED),
+                        "channel": p.channel,
+                        "at": p.now,
+                    }
                     for p in accepted
                     if p.customer
-                ]
+                ],
             )
     return outcomes  # type: ignore[return-value]
 

@@ -20,6 +20,7 @@ from django.utils import timezone
 from cxpilot.kernel import roles
 from cxpilot.kernel.errors import ValidationError
 from cxpilot.kernel.jobs import Periodic
+from cxpilot.kernel.sql import insert_rows
 from cxpilot.warehouse import ingest
 from cxpilot.warehouse.files import records_to_raw
 from cxpilot.warehouse.models import InboxItem
@@ -130,23 +131,31 @@ def inbox_add(*, table: str, rows: list[dict[str, Any]]) -> Receipt:
     """Store checked ``rows`` (from :func:`inbox_rows`) in the inbox, in the caller's
     transaction (which must be open): acknowledge them only once it commits."""
     key = table_spec(table).key
+    now = timezone.now()
     items = [
-        InboxItem(table=table, source=row["source"], record_id=row[key], payload=row)
+        {
+            "table": table,
+            "source": row["source"],
+            "record_id": row[key],
+            "payload": row,
+            "received_at": now,
+            "flushed_at": None,
+        }
         for row in rows
     ]
     # table, source and id: the unique index answers it, however large the inbox grows
     existing = set(
         InboxItem.objects.filter(
             table=table,
-            source__in={i.source for i in items},
-            record_id__in=[i.record_id for i in items],
+            source__in={i["source"] for i in items},
+            record_id__in=[i["record_id"] for i in items],
         ).values_list("source", "record_id")
     )
-    before = sum((i.source, i.record_id) in existing for i in items)
-    InboxItem.objects.bulk_create(items, ignore_conflicts=True)
+    before = sum((i["source"], i["record_id"]) in existing for i in items)
+    insert_rows(InboxItem, items, ignore_conflicts=True)
     transaction.on_commit(_wakeup.set)
     return Receipt(
-        accepted=len(items) - before, duplicates=before, ids=[i.record_id for i in items]
+        accepted=len(items) - before, duplicates=before, ids=[i["record_id"] for i in items]
     )
 
 
@@ -200,7 +209,7 @@ def _flush_in_background() -> None:
         log.info("inbox: flushed %s record(s)", report.flushed)
 
 
-def inbox_worker(interval: float = 5.0, pause: float = 1.0) -> Periodic:
+def inbox_worker(interval: float = 5.0, pause: float = 2.0) -> Periodic:
     """The background job of the server that flushes the inbox: at once (what a previous
     process left), when a receipt commits, and every ``interval`` seconds (for what a failed
     flush left). Start it, then stop it.

@@ -412,11 +412,14 @@ def records_checked(
     never disagree on what is accepted, nor on the rows made of it.
     """
     known = {c.name for c in spec.columns}
+    if not all(isinstance(record, dict) for record in records):
+        return None
+    # the other columns of every record, in order of first appearance: the order of the
+    # attributes the vectorised path makes
+    extra_names = list(dict.fromkeys(k for r in records for k in r if k not in known))
     rows: list[dict[str, object]] = []
     seen: set[tuple[object, object]] = set()
     for record in records:
-        if not isinstance(record, dict):
-            return None
         row: dict[str, object] = {}
         for col in spec.columns:
             value = record.get(col.name)
@@ -444,13 +447,13 @@ def records_checked(
         if identity in seen:
             return None
         seen.add(identity)
+        if not all(isinstance(name, str) and name == name.lower() for name in record):
+            return None
         extra: dict[str, object] = {}
-        for name, value in record.items():
-            if not isinstance(name, str) or name != name.lower() or name == "attributes":
+        for name in extra_names:
+            if name == "attributes":
                 return None
-            if name in known:
-                continue
-            text = _text(value)
+            text = _text(record.get(name))
             if text is not None:
                 extra[name] = text
         if extra:
