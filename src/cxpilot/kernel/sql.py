@@ -9,7 +9,7 @@ runs on SQLite, PostgreSQL and MySQL alike.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 from django.db import connections
 from django.db.models import Field, Model
@@ -46,7 +46,7 @@ def insert_rows(
     connection = connections[using]
     ops = connection.ops
     names = list(rows[0])
-    fields: list[Field[Any, Any]] = [model._meta.get_field(name) for name in names]
+    fields = [cast("Field[Any, Any]", model._meta.get_field(name)) for name in names]
     plain = [field.get_internal_type() in _PLAIN for field in fields]
     on_conflict = OnConflict.IGNORE if ignore_conflicts else None
     columns = ", ".join(ops.quote_name(field.column) for field in fields)

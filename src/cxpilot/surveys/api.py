@@ -117,7 +117,8 @@ def _body(request: HttpRequest) -> SubmissionIn:
         raise ValidationError(detail, where="body") from None
     if not isinstance(data, dict):
         raise ValidationError("the body must be a JSON object", where="body")
-    place = _nul_place(data)
+    # a NUL can only come as the escape \u0000 (JSON refuses raw control characters)
+    place = _nul_place(data) if b"\\u0000" in raw else None
     if place is not None:
         raise ValidationError(
             "text may not hold the NUL character (U+0000): no database stores it", where=place

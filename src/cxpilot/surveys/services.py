@@ -75,6 +75,7 @@ MAX_IDEMPOTENCY_KEY = 200
 MAX_CUSTOMER_ID = 120
 
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+_CONTROL = re.compile(r"[\x00-\x1f]")
 _DEFINITION_FIELDS = {
     "key",
     "title",
@@ -771,7 +772,7 @@ def _text_field(value: Any, name: str, max_length: int) -> str:
     value = value.strip()
     if len(value) > max_length:
         raise ValidationError(f"{name} is longer than {max_length} characters", where=name)
-    if any(ord(ch) < 32 for ch in value):
+    if _CONTROL.search(value):
         raise ValidationError(f"{name} contains control characters", where=name)
     return value
 
