@@ -154,7 +154,8 @@ def test_background_worker_flushes_on_each_receipt(org):
 
     from cxpilot.warehouse.inbox import inbox_worker
 
-    worker = inbox_worker(interval=3600)  # only a receipt can wake it within the test
+    # only a receipt can wake it within the test; 3 records make a busy flush here
+    worker = inbox_worker(interval=3600, busy=3, busy_pause=7.0)
     worker.start()
     try:
         inbox_receive(table="responses", records=answers(3), source="web")
@@ -166,6 +167,7 @@ def test_background_worker_flushes_on_each_receipt(org):
         worker.stop()
     assert not worker.is_alive()
     assert counts()["responses"] == 3
+    assert worker.pause == 7.0  # after a busy flush, a longer pause
 
 
 # --- A handful of records are checked one by one: the same rows as the vectorised path -----

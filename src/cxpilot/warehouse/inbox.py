@@ -203,18 +203,25 @@ def _mark_flushed(ids: list[int]) -> None:
     InboxItem.objects.filter(pk__in=ids).update(flushed_at=timezone.now())
 
 
-def _flush_in_background() -> None:
-    report = inbox_flush()
-    if report.flushed:
-        log.info("inbox: flushed %s record(s)", report.flushed)
-
-
-def inbox_worker(interval: float = 5.0, pause: float = 2.0) -> Periodic:
+def inbox_worker(
+    interval: float = 5.0, *, quiet_pause: float = 0.5, busy_pause: float = 5.0, busy: int = 200
+) -> Periodic:
     """The background job of the server that flushes the inbox: at once (what a previous
     process left), when a receipt commits, and every ``interval`` seconds (for what a failed
     flush left). Start it, then stop it.
 
-    Under a stream of answers it flushes at most every ``pause`` seconds: fewer, larger
-    writes to the warehouse (an answer reaches it within about that time)."""
+    Between two flushes it pauses ``quiet_pause`` seconds, so that a lone answer reaches the
+    warehouse within about that time; after a flush of ``busy`` records or more (a stream of
+    answers), ``busy_pause``: fewer, larger flushes cost much less per answer (the warehouse
+    write, the verbatim analysis and the follow-up cases each have a cost per flush)."""
+    job = Periodic("inbox", lambda: None, every=interval, wakeup=_wakeup, pause=quiet_pause)
+
+    def flush() -> None:
+        report = inbox_flush()
+        if report.flushed:
+            log.info("inbox: flushed %s record(s)", report.flushed)
+        job.pause = busy_pause if report.flushed >= busy else quiet_pause
+
+    job.func = flush
     _wakeup.set()
-    return Periodic("inbox", _flush_in_background, every=interval, wakeup=_wakeup, pause=pause)
+    return job
