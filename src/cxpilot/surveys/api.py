@@ -121,7 +121,8 @@ def _body(request: HttpRequest) -> SubmissionIn:
     place = _nul_place(data) if b"\\u0000" in raw else None
     if place is not None:
         raise ValidationError(
-            "text may not hold the NUL character (U+0000): no database stores it", where=place
+            "text may not hold the NUL character (U+0000), which PostgreSQL cannot store",
+            where=place,
         )
     try:
         return SubmissionIn.model_validate(data)
