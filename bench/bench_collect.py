@@ -507,12 +507,13 @@ def bench(
     host: str,
     serve_args: list[str],
     database_url: str | None,
+    command: str,
 ) -> dict[str, Any]:
     host = _loopback(host)
     clients = max(1, min(clients, MAX_CLIENTS))
     duration = max(1.0, min(duration, MAX_DURATION))
     results: dict[str, Any] = {
-        "command": "PYTHONPATH=src python bench/bench_collect.py " + " ".join(sys.argv[1:]),
+        "command": command,
         "code": _commit(),
         "machine": f"{os.cpu_count()} CPU, {platform.python_implementation()} "
         f"{platform.python_version()}, client and server on the same machine",
@@ -651,8 +652,9 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-def _bench(args: argparse.Namespace) -> dict[str, Any]:
+def _bench(args: argparse.Namespace, command: str) -> dict[str, Any]:
     return bench(
+        command=command,
         scenarios=args.scenario or list(SCENARIOS),
         clients=args.clients,
         duration=args.duration,
@@ -667,11 +669,11 @@ def _bench(args: argparse.Namespace) -> dict[str, Any]:
 
 def run() -> dict[str, Any]:
     """For ``bench/run.py collect``: the standard run, recorded as ``latest``."""
-    return _record("latest", _bench(_parser().parse_args([])))
+    return _record("latest", _bench(_parser().parse_args([]), "python bench/run.py collect"))
 
 
 if __name__ == "__main__":
     arguments = _parser().parse_args()
-    print(
-        json.dumps(_record(arguments.label, _bench(arguments))["runs"][arguments.label], indent=2)
-    )
+    line = "PYTHONPATH=src python bench/bench_collect.py " + " ".join(sys.argv[1:])
+    result = _record(arguments.label, _bench(arguments, line.strip()))
+    print(json.dumps(result["runs"][arguments.label], indent=2))

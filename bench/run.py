@@ -22,6 +22,7 @@ def main(names: list[str]) -> None:
         spec = importlib.util.spec_from_file_location(path.stem, path)
         assert spec and spec.loader
         module = importlib.util.module_from_spec(spec)
+        sys.modules[spec.name] = module  # dataclasses look their module up there
         spec.loader.exec_module(module)
         result = module.run()
         (HERE / "results" / f"{name}.json").write_text(json.dumps(result, indent=2) + "\n")
