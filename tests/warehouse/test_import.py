@@ -373,6 +373,18 @@ def test_a_mixed_encoding_file_is_refused_at_its_first_foreign_line(org, tmp_pat
     assert responses() == []
 
 
+def test_a_nul_character_is_refused_where_it_is(org, tmp_path):
+    # a NUL byte makes a CSV a binary file; in JSON Lines it hides as an escape
+    row = {"response_id": "r1", "customer_id": "c1", "touchpoint": "website"}
+    row |= {"timestamp": "2025-03-01", "metric": "nps", "score": 9}
+    path = tmp_path / "answers.jsonl"
+    path.write_text(
+        json.dumps(row) + "\n" + json.dumps({**row, "response_id": "r2", "verbatim": "ok\x00"})
+    )
+    assert_rejected(path, where="answers.jsonl:line 2 verbatim", reason="NUL character")
+    assert responses() == []
+
+
 @pytest.mark.parametrize(
     ("text", "line"),
     [

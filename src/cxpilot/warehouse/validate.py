@@ -213,6 +213,14 @@ def _column(col: Column, text: pa.Array, errors: _Collector) -> pa.Array:
     return parsed
 
 
+def _refuse_nul(name: str, text: pa.Array, errors: _Collector) -> None:
+    """A NUL character (U+0000) is in no customer's text, and PostgreSQL cannot store it."""
+    nul = _np_mask(pc.match_substring(text, "\x00"))
+    if nul.any():
+        shown = pc.replace_substring(text, "\x00", "\u2400")  # the visible symbol for NUL
+        errors.add(nul, name, shown, "contains a NUL character (U+0000)")
+
+
 def _attributes(raw: RawTable, extra: list[str]) -> pa.Array:
     """The file's other columns as one JSON object per row. A column named ``attributes``
     that holds JSON objects (a record read back from the inbox, an export of ours) is merged,
@@ -273,6 +281,13 @@ def validate(
         )
     errors = _Collector(raw)
     n = raw.num_rows
+    for name, text in raw.columns.items():
+        if "\x00" in name:
+            raise ValidationError(
+                "a column name contains a NUL character (U+0000)",
+                where=f"{raw.path}:{'line' if raw.unit == 'line' else raw.unit} 1",
+            )
+        _refuse_nul(name, text, errors)
     typed: dict[str, pa.Array] = {}
     for col in spec.columns:
         name = by_lower.get(col.name)
