@@ -53,9 +53,8 @@ class DashboardForm(_PeriodForm):
 
     def __init__(self, data: QueryDict | Mapping[str, Any], *, choices: Choices) -> None:
         super().__init__(data)
-        date = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-        self.fields["from"] = web.DateField(label=_("From"), required=False, widget=date)
-        self.fields["to"] = web.DateField(label=_("To"), required=False, widget=date)
+        self.fields["from"] = web.DateField(label=_("From"), required=False)
+        self.fields["to"] = web.DateField(label=_("To"), required=False)
         selects = [
             ("channel", _("Channel"), _("All channels"), choices.channels),
             ("segment", _("Segment"), _("All segments"), choices.segments),

@@ -167,8 +167,22 @@ def out_of_range() -> forms.ValidationError:
     )
 
 
+class DateInput(forms.DateInput):
+    """The browser's date picker. Its value is always ISO 8601 (``2026-11-30``), whatever the
+    language: a ``type="date"`` input shows it in the user's format but refuses any other
+    value (``30/11/2026`` would leave it empty)."""
+
+    input_type = "date"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
 class DateField(forms.DateField):
-    """A date in the years every period helper handles (:func:`periods.in_range`)."""
+    """A date in the years every period helper handles (:func:`periods.in_range`), picked in
+    the browser's date picker."""
+
+    widget = DateInput
 
     def validate(self, value: Any) -> None:
         super().validate(value)
