@@ -23,7 +23,10 @@ def user_upsert(
     department: str | None = None,
     email: str = "",
 ) -> tuple[Any, str | None]:
-    """Create or update a user with one role; return it and the new password (if one was set)."""
+    """Create or update a user with one role; return it and the new password (if one was set).
+
+    A department owner works their department's cases: they need one (given, or kept from
+    before when an existing user is updated without ``department``)."""
     if role not in roles.ROLES:
         raise ValidationError(
             f"unknown role {role!r}; expected one of {', '.join(roles.ROLES)}", where="role"
@@ -37,6 +40,15 @@ def user_upsert(
         if dep is None:
             raise ValidationError(f"unknown department {department!r}", where="department")
     user_model = get_user_model()
+    if dep is None and department is None:
+        existing = Profile.objects.filter(user__username=username.strip()).first()
+        dep = existing.department if existing is not None else None
+    if role == roles.DEPARTMENT_OWNER and dep is None:
+        raise ValidationError(
+            "a department owner needs a department: add --department KEY "
+            "(see cxpilot org show departments)",
+            where="department",
+        )
     user: Any
     user, created = user_model.objects.get_or_create(
         username=username.strip(), defaults={"email": email}
