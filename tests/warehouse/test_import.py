@@ -162,6 +162,16 @@ def test_missing_required_column(org, tmp_path):
     assert_rejected(path, where="line 1", reason="missing required column(s) metric")
 
 
+def test_missing_columns_say_how_to_map_them(org, tmp_path):
+    path = write(
+        tmp_path,
+        "ResponseID,Customer,Touchpoint,Date,Metric,Score\nr1,c1,website,2025-03-01,nps,9\n",
+    )
+    error = assert_rejected(path, where="line 1", reason="missing required column(s)")
+    assert "response_id, customer_id, timestamp" in str(error)
+    assert "--mapping FILE" in str(error) and "response_id: ResponseID" in str(error)
+
+
 @pytest.mark.parametrize(
     ("content", "reason"),
     [

@@ -8,6 +8,7 @@ rows that have one.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -213,6 +214,24 @@ def _column(col: Column, text: pa.Array, errors: _Collector) -> pa.Array:
     return parsed
 
 
+def _mapping_hint(missing: list[str], present: list[str], from_api: bool) -> str:
+    """How to say which of the file's columns holds each missing one: a column mapping, with a
+    guess from the names where one is close."""
+    if from_api:
+        return ""
+    lowered = {name.lower(): name for name in present}
+    guesses = []
+    for name in missing:
+        close = difflib.get_close_matches(name, list(lowered), n=1, cutoff=0.6)
+        if close:
+            guesses.append(f"{name}: {lowered[close[0]]}")
+    example = f" (e.g. {'; '.join(guesses)})" if guesses else ""
+    return (
+        f". If the file names them otherwise, map them with a column mapping file{example}: "
+        "--mapping FILE, see docs/importing.md"
+    )
+
+
 def _refuse_nul(name: str, text: pa.Array, errors: _Collector) -> None:
     """A NUL character (U+0000) is in no customer's text, and PostgreSQL cannot store it."""
     nul = _np_mask(pc.match_substring(text, "\x00"))
@@ -276,7 +295,8 @@ def validate(
     ]
     if missing_cols:
         raise ValidationError(
-            f"missing required column(s) {', '.join(missing_cols)}; the file has {', '.join(raw.columns)}",
+            f"missing required column(s) {', '.join(missing_cols)}; the file has "
+            f"{', '.join(raw.columns)}{_mapping_hint(missing_cols, list(raw.columns), from_api)}",
             where=f"{raw.path}:{'line' if raw.unit == 'line' else raw.unit} 1",
         )
     errors = _Collector(raw)
