@@ -79,8 +79,8 @@ def emit(
             no_wrap=not wraps,
             overflow="fold" if wraps else "ellipsis",
         )
-    for row in cells:
-        table.add_row(*(row[i] for i in shown))
+    for line in cells:
+        table.add_row(*(line[i] for i in shown))
     console.print(table)
     left_out = [columns[i] for i in range(len(columns)) if i not in shown]
     if left_out:
