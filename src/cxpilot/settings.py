@@ -86,10 +86,11 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "en"
+FORMAT_MODULE_PATH = ["cxpilot.kernel.formats"]
 LANGUAGES = [("en", _("English")), ("fr", _("French"))]
 LOCALE_PATHS = [PACKAGE_DIR / "locale"]
 USE_I18N = True
-TIME_ZONE = "Europe/Paris"
+TIME_ZONE = CONFIG.time_zone
 USE_TZ = True
 
 STATIC_URL = "static/"

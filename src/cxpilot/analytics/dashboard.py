@@ -429,6 +429,7 @@ def verbatims(
     names = dict(Touchpoint.objects.values_list("key", "name"))
     for row in rows:
         row["touchpoint_name"] = names.get(row["touchpoint"], row["touchpoint"])
+        row["timestamp"] = periods.utc(row["timestamp"])
     return VerbatimPage(
         rows=rows,
         total=total,

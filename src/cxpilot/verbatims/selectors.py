@@ -17,6 +17,7 @@ import ibis
 import numpy as np
 import pandas as pd
 
+from cxpilot.kernel import periods
 from cxpilot.kernel.errors import ValidationError
 from cxpilot.verbatims import stats
 from cxpilot.verbatims.models import TextModel, Theme
@@ -386,6 +387,7 @@ def verbatim_search(
         rows.append(
             {
                 **rec,
+                "timestamp": periods.utc(rec["timestamp"].to_pydatetime()),
                 "themes": [(t, labels.get(t, {}).get("label", f"#{t}")) for t in sorted(tids)],
             }
         )
