@@ -12,7 +12,8 @@ from cxpilot.loop.services import cases_open_from_warehouse
 
 
 def demo_load(*, seed: int, period_end: dt.date) -> dict[str, Any]:
-    """Open the cases of the month that ends the demo data and raise the alerts of its history.
+    """Open the cases of the month that ends the demo data and raise the alerts of its history
+    (both methods: month to month, and the weekly CUSUM's sustained shifts).
 
     The cases and alerts of an earlier demo are removed first: they referred to answers the
     regeneration replaced.

@@ -8,7 +8,15 @@ from django.utils.translation import gettext_lazy as _
 
 from cxpilot.organisation.models import Department, Touchpoint
 
-__all__ = ["Alert", "CaseNote", "CaseStatus", "FollowUpCase", "LoopSettings", "NoteKind"]
+__all__ = [
+    "Alert",
+    "AlertMethod",
+    "CaseNote",
+    "CaseStatus",
+    "FollowUpCase",
+    "LoopSettings",
+    "NoteKind",
+]
 
 
 class LoopSettings(models.Model):
@@ -138,18 +146,34 @@ class CaseNote(models.Model):
         return self.text[:60]
 
 
-class Alert(models.Model):
-    """A metric that dropped significantly on a touchpoint from one period to the next."""
+class AlertMethod(models.TextChoices):
+    PERIOD = "period", _("Period to period")
+    CUSUM = "cusum", _("Sustained shift (CUSUM)")
 
+
+class Alert(models.Model):
+    """A metric that dropped on a touchpoint: significantly from one period to the next
+    (method ``period``), or by a sustained shift over weeks (method ``cusum``)."""
+
+    method = models.CharField(
+        _("method"), max_length=10, choices=AlertMethod.choices, default=AlertMethod.PERIOD
+    )
     metric = models.CharField(_("metric"), max_length=10)
     touchpoint = models.CharField(_("touchpoint"), max_length=60)
     period_kind = models.CharField(_("period kind"), max_length=10)
     period = models.CharField(_("period"), max_length=10)
+    detected_on = models.DateField(
+        _("detected on"),
+        null=True,
+        blank=True,
+        help_text=_("The last day of the data that raised it: the end of the period or week."),
+    )
     previous_score = models.FloatField(_("previous score"))
     score = models.FloatField(_("score"))
     delta = models.FloatField(_("change"))
-    p_value = models.FloatField(_("p-value"))
+    p_value = models.FloatField(_("p-value"), null=True, blank=True)
     n = models.PositiveIntegerField(_("answers"))
+    evidence = models.JSONField(_("evidence"), default=dict, blank=True)
     raised_at = models.DateTimeField(_("raised at"), auto_now_add=True)
     emailed_at = models.DateTimeField(_("e-mailed at"), null=True, blank=True)
     webhook_at = models.DateTimeField(_("webhook sent at"), null=True, blank=True)
@@ -162,9 +186,19 @@ class Alert(models.Model):
         verbose_name_plural = _("alerts")
         constraints = [
             models.UniqueConstraint(
-                fields=["metric", "touchpoint", "period_kind", "period"], name="alert_once"
+                fields=["method", "metric", "touchpoint", "period_kind", "period"],
+                name="alert_once",
             )
         ]
 
     def __str__(self) -> str:
         return f"{self.metric.upper()} {self.touchpoint} {self.period}: {self.delta:+.1f}"
+
+    @property
+    def measure(self) -> str:
+        """What the scores are: NPS points, a mean score, or a percentage satisfied."""
+        if self.metric == "nps":
+            return "nps"
+        if self.metric == "csat" and self.method == AlertMethod.PERIOD:
+            return "pct_satisfied"
+        return "mean"

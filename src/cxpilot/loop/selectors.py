@@ -1,4 +1,4 @@
-"""Reads of follow-up cases: scoped to what the user may see, and the loop's KPIs."""
+"""Reads of follow-up cases (scoped to what the user may see), the loop's KPIs, and alerts."""
 
 from __future__ import annotations
 
@@ -6,11 +6,11 @@ import datetime as dt
 from statistics import median
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
 from cxpilot.kernel import roles
-from cxpilot.loop.models import CaseStatus, FollowUpCase
+from cxpilot.loop.models import Alert, AlertMethod, CaseStatus, FollowUpCase
 
 
 def visible_cases(*, actor: Any) -> QuerySet[FollowUpCase]:
@@ -86,3 +86,34 @@ def case_kpis(*, actor: Any, days: int = 30) -> dict[str, Any]:
             .order_by("department__name")
         ],
     }
+
+
+def alert_list(
+    *,
+    actor: Any,
+    since: dt.date | None = None,
+    touchpoint: str = "",
+    metric: str = "",
+    method: str = "",
+) -> QuerySet[Alert]:
+    """Every alert raised so far, the latest detected first: those detected on or after
+    ``since``, of one touchpoint, metric (nps, ces, csat) or method (period, cusum)."""
+    from cxpilot.kernel.errors import ValidationError
+
+    roles.require(actor, "loop.view_alert")
+    if metric and metric not in ("nps", "ces", "csat"):
+        raise ValidationError(f"unknown metric {metric!r}; use nps, ces or csat", where="--metric")
+    if method and method not in AlertMethod.values:
+        raise ValidationError(
+            f"unknown method {method!r}; use {' or '.join(AlertMethod.values)}", where="--method"
+        )
+    alerts = Alert.objects.all()
+    if since is not None:
+        alerts = alerts.filter(detected_on__gte=since)
+    if touchpoint:
+        alerts = alerts.filter(touchpoint=touchpoint)
+    if metric:
+        alerts = alerts.filter(metric=metric)
+    if method:
+        alerts = alerts.filter(method=method)
+    return alerts.order_by(F("detected_on").desc(nulls_last=True), "-raised_at", "-pk")

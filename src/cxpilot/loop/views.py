@@ -95,8 +95,8 @@ def _case_post(
 
 @require_GET
 def alert_list(request: HttpRequest) -> HttpResponse:
-    roles.require(request.user, "loop.view_alert")
-    return render(request, "loop/alert_list.html", {"alerts": Alert.objects.all()[:200]})
+    alerts = case_queries.alert_list(actor=request.user)[:200]
+    return render(request, "loop/alert_list.html", {"alerts": alerts})
 
 
 @require_POST
