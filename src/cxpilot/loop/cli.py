@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from cxpilot.kernel.cli import FormatOpt, handle_errors, setup
-from cxpilot.kernel.output import Format, emit, fields
+from cxpilot.kernel.output import Format, emit
 
 if TYPE_CHECKING:
     from cxpilot.loop.models import Alert
@@ -52,37 +52,48 @@ def cases_open_cmd(
 def cases_list_cmd(
     status: Annotated[str, typer.Option(help="open, in_progress or closed (default: all).")] = "",
     department: Annotated[str, typer.Option(help="Department key.")] = "",
+    touchpoint: Annotated[str, typer.Option(help="Touchpoint key.")] = "",
+    assignee: Annotated[
+        str, typer.Option(help="A username, or none for the unassigned cases.")
+    ] = "",
+    age: Annotated[
+        str,
+        typer.Option(
+            help="Opened: day (last 24 h), week (1–7 days ago), month (7–30 days ago), older."
+        ),
+    ] = "",
     overdue: Annotated[bool, typer.Option("--overdue", help="Only cases past their SLA.")] = False,
-    limit: Annotated[int, typer.Option(help="At most this many, newest first.")] = 100,
+    sort: Annotated[
+        str,
+        typer.Option(help="-opened (newest first), opened, due, -due, score, -score, touchpoint."),
+    ] = "-opened",
+    limit: Annotated[int, typer.Option(min=0, help="At most this many (0: all).")] = 100,
     fmt: FormatOpt = Format.table,
 ) -> None:
-    """List follow-up cases.
+    """List follow-up cases (times in UTC).
 
-    Example:
+    Examples:
 
       cxpilot cases list --status open --overdue --format csv
+
+      cxpilot cases list --touchpoint website --age week --sort due --limit 0
     """
     setup()
-    from cxpilot.loop.selectors import case_list
+    from cxpilot.loop.selectors import case_list, case_rows
 
-    rows = case_list(actor=None, status=status, department=department, overdue=overdue)[
-        : max(limit, 0)
-    ]
-    emit(
-        [
-            {
-                "id": c.pk,
-                "opened_at": c.opened_at.isoformat(timespec="seconds"),
-                "due_at": c.due_at.isoformat(timespec="seconds"),
-                "status": c.status,
-                "department": c.department.key if c.department else None,
-                **fields(c, "touchpoint", "metric", "score", "customer_id", "source", "verbatim"),
-            }
-            for c in rows
-        ],
-        fmt,
-        title="cases",
+    found = case_list(
+        actor=None,
+        status=status,
+        department=department,
+        touchpoint=touchpoint,
+        assignee=assignee,
+        age=age,
+        overdue=overdue,
+        sort=sort,
     )
+    if limit > 0:
+        found = found[:limit]
+    emit(case_rows(found), fmt, title="cases")
 
 
 @alerts_app.command("check")

@@ -2,18 +2,87 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
+from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
+from cxpilot.kernel import web
 from cxpilot.loop.models import CaseStatus, LoopSettings, NoteKind
 from cxpilot.loop.services import CONTACT_CHANNELS
+from cxpilot.organisation.models import Department, Touchpoint
 
 
 class CaseFilterForm(forms.Form):
+    """The filters and the sort of the case list (a GET form; every field optional)."""
+
     status = forms.ChoiceField(
         label=_("Status"), required=False, choices=[("", _("All"))] + list(CaseStatus.choices)
     )
+    department = forms.ChoiceField(label=_("Department"), required=False)
+    touchpoint = forms.ChoiceField(label=_("Touchpoint"), required=False)
+    assignee = forms.ChoiceField(label=_("Assignee"), required=False)
+    age = forms.ChoiceField(
+        label=_("Opened"),
+        required=False,
+        choices=[
+            ("", _("Any time")),
+            ("day", _("In the last 24 hours")),
+            ("week", _("1 to 7 days ago")),
+            ("month", _("7 to 30 days ago")),
+            ("older", _("More than 30 days ago")),
+        ],
+    )
     overdue = forms.BooleanField(label=_("Only overdue"), required=False)
+    sort = forms.ChoiceField(
+        label=_("Sort by"),
+        required=False,
+        choices=[
+            ("-opened", _("Newest first")),
+            ("opened", _("Oldest first")),
+            ("due", _("Due soonest")),
+            ("score", _("Lowest score")),
+            ("touchpoint", _("Touchpoint")),
+            ("department", _("Department")),
+        ],
+    )
+    page = web.PageField()
+
+    def __init__(self, *args: Any, departments: bool = True, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        fields: Any = self.fields
+        if departments:
+            fields["department"].choices = [
+                ("", _("All")),
+                *Department.objects.order_by("name").values_list("key", "name"),
+            ]
+        else:  # a department owner sees their department's cases only
+            del self.fields["department"]
+        fields["touchpoint"].choices = [
+            ("", _("All")),
+            *Touchpoint.objects.order_by("name").values_list("key", "name"),
+        ]
+        users = get_user_model().objects.filter(cases__isnull=False).distinct()
+        fields["assignee"].choices = [
+            ("", _("Anyone")),
+            ("me", _("Me")),
+            ("none", _("Unassigned")),
+            *((u.username, u.get_full_name() or u.username) for u in users.order_by("username")),
+        ]
+
+    def filters(self) -> dict[str, Any]:
+        """The valid filters as :func:`~cxpilot.loop.selectors.case_list` takes them."""
+        data = self.cleaned_data if self.is_bound and self.is_valid() else {}
+        return {
+            "status": data.get("status") or "",
+            "department": data.get("department") or "",
+            "touchpoint": data.get("touchpoint") or "",
+            "assignee": data.get("assignee") or "",
+            "age": data.get("age") or "",
+            "overdue": bool(data.get("overdue")),
+            "sort": data.get("sort") or "-opened",
+        }
 
 
 class NoteForm(forms.Form):

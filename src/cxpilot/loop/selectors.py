@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from statistics import median
 from typing import Any
 
@@ -25,17 +26,107 @@ def visible_cases(*, actor: Any) -> QuerySet[FollowUpCase]:
     return cases.filter(department_id=profile.department_id)
 
 
+#: How a case list may be sorted: the key a user picks → the fields, newest first by default.
+CASE_SORTS = {
+    "-opened": ("-opened_at", "-pk"),
+    "opened": ("opened_at", "pk"),
+    "due": ("due_at", "pk"),
+    "-due": ("-due_at", "-pk"),
+    "score": ("score", "-opened_at", "-pk"),
+    "-score": ("-score", "-opened_at", "-pk"),
+    "touchpoint": ("touchpoint", "-opened_at", "-pk"),
+    "department": ("department__name", "-opened_at", "-pk"),
+}
+#: Ages of a case (since it opened): the key → (at least, less than) that many hours.
+CASE_AGES = {
+    "day": (0, 24),
+    "week": (24, 24 * 7),
+    "month": (24 * 7, 24 * 30),
+    "older": (24 * 30, None),
+}
+#: ``assignee`` values that are not a username.
+UNASSIGNED, ME = "none", "me"
+
+
 def case_list(
-    *, actor: Any, status: str = "", department: str = "", overdue: bool = False
+    *,
+    actor: Any,
+    status: str = "",
+    department: str = "",
+    overdue: bool = False,
+    touchpoint: str = "",
+    assignee: str = "",
+    age: str = "",
+    sort: str = "-opened",
 ) -> QuerySet[FollowUpCase]:
+    """The cases ``actor`` sees, filtered (each filter optional) and sorted (:data:`CASE_SORTS`).
+    ``assignee`` is a username, ``me`` or ``none`` (unassigned); ``age`` a key of
+    :data:`CASE_AGES`."""
+    from cxpilot.kernel.errors import ValidationError
+
     cases = visible_cases(actor=actor)
     if status:
+        if status not in CaseStatus.values:
+            raise ValidationError(
+                f"the status is one of {', '.join(CaseStatus.values)}, not {status!r}",
+                where="status",
+            )
         cases = cases.filter(status=status)
     if department:
         cases = cases.filter(department__key=department)
+    if touchpoint:
+        cases = cases.filter(touchpoint=touchpoint)
+    if assignee == UNASSIGNED:
+        cases = cases.filter(assignee__isnull=True)
+    elif assignee == ME:
+        cases = cases.filter(assignee_id=getattr(actor, "pk", None))
+    elif assignee:
+        cases = cases.filter(assignee__username=assignee)
+    now = timezone.now()
+    if age:
+        if age not in CASE_AGES:
+            raise ValidationError(
+                f"the age is one of {', '.join(CASE_AGES)}, not {age!r}", where="age"
+            )
+        least, less = CASE_AGES[age]
+        cases = cases.filter(opened_at__lte=now - dt.timedelta(hours=least))
+        if less is not None:
+            cases = cases.filter(opened_at__gt=now - dt.timedelta(hours=less))
     if overdue:
-        cases = cases.exclude(status=CaseStatus.CLOSED).filter(due_at__lt=timezone.now())
-    return cases
+        cases = cases.exclude(status=CaseStatus.CLOSED).filter(due_at__lt=now)
+    if sort not in CASE_SORTS:
+        raise ValidationError(
+            f"the sort is one of {', '.join(CASE_SORTS)}, not {sort!r}", where="sort"
+        )
+    return cases.order_by(*CASE_SORTS[sort])
+
+
+def case_rows(cases: Iterable[FollowUpCase]) -> list[dict[str, Any]]:
+    """Cases as rows for a CSV or JSON export (times in UTC, ISO 8601)."""
+    return [
+        {
+            "id": c.pk,
+            "opened_at": c.opened_at.astimezone(dt.UTC).isoformat(timespec="seconds"),
+            "due_at": c.due_at.astimezone(dt.UTC).isoformat(timespec="seconds"),
+            "status": c.status,
+            "department": c.department.key if c.department else None,
+            "touchpoint": c.touchpoint,
+            "metric": c.metric,
+            "score": c.score,
+            "customer_id": c.customer_id,
+            "assignee": c.assignee.username if c.assignee else None,
+            "source": c.source,
+            "response_id": c.response_id,
+            "answered_at": c.answered_at.astimezone(dt.UTC).isoformat(timespec="seconds"),
+            "closed_at": (
+                c.closed_at.astimezone(dt.UTC).isoformat(timespec="seconds")
+                if c.closed_at
+                else None
+            ),
+            "verbatim": c.verbatim,
+        }
+        for c in cases
+    ]
 
 
 def case_get(*, actor: Any, pk: int) -> FollowUpCase:

@@ -5,37 +5,73 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from cxpilot.kernel import errors, roles
+from cxpilot.kernel import csvcells, errors, roles
 from cxpilot.loop import selectors as case_queries
 from cxpilot.loop import services as cases
 from cxpilot.loop.forms import CaseFilterForm, LoopSettingsForm, NoteForm, StatusForm
 from cxpilot.loop.models import Alert, LoopSettings
+from cxpilot.organisation.models import Touchpoint
 
 
 @require_GET
 def case_list(request: HttpRequest) -> HttpResponse:
     roles.require(request.user, "loop.view_followupcase")
-    filters = CaseFilterForm(request.GET or None)
-    status, overdue = "", False
-    if filters.is_valid():
-        status, overdue = filters.cleaned_data["status"], filters.cleaned_data["overdue"]
-    rows = case_queries.case_list(actor=request.user, status=status, overdue=overdue)[:500]
+    filters = _case_filters(request)
+    found = case_queries.case_list(actor=request.user, **filters.filters())
+    pages = Paginator(found, CASES_PER_PAGE)
+    page = pages.get_page(filters.cleaned_data.get("page") if filters.is_valid() else 1)
+    query = request.GET.copy()
+    query.pop("page", None)
+    names = dict(Touchpoint.objects.values_list("key", "name"))
+    for case in page.object_list:
+        case.touchpoint_name = names.get(case.touchpoint, case.touchpoint)
     return render(
         request,
         "loop/case_list.html",
         {
-            "cases": rows,
+            "cases": page.object_list,
+            "page": page,
             "filters": filters,
+            "base_query": query.urlencode(),
             "kpis": case_queries.case_kpis(actor=request.user),
             "now": timezone.now(),
         },
+        status=200 if not filters.errors else 400,
     )
+
+
+@require_GET
+def case_export(request: HttpRequest) -> HttpResponse:
+    """The cases of the list's filters, all of them, as CSV (cells a spreadsheet cannot run)."""
+    roles.require(request.user, "loop.view_followupcase")
+    filters = _case_filters(request)
+    rows = case_queries.case_rows(
+        case_queries.case_list(actor=request.user, **filters.filters()).iterator()
+    )
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="cases.csv"'
+    writer = csvcells.writer(response)
+    columns = list(rows[0]) if rows else ["id"]
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow(["" if row[c] is None else row[c] for c in columns])
+    return response
+
+
+#: Rows on a page of the case list.
+CASES_PER_PAGE = 50
+
+
+def _case_filters(request: HttpRequest) -> CaseFilterForm:
+    sees_all = roles.may(request.user, "loop.change_followupcase")
+    return CaseFilterForm(request.GET or None, departments=sees_all)
 
 
 @require_GET
