@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.contrib.humanize",  # intcomma: 39 036 and 39,036, not 39036
     "ninja",  # the API docs page serves Swagger UI from the package, not from a CDN
     "cxpilot.kernel",
     *(f"cxpilot.{domain.name}" for domain in domains.DOMAINS),

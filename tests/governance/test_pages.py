@@ -294,7 +294,11 @@ def test_champion_uses_the_weakest_maturity_dimensions(lead, monkeypatch):
     assert service.kind == "customer_service"
     assert service.scores["maturity_fit"] == pytest.approx((5 + 4 + 4) / 3)
     page = lead.get("/governance/champion/").content.decode()
-    assert "<code>measurement</code>" in page
+    # the dimensions by name, in the reader's language, not by key
+    assert "Measurement, Culture, Employee engagement" in page
+    assert "employee_engagement" not in page
+    lead.cookies["django_language"] = "fr"
+    assert "Mesure" in lead.get("/governance/champion/").content.decode()
 
 
 def test_a_bad_score_keeps_what_was_typed(lead):

@@ -182,3 +182,19 @@ def test_a_department_owner_exports_only_their_cases(org, client_as):
     assert "department" not in page.context["filters"].fields
     lines = client.get("/voc/cases/export.csv").content.decode().splitlines()
     assert len(lines) == 1 + 10 and all(",call_centre," in line for line in lines[1:])
+
+
+def test_a_case_reads_in_french(cases, client_as):
+    client = client_as("cx_lead")
+    case = cases["website"]
+    client.post(
+        f"/voc/cases/{case.pk}/note/", {"kind": "contact", "channel": "phone", "text": "Rappel"}
+    )
+    client.post(f"/voc/cases/{case.pk}/status/", {"status": "closed", "resolution": "Geste"})
+    client.cookies["django_language"] = "fr"
+    page = client.get(f"/voc/cases/{case.pk}/").content.decode()
+    assert "(Téléphone)" in page and "(phone)" not in page
+    assert "Statut changé : Fermé" in page or ": Fermé" in page
+    assert "closed:" not in page
+    listing = client.get("/voc/cases/").content.decode()
+    assert "<td>Fermé</td>" in listing and "Fermée" not in listing

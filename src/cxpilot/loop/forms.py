@@ -9,8 +9,7 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from cxpilot.kernel import web
-from cxpilot.loop.models import CaseStatus, LoopSettings, NoteKind
-from cxpilot.loop.services import CONTACT_CHANNELS
+from cxpilot.loop.models import CaseStatus, ContactChannel, LoopSettings, NoteKind
 from cxpilot.organisation.models import Department, Touchpoint
 
 
@@ -93,7 +92,7 @@ class NoteForm(forms.Form):
     channel = forms.ChoiceField(
         label=_("How (for a contact)"),
         required=False,
-        choices=[("", "—")] + [(c, c) for c in CONTACT_CHANNELS],
+        choices=[("", "—"), *ContactChannel.choices],
     )
     text = forms.CharField(
         label=_("Text"), widget=forms.Textarea(attrs={"rows": 3}), max_length=5000

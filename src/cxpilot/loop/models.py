@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from cxpilot.organisation.models import Department, Touchpoint
 
@@ -13,6 +14,7 @@ __all__ = [
     "AlertMethod",
     "CaseNote",
     "CaseStatus",
+    "ContactChannel",
     "FollowUpCase",
     "LoopSettings",
     "NoteKind",
@@ -61,9 +63,21 @@ class LoopSettings(models.Model):
 
 
 class CaseStatus(models.TextChoices):
-    OPEN = "open", _("Open")
-    IN_PROGRESS = "in_progress", _("In progress")
-    CLOSED = "closed", _("Closed")
+    # a case ("un dossier") agrees in French: Ouvert, Fermé
+    OPEN = "open", pgettext_lazy("case", "Open")
+    IN_PROGRESS = "in_progress", pgettext_lazy("case", "In progress")
+    CLOSED = "closed", pgettext_lazy("case", "Closed")
+
+
+class ContactChannel(models.TextChoices):
+    """How the customer was reached."""
+
+    PHONE = "phone", _("Phone")
+    EMAIL = "email", _("E-mail")
+    SMS = "sms", _("SMS")
+    CHAT = "chat", _("Chat")
+    STORE = "store", _("In store")
+    OTHER = "other", _("Other")
 
 
 class FollowUpCase(models.Model):
@@ -133,8 +147,13 @@ class CaseNote(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
     kind = models.CharField(_("kind"), max_length=10, choices=NoteKind.choices)
-    channel = models.CharField(_("contact channel"), max_length=20, blank=True)
-    text = models.TextField(_("text"))
+    channel = models.CharField(
+        _("contact channel"), max_length=20, blank=True, choices=ContactChannel.choices
+    )
+    status = models.CharField(
+        _("new status"), max_length=12, blank=True, choices=CaseStatus.choices
+    )
+    text = models.TextField(_("text"), blank=True)
     created_at = models.DateTimeField(_("at"), auto_now_add=True)
 
     class Meta:

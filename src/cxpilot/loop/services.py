@@ -18,10 +18,17 @@ from django.utils import timezone
 from cxpilot.governance.selectors import responsible_department
 from cxpilot.kernel import roles
 from cxpilot.kernel.errors import PermissionDenied, ValidationError
-from cxpilot.loop.models import CaseNote, CaseStatus, FollowUpCase, LoopSettings, NoteKind
+from cxpilot.loop.models import (
+    CaseNote,
+    CaseStatus,
+    ContactChannel,
+    FollowUpCase,
+    LoopSettings,
+    NoteKind,
+)
 from cxpilot.organisation.models import Department, Touchpoint
 
-CONTACT_CHANNELS = ("phone", "email", "sms", "chat", "store", "other")
+CONTACT_CHANNELS = tuple(ContactChannel.values)
 
 
 def case_department(touchpoint: str) -> tuple[Department | None, str]:
@@ -180,6 +187,6 @@ def case_status_set(
         case.resolution = resolution
     case.save(update_fields=["status", "closed_at", "resolution"])
     CaseNote.objects.create(
-        case=case, author=actor, kind=NoteKind.STATUS, text=f"{status}: {resolution}".strip(": ")
+        case=case, author=actor, kind=NoteKind.STATUS, status=status, text=resolution
     )
     return case
