@@ -208,3 +208,9 @@ def alert_list(
     if method:
         alerts = alerts.filter(method=method)
     return alerts.order_by(F("detected_on").desc(nulls_last=True), "-raised_at", "-pk")
+
+
+def open_alerts(*, actor: Any) -> int:
+    """How many alerts no one has acknowledged yet."""
+    roles.require(actor, "loop.view_alert")
+    return Alert.objects.filter(acknowledged_at__isnull=True).count()
