@@ -470,3 +470,21 @@ def test_a_late_handful_of_answers_does_not_set_the_dashboard_view(data, lead):
     form = lead.get("/voc/").context["form"]
     assert form.cleaned_data["to"] == dashboard_date("2025-03-31")
     assert form.cleaned_data["from"] == dashboard_date("2024-04-01")
+
+
+def test_scores_where_people_look(data, lead, client_as):
+    from cxpilot.organisation.models import Department, Journey, Touchpoint
+
+    website = Touchpoint.objects.get(key="website")
+    listing = lead.get("/organisation/touchpoints/").content.decode()
+    assert "NPS, last 12 months" in listing
+    # January–March on the website: (111 promoters − 80 detractors) / 300 answers
+    assert "<td class=\"number\">10.3</td>" in listing, listing
+    detail = lead.get(f"/organisation/touchpoints/{website.pk}/").content.decode()
+    assert "From April 2024 to March 2025" in detail and "n = 300" in detail
+    assert "/voc/?touchpoint=website" in detail
+    department = Department.objects.get(key="ecommerce")
+    assert "n = 300" in lead.get(f"/organisation/departments/{department.pk}/").content.decode()
+    journey = Journey.objects.get(key="purchase")
+    page = lead.get(f"/organisation/journeys/{journey.pk}/").content.decode()
+    assert "Scores" in page and "n = 300" in page

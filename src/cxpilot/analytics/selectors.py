@@ -94,3 +94,42 @@ def pulse(*, actor: Actor, as_of: dt.date | None = None) -> Pulse:
     result = Pulse(month=month, metrics=metrics, movers=movers[:PULSE_MOVERS])
     cache.set(key, result, CACHE_SECONDS)
     return result
+
+
+#: Months the scores of a touchpoint are read over, on the organisation pages.
+SCORE_MONTHS = 12
+
+
+@dataclass(frozen=True)
+class TouchpointScores:
+    """NPS, CES and CSAT per touchpoint over the twelve months ending with the last month with
+    enough answers: ``scores[touchpoint][metric]`` is a row of
+    :func:`~cxpilot.analytics.metrics.metric_groups` (score, interval, n)."""
+
+    start: dt.date | None
+    end: dt.date | None
+    scores: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
+
+
+def touchpoint_scores(*, actor: Actor) -> TouchpointScores:
+    """Every touchpoint's scores (three grouped queries, cached until the warehouse changes)."""
+    roles.require(actor, PERMISSION)
+    from django.core.cache import cache
+
+    state = warehouse_state()
+    month = last_full_month(state=state, complete=False)
+    if not month:
+        return TouchpointScores(start=None, end=None)
+    key = state.key("touchpoint-scores", month)
+    cached = cache.get(key)
+    if cached is not None:
+        return cached  # type: ignore[no-any-return]
+    last = periods.parse_month(month)
+    start, end = periods.month_start(last, 1 - SCORE_MONTHS), periods.month_end(last)
+    scores: dict[str, dict[str, dict[str, Any]]] = {}
+    for metric in METRICS:
+        for row in metric_groups(metric=metric, by=["touchpoint"], start=start, end=end):
+            scores.setdefault(row["touchpoint"], {})[metric] = row
+    result = TouchpointScores(start=start, end=end, scores=scores)
+    cache.set(key, result, CACHE_SECONDS)
+    return result

@@ -251,7 +251,12 @@ TOUCHPOINTS = Entity(
 @require_GET
 def journey_detail(request: HttpRequest, pk: int) -> HttpResponse:
     journey = selectors.journey_get(actor=request.user, pk=pk)
-    return render(request, "organisation/journey_detail.html", {"journey": journey})
+    touchpoints = selectors.journey_touchpoints(journey)
+    return render(
+        request,
+        "organisation/journey_detail.html",
+        {"journey": journey, "journey_touchpoints": touchpoints},
+    )
 
 
 def _journey_form(request: HttpRequest, journey: Journey | None) -> HttpResponse:
