@@ -479,7 +479,7 @@ def test_scores_where_people_look(data, lead, client_as):
     listing = lead.get("/organisation/touchpoints/").content.decode()
     assert "NPS, last 12 months" in listing
     # January–March on the website: (111 promoters − 80 detractors) / 300 answers
-    assert "<td class=\"number\">10.3</td>" in listing, listing
+    assert '<td class="number">10.3</td>' in listing, listing
     detail = lead.get(f"/organisation/touchpoints/{website.pk}/").content.decode()
     assert "From April 2024 to March 2025" in detail and "n = 300" in detail
     assert "/voc/?touchpoint=website" in detail

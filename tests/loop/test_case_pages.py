@@ -48,7 +48,7 @@ def test_department_owner_works_their_cases(client_as, cases):
     assert case.status == "in_progress" and case.notes.count() == 1
     response = client.post(f"/voc/cases/{case.pk}/status/", {"status": "closed", "resolution": ""})
     assert (
-        response.status_code == 200 and "say how the case was resolved" in response.content.decode()
+        response.status_code == 422 and "say how the case was resolved" in response.content.decode()
     )
     assert FollowUpCase.objects.get(pk=case.pk).status == "in_progress"
     response = client.post(
@@ -198,3 +198,86 @@ def test_a_case_reads_in_french(cases, client_as):
     assert "closed:" not in page
     listing = client.get("/voc/cases/").content.decode()
     assert "<td>Fermé</td>" in listing and "Fermée" not in listing
+
+
+def test_working_a_case_assign_tag_escalate_and_reply(
+    cases, client_as, make_user, mailoutbox, django_capture_on_commit_callbacks
+):
+    import pyarrow as pa
+
+    from cxpilot.loop.models import LoopSettings as Settings
+    from cxpilot.warehouse.ingest import load_arrow
+
+    load_arrow(
+        table="customers",
+        data=pa.Table.from_pylist(
+            [
+                {
+                    "customer_id": "c1",
+                    "source": "web",
+                    "first_name": "Léa",
+                    "last_name": "Martin",
+                    "email": "lea.martin@example.org",
+                    "phone": "+33612345678",
+                }
+            ]
+        ),
+    )
+    import datetime as dt
+
+    answered = [answer(1, "website", 2), {**answer(9, "store", 9), "customer_id": "c1"}]
+    for row in answered:
+        row["timestamp"] = dt.datetime.fromisoformat(row["timestamp"])
+    load_arrow(table="responses", data=pa.Table.from_pylist(answered))
+    Settings.objects.update_or_create(
+        pk=Settings.current().pk, defaults={"alert_emails": "cx@x.org"}
+    )
+    lead = client_as("cx_lead")
+    case = cases["website"]  # customer c1, routed to e-commerce
+    page = lead.get(f"/voc/cases/{case.pk}/")
+    body = page.content.decode()
+    assert "Léa" in body and "lea.martin@example.org" in body and "this case" in body
+    assert page.context["forms"]["reply"].initial["to"] == "lea.martin@example.org"
+
+    owner = make_user("department_owner", username="eve", department="ecommerce")
+    stranger = make_user("department_owner", username="sam", department="service")
+    refused = lead.post(f"/voc/cases/{case.pk}/assign/", {"assignee": stranger.pk})
+    assert refused.status_code == 422
+    assert lead.post(f"/voc/cases/{case.pk}/assign/", {"assignee": owner.pk}).status_code == 302
+    case.refresh_from_db()
+    assert case.assignee == owner
+
+    assert (
+        lead.post(f"/voc/cases/{case.pk}/root_cause/", {"root_cause": "  carrier   late "})
+    ).status_code == 302
+    case.refresh_from_db()
+    assert case.root_cause == "carrier late"
+    assert "carrier late" in lead.get(f"/voc/cases/{cases['call_centre'].pk}/").content.decode()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = lead.post(f"/voc/cases/{case.pk}/escalate/", {"reason": "Client VIP"})
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.escalated_at is not None
+    assert mailoutbox[-1].to == ["cx@x.org"] and "escalated" in mailoutbox[-1].subject
+
+    bad = lead.post(
+        f"/voc/cases/{case.pk}/reply/", {"to": "not an address", "subject": "x", "body": "y"}
+    )
+    assert bad.status_code == 422 and len(mailoutbox) == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        sent = lead.post(
+            f"/voc/cases/{case.pk}/reply/",
+            {"to": "lea.martin@example.org", "subject": "Votre colis", "body": "Bonjour Léa"},
+        )
+    assert sent.status_code == 302
+    assert mailoutbox[-1].to == ["lea.martin@example.org"] and mailoutbox[-1].body == "Bonjour Léa"
+    case.refresh_from_db()
+    assert case.status == "in_progress" and case.first_contact_at is not None
+    kinds = list(case.notes.values_list("kind", flat=True))
+    assert kinds == ["assignment", "root_cause", "escalation", "contact"]
+    assert lead.post(f"/voc/cases/{case.pk}/nonsense/", {}).status_code == 404
+    # the owner works it too; a viewer may not
+    assert client_as("viewer").post(
+        f"/voc/cases/{case.pk}/escalate/", {"reason": "x"}
+    ).status_code in (403, 404)

@@ -9,7 +9,8 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from cxpilot.kernel import web
-from cxpilot.loop.models import CaseStatus, ContactChannel, LoopSettings, NoteKind
+from cxpilot.loop.models import CaseStatus, ContactChannel, FollowUpCase, LoopSettings, NoteKind
+from cxpilot.loop.services import MAX_REPLY, MAX_ROOT_CAUSE, case_assignees
 from cxpilot.organisation.models import Department, Touchpoint
 
 
@@ -107,6 +108,60 @@ class StatusForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         max_length=5000,
     )
+
+
+class AssignForm(forms.Form):
+    assignee = forms.ModelChoiceField(
+        label=_("Assignee"),
+        queryset=get_user_model().objects.none(),
+        required=False,
+        empty_label=_("Nobody"),
+    )
+
+    def __init__(self, *args: Any, case: FollowUpCase, **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {"assignee": case.assignee_id})
+        super().__init__(*args, **kwargs)
+        field: Any = self.fields["assignee"]
+        field.queryset = case_assignees(case)
+        field.label_from_instance = lambda u: u.get_full_name() or u.username
+
+
+class RootCauseForm(forms.Form):
+    root_cause = forms.CharField(
+        label=_("Root cause"),
+        required=False,
+        max_length=MAX_ROOT_CAUSE,
+        help_text=_("A few words the team reuses, e.g. “carrier late”, “out of stock”."),
+        widget=forms.TextInput(attrs={"list": "root-causes"}),
+    )
+
+    def __init__(self, *args: Any, case: FollowUpCase, **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {"root_cause": case.root_cause})
+        super().__init__(*args, **kwargs)
+
+
+class EscalateForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why escalate"), widget=forms.Textarea(attrs={"rows": 2}), max_length=5000
+    )
+
+    def __init__(self, *args: Any, case: FollowUpCase, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+
+
+class ReplyForm(forms.Form):
+    to = forms.EmailField(label=_("To"), max_length=320)
+    subject = forms.CharField(label=_("Subject"), max_length=200)
+    body = forms.CharField(
+        label=_("Message"), widget=forms.Textarea(attrs={"rows": 6}), max_length=MAX_REPLY
+    )
+
+    def __init__(self, *args: Any, case: FollowUpCase, email: str = "", **kwargs: Any) -> None:
+        kwargs.setdefault(
+            "initial",
+            {"to": email, "subject": _("Following up on your feedback")},
+        )
+        super().__init__(*args, **kwargs)
 
 
 class LoopSettingsForm(forms.ModelForm):

@@ -117,6 +117,13 @@ class FollowUpCase(models.Model):
     first_contact_at = models.DateTimeField(_("first contact at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     resolution = models.TextField(_("resolution"), blank=True)
+    root_cause = models.CharField(
+        _("root cause"),
+        max_length=80,
+        blank=True,
+        help_text=_("What caused the customer's trouble, in a few words the team reuses."),
+    )
+    escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-opened_at"]
@@ -139,6 +146,9 @@ class NoteKind(models.TextChoices):
     NOTE = "note", _("Note")
     CONTACT = "contact", _("Contact with the customer")
     STATUS = "status", _("Status change")
+    ASSIGNMENT = "assignment", _("Assignment")
+    ROOT_CAUSE = "root_cause", _("Root cause")
+    ESCALATION = "escalation", _("Escalation")
 
 
 class CaseNote(models.Model):
@@ -146,7 +156,7 @@ class CaseNote(models.Model):
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
-    kind = models.CharField(_("kind"), max_length=10, choices=NoteKind.choices)
+    kind = models.CharField(_("kind"), max_length=12, choices=NoteKind.choices)
     channel = models.CharField(
         _("contact channel"), max_length=20, blank=True, choices=ContactChannel.choices
     )

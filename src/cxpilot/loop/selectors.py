@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from statistics import median
 from typing import Any
 
 from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
-from cxpilot.kernel import roles
+from cxpilot.kernel import periods, roles
 from cxpilot.loop.models import Alert, AlertMethod, CaseStatus, FollowUpCase
 
 
@@ -214,3 +215,60 @@ def open_alerts(*, actor: Any) -> int:
     """How many alerts no one has acknowledged yet."""
     roles.require(actor, "loop.view_alert")
     return Alert.objects.filter(acknowledged_at__isnull=True).count()
+
+
+#: The customer's answers shown on a case.
+CUSTOMER_ANSWERS = 20
+
+
+@dataclass(frozen=True)
+class CaseCustomer:
+    """Who the case's customer is (from the customer base, when it knows them) and what they
+    answered before and since (newest first, each with its own case if it opened one)."""
+
+    contact: dict[str, Any] | None
+    answers: list[dict[str, Any]] = field(default_factory=list)
+
+
+def case_customer(*, actor: Any, case: FollowUpCase) -> CaseCustomer:
+    """The contact details and the answers of the case's customer (two small warehouse
+    queries on the customer's id). A warehouse that cannot be read gives an empty view."""
+    from cxpilot.kernel.errors import CxPilotError
+    from cxpilot.warehouse.connection import warehouse
+
+    roles.require(actor, "loop.view_followupcase")
+    try:
+        with warehouse() as con:
+            c = con.table("customers")
+            people = (
+                c.filter(c.customer_id == case.customer_id)
+                .select("source", "first_name", "last_name", "email", "phone", "city", "segment")
+                .limit(10)
+                .to_pyarrow()
+                .to_pylist()
+            )
+            r = con.table("responses")
+            answers = (
+                r.filter(r.customer_id == case.customer_id)
+                .order_by([r.timestamp.desc(), r.response_id])
+                .select("source", "response_id", "timestamp", "touchpoint", "metric", "score")
+                .limit(CUSTOMER_ANSWERS)
+                .to_pyarrow()
+                .to_pylist()
+            )
+    except CxPilotError:
+        return CaseCustomer(contact=None)
+    # the record of the case's own source first, then the most complete one
+    people.sort(key=lambda p: (p["source"] != case.source, -sum(v is not None for v in p.values())))
+    keys = [(a["source"], a["response_id"]) for a in answers]
+    cases = {
+        (source, response): pk
+        for pk, source, response in FollowUpCase.objects.filter(
+            response_id__in=[k[1] for k in keys]
+        ).values_list("pk", "source", "response_id")
+    }
+    for answer in answers:
+        answer["timestamp"] = periods.utc(answer["timestamp"])
+        answer["case"] = cases.get((answer["source"], answer["response_id"]))
+        answer["this_case"] = answer["case"] == case.pk
+    return CaseCustomer(contact=people[0] if people else None, answers=answers)
