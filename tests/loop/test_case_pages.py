@@ -111,7 +111,7 @@ def test_login_required(client, cases):
 
 def test_dashboard_shows_case_kpis_to_who_may_see_cases(client_as, cases):
     body = client_as("cx_lead").get("/voc/").content.decode()
-    assert "Closing the loop, last 30 days" in body and "Cases opened" in body
+    assert "Closing the loop, the 30 days to" in body and "Cases opened" in body
     client = client_as("analyst")
     body = client.get("/voc/").content.decode()
     assert "Cases opened" not in body

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from statistics import median
 from typing import Any
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, F, Max, Q, QuerySet
 from django.utils import timezone
 
 from cxpilot.kernel import periods, roles
@@ -124,6 +124,12 @@ def case_rows(cases: Iterable[FollowUpCase]) -> list[dict[str, Any]]:
                 if c.closed_at
                 else None
             ),
+            "root_cause": c.root_cause or None,
+            "escalated_at": (
+                c.escalated_at.astimezone(dt.UTC).isoformat(timespec="seconds")
+                if c.escalated_at
+                else None
+            ),
             "verbatim": c.verbatim,
         }
         for c in cases
@@ -142,18 +148,25 @@ def case_get(*, actor: Any, pk: int) -> FollowUpCase:
 def case_kpis(*, actor: Any, days: int = 30) -> dict[str, Any]:
     """Volume, SLA breaches and time to close over the last ``days`` (of what ``actor`` sees)."""
     cases = visible_cases(actor=actor)
-    now = timezone.now()
-    since = now - dt.timedelta(days=days)
+    now = until = timezone.now()
+    # the window ends now, or at the last thing done on a case when nothing was done for a
+    # day: a history that stopped (imported answers, the demo company) still shows how its
+    # cases went
+    done = cases.aggregate(opened=Max("opened_at"), closed=Max("closed_at"))
+    latest = max((t for t in done.values() if t is not None), default=None)
+    if latest is not None and latest < now - dt.timedelta(days=1):
+        until = latest
+    since = until - dt.timedelta(days=days)
     open_cases = cases.exclude(status=CaseStatus.CLOSED)
     closed = list(
-        cases.filter(status=CaseStatus.CLOSED, closed_at__gte=since).values_list(
-            "opened_at", "closed_at", "due_at"
-        )
+        cases.filter(
+            status=CaseStatus.CLOSED, closed_at__gte=since, closed_at__lte=until
+        ).values_list("opened_at", "closed_at", "due_at")
     )
     hours = [(c - o).total_seconds() / 3600 for o, c, _ in closed]
     late_closed = sum(1 for _, c, d in closed if c > d)
     return {
-        "opened": cases.filter(opened_at__gte=since).count(),
+        "opened": cases.filter(opened_at__gte=since, opened_at__lte=until).count(),
         "open": open_cases.count(),
         "overdue": open_cases.filter(due_at__lt=now).count(),
         "closed": len(closed),
@@ -161,6 +174,7 @@ def case_kpis(*, actor: Any, days: int = 30) -> dict[str, Any]:
         "sla_breach_rate": round(100 * late_closed / len(closed), 1) if closed else None,
         "median_hours_to_close": round(median(hours), 1) if hours else None,
         "days": days,
+        "until": until,
         "by_department": [
             {
                 "department": row["department__key"],
@@ -171,7 +185,7 @@ def case_kpis(*, actor: Any, days: int = 30) -> dict[str, Any]:
             }
             for row in cases.values("department__key", "department__name")
             .annotate(
-                opened=Count("pk", filter=Q(opened_at__gte=since)),
+                opened=Count("pk", filter=Q(opened_at__gte=since, opened_at__lte=until)),
                 open=Count("pk", filter=~Q(status=CaseStatus.CLOSED)),
                 overdue=Count("pk", filter=~Q(status=CaseStatus.CLOSED) & Q(due_at__lt=now)),
             )
