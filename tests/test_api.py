@@ -82,6 +82,28 @@ def test_viewer_token_is_forbidden(client, org):
             "body.records",
         ),
         ("/api/v1/inbox/customers", {"records": [RECORD]}, None, 422, "path"),
+        # NUL characters: in no customer's text, and PostgreSQL cannot store them
+        (
+            "/api/v1/inbox/responses",
+            {"records": [{**RECORD, "verbatim": "bien\x00reçu"}]},
+            None,
+            422,
+            "body.records",
+        ),
+        (
+            "/api/v1/inbox/responses",
+            {"records": [{**RECORD, "store\x00": "Lyon"}]},
+            None,
+            422,
+            "body.records",
+        ),
+        (
+            "/api/v1/inbox/responses",
+            {"records": [{**RECORD, "region": "Rh\x00ne"}]},
+            None,
+            422,
+            "body.records",
+        ),
     ],
 )
 def test_bad_requests_get_json_errors_and_store_nothing(
@@ -96,6 +118,16 @@ def test_bad_requests_get_json_errors_and_store_nothing(
         assert payload["where"].startswith(where), payload
     else:
         assert payload["where"] is None
+    assert InboxItem.objects.count() == 0
+
+
+def test_a_nul_character_is_named_where_it_is(client, token):
+    body = {"records": [RECORD, {**RECORD, "response_id": "a2", "verbatim": "bien\x00reçu"}]}
+    response = post(client, "/api/v1/inbox/responses", body, token)
+    assert response.status_code == 422
+    (problem,) = response.json()["problems"]
+    assert problem["where"] == "body.records:record 2" and problem["column"] == "verbatim"
+    assert "NUL" in problem["reason"] and "\x00" not in problem["value"]
     assert InboxItem.objects.count() == 0
 
 

@@ -25,7 +25,7 @@ def _fresh_rate_limits():
     cache.clear()
 
 
-def call(method: str, path: str, body: bytes = b"", query: str = "", **headers: str):
+def call(method: str, path: str, body: bytes = b"", query: str = "", *, app=None, **headers: str):
     environ = {
         "REQUEST_METHOD": method,
         "PATH_INFO": path,
@@ -50,7 +50,7 @@ def call(method: str, path: str, body: bytes = b"", query: str = "", **headers: 
     request_started.disconnect(close_old_connections)
     request_finished.disconnect(close_old_connections)
     try:
-        response = application(environ, start_response)
+        response = (app or application)(environ, start_response)
         content = b"".join(response)
         response.close()
     finally:
@@ -103,3 +103,23 @@ def test_other_paths_go_through_every_middleware(db):
     status, headers, _content = call("GET", "/voc/surveys/")
     assert status == 302 and "/accounts/login/" in headers["Location"]  # the login wall
     assert isinstance(LeanHandler(), LeanHandler)
+
+
+def test_the_lean_path_sends_the_headers_of_the_full_one(org):
+    """Whatever middleware adds headers to every answer must be on the lean path too."""
+    from cxpilot.wsgi import _full
+
+    survey = services.survey_create(actor=None, definition=survey_definition())
+    body = json.dumps({"answers": {"nps": 11}}).encode()
+    answers = [
+        call("POST", "/api/v1/responses", body, app=app, X_SURVEY_KEY=survey.public_key)
+        for app in (application, _full)
+    ]
+    (lean_status, lean, lean_body), (full_status, full, full_body) = answers
+    assert lean_status == full_status == 422 and lean_body == full_body
+    assert "Content-Security-Policy" in full
+    # only what a session or a user would add differs
+    assert {k: v for k, v in lean.items() if k != "Vary"} == {
+        k: v for k, v in full.items() if k != "Vary"
+    }
+    assert full["Vary"] == "Accept-Language, Cookie" and lean["Vary"] == "Accept-Language"

@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from cxpilot.kernel.errors import ConfigError
 
@@ -74,6 +75,15 @@ def _positive_int(raw: str) -> int:
     if value < 1:
         raise ValueError("must be a whole number of at least 1")
     return value
+
+
+def _time_zone(raw: str) -> str:
+    name = raw.strip()
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError("is not a time zone name (IANA, e.g. Europe/Paris or UTC)") from None
+    return name
 
 
 def _hosts(raw: str) -> list[str]:
@@ -169,6 +179,14 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("CXPILOT_DEBUG", "debug", "Debug mode; never in production.", "0", _bool),
     Setting(
+        "CXPILOT_TIME_ZONE",
+        "time_zone",
+        "Time zone of every time shown (pages, e-mails, periods), an IANA name such as "
+        "Europe/Paris; data is stored in UTC.",
+        "Europe/Paris",
+        _time_zone,
+    ),
+    Setting(
         "CXPILOT_SMTP_URL",
         "smtp_url",
         "SMTP server for alert e-mails: smtp://user:password@host:587?tls=1 or smtps://...:465.",
@@ -235,6 +253,7 @@ class Config:
     secret_key: str
     debug: bool
     allowed_hosts: list[str]
+    time_zone: str = "Europe/Paris"
     smtp_url: str | None = None
     email_from: str = "cxpilot@localhost"
     maturity_model: Path | None = None

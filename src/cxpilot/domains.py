@@ -51,6 +51,7 @@ DOMAINS: tuple[Domain, ...] = (
     Domain(
         "organisation",
         urls="",
+        public=("/accounts/invite/",),
         cli=True,
         demo="before",
         roles={
@@ -58,6 +59,7 @@ DOMAINS: tuple[Domain, ...] = (
                 *_crud("organisation", *_ORG),
                 "organisation.view_analytics",
                 "organisation.import_data",
+                "organisation.manage_users",
             ),
             ANALYST: (*_VIEW_ORG, "organisation.view_analytics", "organisation.import_data"),
             DEPARTMENT_OWNER: (*_VIEW_ORG, "organisation.view_analytics"),

@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.contrib.humanize",  # intcomma: 39 036 and 39,036, not 39036
     "ninja",  # the API docs page serves Swagger UI from the package, not from a CDN
     "cxpilot.kernel",
     *(f"cxpilot.{domain.name}" for domain in domains.DOMAINS),
@@ -39,6 +40,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "cxpilot.kernel.web.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -93,10 +95,11 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "en"
+FORMAT_MODULE_PATH = ["cxpilot.kernel.formats"]
 LANGUAGES = [("en", _("English")), ("fr", _("French"))]
 LOCALE_PATHS = [PACKAGE_DIR / "locale"]
 USE_I18N = True
-TIME_ZONE = "Europe/Paris"
+TIME_ZONE = CONFIG.time_zone
 USE_TZ = True
 
 STATIC_URL = "static/"

@@ -15,7 +15,7 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
 
-from cxpilot.analytics import charts, dashboard
+from cxpilot.analytics import charts, dashboard, selectors
 from cxpilot.analytics.metrics import metric_groups
 from cxpilot.warehouse.ingest import load_arrow
 from tests.hostile import HOSTILE, HOSTILE_ESCAPED
@@ -422,3 +422,69 @@ def test_chart_functions_give_vega_lite_specs_without_links_for_exports(data):
         assert all("href" not in row for row in _dataset(spec))
         assert "href" not in json.dumps(spec)
     assert specs[1]["width"] == 600
+
+
+def _few_later_answers() -> None:
+    """Three test answers, months after the real ones: they must not set the views."""
+    rows = [
+        {
+            "response_id": f"late-{i}",
+            "customer_id": "c1",
+            "touchpoint": "website",
+            "timestamp": "2025-06-03 10:00:00",
+            "metric": "nps",
+            "score": 0,
+            "source": "s",
+            "channel": "web",
+            "language": "en",
+        }
+        for i in range(3)
+    ]
+    load_arrow(table="responses", data=_table(rows))
+
+
+def test_the_pulse_is_the_last_month_with_enough_answers(data, lead):
+    _few_later_answers()
+    found = selectors.pulse(actor=None, as_of=dashboard_date("2025-07-15"))
+    assert found.month == "2025-03"  # not June's three answers
+    (nps,) = [m for m in found.metrics if m["metric"] == "nps"]
+    assert nps["n"] == 100 and nps["score"] == pytest.approx(1.0)
+    assert nps["significant"] is False  # February → March is noise
+    february = selectors.pulse(actor=None, as_of=dashboard_date("2025-03-15"))
+    assert february.month == "2025-02"
+    (mover,) = february.movers  # the website's significant drop, January → February
+    assert mover["touchpoint"] == "website" and mover["delta"] == pytest.approx(-30.0)
+
+
+def test_the_home_page_says_how_we_are_doing(data, lead, settings):
+    from django.core.cache import cache
+
+    cache.clear()
+    page = lead.get("/").content.decode()
+    assert "How we are doing: March 2025" in page
+    assert "+1.0, not significant" in page
+
+
+def test_a_late_handful_of_answers_does_not_set_the_dashboard_view(data, lead):
+    _few_later_answers()
+    form = lead.get("/voc/").context["form"]
+    assert form.cleaned_data["to"] == dashboard_date("2025-03-31")
+    assert form.cleaned_data["from"] == dashboard_date("2024-04-01")
+
+
+def test_scores_where_people_look(data, lead, client_as):
+    from cxpilot.organisation.models import Department, Journey, Touchpoint
+
+    website = Touchpoint.objects.get(key="website")
+    listing = lead.get("/organisation/touchpoints/").content.decode()
+    assert "NPS, last 12 months" in listing
+    # January–March on the website: (111 promoters − 80 detractors) / 300 answers
+    assert '<td class="number">10.3</td>' in listing, listing
+    detail = lead.get(f"/organisation/touchpoints/{website.pk}/").content.decode()
+    assert "From April 2024 to March 2025" in detail and "n = 300" in detail
+    assert "/voc/?touchpoint=website" in detail
+    department = Department.objects.get(key="ecommerce")
+    assert "n = 300" in lead.get(f"/organisation/departments/{department.pk}/").content.decode()
+    journey = Journey.objects.get(key="purchase")
+    page = lead.get(f"/organisation/journeys/{journey.pk}/").content.decode()
+    assert "Scores" in page and "n = 300" in page

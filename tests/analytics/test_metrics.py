@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from cxpilot.analytics import stats
-from cxpilot.analytics.metrics import metric_groups
+from cxpilot.analytics.metrics import metric_groups, metric_sums
 from cxpilot.cli import app
 from cxpilot.kernel.errors import ValidationError
 from cxpilot.warehouse.ingest import load_arrow
@@ -74,6 +75,23 @@ def test_nps_by_touchpoint_and_month(data):
     assert feb["p_value"] == pytest.approx(float(expected.p_value), abs=1e-6)
     assert feb["significant"] is True
     assert store["small_sample"] is True and store["significant"] is None  # n = 10
+
+
+def test_raw_sums_per_group_for_statistics_that_pool_groups(data):
+    rows = metric_sums(metric="nps", by=["touchpoint", "month"], end=dt.date(2025, 1, 31))
+    assert [(r["touchpoint"], r["month"]) for r in rows if r["touchpoint"] == "website"] == [
+        ("website", "2025-01")
+    ]
+    (jan,) = [r for r in rows if r["touchpoint"] == "website"]
+    assert (jan["n"], jan["promoters"], jan["detractors"]) == (100, 50, 20)
+    assert jan["total"] == 50 * 10 + 30 * 8 + 20 * 3
+    assert jan["total_sq"] == 50 * 100 + 30 * 64 + 20 * 9
+    (csat,) = metric_sums(metric="csat", by=["week"], start=dt.date(2025, 2, 1))[:1]
+    assert csat["week"] == "2025-01-27"  # Monday of the week of 1 February
+    with pytest.raises(ValidationError, match="unknown metric"):
+        metric_sums(metric="effort", by=[])
+    with pytest.raises(ValidationError, match="cannot group by"):
+        metric_sums(metric="nps", by=["colour"])
 
 
 def test_overall_period_filter_and_stage(data):

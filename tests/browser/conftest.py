@@ -54,13 +54,22 @@ def browser() -> Iterator[Any]:
         browser.close()
 
 
+def _csp_violation(message: Any) -> bool:
+    return "Content Security Policy" in message.text
+
+
 @pytest.fixture
 def page(browser: Any) -> Iterator[Any]:
+    """A tab in a fresh context. Whatever the test does in it, nothing the page loads or runs
+    may break the Content-Security-Policy (the browser reports it on the console)."""
     context = browser.new_context(locale="en-GB")
     page = context.new_page()
     page.set_default_timeout(15_000)
+    violations: list[str] = []
+    page.on("console", lambda m: violations.append(m.text) if _csp_violation(m) else None)
     yield page
     context.close()
+    assert not violations, violations
 
 
 @pytest.fixture

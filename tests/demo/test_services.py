@@ -132,3 +132,38 @@ def test_website_nps_drop_is_visible_in_the_warehouse(db, home: Path) -> None:
         row["period"]: 100 * (row["promoters"] - row["detractors"]) / row["answers"] for row in nps
     }
     assert by_period["before"] - by_period["after"] > 15
+
+
+def test_the_demo_cases_are_worked_as_a_team_works_them(db, home: Path) -> None:
+    import datetime as dt
+    from statistics import median
+
+    from cxpilot.loop.models import FollowUpCase
+    from cxpilot.loop.selectors import case_kpis
+
+    demo_generate(customers=2000, seed=11)
+    cases = list(FollowUpCase.objects.all())
+    months = {c.answered_at.strftime("%Y-%m") for c in cases}
+    assert months == {"2026-08", "2026-09", "2026-10"}
+    # opened minutes after the answer, not all at the same minute
+    assert all(
+        dt.timedelta(0) < c.opened_at - c.answered_at < dt.timedelta(minutes=15) for c in cases
+    )
+    closed = [c for c in cases if c.status == "closed"]
+    older = [c for c in cases if c.answered_at < dt.datetime(2026, 10, 25, tzinfo=dt.UTC)]
+    assert 0.8 < sum(c.status == "closed" for c in older) / len(older) < 0.99
+    assert all(c.resolution and c.root_cause and c.first_contact_at for c in closed)
+    hours = median((c.closed_at - c.opened_at).total_seconds() / 3600 for c in closed)
+    assert 12 < hours < 120
+    late = sum(c.closed_at > c.due_at for c in closed) / len(closed)
+    assert 0.05 < late < 0.6  # some closed past the SLA, most within
+    kpis = case_kpis(actor=None)
+    assert kpis["median_hours_to_close"] is not None and kpis["until"].date() <= dt.date(
+        2026, 11, 1
+    )
+    assert kpis["overdue"] > 0  # a backlog, forgotten ones among it
+    assert {c.root_cause for c in closed if c.touchpoint == "delivery"} <= {
+        "transporteur en retard",
+        "colis perdu",
+        "colis abîmé",
+    }

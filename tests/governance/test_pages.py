@@ -201,7 +201,7 @@ def test_council_members_meetings_decisions_actions_and_overdue(lead):
     )
     assert (
         lead.post(
-            f"{base}/actions/", {"title": "Later", "owner": "Paul", "due_date": "2999-01-31"}
+            f"{base}/actions/", {"title": "Later", "owner": "Paul", "due_date": "2199-01-31"}
         ).status_code
         == 302
     )
@@ -294,7 +294,11 @@ def test_champion_uses_the_weakest_maturity_dimensions(lead, monkeypatch):
     assert service.kind == "customer_service"
     assert service.scores["maturity_fit"] == pytest.approx((5 + 4 + 4) / 3)
     page = lead.get("/governance/champion/").content.decode()
-    assert "<code>measurement</code>" in page
+    # the dimensions by name, in the reader's language, not by key
+    assert "Measurement, Culture, Employee engagement" in page
+    assert "employee_engagement" not in page
+    lead.cookies["django_language"] = "fr"
+    assert "Mesure" in lead.get("/governance/champion/").content.decode()
 
 
 def test_a_bad_score_keeps_what_was_typed(lead):
@@ -350,3 +354,26 @@ def test_closing_the_loop_is_named_after_the_touchpoint(lead):
     assert activity.name == "Closing the loop on Boutiques"
     with translation.override("fr"):
         assert activity.name == "Boucler la boucle sur Boutiques"
+
+
+def test_date_inputs_hold_iso_dates_in_french_and_post_back(lead):
+    """A ``type="date"`` input refuses ``30/11/2026``: whatever the language, its value is ISO,
+    and the prefilled form saves as it is."""
+    import re
+
+    from django.utils import timezone
+
+    council = Council.objects.create(name="Conseil CX")
+    lead.cookies["django_language"] = "fr"
+    page = lead.get(f"/governance/councils/{council.pk}/").content.decode()
+    inputs = re.findall(r'<input type="date" name="(\w+)"[^>]*>', page)
+    assert {"date", "due_date"} <= set(inputs), inputs
+    values = re.findall(r'<input type="date" name="date" value="([^"]*)"', page)
+    assert values == [timezone.localdate().isoformat()], values
+    response = lead.post(
+        f"/governance/councils/{council.pk}/decisions/", {"date": values[0], "text": "Revue NPS"}
+    )
+    assert response.status_code == 302
+    assert council.decisions.get().date == timezone.localdate()
+    new = lead.get("/maturity/new/").content.decode()
+    assert re.search(r'name="starts_on" value="\d{4}-\d{2}-\d{2}"', new), new

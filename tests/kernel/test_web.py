@@ -50,3 +50,14 @@ def test_the_api_docs_page_loads_nothing_from_another_site(db):
     html = page.content.decode()
     assert page.status_code == 200 and "swagger-ui-bundle.js" in html
     assert "cdn." not in html and "https://" not in html.split("<body", 1)[-1].split("</body>")[0]
+
+
+def test_every_answer_carries_the_content_security_policy(lead):
+    from cxpilot.kernel.web import CONTENT_SECURITY_POLICY
+
+    for path in ("/", "/voc/", "/accounts/login/", "/api/v1/docs", "/no/such/page/"):
+        response = lead.get(path)
+        policy = response["Content-Security-Policy"]
+        assert policy == CONTENT_SECURITY_POLICY, path
+        assert "script-src 'self'" in policy and "unsafe-eval" not in policy
+        assert "frame-ancestors 'none'" in policy

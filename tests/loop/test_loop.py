@@ -248,3 +248,22 @@ def test_cli(drop):
     assert len(rows) == 58 and {r["department"] for r in rows} == {"ecommerce", None}
     result = runner.invoke(app, ["cases", "open", "--since", "yesterday"])
     assert result.exit_code == 2 and "is not a date" in result.stderr
+
+
+def test_one_time_zone_for_every_time_shown(org, lead, settings):
+    """An answer given at 07:52 UTC on 2 April 2025 shows 09:52 (Paris, summer time) on the
+    verbatims page and on its case page, and every page says which time zone that is."""
+    assert settings.TIME_ZONE == "Europe/Paris"  # the default of CXPILOT_TIME_ZONE
+    inbox_receive(
+        table="responses",
+        records=[answer(1, "website", "nps", 3, when="2025-04-02T07:52:00Z")],
+        source="web",
+    )
+    inbox_flush()
+    case = FollowUpCase.objects.get()
+    verbatims = lead.get("/voc/verbatims/?month=2025-04").content.decode()
+    detail = lead.get(f"/voc/cases/{case.pk}/").content.decode()
+    for page in (verbatims, detail):
+        assert "2 Apr 2025" in page and "09:52" in page, page
+        assert "07:52" not in page
+        assert "Times are shown in Europe/Paris." in page

@@ -221,3 +221,25 @@ def test_personal_links_are_public_with_the_real_middleware(client, answered, le
     )
     response = client.get(reverse("maturity_respond", args=[invitation.token]))
     assert response.status_code == 200
+
+
+def test_addresses_and_a_different_number_of_links_are_refused(org, lead):
+    response = lead.post(
+        reverse("maturity_campaign_create"),
+        {"name": "Audit", "starts_on": "2026-01-05", "ends_on": "2026-02-05"},
+    )
+    campaign = Campaign.objects.get()
+    response = lead.post(
+        reverse("maturity_invite", args=[campaign.pk]),
+        {"department": campaign_dept(org), "emails": "a@x.org, b@x.org", "count": "4"},
+    )
+    assert response.status_code == 422
+    assert "You gave 2 e-mail addresses and asked for 4 links" in response.content.decode()
+    assert response.context["form"].errors["count"]
+    assert Invitation.objects.count() == 0
+    # the same number is no contradiction
+    response = lead.post(
+        reverse("maturity_invite", args=[campaign.pk]),
+        {"department": campaign_dept(org), "emails": "a@x.org, b@x.org", "count": "2"},
+    )
+    assert response.status_code == 200 and Invitation.objects.count() == 2

@@ -96,3 +96,18 @@ def test_admin_sets_a_users_department(admin_client_, make_user) -> None:
     listing = admin_client_.get(reverse("admin:auth_user_changelist")).content.decode()
     assert "Service client" in listing
     assert User.objects.get(pk=user.pk).groups.count() == 1
+
+
+def test_a_department_owner_needs_a_department(org):
+    from django.contrib.auth.models import User
+
+    from cxpilot.kernel.errors import ValidationError
+    from cxpilot.organisation.users import user_upsert
+
+    with pytest.raises(ValidationError, match="needs a department: add --department"):
+        user_upsert(username="bob", role="department_owner")
+    assert not User.objects.filter(username="bob").exists()
+    user, _ = user_upsert(username="bob", role="department_owner", department="service")
+    # updated without --department, the owner keeps theirs
+    user_upsert(username="bob", role="department_owner", password="a-new-long-password")
+    assert Profile.objects.get(user=user).department.key == "service"

@@ -185,7 +185,8 @@ def test_update_replaces_questions_and_keeps_the_public_key(survey):
 
 def test_only_the_cx_lead_and_the_admin_edit_surveys(org):
     for role in ("viewer", "analyst", "department_owner"):
-        user, _ = user_upsert(username=role, role=role)
+        department = "service" if role == "department_owner" else None
+        user, _ = user_upsert(username=role, role=role, department=department)
         with pytest.raises(PermissionDenied):
             services.survey_create(actor=user, definition=survey_definition())
         assert selectors.survey_list(actor=user).count() == 0  # they may read
@@ -317,6 +318,23 @@ def test_cx_lead_creates_a_survey_in_the_editor(org, client_as):
     # the editor opens with the survey's values
     edit = client.get(f"/voc/surveys/{survey.pk}/edit/").content.decode()
     assert "Le magasin m’a simplifié la vie." in edit
+
+
+def test_a_row_left_empty_is_skipped_as_the_help_says(org, client_as):
+    from cxpilot.organisation.models import Touchpoint
+
+    client = client_as("cx_lead")
+    page = client.get("/voc/surveys/new/").content.decode()
+    assert "Leave a row empty to skip it" in page and "/s//" not in page
+    assert "the key nps-web gives /s/nps-web/" in page
+    store = Touchpoint.objects.get(key="store")
+    # what a browser sends for a third row left empty: its type select and order still post
+    blank = {"questions-2-kind": "nps", "questions-2-ORDER": "", "questions-2-key": ""}
+    blank |= {"questions-2-text_en": "", "questions-2-text_fr": "", "questions-2-choices": ""}
+    data = editor_post(touchpoints=[store.pk], **{"questions-TOTAL_FORMS": "3", **blank})
+    response = client.post("/voc/surveys/new/", data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    assert list(Survey.objects.get().questions.values_list("key", flat=True)) == ["ces", "why"]
 
 
 def test_a_bad_definition_in_the_editor_gives_field_errors_and_writes_nothing(org, client_as):

@@ -77,6 +77,14 @@ def test_words_fold_accents_case_and_elisions():
     ]
 
 
+def test_the_pieces_of_english_contractions_are_no_theme_words():
+    # "I’ll" and "we’ve" with a typographic apostrophe split into "ll" and "ve": a theme once
+    # read "store · ll · refund"
+    features = Featuriser().features("I’ll ask for a refund, we’ve waited, they're late", "en")
+    assert not {"ll", "ve", "re"} & set(features), features
+    assert "c:refund" in features and "c:wait" in features, features
+
+
 def test_french_and_english_words_of_a_concept_share_a_feature():
     f = Featuriser()
     fr = f.features("Livraison en retard", "fr")

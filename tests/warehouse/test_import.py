@@ -162,6 +162,16 @@ def test_missing_required_column(org, tmp_path):
     assert_rejected(path, where="line 1", reason="missing required column(s) metric")
 
 
+def test_missing_columns_say_how_to_map_them(org, tmp_path):
+    path = write(
+        tmp_path,
+        "ResponseID,Customer,Touchpoint,Date,Metric,Score\nr1,c1,website,2025-03-01,nps,9\n",
+    )
+    error = assert_rejected(path, where="line 1", reason="missing required column(s)")
+    assert "response_id, customer_id, timestamp" in str(error)
+    assert "--mapping FILE" in str(error) and "response_id: ResponseID" in str(error)
+
+
 @pytest.mark.parametrize(
     ("content", "reason"),
     [
@@ -370,6 +380,18 @@ def test_a_mixed_encoding_file_is_refused_at_its_first_foreign_line(org, tmp_pat
         f"error: {path}:line 3: this line is not UTF-8 while the lines before are: "
         "save the file in one encoding (UTF-8)"
     ]
+    assert responses() == []
+
+
+def test_a_nul_character_is_refused_where_it_is(org, tmp_path):
+    # a NUL byte makes a CSV a binary file; in JSON Lines it hides as an escape
+    row = {"response_id": "r1", "customer_id": "c1", "touchpoint": "website"}
+    row |= {"timestamp": "2025-03-01", "metric": "nps", "score": 9}
+    path = tmp_path / "answers.jsonl"
+    path.write_text(
+        json.dumps(row) + "\n" + json.dumps({**row, "response_id": "r2", "verbatim": "ok\x00"})
+    )
+    assert_rejected(path, where="answers.jsonl:line 2 verbatim", reason="NUL character")
     assert responses() == []
 
 

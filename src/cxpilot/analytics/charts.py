@@ -82,7 +82,11 @@ class _Texts:
         text = self.plain(round(float(value), decimals), decimals)
         if signed and value > 0:
             text = "+" + text
-        return text.replace("-", "−") + self.info.unit
+        unit = self.info.unit
+        if signed and unit.strip() == "%":
+            # a change of a percentage is in points: 72 % → 64.8 % is −7.2 pts, not −7.2 %
+            unit = " " + gettext("pts")
+        return text.replace("-", "−") + unit
 
     def change(self, row: Mapping[str, Any]) -> str:
         """The change against the previous period, and whether it is significant."""

@@ -178,10 +178,16 @@ def filter_choices(*, actor: Actor, state: WarehouseState | None = None) -> Choi
     )
 
 
-def default_period(latest: dt.date | None) -> tuple[dt.date | None, dt.date | None]:
-    """The last twelve months up to the latest answer (whole months), or all time."""
+def default_period(
+    latest: dt.date | None, full_month: str = ""
+) -> tuple[dt.date | None, dt.date | None]:
+    """The last twelve months up to the latest answer (whole months), or all time. With
+    ``full_month`` (the last month with enough answers, :func:`last_full_month`), the view ends
+    in that month: a later month of a handful of answers does not set it."""
     if latest is None:
         return None, None
+    if full_month:
+        latest = min(latest, periods.month_end(periods.parse_month(full_month)))
     return periods.month_start(latest, 1 - DEFAULT_MONTHS), latest
 
 
@@ -429,6 +435,7 @@ def verbatims(
     names = dict(Touchpoint.objects.values_list("key", "name"))
     for row in rows:
         row["touchpoint_name"] = names.get(row["touchpoint"], row["touchpoint"])
+        row["timestamp"] = periods.utc(row["timestamp"])
     return VerbatimPage(
         rows=rows,
         total=total,

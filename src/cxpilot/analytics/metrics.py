@@ -114,6 +114,55 @@ def metric_groups(
             raise ValidationError(f"cannot filter on {key!r}", where=key)
     if start and end and end < start:
         raise ValidationError("--to is before --from", where="--to")
+    frame = _sums(metric, by, start, end, file, filters, population_shares)
+    if population_shares:
+        frame = _poststratify(frame, by, population_shares)
+    else:
+        frame["n_eff"] = frame["n"].astype(float)
+    return _finish(frame, metric, by, confidence, nps_method)
+
+
+#: The sums :func:`metric_sums` returns for each group.
+SUM_COLUMNS = ("n", "promoters", "detractors", "agree", "total", "total_sq")
+
+
+def metric_sums(
+    *,
+    metric: str,
+    by: Sequence[str],
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+) -> list[dict[str, Any]]:
+    """The warehouse's raw sums per group, for statistics that pool groups themselves (the
+    alerts' shift detector): the ``by`` keys, then ``n``, ``promoters`` (9–10), ``detractors``
+    (0–6), ``agree`` (CES 5–7, CSAT 4–5), ``total`` (Σscore) and ``total_sq`` (Σscore²).
+    Sorted by the keys; ``start`` and ``end`` are days, both included."""
+    if metric not in METRICS:
+        raise ValidationError(f"unknown metric {metric!r}; use nps, ces or csat", where="--metric")
+    for key in by:
+        if key not in GROUP_KEYS:
+            raise ValidationError(f"cannot group by {key!r}", where="by")
+    frame = _sums(metric, list(by), start, end, None, {}, None)
+    if by:
+        frame = frame.sort_values(list(by), na_position="last")
+    rows: list[dict[str, Any]] = []
+    for record in frame.to_dict("records"):
+        row: dict[str, Any] = {k: (None if pd.isna(record[k]) else str(record[k])) for k in by}
+        row.update({c: float(record[c]) for c in SUM_COLUMNS})
+        rows.append(row)
+    return rows
+
+
+def _sums(
+    metric: str,
+    by: list[str],
+    start: dt.date | None,
+    end: dt.date | None,
+    file: Path | None,
+    filters: Mapping[str, str],
+    population_shares: Mapping[str, float] | None,
+) -> pd.DataFrame:
+    """The engine's sums per group: n, promoters, detractors, agree, total, total_sq."""
     needs = set(by) | set(filters) | ({"segment"} if population_shares else set())
     if file is not None and "segment" in needs:
         raise ValidationError(
@@ -154,12 +203,7 @@ def metric_groups(
             "total_sq": (score * score).sum().cast("float64"),
         }
         grouped = t.group_by(keys).aggregate(**aggs) if keys else t.aggregate(**aggs)
-        frame = grouped.to_pyarrow().to_pandas()
-    if population_shares:
-        frame = _poststratify(frame, by, population_shares)
-    else:
-        frame["n_eff"] = frame["n"].astype(float)
-    return _finish(frame, metric, by, confidence, nps_method)
+        return grouped.to_pyarrow().to_pandas()
 
 
 def _poststratify(frame: pd.DataFrame, by: list[str], shares: Mapping[str, float]) -> pd.DataFrame:

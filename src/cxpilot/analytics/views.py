@@ -20,7 +20,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
-from cxpilot.analytics import charts, dashboard
+from cxpilot.analytics import charts, dashboard, selectors
 from cxpilot.analytics.dashboard import Choices, Filters
 from cxpilot.kernel import periods, roles, web
 
@@ -53,9 +53,8 @@ class DashboardForm(_PeriodForm):
 
     def __init__(self, data: QueryDict | Mapping[str, Any], *, choices: Choices) -> None:
         super().__init__(data)
-        date = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-        self.fields["from"] = web.DateField(label=_("From"), required=False, widget=date)
-        self.fields["to"] = web.DateField(label=_("To"), required=False, widget=date)
+        self.fields["from"] = web.DateField(label=_("From"), required=False)
+        self.fields["to"] = web.DateField(label=_("To"), required=False)
         selects = [
             ("channel", _("Channel"), _("All channels"), choices.channels),
             ("segment", _("Segment"), _("All segments"), choices.segments),
@@ -142,7 +141,8 @@ def voc_dashboard(request: HttpRequest) -> HttpResponse:
     choices = dashboard.filter_choices(actor=request.user, state=state)
     data = request.GET.copy()
     if not data.get("from") and not data.get("to"):
-        start, end = dashboard.default_period(choices.latest)
+        full = selectors.last_full_month(state=state, complete=False) if choices.latest else ""
+        start, end = dashboard.default_period(choices.latest, full)
         data["from"] = start.isoformat() if start else ""
         data["to"] = end.isoformat() if end else ""
     form = DashboardForm(data, choices=choices)

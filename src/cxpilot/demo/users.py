@@ -43,11 +43,15 @@ def demo_users() -> list[dict[str, str]]:
     passwords = _passwords()
     logins = []
     for username, role, department in DEMO_USERS:
-        dep = (
-            department
-            if department and Department.objects.filter(key=department).exists()
-            else None
-        )
+        dep = None
+        if department:
+            # the demo company's department, else (a company of one's own) the first one
+            found = Department.objects.filter(key=department).first() or (
+                Department.objects.order_by("key").first()
+            )
+            if found is None:
+                continue  # a department owner needs a department
+            dep = found.key
         password = passwords[username]
         user_upsert(username=username, role=role, password=password, department=dep)
         logins.append({"username": username, "password": password, "role": role})

@@ -18,6 +18,7 @@ from cxpilot.governance.models import (
     Meeting,
     ReportingLine,
 )
+from cxpilot.kernel import web
 from cxpilot.organisation.models import Department
 
 CRITERION_LABELS = {
@@ -90,7 +91,7 @@ class MemberForm(CouncilPartForm):
 
 
 class MeetingForm(CouncilPartForm):
-    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    date = web.DateField(label=_("Date"))
     attendees = forms.ModelMultipleChoiceField(
         label=_("Attendees"),
         queryset=CouncilMember.objects.none(),
@@ -118,9 +119,7 @@ class _MeetingChoice(CouncilPartForm):
 
 
 class DecisionForm(_MeetingChoice):
-    date = forms.DateField(
-        label=_("Date"), initial=timezone.localdate, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    date = web.DateField(label=_("Date"), initial=timezone.localdate)
     text = forms.CharField(label=_("Decision"), widget=forms.Textarea(attrs={"rows": 2}))
     meeting = forms.ModelChoiceField(
         label=_("Meeting"), queryset=Meeting.objects.none(), required=False
@@ -133,7 +132,7 @@ class ActionForm(_MeetingChoice):
     department = forms.ModelChoiceField(
         label=_("Department"), queryset=Department.objects.all(), required=False
     )
-    due_date = forms.DateField(label=_("Due date"), widget=forms.DateInput(attrs={"type": "date"}))
+    due_date = web.DateField(label=_("Due date"))
     meeting = forms.ModelChoiceField(
         label=_("Meeting"), queryset=Meeting.objects.none(), required=False
     )

@@ -26,7 +26,7 @@ from cxpilot.governance.models import (
 )
 from cxpilot.kernel import roles
 from cxpilot.kernel.errors import NotFound
-from cxpilot.maturity.selectors import latest_dimension_scores
+from cxpilot.maturity.selectors import dimension_names, latest_dimension_scores
 from cxpilot.organisation.models import BrandPromise, Department, Touchpoint
 
 VIEW, EDIT = "governance.view_governance", "governance.edit_governance"
@@ -347,6 +347,7 @@ class ChampionView:
     rows: list[ChampionRow]
     weights: dict[str, float]
     weakest: list[str]
+    weakest_names: list[str]
     dimension_scores: dict[str, float] | None
     business_model: str
     has_cx_team: bool
@@ -384,6 +385,7 @@ def champion_view(*, actor: Any) -> ChampionView:
         rows=rows,
         weights=weights,
         weakest=weakest,
+        weakest_names=[dimension_names().get(d, d) for d in weakest],
         dimension_scores=dims,
         business_model=gov.business_model,
         has_cx_team=gov.has_cx_team,

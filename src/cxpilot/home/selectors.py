@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from cxpilot.analytics.selectors import Pulse, pulse
 from cxpilot.kernel import roles
 from cxpilot.kernel.errors import CxPilotError
 from cxpilot.kernel.roles import Actor
+from cxpilot.loop.selectors import case_kpis, open_alerts
 from cxpilot.organisation.selectors import org_counts
 from cxpilot.warehouse import connection
 from cxpilot.warehouse.selectors import inbox_pending
@@ -20,6 +22,9 @@ class HomeSummary:
     warehouse_counts: dict[str, int] | None = None
     warehouse_error: str = ""
     inbox_pending: int | None = None
+    pulse: Pulse | None = None
+    alerts_open: int | None = None
+    cases: dict[str, int] | None = None
 
     @property
     def warehouse_empty(self) -> bool:
@@ -44,9 +49,23 @@ def home_summary(*, actor: Actor) -> HomeSummary:
         # the detail only: ``where`` is the warehouse URL, which may hold a password
         warehouse_error = exc.detail
     pending = inbox_pending()
+    found = None
+    if warehouse_counts and warehouse_counts.get("responses"):
+        found = pulse(actor=actor)
     return HomeSummary(
         org_counts=counts,
         warehouse_counts=warehouse_counts,
         warehouse_error=warehouse_error,
         inbox_pending=pending,
+        pulse=found,
+        alerts_open=open_alerts(actor=actor) if roles.may(actor, "loop.view_alert") else None,
+        cases=_cases(actor),
     )
+
+
+def _cases(actor: Actor) -> dict[str, int] | None:
+    """The open and overdue cases the actor sees (a department owner: their department's)."""
+    if not roles.may(actor, "loop.view_followupcase"):
+        return None
+    kpis = case_kpis(actor=actor)
+    return {"open": kpis["open"], "overdue": kpis["overdue"]}

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
+from cxpilot.analytics.charts import METRIC_INFO, change_label, number, period_label
+from cxpilot.analytics.selectors import Pulse
 from cxpilot.home import selectors
 from cxpilot.kernel import roles
 
@@ -36,6 +40,28 @@ def healthz(request: HttpRequest) -> HttpResponse:
     return HttpResponse("ok", content_type="text/plain")
 
 
+def _labelled(pulse: Pulse | None) -> dict[str, Any] | None:
+    """The pulse with its numbers written as the reader's language writes them."""
+    if pulse is None or not pulse.month:
+        return None
+
+    def label(row: dict[str, Any]) -> dict[str, Any]:
+        metric = row["metric"]
+        return {
+            **row,
+            "label": METRIC_INFO[metric].label,
+            "score_label": number(row["score"], metric),
+            "ci_label": f"{number(row['ci_low'], metric)} – {number(row['ci_high'], metric)}",
+            "change_label": change_label(row, metric),
+        }
+
+    return {
+        "month": period_label("month", f"{pulse.month}-01"),
+        "metrics": [label(r) for r in pulse.metrics],
+        "movers": [label(r) for r in pulse.movers],
+    }
+
+
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     summary = selectors.home_summary(actor=request.user)
@@ -53,6 +79,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "home/home.html",
         {
             "summary": summary,
+            "pulse": _labelled(summary.pulse),
             "org_rows": org_rows,
             "warehouse_rows": warehouse_rows,
             "has_role": bool(roles.roles_of(request.user)),

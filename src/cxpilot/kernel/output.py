@@ -65,9 +65,56 @@ def emit(
     if not rows:
         Console(stderr=True).print(f"(no {title or 'rows'})")
         return
+    console = Console()
+    cells = [[_cell(row.get(c)) for c in columns] for row in rows]
+    shown = _fitting(columns, cells, console.width)
     table = Table(title=title, show_lines=False)
-    for column in columns:
-        table.add_column(column)
-    for row in rows:
-        table.add_row(*(_cell(row.get(c)) for c in columns))
-    Console().print(table)
+    for i in shown:
+        natural = _natural_width(columns[i], [r[i] for r in cells])
+        # short values stay whole; long text wraps inside its column instead of being cut
+        wraps = natural > WRAP_AT
+        table.add_column(
+            columns[i],
+            min_width=min(natural, WRAP_AT),
+            no_wrap=not wraps,
+            overflow="fold" if wraps else "ellipsis",
+        )
+    for line in cells:
+        table.add_row(*(line[i] for i in shown))
+    console.print(table)
+    left_out = [columns[i] for i in range(len(columns)) if i not in shown]
+    if left_out:
+        Console(stderr=True).print(
+            f"({len(left_out)} more column(s) do not fit in {console.width} characters: "
+            f"{', '.join(left_out)}; see them all with --format csv or --format json, or in a "
+            "wider terminal)",
+            highlight=False,
+        )
+
+
+#: Columns with longer values than this wrap (text); shorter ones are never cut.
+WRAP_AT = 24
+#: What a column costs beside its content: a space each side and a border.
+PADDING = 3
+
+
+def _natural_width(header: str, values: Sequence[str]) -> int:
+    return max([len(header), *(len(v) for v in values)])
+
+
+def _fitting(columns: Sequence[str], cells: Sequence[Sequence[str]], width: int) -> list[int]:
+    """The columns that fit in ``width`` characters, in their order: the first (what names
+    the row), then the short ones (figures, keys, dates: never cut) from the left, then the
+    long text ones, which wrap down to ``WRAP_AT`` characters."""
+    natural = [_natural_width(h, [r[i] for r in cells]) for i, h in enumerate(columns)]
+    short = [i for i, n in enumerate(natural) if n <= WRAP_AT and i]
+    long = [i for i, n in enumerate(natural) if n > WRAP_AT and i]
+    shown: list[int] = []
+    used = 1  # the table's left border
+    for i in [0, *short, *long]:
+        need = min(natural[i], max(WRAP_AT, len(columns[i])))
+        if shown and used + need + PADDING > width:
+            continue
+        shown.append(i)
+        used += need + PADDING
+    return sorted(shown)

@@ -26,6 +26,12 @@ FIRST_YEAR, LAST_YEAR = 1900, 2200
 FIRST_DAY, LAST_DAY = dt.date(FIRST_YEAR, 1, 1), dt.date(LAST_YEAR, 12, 31)
 
 
+def utc(moment: dt.datetime) -> dt.datetime:
+    """A warehouse time (naive, in UTC) made aware, so that pages show it in the time zone of
+    the settings like every other time."""
+    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment
+
+
 def in_range(day: dt.date) -> bool:
     """Whether ``day`` falls in the years :data:`FIRST_YEAR` to :data:`LAST_YEAR`."""
     return FIRST_DAY <= day <= LAST_DAY

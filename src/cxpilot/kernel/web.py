@@ -23,6 +23,42 @@ from cxpilot.kernel import errors, periods
 T = TypeVar("T")
 
 
+#: What a page may load and run: its own scripts only (no inline script, no eval: the charts
+#: run Vega expressions in an interpreter), inline styles (Vega and Swagger UI set them), images
+#: from the app and data:/blob: URLs (chart exports), no plug-ins, no framing, forms posted to
+#: the app only.
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data: blob:",
+        "font-src 'self' data:",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+
+
+class SecurityHeadersMiddleware:
+    """Every answer carries the Content-Security-Policy (unless a view set its own) and a
+    Permissions-Policy that turns off what no page uses."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        response.headers.setdefault(
+            "Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()"
+        )
+        return response
+
+
 class ErrorMiddleware:
     """A page whose service refuses (PermissionDenied) answers the 403 page; one that finds
     nothing (NotFound) the 404 page. The API answers JSON errors of its own."""
@@ -133,8 +169,22 @@ def out_of_range() -> forms.ValidationError:
     )
 
 
+class DateInput(forms.DateInput):
+    """The browser's date picker. Its value is always ISO 8601 (``2026-11-30``), whatever the
+    language: a ``type="date"`` input shows it in the user's format but refuses any other
+    value (``30/11/2026`` would leave it empty)."""
+
+    input_type = "date"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
 class DateField(forms.DateField):
-    """A date in the years every period helper handles (:func:`periods.in_range`)."""
+    """A date in the years every period helper handles (:func:`periods.in_range`), picked in
+    the browser's date picker."""
+
+    widget = DateInput
 
     def validate(self, value: Any) -> None:
         super().validate(value)
@@ -150,12 +200,14 @@ class PageField(forms.IntegerField):
         super().__init__(min_value=1, max_value=PAGE_LIMIT, **kwargs)
 
 
-#: The middleware a lean path keeps (see :class:`LeanHandler`): security headers, the
-#: language of the messages, no framing, the API's errors. Left out: static files, sessions,
+#: The middleware a lean path keeps (see :class:`LeanHandler`): security headers (the same
+#: as every page's: a test compares them), the language of the messages, no framing, the
+#: API's errors. Left out: static files, sessions,
 #: CSRF, users, messages, the login wall: none of them has anything to do with a public,
 #: key-authenticated JSON endpoint.
 LEAN_MIDDLEWARE = (
     "django.middleware.security.SecurityMiddleware",
+    "cxpilot.kernel.web.SecurityHeadersMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "cxpilot.kernel.web.ErrorMiddleware",

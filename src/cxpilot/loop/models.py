@@ -5,10 +5,20 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from cxpilot.organisation.models import Department, Touchpoint
 
-__all__ = ["Alert", "CaseNote", "CaseStatus", "FollowUpCase", "LoopSettings", "NoteKind"]
+__all__ = [
+    "Alert",
+    "AlertMethod",
+    "CaseNote",
+    "CaseStatus",
+    "ContactChannel",
+    "FollowUpCase",
+    "LoopSettings",
+    "NoteKind",
+]
 
 
 class LoopSettings(models.Model):
@@ -53,9 +63,21 @@ class LoopSettings(models.Model):
 
 
 class CaseStatus(models.TextChoices):
-    OPEN = "open", _("Open")
-    IN_PROGRESS = "in_progress", _("In progress")
-    CLOSED = "closed", _("Closed")
+    # a case ("un dossier") agrees in French: Ouvert, Fermé
+    OPEN = "open", pgettext_lazy("case", "Open")
+    IN_PROGRESS = "in_progress", pgettext_lazy("case", "In progress")
+    CLOSED = "closed", pgettext_lazy("case", "Closed")
+
+
+class ContactChannel(models.TextChoices):
+    """How the customer was reached."""
+
+    PHONE = "phone", _("Phone")
+    EMAIL = "email", _("E-mail")
+    SMS = "sms", _("SMS")
+    CHAT = "chat", _("Chat")
+    STORE = "store", _("In store")
+    OTHER = "other", _("Other")
 
 
 class FollowUpCase(models.Model):
@@ -95,6 +117,13 @@ class FollowUpCase(models.Model):
     first_contact_at = models.DateTimeField(_("first contact at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     resolution = models.TextField(_("resolution"), blank=True)
+    root_cause = models.CharField(
+        _("root cause"),
+        max_length=80,
+        blank=True,
+        help_text=_("What caused the customer's trouble, in a few words the team reuses."),
+    )
+    escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-opened_at"]
@@ -117,6 +146,9 @@ class NoteKind(models.TextChoices):
     NOTE = "note", _("Note")
     CONTACT = "contact", _("Contact with the customer")
     STATUS = "status", _("Status change")
+    ASSIGNMENT = "assignment", _("Assignment")
+    ROOT_CAUSE = "root_cause", _("Root cause")
+    ESCALATION = "escalation", _("Escalation")
 
 
 class CaseNote(models.Model):
@@ -124,9 +156,14 @@ class CaseNote(models.Model):
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
-    kind = models.CharField(_("kind"), max_length=10, choices=NoteKind.choices)
-    channel = models.CharField(_("contact channel"), max_length=20, blank=True)
-    text = models.TextField(_("text"))
+    kind = models.CharField(_("kind"), max_length=12, choices=NoteKind.choices)
+    channel = models.CharField(
+        _("contact channel"), max_length=20, blank=True, choices=ContactChannel.choices
+    )
+    status = models.CharField(
+        _("new status"), max_length=12, blank=True, choices=CaseStatus.choices
+    )
+    text = models.TextField(_("text"), blank=True)
     created_at = models.DateTimeField(_("at"), auto_now_add=True)
 
     class Meta:
@@ -138,18 +175,34 @@ class CaseNote(models.Model):
         return self.text[:60]
 
 
-class Alert(models.Model):
-    """A metric that dropped significantly on a touchpoint from one period to the next."""
+class AlertMethod(models.TextChoices):
+    PERIOD = "period", _("Period to period")
+    CUSUM = "cusum", _("Sustained shift (CUSUM)")
 
+
+class Alert(models.Model):
+    """A metric that dropped on a touchpoint: significantly from one period to the next
+    (method ``period``), or by a sustained shift over weeks (method ``cusum``)."""
+
+    method = models.CharField(
+        _("method"), max_length=10, choices=AlertMethod.choices, default=AlertMethod.PERIOD
+    )
     metric = models.CharField(_("metric"), max_length=10)
     touchpoint = models.CharField(_("touchpoint"), max_length=60)
     period_kind = models.CharField(_("period kind"), max_length=10)
     period = models.CharField(_("period"), max_length=10)
+    detected_on = models.DateField(
+        _("detected on"),
+        null=True,
+        blank=True,
+        help_text=_("The last day of the data that raised it: the end of the period or week."),
+    )
     previous_score = models.FloatField(_("previous score"))
     score = models.FloatField(_("score"))
     delta = models.FloatField(_("change"))
-    p_value = models.FloatField(_("p-value"))
+    p_value = models.FloatField(_("p-value"), null=True, blank=True)
     n = models.PositiveIntegerField(_("answers"))
+    evidence = models.JSONField(_("evidence"), default=dict, blank=True)
     raised_at = models.DateTimeField(_("raised at"), auto_now_add=True)
     emailed_at = models.DateTimeField(_("e-mailed at"), null=True, blank=True)
     webhook_at = models.DateTimeField(_("webhook sent at"), null=True, blank=True)
@@ -162,9 +215,19 @@ class Alert(models.Model):
         verbose_name_plural = _("alerts")
         constraints = [
             models.UniqueConstraint(
-                fields=["metric", "touchpoint", "period_kind", "period"], name="alert_once"
+                fields=["method", "metric", "touchpoint", "period_kind", "period"],
+                name="alert_once",
             )
         ]
 
     def __str__(self) -> str:
         return f"{self.metric.upper()} {self.touchpoint} {self.period}: {self.delta:+.1f}"
+
+    @property
+    def measure(self) -> str:
+        """What the scores are: NPS points, a mean score, or a percentage satisfied."""
+        if self.metric == "nps":
+            return "nps"
+        if self.metric == "csat" and self.method == AlertMethod.PERIOD:
+            return "pct_satisfied"
+        return "mean"

@@ -12,16 +12,28 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.mail import send_mail
+from django.core.validators import validate_email
 from django.db import transaction
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from cxpilot.governance.selectors import responsible_department
 from cxpilot.kernel import roles
-from cxpilot.kernel.errors import PermissionDenied, ValidationError
-from cxpilot.loop.models import CaseNote, CaseStatus, FollowUpCase, LoopSettings, NoteKind
+from cxpilot.kernel.errors import PermissionDenied, ValidationError, field_problems
+from cxpilot.loop.models import (
+    CaseNote,
+    CaseStatus,
+    ContactChannel,
+    FollowUpCase,
+    LoopSettings,
+    NoteKind,
+)
 from cxpilot.organisation.models import Department, Touchpoint
 
-CONTACT_CHANNELS = ("phone", "email", "sms", "chat", "store", "other")
+CONTACT_CHANNELS = tuple(ContactChannel.values)
 
 
 def case_department(touchpoint: str) -> tuple[Department | None, str]:
@@ -180,6 +192,133 @@ def case_status_set(
         case.resolution = resolution
     case.save(update_fields=["status", "closed_at", "resolution"])
     CaseNote.objects.create(
-        case=case, author=actor, kind=NoteKind.STATUS, text=f"{status}: {resolution}".strip(": ")
+        case=case, author=actor, kind=NoteKind.STATUS, status=status, text=resolution
     )
     return case
+
+
+def case_assignees(case: FollowUpCase) -> QuerySet[Any]:
+    """Who may be given the case: the active CX leads (and admins), and the owners of the
+    case's department."""
+    user_model = get_user_model()
+    leads = Q(groups__name__in=(roles.CX_LEAD, roles.ADMIN)) | Q(is_superuser=True)
+    owners = Q(groups__name=roles.DEPARTMENT_OWNER, cx_profile__department_id=case.department_id)
+    found = user_model.objects.filter(is_active=True).filter(
+        leads | owners if case.department_id else leads
+    )
+    return found.distinct().order_by("username")
+
+
+@transaction.atomic
+def case_assign(*, actor: Any, case: FollowUpCase, assignee: Any) -> FollowUpCase:
+    """Give the case to ``assignee`` (a user who may work it; None: nobody)."""
+    _require_work(actor, case)
+    if assignee is not None and not case_assignees(case).filter(pk=assignee.pk).exists():
+        raise ValidationError(
+            "the case can go to a CX lead or an owner of its department only", where="assignee"
+        )
+    if (assignee.pk if assignee else None) == case.assignee_id:
+        return case
+    case.assignee = assignee
+    case.save(update_fields=["assignee"])
+    who = (assignee.get_full_name() or assignee.username) if assignee else "—"
+    CaseNote.objects.create(case=case, author=actor, kind=NoteKind.ASSIGNMENT, text=who)
+    return case
+
+
+#: The longest root cause: a few words a team reuses, not a report.
+MAX_ROOT_CAUSE = 80
+
+
+@transaction.atomic
+def case_root_cause_set(*, actor: Any, case: FollowUpCase, root_cause: str) -> FollowUpCase:
+    """Tag the case with its root cause (free words, shared across cases: the case list and
+    the export group by it)."""
+    _require_work(actor, case)
+    text = " ".join((root_cause or "").split())
+    if len(text) > MAX_ROOT_CAUSE:
+        raise ValidationError(
+            f"a root cause is at most {MAX_ROOT_CAUSE} characters", where="root_cause"
+        )
+    if text == case.root_cause:
+        return case
+    case.root_cause = text
+    case.save(update_fields=["root_cause"])
+    CaseNote.objects.create(case=case, author=actor, kind=NoteKind.ROOT_CAUSE, text=text or "—")
+    return case
+
+
+def root_causes() -> list[str]:
+    """The root causes already used, most used first (the form suggests them)."""
+    rows = (
+        FollowUpCase.objects.exclude(root_cause="")
+        .values("root_cause")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "root_cause")[:50]
+    )
+    return [r["root_cause"] for r in rows]
+
+
+@transaction.atomic
+def case_escalate(*, actor: Any, case: FollowUpCase, reason: str) -> FollowUpCase:
+    """Escalate the case to the CX lead: recorded, and sent by e-mail to the alert recipients
+    (the closing-the-loop settings) once the change is saved."""
+    _require_work(actor, case)
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError("say why the case is escalated", where="reason")
+    if len(reason) > 5000:
+        raise ValidationError("a reason is at most 5,000 characters", where="reason")
+    if case.status == CaseStatus.CLOSED:
+        raise ValidationError("a closed case is not escalated: reopen it first", where="status")
+    case.escalated_at = timezone.now()
+    case.save(update_fields=["escalated_at"])
+    CaseNote.objects.create(case=case, author=actor, kind=NoteKind.ESCALATION, text=reason)
+    recipients = [
+        line.strip() for line in LoopSettings.current().alert_emails.splitlines() if line.strip()
+    ]
+    if recipients:
+        subject = f"[CX Pilot] Case {case.pk} escalated: {case.metric.upper()} {case.score}"
+        body = f"{reason}\n\n{case.touchpoint} · {case.customer_id}\n\n{case.verbatim}"
+        transaction.on_commit(
+            lambda: send_mail(subject, body, None, recipients, fail_silently=True)
+        )
+    return case
+
+
+#: The longest reply sent from a case.
+MAX_REPLY = 10_000
+
+
+@transaction.atomic
+def case_reply(*, actor: Any, case: FollowUpCase, to: str, subject: str, body: str) -> CaseNote:
+    """Send an e-mail to the customer from the case, and record it as a contact (which starts
+    the case). ``to`` is the customer's address (the case page fills it from the customer
+    base)."""
+    _require_work(actor, case)
+    to, subject, body = to.strip(), " ".join(subject.split()), body.strip()
+    problems = []
+    try:
+        validate_email(to)
+    except DjangoValidationError:
+        problems.append(("to", "give the customer's e-mail address"))
+    if not subject or len(subject) > 200:
+        problems.append(("subject", "a subject of 1 to 200 characters"))
+    if not body or len(body) > MAX_REPLY:
+        problems.append(("body", f"a message of 1 to {MAX_REPLY:,} characters"))
+    if problems:
+        where, first = problems[0]
+        raise ValidationError(
+            first,
+            where=where,
+            problems=field_problems({w: [m] for w, m in problems}),
+        )
+    note = case_note_add(
+        actor=actor,
+        case=case,
+        kind=NoteKind.CONTACT,
+        channel=ContactChannel.EMAIL,
+        text=f"{subject}\n\n{body}",
+    )
+    transaction.on_commit(lambda: send_mail(subject, body, None, [to]))
+    return note

@@ -15,7 +15,7 @@ from django.utils.translation import gettext
 
 from cxpilot.kernel.charts import BRAND, MUTED, PAPER, finish
 
-RADAR_RADIUS = 130  # pixels for a score of 100
+RADAR_RADIUS = 110  # pixels for a score of 100: the chart fits a phone (390 px)
 
 
 def score_label(value: float | None) -> str:
@@ -36,28 +36,39 @@ def radar_spec(rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
             "end": (i + 1) * step,
             "middle": (i + 0.5) * step,
             "px": (r["score"] or 0) / 100 * RADAR_RADIUS,
+            "label_px": min((r["score"] or 0) / 100 * RADAR_RADIUS + 16, RADAR_RADIUS - 12),
         }
         for i, r in enumerate(rows)
     ]
     base = alt.Chart(alt.Data(values=data))
+    # each slice's full length (a score of 100) in light grey: the scale a slice is read on
+    frame = base.mark_arc(stroke=PAPER, strokeWidth=2, color="#eef0f3").encode(
+        theta=alt.Theta("start:Q", scale=None),
+        theta2="end:Q",
+        radius=alt.value(RADAR_RADIUS),
+    )
     arcs = base.mark_arc(stroke=PAPER, strokeWidth=2).encode(
         theta=alt.Theta("start:Q", scale=None),
         theta2="end:Q",
         radius=alt.Radius("px:Q", scale=None),
         color=alt.Color(
-            "label:N", legend=alt.Legend(title=None, orient="bottom", columns=2), sort=None
+            "label:N",
+            legend=alt.Legend(title=None, orient="bottom", columns=1, labelLimit=0),
+            sort=None,
         ),
         tooltip=[
             alt.Tooltip("label:N", title=gettext("Dimension")),
             alt.Tooltip("score_label:N", title=gettext("Score (0–100)")),
         ],
     )
+    # each score just past the end of its slice
     text = base.mark_text(fontSize=12, fontWeight="bold").encode(
         theta=alt.Theta("middle:Q", scale=None),
-        radius=alt.value(RADAR_RADIUS + 18),
+        radius=alt.Radius("label_px:Q", scale=None),
         text="score_label:N",
     )
-    return finish((arcs + text).properties(width=340, height=340, padding=10))
+    size = 2 * (RADAR_RADIUS + 12)
+    return finish((frame + arcs + text).properties(width=size, height=size, padding=10))
 
 
 def heatmap_spec(rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:

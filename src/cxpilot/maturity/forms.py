@@ -8,17 +8,14 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from cxpilot.kernel import web
 from cxpilot.organisation.models import Department
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
 
 
 class CampaignForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=200)
-    starts_on = forms.DateField(label=_("Starts on"), widget=DateInput, initial=dt.date.today)
-    ends_on = forms.DateField(label=_("Ends on"), widget=DateInput)
+    starts_on = web.DateField(label=_("Starts on"), initial=dt.date.today)
+    ends_on = web.DateField(label=_("Ends on"))
 
 
 class InviteForm(forms.Form):

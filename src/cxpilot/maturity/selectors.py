@@ -163,6 +163,16 @@ def latest_dimension_scores() -> dict[str, float] | None:
     return {d["dimension"]: d["score"] for d in report["dimensions"] if d["score"] is not None}
 
 
+def dimension_names() -> dict[str, str]:
+    """Dimension key → its name in the active language (of the configured maturity model)."""
+    from django.utils.translation import get_language
+
+    from cxpilot.maturity.catalog import model_load, text
+
+    language = get_language()
+    return {d.key: text(d.name, language) for d in model_load().dimensions}
+
+
 def submitted_by_department(campaign: Campaign) -> dict[str, int]:
     out: dict[str, int] = defaultdict(int)
     for key in campaign.invitations.filter(submitted_at__isnull=False).values_list(

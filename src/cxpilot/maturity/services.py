@@ -109,6 +109,17 @@ def campaign_invite(
     roles.require(actor, CHANGE)
     if campaign.status != Campaign.Status.OPEN:
         raise SurveyClosed("the campaign is closed", where="campaign")
+    if emails and count and int(count) != len(emails):
+        message = gettext(
+            "You gave %(emails)d e-mail addresses and asked for %(count)d links: give the "
+            "addresses (one link each) or a number of links, not both."
+        ) % {"emails": len(emails), "count": int(count)}
+        raise ValidationError(
+            f"{len(emails)} e-mail addresses but {int(count)} links asked for: give one or "
+            "the other",
+            where="count",
+            problems=field_problems({"count": [message]}),
+        )
     targets = list(emails) or [""] * int(count)
     if not targets:
         raise ValidationError(

@@ -149,7 +149,7 @@ def campaign_invite(request: HttpRequest, pk: int) -> HttpResponse:
             messages.error(request, gettext("The campaign is closed."))
             return redirect("maturity_campaign", campaign.pk)
         except errors.ValidationError as exc:
-            form_errors(form, exc, field=lambda _where: "emails")
+            form_errors(form, exc, field=lambda where: "count" if where == "count" else "emails")
         else:
             links = [
                 (email, request.build_absolute_uri(reverse("maturity_respond", args=[i.token])))

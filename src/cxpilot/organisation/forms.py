@@ -125,3 +125,33 @@ class BrandPromiseForm(forms.ModelForm):
         touchpoints = self.fields["touchpoints"]
         assert isinstance(touchpoints, forms.ModelMultipleChoiceField)
         touchpoints.queryset = selectors.touchpoint_choices()
+
+
+ROLE_CHOICES = [
+    ("cx_lead", _("CX lead")),
+    ("analyst", _("Analyst")),
+    ("department_owner", _("Department owner")),
+    ("viewer", _("Viewer")),
+    ("admin", _("Administrator")),
+]
+
+
+class _RoleFields(forms.Form):
+    role = forms.ChoiceField(label=_("Role"), choices=ROLE_CHOICES)
+    department = forms.ModelChoiceField(
+        label=_("Department"),
+        queryset=Department.objects.order_by("name"),
+        required=False,
+        help_text=_("A department owner works the cases of their department."),
+    )
+
+
+class InviteForm(_RoleFields):
+    email = forms.EmailField(label=_("E-mail address"), max_length=150)
+    first_name = forms.CharField(label=_("First name"), max_length=150, required=False)
+    last_name = forms.CharField(label=_("Last name"), max_length=150, required=False)
+    field_order = ["email", "first_name", "last_name", "role", "department"]
+
+
+class UserRoleForm(_RoleFields):
+    is_active = forms.BooleanField(label=_("May log in"), required=False)

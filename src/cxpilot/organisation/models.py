@@ -46,6 +46,7 @@ class Department(Named):
         permissions = [
             ("import_data", "Can import data into the warehouse"),
             ("view_analytics", "Can view analytics"),
+            ("manage_users", "Can invite users and set their roles"),
         ]
 
 

@@ -209,3 +209,8 @@ def org_counts(*, actor: Actor) -> dict[str, int]:
         for name, (model, perm) in _ORG_COUNTED.items()
         if roles.may(actor, perm)
     }
+
+
+def journey_touchpoints(journey: Journey) -> QuerySet[Touchpoint]:
+    """The touchpoints of a journey, in the order of its stages."""
+    return Touchpoint.objects.filter(stage__journey=journey).order_by("stage__position", "name")

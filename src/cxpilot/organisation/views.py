@@ -13,9 +13,12 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
+from django.contrib.auth import get_user_model, login
+from django.contrib.auth.forms import SetPasswordForm
+from django.core.mail import send_mail
 from django.db.models import Model
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import URLPattern, path, reverse
 from django.utils.decorators import method_decorator
 from django.utils.functional import Promise
@@ -25,15 +28,17 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from cxpilot.kernel import roles
 from cxpilot.kernel.web import form_call
-from cxpilot.organisation import selectors, services
+from cxpilot.organisation import selectors, services, users
 from cxpilot.organisation.forms import (
     BrandPromiseForm,
     DepartmentForm,
+    InviteForm,
     JourneyForm,
     SegmentForm,
     StageFormSet,
     TouchpointFilterForm,
     TouchpointForm,
+    UserRoleForm,
     stage_specs,
 )
 from cxpilot.organisation.models import Department, Journey, Touchpoint
@@ -251,7 +256,12 @@ TOUCHPOINTS = Entity(
 @require_GET
 def journey_detail(request: HttpRequest, pk: int) -> HttpResponse:
     journey = selectors.journey_get(actor=request.user, pk=pk)
-    return render(request, "organisation/journey_detail.html", {"journey": journey})
+    touchpoints = selectors.journey_touchpoints(journey)
+    return render(
+        request,
+        "organisation/journey_detail.html",
+        {"journey": journey, "journey_touchpoints": touchpoints},
+    )
 
 
 def _journey_form(request: HttpRequest, journey: Journey | None) -> HttpResponse:
@@ -337,3 +347,124 @@ BRAND_PROMISES = Entity(
 )
 
 ENTITIES = (DEPARTMENTS, TOUCHPOINTS, JOURNEYS, SEGMENTS, BRAND_PROMISES)
+
+
+# --- Users: invitations and roles -------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def user_list(request: HttpRequest) -> HttpResponse:
+    """Everyone's role and state, and the form that invites someone (the link is shown once
+    and sent by e-mail)."""
+    rows = users.user_list(actor=request.user)
+    form = InviteForm(request.POST or None)
+    link = ""
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            invited = form_call(
+                form,
+                lambda: users.user_invite(
+                    actor=request.user,
+                    email=data["email"],
+                    role=data["role"],
+                    first_name=data["first_name"],
+                    last_name=data["last_name"],
+                    department=data["department"],
+                ),
+            )
+            if invited is not None:
+                link = request.build_absolute_uri(users.invitation_path(invited))
+                send_mail(
+                    gettext("You are invited to CX Pilot"),
+                    gettext(
+                        "Set your password and start here (the link works once, for three "
+                        "days): %(link)s"
+                    )
+                    % {"link": link},
+                    None,
+                    [invited.email],
+                    fail_silently=True,
+                )
+                messages.success(
+                    request,
+                    gettext("%(email)s is invited: the link below was sent to them by e-mail.")
+                    % {"email": invited.email},
+                )
+                rows = users.user_list(actor=request.user)
+                form = InviteForm()
+        if not link:
+            status = 422
+    return render(
+        request,
+        "organisation/user_list.html",
+        {"rows": rows, "form": form, "link": link, "nav_current": "user_list"},
+        status=status,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def user_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    roles.require(request.user, users.MANAGE)
+    person = get_object_or_404(get_user_model(), pk=pk)
+    row = next(r for r in users.user_list(actor=request.user) if r["user"].pk == person.pk)
+    initial = {"role": row["role"], "department": row["department"], "is_active": person.is_active}
+    form = UserRoleForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        done = form_call(
+            form,
+            lambda: users.user_role_set(
+                actor=request.user,
+                user=person,
+                role=data["role"],
+                department=data["department"],
+                is_active=data["is_active"],
+            ),
+        )
+        if done is not None:
+            messages.success(request, gettext("Saved."))
+            return redirect("user_list")
+    return render(
+        request,
+        "organisation/user_edit.html",
+        {
+            "person": person,
+            "row": row,
+            "form": form,
+            "link": (
+                request.build_absolute_uri(users.invitation_path(person))
+                if row["state"] == "invited"
+                else ""
+            ),
+            "nav_current": "user_list",
+        },
+        status=422 if request.method == "POST" else 200,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def invitation_accept(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
+    """The invited person sets a password; then they are logged in (public page)."""
+    invited = users.invitation_user(uidb64, token)
+    if invited is None:
+        return render(request, "organisation/invitation_invalid.html", status=404)
+    form = SetPasswordForm(invited, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        done = form_call(
+            form,
+            lambda: users.invitation_accept(
+                user=invited, password=form.cleaned_data["new_password1"]
+            ),
+        )
+        if done is not None:
+            login(request, done, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, gettext("Welcome to CX Pilot."))
+            return redirect("home")
+    return render(
+        request,
+        "organisation/invitation_accept.html",
+        {"form": form, "invited": invited},
+        status=422 if request.method == "POST" else 200,
+    )

@@ -34,7 +34,10 @@ class SurveyForm(forms.Form):
     key = forms.SlugField(
         label=_("Key"),
         max_length=60,
-        help_text=_("Lower-case letters, digits, - and _. The survey’s address is /s/<key>/."),
+        help_text=_(
+            "Lower-case letters, digits, - and _. It makes the survey’s address: the key "
+            "nps-web gives /s/nps-web/."
+        ),
     )
     default_language = forms.ChoiceField(
         label=_("Default language"), choices=Language.choices, initial=Language.EN
@@ -149,12 +152,22 @@ def _texts(data: Mapping[str, Any], name: str) -> dict[str, str]:
     return {lang: data.get(f"{name}_{lang}") or "" for lang in LANGS}
 
 
+#: The fields a person fills in a question row; the type and the order always have a value.
+_FILLED = ("key", "text_en", "text_fr", "choices", "show_if_question", "show_if_min", "show_if_max")
+
+
+def _blank(question: forms.Form) -> bool:
+    data = question.cleaned_data
+    return not any(data.get(name) not in (None, "", []) for name in _FILLED)
+
+
 def definition_from_forms(
     form: SurveyForm, formset: forms.BaseFormSet[Any]
 ) -> tuple[dict[str, Any], list[forms.Form]]:
     """The definition mapping for the services, and the question forms in its order."""
     data = form.cleaned_data
-    question_forms = list(formset.ordered_forms)
+    # a row left empty is skipped, whatever its type select says (it always says something)
+    question_forms = [q for q in formset.ordered_forms if not _blank(q)]
     definition = {
         "key": data["key"],
         "default_language": data["default_language"],

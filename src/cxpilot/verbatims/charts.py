@@ -106,6 +106,7 @@ def quadrant_chart(predictors: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
         }
         for p in predictors
     ]
+    _place_labels(data)
     points = (
         alt.Chart(alt.Data(values=data))
         .mark_circle(size=120)
@@ -114,7 +115,10 @@ def quadrant_chart(predictors: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
             y=alt.Y(
                 "performance:Q", title=gettext("Performance (0–100)"), scale=alt.Scale(zero=False)
             ),
-            color=alt.Color("quadrant:N", legend=alt.Legend(title=None, orient="bottom")),
+            color=alt.Color(
+                "quadrant:N",
+                legend=alt.Legend(title=None, orient="bottom", columns=2, labelLimit=0),
+            ),
             tooltip=[
                 alt.Tooltip("theme:N", title=gettext("Theme")),
                 alt.Tooltip(
@@ -124,13 +128,42 @@ def quadrant_chart(predictors: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
             ],
         )
     )
-    labels = points.mark_text(align="left", dx=8, fontSize=11, color=INK).encode(
-        text="theme:N", color=alt.value(INK)
-    )
+    # a label beside its point, on the side with room, moved down when it would cover the one
+    # before it
+    labels = [
+        points.mark_text(align=side, dx=8 if side == "left" else -8, dy=dy, fontSize=11, color=INK)
+        .encode(text="theme:N", color=alt.value(INK))
+        .transform_filter((alt.datum.align == side) & (alt.datum.dy == dy))
+        for side in ("left", "right")
+        for dy in sorted({d["dy"] for d in data if d["align"] == side})
+    ]
     vline = (
         alt.Chart(alt.Data(values=[{"x": mean_share}])).mark_rule(strokeDash=[4, 4]).encode(x="x:Q")
     )
     hline = (
         alt.Chart(alt.Data(values=[{"y": mean_perf}])).mark_rule(strokeDash=[4, 4]).encode(y="y:Q")
     )
-    return _spec(alt.layer(points, labels, vline, hline).properties(width="container", height=320))
+    return _spec(alt.layer(points, *labels, vline, hline).properties(width="container", height=320))
+
+
+def _place_labels(data: list[dict[str, Any]]) -> None:
+    """Set each point's label side (``align``: the right-hand third of the importance axis
+    writes to the left of its point, so that the label stays in the chart) and vertical
+    offset ``dy`` (a label that would sit on a neighbour's, close in both axes, goes below)."""
+    if not data:
+        return
+    imp = [d["importance"] or 0 for d in data]
+    perf = [d["performance"] or 0 for d in data]
+    x_span = (max(imp) - min(imp)) or 1
+    y_span = (max(perf) - min(perf)) or 1
+    placed: list[dict[str, Any]] = []
+    for d in sorted(data, key=lambda d: -(d["performance"] or 0)):
+        x = ((d["importance"] or 0) - min(imp)) / x_span
+        d["align"] = "right" if x > 2 / 3 else "left"
+        d["dy"] = 0
+        for other in placed:
+            close_x = abs(((other["importance"] or 0) - (d["importance"] or 0)) / x_span) < 0.2
+            close_y = abs(((other["performance"] or 0) - (d["performance"] or 0)) / y_span) < 0.05
+            if close_x and close_y and other["align"] == d["align"] and other["dy"] == d["dy"]:
+                d["dy"] += 12
+        placed.append(d)

@@ -20,6 +20,7 @@ import pandas as pd
 from django.conf import settings
 from django.db.models import Count, Max
 
+from cxpilot.kernel import periods
 from cxpilot.kernel.errors import ValidationError
 from cxpilot.verbatims import stats
 from cxpilot.verbatims.models import TextModel, Theme
@@ -390,6 +391,7 @@ def verbatim_search(
         rows.append(
             {
                 **rec,
+                "timestamp": periods.utc(rec["timestamp"].to_pydatetime()),
                 "themes": [(t, labels.get(t, {}).get("label", f"#{t}")) for t in sorted(tids)],
             }
         )

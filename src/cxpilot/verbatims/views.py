@@ -45,12 +45,8 @@ class ScopeForm(forms.Form):
     """Which answers (a GET form; every field optional)."""
 
     touchpoint = forms.ChoiceField(label=_("Touchpoint"), required=False)
-    start = web.DateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    end = web.DateField(
-        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    start = web.DateField(label=_("From"), required=False)
+    end = web.DateField(label=_("To"), required=False)
     language = forms.ChoiceField(label=_("Language"), choices=LANGUAGES, required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -8,6 +8,7 @@ rows that have one.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import json
 import re
 import unicodedata
@@ -215,6 +216,32 @@ def _column(col: Column, text: pa.Array, errors: _Collector) -> pa.Array:
     return parsed
 
 
+def _mapping_hint(missing: list[str], present: list[str], from_api: bool) -> str:
+    """How to say which of the file's columns holds each missing one: a column mapping, with a
+    guess from the names where one is close."""
+    if from_api:
+        return ""
+    lowered = {name.lower(): name for name in present}
+    guesses = []
+    for name in missing:
+        close = difflib.get_close_matches(name, list(lowered), n=1, cutoff=0.6)
+        if close:
+            guesses.append(f"{name}: {lowered[close[0]]}")
+    example = f" (e.g. {'; '.join(guesses)})" if guesses else ""
+    return (
+        f". If the file names them otherwise, map them with a column mapping file{example}: "
+        "--mapping FILE, see docs/importing.md"
+    )
+
+
+def _refuse_nul(name: str, text: pa.Array, errors: _Collector) -> None:
+    """A NUL character (U+0000) is in no customer's text, and PostgreSQL cannot store it."""
+    nul = _np_mask(pc.match_substring(text, "\x00"))
+    if nul.any():
+        shown = pc.replace_substring(text, "\x00", "\u2400")  # the visible symbol for NUL
+        errors.add(nul, name, shown, "contains a NUL character (U+0000)")
+
+
 def _attributes(raw: RawTable, extra: list[str]) -> pa.Array:
     """The file's other columns as one JSON object per row. A column named ``attributes``
     that holds JSON objects (a record read back from the inbox, an export of ours) is merged,
@@ -270,11 +297,19 @@ def validate(
     ]
     if missing_cols:
         raise ValidationError(
-            f"missing required column(s) {', '.join(missing_cols)}; the file has {', '.join(raw.columns)}",
+            f"missing required column(s) {', '.join(missing_cols)}; the file has "
+            f"{', '.join(raw.columns)}{_mapping_hint(missing_cols, list(raw.columns), from_api)}",
             where=f"{raw.path}:{'line' if raw.unit == 'line' else raw.unit} 1",
         )
     errors = _Collector(raw)
     n = raw.num_rows
+    for name, text in raw.columns.items():
+        if "\x00" in name:
+            raise ValidationError(
+                "a column name contains a NUL character (U+0000)",
+                where=f"{raw.path}:{'line' if raw.unit == 'line' else raw.unit} 1",
+            )
+        _refuse_nul(name, text, errors)
     typed: dict[str, pa.Array] = {}
     for col in spec.columns:
         name = by_lower.get(col.name)
@@ -449,6 +484,8 @@ def records_checked(
         seen.add(identity)
         if not all(isinstance(name, str) and name == name.lower() for name in record):
             return None
+        if any("\x00" in name or "\x00" in (_text(value) or "") for name, value in record.items()):
+            return None  # refused by the vectorised path, which says where
         extra: dict[str, object] = {}
         for name in extra_names:
             if name == "attributes":

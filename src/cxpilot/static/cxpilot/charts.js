@@ -29,6 +29,9 @@
       actions: { export: true, source: false, compiled: false, editor: false },
       // Links to the verbatims open in the same tab.
       loader: { target: "_self" },
+      // Vega expressions run in vega-embed's interpreter, not through eval (new Function): the
+      // pages' Content-Security-Policy forbids eval.
+      ast: true,
       i18n: {
         SVG_ACTION: text.saveSvg || "Save as SVG",
         PNG_ACTION: text.savePng || "Save as PNG"

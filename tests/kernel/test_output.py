@@ -1,0 +1,47 @@
+"""CLI tables in an 80-column terminal: no cell cut to "c…", what does not fit named."""
+
+from __future__ import annotations
+
+import pytest
+
+from cxpilot.kernel.output import Format, emit
+
+pytestmark = pytest.mark.pure
+
+ROWS = [
+    {
+        "touchpoint": "loyalty_programme",
+        "month": f"2026-{m:02d}",
+        "metric": "nps",
+        "n": 1234,
+        "score": -12.345,
+        "se": 3.21,
+        "ci_low": -18.7,
+        "ci_high": -6.0,
+        "previous": 10.5,
+        "delta": -22.8,
+        "p_value": 0.0001,
+        "significant": True,
+        "examples": "La livraison est arrivée avec trois jours de retard et personne ne répond",
+    }
+    for m in range(1, 4)
+]
+
+
+def test_a_wide_table_fits_80_columns_without_cutting_a_cell(monkeypatch, capsys):
+    monkeypatch.setenv("COLUMNS", "80")
+    emit(ROWS, Format.table, title="NPS")
+    out, err = capsys.readouterr()
+    assert "…" not in out
+    assert max(len(line) for line in out.splitlines()) <= 80
+    for value in ("loyalty_programme", "2026-03", "1234", "-12.35"):
+        assert value in out  # the row's name and its figures, whole
+    assert "more column(s) do not fit in 80 characters" in err
+    assert "--format csv" in err and "examples" in err
+
+
+def test_a_wide_terminal_shows_every_column(monkeypatch, capsys):
+    monkeypatch.setenv("COLUMNS", "400")
+    emit(ROWS, Format.table)
+    out, err = capsys.readouterr()
+    assert "p_value" in out and "examples" in out and err == ""
