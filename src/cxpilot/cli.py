@@ -87,6 +87,7 @@ def demo_start_cmd(
 
       cxpilot demo start
     """
+    err.print("starting CX Pilot's demo company…", highlight=False)
     setup()
     from cxpilot.demo.services import demo_generate
     from cxpilot.demo.users import demo_users
@@ -140,6 +141,7 @@ def _serve(
     from cxpilot.warehouse.inbox import inbox_worker
     from cxpilot.wsgi import application
 
+    err.print("preparing the web app…", highlight=False)
     call_command("collectstatic", interactive=False, verbosity=0)
     with warehouse():
         pass  # open (and lock) the warehouse now: a second writer learns it at once

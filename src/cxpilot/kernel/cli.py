@@ -55,6 +55,7 @@ def setup(migrate: bool = True) -> None:
 
         executor = MigrationExecutor(connection)
         if executor.migration_plan(executor.loader.graph.leaf_nodes()):
+            err.print("preparing the app database…", highlight=False)
             call_command("migrate", verbosity=0, interactive=False)
 
 
