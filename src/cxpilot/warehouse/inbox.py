@@ -204,7 +204,7 @@ def _mark_flushed(ids: list[int]) -> None:
 
 
 def inbox_worker(
-    interval: float = 5.0, *, quiet_pause: float = 0.5, busy_pause: float = 5.0, busy: int = 200
+    interval: float = 5.0, *, quiet_pause: float = 0.5, busy_pause: float = 30.0, busy: int = 200
 ) -> Periodic:
     """The background job of the server that flushes the inbox: at once (what a previous
     process left), when a receipt commits, and every ``interval`` seconds (for what a failed
