@@ -136,7 +136,7 @@ def assert_rejected(
         ("r9,c1,website,2025-03-01,csat,6,", "line 3", "out of range for CSAT (1–5)"),
         ("r9,c1,website,2025-03-01,nps,7.5,", "line 3", "not a whole number"),
         ("r9,c1,website,2025-03-01,nps,neuf,", "line 3", "not a whole number"),
-        ("r9,c1,website,01/03/2025,nps,9,", "line 3", "not an ISO 8601"),
+        ("r9,c1,website,01/03/2025,nps,9,", "line 3", "--date-order dmy"),
         ("r9,c1,website,2025-02-30,nps,9,", "line 3", "not an ISO 8601"),
         ("r9,c1,website,2025-03-01,ces7,5,", "line 3", "must be one of nps, ces, csat"),
         (",c1,website,2025-03-01,nps,9,", "line 3", "response_id is required"),
@@ -336,8 +336,10 @@ def test_customers_and_interactions(org, tmp_path):
     )
     table_import(table="interactions", path=events, source="crm")
     assert counts()["customers"] == 1 and counts()["interactions"] == 2
-    bad = write(tmp_path, "customer_id,birth_date\nc2,17/05/1990\n", name="bad.csv")
+    bad = write(tmp_path, "customer_id,birth_date\nc2,1990-05-32\n", name="bad.csv")
     assert_rejected(bad, table="customers", where="bad.csv:line 2", reason="not an ISO 8601 date")
+    french = write(tmp_path, "customer_id,birth_date\nc2,17/05/1990\n", name="french.csv")
+    assert_rejected(french, table="customers", where="french.csv:line 2", reason="--date-order")
     neg = write(
         tmp_path,
         "event_id,customer_id,touchpoint,timestamp,cost\ne3,c1,website,2025-01-01,-3\n",
@@ -424,3 +426,53 @@ def test_a_broken_csv_mapping_file_names_its_line(org, tmp_path):
     with pytest.raises(ValidationError) as info:
         table_import(table="responses", path=path, source="s", mapping_path=mapping)
     assert info.value.where == f"{mapping}:line 1"
+
+
+FRENCH_DAYS = "\n".join(
+    [
+        HEADER,
+        "r1,c1,website,14/03/2025,nps,9,",
+        "r2,c2,store,3/4/2025 14:30,nps,6,",
+        "r3,c3,store,2025-03-20,nps,7,",  # ISO is read whatever the order
+        "r4,c4,store,31.12.2024,nps,8,",
+    ]
+)
+
+
+def test_days_written_day_first_are_refused_with_the_way_to_read_them(org, tmp_path):
+    path = write(tmp_path, FRENCH_DAYS + "\n")
+    error = assert_rejected(path, where="answers.csv:line 2", reason="--date-order dmy")
+    assert error.problems[0].reason.startswith("is a day written with slashes or dots")
+    result = runner.invoke(app, ["import", "responses", str(path), "--source", "s"])
+    assert result.exit_code == 2 and "--date-order dmy" in result.stderr
+    assert responses() == []
+
+
+def test_the_date_order_reads_french_and_american_days(org, tmp_path):
+    path = write(tmp_path, FRENCH_DAYS + "\n")
+    result = runner.invoke(
+        app, ["import", "responses", str(path), "--source", "s", "--date-order", "dmy"]
+    )
+    assert result.exit_code == 0, result.stderr
+    stamps = [r["timestamp"].isoformat() for r in responses()]
+    assert stamps == [
+        "2025-03-14T00:00:00",
+        "2025-04-03T14:30:00",
+        "2025-03-20T00:00:00",
+        "2024-12-31T00:00:00",
+    ]
+    american = write(tmp_path, HEADER + "\nm1,c1,website,03/14/2025,nps,9,\n", name="us.csv")
+    assert (
+        runner.invoke(
+            app, ["import", "responses", str(american), "--source", "us", "--date-order", "mdy"]
+        ).exit_code
+        == 0
+    )
+    # a day read in the wrong order is refused, not guessed
+    wrong = write(tmp_path, HEADER + "\nw1,c1,website,03/14/2025,nps,9,\n", name="wrong.csv")
+    result = runner.invoke(
+        app, ["import", "responses", str(wrong), "--source", "w", "--date-order", "dmy"]
+    )
+    assert result.exit_code == 2
+    bad = runner.invoke(app, ["import", "responses", str(path), "--date-order", "yyyy"])
+    assert bad.exit_code == 2 and "the date order is ymd, dmy, mdy" in bad.stderr

@@ -73,6 +73,13 @@ def import_cmd(
             "rows; write nothing.",
         ),
     ] = False,
+    date_order: Annotated[
+        str,
+        typer.Option(
+            help="How the file writes days that are not ISO 8601 (2025-03-14): dmy for "
+            "14/03/2025, mdy for 03/14/2025.",
+        ),
+    ] = "ymd",
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Import a file into the experience warehouse, all or nothing.
@@ -86,6 +93,8 @@ def import_cmd(
       cxpilot import interactions events.jsonl --skip-invalid --add-touchpoints
 
       cxpilot import responses export.csv --from qualtrics --mapping survey.yaml --dry-run
+
+      cxpilot import responses answers-fr.csv --date-order dmy
     """
     setup()
     from cxpilot.warehouse.schema import table as table_spec
@@ -107,6 +116,7 @@ def import_cmd(
             source=source,
             add_touchpoints=add_touchpoints,
             survey_tool=from_tool,
+            date_order=date_order,
         )
         _show_preview(side, preview, file.name, fmt)
         preview.raise_if_bad()
@@ -124,6 +134,7 @@ def import_cmd(
             progress=step,
             survey_tool=from_tool,
             on_mapping=show_mapping,
+            date_order=date_order,
         )
     data = report.as_dict()
     if fmt is not Format.json:

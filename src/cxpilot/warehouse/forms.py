@@ -45,6 +45,17 @@ class ImportForm(forms.Form):
     add_touchpoints = forms.BooleanField(
         label=_("Create the touchpoints the organisation does not know"), required=False
     )
+    date_order = forms.ChoiceField(
+        label=_("Dates written as"),
+        choices=[
+            ("ymd", _("2025-03-14 (ISO 8601)")),
+            ("dmy", _("14/03/2025 (day first)")),
+            ("mdy", _("03/14/2025 (month first)")),
+        ],
+        initial="ymd",
+        required=False,
+        help_text=_("ISO 8601 dates are read whichever you choose."),
+    )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

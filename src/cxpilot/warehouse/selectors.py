@@ -36,6 +36,7 @@ def file_validated(
     touchpoints: dict[str, str] | None = None,
     add_touchpoints: bool = False,
     survey_tool: str | None = None,
+    date_order: str = "ymd",
 ) -> Validated:
     """Read and validate a file in a table's import format, writing nothing.
 
@@ -64,6 +65,7 @@ def file_validated(
             default_source=source or survey_tool,
             touchpoints=touchpoints,
             add_touchpoints=add_touchpoints,
+            date_order=None,  # the tool's reader reads its own dates
         )
         survey_tools.relocate_problems(checked)
         return checked
@@ -75,6 +77,7 @@ def file_validated(
         default_source=source or "file",
         touchpoints=touchpoints,
         add_touchpoints=add_touchpoints,
+        date_order=date_order,
     )
 
 
@@ -132,6 +135,7 @@ def import_preview(
     add_touchpoints: bool = False,
     survey_tool: str | None = None,
     actor: Actor = None,
+    date_order: str = "ymd",
 ) -> ImportPreview:
     """Read and validate a file as ``table_import`` would (against the organisation's
     touchpoints), writing nothing. ``source`` defaults to the survey tool, else ``import``."""
@@ -144,6 +148,7 @@ def import_preview(
         touchpoints=touchpoint_lookup(),
         add_touchpoints=add_touchpoints,
         survey_tool=survey_tool,
+        date_order=date_order,
     )
     plan = survey_tools.plan_of(checked)
     try:

@@ -50,6 +50,7 @@ def table_import(
     progress: Progress | None = None,
     survey_tool: str | None = None,
     on_mapping: Callable[[survey_tools.SurveyPlan], None] | None = None,
+    date_order: str = "ymd",
 ) -> ImportReport:
     """Import a CSV, Parquet or JSON Lines file into a warehouse table.
 
@@ -61,7 +62,8 @@ def table_import(
 
     With ``survey_tool`` the file is that tool's CSV export (see ``survey_tools``), read into
     ``responses`` rows; ``on_mapping`` is given the plan of what each column becomes before
-    anything is written, whether the rows are valid or not.
+    anything is written, whether the rows are valid or not. ``date_order`` reads days written
+    ``14/03/2025`` (``dmy``) or ``03/14/2025`` (``mdy``); ISO 8601 dates are read either way.
     """
     roles.require(actor, "organisation.import_data")
     step = progress or (lambda _msg: None)
@@ -74,6 +76,7 @@ def table_import(
         touchpoints=touchpoint_lookup(),
         add_touchpoints=add_touchpoints,
         survey_tool=survey_tool,
+        date_order=date_order,
     )
     plan = survey_tools.plan_of(checked)
     if plan is not None and on_mapping is not None:

@@ -164,6 +164,36 @@ def _parse_int(text: pa.Array) -> tuple[pa.Array, np.ndarray]:
     return ints, bad
 
 
+#: How a file writes its days when not in ISO 8601: ``dmy`` (14/03/2025, as in France),
+#: ``mdy`` (03/14/2025, as in the United States); ``ymd`` is ISO 8601 only.
+DATE_ORDERS = ("ymd", "dmy", "mdy")
+_NUMERIC_DAY = r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})(.*)$"
+
+
+def reorder_days(text: pa.Array, order: str) -> pa.Array:
+    """Rewrite ``14/03/2025`` (``dmy``) or ``03/14/2025`` (``mdy``) as ``2025-03-14``, keeping
+    any time after it; other values are left as they are (ISO 8601 stays valid)."""
+    if order not in DATE_ORDERS:
+        raise ValidationError(
+            f"the date order is {', '.join(DATE_ORDERS)}, not {order!r}", where="--date-order"
+        )
+    return text if order == "ymd" else _reordered(text, order)
+
+
+def _reordered(text: pa.Array, order: str) -> pa.Array:
+    pattern = r"^(?P<a>\d{1,2})[/.\-](?P<b>\d{1,2})[/.\-](?P<y>\d{4})(?P<rest>.*)$"
+    parts = pc.extract_regex(text, pattern=pattern)
+    day, month = ("a", "b") if order == "dmy" else ("b", "a")
+    iso = pc.binary_join_element_wise(
+        parts.field("y"),
+        pc.utf8_lpad(parts.field(month), width=2, padding="0"),
+        pc.utf8_lpad(parts.field(day), width=2, padding="0"),
+        "-",
+    )
+    iso = pc.binary_join_element_wise(iso, parts.field("rest"), "")
+    return pc.if_else(pc.is_valid(parts), iso, text)
+
+
 def _parse_timestamp(text: pa.Array, date_only: bool = False) -> tuple[pa.Array, np.ndarray]:
     def parse(value: str) -> object:
         parsed = dt.datetime.fromisoformat(value.replace("z", "Z"))
@@ -182,7 +212,9 @@ _REASONS = {
 }
 
 
-def _column(col: Column, text: pa.Array, errors: _Collector) -> pa.Array:
+def _column(
+    col: Column, text: pa.Array, errors: _Collector, date_order: str | None = "ymd"
+) -> pa.Array:
     text = _strip(text)
     missing = _np_mask(pc.is_null(text))
     if col.required:
@@ -200,7 +232,20 @@ def _column(col: Column, text: pa.Array, errors: _Collector) -> pa.Array:
     if col.kind in ("integer", "float"):
         parsed, bad = _parse_int(text) if col.kind == "integer" else _parse_float(text)
     else:
+        shown = text
+        text = reorder_days(text, date_order or "ymd")
         parsed, bad = _parse_timestamp(text, date_only=col.kind == "date")
+        if date_order == "ymd" and bad.any():
+            # days written 14/03/2025: say how to read them, once per value, not as ISO errors
+            numeric = _np_mask(pc.match_substring_regex(shown, pattern=_NUMERIC_DAY)) & bad
+            errors.add(
+                numeric,
+                col.name,
+                shown,
+                "is a day written with slashes or dots: say the file's date order "
+                "(--date-order dmy for 14/03/2025, mdy for 03/14/2025)",
+            )
+            bad &= ~numeric
         if col.kind == "timestamp" and not bad.any():
             years = pc.year(parsed)
             bad = _np_mask(pc.or_(pc.less(years, 1900), pc.greater(years, 2200)))
@@ -281,9 +326,12 @@ def validate(
     touchpoints: Mapping[str, str] | None = None,
     add_touchpoints: bool = False,
     from_api: bool = False,
+    date_order: str | None = "ymd",
 ) -> Validated:
     """Check ``raw`` against ``spec``. ``from_api``: the records came through the HTTP API
-    (the messages then name no command-line option).
+    (the messages then name no command-line option). ``date_order`` (:data:`DATE_ORDERS`)
+    reads days written ``14/03/2025`` (``dmy``) or ``03/14/2025`` (``mdy``); ``None``: the
+    dates were read already (a survey tool's export), ISO 8601 only and no advice.
 
     ``touchpoints`` maps lower-cased touchpoint keys and names to their key; ``None`` skips the
     check (a file analysed as it is). Unknown touchpoints are problems unless
@@ -320,7 +368,7 @@ def validate(
                 if name
                 else pa.array([default_source] * n, pa.string())
             )
-        typed[col.name] = _column(col, text, errors)
+        typed[col.name] = _column(col, text, errors, date_order)
 
     if spec.name == "responses":
         metric, score = typed["metric"], typed["score"]

@@ -88,6 +88,7 @@ def data_import(request: HttpRequest) -> HttpResponse:
         "source": data["source"].strip() or None,
         "survey_tool": data["survey_tool"] or None,
         "add_touchpoints": data["add_touchpoints"],
+        "date_order": data["date_order"] or "ymd",
     }
     try:
         preview = selectors.import_preview(
@@ -128,6 +129,7 @@ def data_import_confirm(request: HttpRequest, token: str) -> HttpResponse:
             source=params["source"] or params["survey_tool"] or "import",
             survey_tool=params["survey_tool"],
             add_touchpoints=params["add_touchpoints"],
+            date_order=params.get("date_order") or "ymd",
             actor=request.user,
         )
     except errors.ValidationError as exc:
