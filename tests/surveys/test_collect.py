@@ -813,3 +813,33 @@ def test_a_changed_survey_is_checked_against_its_new_questions(client, survey):
     # a touchpoint removed from the survey outside the services: refused at once too
     survey.touchpoints.clear()
     assert_error(post(client, {"answers": {"nps": 9}}, survey.public_key), 422, "invalid")
+
+
+def test_the_preview_stores_test_answers_kept_out_of_every_figure(survey, client_as):
+    from cxpilot.analytics.metrics import metric_groups
+    from cxpilot.loop.models import FollowUpCase
+
+    lead = client_as("cx_lead")
+    detail = lead.get(f"/voc/surveys/{survey.pk}/").content.decode()
+    assert "/s/nps-web/?test=1" in detail
+    preview = lead.get("/s/nps-web/?test=1")
+    assert "Preview: your answers are test answers" in preview.content.decode()
+    data = page_form(preview)
+    assert data["test"] == "1"
+    done = lead.post("/s/nps-web/", {**data, "js": "1", "q_nps": "1", "q_wrong": "test"})
+    assert done.status_code == 302
+    (row,) = [r for r in rows("nps-web") if r["metric"] == "nps"]
+    assert row["channel"] == "test"
+    assert FollowUpCase.objects.count() == 0  # a detractor, but a test: no case
+    assert metric_groups(metric="nps") == []  # and no figure
+    # a respondent cannot make a real answer a test one
+    stranger = csrf_client()
+    page = stranger.get("/s/nps-web/?test=1")
+    assert "Preview" not in page.content.decode()
+    fields = {**page_form(page), "test": "1", "js": "1", "q_nps": "2", "q_wrong": "late"}
+    assert stranger.post("/s/nps-web/", fields).status_code == 302
+    channels = sorted(r["channel"] for r in rows("nps-web") if r["metric"] == "nps")
+    assert channels == ["hosted", "test"]
+    assert FollowUpCase.objects.count() == 1
+    (nps,) = metric_groups(metric="nps")
+    assert nps["n"] == 1

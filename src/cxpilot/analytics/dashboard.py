@@ -124,7 +124,7 @@ def warehouse_state() -> WarehouseState:
     answer: two small aggregates (DuckDB answers them from its statistics)."""
     from django.conf import settings
 
-    from cxpilot.warehouse.connection import warehouse
+    from cxpilot.warehouse.connection import answers, warehouse
 
     with warehouse() as con:
         r = con.table("responses")
@@ -153,14 +153,14 @@ def filter_choices(*, actor: Actor, state: WarehouseState | None = None) -> Choi
     roles.require(actor, PERMISSION)
     from django.core.cache import cache
 
-    from cxpilot.warehouse.connection import warehouse
+    from cxpilot.warehouse.connection import answers, warehouse
 
     state = state or warehouse_state()
     key = state.key("choices")
     values = cache.get(key)
     if values is None:
         with warehouse() as con:
-            t = con.table("responses")
+            t = answers(con)
             pairs = t.select("channel", "language").distinct().to_pyarrow().to_pylist()
         values = (
             sorted({str(r["channel"]) for r in pairs if r["channel"]}),
@@ -378,10 +378,10 @@ def verbatims(
     roles.require(actor, PERMISSION)
     query = query.strip()[:MAX_QUERY_LENGTH]
     page = max(1, page)
-    from cxpilot.warehouse.connection import warehouse
+    from cxpilot.warehouse.connection import answers, warehouse
 
     with warehouse() as con:
-        t = con.table("responses")
+        t = answers(con)
         t = t.filter(t.verbatim.notnull() & (t.verbatim.strip() != ""))
         if filters.metric:
             t = t.filter(t.metric == filters.metric)

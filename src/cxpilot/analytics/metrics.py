@@ -60,10 +60,10 @@ parse_date = periods.parse_date
 def _source(file: Path | None) -> Iterator[tuple[Any, bool]]:
     """The responses table: the warehouse's, or a file's read as it is (in memory)."""
     if file is None:
-        from cxpilot.warehouse.connection import warehouse
+        from cxpilot.warehouse.connection import answers, warehouse
 
         with warehouse() as con:
-            yield con.table("responses"), True
+            yield answers(con), True
         return
     from cxpilot.warehouse.selectors import file_validated
 

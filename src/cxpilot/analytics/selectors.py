@@ -39,7 +39,7 @@ def last_full_month(
     from django.core.cache import cache
     from django.utils import timezone
 
-    from cxpilot.warehouse.connection import warehouse
+    from cxpilot.warehouse.connection import answers, warehouse
 
     state = state or warehouse_state()
     today = as_of or timezone.localdate()
@@ -48,7 +48,7 @@ def last_full_month(
     if found is None:
         end = dt.datetime.combine(periods.month_start(today, 0 if complete else 1), dt.time())
         with warehouse() as con:
-            r = con.table("responses")
+            r = answers(con)
             r = r.filter(r.timestamp < end)
             months = (
                 r.group_by(month=r.timestamp.strftime("%Y-%m"))

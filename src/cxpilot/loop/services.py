@@ -32,6 +32,7 @@ from cxpilot.loop.models import (
     NoteKind,
 )
 from cxpilot.organisation.models import Department, Touchpoint
+from cxpilot.warehouse.connection import TEST_CHANNEL
 
 CONTACT_CHANNELS = tuple(ContactChannel.values)
 
@@ -70,8 +71,8 @@ def cases_open(*, records: Iterable[Mapping[str, Any]]) -> int:
     cases = []
     for record in records:
         metric, score = str(record.get("metric", "")), int(record.get("score", 99))
-        if not qualifies(metric, score, loop):
-            continue
+        if not qualifies(metric, score, loop) or record.get("channel") == TEST_CHANNEL:
+            continue  # a test answer (a survey's preview) opens no case
         touchpoint = str(record["touchpoint"])
         if touchpoint not in routes:
             routes[touchpoint] = case_department(touchpoint)
@@ -109,11 +110,11 @@ def cases_open_from_warehouse(*, since: dt.date, actor: Any = None) -> int:
     """Open cases for the qualifying answers in the warehouse since ``since`` (e.g. after an
     import of recent survey results)."""
     roles.require(actor, "loop.change_followupcase")
-    from cxpilot.warehouse.connection import warehouse
+    from cxpilot.warehouse.connection import answers, warehouse
 
     loop = LoopSettings.current()
     with warehouse() as con:
-        t = con.table("responses")
+        t = answers(con)
         t = t.filter(
             (t.timestamp >= dt.datetime.combine(since, dt.time()))
             & (

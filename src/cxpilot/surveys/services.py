@@ -54,12 +54,13 @@ from cxpilot.surveys.models import (
     SurveySettings,
     new_public_key,
 )
+from cxpilot.warehouse.connection import TEST_CHANNEL
 from cxpilot.warehouse.inbox import inbox_add, inbox_rows
 from cxpilot.warehouse.schema import METRIC_RANGES
 
 #: Roles that create and edit surveys (others read them).
 VIEW_PERM = "organisation.view_analytics"
-CHANNELS = ("hosted", "widget", "api")
+CHANNELS = ("hosted", "widget", "api", TEST_CHANNEL)  # a test answer: the survey's preview
 LANGUAGES: tuple[str, ...] = tuple(Language.values)
 SOURCE = "survey"
 

@@ -67,12 +67,12 @@ def _tables(file: Path | None = None) -> Iterator[tuple[Any, Any, Any]]:
     """(responses, verbatim_analysis, verbatim_themes): the warehouse's, or a file's."""
     if file is None:
         from cxpilot.verbatims.services import ensure_derived
-        from cxpilot.warehouse.connection import warehouse
+        from cxpilot.warehouse.connection import answers, warehouse
 
         with warehouse() as con:
             ensure_derived(con)
             yield (
-                con.table("responses"),
+                answers(con),
                 con.table("verbatim_analysis"),
                 con.table("verbatim_themes"),
             )
