@@ -1,13 +1,16 @@
 """Every page of the navigation fits a phone (390 px) and a desktop (1,280 px): nothing makes
-the page scroll sideways (a wide table scrolls inside its own box), and no word is broken in
-the middle inside a table cell ("Ope n", "MEN TIO NS"). On a small demo company, so that the
-tables and charts are full, in English and in French."""
+the page scroll sideways (a wide table scrolls inside its own box), no word is broken in the
+middle inside a table cell ("Ope n", "MEN TIO NS"), and every button stands out from what is
+behind it. On a small demo company, so that the tables and charts are full, in English and in
+French. The public survey's 0–10 scale stays on one row on a phone."""
 
 from __future__ import annotations
 
 from urllib.parse import urlsplit
 
 import pytest
+
+from tests.browser.test_buttons import COLOURS, contrast
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -107,5 +110,35 @@ def test_every_page_fits_a_phone_and_a_desktop(browser, live_server, log_in, lan
             broken = page.evaluate(BROKEN_WORDS)
             if broken:
                 problems.append(f"{path} at {width}px breaks words in table cells: {broken}")
+            buttons = page.locator("main button:visible, main a.button:visible")
+            for i in range(buttons.count()):
+                fore, back = buttons.nth(i).evaluate(COLOURS)
+                if contrast(fore, back) < 4.5:
+                    text = buttons.nth(i).inner_text()
+                    problems.append(f"{path}: the button {text!r} is {fore} on {back}")
     context.close()
     assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("width", [390, 420])
+def test_the_survey_scale_stays_on_one_row_on_a_phone(browser, live_server, org, width):
+    from cxpilot.surveys.services import survey_create
+    from tests.surveys.test_surveys import survey_definition
+
+    survey_create(actor=None, definition=survey_definition())
+    context = browser.new_context(locale="en-GB", viewport={"width": width, "height": 800})
+    page = context.new_page()
+    page.goto(f"{live_server.url}/s/nps-web/")
+    tops = page.eval_on_selector_all(
+        "#q-nps .scale .option", "els => els.map(e => Math.round(e.getBoundingClientRect().top))"
+    )
+    boxes = page.eval_on_selector_all(
+        "#q-nps .scale .option span", "els => els.map(e => e.getBoundingClientRect().width)"
+    )
+    overflow = page.evaluate(
+        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    context.close()
+    assert len(tops) == 11 and len(set(tops)) == 1, tops  # 0 to 10 on one row
+    assert min(boxes) >= 24  # each still a target a thumb can take (WCAG 2.5.8)
+    assert overflow <= 0

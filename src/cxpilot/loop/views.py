@@ -189,7 +189,10 @@ def _case_post(request: HttpRequest, pk: int, name: str) -> HttpResponse:
 
 @require_GET
 def alert_list(request: HttpRequest) -> HttpResponse:
-    alerts = case_queries.alert_list(actor=request.user)[:200]
+    alerts = list(case_queries.alert_list(actor=request.user)[:200])
+    names = dict(Touchpoint.objects.values_list("key", "name"))
+    for alert in alerts:
+        alert.touchpoint_name = names.get(alert.touchpoint, alert.touchpoint)
     return render(request, "loop/alert_list.html", {"alerts": alerts})
 
 
