@@ -33,7 +33,6 @@ def user_upsert(
         )
     if not username.strip() or len(username) > 150:
         raise ValidationError("a username is 1 to 150 characters", where="username")
-    roles.ensure_groups()
     dep = None
     if department:
         dep = Department.objects.filter(key=department).first()
@@ -60,12 +59,19 @@ def user_upsert(
     user.is_staff = role == roles.ADMIN
     user.is_superuser = role == roles.ADMIN
     user.save()
-    user.groups.set([Group.objects.get(name=role)])
-    Profile.objects.update_or_create(user=user, defaults={"department": dep})
+    _give_role(user, role, dep)
     return user, new_password
 
 
 # --- Managing users in the app: invitations, roles, deactivation ---------------------------
+
+
+def _give_role(user: Any, role: str, department: Department | None) -> None:
+    """The user's one role (its group) and department."""
+    roles.ensure_groups()
+    user.groups.set([Group.objects.get(name=role)])
+    Profile.objects.update_or_create(user=user, defaults={"department": department})
+
 
 MANAGE = "organisation.manage_users"
 
@@ -113,9 +119,7 @@ def user_invite(
     )
     user.set_unusable_password()
     user.save(update_fields=["password"])
-    roles.ensure_groups()
-    user.groups.set([Group.objects.get(name=role)])
-    Profile.objects.update_or_create(user=user, defaults={"department": department})
+    _give_role(user, role, department)
     return user
 
 
@@ -188,9 +192,7 @@ def user_role_set(
     user.is_active = is_active
     user.is_staff = user.is_superuser = role == roles.ADMIN
     user.save(update_fields=["is_active", "is_staff", "is_superuser"])
-    roles.ensure_groups()
-    user.groups.set([Group.objects.get(name=role)])
-    Profile.objects.update_or_create(user=user, defaults={"department": department})
+    _give_role(user, role, department)
     return user
 
 
