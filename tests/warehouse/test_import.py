@@ -468,11 +468,15 @@ def test_the_date_order_reads_french_and_american_days(org, tmp_path):
         ).exit_code
         == 0
     )
-    # a day read in the wrong order is refused, not guessed
+    # a day read in the wrong order is refused, not guessed, showing the value as written
     wrong = write(tmp_path, HEADER + "\nw1,c1,website,03/14/2025,nps,9,\n", name="wrong.csv")
     result = runner.invoke(
         app, ["import", "responses", str(wrong), "--source", "w", "--date-order", "dmy"]
     )
     assert result.exit_code == 2
+    with pytest.raises(ValidationError) as info:
+        table_import(table="responses", path=wrong, source="w", date_order="dmy")
+    (problem,) = info.value.problems
+    assert problem.value == "03/14/2025" and "not an ISO 8601" in problem.reason
     bad = runner.invoke(app, ["import", "responses", str(path), "--date-order", "yyyy"])
     assert bad.exit_code == 2 and "the date order is ymd, dmy, mdy" in bad.stderr

@@ -352,6 +352,10 @@ ENTITIES = (DEPARTMENTS, TOUCHPOINTS, JOURNEYS, SEGMENTS, BRAND_PROMISES)
 # --- Users: invitations and roles -------------------------------------------------------------
 
 
+#: Where the page keeps, for the next page only, the invitation link it just made.
+INVITE_LINK = "cxpilot.invite_link"
+
+
 @require_http_methods(["GET", "POST"])
 def user_list(request: HttpRequest) -> HttpResponse:
     """Everyone's role and state, and the form that invites someone (the link is shown once
@@ -392,10 +396,12 @@ def user_list(request: HttpRequest) -> HttpResponse:
                     gettext("%(email)s is invited: the link below was sent to them by e-mail.")
                     % {"email": invited.email},
                 )
-                rows = users.user_list(actor=request.user)
-                form = InviteForm()
-        if not link:
-            status = 422
+                # shown once, after the redirect: a reload sends nothing again
+                request.session[INVITE_LINK] = link
+                return redirect("user_list")
+        status = 422
+    else:
+        link = request.session.pop(INVITE_LINK, "")
     return render(
         request,
         "organisation/user_list.html",

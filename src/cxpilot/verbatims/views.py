@@ -218,6 +218,9 @@ def themes_page(request: HttpRequest) -> HttpResponse:
             offset=(page - 1) * PAGE,
             limit=PAGE,
         )
+        names = dict(Touchpoint.objects.values_list("key", "name"))
+        for row in rows:
+            row["touchpoint_name"] = names.get(row["touchpoint"], row["touchpoint"])
     summary = selectors.theme_summary(scope=scope) if state["fitted"] else []
     params = {k: v for k, v in request.GET.items() if k != "page"}
     return render(

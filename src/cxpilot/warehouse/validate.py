@@ -216,6 +216,7 @@ def _column(
     col: Column, text: pa.Array, errors: _Collector, date_order: str | None = "ymd"
 ) -> pa.Array:
     text = _strip(text)
+    shown = text  # the values as the file writes them, for the problems
     missing = _np_mask(pc.is_null(text))
     if col.required:
         errors.add(missing, col.name, None, "is required")
@@ -232,7 +233,6 @@ def _column(
     if col.kind in ("integer", "float"):
         parsed, bad = _parse_int(text) if col.kind == "integer" else _parse_float(text)
     else:
-        shown = text
         text = reorder_days(text, date_order or "ymd")
         parsed, bad = _parse_timestamp(text, date_only=col.kind == "date")
         if date_order == "ymd" and bad.any():
@@ -242,17 +242,18 @@ def _column(
                 numeric,
                 col.name,
                 shown,
-                "is a day written with slashes or dots: say the file's date order "
-                "(--date-order dmy for 14/03/2025, mdy for 03/14/2025)",
+                "is a day written with slashes or dots: say the file's date order, day first "
+                "for 14/03/2025 or month first for 03/14/2025 (--date-order dmy or mdy; "
+                "'Dates written as' on the Import data page)",
             )
             bad &= ~numeric
         if col.kind == "timestamp" and not bad.any():
             years = pc.year(parsed)
             bad = _np_mask(pc.or_(pc.less(years, 1900), pc.greater(years, 2200)))
-            errors.add(bad, col.name, text, "is not a plausible date (year outside 1900–2200)")
+            errors.add(bad, col.name, shown, "is not a plausible date (year outside 1900–2200)")
             parsed = pc.if_else(pa.array(bad), pa.scalar(None, parsed.type), parsed)
             return parsed
-    errors.add(bad & ~missing, col.name, text, _REASONS[col.kind])
+    errors.add(bad & ~missing, col.name, shown, _REASONS[col.kind])
     for bound, beyond, word in ((col.minimum, pc.less, "least"), (col.maximum, pc.greater, "most")):
         if bound is not None:
             errors.add(

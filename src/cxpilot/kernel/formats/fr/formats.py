@@ -1,9 +1,9 @@
 """French dates and times (see the package)."""
 
-DATE_FORMAT = "j M Y"
-SHORT_DATE_FORMAT = "j M Y"
-DATETIME_FORMAT = "j M Y, H:i"
-SHORT_DATETIME_FORMAT = "j M Y, H:i"
+DATE_FORMAT = "j N Y"  # 31 oct. 2026
+SHORT_DATE_FORMAT = "j N Y"
+DATETIME_FORMAT = "j N Y, H:i"
+SHORT_DATETIME_FORMAT = "j N Y, H:i"
 TIME_FORMAT = "H:i"
 YEAR_MONTH_FORMAT = "F Y"
 MONTH_DAY_FORMAT = "j F"
