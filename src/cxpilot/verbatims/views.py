@@ -199,6 +199,14 @@ def _drivers(scope: Scope) -> dict[str, Any] | None:
     return result
 
 
+def _named(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Verbatim rows with their touchpoint's name, not its key."""
+    names = dict(Touchpoint.objects.values_list("key", "name"))
+    for row in rows:
+        row["touchpoint_name"] = names.get(row["touchpoint"], row["touchpoint"])
+    return rows
+
+
 @require_GET
 def themes_page(request: HttpRequest) -> HttpResponse:
     roles.require(request.user, "organisation.view_analytics")
@@ -218,9 +226,7 @@ def themes_page(request: HttpRequest) -> HttpResponse:
             offset=(page - 1) * PAGE,
             limit=PAGE,
         )
-        names = dict(Touchpoint.objects.values_list("key", "name"))
-        for row in rows:
-            row["touchpoint_name"] = names.get(row["touchpoint"], row["touchpoint"])
+        rows = _named(rows)
     summary = selectors.theme_summary(scope=scope) if state["fitted"] else []
     params = {k: v for k, v in request.GET.items() if k != "page"}
     return render(
@@ -323,7 +329,7 @@ def theme_page(request: HttpRequest, pk: int) -> HttpResponse:
             "rules": list(theme.rules.all()),
             "merged": list(theme.merged.all()),
             "splits": list(theme.splits.all()),
-            "examples": selectors.verbatim_search(theme_id=theme.pk, limit=10)[0],
+            "examples": _named(selectors.verbatim_search(theme_id=theme.pk, limit=10)[0]),
             "can_edit": _can_edit(request),
             "state": selectors.model_state(),
         },
