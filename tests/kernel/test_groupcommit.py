@@ -10,6 +10,7 @@ from collections.abc import Sequence
 import pytest
 
 from cxpilot.kernel.groupcommit import GroupCommit
+from tests.concurrency import run_together
 
 pytestmark = pytest.mark.pure
 
@@ -19,22 +20,7 @@ class Refused(Exception):
 
 
 def _run_threads(count: int, target) -> list[object]:
-    results: list[object] = [None] * count
-    start = threading.Barrier(count)
-
-    def work(i: int) -> None:
-        start.wait()
-        try:
-            results[i] = target(i)
-        except Exception as exc:  # the outcome under test
-            results[i] = exc
-
-    threads = [threading.Thread(target=work, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return results
+    return run_together(count, target, timeout=30)
 
 
 def test_concurrent_items_share_batches_and_each_gets_its_own_outcome():

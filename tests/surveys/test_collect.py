@@ -17,6 +17,7 @@ from cxpilot.surveys.models import ContactLog, Submission, Survey
 from cxpilot.warehouse.connection import warehouse
 from cxpilot.warehouse.inbox import inbox_flush
 from cxpilot.warehouse.models import InboxItem
+from tests.concurrency import run_together
 from tests.hostile import HOSTILE, HOSTILE_ESCAPED
 from tests.surveys.test_surveys import survey_definition
 
@@ -682,28 +683,9 @@ def test_hosted_page_counts_the_client_behind_a_trusted_proxy(survey, settings):
 
 def _concurrently(count: int, target) -> list[object]:
     """Run ``target(i)`` in ``count`` threads started together; their results or errors."""
-    import threading
-
     from django.db import connections
 
-    results: list[object] = [None] * count
-    start = threading.Barrier(count)
-
-    def work(i: int) -> None:
-        start.wait()
-        try:
-            results[i] = target(i)
-        except Exception as exc:  # the outcome under test
-            results[i] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=work, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
+    return run_together(count, target, after=connections.close_all)
 
 
 @pytest.mark.django_db(transaction=True)
