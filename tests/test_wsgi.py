@@ -52,7 +52,7 @@ def call(method: str, path: str, body: bytes = b"", query: str = "", *, app=None
     try:
         response = (app or application)(environ, start_response)
         content = b"".join(response)
-        response.close()
+        getattr(response, "close", lambda: None)()
     finally:
         request_started.connect(close_old_connections)
         request_finished.connect(close_old_connections)
@@ -103,6 +103,145 @@ def test_other_paths_go_through_every_middleware(db):
     status, headers, _content = call("GET", "/voc/surveys/")
     assert status == 302 and "/accounts/login/" in headers["Location"]  # the login wall
     assert isinstance(LeanHandler(), LeanHandler)
+
+
+def _same(lean, full):
+    (lean_status, lean_headers, lean_body), (full_status, full_headers, full_body) = lean, full
+    assert lean_status == full_status
+    assert json.loads(lean_body) == json.loads(full_body)
+    assert lean_headers.pop("Vary") == "Accept-Language"
+    assert full_headers.pop("Vary") == "Accept-Language, Cookie"
+    assert lean_headers == full_headers
+
+
+@pytest.mark.parametrize(
+    ("case", "status"),
+    [
+        ("out of scale", 422),
+        ("not json", 422),
+        ("nested deeply", 422),
+        ("a nul", 422),
+        ("no key", 401),
+        ("unknown field", 422),
+        ("too large", 413),
+        ("string score", 422),
+    ],
+)
+def test_the_fast_path_answers_every_refusal_as_the_full_one(org, settings, case, status):
+    """Headers and body, error by error, in English and in French (the plain POST goes
+    through the fast path; the full handler runs every middleware and the view)."""
+    from cxpilot.wsgi import _full
+
+    if case == "too large":
+        settings.CXPILOT_SURVEY_MAX_BODY = 2000
+    survey = services.survey_create(actor=None, definition=survey_definition())
+    bodies = {
+        "out of scale": json.dumps({"answers": {"nps": 11}}).encode(),
+        "not json": b"{nope",
+        "nested deeply": b"[" * 30000 + b"]" * 30000,
+        "a nul": json.dumps({"answers": {"nps": 3, "wrong": "a\x00b"}}).encode(),
+        "no key": json.dumps({"answers": {"nps": 3}}).encode(),
+        "unknown field": json.dumps({"answers": {"nps": 3}, "extra": 1}).encode(),
+        "too large": json.dumps({"answers": {"nps": 3, "wrong": "x" * 3000}}).encode(),
+        "string score": json.dumps({"answers": {"nps": "5"}}).encode(),
+    }
+    key = {} if case == "no key" else {"X_SURVEY_KEY": survey.public_key}
+    for language in ("en", "fr"):
+        answers = [
+            call(
+                "POST", "/api/v1/responses", bodies[case], app=app, ACCEPT_LANGUAGE=language, **key
+            )
+            for app in (application, _full)
+        ]
+        assert answers[0][0] == status, answers[0]
+        assert answers[0][1]["Content-Language"] == language
+        _same(*answers)
+    assert InboxItem.objects.count() == 0
+
+
+def test_the_fast_path_acknowledges_replays_and_conflicts_as_the_full_one(org):
+    from cxpilot.wsgi import _full
+
+    survey = services.survey_create(actor=None, definition=survey_definition())
+    body = json.dumps({"answers": {"nps": 9}}).encode()
+    first = call(
+        "POST", "/api/v1/responses", body, X_SURVEY_KEY=survey.public_key, IDEMPOTENCY_KEY="k1"
+    )
+    assert first[0] == 202
+    replays = [
+        call(
+            "POST",
+            "/api/v1/responses",
+            body,
+            app=app,
+            X_SURVEY_KEY=survey.public_key,
+            IDEMPOTENCY_KEY="k1",
+        )
+        for app in (application, _full)
+    ]
+    assert replays[0][1]["Idempotent-Replayed"] == "true"
+    assert json.loads(replays[0][2]) == json.loads(first[2])
+    _same(*replays)
+    other = json.dumps({"answers": {"nps": 2}}).encode()
+    conflicts = [
+        call(
+            "POST",
+            "/api/v1/responses",
+            other,
+            app=app,
+            X_SURVEY_KEY=survey.public_key,
+            IDEMPOTENCY_KEY="k1",
+        )
+        for app in (application, _full)
+    ]
+    assert conflicts[0][0] == 409
+    _same(*conflicts)
+    assert InboxItem.objects.count() == 1
+
+
+def test_the_fast_path_answers_rate_limits_as_the_full_one(org, settings):
+    from cxpilot.wsgi import _full
+
+    settings.CXPILOT_SURVEY_RATE_PER_IP = 1
+    survey = services.survey_create(actor=None, definition=survey_definition())
+    body = json.dumps({"answers": {"nps": 9}}).encode()
+    assert call("POST", "/api/v1/responses", body, X_SURVEY_KEY=survey.public_key)[0] == 202
+    limited = [
+        call("POST", "/api/v1/responses", body, app=app, X_SURVEY_KEY=survey.public_key)
+        for app in (application, _full)
+    ]
+    assert limited[0][0] == 429 and int(limited[0][1]["Retry-After"]) >= 1
+    limited[0][1].pop("Retry-After"), limited[1][1].pop("Retry-After")  # a second may pass
+    _same(*limited)
+
+
+def test_an_unexpected_error_on_the_fast_path_is_logged_and_answered_as_json(
+    org, monkeypatch, caplog
+):
+    survey = services.survey_create(actor=None, definition=survey_definition())
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the disk is on fire")
+
+    monkeypatch.setattr("cxpilot.surveys.wsgi.submission_store", broken)
+    body = json.dumps({"answers": {"nps": 9}}).encode()
+    status, headers, content = call(
+        "POST", "/api/v1/responses", body, X_SURVEY_KEY=survey.public_key
+    )
+    assert status == 500 and json.loads(content)["error"] == "server_error"
+    assert "the disk is on fire" not in content.decode()
+    assert headers["Content-Type"] == "application/json"
+    assert "the disk is on fire" in caplog.text
+
+
+def test_a_chunked_or_queried_post_goes_through_django(org):
+    """Only the plain POST takes the fast path; the rest is Django's (same answers)."""
+    survey = services.survey_create(actor=None, definition=survey_definition())
+    body = json.dumps({"answers": {"nps": 9}}).encode()
+    status, headers, _ = call(
+        "POST", "/api/v1/responses", body, query="a=1", X_SURVEY_KEY=survey.public_key
+    )
+    assert status == 202 and headers["Vary"] == "Accept-Language"
 
 
 def test_the_lean_path_sends_the_headers_of_the_full_one(org):

@@ -137,6 +137,7 @@ def _serve(
 
     from cxpilot.kernel.jobs import Periodic
     from cxpilot.loop.alerts import alerts_check
+    from cxpilot.verbatims.services import model_warm
     from cxpilot.warehouse.connection import warehouse
     from cxpilot.warehouse.inbox import inbox_worker
     from cxpilot.wsgi import application
@@ -145,6 +146,7 @@ def _serve(
     call_command("collectstatic", interactive=False, verbosity=0)
     with warehouse():
         pass  # open (and lock) the warehouse now: a second writer learns it at once
+    model_warm()
     jobs = [inbox_worker(), Periodic("alerts", alerts_check, every=3600)]
     for job in jobs:
         job.start()

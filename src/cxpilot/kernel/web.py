@@ -43,6 +43,10 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 
+#: What no page uses, turned off.
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=()"
+
+
 class SecurityHeadersMiddleware:
     """Every answer carries the Content-Security-Policy (unless a view set its own) and a
     Permissions-Policy that turns off what no page uses."""
@@ -53,9 +57,7 @@ class SecurityHeadersMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-        response.headers.setdefault(
-            "Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()"
-        )
+        response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
         return response
 
 

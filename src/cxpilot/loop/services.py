@@ -23,6 +23,7 @@ from django.utils import timezone
 from cxpilot.governance.selectors import responsible_department
 from cxpilot.kernel import roles
 from cxpilot.kernel.errors import PermissionDenied, ValidationError, field_problems
+from cxpilot.kernel.sql import insert_rows
 from cxpilot.loop.models import (
     CaseNote,
     CaseStatus,
@@ -100,10 +101,30 @@ def cases_open(*, records: Iterable[Mapping[str, Any]]) -> int:
         )
     if not cases:
         return 0
+    fields = [f for f in FollowUpCase._meta.concrete_fields if not f.primary_key]
+    rows = {}
+    for case in cases:  # one per answer: the first of a repeated answer, as the database would
+        case.opened_at = now
+        rows.setdefault(
+            (case.source, case.response_id), {f.attname: getattr(case, f.attname) for f in fields}
+        )
     with transaction.atomic():
-        before = FollowUpCase.objects.count()
-        FollowUpCase.objects.bulk_create(cases, ignore_conflicts=True, batch_size=1000)
-        return FollowUpCase.objects.count() - before
+        existing = _cases_existing(list(rows))
+        insert_rows(FollowUpCase, list(rows.values()), ignore_conflicts=True)
+    return len(rows) - existing
+
+
+def _cases_existing(keys: list[tuple[str, str]]) -> int:
+    """How many of the (source, response id) ``keys`` already have a case (the unique index
+    answers it, however many cases there are)."""
+    found = 0
+    for source in {s for s, _ in keys}:
+        ids = [i for s, i in keys if s == source]
+        for start in range(0, len(ids), 500):
+            found += FollowUpCase.objects.filter(
+                source=source, response_id__in=ids[start : start + 500]
+            ).count()
+    return found
 
 
 def cases_open_from_warehouse(*, since: dt.date, actor: Any = None) -> int:

@@ -21,6 +21,7 @@ from cxpilot.kernel import errors
 from cxpilot.kernel.errors import CxPilotError, ValidationError
 from cxpilot.kernel.ratelimit import client_address
 from cxpilot.surveys import services
+from cxpilot.surveys.models import Survey
 
 router = Router(tags=["surveys"])
 
@@ -76,26 +77,26 @@ _HEADERS = [
         "is stored twice.",
     },
 ]
-_CORS = {
+CORS_HEADERS = {
     "Access-Control-Allow-Origin": "*",
     "Access-Control-Expose-Headers": "Idempotent-Replayed, Retry-After",
 }
 
 
-def _max_body() -> int:
+def max_body() -> int:
     """Largest accepted body in bytes (setting ``CXPILOT_SURVEY_MAX_BODY``)."""
     return int(settings.CXPILOT_SURVEY_MAX_BODY)  # type: ignore[misc]
 
 
 def _json(body: dict[str, Any], status: int) -> HttpResponse:
     response = JsonResponse(body, status=status, json_dumps_params={"ensure_ascii": False})
-    for name, value in _CORS.items():
+    for name, value in CORS_HEADERS.items():
         response[name] = value
     return response
 
 
 def _body(request: HttpRequest) -> SubmissionIn:
-    limit = _max_body()
+    limit = max_body()
     try:
         declared = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
@@ -104,6 +105,12 @@ def _body(request: HttpRequest) -> SubmissionIn:
         raw = b"" if declared > limit else request.body
     except RequestDataTooBig:
         raw, declared = b"", limit + 1
+    return submission_parse(raw, declared=declared, limit=limit)
+
+
+def submission_parse(raw: bytes, *, declared: int, limit: int) -> SubmissionIn:
+    """The submission in a request body of ``raw`` bytes (``declared`` long by the request's
+    Content-Length), or the error to answer: too large, not JSON, not an object, a NUL."""
     if declared > limit or len(raw) > limit:
         raise errors.PayloadTooLarge(f"the body is larger than {limit} bytes", where="body")
     try:
@@ -198,15 +205,8 @@ def post_response(request: HttpRequest) -> HttpResponse:
             client_ip=client_address(request.META),
         )
         body = _body(request)
-        result = services.submission_create(
-            survey=survey,
-            answers=body.answers,
-            channel=body.channel,
-            customer_id=body.customer_id,
-            touchpoint=body.touchpoint,
-            language=body.language,
-            idempotency_key=request.headers.get("Idempotency-Key"),
-            strict=True,
+        result = submission_store(
+            survey, body, idempotency_key=request.headers.get("Idempotency-Key")
         )
     except CxPilotError as exc:
         response = _json(exc.as_dict(), exc.http_status)
@@ -219,11 +219,27 @@ def post_response(request: HttpRequest) -> HttpResponse:
     return response
 
 
+def submission_store(
+    survey: Survey, body: SubmissionIn, *, idempotency_key: str | None
+) -> services.SubmissionResult:
+    """Store a parsed submission to ``survey`` (committed once this returns)."""
+    return services.submission_create(
+        survey=survey,
+        answers=body.answers,
+        channel=body.channel,
+        customer_id=body.customer_id,
+        touchpoint=body.touchpoint,
+        language=body.language,
+        idempotency_key=idempotency_key,
+        strict=True,
+    )
+
+
 @router.api_operation(["OPTIONS"], "/responses", include_in_schema=False)
 def preflight_response(request: HttpRequest) -> HttpResponse:
     """CORS preflight: any site may post answers with a survey key (the widget does)."""
     response = HttpResponse(status=204)
-    for name, value in _CORS.items():
+    for name, value in CORS_HEADERS.items():
         response[name] = value
     response["Access-Control-Allow-Methods"] = "POST, OPTIONS"
     response["Access-Control-Allow-Headers"] = "Content-Type, X-Survey-Key, Idempotency-Key"

@@ -307,6 +307,16 @@ def verbatims_analyse(
     return {"analysed": analysed, "mentions": mentions, "themes": len(specs)}
 
 
+def model_warm() -> None:
+    """Load the analysis of live answers (its modules and the stored model) now: a server
+    does it before it serves, so that the first flush under load does not."""
+    from cxpilot.verbatims import pipeline  # noqa: F401 - imported for its modules
+
+    current = TextModel.current()
+    if current is not None and current.idf:
+        _model(current)
+
+
 def verbatims_analyse_records(*, records: list[dict[str, Any]]) -> int:
     """Analyse answers just collected (hosted page, widget, API) with the stored model.
 

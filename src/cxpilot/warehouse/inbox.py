@@ -168,10 +168,15 @@ def _jsonable(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def inbox_flush(*, batch_size: int = 5000) -> FlushReport:
-    """Move pending inbox records to the warehouse, oldest first, in batches."""
+    """Move the inbox records pending when it starts to the warehouse, oldest first, in
+    batches. Those that arrive meanwhile wait for the next flush: under a stream of answers,
+    a flush that chased them would run without end in ever smaller batches, each paying the
+    fixed cost of a warehouse write, a verbatim analysis and the opening of cases."""
     report = FlushReport()
-    while True:
-        batch = list(InboxItem.objects.filter(flushed_at__isnull=True).order_by("id")[:batch_size])
+    pending = InboxItem.objects.filter(flushed_at__isnull=True)
+    last = pending.order_by("-id").values_list("id", flat=True).first()
+    while last is not None:
+        batch = list(pending.filter(id__lte=last).order_by("id")[:batch_size])
         if not batch:
             break
         for table in INBOX_TABLES:
