@@ -633,7 +633,13 @@ def _parser() -> argparse.ArgumentParser:
         "alone), kill (kill -9 mid-burst, then count); all by default",
     )
     p.add_argument("--clients", type=int, default=20, help="concurrent answer senders")
-    p.add_argument("--duration", type=float, default=30.0, help="seconds per scenario")
+    p.add_argument(
+        "--duration",
+        type=float,
+        default=60.0,
+        help="seconds per scenario (the default holds a flush of the inbox: under a stream of "
+        "answers the server flushes it every 30 s)",
+    )
     p.add_argument("--dashboard-users", type=int, default=5, help="logged-in page readers")
     p.add_argument(
         "--page", action="append", help="page the dashboard users load (default /text/irritants/)"
