@@ -128,7 +128,12 @@ def test_qualtrics_english_numeric_values(org):
         "website",
         "en",
     )
-    assert (first["source"], first["channel"], first["survey"]) == ("qualtrics", "email", None)
+    assert (first["source"], first["channel"]) == ("qualtrics", "email")
+    # each scored question its own survey, named after the file (no survey in the mapping)
+    assert first["survey"] == (
+        "qualtrics_en · Q1: How likely are you to recommend Maison Lumière to a friend or colleague?"
+    )
+    assert got["R_1a2B3c4D5e6F7g8:Q3"]["survey"].startswith("qualtrics_en · Q3: ")
     assert attributes(first) == {
         "StartDate": "2024-03-05 13:58:02",
         "EndDate": "2024-03-05 14:02:11",
@@ -193,7 +198,11 @@ def test_qualtrics_french_choice_text_needs_a_touchpoint(org, tmp_path):
     assert got["R_8yXwVuTsRqPoNmL:Q3"]["verbatim"] == "Former le personnel"
     assert {r["language"] for r in got.values()} == {"fr"}
     assert {r["touchpoint"] for r in got.values()} == {"store"}
-    assert {r["survey"] for r in got.values()} == {"Baromètre magasins 2024"}
+    assert {r["survey"].split(":")[0] for r in got.values()} == {
+        "Baromètre magasins 2024 · Q1",
+        "Baromètre magasins 2024 · Q3",
+        "Baromètre magasins 2024 · Q5",
+    }
 
 
 def test_surveymonkey_english_expanded(org, tmp_path):
@@ -859,7 +868,7 @@ def test_dry_run_shows_the_mapping_and_first_rows_and_writes_nothing(org):
     assert mapping["Q1_NPS_GROUP"]["becomes"] == "ignored"
     assert mapping["ResponseId"]["becomes"].startswith("response_id")
     assert mapping["Q6"]["becomes"] == "attributes"
-    assert mapping["Q5_2"]["becomes"] == "score, metric csat (key Q5_2), touchpoint store"
+    assert mapping["Q5_2"]["becomes"].startswith("score, metric csat (key Q5_2), touchpoint store, ")
     assert len(shown["preview"]) == 5
     assert shown["preview"][0]["response_id"] == "R_1a2B3c4D5e6F7g8:Q1"
     assert shown["preview"][0]["timestamp"] == "2024-03-05T14:02:11"

@@ -80,6 +80,13 @@ def import_cmd(
             "14/03/2025, mdy for 03/14/2025.",
         ),
     ] = "ymd",
+    touchpoint: Annotated[
+        str | None,
+        typer.Option(
+            help="With --from: the touchpoint (key or name) of every answer that nothing more "
+            "precise places (a question's text naming one, a touchpoint column, the mapping).",
+        ),
+    ] = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Import a file into the experience warehouse, all or nothing.
@@ -92,7 +99,9 @@ def import_cmd(
 
       cxpilot import interactions events.jsonl --skip-invalid --add-touchpoints
 
-      cxpilot import responses export.csv --from qualtrics --mapping survey.yaml --dry-run
+      cxpilot import responses export.csv --from qualtrics --touchpoint website --dry-run
+
+      cxpilot import responses export.csv --from qualtrics --mapping survey.yaml
 
       cxpilot import responses answers-fr.csv --date-order dmy
     """
@@ -117,6 +126,7 @@ def import_cmd(
             add_touchpoints=add_touchpoints,
             survey_tool=from_tool,
             date_order=date_order,
+            touchpoint=touchpoint,
         )
         _show_preview(side, preview, file.name, fmt)
         preview.raise_if_bad()
@@ -135,6 +145,7 @@ def import_cmd(
             survey_tool=from_tool,
             on_mapping=show_mapping,
             date_order=date_order,
+            touchpoint=touchpoint,
         )
     data = report.as_dict()
     if fmt is not Format.json:
@@ -157,6 +168,17 @@ def _show_mapping(side: Console, plan: SurveyPlan, name: str) -> None:
     for row in plan.mapping_rows():
         grid.add_row(row["column"], row["question"][:80], row["becomes"], row["why"])
     side.print(grid)
+    summary = plan.summary()
+    questions = RichTable(
+        title=f"{summary['scored_question_count']} scored question(s), each its own survey"
+    )
+    for column in ("key", "metric", "touchpoint", "verbatim", "survey"):
+        questions.add_column(column, overflow="fold")
+    for q in summary["scored_questions"]:
+        questions.add_row(
+            q["key"], q["metric"], q["touchpoint"] or "", q["verbatim"] or "", q["survey"]
+        )
+    side.print(questions)
     for note in plan.notes:
         side.print(f"note: {note}", highlight=False, soft_wrap=True)
 

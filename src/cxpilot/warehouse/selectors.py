@@ -37,6 +37,7 @@ def file_validated(
     add_touchpoints: bool = False,
     survey_tool: str | None = None,
     date_order: str = "ymd",
+    touchpoint: str | None = None,
 ) -> Validated:
     """Read and validate a file in a table's import format, writing nothing.
 
@@ -45,9 +46,17 @@ def file_validated(
 
     With ``survey_tool`` (qualtrics, surveymonkey, typeform, google-forms) the file is that
     tool's CSV export, read into ``responses`` rows (``mapping_path`` is then a survey
-    mapping); the plan of what each column became is ``survey_tools.plan_of(result)``.
+    mapping); the plan of what each column became is ``survey_tools.plan_of(result)``;
+    ``touchpoint`` is the touchpoint of the answers that nothing more precise places (it
+    takes the place of the mapping's).
     """
     spec = table_spec(table)
+    if touchpoint is not None and survey_tool is None:
+        raise ValidationError(
+            "--touchpoint goes with --from (a survey tool's export); a file in the import "
+            "format names each answer's touchpoint in its touchpoint column",
+            where="--touchpoint",
+        )
     if survey_tool is not None:
         survey_tools.check_tool(survey_tool)
         if spec.name != "responses":
@@ -55,7 +64,14 @@ def file_validated(
                 f"a survey tool's export holds survey answers: import it into responses, not {table}",
                 where="--from",
             )
-        survey_mapping = survey_tools.read_survey_mapping(mapping_path) if mapping_path else None
+        survey_mapping = (
+            survey_tools.read_survey_mapping(mapping_path)
+            if mapping_path
+            else survey_tools.SurveyMapping(where="--mapping")
+        )
+        if touchpoint is not None:
+            survey_mapping.touchpoint = _touchpoint_given(touchpoint, touchpoints, add_touchpoints)
+            survey_mapping.touchpoint_why = "--touchpoint"
         export = survey_tools.read_export(
             path, tool=survey_tool, mapping=survey_mapping, touchpoints=touchpoints
         )
@@ -78,6 +94,26 @@ def file_validated(
         touchpoints=touchpoints,
         add_touchpoints=add_touchpoints,
         date_order=date_order,
+    )
+
+
+def _touchpoint_given(given: str, touchpoints: dict[str, str] | None, add_touchpoints: bool) -> str:
+    """The touchpoint key ``--touchpoint`` names (a key or a name, any case)."""
+    text = given.strip()
+    if not text:
+        raise ValidationError("name a touchpoint (its key or name)", where="--touchpoint")
+    if touchpoints is None:
+        return text
+    key = touchpoints.get(text.lower())
+    if key is not None:
+        return key
+    if add_touchpoints:
+        return text
+    known = ", ".join(sorted(set(touchpoints.values()))) or "none yet"
+    raise ValidationError(
+        f"unknown touchpoint {text!r}; the organisation's touchpoints are: {known} "
+        "(or add it with --add-touchpoints)",
+        where="--touchpoint",
     )
 
 
@@ -136,6 +172,7 @@ def import_preview(
     survey_tool: str | None = None,
     actor: Actor = None,
     date_order: str = "ymd",
+    touchpoint: str | None = None,
 ) -> ImportPreview:
     """Read and validate a file as ``table_import`` would (against the organisation's
     touchpoints), writing nothing. ``source`` defaults to the survey tool, else ``import``."""
@@ -149,6 +186,7 @@ def import_preview(
         add_touchpoints=add_touchpoints,
         survey_tool=survey_tool,
         date_order=date_order,
+        touchpoint=touchpoint,
     )
     plan = survey_tools.plan_of(checked)
     try:

@@ -51,6 +51,7 @@ def table_import(
     survey_tool: str | None = None,
     on_mapping: Callable[[survey_tools.SurveyPlan], None] | None = None,
     date_order: str = "ymd",
+    touchpoint: str | None = None,
 ) -> ImportReport:
     """Import a CSV, Parquet or JSON Lines file into a warehouse table.
 
@@ -64,6 +65,8 @@ def table_import(
     ``responses`` rows; ``on_mapping`` is given the plan of what each column becomes before
     anything is written, whether the rows are valid or not. ``date_order`` reads days written
     ``14/03/2025`` (``dmy``) or ``03/14/2025`` (``mdy``); ISO 8601 dates are read either way.
+    ``touchpoint`` (with ``survey_tool``): the touchpoint of the answers that nothing more
+    precise places.
     """
     roles.require(actor, "organisation.import_data")
     step = progress or (lambda _msg: None)
@@ -77,6 +80,7 @@ def table_import(
         add_touchpoints=add_touchpoints,
         survey_tool=survey_tool,
         date_order=date_order,
+        touchpoint=touchpoint,
     )
     plan = survey_tools.plan_of(checked)
     if plan is not None and on_mapping is not None:

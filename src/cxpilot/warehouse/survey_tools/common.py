@@ -87,6 +87,7 @@ class ScoredQuestion:
     touchpoint_why: str = ""
     verbatim: ExportColumn | None = None
     verbatim_why: str = ""
+    survey: str = ""  # stored with each answer: the export's survey and this question
 
 
 @dataclass
@@ -111,7 +112,8 @@ class SurveyPlan:
     language: str | None
     channel_column: ExportColumn | None
     channel: str | None
-    survey: str | None
+    survey: str | None  # the export's survey name (mapping, else the file's name)
+    touchpoint_why: str
     attributes: list[tuple[ExportColumn, str]]  # column, its key in attributes
     ignored: list[tuple[ExportColumn, str]]  # column, why
     columns: list[ExportColumn]
@@ -152,7 +154,9 @@ class SurveyPlan:
                 becomes[col.name] = role
         for q in self.questions:
             where = f", touchpoint {q.touchpoint}" if q.touchpoint else ""
-            becomes[q.column.name] = f"score, metric {q.metric} (key {q.column.key}){where}"
+            becomes[q.column.name] = (
+                f"score, metric {q.metric} (key {q.column.key}){where}, survey “{q.survey}”"
+            )
             why[q.column.name] = q.why + (
                 f"; touchpoint: {q.touchpoint_why}" if q.touchpoint else ""
             )
@@ -173,15 +177,16 @@ class SurveyPlan:
         """The rows of values that no column holds: the mapping's constants, the ids made up."""
         out = []
         constants = (
-            ("touchpoint", self.touchpoint),
-            ("language", self.language),
-            ("channel", self.channel),
-            ("survey", self.survey),
+            ("touchpoint", self.touchpoint, self.touchpoint_why),
+            ("language", self.language, "mapping"),
+            ("channel", self.channel, "mapping"),
         )
-        for name, value in constants:
+        for name, value, why in constants:
             if value is not None:
+                if name == "touchpoint" and self.touchpoint_column is not None:
+                    why += f", where {self.touchpoint_column.name} is empty"
                 out.append(
-                    {"column": "", "question": "", "becomes": f"{name} = {value}", "why": "mapping"}
+                    {"column": "", "question": "", "becomes": f"{name} = {value}", "why": why}
                 )
         if self.respondent_id is None:
             out.append(
@@ -210,13 +215,18 @@ class SurveyPlan:
             "respondents": self.respondents,
             "respondents_without_score": self.respondents_without_score,
             "rows": self.rows,
+            "survey": self.survey,
+            "touchpoint": self.touchpoint,
+            "scored_question_count": len(self.questions),
             "scored_questions": [
                 {
                     "key": q.column.key,
                     "column": q.column.name,
                     "metric": q.metric,
+                    "survey": q.survey,
                     "verbatim": q.verbatim.name if q.verbatim else None,
-                    "touchpoint": q.touchpoint,
+                    "verbatim_why": q.verbatim_why or None,
+                    "touchpoint": q.touchpoint or self.touchpoint,
                 }
                 for q in self.questions
             ],

@@ -27,7 +27,8 @@ MAPPING_KEYS: dict[str, str] = {
     "language_column": "column holding each respondent's language",
     "channel": "channel of every answer",
     "channel_column": "column holding each respondent's channel",
-    "survey": "survey name stored with every answer",
+    "survey": "name of the export's survey (default: the file's name); each scored question is "
+    "stored as its own survey, <survey> · <question key>: <question text>",
     "date_order": "dmy or mdy, for dates such as 05/03/2024",
     "ignore": "list of columns to drop (not kept in attributes)",
 }
@@ -60,6 +61,8 @@ class SurveyMapping:
     survey: str | None = None
     date_order: str | None = None
     ignore: list[str] = field(default_factory=list)
+    #: who gave ``touchpoint``: the mapping, or the command's ``--touchpoint``
+    touchpoint_why: str = "mapping"
 
 
 def read_survey_mapping(path: Path) -> SurveyMapping:

@@ -8,8 +8,10 @@ what is left goes to attributes.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from cxpilot.kernel.errors import ValidationError
 from cxpilot.warehouse.schema import RESPONSES
@@ -61,6 +63,7 @@ def plan_export(
     _detected_verbatims(export, rules, questions, claimed)
     _touchpoints(export, mapping, roles, questions.scored, touchpoints)
     _languages(questions.scored)
+    survey = _surveys(export, mapping, questions.scored, roles.notes)
 
     used = taken | ignored_names | set(questions.by_name) | claimed
     used.discard(roles.fallback.name if roles.fallback else "")
@@ -86,7 +89,8 @@ def plan_export(
         language=mapping.language,
         channel_column=roles.channel,
         channel=mapping.channel,
-        survey=mapping.survey,
+        survey=survey,
+        touchpoint_why=mapping.touchpoint_why,
         attributes=_attributes(export, used),
         ignored=ignored,
         columns=export.columns,
@@ -431,10 +435,47 @@ def _touchpoints(
     if missing and roles.touchpoint is None and not mapping.touchpoint:
         listed = ", ".join(f"{q.column.key} ({q.metric})" for q in missing)
         raise ValidationError(
-            f"no touchpoint for {listed}: give touchpoint: KEY (or touchpoint_column: COLUMN, or "
-            "questions: {Q1: {metric: nps, touchpoint: KEY}}) in --mapping",
+            f"no touchpoint for {listed}: give --touchpoint KEY for the whole file (or, in "
+            "--mapping, touchpoint: KEY, touchpoint_column: COLUMN, or questions: {Q1: "
+            "{metric: nps, touchpoint: KEY}})",
             where=export.path,
         )
+
+
+#: What the tools add to an export's file name after the survey's name: Qualtrics's date and
+#: time ("_May 1, 2024_09.23"), Google Forms' sheet ("(Responses) - Form responses 1").
+_FILE_NAME_SUFFIXES = (
+    re.compile(r"_[A-Z][a-z]+ \d{1,2}, \d{4}_\d{1,2}\.\d{2}$"),
+    re.compile(r"\s*\((?:responses|réponses)\)(?:\s*-\s*.*)?$", re.IGNORECASE),
+)
+SURVEY_MAX = 120  # the survey column's length
+
+
+def _surveys(
+    export: Export, mapping: SurveyMapping, scored: list[ScoredQuestion], notes: list[str]
+) -> str:
+    """Name each scored question's survey ``<survey> · <key>: <question text>``, so that two
+    questions of one export (an NPS per product) are never pooled into one figure; return the
+    export's survey name (the mapping's, else the file's name without the tool's suffixes)."""
+    base = (mapping.survey or "").strip()
+    if not base:
+        base = Path(export.path).stem
+        for suffix in _FILE_NAME_SUFFIXES:
+            base = suffix.sub("", base).strip() or base
+        notes.append(
+            f"survey name “{base}” taken from the file's name: give survey: NAME in --mapping "
+            "so that later exports of the same survey keep the same name"
+        )
+    base = " ".join(base.split())[: SURVEY_MAX // 2]
+    for question in scored:
+        name = f"{base} · {question.column.key}: {' '.join(question.column.text.split())}"
+        question.survey = name if len(name) <= SURVEY_MAX else name[: SURVEY_MAX - 1] + "…"
+    if len(scored) > 1:
+        notes.append(
+            f"{len(scored)} scored questions: each is stored as its own survey "
+            "(<survey> · <question key>: <text>), so that cxpilot metrics --by survey keeps them apart"
+        )
+    return base
 
 
 def _languages(scored: list[ScoredQuestion]) -> None:

@@ -136,7 +136,7 @@ def _answer_values(
         "timestamp": shared["timestamp"],
         "metric": question.metric,
         "score": parse_score(_cell(row, question.column), question.metric),
-        "survey": plan.survey,
+        "survey": question.survey,
         "channel": shared["channel"],
         "verbatim": verbatim,
         "language": shared["language"] or question.language,
