@@ -135,3 +135,22 @@ def test_the_page_in_french(org, lead):
     lead.cookies["django_language"] = "fr"
     html = lead.get(reverse("data_import"), HTTP_ACCEPT_LANGUAGE="fr").content.decode()
     assert "Importer des données" in html
+
+
+def test_a_survey_tool_export_takes_a_touchpoint_for_the_whole_file(org, lead, home):
+    from cxpilot.organisation.models import Touchpoint
+
+    data = (FIXTURES / "google_forms_two_products.csv").read_bytes()
+    website = Touchpoint.objects.get(key="website")
+    page = upload(lead, data, name="forms.csv", survey_tool="google-forms", touchpoint=website.key)
+    assert page.status_code == 200, page.context.get("error")
+    html = page.content.decode()
+    assert (
+        "Scored questions" in html
+        and "forms · Q2: How likely are you to recommend the Aura" in html
+    )
+    lead.post(reverse("data_import_confirm", args=[page.context["token"]]))
+    assert counts()["responses"] == 40
+    # without a survey tool, the touchpoint field is refused (a plain file has its column)
+    refused = upload(lead, GOOD, touchpoint=website.key)
+    assert refused.status_code == 400 and "touchpoint" in refused.context["form"].errors

@@ -868,7 +868,9 @@ def test_dry_run_shows_the_mapping_and_first_rows_and_writes_nothing(org):
     assert mapping["Q1_NPS_GROUP"]["becomes"] == "ignored"
     assert mapping["ResponseId"]["becomes"].startswith("response_id")
     assert mapping["Q6"]["becomes"] == "attributes"
-    assert mapping["Q5_2"]["becomes"].startswith("score, metric csat (key Q5_2), touchpoint store, ")
+    assert mapping["Q5_2"]["becomes"].startswith(
+        "score, metric csat (key Q5_2), touchpoint store, "
+    )
     assert len(shown["preview"]) == 5
     assert shown["preview"][0]["response_id"] == "R_1a2B3c4D5e6F7g8:Q1"
     assert shown["preview"][0]["timestamp"] == "2024-03-05T14:02:11"

@@ -127,7 +127,9 @@ def test_two_scored_questions_of_one_metric_stay_apart(org):
     assert any("2 scored questions" in note for note in survey["notes"])
 
     table_import(table="responses", path=path, survey_tool="google-forms", touchpoint="website")
-    result = runner.invoke(app, ["metrics", "--metric", "nps", "--by", "survey", "--format", "json"])
+    result = runner.invoke(
+        app, ["metrics", "--metric", "nps", "--by", "survey", "--format", "json"]
+    )
     assert result.exit_code == 0, result.output
     groups = {g["survey"]: g for g in json.loads(result.stdout)}
     assert set(groups) == set(names)
@@ -148,3 +150,173 @@ def test_the_mapping_names_the_survey_and_the_file_name_loses_the_tools_suffixes
     shown = dry_run(path, "google-forms", "--touchpoint", "website", "--mapping", str(mapping))
     assert shown["survey"]["scored_questions"][0]["survey"].startswith("Lighting 2024 · Q1: ")
     assert not any("taken from the file's name" in n for n in shown["survey"]["notes"])
+
+
+# --------------------------------------------------------------------------- 3. comment columns
+
+
+def test_a_surveymonkey_comment_field_is_its_questions_verbatim(org):
+    """ "…recommend…, and why?" exports a score column and a "Why?" column under one question:
+    the second is the first's verbatim, not a second NPS; the unrelated open question after
+    it stays an attribute, and the choice question's "Other (please specify)" too."""
+    path = fixture("surveymonkey_nps_comment_field")
+    shown = dry_run(path, "surveymonkey", "--touchpoint", "website")
+    questions = shown["survey"]["scored_questions"]
+    assert [(q["key"], q["metric"]) for q in questions] == [("Q1_1", "nps")]
+    assert questions[0]["verbatim"].endswith(" - Why?")
+    assert "a column of Q1_1" in questions[0]["verbatim_why"]
+    mapping = {row["column"]: row["becomes"] for row in shown["mapping"]}
+    assert mapping["Is there anything else you would like to tell us?"] == "attributes"
+    assert mapping["Which of these did you buy? - Other (please specify)"] == "attributes"
+    assert shown["problem_count"] == 0
+
+    report = table_import(
+        table="responses", path=path, survey_tool="surveymonkey", touchpoint="website"
+    )
+    assert report.rows_added == 8 and report.problem_count == 0
+    got = rows()
+    third = got["114310000003:Q1_1"]
+    assert (third["score"], third["verbatim"]) == (
+        3,
+        "The ceiling light arrived broken and nobody called back",
+    )
+    assert json.loads(third["attributes"])["Is there anything else you would like to tell us?"] == (
+        "Your phone line is always busy"
+    )
+    assert got["114310000006:Q1_1"]["verbatim"] is None  # no comment typed
+    scores = [10, 9, 3, 7, 0, 8, 10, 6]
+    result = runner.invoke(app, ["metrics", "--metric", "nps", "--format", "json"])
+    assert json.loads(result.stdout)[0]["score"] == pytest.approx(nps(scores))
+
+
+def test_a_qualtrics_text_entry_of_the_same_question_comes_first(tmp_path):
+    """QID5_TEXT is QID5's own text; an "Other" choice text (QID6_4_TEXT) is nobody's verbatim."""
+    from cxpilot.warehouse.survey_tools import load_export, plan_export
+
+    header = [
+        "StartDate",
+        "EndDate",
+        "RecordedDate",
+        "ResponseId",
+        "Q6",
+        "Q6_4_TEXT",
+        "Q5",
+        "Q5_TEXT",
+    ]
+    texts = [
+        "Start Date",
+        "End Date",
+        "Recorded Date",
+        "Response ID",
+        "Which products did you buy?",
+        "Which products did you buy? - Other - Text",
+        "How likely are you to recommend us?",
+        "How likely are you to recommend us? - Tell us why",
+    ]
+    ids = [
+        "startDate",
+        "endDate",
+        "recordedDate",
+        "_recordId",
+        "QID6",
+        "QID6_4_TEXT",
+        "QID5",
+        "QID5_TEXT",
+    ]
+    lines = [
+        ",".join(header),
+        ",".join(f'"{t}"' for t in texts),
+        ",".join(f'"{{""ImportId"":""{i}""}}"' for i in ids),
+        "2024-03-05 10:00:00,2024-03-05 10:05:00,2024-03-05 10:05:00,R_1,Lamps,,9,Lovely shop",
+        "2024-03-06 10:00:00,2024-03-06 10:05:00,2024-03-06 10:05:00,R_2,Other,A candle holder,4,Too slow",
+    ]
+    path = tmp_path / "export.csv"
+    path.write_text("\r\n".join(lines) + "\r\n", encoding="utf-8")
+    from cxpilot.warehouse.survey_tools import SurveyMapping
+
+    plan = plan_export(
+        load_export(path, tool="qualtrics"), mapping=SurveyMapping(where="m", touchpoint="website")
+    )
+    (question,) = plan.questions
+    assert question.column.key == "Q5" and question.verbatim is not None
+    assert question.verbatim.key == "Q5_TEXT"
+    assert "Q6_4_TEXT" in [col.name for col, _ in plan.attributes]
+
+
+# --------------------------------------------------------------------------- 4. language, reach
+
+
+def test_a_french_comment_question_is_how_not_comments(org):
+    """ "Comment avez-vous connu…" (how did you hear of us) is a choice question, not the
+    English "comments": the verbatim is "Pourquoi cette note ?" after it."""
+    path = fixture("google_forms_fr_comment_avez_vous")
+    shown = dry_run(path, "google-forms", "--touchpoint", "website")
+    (question,) = shown["survey"]["scored_questions"]
+    assert question["verbatim"] == "Pourquoi cette note ?"
+    assert question["verbatim_why"].startswith("open question (“pourquoi…”)")
+    table_import(table="responses", path=path, survey_tool="google-forms", touchpoint="website")
+    got = list(rows().values())
+    assert {r["language"] for r in got} == {"fr"}
+    late = next(r for r in got if r["score"] == 2)
+    assert late["verbatim"] == "Colis abîmé, aucune réponse du service client"
+    assert json.loads(late["attributes"])["Comment avez-vous connu Maison Lumière ?"] == (
+        "Internet, Publicité"
+    )
+
+
+def test_an_other_column_or_a_far_question_is_not_a_verbatim(org):
+    """Typeform: the choice question's "Other" column is its own text; an open question 14
+    questions later is about something else, and the dry run says why it was not taken."""
+    path = fixture("typeform_other_far_away")
+    shown = dry_run(path, "typeform", "--touchpoint", "website")
+    (question,) = shown["survey"]["scored_questions"]
+    assert question["verbatim"] is None
+    notes = " | ".join(shown["survey"]["notes"])
+    assert "Q15 (Any other comments about our stores?) comes 14 questions after it" in notes
+    assert "verbatim_of:Q1" in notes
+    table_import(table="responses", path=path, survey_tool="typeform", touchpoint="website")
+    assert {r["verbatim"] for r in rows().values()} == {None}
+
+
+def test_an_answer_option_named_facilities_is_not_ease(org):
+    path = fixture("surveymonkey_en_facilities_option")
+    shown = dry_run(path, "surveymonkey", "--touchpoint", "website")
+    assert [q["metric"] for q in shown["survey"]["scored_questions"]] == ["nps"]
+    assert not any("ease" in note for note in shown["survey"]["notes"])
+
+
+@pytest.mark.parametrize(
+    ("text", "answers", "metric"),
+    [
+        ("How would you rate our facilities?", ["1", "7", "5", "6"], None),
+        ("Avez-vous trouvé facilement ce que vous cherchiez ?", ["1", "7", "5", "6"], "ces"),
+        ("Notre site a-t-il facilité votre achat ?", ["2", "6", "7", "3"], "ces"),
+        ("How easy was it to order?", ["2", "6", "7", "3"], "ces"),
+        ("Êtes-vous satisfait de la livraison ?", ["4", "5", "2", "3"], "csat"),
+    ],
+)
+def test_metric_words_are_read_in_the_questions_language(text, answers, metric):
+    from cxpilot.warehouse.survey_tools.detection import detect_metric
+
+    assert detect_metric(text, answers)[0] == metric
+
+
+@pytest.mark.parametrize(
+    ("text", "answers", "is_open"),
+    [
+        ("Comment avez-vous connu notre magasin ?", ["Internet", "Radio", "Internet"] * 3, False),
+        ("Comment jugez-vous notre accueil ?", ["Bien", "Très bien", "Bien"] * 3, False),
+        ("Any comments?", ["Great", "The parcel was late", "Nice staff"], True),
+        ("Vos commentaires", ["Super", "Colis en retard", "Personnel aimable"], True),
+        ("Any comments?", ["Yes", "No", "Yes", "No", "Yes", "No"], False),  # a choice
+    ],
+)
+def test_open_questions_are_read_in_their_language(text, answers, is_open):
+    from cxpilot.warehouse.survey_tools.common import Export, ExportColumn
+    from cxpilot.warehouse.survey_tools.detection import is_open_text
+
+    col = ExportColumn(0, text, text, "Q1", question=True)
+    export = Export(
+        "google-forms", "form.csv", [col], [[a] for a in answers], list(range(len(answers)))
+    )
+    assert is_open_text(export, col, answers)[0] is is_open

@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from cxpilot.organisation.models import Touchpoint
 from cxpilot.warehouse.schema import TABLES
 from cxpilot.warehouse.survey_tools import TOOLS
 
@@ -30,6 +31,16 @@ class ImportForm(forms.Form):
         choices=[("", _("No: a file in CX Pilot's import format"))]
         + [(key, name) for key, name in TOOLS.items()],
         required=False,
+    )
+    touchpoint = forms.ModelChoiceField(
+        label=_("Touchpoint of the answers"),
+        queryset=Touchpoint.objects.order_by("name"),
+        to_field_name="key",
+        required=False,
+        help_text=_(
+            "For a survey tool's export without a touchpoint column: the touchpoint of every "
+            "answer that no question text or mapping places."
+        ),
     )
     source = forms.CharField(
         label=_("Source system"),
@@ -59,6 +70,11 @@ class ImportForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
+        if data.get("touchpoint") is not None and not data.get("survey_tool"):
+            self.add_error(
+                "touchpoint",
+                _("A file in CX Pilot's import format names the touchpoint in its own column."),
+            )
         for name in ("file", "mapping"):
             upload = data.get(name)
             if upload is not None and upload.size > MAX_UPLOAD:

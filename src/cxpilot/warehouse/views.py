@@ -89,6 +89,7 @@ def data_import(request: HttpRequest) -> HttpResponse:
         "survey_tool": data["survey_tool"] or None,
         "add_touchpoints": data["add_touchpoints"],
         "date_order": data["date_order"] or "ymd",
+        "touchpoint": data["touchpoint"].key if data["touchpoint"] else None,
     }
     try:
         preview = selectors.import_preview(
@@ -130,6 +131,7 @@ def data_import_confirm(request: HttpRequest, token: str) -> HttpResponse:
             survey_tool=params["survey_tool"],
             add_touchpoints=params["add_touchpoints"],
             date_order=params.get("date_order") or "ymd",
+            touchpoint=params.get("touchpoint"),
             actor=request.user,
         )
     except errors.ValidationError as exc:

@@ -41,6 +41,9 @@ class ExportColumn:
     time_zone: str | None = None  # Qualtrics: the time zone of a date column
     sub_label: str | None = None  # SurveyMonkey: the second header row
     group_width: int = 1  # SurveyMonkey: columns of the question this column belongs to
+    #: the question this column is one of the columns of (SurveyMonkey's Q5 for Q5_1 and its
+    #: comment Q5_2; Qualtrics's QID5 for QID5 and QID5_TEXT); None: a question of its own
+    group: str | None = None
 
 
 #: A tool's reader of header rows: (records, where, last line) -> the columns.

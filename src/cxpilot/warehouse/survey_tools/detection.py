@@ -18,31 +18,51 @@ CHANNEL_NAMES = {"channel", "canal"}
 
 # --------------------------------------------------------------------------- detection rules
 
-#: Question text patterns of each metric (lower-cased, accents kept).
-METRIC_PATTERNS: dict[str, tuple[str, ...]] = {
-    "nps": (r"\brecommend", r"\brecommand"),
-    "ces": (r"\beas(?:y|ily|ier|e)\b", r"\bfacil(?:e|es|ement|ité|iter|ité)\b", r"\bfacilit"),
-    "csat": (r"\bsatisf(?:ied|action|actory)", r"\bsatisf(?:ait|aite|aits|aites|action)"),
+#: Question text patterns of each metric, by the language of the text (lower-cased, accents
+#: kept). A text is matched with its own language's patterns only (both when its language
+#: cannot be told): the French "facilit…" must not read the English "Facilities" as ease.
+METRIC_PATTERNS: dict[str, dict[str, tuple[str, ...]]] = {
+    "nps": {"en": (r"\brecommend",), "fr": (r"\brecommand",)},
+    "ces": {
+        "en": (r"\beas(?:y|ily|ier|e)\b",),
+        "fr": (r"\bfacil(?:e|es|ement|ité|iter|itée?s?|itant)\b",),
+    },
+    "csat": {
+        "en": (r"\bsatisf(?:ied|action|actory)",),
+        "fr": (r"\bsatisf(?:ait|aite|aits|aites|action)",),
+    },
 }
 #: The top of the scale a metric's answers must stay within for the text to be trusted.
 SCALE_TOP = {"ces": 7, "csat": 5}
-OPEN_TEXT_PATTERNS = (
-    r"\bwhy\b",
-    r"\breasons?\b",
-    r"\btell us\b",
-    r"\bcomments?\b",
-    r"\bimprove",
-    r"\banything else\b",
-    r"\bsuggest",
-    r"\bexplain",
-    r"\bpourquoi\b",
-    r"\braisons?\b",
-    r"\bdites[- ]nous\b",
-    r"\bcommentaires?\b",
-    r"\bamélior",
-    r"\bautre chose\b",
-    r"\bprécise",
-    r"\bexpliqu",
+#: Question text patterns of an open question, by language (as METRIC_PATTERNS): the French
+#: "Comment avez-vous…" (how did you…) is not the English "comments".
+OPEN_TEXT_PATTERNS: dict[str, tuple[str, ...]] = {
+    "en": (
+        r"\bwhy\b",
+        r"\breasons?\b",
+        r"\btell us\b",
+        r"\bcomments?\b",
+        r"\bimprove",
+        r"\banything else\b",
+        r"\bsuggest",
+        r"\bexplain",
+    ),
+    "fr": (
+        r"\bpourquoi\b",
+        r"\braisons?\b",
+        r"\bdites[- ]nous\b",
+        r"\bcommentaires?\b",
+        r"\bamélior",
+        r"\bautre chose\b",
+        r"\bprécise",
+        r"\bexpliqu",
+    ),
+}
+#: The free text typed in a choice question's "Other" option: that question's, never the
+#: verbatim of another question (Typeform's "Other" column, SurveyMonkey's "Other (please
+#: specify)" answer label).
+OTHER_TEXT = re.compile(
+    r"^(?:other|others|autres?)(?:\s*[(:].*)?$|\b(?:please specify|veuillez préciser)\b"
 )
 OPEN_ENDED_LABELS = {"open-ended response", "réponse ouverte", "réponse libre"}
 #: Answer labels without a number, per metric (lower-cased, straight apostrophes).
@@ -116,6 +136,29 @@ def normalise(text: str) -> str:
     return " ".join(text.lower().replace("’", "'").replace("\u00a0", " ").split())
 
 
+def patterns_for(by_language: Mapping[str, tuple[str, ...]], text: str) -> tuple[str, ...]:
+    """The patterns of ``text``'s language (fr or en), or of every language when it cannot be
+    told."""
+    language = guess_language(text)
+    if language in by_language:
+        return by_language[language]
+    return tuple(p for patterns in by_language.values() for p in patterns)
+
+
+def is_other_text(col: ExportColumn) -> bool:
+    """A column holding what respondents typed in a choice question's "Other" option."""
+    label = normalise(col.sub_label or "") if col.sub_label else normalise(col.name)
+    return bool(OTHER_TEXT.search(label)) or bool(
+        col.import_id and re.fullmatch(r"QID\d+_\d+_TEXT", col.import_id)
+    )
+
+
+def looks_like_choices(answered: list[str]) -> bool:
+    """Answers picked from a list (a handful of values, each given many times), not typed."""
+    distinct = len(set(answered))
+    return len(answered) >= 6 and distinct <= max(2, len(answered) // 3)
+
+
 def guess_language(text: str) -> str | None:
     """fr or en, as the kernel's language detection reads a question's text; None when it
     tells neither (no evidence, or another language)."""
@@ -161,8 +204,8 @@ def detect_metric(text: str, values: list[str]) -> tuple[str | None, str, list[s
     """
     lowered = normalise(text)
     matched = {
-        metric: next((p for p in patterns if re.search(p, lowered)), None)
-        for metric, patterns in METRIC_PATTERNS.items()
+        metric: next((p for p in patterns_for(by_language, text) if re.search(p, lowered)), None)
+        for metric, by_language in METRIC_PATTERNS.items()
     }
     if matched["nps"]:
         return "nps", f"question text ({_quote_match(matched['nps'], lowered)})", []
@@ -210,19 +253,37 @@ def is_open_text(export: Export, col: ExportColumn, values: list[str]) -> tuple[
         return False, ""
     if col.sub_label and col.sub_label.lower() in OPEN_ENDED_LABELS and col.group_width == 1:
         return True, f"open-ended question (sub-label {col.sub_label!r})"
-    if col.group_width > 1:
-        return False, ""
     answered = [v for v in values if v]
     if answered and all(_PLAIN_NUMBER.match(v) for v in answered):
         return False, ""
+    if col.group_width > 1:
+        return is_comment(col, answered)
+    if looks_like_choices(answered):
+        return False, ""
     lowered = normalise(col.text)
-    pattern = next((p for p in OPEN_TEXT_PATTERNS if re.search(p, lowered)), None)
+    pattern = next(
+        (p for p in patterns_for(OPEN_TEXT_PATTERNS, col.text) if re.search(p, lowered)), None
+    )
     if pattern:
         return True, f"open question ({_quote_match(pattern, lowered)}) with text answers"
     if answered:
         mean = sum(len(v) for v in answered) / len(answered)
         if mean >= 25 and len(set(answered)) >= max(2, len(answered) // 2):
             return True, "free-text answers"
+    return False, ""
+
+
+def is_comment(col: ExportColumn, answered: list[str]) -> tuple[bool, str]:
+    """A column of a multi-column question (SurveyMonkey) that holds typed text: the comment
+    field of a rating question ("Why?"), or the "Other (please specify)" of a choice one."""
+    label = col.sub_label or ""
+    if label.lower() in OPEN_ENDED_LABELS or is_other_text(col):
+        return True, f"free text of its question (answer label {label!r})"
+    if not answered or looks_like_choices(answered):
+        return False, ""
+    typed = [v for v in answered if not _PLAIN_NUMBER.match(v) and v.lower() != label.lower()]
+    if len(typed) == len(answered):
+        return True, f"free text of its question (answer label {label!r}, typed answers)"
     return False, ""
 
 

@@ -33,6 +33,7 @@ from cxpilot.warehouse.survey_tools.detection import (
     detect_metric,
     guess_language,
     is_open_text,
+    is_other_text,
     squash,
     touchpoint_in_text,
 )
@@ -60,7 +61,7 @@ def plan_export(
     questions = _Questions.of(export, taken | ignored_names, rules, nps_groups)
     roles.notes.extend(questions.undecided)
     claimed = _mapped_verbatims(export, mapping, rules, questions.by_name)
-    _detected_verbatims(export, rules, questions, claimed)
+    _detected_verbatims(export, rules, questions, claimed, roles.notes)
     _touchpoints(export, mapping, roles, questions.scored, touchpoints)
     _languages(questions.scored)
     survey = _surveys(export, mapping, questions.scored, roles.notes)
@@ -351,6 +352,13 @@ class _Questions:
 
     def add_detected(self, export: Export, col: ExportColumn) -> None:
         values = export.values(col)
+        if col.group_width > 1 or (col.import_id or "").endswith("_TEXT"):
+            # one of a question's columns: its comment or "Other" text is text, whatever the
+            # question's text says (a "Why?" under "Would you recommend us, and why?")
+            is_open, open_why = is_open_text(export, col, values)
+            if is_open:
+                self.open_text[col.name] = open_why
+                return
         metric, why, metric_notes = detect_metric(col.text, values)
         if metric:
             self.scored.append(ScoredQuestion(col, metric, why, guess_language(col.text)))
@@ -393,26 +401,92 @@ def _mapped_verbatims(
     return claimed
 
 
+#: The most questions a score's verbatim may come after it: "Why?" follows its score, maybe
+#: after a question or two; an open question further on is about something else.
+VERBATIM_REACH = 3
+
+
 def _detected_verbatims(
-    export: Export, rules: Rules, questions: _Questions, claimed: set[str]
+    export: Export, rules: Rules, questions: _Questions, claimed: set[str], notes: list[str]
 ) -> None:
-    """Give each scored question still without a verbatim the first open-text question after
-    it (before the next scored one); add the columns so claimed to ``claimed``."""
+    """Give each scored question still without a verbatim its own comment column (a column
+    of the same question: SurveyMonkey's comment field, Qualtrics's QIDn_TEXT), else the first
+    open question among the ``VERBATIM_REACH`` questions after it (before the next scored
+    one; never an "Other" column, which is its choice question's). Add the columns so
+    claimed to ``claimed``; note an open question left because it is too far."""
     by_name = questions.by_name
-    waiting: ScoredQuestion | None = None
-    for col in export.columns:
-        if col.name in by_name:
-            question = by_name[col.name]
-            waiting = question if question.verbatim is None else None
+
+    def free(col: ExportColumn) -> bool:
+        return col.name in questions.open_text and col.name not in claimed and col.name not in rules
+
+    for question in questions.scored:
+        group = question.column.group
+        if question.verbatim is not None or group is None:
             continue
-        free = col.name in questions.open_text and col.name not in claimed | set(rules)
-        if free and waiting is not None:
-            waiting.verbatim = col
-            waiting.verbatim_why = (
-                f"{questions.open_text[col.name]}, the first after {waiting.column.key}"
+        own = next(
+            (
+                c
+                for c in export.columns
+                if c.group == group and c is not question.column and free(c)
+            ),
+            None,
+        )
+        if own is not None:
+            question.verbatim = own
+            question.verbatim_why = (
+                f"{questions.open_text[own.name]}, a column of {question.column.key}"
             )
-            claimed.add(col.name)
-            waiting = None
+            claimed.add(own.name)
+
+    units = _question_units(export, rules, claimed)
+    for position, unit in enumerate(units):
+        scored = [by_name[c.name] for c in unit if c.name in by_name]
+        waiting = [q for q in scored if q.verbatim is None]
+        if not waiting:
+            continue
+        for distance, later in enumerate(units[position + 1 :], start=1):
+            if any(c.name in by_name for c in later):
+                break  # the next scored question: what follows is its
+            found = next((c for c in later if free(c) and not is_other_text(c)), None)
+            if found is None:
+                continue
+            question = waiting[-1]
+            if distance > VERBATIM_REACH:
+                notes.append(
+                    f"{question.column.key}: the open question {found.key} ({found.text[:50]}) "
+                    f"comes {distance} questions after it: not taken as its verbatim (if it "
+                    f"is, say so with questions: {{{found.key}: verbatim_of:{question.column.key}}} "
+                    "in --mapping)"
+                )
+                break
+            question.verbatim = found
+            question.verbatim_why = (
+                f"{questions.open_text[found.name]}, the first after {question.column.key}"
+            )
+            claimed.add(found.name)
+            break
+
+
+def _question_units(export: Export, rules: Rules, claimed: set[str]) -> list[list[ExportColumn]]:
+    """The export's questions in file order, each as its columns (a multi-column question is
+    one unit), leaving out metadata and the columns already claimed or given a rule."""
+    units: list[list[ExportColumn]] = []
+    for col in export.columns:
+        if (
+            not col.question
+            or col.name in claimed
+            or (col.name in rules and not _scored_rule(rules[col.name][0]))
+        ):
+            continue
+        if units and col.group is not None and units[-1][-1].group == col.group:
+            units[-1].append(col)
+        else:
+            units.append([col])
+    return units
+
+
+def _scored_rule(rule: QuestionRule) -> bool:
+    return rule.role in METRICS
 
 
 # --------------------------------------------------------------------------- the rest

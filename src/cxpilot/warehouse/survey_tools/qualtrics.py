@@ -3,6 +3,8 @@ respondent."""
 
 from __future__ import annotations
 
+import re
+
 from cxpilot.kernel.errors import ValidationError
 from cxpilot.warehouse.survey_tools.common import (
     ExportColumn,
@@ -68,9 +70,17 @@ def read_columns(records: Records, where: str, last_line: int) -> list[ExportCol
                 question=question,
                 import_id=import_id,
                 time_zone=info.get("timeZone"),
+                group=_question_of(import_id),
             )
         )
     return columns
+
+
+def _question_of(import_id: str | None) -> str | None:
+    """The question an ImportId belongs to: QID5 for QID5, QID5_TEXT and QID5_NPS_GROUP, but
+    not for QID5_4_TEXT (the text typed in choice 4, "Other", of a choice question)."""
+    match = re.fullmatch(r"(QID\d+)(?:_TEXT|_NPS_GROUP)?", import_id or "")
+    return match.group(1) if match else None
 
 
 def _check_header_rows(records: Records, width: int, where: str, last_line: int) -> None:

@@ -115,6 +115,7 @@ def _group_columns(
                 question=not metadata,
                 sub_label=label or None,
                 group_width=len(members),
+                group=None if metadata else f"Q{number}",
             )
         )
     return out
