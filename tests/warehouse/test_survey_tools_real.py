@@ -320,3 +320,21 @@ def test_open_questions_are_read_in_their_language(text, answers, is_open):
         "google-forms", "form.csv", [col], [[a] for a in answers], list(range(len(answers)))
     )
     assert is_open_text(export, col, answers)[0] is is_open
+
+
+def test_the_docs_list_the_mapping_keys_of_the_code():
+    """docs/importing.md's table of survey mapping keys is the code's MAPPING_KEYS."""
+    import re
+
+    from cxpilot.warehouse.survey_tools import MAPPING_KEYS
+
+    docs = (Path(__file__).parents[2] / "docs" / "importing.md").read_text(encoding="utf-8")
+    section = docs.split("### The survey mapping", 1)[1].split("\n### ", 1)[0]
+    documented = set()
+    for line in section.splitlines():
+        if line.startswith("| `"):
+            documented |= set(re.findall(r"`([a-z_]+)`", line.split("|")[1]))
+    assert documented == set(MAPPING_KEYS)
+    example = section.split("```yaml", 1)[1].split("```", 1)[0]
+    used = set(re.findall(r"^([a-z_]+):", example, re.MULTILINE))
+    assert used <= set(MAPPING_KEYS)
