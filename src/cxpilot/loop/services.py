@@ -102,7 +102,7 @@ def cases_open(*, records: Iterable[Mapping[str, Any]]) -> int:
     if not cases:
         return 0
     fields = [f for f in FollowUpCase._meta.concrete_fields if not f.primary_key]
-    rows = {}
+    rows: dict[tuple[str, str], dict[str, Any]] = {}
     for case in cases:  # one per answer: the first of a repeated answer, as the database would
         case.opened_at = now
         rows.setdefault(

@@ -140,7 +140,7 @@ def patterns_for(by_language: Mapping[str, tuple[str, ...]], text: str) -> tuple
     """The patterns of ``text``'s language (fr or en), or of every language when it cannot be
     told."""
     language = guess_language(text)
-    if language in by_language:
+    if language is not None and language in by_language:
         return by_language[language]
     return tuple(p for patterns in by_language.values() for p in patterns)
 
