@@ -77,6 +77,37 @@ def test_words_fold_accents_case_and_elisions():
     ]
 
 
+def test_english_contractions_are_undone_and_french_elisions_cut():
+    from cxpilot.verbatims.normalise import tokens
+
+    assert words("I don't like it, I've tried, it doesn't work") == [
+        "i", "do", "not", "like", "it", "i", "have", "tried", "it", "does", "not", "work",
+    ]  # fmt: skip
+    assert words("We'll see: can't, won't, couldn't, it's, I'm, you'd, they're") == [
+        "we", "will", "see", "can", "not", "will", "not", "could", "not", "it", "i", "am",
+        "you", "would", "they", "are",
+    ]  # fmt: skip
+    assert tokens("Qu'il dise jusqu'à aujourd'hui que l'accueil d'hier n'était pas top") == [
+        "il", "dise", "à", "aujourd'hui", "que", "accueil", "hier", "était", "pas", "top",
+    ]  # fmt: skip
+    # no fragment of a contraction is a theme word, in either language's featuriser
+    for language in ("en", "fr"):
+        features = Featuriser().features(
+            "I don't know, I've never, it doesn't, we'll, they'd", language
+        )
+        assert not {f.split(":")[-1] for f in features} & {"don", "ve", "doesn", "ll", "d", "t"}, (
+            features
+        )
+
+
+def test_theme_words_keep_their_accents():
+    f = Featuriser(remember=True)
+    f.features("La deuxième livraison, quelle fidélité ! Fidélité récompensée.", "fr")
+    shown = {w for counts in f.surface["fr"].values() for w in counts}
+    assert {"deuxième", "fidélité", "récompensée"} <= shown
+    assert not {"deuxieme", "fidelite"} & shown
+
+
 def test_the_pieces_of_english_contractions_are_no_theme_words():
     # "I’ll" and "we’ve" with a typographic apostrophe split into "ll" and "ve": a theme once
     # read "store · ll · refund"

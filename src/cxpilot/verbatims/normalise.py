@@ -1,6 +1,8 @@
 """Words to features: the shared front end of theme discovery and assignment.
 
-A verbatim is lower-cased, folded (accents removed), split into words; stop words are dropped,
+A verbatim is lower-cased and split into words (French elisions cut off: l'accueil ->
+accueil; English contractions undone: don't -> do not, I've -> I have), each word folded
+(accents removed); stop words are dropped,
 the rest are stemmed with the Snowball stemmer of the verbatim's language, and each stem that
 the bilingual glossary (``data/concepts.yaml``) knows becomes a concept feature ``c:<concept>``
 shared by French and English; other stems stay language-specific (``fr:<stem>``,
@@ -13,18 +15,31 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
 import snowballstemmer
 import yaml
 
-__all__ = ["LANGUAGES", "Featuriser", "fold", "words"]
+__all__ = ["LANGUAGES", "Featuriser", "fold", "tokens", "words"]
 
 LANGUAGES = ("fr", "en")
-_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+_WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?")
 _STEMMERS = {"fr": "french", "en": "english"}
+#: French words cut before a vowel (folded): l'accueil, qu'il, jusqu'à, lorsqu'on.
+_ELIDED = frozenset("c d j l m n s t qu jusqu lorsqu puisqu quoiqu presqu quelqu".split())
+#: English contracted endings and the words they stand for ('s: is or a possessive: nothing).
+_CONTRACTED = {
+    "s": (),
+    "re": ("are",),
+    "ve": ("have",),
+    "ll": ("will",),
+    "d": ("would",),
+    "m": ("am",),
+}
+#: n't after these is not the word without its n: won't = will not, can't = can not.
+_NOT_BASE = {"won": "will", "can": "can", "shan": "shall", "ain": "is"}
 
 
 def fold(text: str) -> str:
@@ -35,13 +50,40 @@ def fold(text: str) -> str:
     return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
 
 
-def words(text: str) -> list[str]:
-    """The folded words of ``text``; French elisions (l', d', qu'…) are cut off."""
-    out = []
-    for word in _WORD.findall(fold(text)):
-        head, _, tail = word.partition("'")
-        out.append(tail if tail and len(head) <= 2 else head)
+def tokens(text: str) -> list[str]:
+    """The words of ``text`` as written, lower-cased (accents kept), French elisions cut off
+    and English contractions undone ("L'accueil n'était pas top, I don't think I'll come back"
+    -> accueil était pas top i do not think i will come back)."""
+    out: list[str] = []
+    for word in _WORD.findall(text.lower().replace("’", "'").replace("`", "'")):
+        if "'" in word:
+            out.extend(_unapostrophe(word))
+        else:
+            out.append(word)
     return out
+
+
+@lru_cache(maxsize=100_000)
+def _unapostrophe(word: str) -> tuple[str, ...]:
+    head, _, tail = word.partition("'")
+    folded = fold(head)
+    if folded in _ELIDED:
+        return (tail,)
+    if tail == "t" and folded.endswith("n") and len(folded) > 1:
+        return (_NOT_BASE.get(folded, head[:-1]), "not")
+    if tail in _CONTRACTED:
+        return (head, *_CONTRACTED[tail])
+    return (word,)  # aujourd'hui, o'clock: one word
+
+
+def words(text: str) -> list[str]:
+    """The folded words of ``text`` (see :func:`tokens`)."""
+    return [_folded(word) for word in tokens(text)]
+
+
+@lru_cache(maxsize=200_000)
+def _folded(word: str) -> str:
+    return fold(word)
 
 
 def _data(name: str) -> Any:
@@ -121,14 +163,14 @@ class Featuriser:
         if not text:
             return []
         out = []
-        for word in words(text):
-            feature = self.feature(word, language)
+        for written in tokens(text):
+            feature = self.feature(_folded(written), language)
             if feature is None:
                 continue
             out.append(feature)
             if self.remember and language in LANGUAGES:
                 counts = self.surface[language].setdefault(feature, {})
-                counts[word] = counts.get(word, 0) + 1
+                counts[written] = counts.get(written, 0) + 1
         return out
 
     def batch(self, texts: Sequence[str | None], languages: Sequence[str]) -> list[list[str]]:
