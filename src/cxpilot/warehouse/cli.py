@@ -172,11 +172,12 @@ def _show_mapping(side: Console, plan: SurveyPlan, name: str) -> None:
     questions = RichTable(
         title=f"{summary['scored_question_count']} scored question(s), each its own survey"
     )
-    for column in ("key", "metric", "touchpoint", "verbatim", "survey"):
+    for column in ("key", "metric", "scale", "touchpoint", "verbatim", "survey"):
         questions.add_column(column, overflow="fold")
     for q in summary["scored_questions"]:
+        scale = q["scale"]["scale"] if q.get("scale") else ""
         questions.add_row(
-            q["key"], q["metric"], q["touchpoint"] or "", q["verbatim"] or "", q["survey"]
+            q["key"], q["metric"], scale, q["touchpoint"] or "", q["verbatim"] or "", q["survey"]
         )
     side.print(questions)
     for note in plan.notes:

@@ -13,8 +13,9 @@ written. Pure code: no Django, no database.
 
 One module a tool (``qualtrics``, ``surveymonkey``, ``typeform``, ``google_forms``: its
 layout and the reader of its header rows); ``common`` holds what they share, ``detection``
-how a column is recognised, ``mapping`` the mapping file, ``planning`` the plan, ``dates``
-and ``rows`` the rows, ``reading`` the whole way from a file to rows.
+how a column is recognised, ``mapping`` the mapping file, ``planning`` the plan, ``scales``
+the scale and word labels of each scored question, ``dates`` and ``rows`` the rows,
+``reading`` the whole way from a file to rows.
 """
 
 from __future__ import annotations

@@ -6,11 +6,14 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from cxpilot.kernel.errors import ValidationError
 from cxpilot.warehouse.files import RawTable
 from cxpilot.warehouse.schema import METRIC_RANGES
+
+if TYPE_CHECKING:
+    from cxpilot.warehouse.survey_tools.scales import QuestionScale
 
 #: ``--from`` values and the tools' names.
 TOOLS: dict[str, str] = {
@@ -91,6 +94,7 @@ class ScoredQuestion:
     verbatim: ExportColumn | None = None
     verbatim_why: str = ""
     survey: str = ""  # stored with each answer: the export's survey and this question
+    scale: QuestionScale | None = None  # the scale its answers are on (scales.read_scales)
 
 
 @dataclass
@@ -160,8 +164,10 @@ class SurveyPlan:
             becomes[q.column.name] = (
                 f"score, metric {q.metric} (key {q.column.key}){where}, survey “{q.survey}”"
             )
-            why[q.column.name] = q.why + (
-                f"; touchpoint: {q.touchpoint_why}" if q.touchpoint else ""
+            why[q.column.name] = (
+                q.why
+                + (f"; touchpoint: {q.touchpoint_why}" if q.touchpoint else "")
+                + (f"; {q.scale.describe()}" if q.scale else "")
             )
             if q.verbatim is not None:
                 becomes[q.verbatim.name] = f"verbatim of {q.column.key}"
@@ -230,6 +236,7 @@ class SurveyPlan:
                     "verbatim": q.verbatim.name if q.verbatim else None,
                     "verbatim_why": q.verbatim_why or None,
                     "touchpoint": q.touchpoint or self.touchpoint,
+                    "scale": q.scale.summary() if q.scale else None,
                 }
                 for q in self.questions
             ],

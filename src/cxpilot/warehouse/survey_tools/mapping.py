@@ -12,6 +12,7 @@ import yaml
 from cxpilot.kernel.errors import ValidationError
 from cxpilot.kernel.textfiles import read_text
 from cxpilot.warehouse.survey_tools.common import METRICS
+from cxpilot.warehouse.survey_tools.scales import ScaleRule, read_scale_rules
 
 #: What a mapping may say a column is.
 QUESTION_ROLES = (*METRICS, "verbatim_of:<column>", "attribute", "ignore")
@@ -31,6 +32,7 @@ MAPPING_KEYS: dict[str, str] = {
     "stored as its own survey, <survey> · <question key>: <question text>",
     "date_order": "dmy or mdy, for dates such as 05/03/2024",
     "ignore": "list of columns to drop (not kept in attributes)",
+    "scales": "scored column -> {scale: 1-5, convert: linear or {point: score}, labels: {label: score or skip}}",
 }
 
 
@@ -63,6 +65,7 @@ class SurveyMapping:
     ignore: list[str] = field(default_factory=list)
     #: who gave ``touchpoint``: the mapping, or the command's ``--touchpoint``
     touchpoint_why: str = "mapping"
+    scales: dict[str, ScaleRule] = field(default_factory=dict)
 
 
 def read_survey_mapping(path: Path) -> SurveyMapping:
@@ -72,6 +75,7 @@ def read_survey_mapping(path: Path) -> SurveyMapping:
     mapping = SurveyMapping(where=where)
     _read_texts(mapping, data, where)
     mapping.ignore = _read_ignore(data, where)
+    mapping.scales = read_scale_rules(data.get("scales"), f"{where}:scales")
     questions = data.get("questions") or {}
     if not isinstance(questions, dict):
         raise ValidationError(
@@ -110,7 +114,7 @@ def _mapping_data(path: Path) -> dict[Any, Any]:
 def _read_texts(mapping: SurveyMapping, data: dict[Any, Any], where: str) -> None:
     """The keys that take one text (every key but questions and ignore)."""
     for key in MAPPING_KEYS:
-        if key in ("questions", "ignore") or key not in data or data[key] is None:
+        if key in ("questions", "ignore", "scales") or key not in data or data[key] is None:
             continue
         value = data[key]
         if not isinstance(value, str | int | float) or isinstance(value, bool):

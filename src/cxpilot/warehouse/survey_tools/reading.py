@@ -1,5 +1,5 @@
 """Reading an export: its records, header rows checked against the tool's layout, then the
-plan of what each column becomes and the rows it gives."""
+plan of what each column becomes, the scale of each scored question and the rows it gives."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from cxpilot.warehouse.survey_tools.layouts import LAYOUTS
 from cxpilot.warehouse.survey_tools.mapping import SurveyMapping
 from cxpilot.warehouse.survey_tools.planning import plan_export
 from cxpilot.warehouse.survey_tools.rows import export_rows
+from cxpilot.warehouse.survey_tools.scales import read_scales
 
 
 def read_export(
@@ -32,6 +33,7 @@ def read_export(
     """
     export = load_export(path, tool=tool)
     plan = plan_export(export, mapping=mapping, touchpoints=touchpoints)
+    read_scales(export, plan, mapping)
     return export_rows(export, plan)
 
 

@@ -50,7 +50,7 @@ def export_rows(export: Export, plan: SurveyPlan) -> SurveyRaw:
     respondent_ids = _RespondentIds(plan)
     without_score = 0
     for row, line in zip(export.rows, export.lines, strict=True):
-        answered = [(i, q) for i, q in enumerate(plan.questions) if _cell(row, q.column)]
+        answered = [(i, q) for i, q in enumerate(plan.questions) if _score(row, q) is not None]
         if not answered:
             without_score += 1
             continue
@@ -81,6 +81,16 @@ def export_rows(export: Export, plan: SurveyPlan) -> SurveyRaw:
 
 def _cell(row: list[str], col: ExportColumn | None) -> str:
     return row[col.index].strip() if col is not None else ""
+
+
+def _score(row: list[str], question: ScoredQuestion) -> str | None:
+    """The score of an answer as text (None: unanswered, or a label the mapping skips)."""
+    cell = _cell(row, question.column)
+    if not cell:
+        return None
+    if question.scale is not None:
+        return question.scale.score(cell)
+    return parse_score(cell, question.metric)
 
 
 class _RespondentIds:
@@ -135,7 +145,7 @@ def _answer_values(
         "touchpoint": question.touchpoint or shared["touchpoint"] or None,
         "timestamp": shared["timestamp"],
         "metric": question.metric,
-        "score": parse_score(_cell(row, question.column), question.metric),
+        "score": _score(row, question),
         "survey": question.survey,
         "channel": shared["channel"],
         "verbatim": verbatim,
