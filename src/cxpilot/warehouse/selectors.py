@@ -37,6 +37,7 @@ def file_validated(
     add_touchpoints: bool = False,
     survey_tool: str | None = None,
     date_order: str = "ymd",
+    keep_test_responses: bool = False,
 ) -> Validated:
     """Read and validate a file in a table's import format, writing nothing.
 
@@ -46,6 +47,9 @@ def file_validated(
     With ``survey_tool`` (qualtrics, surveymonkey, typeform, google-forms) the file is that
     tool's CSV export, read into ``responses`` rows (``mapping_path`` is then a survey
     mapping); the plan of what each column became is ``survey_tools.plan_of(result)``.
+    There ``date_order`` dmy or mdy reads its day/month dates in that order (ymd: the mapping
+    or the dates tell), and its test, preview and spam responses are left out unless
+    ``keep_test_responses``.
     """
     spec = table_spec(table)
     if survey_tool is not None:
@@ -57,7 +61,12 @@ def file_validated(
             )
         survey_mapping = survey_tools.read_survey_mapping(mapping_path) if mapping_path else None
         export = survey_tools.read_export(
-            path, tool=survey_tool, mapping=survey_mapping, touchpoints=touchpoints
+            path,
+            tool=survey_tool,
+            mapping=survey_mapping,
+            touchpoints=touchpoints,
+            date_order=date_order if date_order in ("dmy", "mdy") else None,
+            keep_test_responses=keep_test_responses,
         )
         checked = validate(
             export,
@@ -136,6 +145,7 @@ def import_preview(
     survey_tool: str | None = None,
     actor: Actor = None,
     date_order: str = "ymd",
+    keep_test_responses: bool = False,
 ) -> ImportPreview:
     """Read and validate a file as ``table_import`` would (against the organisation's
     touchpoints), writing nothing. ``source`` defaults to the survey tool, else ``import``."""
@@ -149,6 +159,7 @@ def import_preview(
         add_touchpoints=add_touchpoints,
         survey_tool=survey_tool,
         date_order=date_order,
+        keep_test_responses=keep_test_responses,
     )
     plan = survey_tools.plan_of(checked)
     try:
