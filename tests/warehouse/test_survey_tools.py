@@ -122,7 +122,8 @@ def test_qualtrics_english_numeric_values(org):
         10,
         "Friendly staff and quick delivery",
     )
-    assert first["timestamp"].isoformat() == "2024-03-05T14:02:11"
+    # 14:02:11 in Europe/Paris, the time zone of RecordedDate (third header row), is 13:02:11 UTC
+    assert first["timestamp"].isoformat() == "2024-03-05T13:02:11"
     assert (first["customer_id"], first["touchpoint"], first["language"]) == (
         "C-1001",
         "website",
@@ -873,7 +874,7 @@ def test_dry_run_shows_the_mapping_and_first_rows_and_writes_nothing(org):
     )
     assert len(shown["preview"]) == 5
     assert shown["preview"][0]["response_id"] == "R_1a2B3c4D5e6F7g8:Q1"
-    assert shown["preview"][0]["timestamp"] == "2024-03-05T14:02:11"
+    assert shown["preview"][0]["timestamp"] == "2024-03-05T13:02:11"  # Europe/Paris, in UTC
     assert shown["survey"]["respondents"] == 5
     assert shown["survey"]["respondents_without_score"] == 1
     assert counts()["responses"] == 0

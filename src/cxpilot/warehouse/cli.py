@@ -77,7 +77,8 @@ def import_cmd(
         str,
         typer.Option(
             help="How the file writes days that are not ISO 8601 (2025-03-14): dmy for "
-            "14/03/2025, mdy for 03/14/2025.",
+            "14/03/2025, mdy for 03/14/2025. With --from it overrides the mapping's date_order "
+            "and what the dates tell.",
         ),
     ] = "ymd",
     touchpoint: Annotated[
@@ -87,6 +88,14 @@ def import_cmd(
             "precise places (a question's text naming one, a touchpoint column, the mapping).",
         ),
     ] = None,
+    keep_test_responses: Annotated[
+        bool,
+        typer.Option(
+            "--keep-test-responses",
+            help="With --from qualtrics: import the test, preview and spam responses too "
+            "(Status, DistributionChannel); they are left out by default.",
+        ),
+    ] = False,
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Import a file into the experience warehouse, all or nothing.
@@ -104,6 +113,8 @@ def import_cmd(
       cxpilot import responses export.csv --from qualtrics --mapping survey.yaml
 
       cxpilot import responses answers-fr.csv --date-order dmy
+
+      cxpilot import responses form.csv --from google-forms --date-order dmy
     """
     setup()
     from cxpilot.warehouse.schema import table as table_spec
@@ -127,6 +138,7 @@ def import_cmd(
             survey_tool=from_tool,
             date_order=date_order,
             touchpoint=touchpoint,
+            keep_test_responses=keep_test_responses,
         )
         _show_preview(side, preview, file.name, fmt)
         preview.raise_if_bad()
@@ -146,11 +158,20 @@ def import_cmd(
             on_mapping=show_mapping,
             date_order=date_order,
             touchpoint=touchpoint,
+            keep_test_responses=keep_test_responses,
         )
     data = report.as_dict()
     if fmt is not Format.json:
         data.pop("problems")
     emit(data, fmt)
+    if report.left_out:
+        from cxpilot.warehouse.survey_tools import LeftOut, left_out_sentence
+
+        err.print(
+            left_out_sentence([LeftOut(**x) for x in report.left_out]),
+            highlight=False,
+            soft_wrap=True,
+        )
     if report.problem_count:
         err.print(
             f"{report.rows_rejected} row(s) rejected, with their reasons, in {report.rejected_file}",
@@ -196,12 +217,19 @@ def _show_preview(side: Console, preview: ImportPreview, name: str, fmt: Format)
         elif preview.preview:
             side.print(_preview_grid(preview))
     if not preview.problem_count:
+        left_out = _left_out_note(preview.plan)
         err.print(
-            f"dry run: {preview.rows} row(s) would be imported into {preview.table}; "
-            "nothing was written",
+            f"dry run: {preview.rows} row(s) would be imported into {preview.table}"
+            f"{'; ' + left_out if left_out else ''}; nothing was written",
             highlight=False,
             soft_wrap=True,
         )
+
+
+def _left_out_note(plan: SurveyPlan | None) -> str | None:
+    from cxpilot.warehouse.survey_tools import left_out_note
+
+    return left_out_note(plan)
 
 
 def _preview_grid(preview: ImportPreview) -> RichTable:

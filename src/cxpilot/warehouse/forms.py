@@ -65,7 +65,17 @@ class ImportForm(forms.Form):
         ],
         initial="ymd",
         required=False,
-        help_text=_("ISO 8601 dates are read whichever you choose."),
+        help_text=_(
+            "ISO 8601 dates are read whichever you choose. For a survey tool's export, "
+            "2025-03-14 lets the dates tell their order."
+        ),
+    )
+    keep_test_responses = forms.BooleanField(
+        label=_("Keep the test, preview and spam responses"),
+        required=False,
+        help_text=_(
+            "Qualtrics marks them in its Status column; they are left out unless you tick this."
+        ),
     )
 
     def clean(self) -> dict[str, Any]:

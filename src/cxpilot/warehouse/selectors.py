@@ -38,6 +38,7 @@ def file_validated(
     survey_tool: str | None = None,
     date_order: str = "ymd",
     touchpoint: str | None = None,
+    keep_test_responses: bool = False,
 ) -> Validated:
     """Read and validate a file in a table's import format, writing nothing.
 
@@ -48,7 +49,9 @@ def file_validated(
     tool's CSV export, read into ``responses`` rows (``mapping_path`` is then a survey
     mapping); the plan of what each column became is ``survey_tools.plan_of(result)``;
     ``touchpoint`` is the touchpoint of the answers that nothing more precise places (it
-    takes the place of the mapping's).
+    takes the place of the mapping's). There ``date_order`` dmy or mdy reads its day/month
+    dates in that order (ymd: the mapping or the dates tell), and its test, preview and spam
+    responses are left out unless ``keep_test_responses``.
     """
     spec = table_spec(table)
     if touchpoint is not None and survey_tool is None:
@@ -73,7 +76,12 @@ def file_validated(
             survey_mapping.touchpoint = _touchpoint_given(touchpoint, touchpoints, add_touchpoints)
             survey_mapping.touchpoint_why = "--touchpoint"
         export = survey_tools.read_export(
-            path, tool=survey_tool, mapping=survey_mapping, touchpoints=touchpoints
+            path,
+            tool=survey_tool,
+            mapping=survey_mapping,
+            touchpoints=touchpoints,
+            date_order=date_order if date_order in ("dmy", "mdy") else None,
+            keep_test_responses=keep_test_responses,
         )
         checked = validate(
             export,
@@ -173,6 +181,7 @@ def import_preview(
     actor: Actor = None,
     date_order: str = "ymd",
     touchpoint: str | None = None,
+    keep_test_responses: bool = False,
 ) -> ImportPreview:
     """Read and validate a file as ``table_import`` would (against the organisation's
     touchpoints), writing nothing. ``source`` defaults to the survey tool, else ``import``."""
@@ -187,6 +196,7 @@ def import_preview(
         survey_tool=survey_tool,
         date_order=date_order,
         touchpoint=touchpoint,
+        keep_test_responses=keep_test_responses,
     )
     plan = survey_tools.plan_of(checked)
     try:

@@ -32,6 +32,8 @@ class ImportReport:
     rejected_file: str | None = None
     problem_count: int = 0
     problems: list[dict[str, Any]] = field(default_factory=list)
+    #: survey tool's export: the test, preview and spam responses left out
+    left_out: list[dict[str, Any]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -52,6 +54,7 @@ def table_import(
     on_mapping: Callable[[survey_tools.SurveyPlan], None] | None = None,
     date_order: str = "ymd",
     touchpoint: str | None = None,
+    keep_test_responses: bool = False,
 ) -> ImportReport:
     """Import a CSV, Parquet or JSON Lines file into a warehouse table.
 
@@ -67,6 +70,8 @@ def table_import(
     ``14/03/2025`` (``dmy``) or ``03/14/2025`` (``mdy``); ISO 8601 dates are read either way.
     ``touchpoint`` (with ``survey_tool``): the touchpoint of the answers that nothing more
     precise places.
+    A survey tool's test, preview and spam responses are left out (counted in ``left_out``)
+    unless ``keep_test_responses``.
     """
     roles.require(actor, "organisation.import_data")
     step = progress or (lambda _msg: None)
@@ -81,6 +86,7 @@ def table_import(
         survey_tool=survey_tool,
         date_order=date_order,
         touchpoint=touchpoint,
+        keep_test_responses=keep_test_responses,
     )
     plan = survey_tools.plan_of(checked)
     if plan is not None and on_mapping is not None:
@@ -113,6 +119,7 @@ def table_import(
         rejected_file=rejected_file,
         problem_count=checked.problem_count,
         problems=[p.as_dict() for p in checked.problems],
+        left_out=plan.summary()["left_out"] if plan is not None else [],
     )
 
 

@@ -90,6 +90,7 @@ def data_import(request: HttpRequest) -> HttpResponse:
         "add_touchpoints": data["add_touchpoints"],
         "date_order": data["date_order"] or "ymd",
         "touchpoint": data["touchpoint"].key if data["touchpoint"] else None,
+        "keep_test_responses": data["keep_test_responses"],
     }
     try:
         preview = selectors.import_preview(
@@ -132,6 +133,7 @@ def data_import_confirm(request: HttpRequest, token: str) -> HttpResponse:
             add_touchpoints=params["add_touchpoints"],
             date_order=params.get("date_order") or "ymd",
             touchpoint=params.get("touchpoint"),
+            keep_test_responses=bool(params.get("keep_test_responses")),
             actor=request.user,
         )
     except errors.ValidationError as exc:
@@ -148,4 +150,14 @@ def data_import_confirm(request: HttpRequest, token: str) -> HttpResponse:
             "present": report.rows_already_present,
         },
     )
+    left_out = sum(item["respondents"] for item in report.left_out)
+    if left_out:
+        messages.info(
+            request,
+            _(
+                "%(count)s test, preview or spam response(s) left out (tick “Keep the test, "
+                "preview and spam responses” to import them)."
+            )
+            % {"count": left_out},
+        )
     return redirect("data_import")

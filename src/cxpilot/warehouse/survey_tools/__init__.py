@@ -15,7 +15,8 @@ One module a tool (``qualtrics``, ``surveymonkey``, ``typeform``, ``google_forms
 layout and the reader of its header rows); ``common`` holds what they share, ``detection``
 how a column is recognised, ``mapping`` the mapping file, ``planning`` the plan, ``scales``
 the scale and word labels of each scored question, ``dates`` and ``rows`` the rows,
-``reading`` the whole way from a file to rows.
+``screening`` the test, preview and spam responses left out, ``reading`` the whole way from a
+file to rows.
 """
 
 from __future__ import annotations
@@ -26,11 +27,18 @@ from cxpilot.warehouse.survey_tools.common import (
     Export,
     ExportColumn,
     Layout,
+    LeftOut,
     ScoredQuestion,
     SurveyPlan,
     SurveyRaw,
 )
-from cxpilot.warehouse.survey_tools.dates import convert_date
+from cxpilot.warehouse.survey_tools.dates import (
+    ZONE_ABBREVIATIONS,
+    DateProblem,
+    ReadDate,
+    convert_date,
+    read_date,
+)
 from cxpilot.warehouse.survey_tools.detection import (
     CHANNEL_NAMES,
     CUSTOMER_NAMES,
@@ -63,6 +71,12 @@ from cxpilot.warehouse.survey_tools.rows import (
     preview_rows,
     relocate_problems,
 )
+from cxpilot.warehouse.survey_tools.screening import (
+    QUALTRICS_STATUS,
+    left_out_note,
+    left_out_sentence,
+    screen_export,
+)
 from cxpilot.warehouse.survey_tools.surveymonkey import GENERIC_SUB_LABELS
 from cxpilot.warehouse.survey_tools.surveymonkey import METADATA as SURVEYMONKEY_METADATA
 from cxpilot.warehouse.survey_tools.typeform import METADATA as TYPEFORM_METADATA
@@ -81,6 +95,7 @@ __all__ = [
     "OPEN_TEXT_PATTERNS",
     "PREVIEW_ROWS",
     "QUALTRICS_METADATA",
+    "QUALTRICS_STATUS",
     "QUESTION_ROLES",
     "SCALE_TOP",
     "SCORE_LABELS",
@@ -88,10 +103,14 @@ __all__ = [
     "TOOLS",
     "TOUCHPOINT_NAMES",
     "TYPEFORM_METADATA",
+    "ZONE_ABBREVIATIONS",
+    "DateProblem",
     "Export",
     "ExportColumn",
     "Layout",
+    "LeftOut",
     "QuestionRule",
+    "ReadDate",
     "ScoredQuestion",
     "SurveyMapping",
     "SurveyPlan",
@@ -100,12 +119,16 @@ __all__ = [
     "convert_date",
     "export_rows",
     "guess_language",
+    "left_out_note",
+    "left_out_sentence",
     "load_export",
     "parse_score",
     "plan_export",
     "plan_of",
     "preview_rows",
+    "read_date",
     "read_export",
     "read_survey_mapping",
     "relocate_problems",
+    "screen_export",
 ]

@@ -97,6 +97,19 @@ class ScoredQuestion:
     scale: QuestionScale | None = None  # the scale its answers are on (scales.read_scales)
 
 
+@dataclass(frozen=True)
+class LeftOut:
+    """Respondents left out of an import: how many, what they are (test, preview, spam) and
+    the column that says so."""
+
+    kind: str
+    column: str
+    respondents: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "column": self.column, "respondents": self.respondents}
+
+
 @dataclass
 class SurveyPlan:
     """What each column of an export becomes: shown before anything is written."""
@@ -128,6 +141,10 @@ class SurveyPlan:
     notes: list[str] = field(default_factory=list)
     rows: int = 0
     respondents_without_score: int = 0
+    #: test, preview and spam responses left out (or kept, with ``test_responses_kept``)
+    left_out: list[LeftOut] = field(default_factory=list)
+    left_out_rows: set[int] = field(default_factory=set)  # indices in the export's rows
+    test_responses_kept: bool = False
 
     def mapping_rows(self) -> list[dict[str, str]]:
         """One row per file column (in file order), then the values given by the mapping."""
@@ -241,6 +258,7 @@ class SurveyPlan:
                 for q in self.questions
             ],
             "date_order": self.date_order,
+            "left_out": [] if self.test_responses_kept else [x.as_dict() for x in self.left_out],
             "notes": self.notes,
         }
 
@@ -252,6 +270,7 @@ class SurveyRaw(RawTable):
     plan: SurveyPlan | None = None
     row_question: list[int] = field(default_factory=list)  # scored question of each row
     row_timestamp: list[str] = field(default_factory=list)  # column each timestamp came from
+    date_reasons: dict[int, str] = field(default_factory=dict)  # line -> why its date is none
 
 
 # --------------------------------------------------------------------------- header rows

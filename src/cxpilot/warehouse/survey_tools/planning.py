@@ -24,7 +24,7 @@ from cxpilot.warehouse.survey_tools.common import (
     ScoredQuestion,
     SurveyPlan,
 )
-from cxpilot.warehouse.survey_tools.dates import date_order
+from cxpilot.warehouse.survey_tools.dates import date_order as read_order
 from cxpilot.warehouse.survey_tools.detection import (
     CHANNEL_NAMES,
     CUSTOMER_NAMES,
@@ -49,8 +49,10 @@ def plan_export(
     *,
     mapping: SurveyMapping | None = None,
     touchpoints: Mapping[str, str] | None = None,
+    date_order: str | None = None,
 ) -> SurveyPlan:
-    """Decide what each column becomes: detection, then the mapping's overrides."""
+    """Decide what each column becomes: detection, then the mapping's overrides.
+    ``date_order`` (dmy, mdy), given with the import, overrides the mapping's."""
     layout = LAYOUTS[export.tool]
     mapping = mapping or SurveyMapping(where="--mapping")
     roles = _Roles.of(export, mapping, layout)
@@ -68,8 +70,12 @@ def plan_export(
 
     used = taken | ignored_names | set(questions.by_name) | claimed
     used.discard(roles.fallback.name if roles.fallback else "")
-    order, order_why = date_order(
-        export, [c for c in (roles.timestamp, roles.fallback) if c], mapping.date_order, layout
+    order, order_why = read_order(
+        export,
+        [c for c in (roles.timestamp, roles.fallback) if c],
+        mapping.date_order,
+        layout,
+        date_order,
     )
     return SurveyPlan(
         tool=export.tool,
@@ -213,7 +219,7 @@ class _Roles:
         timestamp, fallback = present[0], (present[1] if len(present) > 1 else None)
         self.whys[timestamp.name] = self.tool_column
         if timestamp.time_zone:
-            self.whys[timestamp.name] += f" (times in {timestamp.time_zone}, stored as written)"
+            self.whys[timestamp.name] += f" (times in {timestamp.time_zone}, converted to UTC)"
         if fallback is not None:
             self.whys[fallback.name] = f"{self.tool_column} (for unfinished responses)"
         return timestamp, fallback

@@ -15,6 +15,7 @@ from cxpilot.warehouse.survey_tools.common import (
     not_this_tool,
     unique_names,
 )
+from cxpilot.warehouse.survey_tools.dates import column_zone
 
 METADATA = (
     "StartDate",
@@ -59,6 +60,7 @@ def read_columns(records: Records, where: str, last_line: int) -> list[ExportCol
     names = unique_names(ids, f"{where}:line 1")
     columns = []
     for i, (name, text, info) in enumerate(zip(names, texts, infos, strict=True)):
+        column_zone(info.get("timeZone"), f"{where}:line {records[2][0]}:{name}")
         import_id = info.get("ImportId")
         question = bool(import_id and import_id.startswith("QID"))
         columns.append(

@@ -17,6 +17,7 @@ from cxpilot.warehouse.survey_tools.mapping import SurveyMapping
 from cxpilot.warehouse.survey_tools.planning import plan_export
 from cxpilot.warehouse.survey_tools.rows import export_rows
 from cxpilot.warehouse.survey_tools.scales import read_scales
+from cxpilot.warehouse.survey_tools.screening import screen_export
 
 
 def read_export(
@@ -25,16 +26,37 @@ def read_export(
     tool: str,
     mapping: SurveyMapping | None = None,
     touchpoints: Mapping[str, str] | None = None,
+    date_order: str | None = None,
+    keep_test_responses: bool = False,
 ) -> SurveyRaw:
     """Read a survey tool's CSV export into ``responses`` rows (see the module docstring).
 
     ``touchpoints`` maps lower-cased touchpoint keys and names to keys: a question whose text
-    names one touchpoint is about that touchpoint.
+    names one touchpoint is about that touchpoint. ``date_order`` (dmy, mdy) reads dates such
+    as 01/05/2024, over the mapping's and what the dates tell. Test, preview and spam
+    responses (Qualtrics) are left out unless ``keep_test_responses``.
     """
     export = load_export(path, tool=tool)
-    plan = plan_export(export, mapping=mapping, touchpoints=touchpoints)
-    read_scales(export, plan, mapping)
+    plan = plan_export(export, mapping=mapping, touchpoints=touchpoints, date_order=date_order)
+    screen_export(export, plan, keep=keep_test_responses)
+    read_scales(_kept(export, plan.left_out_rows), plan, mapping)
     return export_rows(export, plan)
+
+
+def _kept(export: Export, left_out: set[int] | frozenset[int] | list[int]) -> Export:
+    """The export without the responses left out (test, preview, spam): the scale of a
+    question is read from the answers that are imported."""
+    if not left_out:
+        return export
+    gone = set(left_out)
+    kept = [i for i in range(len(export.rows)) if i not in gone]
+    return Export(
+        export.tool,
+        export.path,
+        export.columns,
+        [export.rows[i] for i in kept],
+        [export.lines[i] for i in kept],
+    )
 
 
 def check_tool(tool: str) -> str:

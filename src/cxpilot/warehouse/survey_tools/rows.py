@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import zoneinfo
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -19,10 +21,10 @@ from cxpilot.warehouse.survey_tools.common import (
     SurveyPlan,
     SurveyRaw,
 )
-from cxpilot.warehouse.survey_tools.dates import convert_date
+from cxpilot.warehouse.survey_tools.dates import DateProblem, read_date
 from cxpilot.warehouse.survey_tools.detection import parse_score
 from cxpilot.warehouse.survey_tools.layouts import LAYOUTS
-from cxpilot.warehouse.validate import Problem, Validated
+from cxpilot.warehouse.validate import MAX_REPORTED, Problem, Validated
 
 PREVIEW_ROWS = 5
 _COLUMNS = (
@@ -48,14 +50,17 @@ def export_rows(export: Export, plan: SurveyPlan) -> SurveyRaw:
     row_question: list[int] = []
     row_timestamp: list[str] = []
     respondent_ids = _RespondentIds(plan)
+    dates = _Dates(plan)
     without_score = 0
-    for row, line in zip(export.rows, export.lines, strict=True):
+    for index, (row, line) in enumerate(zip(export.rows, export.lines, strict=True)):
+        if index in plan.left_out_rows:
+            continue
         answered = [(i, q) for i, q in enumerate(plan.questions) if _score(row, q) is not None]
         if not answered:
             without_score += 1
             continue
         respondent = respondent_ids.of(row)
-        stamp_col, shared = _respondent_values(row, plan, respondent)
+        stamp_col, shared = _respondent_values(row, plan, respondent, dates, line)
         attributes = [_cell(row, col) or None for col, _ in plan.attributes]
         for i, question in answered:
             for name, value in _answer_values(row, plan, question, respondent, shared).items():
@@ -66,6 +71,7 @@ def export_rows(export: Export, plan: SurveyPlan) -> SurveyRaw:
             row_question.append(i)
             row_timestamp.append(stamp_col.name)
     _count(export, plan, without_score, len(lines))
+    plan.notes.extend(dates.notes())
     columns = {name: pa.array(values, pa.string()) for name, values in out.items()}
     for key, values in attribute_values.items():
         columns[key] = pa.array(values, pa.string())
@@ -76,7 +82,60 @@ def export_rows(export: Export, plan: SurveyPlan) -> SurveyRaw:
         plan=plan,
         row_question=row_question,
         row_timestamp=row_timestamp,
+        date_reasons=dates.reasons,
     )
+
+
+@dataclass
+class _Dates:
+    """Reads the respondents' dates (:func:`read_date`), with the time zone of the column each
+    comes from; keeps why a date is none, by line, and counts what was converted."""
+
+    plan: SurveyPlan
+    zones: dict[str, zoneinfo.ZoneInfo] = field(default_factory=dict)
+    reasons: dict[int, str] = field(default_factory=dict)
+    converted: dict[str, int] = field(default_factory=dict)  # kind -> count
+    repeated: list[int] = field(default_factory=list)  # lines of times in a repeated hour
+
+    def __post_init__(self) -> None:
+        for col in (self.plan.timestamp, self.plan.timestamp_fallback):
+            if col is not None and col.time_zone:
+                self.zones[col.name] = zoneinfo.ZoneInfo(col.time_zone)
+
+    def read(self, value: str, column: ExportColumn, line: int) -> str:
+        try:
+            read = read_date(value, self.plan.date_order, self.zones.get(column.name))
+        except DateProblem as problem:
+            self.reasons[line] = str(problem)
+            return value
+        if read.converted:
+            key = f"zone:{column.name}" if read.converted == "zone" else read.converted
+            self.converted[key] = self.converted.get(key, 0) + 1
+        if read.repeated_hour:
+            self.repeated.append(line)
+        return read.iso
+
+    def notes(self) -> list[str]:
+        out = []
+        for col in (self.plan.timestamp, self.plan.timestamp_fallback):
+            if col is not None and self.converted.get(f"zone:{col.name}"):
+                out.append(
+                    f"dates: {col.name} is written in {col.time_zone} (the export's time zone): "
+                    "converted to UTC"
+                )
+        written = self.converted.get("offset", 0) + self.converted.get("abbreviation", 0)
+        if written:
+            out.append(
+                f"dates: {written} respondent(s) with a time zone or offset written with the time "
+                "(AST, +02:00, GMT+2…): converted to UTC"
+            )
+        if self.repeated:
+            shown = ", ".join(str(line) for line in self.repeated[:5])
+            out.append(
+                f"dates: {len(self.repeated)} time(s) in the hour the clocks go through twice "
+                f"when they go back (line {shown}): read as the first, summer time"
+            )
+        return out
 
 
 def _cell(row: list[str], col: ExportColumn | None) -> str:
@@ -110,7 +169,7 @@ class _RespondentIds:
 
 
 def _respondent_values(
-    row: list[str], plan: SurveyPlan, respondent: str
+    row: list[str], plan: SurveyPlan, respondent: str, dates: _Dates, line: int
 ) -> tuple[ExportColumn, dict[str, str | None]]:
     """What every answer of a respondent shares, and the column its timestamp came from."""
     stamp_col = plan.timestamp
@@ -124,7 +183,7 @@ def _respondent_values(
     return stamp_col, {
         "customer_id": customer or None,
         "touchpoint": _cell(row, plan.touchpoint_column) or plan.touchpoint,
-        "timestamp": convert_date(stamp, plan.date_order) or None,
+        "timestamp": dates.read(stamp, stamp_col, line) or None,
         "channel": _cell(row, plan.channel_column) or plan.channel or None,
         "language": language or plan.language,
     }
@@ -163,6 +222,12 @@ def _count(export: Export, plan: SurveyPlan, without_score: int, rows: int) -> N
         )
     if plan.date_order and plan.date_order_why != "ISO dates":
         plan.notes.append(f"dates: {plan.date_order_why}")
+    if not rows and plan.left_out_rows and len(plan.left_out_rows) == len(export.rows):
+        raise ValidationError(
+            f"all {len(export.rows)} respondent(s) are test, preview or spam responses: "
+            "--keep-test-responses imports them",
+            where=export.path,
+        )
     if not rows:
         raise ValidationError(
             f"none of the {len(export.rows)} respondent(s) answered a scored question "
@@ -186,12 +251,13 @@ def relocate_problems(checked: Validated) -> None:
     elif plan.date_order == "mdy" and plan.tool != "surveymonkey":
         example = "3/5/2024 14:02:11, month/day/year"
     date_reason = f"is not a date as {TOOLS[plan.tool]} writes it (e.g. {example})"
+    _add_date_problems(checked, raw, date_reason)
     relocated = []
     for problem in checked.problems:
         origin = _origin(raw, plan, problem.row, problem.column)
         reason = problem.reason
         if problem.column == "timestamp" and reason.startswith("is not an ISO 8601"):
-            reason = date_reason
+            reason = _date_reason(raw, problem.row, date_reason)
         where = f"{problem.where}:{origin}" if origin else problem.where
         relocated.append(
             Problem(
@@ -203,10 +269,47 @@ def relocate_problems(checked: Validated) -> None:
             )
         )
     checked.problems = relocated
-    for reasons in checked.reasons.values():
+    for row, reasons in checked.reasons.items():
         for i, text in enumerate(reasons):
             if text.startswith("timestamp is not an ISO 8601"):
-                reasons[i] = f"timestamp {date_reason}"
+                reasons[i] = f"timestamp {_date_reason(raw, row, date_reason)}"
+
+
+def _add_date_problems(checked: Validated, raw: SurveyRaw, date_reason: str) -> None:
+    """Refuse the dates written as dates that are none which validation could not see: a
+    local time the clocks skipped reads as a valid ISO 8601 time."""
+    if not raw.date_reasons:
+        return
+    rows = np.flatnonzero(np.isin(raw.lines, list(raw.date_reasons)))
+    values = raw.columns["timestamp"]
+    added: list[Problem] = []
+    for i in (int(r) for r in rows):
+        reasons = checked.reasons.setdefault(i, [])
+        if any(text.startswith("timestamp ") for text in reasons):
+            continue  # validation refused it already
+        reason = _date_reason(raw, i, date_reason)
+        reasons.append(f"timestamp {reason}")
+        checked.bad[i] = True
+        checked.problem_count += 1
+        if len(added) < MAX_REPORTED:
+            added.append(
+                Problem(
+                    row=i,
+                    where=raw.where(i),
+                    column="timestamp",
+                    value=values[i].as_py(),
+                    reason=reason,
+                )
+            )
+    problems = sorted([*checked.problems, *added], key=lambda p: p.row)
+    checked.problems = problems[:MAX_REPORTED]
+
+
+def _date_reason(raw: SurveyRaw, row: int, general: str) -> str:
+    """Why a row's date is none: the tool's way of writing dates, and what is wrong with this
+    one when it is written as a date."""
+    specific = raw.date_reasons.get(int(raw.lines[row]))
+    return f"{general}: it {specific}" if specific else general
 
 
 def _origin(raw: SurveyRaw, plan: SurveyPlan, row: int, column: str | None) -> str | None:
