@@ -1,6 +1,10 @@
 """Run every benchmark (bench_*.py) and write bench/results/<name>.json.
 
 Usage: python bench/run.py [name ...]   e.g. python bench/run.py import
+
+Benchmarks: collect, import, metrics, text, and sentiment (accuracy on labelled reviews and
+tweets against VADER and TextBlob; it downloads its corpora and peers once into a cache
+directory, see bench/bench_sentiment.py).
 """
 
 from __future__ import annotations
