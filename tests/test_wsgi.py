@@ -94,7 +94,8 @@ def test_the_lean_path_speaks_the_language_and_refuses_like_the_full_one(org):
     )
     assert status == 422 and json.loads(content)["error"] == "invalid"
     status, headers, _content = call("OPTIONS", "/api/v1/responses")
-    assert status == 204 and "X-Survey-Key" in headers["Access-Control-Allow-Headers"]
+    assert status == 200 and "X-Survey-Key" in headers["Access-Control-Allow-Headers"]
+    assert headers["Content-Length"] == "0"
     status, _headers, content = call("GET", "/api/v1/responses")
     assert status == 405 and json.loads(content)["error"] == "method_not_allowed"
 
@@ -262,3 +263,78 @@ def test_the_lean_path_sends_the_headers_of_the_full_one(org):
         k: v for k, v in full.items() if k != "Vary"
     }
     assert full["Vary"] == "Accept-Language, Cookie" and lean["Vary"] == "Accept-Language"
+
+
+def test_a_number_of_too_many_digits_is_refused_not_a_crash(org):
+    """Python converts integers of at most 4,300 digits: more is a 422 on both paths."""
+    from cxpilot.wsgi import _full
+
+    survey = services.survey_create(actor=None, definition=survey_definition())
+    body = b'{"answers": {"nps": ' + b"1" * 5000 + b"}}"
+    answers = [
+        call("POST", "/api/v1/responses", body, app=app, X_SURVEY_KEY=survey.public_key)
+        for app in (application, _full)
+    ]
+    assert answers[0][0] == 422 and json.loads(answers[0][2])["where"] == "body"
+    assert "too many digits" in json.loads(answers[0][2])["detail"]
+    _same(*answers)
+    assert InboxItem.objects.count() == 0
+
+
+def test_the_language_header_is_bounded_and_the_content_language_normalised(org):
+    from cxpilot.surveys import wsgi
+
+    survey = services.survey_create(actor=None, definition=survey_definition())
+    body = json.dumps({"answers": {"nps": 11}}).encode()
+    wsgi._language.cache_clear()
+    huge = "fr," + "x" * 100_000
+    status, headers, _ = call(
+        "POST", "/api/v1/responses", body, X_SURVEY_KEY=survey.public_key, ACCEPT_LANGUAGE=huge
+    )
+    assert status == 422 and headers["Content-Language"] == "fr"
+    # what reaches the cache is at most Django's 500 characters
+    assert wsgi._bounded(huge) == "fr" and wsgi._bounded("x" * 600) == ""
+    status, headers, _ = call(
+        "POST",
+        "/api/v1/responses",
+        body,
+        X_SURVEY_KEY=survey.public_key,
+        COOKIE="django_language=FR",
+    )
+    assert headers["Content-Language"] == "fr"
+
+
+def test_a_disallowed_host_is_refused_as_every_page_refuses_it(org):
+    survey = services.survey_create(actor=None, definition=survey_definition())
+    body = json.dumps({"answers": {"nps": 9}}).encode()
+    status, _headers, _ = call(
+        "POST", "/api/v1/responses", body, X_SURVEY_KEY=survey.public_key, HOST="evil.example"
+    )
+    assert status == 400
+    assert InboxItem.objects.count() == 0
+
+
+def test_the_reason_phrase_is_djangos(org, settings):
+    settings.CXPILOT_SURVEY_MAX_BODY = 100
+    survey = services.survey_create(actor=None, definition=survey_definition())
+    body = json.dumps({"answers": {"nps": 9, "wrong": "x" * 200}}).encode()
+    seen = {}
+
+    def start_response(status, headers):
+        seen["status"] = status
+
+    environ = {
+        "REQUEST_METHOD": "POST", "PATH_INFO": "/api/v1/responses", "QUERY_STRING": "",
+        "SERVER_NAME": "testserver", "SERVER_PORT": "80", "HTTP_HOST": "testserver",
+        "REMOTE_ADDR": "127.0.0.1", "wsgi.url_scheme": "http", "wsgi.input": io.BytesIO(body),
+        "CONTENT_LENGTH": str(len(body)), "CONTENT_TYPE": "application/json",
+        "HTTP_X_SURVEY_KEY": survey.public_key,
+    }  # fmt: skip
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        b"".join(application(environ, start_response))
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
+    assert seen["status"] == "413 Request Entity Too Large"

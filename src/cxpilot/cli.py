@@ -32,6 +32,14 @@ DEMO_STEPS = 16  # organisation, maturity, governance, 7 generation steps, 4 loa
 #: waitress worker threads: with 8, concurrent answers made batches of a few; with 32, of up
 #: to 30 (bench/bench_collect.py: 300 answers/s against 530 on two cores).
 SERVE_THREADS = 32
+#: Open connections the server keeps (waitress's default, 100, let 101 idle connections shut
+#: every other client out), and the seconds a connection may send nothing before it is
+#: closed (its default, 120, let a few hundred slow clients hold them all that long).
+SERVE_CONNECTIONS = 1000
+SERVE_IDLE_SECONDS = 30
+#: The largest request body read (waitress's default is 1 GB): the web import's largest file
+#: and its form around it.
+SERVE_MAX_BODY = 210 * 1024 * 1024
 
 
 # --------------------------------------------------------------------------- settings
@@ -159,7 +167,16 @@ def _serve(
         )
     out.print("Press Ctrl+C to stop.")
     try:
-        waitress.serve(application, host=host, port=port, threads=threads, ident="cxpilot")
+        waitress.serve(
+            application,
+            host=host,
+            port=port,
+            threads=threads,
+            ident="cxpilot",
+            connection_limit=SERVE_CONNECTIONS,
+            channel_timeout=SERVE_IDLE_SECONDS,
+            max_request_body_size=SERVE_MAX_BODY,
+        )
     finally:
         for job in jobs:
             job.stop()

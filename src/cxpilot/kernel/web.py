@@ -250,10 +250,25 @@ class LeanHandler(WSGIHandler):
 def lean_paths(
     full: Callable[..., Any], lean: Callable[..., Any], paths: frozenset[str]
 ) -> Callable[..., Any]:
-    """A WSGI application that sends ``paths`` to ``lean`` and everything else to ``full``."""
+    """A WSGI application that sends ``paths`` to ``lean`` and everything else to ``full``; a
+    request naming a host that is not one of ALLOWED_HOSTS goes to ``full`` too, which refuses
+    it as every page does (400)."""
 
     def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
-        handler = lean if environ.get("PATH_INFO") in paths else full
+        handler = lean if environ.get("PATH_INFO") in paths and allowed_host(environ) else full
         return handler(environ, start_response)
 
     return application
+
+
+def allowed_host(environ: dict[str, Any]) -> bool:
+    """Whether the request's Host is one of ALLOWED_HOSTS, as Django checks it."""
+    from django.conf import settings
+    from django.http.request import split_domain_port, validate_host
+
+    host = environ.get("HTTP_HOST") or environ.get("SERVER_NAME", "")
+    domain, _port = split_domain_port(host)
+    allowed = list(settings.ALLOWED_HOSTS)
+    if settings.DEBUG and not allowed:
+        allowed = [".localhost", "127.0.0.1", "[::1]"]
+    return bool(domain) and validate_host(domain, allowed)

@@ -122,6 +122,10 @@ def submission_parse(raw: bytes, *, declared: int, limit: int) -> SubmissionIn:
         # Nested deeper than Python's parser goes (a few thousand levels).
         detail = "the body is not valid JSON: it is nested too deeply"
         raise ValidationError(detail, where="body") from None
+    except ValueError:
+        # an integer of more digits than Python converts (4,300): no score or id is one
+        detail = "the body is not valid JSON here: a number has too many digits"
+        raise ValidationError(detail, where="body") from None
     if not isinstance(data, dict):
         raise ValidationError("the body must be a JSON object", where="body")
     # a NUL can only come as the escape \u0000 (JSON refuses raw control characters)
@@ -237,8 +241,10 @@ def submission_store(
 
 @router.api_operation(["OPTIONS"], "/responses", include_in_schema=False)
 def preflight_response(request: HttpRequest) -> HttpResponse:
-    """CORS preflight: any site may post answers with a survey key (the widget does)."""
-    response = HttpResponse(status=204)
+    """CORS preflight: any site may post answers with a survey key (the widget does). Answered
+    200 with an empty body, not 204: waitress closes the connection after a 204, and the
+    widget's post would need a new one."""
+    response = HttpResponse(status=200)
     for name, value in CORS_HEADERS.items():
         response[name] = value
     response["Access-Control-Allow-Methods"] = "POST, OPTIONS"

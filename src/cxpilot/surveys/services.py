@@ -117,7 +117,10 @@ class _Problems(ProblemList):
 
     def raise_if_any(self, detail: str, *, where: str | None = None) -> None:
         super().raise_if_any(
-            lambda count, first: f"{detail}: {count} problem(s); {first.where}: {first.reason}"
+            lambda count, first: (
+                gettext("%(detail)s: %(count)d problem(s); %(where)s: %(reason)s")
+                % {"detail": detail, "count": count, "where": first.where, "reason": first.reason}
+            )
         )
 
 
@@ -423,7 +426,7 @@ def _definition(definition: Any, *, survey: Survey | None) -> dict[str, Any]:
             gettext("the first scored question is always asked: it cannot be conditional"),
         )
     out["questions"] = questions
-    problems.raise_if_any("the survey definition is not valid")
+    problems.raise_if_any(gettext("the survey definition is not valid"))
     return out
 
 
@@ -761,7 +764,7 @@ def check_answers(
     first = next((q for q in questions if q.is_scored), None)
     if first is not None and first.key not in clean and not problems.at(f"answers.{first.key}"):
         problems.add(f"answers.{first.key}", gettext("is required"))
-    problems.raise_if_any("the answers are not valid")
+    problems.raise_if_any(gettext("the answers are not valid"))
     return clean
 
 

@@ -14,6 +14,7 @@ import json
 import logging
 from collections.abc import Callable, Iterable
 from functools import lru_cache
+from http import HTTPStatus
 from types import SimpleNamespace
 from typing import Any
 
@@ -33,19 +34,27 @@ from cxpilot.surveys.api import CORS_HEADERS, max_body, submission_parse, submis
 log = logging.getLogger("django.request")
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
-REASONS = {
-    202: "Accepted",
-    400: "Bad Request",
-    401: "Unauthorized",
-    403: "Forbidden",
-    404: "Not Found",
-    409: "Conflict",
-    410: "Gone",
-    413: "Payload Too Large",
-    422: "Unprocessable Entity",
-    429: "Too Many Requests",
-    500: "Internal Server Error",
-}
+#: What of Accept-Language and of the language cookie is looked at (Django reads at most
+#: 500 characters of the header; a language code is short): the rest never reaches the cache.
+MAX_ACCEPT_LANGUAGE = 500
+MAX_LANGUAGE_COOKIE = 32
+
+
+def _bounded(accept: str) -> str:
+    """Accept-Language as Django reads it when it is long: up to the last comma within its
+    first 500 characters (nothing when there is none)."""
+    if len(accept) <= MAX_ACCEPT_LANGUAGE:
+        return accept
+    index = accept.rfind(",", 0, MAX_ACCEPT_LANGUAGE)
+    return accept[:index] if index > 0 else ""
+
+
+def _status_line(status: int) -> str:
+    """The status line Django writes (its reason phrases are the standard library's)."""
+    try:
+        return f"{status} {HTTPStatus(status).phrase}"
+    except ValueError:
+        return str(status)
 
 
 def fixed_headers() -> list[tuple[str, str]]:
@@ -99,11 +108,14 @@ class AnswersApp:
         signals.request_started.send(sender=self.__class__, environ=environ)
         try:
             cookie = environ.get("HTTP_COOKIE")
-            language = _language(
-                parse_cookie(cookie).get(settings.LANGUAGE_COOKIE_NAME) if cookie else None,
-                environ.get("HTTP_ACCEPT_LANGUAGE", ""),
-            )
-            with translation.override(language):
+            chosen = parse_cookie(cookie).get(settings.LANGUAGE_COOKIE_NAME) if cookie else None
+            with translation.override(
+                _language(
+                    chosen[:MAX_LANGUAGE_COOKIE] if chosen else None,
+                    _bounded(environ.get("HTTP_ACCEPT_LANGUAGE", "")),
+                )
+            ):
+                language = translation.get_language() or settings.LANGUAGE_CODE
                 status, body, extra = _answer(environ, int(length))
         except Exception:  # the view's unexpected error: logged, answered as JSON
             log.exception("Internal Server Error: %s", environ.get("PATH_INFO"))
@@ -119,7 +131,7 @@ class AnswersApp:
             ("Content-Language", language),
             *extra,
         ]
-        start_response(f"{status} {REASONS.get(status, '')}".rstrip(), headers)
+        start_response(_status_line(status), headers)
         return [content]
 
 
