@@ -149,6 +149,8 @@ def _build(entries: list[tuple[tuple[str, ...], int, float]]) -> Lexicon:
 @lru_cache(maxsize=1)
 def _entries() -> dict[str, list[tuple[tuple[str, ...], int, float]]]:
     out: dict[str, list[tuple[tuple[str, ...], int, float]]] = {"fr": [], "en": []}
+    for row in _rows("vader_en.tsv"):  # first: CX Pilot's own words win over VADER's
+        out["en"].append(((row[0],), _TERM, float(row[1])))
     for lang in ("fr", "en"):
         for row in _rows(f"lexicon_{lang}.tsv"):
             out[lang].append((tuple(fold_words(row[0])), _TERM, float(row[1])))
