@@ -177,6 +177,7 @@ def test_the_pages_and_the_command_show_the_cross_validated_figures(verbatims, c
     assert out["sentiment_negative"] + out["sentiment_neutral"] + out["sentiment_positive"] == 280
     table = runner.invoke(app, ["themes", "discover", "--themes", "3"])
     assert "cross-validated accuracy" in " ".join(table.stdout.split())
+    assert f"{current.sentiment_accuracy:.4f}" in table.stdout  # not rounded to 2 places
     accuracy = f"{100 * current.sentiment_accuracy:.1f}"
     client = client_as("viewer")
     for url in ("/text/themes/", "/text/irritants/"):

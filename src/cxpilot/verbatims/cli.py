@@ -77,13 +77,18 @@ def discover_cmd(
             highlight=False,
             soft_wrap=True,
         )
+    fields = sentiment_fields(report)
+    if fmt == Format.table:  # the table shows 2 decimals: 0.9953 would read 1.00
+        for key in (
+            "sentiment_cv_accuracy",
+            "sentiment_cv_macro_f1",
+            "lexicon_accuracy",
+            "lexicon_macro_f1",
+        ):
+            if fields[key] is not None:
+                fields[key] = f"{fields[key]:.4f}"
     emit(
-        {
-            **found,
-            "analysed": done["analysed"],
-            "mentions": done["mentions"],
-            **sentiment_fields(report),
-        },
+        {**found, "analysed": done["analysed"], "mentions": done["mentions"], **fields},
         fmt,
         title=sentiment_title(report),
     )
