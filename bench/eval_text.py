@@ -16,7 +16,8 @@ How it measures
   by the lexicon alone and by the model fitted on the demo's 80 % split below. Accuracy and
   macro-F1 from ``sklearn.metrics``.
 - Sentiment, demo held out: ``generate(customers=20_000, seed=42)``, responses with a
-  verbatim, label from the score (``label_from_score``); a response is in the 20 % test split
+  verbatim, label from the score (``label_from_score``; answers whose score teaches no
+  label, NPS 5–6, left out); a response is in the 20 % test split
   when the first 8 hex digits of sha256(response_id) are 0 mod 5. The model is fitted on the
   other 80 % and evaluated on the 20 %; the lexicon alone is evaluated on the same 20 %.
 - Predict throughput: the fitted model and the lexicon alone on the demo verbatims repeated
@@ -45,7 +46,7 @@ from sklearn.metrics import accuracy_score, confusion_matrix, f1_score
 
 from cxpilot.demo.generator import generate
 from cxpilot.kernel.language import detect
-from cxpilot.verbatims.sentiment import SentimentModel, labels_from_scores
+from cxpilot.verbatims.sentiment import NO_LABEL, SentimentModel, labels_from_scores
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "text" / "data"
@@ -133,7 +134,9 @@ def main() -> dict[str, Any]:
     ids: list[str] = v["response_id"].to_pylist()
     y = labels_from_scores(v["metric"].to_pylist(), v["score"].to_numpy()).astype(int)
     test = np.array([int(hashlib.sha256(i.encode()).hexdigest()[:8], 16) % 5 == 0 for i in ids])
-    tr, te = np.flatnonzero(~test), np.flatnonzero(test)
+    # answers whose score teaches no label (NPS 5-6) are neither fitted on nor scored
+    labelled = y != NO_LABEL
+    tr, te = np.flatnonzero(~test & labelled), np.flatnonzero(test & labelled)
 
     result: dict[str, Any] = {"machine": platform.processor() or platform.machine()}
     result["language"] = language_eval(texts)

@@ -55,3 +55,11 @@ def test_delivery_incident_is_the_top_website_irritant_from_its_month_in_both_la
             assert ranks[0] != delivery[0], (language, key)
             if delivery[0] in ranks:  # named, but not at a significant cost
                 assert rows[ranks.index(delivery[0])]["ci_low"] <= 0, (language, key)
+    # the demo comes analysed with a cross-fitted model: its stored sentiment is out of fold
+    from cxpilot.verbatims.models import TextModel
+    from cxpilot.verbatims.sentiment import SentimentModel
+
+    current = TextModel.current()
+    assert current.sentiment_model == "fitted" and current.sentiment_folds == 5
+    assert current.sentiment_accuracy is not None and current.sentiment_texts > 1000
+    assert len(SentimentModel.from_bytes(bytes(current.sentiment)).fold_models) == 5

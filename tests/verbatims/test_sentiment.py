@@ -12,8 +12,10 @@ import pytest
 from sklearn.metrics import f1_score
 
 from cxpilot.verbatims.sentiment import (
+    NO_LABEL,
     THRESHOLD,
     SentimentModel,
+    key_hashes,
     label_from_score,
     labels_from_scores,
     lexicon,
@@ -37,14 +39,17 @@ def _lex(texts: list[str], lang: str) -> np.ndarray:
 @pytest.mark.parametrize(
     ("metric", "scores", "labels"),
     [
-        ("nps", range(0, 11), [-1] * 7 + [0, 0] + [1, 1]),
+        # NPS 5-6 teach no label; the passives 7-8 are neutral, never negative
+        ("nps", range(0, 11), [-1] * 5 + [None, None] + [0, 0] + [1, 1]),
         ("csat", range(1, 6), [-1, -1, 0, 1, 1]),
         ("ces", range(1, 8), [-1, -1, -1, 0, 1, 1, 1]),
     ],
 )
-def test_label_from_score_table(metric: str, scores: range, labels: list[int]) -> None:
+def test_label_from_score_table(metric: str, scores: range, labels: list[int | None]) -> None:
     assert [label_from_score(metric, s) for s in scores] == labels
-    assert labels_from_scores([metric] * len(scores), list(scores)).tolist() == labels
+    assert labels_from_scores([metric] * len(scores), list(scores)).tolist() == [
+        NO_LABEL if label is None else label for label in labels
+    ]
 
 
 def test_label_from_score_rejects_bad_input() -> None:
@@ -180,7 +185,7 @@ def test_fallback_to_lexicon() -> None:
     texts, langs, y = _toy_corpus(300)
     y = np.where(y == 0, 1, y)
     two = SentimentModel.fit(texts, langs, y)
-    assert not two.fitted and "[0]" in two.reason
+    assert not two.fitted and "no neutral text to learn from" in two.reason
     lex = SentimentModel.lexicon_only()
     assert np.array_equal(two.predict(texts, langs)[0], lex.predict(texts, langs)[0])
     restored = SentimentModel.from_bytes(lex.to_bytes())
@@ -282,3 +287,132 @@ def test_vader_words_fill_what_the_cx_lexicon_lacks_and_never_override_it() -> N
     assert both  # some words are in both lists: CX Pilot's value wins
     word = both[0]
     assert lexicon("en").words[word][0] == own[word]
+
+
+# -------------------------------------------------------------------------- cross-fitting
+
+
+def _keys(n: int, prefix: str = "r") -> np.ndarray:
+    return key_hashes(["eshop"] * n, [f"{prefix}{i}" for i in range(n)])
+
+
+def _memorisable(pairs: int = 150) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """Pairs of texts, each pair with a word of its own and a random label, both texts of a
+    pair in the same fold: a model that saw a pair predicts it perfectly, one that did not
+    can only guess."""
+    rng = np.random.default_rng(0)
+    texts: list[str] = []
+    ids: list[str] = []
+    labels: list[int] = []
+    for p in range(pairs):
+        label = int(rng.integers(-1, 2))
+        word = "zq" + "".join("abcdefghij"[int(c)] for c in str(p)) + "x"
+        first = f"{p}-a"
+        fold = int(key_hashes(["s"], [first])[0] % 5)
+        j = 0
+        while int(key_hashes(["s"], [f"{p}-b{j}"])[0] % 5) != fold:
+            j += 1
+        for rid in (first, f"{p}-b{j}"):
+            texts.append(f"{word} commande")
+            ids.append(rid)
+            labels.append(label)
+    return texts, np.array(labels), key_hashes(["s"] * len(texts), ids)
+
+
+def test_key_hashes_are_stable() -> None:
+    a = key_hashes(["eshop", "crm"], ["r1", "r1"])
+    assert a.dtype == np.uint64 and a[0] != a[1]
+    assert np.array_equal(a, key_hashes(["eshop", "crm"], ["r1", "r1"]))
+    # the fold of an answer is written down here: a change of hash would move every answer
+    assert int(key_hashes(["eshop"], ["r1"])[0] % 5) == int(
+        int.from_bytes(
+            __import__("hashlib").blake2b(b"eshop\x1fr1", digest_size=8).digest(), "little"
+        )
+        % 5
+    )
+
+
+def test_no_prediction_on_a_fitted_text_is_in_sample() -> None:
+    texts, y, keys = _memorisable()
+    model = SentimentModel.cross_fit(texts, "fr", y, keys)
+    assert model.fitted and len(model.fold_models) == 5
+    in_sample, _ = model.predict(texts, "fr")  # no keys: the model fitted on all
+    out_of_fold, scores = model.predict(texts, "fr", keys)
+    assert (in_sample == y).mean() == 1.0  # it learnt every pair by heart
+    assert (out_of_fold == y).mean() < 0.5  # a pair it did not see: a guess
+    report = model.report
+    assert report is not None and report.model == "fitted" and report.folds == 5
+    assert report.accuracy == round(float((out_of_fold == y).mean()), 4)
+    assert report.macro_f1 == round(float(f1_score(y, out_of_fold, average="macro")), 4)
+    assert report.texts == 300 and report.negative + report.neutral + report.positive == 300
+    # each text's figure is the one of the model fitted without its fold
+    fold = (keys % np.uint64(5)).astype(int)
+    for j, fold_model in enumerate(model.fold_models):
+        rows = np.flatnonzero(fold == j)
+        labels_j, scores_j = fold_model.predict([texts[i] for i in rows], "fr")
+        assert np.array_equal(labels_j, out_of_fold[rows])
+        assert np.allclose(scores_j, scores[rows])
+        assert fold_model.n_train == 300 - rows.size
+    # a text the model was not fitted on gets the model fitted on all
+    other = key_hashes(["s"] * len(texts), [f"new-{i}" for i in range(len(texts))])
+    assert np.array_equal(model.predict(texts, "fr", other)[0], in_sample)
+
+
+def test_cross_fitting_is_deterministic_and_round_trips() -> None:
+    texts, langs, y = _toy_corpus(300)
+    keys = _keys(300)
+    a = SentimentModel.cross_fit(texts, langs, y, keys)
+    b = SentimentModel.cross_fit(texts, langs, y, keys)
+    assert a.report == b.report
+    pa_, sa = a.predict(texts, langs, keys)
+    pb, sb = b.predict(texts, langs, keys)
+    assert np.array_equal(pa_, pb) and np.array_equal(sa, sb)
+    again = SentimentModel.from_bytes(a.to_bytes())
+    p2, s2 = again.predict(texts, langs, keys)
+    assert np.array_equal(p2, pa_) and np.allclose(s2, sa)
+
+
+def test_texts_without_a_label_are_not_learnt_from() -> None:
+    texts, langs, y = _toy_corpus(300)
+    y = y.copy()
+    y[:40] = NO_LABEL
+    model = SentimentModel.cross_fit(texts, langs, y, _keys(300))
+    assert model.report is not None
+    assert model.report.texts == 260 and model.report.unlabelled == 40
+    assert model.n_train == 260
+    # not fitted on, so never out-of-fold: the model fitted on all scores them
+    assert model.folds_of(_keys(300)[:40], 40).tolist() == [-1] * 40
+
+
+@pytest.mark.parametrize(
+    ("change", "code", "words"),
+    [
+        (
+            lambda y: np.where(y == 0, 1, y),
+            "missing_labels",
+            "only negative and positive answers: no neutral text to learn from",
+        ),
+        (lambda y: np.where(y == -1, NO_LABEL, y), "missing_labels", "no negative text"),
+        (lambda y: y[:150], "few_texts", "fewer than 200 texts with a clear label"),
+        (
+            lambda y: np.where((y == 0) & (np.arange(y.size) > 20), 1, y),
+            "few_per_label",
+            "neutral texts: at least 10 of each label",
+        ),
+    ],
+    ids=["no neutral", "no negative", "too few", "few neutral"],
+)
+def test_the_fall_back_says_why(change, code: str, words: str) -> None:
+    texts, langs, y = _toy_corpus(500)
+    y = change(y)
+    n = y.size
+    model = SentimentModel.cross_fit(texts[:n], langs[:n], y, _keys(n))
+    assert not model.fitted and not model.fold_models
+    report = model.report
+    assert report is not None and report.model == "lexicon" and report.reason_code == code
+    assert words in report.reason and words in model.reason
+    assert report.accuracy is None and report.lexicon_accuracy is not None
+    lex = SentimentModel.lexicon_only()
+    assert np.array_equal(
+        model.predict(texts[:n], langs[:n], _keys(n))[0], lex.predict(texts[:n], langs[:n])[0]
+    )

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from cxpilot.kernel.cli import FormatOpt, handle_errors, progress, setup
+from cxpilot.kernel.cli import FormatOpt, err, handle_errors, progress, setup
 from cxpilot.kernel.output import Format, emit
 
 themes_app = typer.Typer(
@@ -28,6 +28,7 @@ def register(app: typer.Typer) -> None:
     app.add_typer(themes_app, name="themes")
     app.command("irritants")(irritants_cmd)
     app.command("drivers")(drivers_cmd)
+    app.command("sentiment")(sentiment_cmd)
 
 
 def _scope(touchpoint: str, date_from: str | None, date_to: str | None, language: str) -> Any:
@@ -53,6 +54,11 @@ def discover_cmd(
     model, then analyse every verbatim. Themes people renamed, pinned or gave rules keep
     their edits.
 
+    The sentiment model is cross-fitted (5 folds): the stored sentiment of each answer it
+    learnt from comes from the model fitted without that answer's fold. The output gives its
+    cross-validated accuracy and macro-F1, the texts of each label and, when it fell back to
+    the shipped lexicon, why.
+
     Example:
 
       cxpilot themes discover --themes 20 --format json
@@ -64,7 +70,56 @@ def discover_cmd(
         found = themes_discover(themes=themes, seed=seed, progress=step)
         step("analysing")
         done = verbatims_analyse(full=True)
-    emit({**found, "analysed": done["analysed"], "mentions": done["mentions"]}, fmt)
+    report = found.pop("sentiment")
+    if report["model"] != "fitted":
+        err.print(
+            f"sentiment: fell back to the shipped lexicon: {report['reason']}",
+            highlight=False,
+            soft_wrap=True,
+        )
+    fields = sentiment_fields(report)
+    if fmt == Format.table:  # the table shows 2 decimals: 0.9953 would read 1.00
+        for key in (
+            "sentiment_cv_accuracy",
+            "sentiment_cv_macro_f1",
+            "lexicon_accuracy",
+            "lexicon_macro_f1",
+        ):
+            if fields[key] is not None:
+                fields[key] = f"{fields[key]:.4f}"
+    emit(
+        {**found, "analysed": done["analysed"], "mentions": done["mentions"], **fields},
+        fmt,
+        title=sentiment_title(report),
+    )
+
+
+def sentiment_fields(report: dict[str, Any]) -> dict[str, Any]:
+    """How the sentiment model was made, as flat output fields."""
+    return {
+        "sentiment_model": report["model"] or None,
+        "sentiment_fallback_reason": report["reason"] or None,
+        "sentiment_texts": report["texts"],
+        "sentiment_negative": report["negative"],
+        "sentiment_neutral": report["neutral"],
+        "sentiment_positive": report["positive"],
+        "sentiment_unlabelled": report["unlabelled"],
+        "sentiment_folds": report["folds"],
+        "sentiment_cv_accuracy": report["accuracy"],
+        "sentiment_cv_macro_f1": report["macro_f1"],
+        "lexicon_accuracy": report["lexicon_accuracy"],
+        "lexicon_macro_f1": report["lexicon_macro_f1"],
+    }
+
+
+def sentiment_title(report: dict[str, Any]) -> str:
+    if report["model"] == "fitted":
+        return (
+            f"sentiment model fitted on {report['texts']:,} texts: cross-validated accuracy "
+            f"{report['accuracy']:.3f}, macro-F1 {report['macro_f1']:.3f} "
+            f"({report['folds']} folds)"
+        )
+    return f"sentiment from the shipped lexicon: {report['reason']}"
 
 
 @themes_app.command("analyse")
@@ -309,3 +364,40 @@ def drivers_cmd(
         emit(result, fmt)
     else:
         emit(result["predictors"], fmt, title=f"drivers of {outcome} (R² {result['r_squared']})")
+
+
+@handle_errors
+def sentiment_cmd(
+    file: Annotated[Path, typer.Argument(help="A CSV, Parquet or JSON Lines file.")],
+    column: Annotated[str, typer.Option(help="Column of the texts.")] = "text",
+    language_column: Annotated[
+        str | None,
+        typer.Option(help="Column of each text's language (fr, en…); detected when not given."),
+    ] = None,
+    model: Annotated[
+        str | None,
+        typer.Option(
+            help="shipped (the lexicon) or fitted (the model `themes discover` fitted); "
+            "by default fitted if there is one, else shipped."
+        ),
+    ] = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Score the sentiment of every text of a file, in order: row (the line of a CSV or JSON
+    Lines file, the row of a Parquet file), language (fr, en or other), label (negative,
+    neutral or positive) and score (−1 to 1). Nothing is stored.
+
+    Examples:
+
+      cxpilot sentiment answers.csv --column comment --format csv > scored.csv
+
+      cxpilot sentiment export.parquet --column text --language-column lang --model shipped
+    """
+    setup()
+    from cxpilot.verbatims.selectors import file_sentiment
+
+    result = file_sentiment(path=file, column=column, language_column=language_column, model=model)
+    used = "the fitted model" if result["model"] == "fitted" else "the shipped lexicon"
+    if model is None and fmt != Format.table:
+        err.print(f"sentiment scored with {used}", highlight=False, soft_wrap=True)
+    emit(result["rows"], fmt, title=f"sentiment of {file.name} (scored with {used})")

@@ -13,7 +13,12 @@ from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-__all__ = ["TextModel", "Theme", "ThemeOrigin", "ThemeRule"]
+__all__ = ["SentimentSource", "TextModel", "Theme", "ThemeOrigin", "ThemeRule"]
+
+
+class SentimentSource(models.TextChoices):
+    FITTED = "fitted", _("the model fitted on your verbatims")
+    LEXICON = "lexicon", _("the shipped lexicon")
 
 
 class TextModel(models.Model):
@@ -30,6 +35,35 @@ class TextModel(models.Model):
     )
     analysed_at = models.DateTimeField(_("verbatims analysed at"), null=True, blank=True)
     taxonomy_changed_at = models.DateTimeField(_("themes changed at"), null=True, blank=True)
+    # How the sentiment model was made (cxpilot.verbatims.sentiment.FitReport)
+    sentiment_model = models.CharField(
+        _("sentiment from"),
+        max_length=10,
+        choices=SentimentSource.choices,
+        blank=True,
+        default="",
+        help_text=_("Empty for a model fitted before its cross-validation was recorded."),
+    )
+    sentiment_reason = models.CharField(
+        _("why the shipped lexicon"), max_length=300, blank=True, default=""
+    )
+    sentiment_reason_code = models.CharField(max_length=30, blank=True, default="")
+    sentiment_reason_args = models.JSONField(default=dict, blank=True)
+    sentiment_texts = models.PositiveIntegerField(_("texts with a label"), default=0)
+    sentiment_labels = models.JSONField(
+        _("texts of each label"),
+        default=dict,
+        blank=True,
+        help_text=_("negative, neutral, positive"),
+    )
+    sentiment_unlabelled = models.PositiveIntegerField(
+        _("texts whose score teaches no label"), default=0
+    )
+    sentiment_folds = models.PositiveSmallIntegerField(_("cross-validation folds"), default=0)
+    sentiment_accuracy = models.FloatField(_("cross-validated accuracy"), null=True, blank=True)
+    sentiment_macro_f1 = models.FloatField(_("cross-validated macro-F1"), null=True, blank=True)
+    lexicon_accuracy = models.FloatField(_("accuracy of the lexicon"), null=True, blank=True)
+    lexicon_macro_f1 = models.FloatField(_("macro-F1 of the lexicon"), null=True, blank=True)
 
     objects: models.Manager[TextModel] = models.Manager()
 
@@ -43,6 +77,42 @@ class TextModel(models.Model):
     @classmethod
     def current(cls) -> TextModel | None:
         return cls.objects.order_by("-pk").first()
+
+    def sentiment_report(self) -> dict[str, Any]:
+        """The sentiment fields as :meth:`cxpilot.verbatims.sentiment.FitReport.as_dict`
+        gives them (``model`` is "" for a fit that predates these fields)."""
+        labels = self.sentiment_labels or {}
+        return {
+            "model": self.sentiment_model,
+            "reason": self.sentiment_reason,
+            "reason_code": self.sentiment_reason_code,
+            "reason_args": dict(self.sentiment_reason_args or {}),
+            "texts": self.sentiment_texts,
+            "negative": int(labels.get("negative", 0)),
+            "neutral": int(labels.get("neutral", 0)),
+            "positive": int(labels.get("positive", 0)),
+            "unlabelled": self.sentiment_unlabelled,
+            "folds": self.sentiment_folds,
+            "accuracy": self.sentiment_accuracy,
+            "macro_f1": self.sentiment_macro_f1,
+            "lexicon_accuracy": self.lexicon_accuracy,
+            "lexicon_macro_f1": self.lexicon_macro_f1,
+        }
+
+    def set_sentiment_report(self, report: dict[str, Any]) -> None:
+        """Keep a ``FitReport.as_dict()`` in the sentiment fields (saved by the caller)."""
+        self.sentiment_model = report["model"]
+        self.sentiment_reason = str(report["reason"])[:300]
+        self.sentiment_reason_code = report["reason_code"]
+        self.sentiment_reason_args = dict(report["reason_args"])
+        self.sentiment_texts = report["texts"]
+        self.sentiment_labels = {k: report[k] for k in ("negative", "neutral", "positive")}
+        self.sentiment_unlabelled = report["unlabelled"]
+        self.sentiment_folds = report["folds"]
+        self.sentiment_accuracy = report["accuracy"]
+        self.sentiment_macro_f1 = report["macro_f1"]
+        self.lexicon_accuracy = report["lexicon_accuracy"]
+        self.lexicon_macro_f1 = report["lexicon_macro_f1"]
 
     @property
     def stale(self) -> bool:

@@ -55,12 +55,16 @@ def analyse(
     model: senti.SentimentModel,
     threshold: float = 0.3,
     featuriser: Featuriser | None = None,
+    keys: np.ndarray | None = None,
 ) -> Analysis:
-    """Analyse ``texts`` (``declared``: the answers' declared languages, a tie-breaker)."""
+    """Analyse ``texts`` (``declared``: the answers' declared languages, a tie-breaker).
+
+    ``keys``: the answers' key hashes (``sentiment.key_hashes``); a text the sentiment model
+    was cross-fitted on then gets its out-of-fold polarity, and so do its clauses."""
     languages = lang_detect.detect(texts, declared)
     featuriser = featuriser or Featuriser()
     docs = featuriser.batch(texts, languages)
-    labels, polarity = model.predict(texts, languages)
+    labels, polarity = model.predict(texts, languages, keys)
     mentions = assign(docs, texts, vocab, themes, threshold=threshold)
     m_sent = labels[mentions.doc].astype(np.int8) if mentions.doc.size else np.zeros(0, np.int8)
     m_pol = polarity[mentions.doc].astype(np.float64) if mentions.doc.size else np.zeros(0)
@@ -80,6 +84,7 @@ def analyse(
                 threshold,
                 m_sent,
                 m_pol,
+                keys,
             )
     return Analysis(
         language=list(languages),
@@ -103,23 +108,28 @@ def _per_clause(
     threshold: float,
     m_sent: np.ndarray,
     m_pol: np.ndarray,
+    keys: np.ndarray | None = None,
 ) -> None:
-    """Give each mention of a multi-theme verbatim the polarity of its most similar clause."""
+    """Give each mention of a multi-theme verbatim the polarity of its most similar clause
+    (predicted by the same fold's model as its verbatim)."""
     docs = np.unique(mentions.doc[rows])
     clause_text: list[str] = []
     clause_lang: list[str] = []
+    clause_doc: list[int] = []
     start = np.zeros(docs.size + 1, dtype=np.int64)
     for i, d in enumerate(docs.tolist()):
         parts = senti.split_clauses(texts[d] or "") or [texts[d] or ""]
         clause_text += parts
         clause_lang += [languages[d]] * len(parts)
+        clause_doc += [d] * len(parts)
         start[i + 1] = start[i] + len(parts)
     if len(clause_text) == docs.size:
         return  # no verbatim had more than one clause
     sims, ids = theme_scores(featuriser.batch(clause_text, clause_lang), vocab, themes)
     if not ids.size:
         return
-    c_labels, c_pol = model.predict(clause_text, clause_lang)
+    clause_keys = None if keys is None else np.asarray(keys)[np.asarray(clause_doc, np.int64)]
+    c_labels, c_pol = model.predict(clause_text, clause_lang, clause_keys)
     column = {int(t): np.flatnonzero(ids == t) for t in np.unique(ids)}
     where = {int(d): i for i, d in enumerate(docs.tolist())}
     for i in rows.tolist():

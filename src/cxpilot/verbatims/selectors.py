@@ -17,6 +17,7 @@ from typing import Any
 import ibis
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from django.conf import settings
 from django.db.models import Count, Max
 
@@ -30,8 +31,10 @@ __all__ = [
     "Scope",
     "data_version",
     "drivers",
+    "file_sentiment",
     "irritant_trend",
     "irritants",
+    "scoring_model",
     "theme_labels",
     "theme_summary",
     "verbatim_search",
@@ -449,6 +452,11 @@ def model_state() -> dict[str, Any]:
         "analysed_at": current.analysed_at if current else None,
         "documents": current.documents if current else 0,
         "stale": bool(current and current.stale),
+        # how the stored sentiment was made ("model" is "" for a fit made before its
+        # cross-validation was recorded, None before any fit)
+        "sentiment": (
+            current.sentiment_report() if current is not None and current.sentiment else None
+        ),
     }
 
 
@@ -553,3 +561,146 @@ def drivers(
             else "keep_watch"
         )
     return out
+
+
+# ------------------------------------------------------------------------ scoring a file
+
+SCORING_MODELS = ("shipped", "fitted")
+_LABEL_WORDS = {-1: "negative", 0: "neutral", 1: "positive"}
+_NOT_TEXT = r"^\s*([-+]?(\d+([.,]\d*)?|[.,]\d+)([eE][-+]?\d+)?|true|false|True|False)\s*$"
+
+
+def scoring_model(name: str | None = None) -> tuple[str, Any]:
+    """("shipped" or "fitted", the sentiment model) for ``name``: "shipped" is the lexicon,
+    "fitted" the stored fitted model (an error says how to fit one when there is none);
+    None: the fitted model if there is one, else the lexicon."""
+    from cxpilot.verbatims import sentiment as senti
+
+    wanted = None if name is None else str(name).strip().lower()
+    if wanted is not None and wanted not in SCORING_MODELS:
+        raise ValidationError(
+            f"unknown model {str(name)[:40]!r}; use shipped (the lexicon) or fitted (the "
+            "model fitted on your verbatims)",
+            where="--model",
+        )
+    if wanted == "shipped":
+        return "shipped", senti.SentimentModel.lexicon_only()
+    current = TextModel.current()
+    stored = (
+        senti.SentimentModel.from_bytes(bytes(current.sentiment))
+        if current is not None and current.sentiment
+        else None
+    )
+    if stored is not None and stored.fitted:
+        return "fitted", stored
+    if wanted is None:
+        return "shipped", senti.SentimentModel.lexicon_only()
+    if current is not None and current.sentiment_reason:
+        raise ValidationError(
+            "no fitted sentiment model: the last `cxpilot themes discover` fell back to the "
+            f"shipped lexicon ({current.sentiment_reason}); use --model shipped, or run "
+            "`cxpilot themes discover` again once more rated verbatims are stored",
+            where="--model",
+        )
+    raise ValidationError(
+        "no fitted sentiment model yet: fit one on the stored verbatims and their scores with "
+        "`cxpilot themes discover`, or use --model shipped",
+        where="--model",
+    )
+
+
+def _file_column(raw: Any, name: str, option: str) -> str:
+    """The file's column ``name`` (exact, else ignoring case), or an error listing them."""
+    if name in raw.columns:
+        return str(name)
+    by_lower = {c.lower(): c for c in raw.columns}
+    found = by_lower.get(name.strip().lower())
+    if found is None:
+        raise ValidationError(
+            f"no column {name!r} (the file has: {', '.join(raw.columns)}); name the column "
+            f"with {option}",
+            where=raw.path,
+        )
+    return str(found)
+
+
+def _text_column(raw: Any, path: Path, column: str, option: str) -> pa.Array:
+    """The column's values; an error when it holds no text (numbers, booleans, or any
+    Parquet type other than text) or a NUL character."""
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    values = raw.columns[column]
+    kind = ""
+    if path.suffix.lower() in (".parquet", ".pq"):
+        field = pq.read_schema(path).field(column)
+        typ = field.type
+        if pa.types.is_dictionary(typ):
+            typ = typ.value_type
+        if not (pa.types.is_string(typ) or pa.types.is_large_string(typ) or pa.types.is_null(typ)):
+            kind = f"holds {typ} values"
+    if not kind:
+        present = pc.drop_null(values)
+        present = present.filter(pc.invert(pc.equal(pc.utf8_trim_whitespace(present), "")))
+        if len(present) and pc.all(pc.match_substring_regex(present, _NOT_TEXT)).as_py():
+            kind = "holds only numbers or true/false"
+    if kind:
+        raise ValidationError(
+            f"column {column!r} {kind}, not text; name the column of the texts with {option}",
+            where=raw.path,
+        )
+    nul = pc.fill_null(pc.match_substring(values, "\x00"), False).to_numpy(zero_copy_only=False)
+    if nul.any():
+        raise ValidationError(
+            "contains a NUL character (U+0000), which no text holds: is this the right file?",
+            where=raw.where(int(np.flatnonzero(nul)[0]), column),
+        )
+    return values
+
+
+def file_sentiment(
+    *,
+    path: Path,
+    column: str = "text",
+    language_column: str | None = None,
+    model: str | None = None,
+) -> dict[str, Any]:
+    """Sentiment of each row of a CSV, Parquet or JSON Lines file, in order, stored nowhere.
+
+    Returns ``{"model": "shipped" | "fitted", "rows": [{row, language, label, score}]}``:
+    ``row`` is the line the row starts on (CSV, JSON Lines) or its number (Parquet);
+    ``language`` fr, en or other, from ``language_column`` or else detected; ``label``
+    negative, neutral or positive; ``score`` −1…1. An empty text is neutral with score 0.
+    The file is read as imports read it (``cxpilot.warehouse.files``); errors name the file,
+    line and column."""
+    from cxpilot.kernel import language as lang_detect
+    from cxpilot.verbatims import sentiment as senti
+    from cxpilot.warehouse.selectors import file_read
+
+    used, scorer = scoring_model(model)
+    path = Path(path)
+    raw = file_read(path=path)
+    name = _file_column(raw, column, "--column")
+    texts = _text_column(raw, path, name, "--column").to_pylist()
+    given: list[str | None] = [None] * len(texts)
+    if language_column:
+        lang_name = _file_column(raw, language_column, "--language-column")
+        given = _text_column(raw, path, lang_name, "--language-column").to_pylist()
+    languages = [senti.language_key(g) if isinstance(g, str) and g.strip() else None for g in given]
+    todo = [i for i, g in enumerate(languages) if g is None]
+    if todo:
+        found = lang_detect.detect([texts[i] for i in todo])
+        for i, lang in zip(todo, found, strict=True):
+            languages[i] = lang or "other"
+    labels, scores = scorer.predict(texts, languages)
+    rows = [
+        {"row": int(line), "language": lang, "label": _LABEL_WORDS[int(lab)], "score": sc}
+        for line, lang, lab, sc in zip(
+            raw.lines.tolist(),
+            languages,
+            labels.tolist(),
+            np.round(scores, 4).tolist(),
+            strict=True,
+        )
+    ]
+    return {"model": used, "rows": rows}

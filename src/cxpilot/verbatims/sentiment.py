@@ -24,9 +24,18 @@ Fitted model (:class:`SentimentModel`): logistic regression (multinomial, class 
 balanced, scikit-learn) on TF-IDF of word 1- and 2-grams of the folded words, the words in a
 negation scope marked with a leading "!" (Das & Chen 2001; Pang, Lee & Vaithyanathan 2002),
 plus three lexicon features (the normalised score and the normalised positive and negative
-sums). Labels come from the scores given with the verbatims (:func:`label_from_score`). With
-fewer than :data:`MIN_TRAIN` labelled texts, or a class missing, the model is the lexicon
-alone. The score of a fitted model is P(positive) − P(negative).
+sums). Labels come from the scores given with the verbatims (:func:`label_from_score`; a
+mid-scale NPS of 5–6 teaches no label). With fewer than :data:`MIN_TRAIN` labelled texts, a
+label missing or fewer than :data:`MIN_PER_LABEL` texts of one, the model is the lexicon alone
+and says why. The score of a fitted model is P(positive) − P(negative).
+
+Cross-fitting (:meth:`SentimentModel.cross_fit`): the texts are split into :data:`FOLDS` folds
+by a hash of their key (source and response id: the same answers always fall in the same
+fold); besides the model fitted on every text, one model is fitted without each fold. The
+polarity of a text the model was fitted on is predicted by the model that did not see its
+fold (out of fold), so no stored figure is in-sample; any other text gets the model fitted on
+all of them. The out-of-fold predictions give the cross-validated accuracy and macro-F1
+(:class:`FitReport`).
 
 A text whose language is neither "fr" nor "en" is read with both lexicons merged (English
 modifiers, French words where both define one).
@@ -34,6 +43,7 @@ modifiers, French words where both define one).
 
 from __future__ import annotations
 
+import hashlib
 import pickle
 import re
 from collections.abc import Sequence
@@ -59,14 +69,26 @@ ALPHA = 4.0
 THRESHOLD = 0.3
 #: Fewer labelled texts than this (or a class missing): the model is the lexicon alone.
 MIN_TRAIN = 200
+#: Fewer texts of one label than this: the model is the lexicon alone (each fold's model
+#: must see every label).
+MIN_PER_LABEL = 10
+#: Folds of the cross-fitting.
+FOLDS = 5
 
-#: Score ranges of the metrics (as in the warehouse schema) and their label cut-offs:
-#: metric -> (low, high, last negative score, last neutral score).
-LABEL_CUTS: dict[str, tuple[int, int, int, int]] = {
-    "nps": (0, 10, 6, 8),
-    "csat": (1, 5, 2, 3),
-    "ces": (1, 7, 3, 4),
+#: Score ranges of the metrics (as in the warehouse schema) and their label bands:
+#: metric -> (low, high, last negative score, last score taught no label, last neutral score).
+#: NPS 0–4 negative, 5–6 no label (detractors by NPS's definition, but their texts are as
+#: often neutral as negative), 7–8 neutral (passives), 9–10 positive; CSAT 1–2 / 3 / 4–5;
+#: CES (7 = very easy) 1–3 / 4 / 5–7. See docs/verbatims.md.
+LABEL_CUTS: dict[str, tuple[int, int, int, int, int]] = {
+    "nps": (0, 10, 4, 6, 8),
+    "csat": (1, 5, 2, 2, 3),
+    "ces": (1, 7, 3, 3, 4),
 }
+#: The label of an answer whose score teaches none (:func:`labels_from_scores`).
+NO_LABEL = 9
+#: Names of the labels.
+LABEL_NAMES: dict[int, str] = {-1: "negative", 0: "neutral", 1: "positive"}
 
 #: Words on which :func:`split_clauses` splits (besides . ! ? ; and line breaks).
 SPLIT_WORDS: tuple[str, ...] = (
@@ -281,6 +303,11 @@ def _normalise(s: np.ndarray) -> np.ndarray:
     return s / np.sqrt(s * s + ALPHA)
 
 
+def language_key(code: str | None) -> str:
+    """ "fr", "en" or "other" for a declared language ("fr-FR", "EN", "English", "es"…)."""
+    return _lang_key(code)
+
+
 def _lang_key(code: str | None) -> str:
     if not isinstance(code, str):
         return "other"
@@ -325,35 +352,44 @@ def _labels_of(scores: np.ndarray, threshold: float = THRESHOLD) -> np.ndarray:
 # ---------------------------------------------------------------------------------- labels
 
 
-def label_from_score(metric: str, score: int | float) -> int:
-    """−1 / 0 / +1 from a rated answer: NPS 0–6 / 7–8 / 9–10; CSAT 1–2 / 3 / 4–5;
-    CES (1–7, 7 = very easy) 1–3 / 4 / 5–7. ValueError for another metric or an out-of-range
-    score."""
+def label_from_score(metric: str, score: int | float) -> int | None:
+    """−1 / 0 / +1 from a rated answer, or None when its score teaches no label: NPS 0–4 /
+    5–6 none / 7–8 / 9–10; CSAT 1–2 / 3 / 4–5; CES (1–7, 7 = very easy) 1–3 / 4 / 5–7.
+    ValueError for another metric or an out-of-range score."""
     cuts = LABEL_CUTS.get(str(metric).strip().lower())
     if cuts is None:
         raise ValueError(f"unknown metric {metric!r}: expected one of {sorted(LABEL_CUTS)}")
-    low, high, neg_to, neutral_to = cuts
+    low, high, neg_to, none_to, neutral_to = cuts
     if not (low <= score <= high):
         raise ValueError(f"{metric} score {score!r} outside {low}–{high}")
-    return -1 if score <= neg_to else (0 if score <= neutral_to else 1)
+    if score <= neg_to:
+        return -1
+    if score <= none_to:
+        return None
+    return 0 if score <= neutral_to else 1
 
 
 def labels_from_scores(metrics: Sequence[str], scores: Sequence[float] | np.ndarray) -> np.ndarray:
-    """:func:`label_from_score` over arrays (int8); ValueError on any invalid pair."""
+    """:func:`label_from_score` over arrays (int8, :data:`NO_LABEL` where the score teaches
+    none); ValueError on any invalid pair."""
     m = np.asarray(metrics, dtype=object)
     s = np.asarray(scores, dtype=float)
     if m.shape != s.shape:
         raise ValueError("metrics and scores differ in length")
     out = np.zeros(s.shape, dtype=np.int8)
     seen = np.zeros(s.shape, dtype=bool)
-    for metric, (low, high, neg_to, neutral_to) in LABEL_CUTS.items():
+    for metric, (low, high, neg_to, none_to, neutral_to) in LABEL_CUTS.items():
         sel = m == metric
         if not sel.any():
             continue
         v = s[sel]
         if ((v < low) | (v > high) | np.isnan(v)).any():
             raise ValueError(f"{metric} score outside {low}–{high}")
-        out[sel] = np.where(v <= neg_to, -1, np.where(v <= neutral_to, 0, 1))
+        out[sel] = np.where(
+            v <= neg_to,
+            -1,
+            np.where(v <= none_to, NO_LABEL, np.where(v <= neutral_to, 0, 1)),
+        )
         seen |= sel
     if not seen.all():
         bad = sorted({str(x) for x in m[~seen]})
@@ -394,12 +430,129 @@ def _ngrams(words: list[str]) -> list[str]:
     return words + [a + " " + b for a, b in zip(words, words[1:], strict=False)]
 
 
+def key_hashes(sources: Sequence[Any], response_ids: Sequence[Any]) -> np.ndarray:
+    """A stable 64-bit hash (BLAKE2b) of each answer's key ``source, response_id`` (uint64):
+    the same answer gets the same hash, and so the same fold, in every process and run."""
+    if len(sources) != len(response_ids):
+        raise ValueError("sources and response ids differ in length")
+    digest = b"".join(
+        hashlib.blake2b(f"{s}\x1f{r}".encode(), digest_size=8).digest()
+        for s, r in zip(sources, response_ids, strict=True)
+    )
+    return np.frombuffer(digest, dtype="<u8").astype(np.uint64)
+
+
+@dataclass
+class FitReport:
+    """How the sentiment model was made and how well it predicts the scores' labels.
+
+    ``model`` is "fitted" or "lexicon" (the shipped lexicon: ``reason`` says why, and
+    ``reason_code`` / ``reason_args`` let a page say it in its language: "few_texts"
+    {n, min}, "missing_labels" {present, missing}, "few_per_label" {label, n, min}).
+    ``texts`` texts had a label (``negative``, ``neutral``, ``positive`` of each) and
+    ``unlabelled`` had a score that teaches none. ``accuracy`` and ``macro_f1`` are
+    cross-validated (out-of-fold predictions over ``folds`` folds, scikit-learn's
+    ``accuracy_score`` and ``f1_score(average="macro")``); ``lexicon_accuracy`` and
+    ``lexicon_macro_f1`` are the shipped lexicon's on the same texts (never fitted on them)."""
+
+    model: str = "lexicon"
+    reason: str = ""
+    reason_code: str = ""
+    reason_args: dict[str, Any] = field(default_factory=dict)
+    texts: int = 0
+    negative: int = 0
+    neutral: int = 0
+    positive: int = 0
+    unlabelled: int = 0
+    folds: int = 0
+    accuracy: float | None = None
+    macro_f1: float | None = None
+    lexicon_accuracy: float | None = None
+    lexicon_macro_f1: float | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "model": self.model,
+            "reason": self.reason,
+            "reason_code": self.reason_code,
+            "reason_args": dict(self.reason_args),
+            "texts": self.texts,
+            "negative": self.negative,
+            "neutral": self.neutral,
+            "positive": self.positive,
+            "unlabelled": self.unlabelled,
+            "folds": self.folds,
+            "accuracy": self.accuracy,
+            "macro_f1": self.macro_f1,
+            "lexicon_accuracy": self.lexicon_accuracy,
+            "lexicon_macro_f1": self.lexicon_macro_f1,
+        }
+
+
+def _fallback(
+    y: np.ndarray, min_train: int, min_per_label: int
+) -> tuple[str, dict[str, Any], str] | None:
+    """(code, arguments, English reason) when no model can be fitted on labels ``y``."""
+    n = int(y.size)
+    if n < min_train:
+        return (
+            "few_texts",
+            {"n": n, "min": min_train},
+            f"fewer than {min_train} texts with a clear label to learn from ({n})",
+        )
+    present = [k for k in (-1, 0, 1) if (y == k).any()]
+    if len(present) < 3:
+        have = [LABEL_NAMES[k] for k in present]
+        missing = [LABEL_NAMES[k] for k in (-1, 0, 1) if k not in present]
+        return (
+            "missing_labels",
+            {"present": have, "missing": missing},
+            f"only {' and '.join(have)} answers: no {' or '.join(missing)} text to learn from",
+        )
+    for k in (-1, 0, 1):
+        count = int((y == k).sum())
+        if count < min_per_label:
+            name = LABEL_NAMES[k]
+            return (
+                "few_per_label",
+                {"label": name, "n": count, "min": min_per_label},
+                f"only {count} {name} texts: at least {min_per_label} of each label are "
+                "needed to learn from",
+            )
+    return None
+
+
+def _fit_xy(lex: np.ndarray, feats: list[list[str]], y: np.ndarray, c: float) -> tuple[Any, Any]:
+    """The vectoriser and the classifier fitted on these texts' features."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    vectorizer = TfidfVectorizer(analyzer=_ngrams, min_df=2, sublinear_tf=True, dtype=np.float32)
+    x_words = vectorizer.fit_transform(feats)
+    x = sparse.hstack([x_words, sparse.csr_matrix(lex)], format="csr")
+    classifier = LogisticRegression(C=c, class_weight="balanced", max_iter=2000)
+    classifier.fit(x, y)
+    return vectorizer, classifier
+
+
+def _scores(y: np.ndarray, pred: np.ndarray) -> tuple[float, float]:
+    """(accuracy, macro-F1 over the labels present in ``y``), rounded to 4 places."""
+    from sklearn.metrics import accuracy_score, f1_score
+
+    labels = sorted(set(y.tolist()))
+    return (
+        round(float(accuracy_score(y, pred)), 4),
+        round(float(f1_score(y, pred, labels=labels, average="macro", zero_division=0)), 4),
+    )
+
+
 @dataclass
 class SentimentModel:
     """Polarity model: the lexicon alone, or a logistic regression fitted on rated verbatims.
 
-    Build with :meth:`lexicon_only` or :meth:`fit`; predict with :meth:`predict`; store with
-    :meth:`to_bytes` / :meth:`from_bytes` (pickle: load only bytes this application wrote)."""
+    Build with :meth:`lexicon_only`, :meth:`fit` or :meth:`cross_fit`; predict with
+    :meth:`predict`; store with :meth:`to_bytes` / :meth:`from_bytes` (pickle: load only bytes
+    this application wrote)."""
 
     vectorizer: Any = None
     classifier: Any = None
@@ -407,6 +560,11 @@ class SentimentModel:
     n_train: int = 0
     reason: str = "lexicon only"
     classes: tuple[int, ...] = field(default=(-1, 0, 1))
+    #: The models fitted without each fold (cross-fitting), and the sorted key hashes of the
+    #: texts fitted on (their fold is hash % len(fold_models)).
+    fold_models: tuple[SentimentModel, ...] = ()
+    fitted_keys: Any = None
+    report: FitReport | None = None
 
     @property
     def fitted(self) -> bool:
@@ -418,6 +576,24 @@ class SentimentModel:
         """The lexicon score with its neutral band ±``threshold``."""
         return cls(threshold=threshold)
 
+    @staticmethod
+    def _check(texts: Sequence[str | None], labels: Sequence[int] | np.ndarray) -> np.ndarray:
+        y = np.asarray(labels, dtype=np.int64)
+        if y.shape[0] != len(texts):
+            raise ValueError(f"{y.shape[0]} labels for {len(texts)} texts")
+        if not np.isin(y, (-1, 0, 1, NO_LABEL)).all():
+            raise ValueError(f"labels must be -1, 0, +1 or NO_LABEL ({NO_LABEL})")
+        return y
+
+    @staticmethod
+    def _subset(
+        texts: Sequence[str | None], languages: Sequence[str | None] | str | None, idx: list[int]
+    ) -> tuple[list[str | None], Sequence[str | None] | str | None]:
+        sub_texts = [texts[i] for i in idx]
+        if isinstance(languages, str) or languages is None:
+            return sub_texts, languages
+        return sub_texts, [languages[i] for i in idx]
+
     @classmethod
     def fit(
         cls,
@@ -426,41 +602,25 @@ class SentimentModel:
         labels: Sequence[int] | np.ndarray,
         *,
         min_train: int = MIN_TRAIN,
+        min_per_label: int = MIN_PER_LABEL,
         c: float = 2.0,
     ) -> SentimentModel:
-        """Fit on texts with labels −1/0/+1 (see :func:`label_from_score`); empty texts are
-        left out. Falls back to :meth:`lexicon_only` (``reason`` says why) with fewer than
-        ``min_train`` texts or a class missing."""
-        from sklearn.feature_extraction.text import TfidfVectorizer
-        from sklearn.linear_model import LogisticRegression
-
-        y = np.asarray(labels, dtype=np.int64)
-        if y.shape[0] != len(texts):
-            raise ValueError(f"{y.shape[0]} labels for {len(texts)} texts")
-        if not np.isin(y, (-1, 0, 1)).all():
-            raise ValueError("labels must be -1, 0 or +1")
+        """Fit on texts with labels −1/0/+1 (see :func:`label_from_score`); empty texts and
+        texts labelled :data:`NO_LABEL` are left out. Falls back to :meth:`lexicon_only`
+        (``reason`` says why) with fewer than ``min_train`` texts, a label missing or fewer
+        than ``min_per_label`` texts of one. Its predictions on the texts it was fitted on
+        are in-sample: to store figures, use :meth:`cross_fit`."""
+        y = cls._check(texts, labels)
         keep = np.array([isinstance(t, str) and bool(t.strip()) for t in texts], dtype=bool)
-        n = int(keep.sum())
-        present = set(np.unique(y[keep]).tolist())
-        if n < min_train:
-            return cls(reason=f"lexicon only: {n} labelled texts (< {min_train})", n_train=n)
-        if present != {-1, 0, 1}:
-            missing = sorted({-1, 0, 1} - present)
-            return cls(reason=f"lexicon only: no text labelled {missing}", n_train=n)
+        keep &= y != NO_LABEL
         idx: list[int] = np.flatnonzero(keep).tolist()
-        sub_texts = [texts[i] for i in idx]
-        if isinstance(languages, str) or languages is None:
-            sub_langs: Sequence[str | None] | str | None = languages
-        else:
-            sub_langs = [languages[i] for i in idx]
+        n = len(idx)
+        why = _fallback(y[idx], min_train, min_per_label)
+        if why is not None:
+            return cls(reason=f"lexicon only: {why[2]}", n_train=n)
+        sub_texts, sub_langs = cls._subset(texts, languages, idx)
         lex, feats = _analyse(sub_texts, sub_langs)
-        vectorizer = TfidfVectorizer(
-            analyzer=_ngrams, min_df=2, sublinear_tf=True, dtype=np.float32
-        )
-        x_words = vectorizer.fit_transform(feats)
-        x = sparse.hstack([x_words, sparse.csr_matrix(lex)], format="csr")
-        classifier = LogisticRegression(C=c, class_weight="balanced", max_iter=2000)
-        classifier.fit(x, y[idx])
+        vectorizer, classifier = _fit_xy(lex, feats, y[idx], c)
         return cls(
             vectorizer=vectorizer,
             classifier=classifier,
@@ -469,10 +629,120 @@ class SentimentModel:
             classes=tuple(int(k) for k in classifier.classes_),
         )
 
-    def predict(
-        self, texts: Sequence[str | None], languages: Sequence[str | None] | str | None
+    @classmethod
+    def cross_fit(
+        cls,
+        texts: Sequence[str | None],
+        languages: Sequence[str | None] | str | None,
+        labels: Sequence[int] | np.ndarray,
+        keys: Sequence[int] | np.ndarray,
+        *,
+        folds: int = FOLDS,
+        min_train: int = MIN_TRAIN,
+        min_per_label: int = MIN_PER_LABEL,
+        c: float = 2.0,
+    ) -> SentimentModel:
+        """:meth:`fit` on every text, plus one model fitted without each of ``folds`` folds
+        (a text's fold: its key hash from :func:`key_hashes` modulo ``folds``). Predicting
+        with these ``keys`` gives each text fitted on its out-of-fold polarity. ``report``
+        holds the cross-validated accuracy and macro-F1, the label counts and, for the
+        lexicon fall-back, why."""
+        if folds < 2:
+            raise ValueError("cross-fitting needs at least 2 folds")
+        y = cls._check(texts, labels)
+        h = np.asarray(keys, dtype=np.uint64)
+        if h.shape[0] != len(texts):
+            raise ValueError(f"{h.shape[0]} keys for {len(texts)} texts")
+        has_text = np.array([isinstance(t, str) and bool(t.strip()) for t in texts], dtype=bool)
+        usable = has_text & (y != NO_LABEL)
+        idx: list[int] = np.flatnonzero(usable).tolist()
+        yy = y[idx]
+        report = FitReport(
+            texts=len(idx),
+            negative=int((yy == -1).sum()),
+            neutral=int((yy == 0).sum()),
+            positive=int((yy == 1).sum()),
+            unlabelled=int((has_text & (y == NO_LABEL)).sum()),
+        )
+        sub_texts, sub_langs = cls._subset(texts, languages, idx)
+        lex, feats = _analyse(sub_texts, sub_langs)
+        if idx:
+            lexicon_pred = _labels_of(lex[:, 0].astype(float))
+            lexicon_pred[np.array([not f for f in feats], dtype=bool)] = 0
+            report.lexicon_accuracy, report.lexicon_macro_f1 = _scores(yy, lexicon_pred)
+        why = _fallback(yy, min_train, min_per_label)
+        if why is not None:
+            report.reason_code, report.reason_args, report.reason = why
+            return cls(reason=f"lexicon only: {why[2]}", n_train=len(idx), report=report)
+        vectorizer, classifier = _fit_xy(lex, feats, yy, c)
+        classes = tuple(int(k) for k in classifier.classes_)
+        fold = (h[idx] % np.uint64(folds)).astype(np.int64)
+        oof = np.zeros(len(idx), dtype=np.int64)
+        fold_models: list[SentimentModel] = []
+        for j in range(folds):
+            train = np.flatnonzero(fold != j)
+            test = np.flatnonzero(fold == j)
+            v, m = _fit_xy(lex[train], [feats[i] for i in train.tolist()], yy[train], c)
+            model = cls(
+                vectorizer=v,
+                classifier=m,
+                n_train=int(train.size),
+                reason=f"fitted without fold {j}",
+                classes=tuple(int(k) for k in m.classes_),
+            )
+            fold_models.append(model)
+            if test.size:
+                oof[test] = model._predict_features(lex[test], [feats[i] for i in test.tolist()])[0]
+        report.model = "fitted"
+        report.folds = folds
+        report.accuracy, report.macro_f1 = _scores(yy, oof)
+        return cls(
+            vectorizer=vectorizer,
+            classifier=classifier,
+            n_train=len(idx),
+            reason=f"fitted on {len(idx)} labelled texts",
+            classes=classes,
+            fold_models=tuple(fold_models),
+            fitted_keys=np.unique(h[idx]),
+            report=report,
+        )
+
+    def folds_of(self, keys: Sequence[int] | np.ndarray | None, n: int) -> np.ndarray:
+        """The fold model of each of ``n`` texts: its fold for a text fitted on, −1 (the
+        model fitted on all) for any other text or without keys."""
+        out = np.full(n, -1, dtype=np.int64)
+        stored = self.fitted_keys
+        if keys is None or not self.fold_models or stored is None or not len(stored):
+            return out
+        h = np.asarray(keys, dtype=np.uint64)
+        if h.shape[0] != n:
+            raise ValueError(f"{h.shape[0]} keys for {n} texts")
+        pos = np.minimum(np.searchsorted(stored, h), len(stored) - 1)
+        seen = stored[pos] == h
+        out[seen] = (h[seen] % np.uint64(len(self.fold_models))).astype(np.int64)
+        return out
+
+    def _predict_features(
+        self, lex: np.ndarray, feats: list[list[str]]
     ) -> tuple[np.ndarray, np.ndarray]:
-        """(labels int8 −1/0/+1, scores float in [−1, 1]) per text; an empty text gets 0, 0."""
+        """(labels, scores) of a fitted classifier from the lexicon features and words."""
+        x = sparse.hstack([self.vectorizer.transform(feats), sparse.csr_matrix(lex)], format="csr")
+        proba = self.classifier.predict_proba(x)
+        cls = np.asarray(self.classes)
+        labels = cls[proba.argmax(axis=1)].astype(np.int8)
+        scores = proba[:, cls == 1].sum(axis=1) - proba[:, cls == -1].sum(axis=1)
+        return labels, scores
+
+    def predict(
+        self,
+        texts: Sequence[str | None],
+        languages: Sequence[str | None] | str | None,
+        keys: Sequence[int] | np.ndarray | None = None,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(labels int8 −1/0/+1, scores float in [−1, 1]) per text; an empty text gets 0, 0.
+
+        With ``keys`` (:func:`key_hashes` of the texts' answers), a text the model was
+        cross-fitted on is predicted by the model fitted without its fold."""
         n = len(texts)
         if n == 0:
             return np.zeros(0, dtype=np.int8), np.zeros(0)
@@ -481,13 +751,17 @@ class SentimentModel:
             scores = lex[:, 0].astype(float)
             labels = _labels_of(scores, self.threshold)
         else:
-            x = sparse.hstack(
-                [self.vectorizer.transform(feats), sparse.csr_matrix(lex)], format="csr"
-            )
-            proba = self.classifier.predict_proba(x)
-            cls = np.asarray(self.classes)
-            labels = cls[proba.argmax(axis=1)].astype(np.int8)
-            scores = proba[:, cls == 1].sum(axis=1) - proba[:, cls == -1].sum(axis=1)
+            which = self.folds_of(keys, n)
+            labels = np.zeros(n, dtype=np.int8)
+            scores = np.zeros(n)
+            for j in np.unique(which).tolist():
+                rows = np.flatnonzero(which == j)
+                model = self if j < 0 else self.fold_models[j]
+                if rows.size == n:
+                    labels, scores = model._predict_features(lex, feats)
+                    break
+                part = [feats[i] for i in rows.tolist()]
+                labels[rows], scores[rows] = model._predict_features(lex[rows], part)
         empty = np.array([not f for f in feats], dtype=bool)
         labels[empty] = 0
         scores[empty] = 0.0
@@ -510,13 +784,19 @@ class SentimentModel:
 
 
 __all__ = [
+    "FOLDS",
     "LABEL_CUTS",
+    "LABEL_NAMES",
+    "NO_LABEL",
     "SPLIT_WORDS",
     "THRESHOLD",
+    "FitReport",
     "Lexicon",
     "SentimentModel",
+    "key_hashes",
     "label_from_score",
     "labels_from_scores",
+    "language_key",
     "lexicon",
     "lexicon_scores",
     "split_clauses",

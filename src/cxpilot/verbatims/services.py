@@ -8,6 +8,10 @@ per-verbatim results live in two derived warehouse tables, rebuilt or extended b
   (detected), ``sentiment`` (−1/0/+1), ``polarity`` (−1…1), ``analysed_at``;
 * ``verbatim_themes`` — one row per theme mention: ``source, response_id, theme_id, score``
   (similarity 0–1, 1 for a keyword rule), ``sentiment``, ``polarity`` of that mention.
+
+The sentiment model is cross-fitted (:meth:`cxpilot.verbatims.sentiment.SentimentModel.cross_fit`):
+the stored sentiment of an answer the model was fitted on comes from the model fitted without
+its fold, never from one that saw it; answers added later get the model fitted on all.
 """
 
 from __future__ import annotations
@@ -98,18 +102,32 @@ def _labels(metrics: list[Any], scores: list[Any]) -> np.ndarray:
     return np.asarray(senti.labels_from_scores(metrics, scores), dtype=np.int64)
 
 
+def _keys(sources: Any, ids: Any) -> np.ndarray:
+    """The answers' key hashes (their cross-fitting fold) from two columns or lists."""
+    from cxpilot.verbatims import sentiment as senti
+
+    def items(values: Any) -> list[Any]:
+        return values.to_pylist() if hasattr(values, "to_pylist") else list(values)
+
+    return senti.key_hashes(
+        [str(v or "") for v in items(sources)], [str(v or "") for v in items(ids)]
+    )
+
+
 def themes_discover(
     *,
     actor: Actor = None,
     themes: int = 20,
     seed: int = 0,
     progress: Callable[[str], None] | None = None,
-) -> dict[str, int]:
-    """Discover the themes of the stored verbatims and fit the sentiment model.
+) -> dict[str, Any]:
+    """Discover the themes of the stored verbatims and cross-fit the sentiment model.
 
     New themes are added; a theme found again keeps its id, its name if someone renamed it,
     and its definition if it is pinned; a discovered theme not found again is retired unless
-    someone pinned, renamed or gave it rules. Returns counts.
+    someone pinned, renamed or gave it rules. Returns counts, and under ``sentiment`` how the
+    sentiment model was made (``FitReport.as_dict()``: fitted or the shipped lexicon and why,
+    label counts, cross-validated accuracy and macro-F1).
     """
     from cxpilot.verbatims import sentiment as senti
 
@@ -136,15 +154,20 @@ def themes_discover(
     docs = featuriser.batch(texts, languages)
     vocab, found = discover(docs, languages, featuriser, themes=themes, seed=seed)
     say("sentiment")
-    model = senti.SentimentModel.fit(
-        texts, languages, _labels(data["metric"].to_pylist(), data["score"].to_pylist())
+    model = senti.SentimentModel.cross_fit(
+        texts,
+        languages,
+        _labels(data["metric"].to_pylist(), data["score"].to_pylist()),
+        _keys(data["source"], data["response_id"]),
     )
-    counts = {"verbatims": n, "themes": 0, "new": 0, "updated": 0, "retired": 0}
+    report = (model.report or senti.FitReport()).as_dict()
+    counts: dict[str, Any] = {"verbatims": n, "themes": 0, "new": 0, "updated": 0, "retired": 0}
     with transaction.atomic():
         current = TextModel.current() or TextModel()
         current.idf = vocab.idf
         current.documents = n
         current.sentiment = model.to_bytes()
+        current.set_sentiment_report(report)
         current.taxonomy_changed_at = timezone.now()
         current.save()
         stored = list(Theme.objects.filter(origin=ThemeOrigin.DISCOVERED).prefetch_related("rules"))
@@ -188,6 +211,7 @@ def themes_discover(
             row.save(update_fields=["active", "updated_at"])
             counts["retired"] += 1
         counts["themes"] = Theme.objects.filter(active=True, merged_into__isnull=True).count()
+    counts["sentiment"] = report
     return counts
 
 
@@ -294,6 +318,7 @@ def verbatims_analyse(
                 model=model,
                 threshold=current.threshold,
                 featuriser=featuriser,
+                keys=_keys(batch.column("source"), batch.column("response_id")),
             )
             rows, themed = _result_tables(
                 batch.column("source"), batch.column("response_id"), result, now
@@ -321,7 +346,8 @@ def verbatims_analyse_records(*, records: list[dict[str, Any]]) -> int:
     """Analyse answers just collected (hosted page, widget, API) with the stored model.
 
     Called when the inbox is flushed; does nothing before themes were discovered. Answers
-    already analysed are skipped, so a repeated flush adds nothing.
+    already analysed are skipped, so a repeated flush adds nothing. Answers the sentiment
+    model was fitted on keep their out-of-fold sentiment; new ones get the model fitted on all.
     """
     from cxpilot.verbatims.pipeline import analyse
 
@@ -353,6 +379,7 @@ def verbatims_analyse_records(*, records: list[dict[str, Any]]) -> int:
             themes=_specs(),
             model=model,
             threshold=current.threshold,
+            keys=_keys([r.get("source") for r in rows], [r.get("response_id") for r in rows]),
         )
         now = timezone.now().astimezone(dt.UTC).replace(tzinfo=None)
         table, themed = _result_tables(
@@ -549,11 +576,22 @@ def analyse_file(*, con: Any, path: Any) -> dict[int, dict[str, Any]]:
             i + 1: {"label": t.labels[lang], "keywords": t.keywords[lang], "active": True}
             for i, t in enumerate(found)
         }
-        model = senti.SentimentModel.fit(
-            texts, languages, _labels(rows["metric"].to_pylist(), rows["score"].to_pylist())
+        model = senti.SentimentModel.cross_fit(
+            texts,
+            languages,
+            _labels(rows["metric"].to_pylist(), rows["score"].to_pylist()),
+            _keys(rows["source"], rows["response_id"]),
         )
         threshold = 0.3
-    result = analyse(texts, declared, vocab=vocab, themes=specs, model=model, threshold=threshold)
+    result = analyse(
+        texts,
+        declared,
+        vocab=vocab,
+        themes=specs,
+        model=model,
+        threshold=threshold,
+        keys=_keys(rows["source"], rows["response_id"]),
+    )
     table, themed = _result_tables(
         rows["source"].combine_chunks(), rows["response_id"].combine_chunks(), result, None
     )

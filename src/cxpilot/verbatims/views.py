@@ -106,6 +106,63 @@ def _can_edit(request: HttpRequest) -> bool:
     return roles.may(request.user, "verbatims.edit_taxonomy")
 
 
+#: Why the sentiment fell back to the shipped lexicon: the labels present -> the sentence.
+MISSING_LABELS = {
+    ("negative", "positive"): _(
+        "only negative and positive answers: no neutral text to learn from"
+    ),
+    ("negative", "neutral"): _("only negative and neutral answers: no positive text to learn from"),
+    ("neutral", "positive"): _("only neutral and positive answers: no negative text to learn from"),
+    ("negative",): _("only negative answers: no neutral or positive text to learn from"),
+    ("neutral",): _("only neutral answers: no negative or positive text to learn from"),
+    ("positive",): _("only positive answers: no negative or neutral text to learn from"),
+}
+FEW_OF_LABEL = {
+    "negative": _(
+        "only %(n)d negative texts: at least %(min)d of each label are needed to learn from"
+    ),
+    "neutral": _(
+        "only %(n)d neutral texts: at least %(min)d of each label are needed to learn from"
+    ),
+    "positive": _(
+        "only %(n)d positive texts: at least %(min)d of each label are needed to learn from"
+    ),
+}
+
+
+def _fallback_reason(report: dict[str, Any]) -> str:
+    """Why the sentiment is the shipped lexicon's, in the page's language."""
+    code, args = report.get("reason_code"), report.get("reason_args") or {}
+    try:
+        if code == "few_texts":
+            return gettext("fewer than %(min)d texts with a clear label to learn from (%(n)d)") % {
+                "min": int(args["min"]),
+                "n": int(args["n"]),
+            }
+        if code == "missing_labels":
+            return str(MISSING_LABELS[tuple(args["present"])])
+        if code == "few_per_label":
+            return str(FEW_OF_LABEL[args["label"]]) % {"n": int(args["n"]), "min": int(args["min"])}
+    except (KeyError, TypeError, ValueError):
+        pass
+    return str(report.get("reason") or "")
+
+
+def _sentiment(state: dict[str, Any]) -> dict[str, Any] | None:
+    """How the stored sentiment was made, ready for ``verbatims/_sentiment_model.html``."""
+    report = state.get("sentiment")
+    if not report:
+        return None
+    shown = dict(report)
+    if report["accuracy"] is not None:
+        shown["accuracy_pct"] = round(100 * report["accuracy"], 1)
+    if report["lexicon_accuracy"] is not None:
+        shown["lexicon_accuracy_pct"] = round(100 * report["lexicon_accuracy"], 1)
+    if report["model"] == "lexicon":
+        shown["reason_text"] = _fallback_reason(report)
+    return shown
+
+
 @require_GET
 def irritants_page(request: HttpRequest) -> HttpResponse:
     roles.require(request.user, "organisation.view_analytics")
@@ -129,6 +186,7 @@ def irritants_page(request: HttpRequest) -> HttpResponse:
             **figures,
             "touchpoint": Touchpoint.objects.filter(key=scope.touchpoint).first(),
             "can_edit": _can_edit(request),
+            "sentiment": _sentiment(state),
         },
         status=400 if request.GET and not form.is_valid() else 200,
     )
@@ -245,6 +303,7 @@ def themes_page(request: HttpRequest) -> HttpResponse:
             "previous": urlencode({**params, "page": page - 1}) if page > 1 else "",
             "next": urlencode({**params, "page": page + 1}) if page * PAGE < total else "",
             "can_edit": _can_edit(request),
+            "sentiment": _sentiment(state),
         },
         status=200 if valid else 400,
     )

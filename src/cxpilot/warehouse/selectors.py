@@ -18,6 +18,13 @@ from cxpilot.warehouse.schema import table as table_spec
 from cxpilot.warehouse.validate import Validated, validate
 
 
+def file_read(*, path: Path) -> Any:
+    """A CSV, Parquet or JSON Lines file read as imports read it (``files.read_file``: its
+    encodings, delimiters and errors), its columns as text, with where each row comes from
+    (``RawTable``). For other domains that read a user's file without importing it."""
+    return read_file(Path(path))
+
+
 def touchpoint_lookup() -> dict[str, str]:
     """Lower-cased touchpoint keys and names -> key."""
     lookup: dict[str, str] = {}
