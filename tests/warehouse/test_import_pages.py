@@ -154,3 +154,14 @@ def test_a_survey_tool_export_takes_a_touchpoint_for_the_whole_file(org, lead, h
     # without a survey tool, the touchpoint field is refused (a plain file has its column)
     refused = upload(lead, GOOD, touchpoint=website.key)
     assert refused.status_code == 400 and "touchpoint" in refused.context["form"].errors
+
+
+def test_the_web_keeps_the_exports_name_so_its_survey_is_the_command_lines(org, lead, home):
+    """A survey tool names its export after the survey: the page keeps that name, so the same
+    export lands in the same survey whether it comes through the page or the command line."""
+    data = (FIXTURES / "qualtrics_en.csv").read_bytes()
+    name = "Post-purchase survey_May 1, 2024_09.23.csv"
+    page = upload(lead, data, name=name, survey_tool="qualtrics", touchpoint="website")
+    assert page.status_code == 200, page.context.get("error")
+    assert page.context["preview"].survey["survey"] == "Post-purchase survey"
+    assert 'class="wraps-anywhere"' in page.content.decode()

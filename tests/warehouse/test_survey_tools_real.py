@@ -338,3 +338,95 @@ def test_the_docs_list_the_mapping_keys_of_the_code():
     example = section.split("```yaml", 1)[1].split("```", 1)[0]
     used = set(re.findall(r"^([a-z_]+):", example, re.MULTILINE))
     assert used <= set(MAPPING_KEYS)
+
+
+def test_a_comment_field_whose_comments_repeat_is_still_a_comment(org):
+    """The same few comments ("Great lamps", "Too expensive") look like choices, but no metric
+    reads them as scores and none is the column's own label: the column is Q1's verbatim."""
+    path = fixture("surveymonkey_repeated_comments")
+    shown = dry_run(path, "surveymonkey", "--touchpoint", "website")
+    assert shown["problem_count"] == 0
+    questions = {q["key"]: q for q in shown["survey"]["scored_questions"]}
+    assert set(questions) == {"Q1_1", "Q2"}
+    assert questions["Q1_1"]["verbatim"].endswith(" - Why?")
+    assert questions["Q2"]["verbatim"] == "What is the primary reason for your score?"
+    # the survey names the question, not SurveyMonkey's "- Response" answer label
+    assert questions["Q1_1"]["survey"] == (
+        "surveymonkey_repeated_comments · Q1_1: How likely is it that you would recommend our "
+        "lamps to a friend or colleague?"
+    )
+
+
+def test_a_date_order_that_is_none_is_refused(org):
+    path = fixture("google_forms_two_products")
+    before = counts()
+    result = runner.invoke(
+        app,
+        ["import", "responses", str(path), "--from", "google-forms", "--touchpoint", "website",
+         "--date-order", "xyz"],
+    )  # fmt: skip
+    assert result.exit_code == 2 and "--date-order" in result.output
+    assert counts() == before
+
+
+def test_an_alias_bomb_in_a_mapping_is_refused_at_once(org, tmp_path):
+    """A few hundred bytes of YAML aliases would expand to gigabytes: aliases are not read."""
+    lines = [
+        "questions:",
+        "  Q1:",
+        '    - &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]',
+    ]
+    names = "abcdefgh"
+    for previous, name in zip(names, names[1:], strict=False):
+        lines.append(f"    - &{name} [{','.join(['*' + previous] * 9)}]")
+    lines.append(f"    - [{','.join(['*h'] * 9)}]")
+    mapping = tmp_path / "bomb.yaml"
+    mapping.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(ValidationError) as info:
+        table_import(
+            table="responses",
+            path=fixture("google_forms_two_products"),
+            survey_tool="google-forms",
+            touchpoint="website",
+            mapping_path=mapping,
+        )
+    assert "aliases" in str(info.value) and len(str(info.value)) < 500
+
+
+def test_a_long_time_zone_name_is_refused_not_a_crash(org, tmp_path):
+    text = fixture("qualtrics_en").read_text(encoding="utf-8")
+    import re
+
+    zone = re.search(r'""timeZone"":""([^"]+)""', text)
+    assert zone, "the fixture names a time zone"
+    path = tmp_path / "export.csv"
+    path.write_text(text.replace(zone.group(1), "A" * 5000, 1), encoding="utf-8")
+    with pytest.raises(ValidationError) as info:
+        table_import(table="responses", path=path, survey_tool="qualtrics", touchpoint="website")
+    assert "not an IANA time zone" in str(info.value) and len(str(info.value)) < 400
+
+
+def test_question_texts_and_file_names_are_printed_as_written(org, tmp_path):
+    """Rich reads "[/]" as markup and ":scales:" as an emoji code: text from a user's file is
+    printed as it is (it once crashed the dry run)."""
+    path = tmp_path / "[bold]x[_]y.csv"
+    path.write_text(
+        "Timestamp,How likely are you to recommend us? [/]\n3/13/2024 9:00:00,9\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(
+        app,
+        ["import", "responses", str(path), "--from", "google-forms", "--touchpoint", "website",
+         "--dry-run"],
+        env={"COLUMNS": "250"},
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "recommend us? [/]" in result.output and "[bold]x[_]y" in result.output
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text("scales: [1, 2]\n", encoding="utf-8")
+    result = runner.invoke(
+        app,
+        ["import", "responses", str(path), "--from", "google-forms", "--touchpoint", "website",
+         "--mapping", str(mapping)],
+    )  # fmt: skip
+    assert result.exit_code == 2 and "m.yaml:scales" in result.output.replace("\n", "")

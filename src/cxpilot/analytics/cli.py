@@ -84,9 +84,10 @@ def _read_shares(path: Path) -> dict[str, float]:
     import yaml
 
     from cxpilot.kernel.errors import ValidationError
+    from cxpilot.kernel.textfiles import yaml_load
 
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
         raise ValidationError(f"cannot read the weights: {exc}", where=str(path)) from None
     if not isinstance(data, dict) or not data:

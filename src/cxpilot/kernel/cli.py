@@ -11,6 +11,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from cxpilot.kernel.errors import CxPilotError
 from cxpilot.kernel.output import Format
@@ -21,7 +22,9 @@ FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format
 
 
 def fail(message: str) -> None:
-    err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    # the message may quote a user's file (a question text "[/]", a key ":scales:"): it is
+    # printed as it is, never read as Rich markup or emoji codes
+    err.print(Text.assemble(("error:", "bold red"), " ", message), highlight=False, soft_wrap=True)
     raise typer.Exit(2)
 
 
@@ -34,7 +37,7 @@ def handle_errors(func: F) -> F:
             return func(*args, **kwargs)
         except CxPilotError as exc:
             for problem in exc.problems:
-                err.print(f"  {problem}", highlight=False, soft_wrap=True)
+                err.print(Text(f"  {problem}"), highlight=False, soft_wrap=True)
             fail(str(exc))
 
     return wrapper  # type: ignore[return-value]

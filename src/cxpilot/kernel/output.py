@@ -10,6 +10,7 @@ from typing import Any
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from cxpilot.kernel import csvcells
 
@@ -59,7 +60,7 @@ def emit(
         table.add_column("field", style="bold")
         table.add_column("value")
         for key, value in data.items():
-            table.add_row(key, _cell(value))
+            table.add_row(Text(key), Text(_cell(value)))
         Console().print(table)
         return
     if not rows:
@@ -80,7 +81,7 @@ def emit(
             overflow="fold" if wraps else "ellipsis",
         )
     for line in cells:
-        table.add_row(*(line[i] for i in shown))
+        table.add_row(*(Text(line[i]) for i in shown))  # data, never markup
     console.print(table)
     left_out = [columns[i] for i in range(len(columns)) if i not in shown]
     if left_out:

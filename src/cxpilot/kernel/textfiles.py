@@ -17,6 +17,9 @@ import codecs
 import csv
 import re
 from pathlib import Path
+from typing import Any
+
+import yaml
 
 from cxpilot.kernel.errors import ValidationError
 
@@ -110,3 +113,25 @@ def read_bytes(path: Path) -> bytes:
 def read_text(path: Path, *, kind: str = "") -> str:
     """A text file's content, decoded by :func:`decode_text`."""
     return decode_text(read_bytes(path), where=str(path), kind=kind)
+
+
+class _NoAliasLoader(yaml.SafeLoader):
+    """Safe YAML without aliases: an anchor's alias (``*name``) repeats a value, and a file of a
+    few hundred bytes nesting them expands to gigabytes ("billion laughs")."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.composer.ComposerError(
+                None,
+                None,
+                "aliases (*name) are not read in CX Pilot's files: write the value out",
+                event.start_mark,
+            )
+        return super().compose_node(parent, index)
+
+
+def yaml_load(text: str) -> Any:
+    """The value of a YAML (or JSON) text a user gave, as ``yaml.safe_load`` reads it, but
+    refusing aliases (raises ``yaml.YAMLError``)."""
+    return yaml.load(text, Loader=_NoAliasLoader)  # noqa: S506 - a SafeLoader subclass

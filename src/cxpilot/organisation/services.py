@@ -17,7 +17,7 @@ from django.utils.text import slugify
 from cxpilot.kernel import csvcells, roles
 from cxpilot.kernel.errors import ValidationError, field_problems
 from cxpilot.kernel.roles import Actor
-from cxpilot.kernel.textfiles import csv_error, read_text
+from cxpilot.kernel.textfiles import csv_error, read_text, yaml_load
 from cxpilot.organisation.models import (
     BrandPromise,
     Channel,
@@ -210,7 +210,7 @@ def org_load_file(*, path: Path, kind: str | None = None, actor: Actor = None) -
     text = read_text(path, kind="YAML or CSV")
     if path.suffix.lower() in (".yaml", ".yml"):
         try:
-            data = yaml.safe_load(text) or {}
+            data = yaml_load(text) or {}
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)

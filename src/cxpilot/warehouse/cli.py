@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.console import Console
 from rich.table import Table as RichTable
+from rich.text import Text
 
 from cxpilot.kernel.cli import FormatOpt, err, handle_errors, progress, setup
 from cxpilot.kernel.output import Format, emit
@@ -183,11 +184,13 @@ def _show_mapping(side: Console, plan: SurveyPlan, name: str) -> None:
     """What each column of a survey tool's export becomes, then the plan's notes."""
     from cxpilot.warehouse.survey_tools import TOOLS
 
-    grid = RichTable(title=f"{TOOLS[plan.tool]} export {name}: what each column becomes")
+    grid = RichTable(title=Text(f"{TOOLS[plan.tool]} export {name}: what each column becomes"))
     for column in ("column", "question", "becomes", "why"):
         grid.add_column(column, overflow="fold")
     for row in plan.mapping_rows():
-        grid.add_row(row["column"], row["question"][:80], row["becomes"], row["why"])
+        grid.add_row(
+            *(Text(v) for v in (row["column"], row["question"][:80], row["becomes"], row["why"]))
+        )
     side.print(grid)
     summary = plan.summary()
     questions = RichTable(
@@ -197,12 +200,18 @@ def _show_mapping(side: Console, plan: SurveyPlan, name: str) -> None:
         questions.add_column(column, overflow="fold")
     for q in summary["scored_questions"]:
         scale = q["scale"]["scale"] if q.get("scale") else ""
-        questions.add_row(
-            q["key"], q["metric"], scale, q["touchpoint"] or "", q["verbatim"] or "", q["survey"]
+        cells = (
+            q["key"],
+            q["metric"],
+            scale,
+            q["touchpoint"] or "",
+            q["verbatim"] or "",
+            q["survey"],
         )
+        questions.add_row(*(Text(v) for v in cells))
     side.print(questions)
     for note in plan.notes:
-        side.print(f"note: {note}", highlight=False, soft_wrap=True)
+        side.print(Text(f"note: {note}"), highlight=False, soft_wrap=True)
 
 
 def _show_preview(side: Console, preview: ImportPreview, name: str, fmt: Format) -> None:
@@ -241,7 +250,7 @@ def _preview_grid(preview: ImportPreview) -> RichTable:
     for key in keys:
         grid.add_column(key, overflow="fold")
     for row in rows:
-        grid.add_row(*(_shown_cell(key, row.get(key)) for key in keys))
+        grid.add_row(*(Text(_shown_cell(key, row.get(key))) for key in keys))
     return grid
 
 

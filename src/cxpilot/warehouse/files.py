@@ -23,7 +23,7 @@ import yaml
 
 from cxpilot.kernel import csvcells
 from cxpilot.kernel.errors import ValidationError
-from cxpilot.kernel.textfiles import csv_error, decode_text, read_bytes, read_text
+from cxpilot.kernel.textfiles import csv_error, decode_text, read_bytes, read_text, yaml_load
 
 CSV_SUFFIXES = (".csv", ".txt", ".tsv")
 PARQUET_SUFFIXES = (".parquet", ".pq")
@@ -104,7 +104,7 @@ def read_mapping(path: Path) -> dict[str, str]:
         data = {r[0].strip(): r[1].strip() for r in rows}
     else:
         try:
-            data = yaml.safe_load(text)
+            data = yaml_load(text)
         except yaml.YAMLError as exc:
             raise ValidationError(f"not valid YAML or JSON: {exc}", where=str(path)) from None
     if not isinstance(data, dict) or not all(

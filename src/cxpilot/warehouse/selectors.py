@@ -61,6 +61,12 @@ def file_validated(
     responses are left out unless ``keep_test_responses``.
     """
     spec = table_spec(table)
+    if date_order not in ("ymd", "dmy", "mdy"):
+        raise ValidationError(
+            f"the date order is dmy (14/03/2025) or mdy (03/14/2025), or ymd for ISO 8601 "
+            f"dates only; got {str(date_order)[:40]!r}",
+            where="--date-order",
+        )
     if touchpoint is not None and survey_tool is None:
         raise ValidationError(
             "--touchpoint goes with --from (a survey tool's export); a file in the import "
@@ -125,8 +131,9 @@ def _touchpoint_given(given: str, touchpoints: dict[str, str] | None, add_touchp
     if add_touchpoints:
         return text
     known = ", ".join(sorted(set(touchpoints.values()))) or "none yet"
+    shown = text if len(text) <= 60 else text[:59] + "…"
     raise ValidationError(
-        f"unknown touchpoint {text!r}; the organisation's touchpoints are: {known} "
+        f"unknown touchpoint {shown!r}; the organisation's touchpoints are: {known} "
         "(or add it with --add-touchpoints)",
         where="--touchpoint",
     )

@@ -34,8 +34,11 @@ def _uploads() -> Path:
 
 
 def _safe_name(name: str) -> str:
-    """The upload's own name, reduced to letters, digits, dot, dash and underscore."""
-    stem = re.sub(r"[^\w.-]", "_", Path(name).name)[-100:].lstrip(".")
+    """The upload's own name, as the user's file had it (a survey tool's export is named after
+    its survey: the import reads the survey's name from it), without folders, and with only
+    letters, digits, spaces and . , - _ ( ) ' + & kept."""
+    base = Path(name.replace("\\", "/")).name
+    stem = re.sub(r"[^\w .,()'+&-]", "_", base)[-150:].lstrip(". ")
     return stem or "upload"
 
 

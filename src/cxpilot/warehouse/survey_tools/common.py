@@ -28,6 +28,12 @@ METRICS = tuple(METRIC_RANGES)
 Records = list[tuple[int, list[str]]]
 
 
+def shown(value: object, limit: int = 80) -> str:
+    """A value of the user's file as an error quotes it: at most ``limit`` characters."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 # --------------------------------------------------------------------------- data
 
 

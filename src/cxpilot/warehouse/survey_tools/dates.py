@@ -16,7 +16,7 @@ import zoneinfo
 from dataclasses import dataclass
 
 from cxpilot.kernel.errors import ValidationError
-from cxpilot.warehouse.survey_tools.common import TOOLS, Export, ExportColumn, Layout
+from cxpilot.warehouse.survey_tools.common import TOOLS, Export, ExportColumn, Layout, shown
 
 #: Time-zone abbreviations read, with their offset from UTC in hours. An abbreviation names
 #: different zones in different places (CST is Central Standard Time in North America and
@@ -171,10 +171,12 @@ def column_zone(name: str | None, where: str) -> zoneinfo.ZoneInfo | None:
     if not name:
         return None
     try:
+        if len(name) > 64:  # the longest IANA name is 32 characters
+            raise ValueError(name)
         return zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
         raise ValidationError(
-            f"the time zone {name!r} of this date column is not an IANA time zone "
+            f"the time zone {shown(name)} of this date column is not an IANA time zone "
             "(such as Europe/Paris or America/Denver)",
             where=where,
         ) from None

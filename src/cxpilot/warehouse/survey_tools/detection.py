@@ -277,11 +277,20 @@ def is_comment(col: ExportColumn, answered: list[str]) -> tuple[bool, str]:
     """A column of a multi-column question (SurveyMonkey) that holds typed text: the comment
     field of a rating question ("Why?"), or the "Other (please specify)" of a choice one."""
     label = col.sub_label or ""
-    if label.lower() in OPEN_ENDED_LABELS or is_other_text(col):
+    lowered = normalise(label)
+    asks = any(re.search(p, lowered) for p in patterns_for(OPEN_TEXT_PATTERNS, label))
+    if lowered in OPEN_ENDED_LABELS or is_other_text(col) or asks:
         return True, f"free text of its question (answer label {label!r})"
-    if not answered or looks_like_choices(answered):
+    if not answered:
         return False, ""
-    typed = [v for v in answered if not _PLAIN_NUMBER.match(v) and v.lower() != label.lower()]
+    # a choice's column holds its own label; a comment field holds what people typed, which
+    # no metric reads as a score (even when the same few comments come back)
+    typed = [
+        v
+        for v in answered
+        if normalise(v) != lowered
+        and not any(_PLAIN_NUMBER.match(parse_score(v, metric)) for metric in SCORE_LABELS)
+    ]
     if len(typed) == len(answered):
         return True, f"free text of its question (answer label {label!r}, typed answers)"
     return False, ""

@@ -10,8 +10,8 @@ from typing import Any
 import yaml
 
 from cxpilot.kernel.errors import ValidationError
-from cxpilot.kernel.textfiles import read_text
-from cxpilot.warehouse.survey_tools.common import METRICS
+from cxpilot.kernel.textfiles import read_text, yaml_load
+from cxpilot.warehouse.survey_tools.common import METRICS, shown
 from cxpilot.warehouse.survey_tools.scales import ScaleRule, read_scale_rules
 
 #: What a mapping may say a column is.
@@ -93,7 +93,7 @@ def _mapping_data(path: Path) -> dict[Any, Any]:
     if not path.exists():
         raise ValidationError("no such mapping file", where=where)
     try:
-        data = yaml.safe_load(read_text(path, kind="YAML or JSON"))
+        data = yaml_load(read_text(path, kind="YAML or JSON"))
     except yaml.YAMLError as exc:
         raise ValidationError(f"not valid YAML or JSON: {exc}", where=where) from None
     if data is None:
@@ -154,7 +154,7 @@ def _question_rule(value: object, where: str) -> QuestionRule:
             value = value.get("metric") or value.get("role")
     if not isinstance(value, str):
         raise ValidationError(
-            f"expected one of {', '.join(QUESTION_ROLES)}; got {value!r}", where=where
+            f"expected one of {', '.join(QUESTION_ROLES)}; got {shown(value)}", where=where
         )
     text = value.strip()
     lowered = text.lower()
@@ -165,7 +165,7 @@ def _question_rule(value: object, where: str) -> QuestionRule:
         return QuestionRule("verbatim", verbatim_of=target)
     if lowered not in (*METRICS, "attribute", "ignore"):
         raise ValidationError(
-            f"expected one of {', '.join(QUESTION_ROLES)}; got {value!r}", where=where
+            f"expected one of {', '.join(QUESTION_ROLES)}; got {shown(value)}", where=where
         )
     if touchpoint and lowered not in METRICS:
         raise ValidationError("only a scored question takes a touchpoint", where=where)

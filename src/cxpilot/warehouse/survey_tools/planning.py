@@ -39,6 +39,7 @@ from cxpilot.warehouse.survey_tools.detection import (
 )
 from cxpilot.warehouse.survey_tools.layouts import LAYOUTS
 from cxpilot.warehouse.survey_tools.mapping import QuestionRule, SurveyMapping
+from cxpilot.warehouse.survey_tools.surveymonkey import GENERIC_SUB_LABELS
 
 #: The mapping's rule of a column, with the reference the mapping used for it, by column name.
 Rules = dict[str, tuple[QuestionRule, str]]
@@ -548,7 +549,11 @@ def _surveys(
         )
     base = " ".join(base.split())[: SURVEY_MAX // 2]
     for question in scored:
-        name = f"{base} · {question.column.key}: {' '.join(question.column.text.split())}"
+        text = question.column.text
+        label = question.column.sub_label or ""
+        if label.lower() in GENERIC_SUB_LABELS and text.endswith(f" - {label}"):
+            text = text[: -len(label) - 3]  # SurveyMonkey's "… - Response": the question's
+        name = f"{base} · {question.column.key}: {' '.join(text.split())}"
         question.survey = name if len(name) <= SURVEY_MAX else name[: SURVEY_MAX - 1] + "…"
     if len(scored) > 1:
         notes.append(

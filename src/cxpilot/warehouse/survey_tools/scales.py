@@ -36,11 +36,11 @@ from typing import TYPE_CHECKING, Any
 
 from cxpilot.kernel.errors import ProblemList, ValidationError
 from cxpilot.warehouse.schema import METRIC_RANGES
-from cxpilot.warehouse.survey_tools.common import Export, ScoredQuestion, SurveyPlan
+from cxpilot.warehouse.survey_tools.common import Export, ScoredQuestion, SurveyPlan, shown
 from cxpilot.warehouse.survey_tools.detection import SCORE_LABELS, normalise, parse_score
 
 if TYPE_CHECKING:
-    from cxpilot.warehouse.survey_tools.mapping import SurveyMapping
+    from cxpilot.warehouse.survey_tools.mapping import SurveyMapping, shown
 
 #: The standard anchors of the NPS question (Reichheld), English and French.
 NPS_ANCHORS = {
@@ -143,7 +143,7 @@ def _read_scale(value: object, where: str) -> tuple[int, int]:
         low = high = 0
     if not ends or low >= high:
         raise ValidationError(
-            f"a scale is written low-high (1-5, 0-10); got {value!r}", where=where
+            f"a scale is written low-high (1-5, 0-10); got {shown(value)}", where=where
         )
     return low, high
 
@@ -159,7 +159,8 @@ def _read_convert(value: object, where: str) -> str | dict[int, int] | None:
     ):
         return {int(k): int(v) for k, v in value.items()}
     raise ValidationError(
-        f"convert is linear or a table of points ({{1: 1, 2: 3, …}}); got {value!r}", where=where
+        f"convert is linear or a table of points ({{1: 1, 2: 3, …}}); got {shown(value)}",
+        where=where,
     )
 
 
