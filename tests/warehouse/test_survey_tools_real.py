@@ -430,3 +430,18 @@ def test_question_texts_and_file_names_are_printed_as_written(org, tmp_path):
          "--mapping", str(mapping)],
     )  # fmt: skip
     assert result.exit_code == 2 and "m.yaml:scales" in result.output.replace("\n", "")
+
+
+def test_a_header_wider_than_any_survey_is_refused(org, tmp_path):
+    path = tmp_path / "wide.csv"
+    path.write_text(
+        "Timestamp,"
+        + ",".join(f"c{i}" for i in range(10_001))
+        + "\n3/13/2024 9:00:00,"
+        + "1," * 10_000
+        + "1\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ValidationError) as info:
+        table_import(table="responses", path=path, survey_tool="google-forms", touchpoint="website")
+    assert "10,002 columns" in str(info.value) and info.value.where.endswith(":line 1")

@@ -19,6 +19,9 @@ from cxpilot.warehouse.survey_tools.rows import export_rows
 from cxpilot.warehouse.survey_tools.scales import read_scales
 from cxpilot.warehouse.survey_tools.screening import screen_export
 
+#: More columns than any survey tool exports (Qualtrics's largest surveys have a few thousand).
+MAX_COLUMNS = 10_000
+
 
 def read_export(
     path: Path,
@@ -84,6 +87,12 @@ def load_export(path: Path, *, tool: str) -> Export:
     if not records:
         raise ValidationError("the file is empty", where=where)
     layout = LAYOUTS[tool]
+    if len(records[0][1]) > MAX_COLUMNS:
+        raise ValidationError(
+            f"the header has {len(records[0][1]):,} columns; a survey export has at most "
+            f"{MAX_COLUMNS:,} (is this the right file?)",
+            where=f"{where}:line 1",
+        )
     columns = layout.columns(records, where, last_line)
     header_rows = layout.header_rows
     width = len(records[0][1])
