@@ -445,3 +445,9 @@ def test_a_header_wider_than_any_survey_is_refused(org, tmp_path):
     with pytest.raises(ValidationError) as info:
         table_import(table="responses", path=path, survey_tool="google-forms", touchpoint="website")
     assert "10,002 columns" in str(info.value) and info.value.where.endswith(":line 1")
+
+
+def test_an_export_imported_as_a_plain_file_points_to_from(org):
+    with pytest.raises(ValidationError) as info:
+        table_import(table="responses", path=fixture("qualtrics_en"))
+    assert "--from qualtrics" in str(info.value) and "--touchpoint" in str(info.value)

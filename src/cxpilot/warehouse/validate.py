@@ -262,11 +262,28 @@ def _column(
     return parsed
 
 
+#: A column only one survey tool's export has, and the tool (``--from``).
+TOOL_COLUMNS = {
+    "ResponseId": "qualtrics",
+    "Respondent ID": "surveymonkey",
+    "Submit Date (UTC)": "typeform",
+    "Timestamp": "google-forms",
+    "Horodateur": "google-forms",
+}
+
+
 def _mapping_hint(missing: list[str], present: list[str], from_api: bool) -> str:
     """How to say which of the file's columns holds each missing one: a column mapping, with a
     guess from the names where one is close."""
     if from_api:
         return ""
+    tool = next((TOOL_COLUMNS[n] for n in present if n in TOOL_COLUMNS), None)
+    if tool is not None:
+        return (
+            f". It looks like a survey tool's own export: import it with --from {tool} (and "
+            "--touchpoint KEY; 'Survey tool export' on the Import data page), see "
+            "docs/importing.md"
+        )
     lowered = {name.lower(): name for name in present}
     guesses = []
     for name in missing:
