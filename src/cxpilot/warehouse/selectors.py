@@ -15,7 +15,7 @@ from cxpilot.warehouse import survey_tools
 from cxpilot.warehouse.files import read_file, read_mapping
 from cxpilot.warehouse.ingest import count_present
 from cxpilot.warehouse.schema import table as table_spec
-from cxpilot.warehouse.validate import Validated, validate
+from cxpilot.warehouse.validate import Validated, check_date_order, validate
 
 
 def file_read(*, path: Path) -> Any:
@@ -61,12 +61,7 @@ def file_validated(
     responses are left out unless ``keep_test_responses``.
     """
     spec = table_spec(table)
-    if date_order not in ("ymd", "dmy", "mdy"):
-        raise ValidationError(
-            f"the date order is dmy (14/03/2025) or mdy (03/14/2025), or ymd for ISO 8601 "
-            f"dates only; got {str(date_order)[:40]!r}",
-            where="--date-order",
-        )
+    check_date_order(date_order)
     if touchpoint is not None and survey_tool is None:
         raise ValidationError(
             "--touchpoint goes with --from (a survey tool's export); a file in the import "

@@ -173,11 +173,17 @@ _NUMERIC_DAY = r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})(.*)$"
 def reorder_days(text: pa.Array, order: str) -> pa.Array:
     """Rewrite ``14/03/2025`` (``dmy``) or ``03/14/2025`` (``mdy``) as ``2025-03-14``, keeping
     any time after it; other values are left as they are (ISO 8601 stays valid)."""
+    check_date_order(order)
+    return text if order == "ymd" else _reordered(text, order)
+
+
+def check_date_order(order: str) -> None:
+    """Refuse a date order that is none of DATE_ORDERS."""
     if order not in DATE_ORDERS:
         raise ValidationError(
-            f"the date order is {', '.join(DATE_ORDERS)}, not {order!r}", where="--date-order"
+            f"the date order is {', '.join(DATE_ORDERS)}, not {str(order)[:40]!r}",
+            where="--date-order",
         )
-    return text if order == "ymd" else _reordered(text, order)
 
 
 def _reordered(text: pa.Array, order: str) -> pa.Array:
