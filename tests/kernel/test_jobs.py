@@ -88,3 +88,32 @@ def test_stop_while_waiting_returns_at_once_and_does_not_run():
 
 def test_stop_before_start_is_harmless():
     Periodic("never", lambda: None, every=1).stop()
+
+
+def test_a_long_pause_ends_when_the_wake_ups_stop():
+    """A stream of wake-ups keeps the pause; once they stop for quiet_gap, the next run comes
+    at once instead of at the end of the pause."""
+    runs: list[float] = []
+    event = threading.Event()
+    job = Periodic(
+        "stream", lambda: runs.append(time.monotonic()), every=3600, wakeup=event,
+        pause=30.0, quiet_gap=0.3,
+    )  # fmt: skip
+    job.start()
+    try:
+        event.set()
+        deadline = time.monotonic() + 5
+        while not runs:
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        for _ in range(8):  # a stream: a wake-up every 0.1 s for 0.8 s
+            event.set()
+            time.sleep(0.1)
+        stopped = time.monotonic()
+        while len(runs) < 2:
+            assert time.monotonic() - stopped < 3, "the pause did not end with the stream"
+            time.sleep(0.01)
+        assert runs[1] - runs[0] >= 0.8  # the stream kept the pause going
+    finally:
+        job.stop()
+    assert not job.is_alive()

@@ -209,7 +209,12 @@ def _mark_flushed(ids: list[int]) -> None:
 
 
 def inbox_worker(
-    interval: float = 5.0, *, quiet_pause: float = 0.5, busy_pause: float = 30.0, busy: int = 200
+    interval: float = 5.0,
+    *,
+    quiet_pause: float = 0.5,
+    busy_pause: float = 30.0,
+    busy: int = 200,
+    quiet_gap: float = 2.0,
 ) -> Periodic:
     """The background job of the server that flushes the inbox: at once (what a previous
     process left), when a receipt commits, and every ``interval`` seconds (for what a failed
@@ -218,8 +223,17 @@ def inbox_worker(
     Between two flushes it pauses ``quiet_pause`` seconds, so that a lone answer reaches the
     warehouse within about that time; after a flush of ``busy`` records or more (a stream of
     answers), ``busy_pause``: fewer, larger flushes cost much less per answer (the warehouse
-    write, the verbatim analysis and the follow-up cases each have a cost per flush)."""
-    job = Periodic("inbox", lambda: None, every=interval, wakeup=_wakeup, pause=quiet_pause)
+    write, the verbatim analysis and the follow-up cases each have a cost per flush). A
+    pause ends early when no answer came for ``quiet_gap`` seconds: the end of a stream
+    reaches the warehouse within about that time, not 30 s later."""
+    job = Periodic(
+        "inbox",
+        lambda: None,
+        every=interval,
+        wakeup=_wakeup,
+        pause=quiet_pause,
+        quiet_gap=quiet_gap,
+    )
 
     def flush() -> None:
         report = inbox_flush()
