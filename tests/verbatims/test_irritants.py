@@ -61,6 +61,8 @@ def test_irritants_rank_the_detractors_theme_first_with_the_contract_fields(anal
     assert top["ci_low"] < top["impact"] < top["ci_high"]
     assert top["touchpoint"] == "website"
     assert len(top["examples"]) == 3
+    said = [" ".join(e.casefold().split()).rstrip(".!?… ") for e in top["examples"]]
+    assert len(set(said)) == 3  # distinct texts, not the same complaint three times
     assert rows[-1]["impact"] < 0  # the staff theme (all promoters) is a strength
 
 
@@ -294,3 +296,35 @@ def test_http_api(analysed, django_user_model):
     bad = c.get("/api/v1/irritants?language=xx", **auth)
     assert bad.status_code == 422 and bad.json()["where"] == "--language"
     assert c.get("/api/v1/irritants").status_code == 401
+
+
+def test_an_irritants_examples_are_distinct_texts(org, tmp_path):
+    """A complaint many customers wrote word for word is shown once among the examples."""
+    path = tmp_path / "answers.csv"
+    data = answers()
+    rows = data.to_pylist()
+    same = 0
+    for row in rows:
+        text = str(row["verbatim"] or "").lower()
+        if row["score"] is not None and row["score"] <= 6 and ("livr" in text or "deliver" in text):
+            row["verbatim"] = (
+                "Livraison en retard, colis abîmé."
+                if same % 2
+                else "Livraison en retard, colis abîmé"
+            )
+            row["language"] = "fr"
+            same += 1
+    assert same >= 20
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(data.column_names)
+        for row in rows:
+            row["timestamp"] = row["timestamp"].isoformat()
+            writer.writerow([row[c] if row[c] is not None else "" for c in data.column_names])
+    result = runner.invoke(
+        app, ["irritants", "--file", str(path), "--examples", "3", "--format", "json"]
+    )
+    assert result.exit_code == 0, result.output
+    for row in json.loads(result.stdout):
+        said = [" ".join(e.casefold().split()).rstrip(".!?… ") for e in row["examples"]]
+        assert len(said) == len(set(said)), row["examples"]

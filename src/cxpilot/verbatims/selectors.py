@@ -237,8 +237,14 @@ def _impact_fields(rec: Mapping[str, Any]) -> dict[str, float | None]:
     return {key: _num(rec[key], digits) for key, digits in rounding.items()}
 
 
+#: Candidates read per example shown, so that repeated texts can be skipped.
+EXAMPLE_POOL = 5
+
+
 def _examples(m: Any, frame: pd.DataFrame, keys: list[str], limit: int) -> dict[Any, list[str]]:
-    """Up to ``limit`` verbatims per (touchpoint, theme): detractors first, newest first."""
+    """Up to ``limit`` distinct verbatims per (touchpoint, theme): detractors first, newest
+    first; a text that says the same as one already picked (case, spaces and final
+    punctuation aside) is skipped."""
     wanted = frame[[*keys, "theme_id"]]
     w = ibis.memtable(wanted)
     t = (
@@ -250,12 +256,20 @@ def _examples(m: Any, frame: pd.DataFrame, keys: list[str], limit: int) -> dict[
         group_by=[*[t[k] for k in keys], t.theme_id],
         order_by=[t.score.asc(), t.timestamp.desc(), t.response_id],
     )
-    picked = t.mutate(rank=order).filter(lambda x: x["rank"] < limit)
+    # more than asked for, so that repeated texts can be skipped and still fill the list
+    picked = t.mutate(rank=order).filter(lambda x: x["rank"] < limit * EXAMPLE_POOL)
     df = picked.select(*keys, "theme_id", "verbatim", "rank").to_pandas()
     out: dict[Any, list[str]] = {}
+    seen: dict[Any, set[str]] = {}
     for rec in df.sort_values("rank").to_dict("records"):
         tp = rec["touchpoint"] if keys else None
-        out.setdefault((tp, int(rec["theme_id"])), []).append(str(rec["verbatim"]))
+        key = (tp, int(rec["theme_id"]))
+        text = str(rec["verbatim"])
+        same = " ".join(text.casefold().split()).rstrip(".!?… ")
+        shown = out.setdefault(key, [])
+        if len(shown) < limit and same not in seen.setdefault(key, set()):
+            seen[key].add(same)
+            shown.append(text)
     if not keys:
         return {(None, k[1]): v for k, v in out.items()}
     return out
