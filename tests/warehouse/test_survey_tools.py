@@ -26,32 +26,11 @@ from cxpilot.warehouse.survey_tools import (
     plan_export,
     read_survey_mapping,
 )
+from tests.warehouse.exports import fixture, variant, write_mapping
 
-FIXTURES = Path(__file__).parent / "fixtures" / "survey_tools"
 DEFAULT_TOUCHPOINT = SurveyMapping(where="survey.yaml", touchpoint="website")
 WIDE = {"COLUMNS": "250"}  # rich tables unwrapped
 runner = CliRunner()
-
-
-def fixture(name: str) -> Path:
-    return FIXTURES / f"{name}.csv"
-
-
-def write_mapping(tmp_path: Path, text: str, name: str = "survey.yaml") -> Path:
-    path = tmp_path / name
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
-def variant(tmp_path: Path, name: str, *replacements: tuple[str, str]) -> Path:
-    """A copy of a fixture with some text replaced (once each), line endings kept."""
-    text = fixture(name).read_bytes().decode("utf-8")
-    for old, new in replacements:
-        assert old in text, old
-        text = text.replace(old, new, 1)
-    path = tmp_path / f"{name}.csv"
-    path.write_bytes(text.encode("utf-8"))
-    return path
 
 
 def records(name: str) -> list[str]:

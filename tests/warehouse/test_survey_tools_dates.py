@@ -25,30 +25,10 @@ from cxpilot.warehouse.survey_tools import (
     convert_date,
     read_date,
 )
+from tests.warehouse.exports import fixture, variant, write_mapping
 
-FIXTURES = Path(__file__).parent / "fixtures" / "survey_tools"
 DENVER = zoneinfo.ZoneInfo("America/Denver")
 runner = CliRunner()
-
-
-def fixture(name: str) -> Path:
-    return FIXTURES / f"{name}.csv"
-
-
-def variant(tmp_path: Path, name: str, *replacements: tuple[str, str]) -> Path:
-    text = fixture(name).read_bytes().decode("utf-8")
-    for old, new in replacements:
-        assert old in text, old
-        text = text.replace(old, new, 1)
-    path = tmp_path / f"{name}.csv"
-    path.write_bytes(text.encode("utf-8"))
-    return path
-
-
-def write_mapping(tmp_path: Path, text: str, name: str = "survey.yaml") -> Path:
-    path = tmp_path / name
-    path.write_text(text, encoding="utf-8")
-    return path
 
 
 def import_export(path: Path, tool: str, mapping: Path | None = None, **kwargs):

@@ -15,13 +15,9 @@ from cxpilot.cli import app
 from cxpilot.kernel.errors import ValidationError
 from cxpilot.warehouse.connection import counts, warehouse
 from cxpilot.warehouse.services import table_import
+from tests.warehouse.exports import fixture
 
-FIXTURES = Path(__file__).parent / "fixtures" / "survey_tools"
 runner = CliRunner()
-
-
-def fixture(name: str) -> Path:
-    return FIXTURES / f"{name}.csv"
 
 
 def rows() -> dict[str, dict]:

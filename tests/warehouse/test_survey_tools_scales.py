@@ -18,8 +18,8 @@ from cxpilot.warehouse.connection import counts, warehouse
 from cxpilot.warehouse.services import table_import
 from cxpilot.warehouse.survey_tools import read_survey_mapping
 from cxpilot.warehouse.survey_tools.scales import linear_table, stated_scale
+from tests.warehouse.exports import FIXTURES, write_mapping
 
-FIXTURES = Path(__file__).parent / "fixtures" / "survey_tools"
 DOCS = Path(__file__).parents[2] / "docs" / "importing.md"
 WIDE = {"COLUMNS": "250"}
 runner = CliRunner()
@@ -27,12 +27,6 @@ runner = CliRunner()
 END_LABELS = FIXTURES / "surveymonkey_nps_end_labels.csv"
 EASE_1_TO_5 = FIXTURES / "google_forms_ces_1_to_5.csv"
 RECOMMEND_1_TO_10 = FIXTURES / "google_forms_recommend_1_to_10.csv"
-
-
-def write_mapping(tmp_path: Path, text: str, name: str = "survey.yaml") -> Path:
-    path = tmp_path / name
-    path.write_text(text, encoding="utf-8")
-    return path
 
 
 def variant(tmp_path: Path, source: Path, old: str, new: str) -> Path:

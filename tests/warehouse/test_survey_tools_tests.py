@@ -17,8 +17,8 @@ from cxpilot.cli import app
 from cxpilot.kernel.errors import ValidationError
 from cxpilot.warehouse.connection import counts, warehouse
 from cxpilot.warehouse.services import table_import
+from tests.warehouse.exports import fixture, variant
 
-FIXTURES = Path(__file__).parent / "fixtures" / "survey_tools"
 TEXT = "qualtrics_test_preview_spam_status_text"
 NUMERIC = "qualtrics_test_preview_spam_status_numeric"
 REAL = [
@@ -38,20 +38,6 @@ SENTENCE = (
 )
 WIDE = {"COLUMNS": "250"}
 runner = CliRunner()
-
-
-def fixture(name: str) -> Path:
-    return FIXTURES / f"{name}.csv"
-
-
-def variant(tmp_path: Path, name: str, *replacements: tuple[str, str]) -> Path:
-    text = fixture(name).read_bytes().decode("utf-8")
-    for old, new in replacements:
-        assert old in text, old
-        text = text.replace(old, new, 1)
-    path = tmp_path / f"{name}.csv"
-    path.write_bytes(text.encode("utf-8"))
-    return path
 
 
 def import_export(path: Path, tool: str = "qualtrics", **kwargs):
