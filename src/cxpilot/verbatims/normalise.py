@@ -26,6 +26,8 @@ import yaml
 __all__ = ["LANGUAGES", "Featuriser", "fold", "tokens", "words"]
 
 LANGUAGES = ("fr", "en")
+#: Sentiment-lexicon words at least this polar (on −3…+3) are no theme words.
+JUDGEMENT = 1.5
 _WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?")
 _STEMMERS = {"fr": "french", "en": "english"}
 #: French words cut before a vowel (folded): l'accueil, qu'il, jusqu'à, lorsqu'on.
@@ -102,9 +104,29 @@ def _stopwords() -> dict[str, frozenset[str]]:
     return {
         lang: frozenset(raw[lang].split())
         | frozenset(raw[f"tone_{lang}"].split())
-        | (frozenset(iso[lang].split()) - keep - concepts[lang].keys())
+        | ((frozenset(iso[lang].split()) | _judgements(lang)) - keep - concepts[lang].keys())
         for lang in LANGUAGES
     }
+
+
+def _judgements(language: str) -> frozenset[str]:
+    """Words of the sentiment lexicon that judge strongly (|polarity| ≥ :data:`JUDGEMENT`:
+    "delicious", "awesome", "nul"): they say how a customer feels, not what about."""
+    from cxpilot.verbatims.sentiment import lexicon
+
+    return frozenset(
+        word
+        for word, (polarity, _mod, _factor) in lexicon(language).words.items()
+        if polarity is not None and abs(polarity) >= JUDGEMENT
+    )
+
+
+@cache
+def _ambiguous() -> dict[str, frozenset[str]]:
+    """Words that, written without an accent, name something else than the glossary's concept
+    of their stem ("livre", a book; "livré", delivered): language -> words as written."""
+    raw = _data("concepts.yaml").get("ambiguous") or {}
+    return {lang: frozenset(str(w) for w in raw.get(lang) or ()) for lang in LANGUAGES}
 
 
 @cache
@@ -117,6 +139,8 @@ def _concepts() -> dict[str, dict[str, str]]:
     """language -> stem -> concept (the first concept listing a stem keeps it)."""
     out: dict[str, dict[str, str]] = {lang: {} for lang in LANGUAGES}
     for concept, by_lang in _data("concepts.yaml").items():
+        if concept == "ambiguous":
+            continue
         for lang in LANGUAGES:
             for entry in by_lang.get(lang, []):
                 entry = fold(str(entry))
@@ -142,6 +166,7 @@ class Featuriser:
         self._stop = _stopwords()
         self._all_stop = self._stop["fr"] | self._stop["en"]
         self._concepts = _concepts()
+        self._ambiguous = _ambiguous()
 
     def feature(self, word: str, language: str) -> str | None:
         key = (word, language)
@@ -169,8 +194,12 @@ class Featuriser:
         if not text:
             return []
         out = []
+        ambiguous = self._ambiguous.get(language, frozenset())
         for written in tokens(text):
-            feature = self.feature(_folded(written), language)
+            if written in ambiguous:
+                feature: str | None = f"{language}:{written}"
+            else:
+                feature = self.feature(_folded(written), language)
             if feature is None:
                 continue
             out.append(feature)
