@@ -313,9 +313,11 @@ def test_lexicon_floor_on_the_hand_labelled_set() -> None:
     pred, _ = SentimentModel.lexicon_only().predict(
         [r["text"] for r in rows], [r["language"] for r in rows]
     )
-    # measured accuracy 0.856, macro-F1 0.852 (bench/eval_text.py): a regression fails
-    assert (pred == y).mean() >= 0.83
-    assert f1_score(y, pred, average="macro") >= 0.83
+    # measured accuracy 0.809, macro-F1 0.790 (bench/eval_text.py) with the neutral band
+    # chosen on the development corpora of bench/bench_sentiment.py (ALPHA 2, THRESHOLD 0.05;
+    # 0.856 / 0.852 with the former 4 / 0.3: a narrower band calls fewer texts neutral)
+    assert (pred == y).mean() >= 0.79
+    assert f1_score(y, pred, average="macro") >= 0.77
 
 
 @pytest.mark.parametrize(

@@ -30,7 +30,9 @@ in ``data/sentiment/``: CX Pilot's own, VADER's English words and VADER's emotic
   nothing, and a question with no polar word stays at 0.
 - The sum s is mapped to [−1, 1] by s / sqrt(s² + α) with α = :data:`ALPHA` (VADER's
   normalisation); a score ≥ :data:`THRESHOLD` is positive, ≤ −THRESHOLD negative, neutral
-  between.
+  between. ALPHA and THRESHOLD were chosen on the development corpora of
+  ``bench/bench_sentiment.py`` only (its ``--tune`` grid, which refuses evaluation corpora);
+  labels depend only on the cut |s| ≥ THRESHOLD · sqrt(α / (1 − THRESHOLD²)) ≈ 0.07.
 
 Fitted model (:class:`SentimentModel`): logistic regression (multinomial, class weights
 balanced, scikit-learn) on TF-IDF of word 1- and 2-grams of the folded words, the words in a
@@ -86,10 +88,11 @@ EXCLAIM_MAX = 4
 #: sum; one "?" adds nothing (VADER 0.18 and 0.96).
 QUESTION_INCR = 0.18 * 0.75
 QUESTION_MAX = 0.96 * 0.75
-#: s / sqrt(s² + ALPHA) maps the lexicon sum to [−1, 1].
-ALPHA = 4.0
+#: s / sqrt(s² + ALPHA) maps the lexicon sum to [−1, 1]. ALPHA and THRESHOLD: the best
+#: mean macro-F1 over the development corpora of bench/bench_sentiment.py (``--tune``).
+ALPHA = 2.0
 #: Lexicon scores at or beyond ±THRESHOLD are positive / negative.
-THRESHOLD = 0.3
+THRESHOLD = 0.05
 #: Fewer labelled texts than this (or a class missing): the model is the lexicon alone.
 MIN_TRAIN = 200
 #: Fewer texts of one label than this: the model is the lexicon alone (each fold's model
