@@ -102,10 +102,10 @@ def test_english_contractions_are_undone_and_french_elisions_cut():
 
 def test_theme_words_keep_their_accents():
     f = Featuriser(remember=True)
-    f.features("La deuxième livraison, quelle fidélité ! Fidélité récompensée.", "fr")
+    f.features("La livraison par l’équipe, quelle fidélité ! Fidélité récompensée.", "fr")
     shown = {w for counts in f.surface["fr"].values() for w in counts}
-    assert {"deuxième", "fidélité", "récompensée"} <= shown
-    assert not {"deuxieme", "fidelite"} & shown
+    assert {"équipe", "fidélité", "récompensée"} <= shown
+    assert not {"equipe", "fidelite"} & shown
 
 
 def test_the_pieces_of_english_contractions_are_no_theme_words():

@@ -46,7 +46,7 @@ def _scope(touchpoint: str, date_from: str | None, date_to: str | None, language
 @themes_app.command("discover")
 @handle_errors
 def discover_cmd(
-    themes: Annotated[int, typer.Option(help="Themes to find per language (2–60).")] = 20,
+    themes: Annotated[int, typer.Option(help="Components to find per language before similar ones merge (2–60).")] = 30,
     seed: Annotated[int, typer.Option(help="Seed of the factorisation.")] = 0,
     fmt: FormatOpt = Format.table,
 ) -> None:
@@ -61,7 +61,7 @@ def discover_cmd(
 
     Example:
 
-      cxpilot themes discover --themes 20 --format json
+      cxpilot themes discover --themes 30 --format json
     """
     setup()
     from cxpilot.verbatims.services import themes_discover, verbatims_analyse

@@ -13,7 +13,7 @@ def demo_load(*, seed: int, period_end: Any = None) -> dict[str, Any]:
     """Discover 20 themes (seed 0, so the demo's themes do not move with its seed) and analyse
     every verbatim (language, themes, sentiment)."""
     try:
-        found = themes_discover(themes=20, seed=0)
+        found = themes_discover(themes=30, seed=0)
     except ValidationError:  # a tiny demo has too few verbatims to find themes in
         return {"themes": 0, "mentions": 0}
     done = verbatims_analyse(full=True)

@@ -29,9 +29,12 @@ class TextModel(models.Model):
     idf = models.JSONField(_("feature weights (idf)"), default=dict)
     sentiment = models.BinaryField(_("sentiment model"), null=True, blank=True)
     threshold = models.FloatField(
-        _("theme similarity threshold"),
-        default=0.3,
-        help_text=_("A verbatim gets a theme when its similarity with it reaches this (0–1)."),
+        _("theme coverage threshold"),
+        default=0.5,
+        help_text=_(
+            "A clause gets a theme when the weights of the theme's words it holds add up to "
+            "this (the theme's main word weighs 1)."
+        ),
     )
     analysed_at = models.DateTimeField(_("verbatims analysed at"), null=True, blank=True)
     taxonomy_changed_at = models.DateTimeField(_("themes changed at"), null=True, blank=True)

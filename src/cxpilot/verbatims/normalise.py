@@ -2,7 +2,8 @@
 
 A verbatim is lower-cased and split into words (French elisions cut off: l'accueil ->
 accueil; English contractions undone: don't -> do not, I've -> I have), each word folded
-(accents removed); stop words are dropped,
+(accents removed); stop words are dropped (CX Pilot's lists of tone words and
+stopwords-iso's generic words, ``data/stopwords_iso.yaml``, except the glossary's words),
 the rest are stemmed with the Snowball stemmer of the verbatim's language, and each stem that
 the bilingual glossary (``data/concepts.yaml``) knows becomes a concept feature ``c:<concept>``
 shared by French and English; other stems stay language-specific (``fr:<stem>``,
@@ -95,8 +96,13 @@ def _data(name: str) -> Any:
 @cache
 def _stopwords() -> dict[str, frozenset[str]]:
     raw = _data("stopwords.yaml")
+    iso = _data("stopwords_iso.yaml")
+    keep = frozenset(iso["keep"].split())
+    concepts = _concepts()
     return {
-        lang: frozenset(raw[lang].split()) | frozenset(raw[f"tone_{lang}"].split())
+        lang: frozenset(raw[lang].split())
+        | frozenset(raw[f"tone_{lang}"].split())
+        | (frozenset(iso[lang].split()) - keep - concepts[lang].keys())
         for lang in LANGUAGES
     }
 

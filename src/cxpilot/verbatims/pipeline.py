@@ -4,9 +4,9 @@ Pure computation on lists and numpy arrays (no Django, no I/O). The fitted parts
 space, the themes, the sentiment model) are arguments; :mod:`cxpilot.verbatims.services` loads them
 from the app database and stores the result in the warehouse.
 
-Where a verbatim has several themes, each mention gets its own polarity: the verbatim is cut
-into clauses (``sentiment.split_clauses``) and a theme takes the polarity of the clause most
-similar to it ("livraison rapide mais vendeur désagréable": delivery +, staff −).
+Themes are found clause by clause, and where a verbatim has several themes each mention gets
+the polarity of the clause that carries it ("livraison rapide mais vendeur désagréable":
+delivery +, staff −).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import numpy as np
 from cxpilot.kernel import language as lang_detect
 from cxpilot.verbatims import sentiment as senti
 from cxpilot.verbatims.normalise import Featuriser
-from cxpilot.verbatims.themes import Assignment, ThemeSpec, Vocabulary, assign, theme_scores
+from cxpilot.verbatims.themes import Assignment, ThemeSpec, Vocabulary, assign, clause_units
 
 __all__ = ["Analysis", "analyse", "featurise"]
 
@@ -53,39 +53,39 @@ def analyse(
     vocab: Vocabulary,
     themes: Sequence[ThemeSpec],
     model: senti.SentimentModel,
-    threshold: float = 0.3,
+    threshold: float | None = None,
     featuriser: Featuriser | None = None,
     keys: np.ndarray | None = None,
 ) -> Analysis:
     """Analyse ``texts`` (``declared``: the answers' declared languages, a tie-breaker).
 
-    ``keys``: the answers' key hashes (``sentiment.key_hashes``); a text the sentiment model
-    was cross-fitted on then gets its out-of-fold polarity, and so do its clauses."""
+    Themes are assigned clause by clause (``themes.clause_units``); ``threshold`` is the
+    coverage a clause needs (default ``themes.THRESHOLD``). ``keys``: the answers' key hashes
+    (``sentiment.key_hashes``); a text the sentiment model was cross-fitted on then gets its
+    out-of-fold polarity, and so do its clauses."""
     languages = lang_detect.detect(texts, declared)
     featuriser = featuriser or Featuriser()
-    docs = featuriser.batch(texts, languages)
     labels, polarity = model.predict(texts, languages, keys)
-    mentions = assign(docs, texts, vocab, themes, threshold=threshold)
+    units = clause_units(texts, languages, featuriser)
+    mentions = assign(
+        units.docs, texts, vocab, themes, threshold=threshold, owner=units.owner
+    )
     m_sent = labels[mentions.doc].astype(np.int8) if mentions.doc.size else np.zeros(0, np.int8)
     m_pol = polarity[mentions.doc].astype(np.float64) if mentions.doc.size else np.zeros(0)
     if mentions.doc.size:
+        # a verbatim with several themes: each mention takes the polarity of its clause
         counts = np.bincount(mentions.doc, minlength=len(texts))
-        multi = np.flatnonzero(counts[mentions.doc] > 1)
-        if multi.size:
-            _per_clause(
-                multi,
-                mentions,
-                texts,
-                languages,
-                vocab,
-                themes,
-                model,
-                featuriser,
-                threshold,
-                m_sent,
-                m_pol,
-                keys,
+        rows = np.flatnonzero((counts[mentions.doc] > 1) & (mentions.unit >= 0))
+        if rows.size:
+            picked = mentions.unit[rows]
+            clause_keys = None if keys is None else np.asarray(keys)[units.owner[picked]]
+            c_labels, c_pol = model.predict(
+                [units.text[i] for i in picked.tolist()],
+                [units.language[i] for i in picked.tolist()],
+                clause_keys,
             )
+            m_sent[rows] = c_labels
+            m_pol[rows] = c_pol
     return Analysis(
         language=list(languages),
         sentiment=np.asarray(labels, dtype=np.int8),
@@ -94,52 +94,3 @@ def analyse(
         mention_sentiment=m_sent,
         mention_polarity=m_pol,
     )
-
-
-def _per_clause(
-    rows: np.ndarray,
-    mentions: Assignment,
-    texts: Sequence[str | None],
-    languages: Sequence[str],
-    vocab: Vocabulary,
-    themes: Sequence[ThemeSpec],
-    model: senti.SentimentModel,
-    featuriser: Featuriser,
-    threshold: float,
-    m_sent: np.ndarray,
-    m_pol: np.ndarray,
-    keys: np.ndarray | None = None,
-) -> None:
-    """Give each mention of a multi-theme verbatim the polarity of its most similar clause
-    (predicted by the same fold's model as its verbatim)."""
-    docs = np.unique(mentions.doc[rows])
-    clause_text: list[str] = []
-    clause_lang: list[str] = []
-    clause_doc: list[int] = []
-    start = np.zeros(docs.size + 1, dtype=np.int64)
-    for i, d in enumerate(docs.tolist()):
-        parts = senti.split_clauses(texts[d] or "") or [texts[d] or ""]
-        clause_text += parts
-        clause_lang += [languages[d]] * len(parts)
-        clause_doc += [d] * len(parts)
-        start[i + 1] = start[i] + len(parts)
-    if len(clause_text) == docs.size:
-        return  # no verbatim had more than one clause
-    sims, ids = theme_scores(featuriser.batch(clause_text, clause_lang), vocab, themes)
-    if not ids.size:
-        return
-    clause_keys = None if keys is None else np.asarray(keys)[np.asarray(clause_doc, np.int64)]
-    c_labels, c_pol = model.predict(clause_text, clause_lang, clause_keys)
-    column = {int(t): np.flatnonzero(ids == t) for t in np.unique(ids)}
-    where = {int(d): i for i, d in enumerate(docs.tolist())}
-    for i in rows.tolist():
-        cols = column.get(int(mentions.theme[i]))
-        k = where[int(mentions.doc[i])]
-        a, b = start[k], start[k + 1]
-        if cols is None or b - a < 2:
-            continue
-        block = sims[a:b][:, cols].max(axis=1)
-        if block.max() > 0:
-            best = a + int(block.argmax())
-            m_sent[i] = c_labels[best]
-            m_pol[i] = c_pol[best]

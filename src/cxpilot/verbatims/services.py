@@ -32,7 +32,14 @@ from cxpilot.kernel.errors import NotFound, ValidationError
 from cxpilot.kernel.roles import Actor
 from cxpilot.verbatims.models import TextModel, Theme, ThemeOrigin, ThemeRule
 from cxpilot.verbatims.normalise import Featuriser
-from cxpilot.verbatims.themes import ThemeSpec, Vocabulary, compile_rule, discover, reconcile
+from cxpilot.verbatims.themes import (
+    ThemeSpec,
+    Vocabulary,
+    clause_units,
+    compile_rule,
+    discover,
+    reconcile,
+)
 from cxpilot.warehouse.connection import warehouse
 
 __all__ = [
@@ -117,7 +124,7 @@ def _keys(sources: Any, ids: Any) -> np.ndarray:
 def themes_discover(
     *,
     actor: Actor = None,
-    themes: int = 20,
+    themes: int = 30,
     seed: int = 0,
     progress: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
@@ -151,8 +158,10 @@ def themes_discover(
     languages = lang_detect.detect(texts, data["language"].to_pylist())
     say("themes")
     featuriser = Featuriser(remember=True)
-    docs = featuriser.batch(texts, languages)
-    vocab, found = discover(docs, languages, featuriser, themes=themes, seed=seed)
+    units = clause_units(texts, languages, featuriser)
+    vocab, found = discover(
+        units.docs, units.language, featuriser, themes=themes, seed=seed, texts=units.text
+    )
     say("sentiment")
     model = senti.SentimentModel.cross_fit(
         texts,
@@ -568,7 +577,8 @@ def analyse_file(*, con: Any, path: Any) -> dict[int, dict[str, Any]]:
             )
         languages = lang_detect.detect(texts, declared)
         featuriser = Featuriser(remember=True)
-        vocab, found = discover(featuriser.batch(texts, languages), languages, featuriser)
+        units = clause_units(texts, languages, featuriser)
+        vocab, found = discover(units.docs, units.language, featuriser, texts=units.text)
         specs = [ThemeSpec(id=i + 1, terms=t.terms) for i, t in enumerate(found)]
         lang = (get_language() or "en")[:2]
         lang = lang if lang in ("fr", "en") else "en"
@@ -582,7 +592,7 @@ def analyse_file(*, con: Any, path: Any) -> dict[int, dict[str, Any]]:
             _labels(rows["metric"].to_pylist(), rows["score"].to_pylist()),
             _keys(rows["source"], rows["response_id"]),
         )
-        threshold = 0.3
+        threshold = None
     result = analyse(
         texts,
         declared,

@@ -29,21 +29,44 @@ import numpy as np
 from scipy import sparse
 from scipy.optimize import linear_sum_assignment
 
-from cxpilot.verbatims.normalise import LANGUAGES, Featuriser, fold
+from cxpilot.verbatims.normalise import LANGUAGES, Featuriser, fold, tokens
+from cxpilot.verbatims.sentiment import split_clauses
 
 __all__ = [
     "Assignment",
     "Discovered",
     "ThemeSpec",
     "Vocabulary",
+    "Units",
     "assign",
+    "clause_units",
     "compile_rule",
     "discover",
     "reconcile",
 ]
 
+#: Term weights kept per theme.
 TERMS_KEPT = 40
+#: Glossary concepts read best in keywords: they count for half as much again.
 CONCEPT_BONUS = 1.5
+#: A unit carries a theme it covers at least this well (term weights summed, each theme's
+#: heaviest term weighing 1)…
+THRESHOLD = 0.5
+#: …and, besides its best theme, any theme it covers at least this share as well.
+SECOND = 0.6
+#: Components with a cosine similarity of at least this are one theme.
+MERGE_AT = 0.5
+#: A theme must be the best match of at least this share of the units (and 3).
+MIN_SHARE = 0.002
+#: Labels: theme terms of at least this weight, phrases of at most PHRASE_MAX words, each
+#: word after the first adding PHRASE_BONUS to a phrase's weight, a second phrase shown when
+#: it is worth SECOND_LABEL of the first; read off at most LABEL_SAMPLE clauses per language.
+LABEL_WEIGHT = 0.2
+PHRASE_MAX = 4
+PHRASE_BONUS = 0.25
+SECOND_LABEL = 0.5
+LABEL_SAMPLE = 2000
+_CHUNK = re.compile(r"[,;:()\[\]\"«»!?.…/\u2013\u2014]+|\s-\s")
 
 
 @dataclass(frozen=True)
@@ -108,7 +131,42 @@ class Assignment:
     doc: np.ndarray
     theme: np.ndarray
     score: np.ndarray
-    clauses: dict[int, list[str]] = field(default_factory=dict)
+    unit: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+
+
+@dataclass
+class Units:
+    """The clauses of a batch of verbatims: ``text``, ``language`` and features ``docs`` of
+    each clause, and ``owner``, the row of the verbatim it comes from."""
+
+    text: list[str]
+    language: list[str]
+    docs: list[list[str]]
+    owner: np.ndarray
+
+
+def clause_units(
+    texts: Sequence[str | None], languages: Sequence[str], featuriser: Featuriser
+) -> Units:
+    """Cut each verbatim into clauses (``sentiment.split_clauses``: sentences and the parts
+    around "mais", "but"…) and featurise each clause in its verbatim's language. A verbatim
+    with no clause (empty) has none."""
+    text: list[str] = []
+    lang: list[str] = []
+    owner: list[int] = []
+    for row, (t, code) in enumerate(zip(texts, languages, strict=True)):
+        if not t:
+            continue
+        for part in split_clauses(t) or [t]:
+            text.append(part)
+            lang.append(code)
+            owner.append(row)
+    return Units(
+        text=text,
+        language=lang,
+        docs=featuriser.batch(text, lang),
+        owner=np.asarray(owner, dtype=np.int64),
+    )
 
 
 def discover(
@@ -116,20 +174,25 @@ def discover(
     languages: Sequence[str],
     featuriser: Featuriser,
     *,
-    themes: int = 20,
+    themes: int = 30,
     seed: int = 0,
     min_df: int | None = None,
     max_df: float = 0.4,
-    pair_at: float = 0.35,
+    texts: Sequence[str] | None = None,
 ) -> tuple[Vocabulary, list[Discovered]]:
-    """Fit the vocabulary, then up to ``themes`` NMF themes per language, then pair them.
+    """Fit the vocabulary, then up to ``themes`` NMF components per language, then merge them.
 
-    ``featuriser`` must have produced ``docs`` with ``remember=True`` (its word counts give
-    the labels). Features in fewer than ``min_df`` verbatims (default: 0.1 % of them, at least
-    3) or in more than ``max_df`` of them are left out. Themes are found in French and in
-    English separately (a language needs 50 verbatims); a French theme and an English theme
-    whose term vectors have a cosine similarity of at least ``pair_at`` (one-to-one, Hungarian
-    assignment) become one theme with a label in each language.
+    ``docs`` are the units themes are found in: the clauses of the verbatims
+    (:func:`clause_units`), so that the words of one sentence are what a theme learns from;
+    ``texts`` are their texts, for the labels. ``featuriser`` must have produced ``docs`` with
+    ``remember=True``. Features in fewer than ``min_df`` units (default: 0.1 % of them, at
+    least 3) or in more than ``max_df`` of them are left out. Components are found in French
+    and in English separately (a language needs 50 units); components with the same heaviest
+    feature, or whose term vectors have a cosine similarity of at least :data:`MERGE_AT`, are
+    one theme (so a French and an English component about "livraison" / "delivery", which
+    share the glossary's concepts, become one theme with a label in each language). A theme
+    that is the best match of fewer than :data:`MIN_SHARE` of the units (at least 3) is left
+    out.
     """
     n = len(docs)
     if n == 0:
@@ -146,80 +209,159 @@ def discover(
         return vocab, []
     x, names = vocab.matrix(docs)
     lang_arr = np.asarray(languages)
-    per_language: dict[str, list[Discovered]] = {}
+    components: list[np.ndarray] = []
     for lang in LANGUAGES:
         rows = np.flatnonzero(lang_arr == lang)
+        rows = rows[np.diff(x.indptr)[rows] > 0]
         if rows.size >= 50:
             k = max(2, min(themes, rows.size // 20))
-            per_language[lang] = _nmf(x[rows], names, lang, featuriser, k, seed)
-    fr, en = per_language.get("fr", []), per_language.get("en", [])
-    pairs = reconcile([t.terms for t in fr], [t.terms for t in en], minimum=pair_at)
+            components += _nmf(x[rows], k, seed)
+    if not components:
+        return vocab, []
+    h = _merge(np.array(components))
+    # which theme each unit is about (the best coverage), for sizes, languages and labels
+    scores = _coverage(x, h)
+    best = scores.argmax(axis=1)
+    has = scores.max(axis=1) >= THRESHOLD
+    minimum = max(3, math.ceil(n * MIN_SHARE))
     out: list[Discovered] = []
-    for i, theme in enumerate(en):
-        j = pairs.get(i)
-        if j is None:
-            out.append(theme)
+    for t, row in enumerate(h):
+        members = np.flatnonzero(has & (best == t))
+        if members.size < minimum:
             continue
-        other = fr[j]
-        terms: dict[str, float] = {}
-        for part in (other, theme):
-            norm = math.sqrt(sum(w * w for w in part.terms.values())) or 1.0
-            for f, w in part.terms.items():
-                terms[f] = terms.get(f, 0.0) + w / norm
-        top = sorted(terms.items(), key=lambda kv: -kv[1])[:TERMS_KEPT]
+        order = np.argsort(-row)[:TERMS_KEPT]
+        terms = {names[j]: round(float(row[j]), 6) for j in order if row[j] > 0}
+        langs = tuple(
+            lang
+            for lang in LANGUAGES
+            if (lang_arr[members] == lang).sum() >= max(3, 0.05 * members.size)
+        ) or (str(lang_arr[members[0]]),)
+        labels: dict[str, str] = {}
+        keywords: dict[str, list[str]] = {}
+        for lang in LANGUAGES:
+            own = members[lang_arr[members] == lang]
+            keywords[lang] = _keywords(terms, featuriser, lang)
+            labels[lang] = (
+                _phrase_label(terms, [texts[i] for i in own[:LABEL_SAMPLE]], lang, featuriser)
+                if texts is not None and own.size
+                else ""
+            ) or " · ".join(keywords[lang][:3])
+        for lang in LANGUAGES:  # a theme absent from a language shows the other's words
+            other = "en" if lang == "fr" else "fr"
+            if not keywords[lang]:
+                keywords[lang] = keywords[other]
+            if not labels[lang] or lang not in langs:
+                labels[lang] = labels[other] if other in langs else labels[lang]
         out.append(
             Discovered(
-                terms={f: round(w, 6) for f, w in top},
-                labels={"fr": other.labels["fr"], "en": theme.labels["en"]},
-                keywords={"fr": other.keywords["fr"], "en": theme.keywords["en"]},
-                documents=other.documents + theme.documents,
-                languages=("fr", "en"),
+                terms=terms,
+                labels=labels,
+                keywords=keywords,
+                documents=int(members.size),
+                languages=langs,
             )
         )
-    paired = set(pairs.values())
-    out += [t for j, t in enumerate(fr) if j not in paired]
     out.sort(key=lambda d: -d.documents)
     return vocab, out
 
 
-def _nmf(
-    x: sparse.csr_matrix,
-    names: list[str],
-    lang: str,
-    featuriser: Featuriser,
-    k: int,
-    seed: int,
-) -> list[Discovered]:
+def _nmf(x: sparse.csr_matrix, k: int, seed: int) -> list[np.ndarray]:
     from sklearn.decomposition import NMF
 
     model = NMF(n_components=k, init="nndsvda", random_state=seed, max_iter=500, tol=1e-4)
-    weights = model.fit_transform(x)
-    best = weights.argmax(axis=1)
-    has = weights.max(axis=1) > 0
-    out = []
-    for t, row in enumerate(model.components_):
-        order = np.argsort(-row)[:TERMS_KEPT]
-        terms = {names[j]: round(float(row[j]), 6) for j in order if row[j] > 0}
-        if not terms:
-            continue
-        words: list[str] = []
-        # glossary concepts read best in a label: they count for half as much again
-        ranked = sorted(terms, key=lambda f: -terms[f] * (CONCEPT_BONUS if f[:2] == "c:" else 1))
-        for feature in ranked:
-            words += [w for w in featuriser.words_of(feature, lang) if w not in words]
-            if len(words) >= 8:
-                break
-        label = " · ".join(words[:3])
-        out.append(
-            Discovered(
-                terms=terms,
-                labels={"fr": label, "en": label},
-                keywords={"fr": words, "en": words},
-                documents=int((has & (best == t)).sum()),
-                languages=(lang,),
-            )
-        )
-    return out
+    model.fit(x)
+    return [row for row in model.components_ if row.max() > 0]
+
+
+def _merge(h: np.ndarray) -> np.ndarray:
+    """Components scaled to a maximum of 1; those with the same heaviest feature or a cosine
+    similarity of at least :data:`MERGE_AT` merged (union, element-wise maximum)."""
+    h = h / h.max(axis=1, keepdims=True)
+    k = h.shape[0]
+    parent = list(range(k))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    unit = h / np.linalg.norm(h, axis=1, keepdims=True)
+    sim = unit @ unit.T
+    top = h.argmax(axis=1)
+    for i in range(k):
+        for j in range(i + 1, k):
+            if top[i] == top[j] or sim[i, j] >= MERGE_AT:
+                parent[root(j)] = root(i)
+    groups: dict[int, list[int]] = {}
+    for i in range(k):
+        groups.setdefault(root(i), []).append(i)
+    return np.array([h[g].max(axis=0) for g in groups.values()])
+
+
+def _coverage(x: sparse.csr_matrix, h: np.ndarray) -> np.ndarray:
+    """Coverage of each theme by each unit: the sum of the theme's term weights (scaled to a
+    maximum of 1) over the features the unit has."""
+    present = x.copy()
+    present.data[:] = 1.0
+    return np.asarray(present @ h.T)
+
+
+def _keywords(terms: Mapping[str, float], featuriser: Featuriser, lang: str) -> list[str]:
+    words: list[str] = []
+    ranked = sorted(terms, key=lambda f: -terms[f] * (CONCEPT_BONUS if f[:2] == "c:" else 1))
+    for feature in ranked:
+        words += [w for w in featuriser.words_of(feature, lang) if w not in words]
+        if len(words) >= 8:
+            break
+    return words
+
+
+def _phrase_label(
+    terms: Mapping[str, float], texts: Sequence[str], lang: str, featuriser: Featuriser
+) -> str:
+    """The phrase customers use most for a theme, as they write it: among the runs of 1 to
+    :data:`PHRASE_MAX` words of the theme's clauses that start and end with a theme word and
+    hold no punctuation, the one with the best count × weight (a longer phrase must be common
+    to win: each word after the first adds :data:`PHRASE_BONUS` to its weight). A second
+    phrase about other words of the theme follows after " · " when it is nearly as common."""
+    weight = {f: w for f, w in terms.items() if w >= LABEL_WEIGHT}
+    counts: dict[tuple[str, ...], int] = {}
+    feats_of: dict[tuple[str, ...], frozenset[str]] = {}
+    for text in texts:
+        seen: set[tuple[str, ...]] = set()
+        for chunk in _CHUNK.split(text):
+            toks = tokens(chunk)
+            feats = [featuriser.feature(fold(t), lang) for t in toks]
+            for i, fi in enumerate(feats):
+                if fi not in weight:
+                    continue
+                for j in range(i, min(len(toks), i + PHRASE_MAX)):
+                    if feats[j] not in weight:
+                        continue
+                    gram = tuple(toks[i : j + 1])
+                    if gram in seen:
+                        continue
+                    seen.add(gram)
+                    counts[gram] = counts.get(gram, 0) + 1
+                    if gram not in feats_of:
+                        feats_of[gram] = frozenset(f for f in feats[i : j + 1] if f in weight)
+    if not counts:
+        return ""
+
+    def value(gram: tuple[str, ...]) -> float:
+        fs = feats_of[gram]
+        return counts[gram] * max(weight[f] for f in fs) * (1 + PHRASE_BONUS * (len(fs) - 1))
+
+    ranked = sorted(counts, key=lambda g: (-value(g), len(g), g))
+    first = ranked[0]
+    label = " ".join(first)
+    for gram in ranked[1:]:
+        if value(gram) < SECOND_LABEL * value(first):
+            break
+        if not (feats_of[gram] & feats_of[first]):
+            return f"{label} · {' '.join(gram)}"
+    return label
 
 
 def _unit(terms: Mapping[str, float], index: Mapping[str, int], size: int) -> np.ndarray:
@@ -289,8 +431,9 @@ def _resolver(specs: Sequence[ThemeSpec]) -> Callable[[int], int]:
 def theme_scores(
     docs: Sequence[Sequence[str]], vocab: Vocabulary, specs: Sequence[ThemeSpec]
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Cosine similarity of each verbatim with each model theme (n × k), and the resolved
-    theme id of each column (merged themes count for their target)."""
+    """Coverage of each model theme by each unit (n × k: the sum of the theme's term weights,
+    scaled to a maximum of 1, over the unit's features), and the resolved theme id of each
+    column (merged themes count for their target)."""
     model_specs = [s for s in specs if s.terms and s.split_from is None]
     resolve = _resolver(specs)
     ids = np.array([resolve(s.id) for s in model_specs], dtype=np.int64)
@@ -298,8 +441,15 @@ def theme_scores(
         return np.zeros((len(docs), 0)), ids[:0]
     x, names = vocab.matrix(docs)
     index = {f: i for i, f in enumerate(names)}
-    t = np.array([_unit(s.terms, index, len(names)) for s in model_specs])
-    return np.asarray(x @ t.T), ids
+    h = np.zeros((len(model_specs), len(names)))
+    for r, spec in enumerate(model_specs):
+        for feature, w in spec.terms.items():
+            j = index.get(feature)
+            if j is not None:
+                h[r, j] = w
+    top = h.max(axis=1, keepdims=True)
+    top[top == 0] = 1.0
+    return _coverage(x, h / top), ids
 
 
 def assign(
@@ -308,52 +458,74 @@ def assign(
     vocab: Vocabulary,
     specs: Sequence[ThemeSpec],
     *,
-    threshold: float = 0.3,
+    threshold: float | None = None,
     top: int = 3,
+    owner: np.ndarray | None = None,
 ) -> Assignment:
-    """The themes of each verbatim (see the module docstring for the rules)."""
-    n = len(docs)
+    """The themes of each verbatim (see the module docstring for the rules).
+
+    ``docs`` are the features of the units (the clauses of :func:`clause_units`, or the whole
+    verbatims) and ``owner`` the verbatim row of each unit (None: unit i is verbatim i);
+    ``texts`` are the verbatims' texts, for keyword rules. A unit carries the theme it covers
+    best when the coverage is at least ``threshold`` (default :data:`THRESHOLD`), and any
+    other theme it covers at least :data:`SECOND` times as well; a verbatim carries the themes
+    of its units (at most ``top``, the best covered first). ``Assignment.unit`` is the unit
+    that gave each mention (−1 for a keyword rule)."""
+    threshold = THRESHOLD if threshold is None else threshold
+    n = len(texts)
     empty = np.zeros(0, dtype=np.int64)
     if n == 0 or not specs:
-        return Assignment(empty, empty, np.zeros(0))
+        return Assignment(empty, empty, np.zeros(0), unit=empty)
+    owners = np.arange(len(docs), dtype=np.int64) if owner is None else np.asarray(owner)
     scores, ids = theme_scores(docs, vocab, specs)
-    if scores.shape[1]:
-        if top < scores.shape[1]:
-            cut = -np.partition(-scores, top - 1, axis=1)[:, top - 1 : top]
-            scores = np.where(scores >= cut, scores, 0.0)
-        rows, cols = np.nonzero(scores >= threshold)
-        doc, theme, score = rows.astype(np.int64), ids[cols], scores[rows, cols]
+    if scores.shape[1] and scores.shape[0]:
+        best = scores.max(axis=1, keepdims=True)
+        keep = (scores >= threshold) & (scores >= SECOND * best)
+        units, cols = np.nonzero(keep)
+        doc, theme, score = owners[units], ids[cols], scores[units, cols]
     else:
-        doc, theme, score = empty, empty, np.zeros(0)
-    # one mention per (verbatim, theme): the best score where merged themes meet
+        units, doc, theme, score = empty, empty, empty, np.zeros(0)
+    # one mention per (verbatim, theme): its best unit
     order = np.lexsort((-score, theme, doc))
-    doc, theme, score = doc[order], theme[order], score[order]
+    doc, theme, score, units = doc[order], theme[order], score[order], units[order]
     first = np.ones(doc.size, dtype=bool)
     first[1:] = (doc[1:] != doc[:-1]) | (theme[1:] != theme[:-1])
-    doc, theme, score = doc[first], theme[first], score[first]
+    doc, theme, score, units = doc[first], theme[first], score[first], units[first]
+    if doc.size and top:
+        # at most ``top`` themes per verbatim, the best covered first
+        order = np.lexsort((-score, doc))
+        doc, theme, score, units = doc[order], theme[order], score[order], units[order]
+        starts = np.flatnonzero(np.r_[True, doc[1:] != doc[:-1]])
+        rank = np.arange(doc.size) - np.repeat(starts, np.diff(np.r_[starts, doc.size]))
+        sel = rank < top
+        doc, theme, score, units = doc[sel], theme[sel], score[sel], units[sel]
     ruled = [(s, [compile_rule(p) for p in s.rules]) for s in specs if s.rules]
-    if not ruled:
-        return Assignment(doc=doc, theme=theme, score=score)
-    resolve = _resolver(specs)
-    final = {(int(d), int(t)): float(v) for d, t, v in zip(doc, theme, score, strict=True)}
-    folded = [fold(t) if t else "" for t in texts]
-    # plain rules first, then splits (which take verbatims from their parent)
-    for s, patterns in sorted(ruled, key=lambda sp: sp[0].split_from is not None):
-        own = resolve(s.id)
-        for r, text in enumerate(folded):
-            if not text or not any(p.search(text) for p in patterns):
-                continue
-            if s.split_from is not None:
-                parent = (r, resolve(s.split_from))
-                if parent not in final:
+    final = {
+        (int(d), int(t)): (float(v), int(u))
+        for d, t, v, u in zip(doc, theme, score, units, strict=True)
+    }
+    if ruled:
+        resolve = _resolver(specs)
+        folded = [fold(t) if t else "" for t in texts]
+        # plain rules first, then splits (which take verbatims from their parent)
+        for s, patterns in sorted(ruled, key=lambda sp: sp[0].split_from is not None):
+            own = resolve(s.id)
+            for r, text in enumerate(folded):
+                if not text or not any(p.search(text) for p in patterns):
                     continue
-                del final[parent]
-            final[(r, own)] = 1.0
+                if s.split_from is not None:
+                    parent = (r, resolve(s.split_from))
+                    if parent not in final:
+                        continue
+                    final[(r, own)] = (1.0, final.pop(parent)[1])
+                    continue
+                final[(r, own)] = (max(1.0, final.get((r, own), (0.0, -1))[0]), -1)
     if not final:
-        return Assignment(empty, empty, np.zeros(0))
+        return Assignment(empty, empty, np.zeros(0), unit=empty)
     keys = sorted(final)
     return Assignment(
         doc=np.array([k[0] for k in keys], dtype=np.int64),
         theme=np.array([k[1] for k in keys], dtype=np.int64),
-        score=np.array([final[k] for k in keys]),
+        score=np.array([final[k][0] for k in keys]),
+        unit=np.array([final[k][1] for k in keys], dtype=np.int64),
     )
