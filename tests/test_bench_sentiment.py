@@ -91,3 +91,31 @@ def test_cache_directory_is_configurable(bench, monkeypatch, tmp_path):
     monkeypatch.delenv("CXPILOT_BENCH_CACHE")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
     assert bench.cache_dir() == tmp_path / "xdg" / "cxpilot-bench"
+
+
+def test_tuning_refuses_evaluation_corpora(bench):
+    evaluation = [c for c in bench.CORPORA if c.role == "evaluation"]
+    assert {c.key for c in evaluation} >= {"en-pang-lee-sentences", "en-vader-tweets"}
+    with pytest.raises(SystemExit, match="refuses evaluation"):
+        bench.tune([(evaluation[0], [("good", 1)])])
+    with pytest.raises(SystemExit, match="refuses evaluation"):
+        bench.main(["--tune", "en-uci-amazon", "en-vader-tweets"])  # before any download
+
+
+def test_nyt_snippets_are_development_and_movie_snippets_absent(bench):
+    roles = {c.key: c.role for c in bench.CORPORA}
+    assert roles["en-vader-nyt"] == "development"
+    assert not any("movieReview" in c.member for c in bench.CORPORA)  # overlaps Pang & Lee
+
+
+def test_tuning_grid_picks_the_best_mean_on_development_rows(bench):
+    amazon = next(c for c in bench.CORPORA if c.key == "en-uci-amazon")
+    rows = [("great", 1), ("awful", -1), ("fine I guess", 1), ("meh", -1)]
+    result = bench.tune([(amazon, rows)])
+    assert len(result["grid"]) == len(bench.TUNE_ALPHAS) * len(bench.TUNE_THRESHOLDS)
+    best = max(c["mean_macro_f1"] for c in result["grid"])
+    assert result["best"]["mean_macro_f1"] == best
+    cell = result["grid"][0]
+    assert cell["cut"] == pytest.approx(
+        cell["threshold"] * np.sqrt(cell["alpha"] / (1 - cell["threshold"] ** 2)), abs=1e-4
+    )

@@ -2,13 +2,21 @@
 intensifiers, and a model fitted on the scores that come with the verbatims. Offline.
 
 Lexicon score (the rules of VADER, Hutto & Gilbert 2014, "VADER: A Parsimonious Rule-based
-Model for Sentiment Analysis of Social Media Text", ICWSM, applied to hand-written French and
-English CX lexicons in ``data/sentiment/``):
+Model for Sentiment Analysis of Social Media Text", ICWSM, with the constants of
+vaderSentiment 3.3.2 scaled ×0.75 as its word list is, applied to French and English lexicons
+in ``data/sentiment/``: CX Pilot's own, VADER's English words and VADER's emoticons):
 
+- VADER's emoticons (":)", ":(", ":D", "<3", ":-/"…, ``vader_emoticons.tsv``) standing
+  between spaces are read in any language, in any case, before the text is folded: each
+  becomes a placeholder word that has the emoticon's polarity.
 - Words are folded (lower case, accents dropped, ß→ss, œ→oe) and ".", "!", "?", ";" kept as
   clause marks. A word of more than three letters ending in "s" and missing from the lexicon
-  is looked up without its "s" (plurals, English third person). Phrases of the lexicon ("jamais reçu", "pas de réponse", "not bad") are
-  matched before single words, longest first.
+  is looked up without its "s" (plurals, English third person). Phrases of the lexicon
+  ("jamais reçu", "pas de réponse", "not bad") are matched before single words, longest
+  first.
+- Capitals (VADER): in a text that is not all in capitals, a polar word written in capitals
+  (two letters or more) gets :data:`CAPS_INCR` (0.733 × 0.75) more in the direction of its
+  polarity, and so does the polar word after an intensifier in capitals ("VERY good").
 - A polar term found within 3 words after a negator (ne, n', pas, jamais, aucun, sans, rien,
   plus after ne; not, never, no, without, n't…) is multiplied by the negator's factor
   (−0.8: "pas rapide" is negative, "jamais déçu" positive); within 2 words after an
@@ -16,9 +24,15 @@ English CX lexicons in ``data/sentiment/``):
   A clause mark ends both scopes.
 - After a contrast word (mais, cependant, par contre, en revanche, sauf que; but, however,
   except…) what came before counts half and what follows 1.5 times (VADER's "but" rule).
+- Punctuation (VADER): each "!" adds :data:`EXCLAIM_INCR` (0.292 × 0.75), four at most, to
+  a sum that is not zero, in its direction; two or three "?" add :data:`QUESTION_INCR`
+  (0.18 × 0.75) each and four or more :data:`QUESTION_MAX` (0.96 × 0.75). One "?" adds
+  nothing, and a question with no polar word stays at 0.
 - The sum s is mapped to [−1, 1] by s / sqrt(s² + α) with α = :data:`ALPHA` (VADER's
-  normalisation, with α scaled to this lexicon's −3…+3 range); a score ≥ :data:`THRESHOLD`
-  is positive, ≤ −THRESHOLD negative, neutral between.
+  normalisation); a score ≥ :data:`THRESHOLD` is positive, ≤ −THRESHOLD negative, neutral
+  between. ALPHA and THRESHOLD were chosen on the development corpora of
+  ``bench/bench_sentiment.py`` only (its ``--tune`` grid, which refuses evaluation corpora);
+  labels depend only on the cut |s| ≥ THRESHOLD · sqrt(α / (1 − THRESHOLD²)) ≈ 0.07.
 
 Fitted model (:class:`SentimentModel`): logistic regression (multinomial, class weights
 balanced, scikit-learn) on TF-IDF of word 1- and 2-grams of the folded words, the words in a
@@ -63,10 +77,22 @@ INTENSIFIER_WINDOW = 2
 #: Weights of the words before and after a contrast word.
 CONTRAST_BEFORE = 0.5
 CONTRAST_AFTER = 1.5
-#: s / sqrt(s² + ALPHA) maps the lexicon sum to [−1, 1].
-ALPHA = 4.0
+#: VADER's general rules (vaderSentiment 3.3.2), its constants scaled ×0.75 as its word list
+#: is: a polar word (or an intensifier) in capitals, in a text not all in capitals, gets
+#: CAPS_INCR more in the direction of its polarity (VADER's C_INCR 0.733).
+CAPS_INCR = 0.733 * 0.75
+#: Each "!" up to EXCLAIM_MAX adds EXCLAIM_INCR to the sum, in its direction (VADER 0.292).
+EXCLAIM_INCR = 0.292 * 0.75
+EXCLAIM_MAX = 4
+#: Two or three "?" add QUESTION_INCR each, four or more QUESTION_MAX, in the direction of the
+#: sum; one "?" adds nothing (VADER 0.18 and 0.96).
+QUESTION_INCR = 0.18 * 0.75
+QUESTION_MAX = 0.96 * 0.75
+#: s / sqrt(s² + ALPHA) maps the lexicon sum to [−1, 1]. ALPHA and THRESHOLD: the best
+#: mean macro-F1 over the development corpora of bench/bench_sentiment.py (``--tune``).
+ALPHA = 2.0
 #: Lexicon scores at or beyond ±THRESHOLD are positive / negative.
-THRESHOLD = 0.3
+THRESHOLD = 0.05
 #: Fewer labelled texts than this (or a class missing): the model is the lexicon alone.
 MIN_TRAIN = 200
 #: Fewer texts of one label than this: the model is the lexicon alone (each fold's model
@@ -172,7 +198,11 @@ def _build(entries: list[tuple[tuple[str, ...], int, float]]) -> Lexicon:
 def _entries() -> dict[str, list[tuple[tuple[str, ...], int, float]]]:
     out: dict[str, list[tuple[tuple[str, ...], int, float]]] = {"fr": [], "en": []}
     for row in _rows("vader_en.tsv"):  # first: CX Pilot's own words win over VADER's
-        out["en"].append(((row[0],), _TERM, float(row[1])))
+        toks = (row[0],) if row[0].isalpha() else tuple(fold_words(row[0]))
+        out["en"].append((toks, _TERM, float(row[1])))
+    for word, value in _emoticons().values():  # in every language
+        for lang in ("fr", "en"):
+            out[lang].append(((word,), _TERM, value))
     for lang in ("fr", "en"):
         for row in _rows(f"lexicon_{lang}.tsv"):
             out[lang].append((tuple(fold_words(row[0])), _TERM, float(row[1])))
@@ -196,29 +226,113 @@ def lexicon(language: str) -> Lexicon:
 
 _SENT_TABLE = bytes(ord(".") if c in _SENTENCE else FOLD_TABLE[c] for c in range(256))
 
+#: An emoticon of the text becomes this prefix and two letters: a word no language has.
+_EMO_PREFIX = "qxemo"
+#: A word in capitals gets this prefix before folding (removed again, with a flag).
+_CAPS_PREFIX = "qxcaps"
+_CAPS_HINT = re.compile(r"[A-ZÀ-ÖØ-Þ]{2}")
+_CAPS_WORD = re.compile(r"(?<![^\W\d_])[A-ZÀ-ÖØ-Þ]{2,}(?![^\W\d_])")
+_LETTER_RUN = re.compile(r"[^\W\d_]+")
 
-def _token_lists(texts: Sequence[str | None], max_chars: int = 5000) -> list[list[str]]:
-    """Folded words and clause marks of each text (texts cut to ``max_chars``)."""
-    raw = latin1_bytes("\n".join(clean_texts(texts, max_chars, newline=" . ")).lower())
+
+@lru_cache(maxsize=1)
+def _emoticons() -> dict[str, tuple[str, float]]:
+    """VADER's emoticons (``data/sentiment/vader_emoticons.tsv``, lower case): emoticon ->
+    (the placeholder word that stands for it, polarity)."""
+    out: dict[str, tuple[str, float]] = {}
+    for k, (emoticon, value) in enumerate(_rows("vader_emoticons.tsv")):
+        code = chr(97 + k // 26 % 26) + chr(97 + k % 26)
+        out[emoticon] = (_EMO_PREFIX + code, float(value))
+    return out
+
+
+@lru_cache(maxsize=1)
+def _emoticon_scan() -> tuple[re.Pattern[str], dict[str, str]]:
+    """(a pattern finding any character an emoticon has and a word has not, emoticon ->
+    placeholder word)."""
+    emo = _emoticons()
+    chars = {c for e in emo for c in e if not (c.isalnum() or c in "-.',")}
+    assert all(any(c in chars for c in e) for e in emo)
+    hint = re.compile("[" + "".join(re.escape(c) for c in sorted(chars)) + "]")
+    return hint, {e: word for e, (word, _) in emo.items()}
+
+
+def _mark_caps(text: str) -> str | None:
+    """``text`` with each word in capitals (two letters or more) prefixed by the caps mark,
+    or None when no word is in capitals or every word is (VADER: the emphasis of capitals is
+    a difference from the rest of the text)."""
+    if all(run.isupper() for run in _LETTER_RUN.findall(text)):
+        return None
+    return _CAPS_WORD.sub(lambda m: _CAPS_PREFIX + m.group(0), text)
+
+
+def _punctuation_boost(text: str) -> float:
+    """VADER's emphasis of "!" (each up to EXCLAIM_MAX) and of "??" or more."""
+    boost = 0.0
+    if "!" in text:
+        boost = min(text.count("!"), EXCLAIM_MAX) * EXCLAIM_INCR
+    if "?" in text:
+        q = text.count("?")
+        if q > 1:
+            boost += q * QUESTION_INCR if q <= 3 else QUESTION_MAX
+    return boost
+
+
+def _token_lists(
+    texts: Sequence[str | None], max_chars: int = 5000
+) -> tuple[list[list[str]], list[list[bool] | None], list[float]]:
+    """(folded words and clause marks of each text, which of them were in capitals (None: no
+    emphasis of capitals in that text), the punctuation emphasis of each text); texts cut to
+    ``max_chars``. VADER's emoticons standing between spaces become placeholder words."""
+    hint, emo = _emoticon_scan()
+    cleaned = clean_texts(texts, max_chars, newline=" . ")
+    boosts = [0.0] * len(cleaned)
+    has_caps = [False] * len(cleaned)
+    for k, t in enumerate(cleaned):
+        if "!" in t or "?" in t:
+            boosts[k] = _punctuation_boost(t)
+        if _CAPS_HINT.search(t) is not None:
+            marked = _mark_caps(t)
+            if marked is not None:
+                t = cleaned[k] = marked
+                has_caps[k] = True
+        if hint.search(t) is not None:
+            parts = t.split()
+            lows = [p.lower() for p in parts]
+            if not emo.keys().isdisjoint(lows):
+                cleaned[k] = " ".join(emo.get(w, p) for p, w in zip(parts, lows, strict=True))
+    raw = latin1_bytes("\n".join(cleaned).lower())
     for c in _SENTENCE:
         mark = bytes([c])
         if mark in raw:
             raw = raw.replace(mark, b" " + mark + b" ")
     joined = raw.translate(_SENT_TABLE).decode("ascii")
-    docs = joined.split("\x01")
-    return [d.split() for d in docs]
+    docs = [d.split() for d in joined.split("\x01")]
+    caps: list[list[bool] | None] = [None] * len(docs)
+    cut = len(_CAPS_PREFIX)
+    for k, flag in enumerate(has_caps):
+        if flag:
+            toks = docs[k]
+            marks = [t.startswith(_CAPS_PREFIX) for t in toks]
+            docs[k] = [t[cut:] if m else t for t, m in zip(toks, marks, strict=True)]
+            caps[k] = marks
+    return docs, caps, boosts
 
 
 # --------------------------------------------------------------------------------- scoring
 
 
-def _score_tokens(toks: list[str], lex: Lexicon) -> tuple[float, float, float, list[str]]:
-    """(sum, positive sum, negative sum, feature words) of one text's tokens."""
+def _score_tokens(
+    toks: list[str], lex: Lexicon, caps: list[bool] | None = None, boost: float = 0.0
+) -> tuple[float, float, float, list[str]]:
+    """(sum, positive sum, negative sum, feature words) of one text's tokens; ``caps`` flags
+    the tokens written in capitals, ``boost`` is the punctuation emphasis."""
     words, phrases = lex.words, lex.phrases
     total = pos = neg = 0.0
     weight = 1.0
     neg_left = ne_left = int_left = 0
     neg_factor = int_factor = 1.0
+    int_caps = False
     feats: list[str] = []
     n = len(toks)
     i = 0
@@ -268,6 +382,7 @@ def _score_tokens(toks: list[str], lex: Lexicon) -> tuple[float, float, float, l
                     ne_left = NEGATION_WINDOW
             elif mod == _INTENS:
                 int_left, int_factor = INTENSIFIER_WINDOW, factor
+                int_caps = caps is not None and caps[i]
             else:  # contrast
                 total *= CONTRAST_BEFORE
                 pos *= CONTRAST_BEFORE
@@ -279,9 +394,13 @@ def _score_tokens(toks: list[str], lex: Lexicon) -> tuple[float, float, float, l
             continue
         negated = neg_left > 0
         if polarity is not None:
+            if caps is not None and caps[i] and polarity:
+                polarity += CAPS_INCR if polarity > 0 else -CAPS_INCR
             v = polarity * weight
             if int_left > 0:
                 v *= int_factor
+                if int_caps and v:
+                    v += CAPS_INCR if v > 0 else -CAPS_INCR
                 int_left = 0
             if negated:
                 v *= neg_factor
@@ -296,6 +415,13 @@ def _score_tokens(toks: list[str], lex: Lexicon) -> tuple[float, float, float, l
         ne_left -= step
         int_left -= step
         i += step
+    if boost and total:
+        # VADER: punctuation adds to the sum in its direction, and to the larger of the sums
+        total += boost if total > 0 else -boost
+        if pos >= -neg:
+            pos += boost
+        else:
+            neg -= boost
     return total, pos, neg, feats
 
 
@@ -320,6 +446,22 @@ def _analyse(
 ) -> tuple[np.ndarray, list[list[str]]]:
     """Lexicon features [n × 3] (score, positive, negative, each in [−1, 1]) and the feature
     words of each text."""
+    sums, feats = _sums(texts, languages)
+    return _normalise(sums), feats
+
+
+def lexicon_sums(
+    texts: Sequence[str | None], languages: Sequence[str | None] | str | None
+) -> np.ndarray:
+    """The lexicon sum s of each text before it is mapped to [−1, 1] (to choose
+    :data:`ALPHA` and :data:`THRESHOLD`: the score is s / sqrt(s² + ALPHA))."""
+    return _sums(texts, languages)[0][:, 0]
+
+
+def _sums(
+    texts: Sequence[str | None], languages: Sequence[str | None] | str | None
+) -> tuple[np.ndarray, list[list[str]]]:
+    """Lexicon sums [n × 3] (total, positive, negative) and the feature words of each text."""
     n = len(texts)
     if isinstance(languages, str) or languages is None:
         langs: Sequence[str | None] = [languages] * n
@@ -330,11 +472,12 @@ def _analyse(
     lexicons = {key: lexicon(key) for key in ("fr", "en", "other")}
     sums = np.zeros((n, 3))
     feats: list[list[str]] = []
-    for k, (toks, code) in enumerate(zip(_token_lists(texts), langs, strict=True)):
-        total, pos, neg, f = _score_tokens(toks, lexicons[_lang_key(code)])
+    docs, caps, boosts = _token_lists(texts)
+    for k, (toks, code) in enumerate(zip(docs, langs, strict=True)):
+        total, pos, neg, f = _score_tokens(toks, lexicons[_lang_key(code)], caps[k], boosts[k])
         sums[k, 0], sums[k, 1], sums[k, 2] = total, pos, neg
         feats.append(f)
-    return _normalise(sums), feats
+    return sums, feats
 
 
 def lexicon_scores(
@@ -799,5 +942,6 @@ __all__ = [
     "language_key",
     "lexicon",
     "lexicon_scores",
+    "lexicon_sums",
     "split_clauses",
 ]
