@@ -115,11 +115,7 @@ def demo_run(customers: int, seed: int) -> dict[str, Any]:
             "recall": round(hit / len(relevant), 3),
             "precision": round(hit / len(got), 3) if got else None,
         }
-    delivery = [
-        i + 1
-        for i, t in enumerate(found)
-        if max(t.terms, key=t.terms.get) == "c:delivery"
-    ]
+    delivery = [i + 1 for i, t in enumerate(found) if max(t.terms, key=t.terms.get) == "c:delivery"]
     out: dict[str, Any] = {
         "customers": customers,
         "seed": seed,
@@ -135,7 +131,9 @@ def demo_run(customers: int, seed: int) -> dict[str, Any]:
         "delivery_themes": len(delivery),
     }
     if len(delivery) == 1:
-        mine = {d for d, t in zip(m.doc.tolist(), m.theme.tolist(), strict=True) if t == delivery[0]}
+        mine = {
+            d for d, t in zip(m.doc.tolist(), m.theme.tolist(), strict=True) if t == delivery[0]
+        }
         relevant = {i for i, t in enumerate(truth) if t == "delivery"}
         out["delivery_recall"] = round(len(mine & relevant) / len(relevant), 3)
         out["delivery_precision"] = round(len(mine & relevant) / len(mine), 3) if mine else None
@@ -187,11 +185,120 @@ def demo_run(customers: int, seed: int) -> dict[str, Any]:
     return out
 
 
+# ---------------------------------------------------------------------------- real text
+
+SAMPLE = ROOT / "bench" / "data" / "themes_real_sample.csv"
+THEMES_LIST = ROOT / "bench" / "data" / "themes_real_themes.csv"
+#: corpus key of bench_sentiment.CORPORA -> texts sampled for the hand check
+REAL = {"en-vader-amazon": 60, "fr-amazon-books-eval": 60}
+
+
+def _real_corpora() -> dict[str, tuple[str, list[str]]]:
+    sys.path.insert(0, str(ROOT / "bench"))
+    import bench_sentiment
+
+    cache = bench_sentiment.cache_dir()
+    return {
+        c.key: (c.language, [t for t, _ in c.load(cache)])
+        for c in bench_sentiment.CORPORA
+        if c.key in REAL
+    }
+
+
+def real_run(language: str, texts: list[str]) -> tuple[list[Any], Any]:
+    """Themes discovered in a corpus on its own and assigned to its texts, as
+    ``cxpilot irritants --file`` does for a file when no themes are stored."""
+    from cxpilot.kernel import language as lang_detect
+    from cxpilot.verbatims.normalise import Featuriser
+    from cxpilot.verbatims.pipeline import analyse
+    from cxpilot.verbatims.sentiment import SentimentModel
+    from cxpilot.verbatims.themes import ThemeSpec, clause_units, discover
+
+    declared = [language] * len(texts)
+    languages = lang_detect.detect(texts, declared)
+    featuriser = Featuriser(remember=True)
+    units = clause_units(texts, languages, featuriser)
+    vocab, found = discover(units.docs, units.language, featuriser, texts=units.text)
+    specs = [ThemeSpec(id=i + 1, terms=t.terms) for i, t in enumerate(found)]
+    result = analyse(
+        texts, declared, vocab=vocab, themes=specs, model=SentimentModel.lexicon_only()
+    )
+    return found, result
+
+
+def make_sample() -> None:
+    """Write the texts to check by hand and the themes they may have (judgements empty)."""
+    import csv
+    import random
+
+    SAMPLE.parent.mkdir(parents=True, exist_ok=True)
+    with (
+        SAMPLE.open("w", newline="", encoding="utf-8") as fh,
+        THEMES_LIST.open("w", newline="", encoding="utf-8") as th,
+    ):
+        out = csv.writer(fh)
+        out.writerow(["corpus", "row", "text", "assigned", "correct", "missing"])
+        tl = csv.writer(th)
+        tl.writerow(["corpus", "label", "keywords", "texts"])
+        for key, (language, texts) in _real_corpora().items():
+            found, result = real_run(language, texts)
+            m = result.mentions
+            labels = [t.labels[language] for t in found]
+            for i, t in enumerate(found):
+                n = int((m.theme == i + 1).sum())
+                tl.writerow([key, labels[i], " ".join(t.keywords[language][:8]), n])
+            rng = random.Random(13)
+            for row in sorted(rng.sample(range(len(texts)), REAL[key])):
+                given = [
+                    labels[int(t) - 1] for d, t in zip(m.doc, m.theme, strict=True) if d == row
+                ]
+                out.writerow([key, row, texts[row], " | ".join(given), "", ""])
+    print(f"written {SAMPLE.relative_to(ROOT)} and {THEMES_LIST.relative_to(ROOT)}")
+
+
+def score_sample() -> dict[str, Any]:
+    """Precision and recall of the hand-checked sample, and the share of each corpus's texts
+    that get a theme."""
+    import csv
+
+    out: dict[str, Any] = {}
+    rows = list(csv.DictReader(SAMPLE.open(encoding="utf-8")))
+    for key in REAL:
+        mine = [r for r in rows if r["corpus"] == key]
+        split = lambda v: [x.strip() for x in v.split("|") if x.strip()]  # noqa: E731
+        assigned = sum(len(split(r["assigned"])) for r in mine)
+        correct = sum(len(split(r["correct"])) for r in mine)
+        missing = sum(len(split(r["missing"])) for r in mine)
+        out[key] = {
+            "texts": len(mine),
+            "mentions": assigned,
+            "judged_right": correct,
+            "judged_missing": missing,
+            "precision": round(correct / assigned, 3) if assigned else None,
+            "recall": round(correct / (correct + missing), 3) if correct + missing else None,
+        }
+    for key, (language, texts) in _real_corpora().items():
+        found, result = real_run(language, texts)
+        out[key]["corpus_texts"] = len(texts)
+        out[key]["themes"] = len(found)
+        out[key]["with_a_theme"] = round(len(set(result.mentions.doc.tolist())) / len(texts), 3)
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="one small run only")
+    parser.add_argument("--make-sample", action="store_true", help="write the real-text sample")
+    parser.add_argument("--real", action="store_true", help="also score the real-text sample")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT / "src"))
+    if args.make_sample:
+        make_sample()
+        return
+    real = score_sample() if args.real else None
+    if real:
+        for key, r in real.items():
+            print(f"{key}: {r}")
     runs = [demo_run(c, s) for c, s in (RUNS[:1] if args.quick else RUNS)]
     for run in runs:
         w = run["website_from_march"]
@@ -209,6 +316,7 @@ def main() -> None:
                     "command": "python bench/eval_themes.py",
                     "machine": platform.processor() or platform.machine(),
                     "demo": runs,
+                    "real": real,
                 },
                 indent=2,
                 ensure_ascii=False,

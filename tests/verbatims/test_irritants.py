@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from cxpilot.verbatims.normalise import fold
+
 import csv
 import json
 
@@ -63,6 +65,13 @@ def test_irritants_rank_the_detractors_theme_first_with_the_contract_fields(anal
     assert len(top["examples"]) == 3
     said = [" ".join(e.casefold().split()).rstrip(".!?… ") for e in top["examples"]]
     assert len(set(said)) == 3  # distinct texts, not the same complaint three times
+    # each example says the theme's label in so many words (in its own language)
+    theme = delivery_theme()
+    phrases = [
+        fold(p).strip() for label in (theme.label_fr, theme.label_en) for p in label.split("·")
+    ]
+    for example in top["examples"]:
+        assert any(p in fold(example) for p in phrases), (example, phrases)
     assert rows[-1]["impact"] < 0  # the staff theme (all promoters) is a strength
 
 

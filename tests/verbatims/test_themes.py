@@ -6,7 +6,14 @@ import numpy as np
 import pytest
 
 from cxpilot.verbatims.normalise import Featuriser, fold, words
-from cxpilot.verbatims.themes import ThemeSpec, assign, compile_rule, discover, reconcile
+from cxpilot.verbatims.themes import (
+    ThemeSpec,
+    assign,
+    clause_units,
+    compile_rule,
+    discover,
+    reconcile,
+)
 
 pytestmark = pytest.mark.pure
 
@@ -144,6 +151,53 @@ def test_discovery_finds_the_themes_and_pairs_the_languages():
     assert len({next(iter(v)) for v in theme_of.values()}) == 3
     assert len(set(a.doc.tolist())) == len(texts)
     assert by_label  # labels are real words
+
+
+def test_labels_are_phrases_customers_wrote_with_their_accents():
+    texts, langs, _ = corpus()
+    f = Featuriser(remember=True)
+    units = clause_units(texts, langs, f)
+    _, found = discover(units.docs, units.language, f, themes=3, min_df=3, texts=units.text)
+    written = {
+        lang: " ".join(t.lower() for t, x in zip(texts, langs, strict=True) if x == lang)
+        for lang in ("fr", "en")
+    }
+    for theme in found:
+        for lang in theme.languages:
+            for phrase in theme.labels[lang].split(" · "):
+                assert phrase in written[lang], (lang, phrase)  # as written, accents kept
+                assert all(len(w) > 2 for w in phrase.split()), phrase  # no "ll", "ve"
+    keywords = {w for t in found for w in t.keywords["fr"]}
+    assert {"désagréable", "élevés", "arrivé"} <= keywords, keywords  # accents kept
+    delivery = next(t for t in found if max(t.terms, key=t.terms.get) == "c:delivery")
+    assert set(delivery.labels["fr"].split(" · ")) == {"retard", "livraison"}
+    assert set(delivery.labels["en"].split(" · ")) == {"late", "delivery"}
+
+
+def test_themes_are_found_clause_by_clause():
+    """A verbatim naming two things in two clauses carries both themes, and each mention has
+    the polarity of its own clause."""
+    from cxpilot.verbatims.pipeline import analyse
+    from cxpilot.verbatims.sentiment import SentimentModel
+
+    texts, langs, truth = corpus()
+    f = Featuriser(remember=True)
+    units = clause_units(texts, langs, f)
+    vocab, found = discover(units.docs, units.language, f, themes=3, min_df=3, texts=units.text)
+    specs = [ThemeSpec(id=i + 1, terms=t.terms) for i, t in enumerate(found)]
+    delivery = next(
+        i + 1 for i, t in enumerate(found) if max(t.terms, key=t.terms.get) == "c:delivery"
+    )
+    staff = next(i + 1 for i, t in enumerate(found) if "c:staff" in list(t.terms)[:2])
+    result = analyse(
+        ["Livraison rapide, mais le vendeur était désagréable."],
+        ["fr"],
+        vocab=vocab,
+        themes=specs,
+        model=SentimentModel.lexicon_only(),
+    )
+    got = dict(zip(result.mentions.theme.tolist(), result.mention_sentiment.tolist(), strict=True))
+    assert got == {delivery: 1, staff: -1}, got
 
 
 def test_discovery_is_deterministic():

@@ -46,7 +46,9 @@ def _scope(touchpoint: str, date_from: str | None, date_to: str | None, language
 @themes_app.command("discover")
 @handle_errors
 def discover_cmd(
-    themes: Annotated[int, typer.Option(help="Components to find per language before similar ones merge (2–60).")] = 30,
+    themes: Annotated[
+        int, typer.Option(help="Components to find per language before similar ones merge (2–60).")
+    ] = 30,
     seed: Annotated[int, typer.Option(help="Seed of the factorisation.")] = 0,
     fmt: FormatOpt = Format.table,
 ) -> None:

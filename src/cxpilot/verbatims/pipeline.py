@@ -67,9 +67,7 @@ def analyse(
     featuriser = featuriser or Featuriser()
     labels, polarity = model.predict(texts, languages, keys)
     units = clause_units(texts, languages, featuriser)
-    mentions = assign(
-        units.docs, texts, vocab, themes, threshold=threshold, owner=units.owner
-    )
+    mentions = assign(units.docs, texts, vocab, themes, threshold=threshold, owner=units.owner)
     m_sent = labels[mentions.doc].astype(np.int8) if mentions.doc.size else np.zeros(0, np.int8)
     m_pol = polarity[mentions.doc].astype(np.float64) if mentions.doc.size else np.zeros(0)
     if mentions.doc.size:

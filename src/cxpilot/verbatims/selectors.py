@@ -210,7 +210,7 @@ def irritants(
         frame = frame.sort_values(
             [*keys, "impact", "theme_id"], ascending=[*[True] * len(keys), False, True]
         )
-        shown = _examples(m, frame, keys, examples) if examples else {}
+        shown = _examples(m, frame, keys, examples, _label_phrases(labels)) if examples else {}
     rows = []
     for rec in frame.to_dict("records"):
         tid = int(rec["theme_id"])
@@ -241,10 +241,42 @@ def _impact_fields(rec: Mapping[str, Any]) -> dict[str, float | None]:
 EXAMPLE_POOL = 5
 
 
-def _examples(m: Any, frame: pd.DataFrame, keys: list[str], limit: int) -> dict[Any, list[str]]:
-    """Up to ``limit`` distinct verbatims per (touchpoint, theme): detractors first, newest
-    first; a text that says the same as one already picked (case, spaces and final
-    punctuation aside) is skipped."""
+def _label_phrases(labels: Mapping[int, Mapping[str, Any]]) -> dict[int, list[str]]:
+    """Theme id -> the folded phrases of its labels, in both languages where stored
+    ("livraison · retard" and "delivery · late": livraison, retard, delivery, late)."""
+    both = {t.pk: (t.label_fr, t.label_en) for t in Theme.objects.all()}
+    out: dict[int, list[str]] = {}
+    for tid, info in labels.items():
+        names = both.get(tid, ()) or (info.get("label", ""),)
+        phrases = {fold(p).strip() for name in names for p in str(name).split("·")}
+        out[tid] = sorted(p for p in phrases if p)
+    return out
+
+
+def _says(text: str, phrase: str) -> bool:
+    """Whether folded ``text`` holds ``phrase`` as whole words."""
+    at = text.find(phrase)
+    while at >= 0:
+        end = at + len(phrase)
+        if (at == 0 or not text[at - 1].isalnum()) and (
+            end == len(text) or not text[end].isalnum()
+        ):
+            return True
+        at = text.find(phrase, at + 1)
+    return False
+
+
+def _examples(
+    m: Any,
+    frame: pd.DataFrame,
+    keys: list[str],
+    limit: int,
+    phrases: Mapping[int, Sequence[str]] | None = None,
+) -> dict[Any, list[str]]:
+    """Up to ``limit`` distinct verbatims per (touchpoint, theme): those that say the theme's
+    label in so many words first ("livraison", "late delivery"), then detractors first, newest
+    first; a text that says the same as one already picked (case, spaces and final punctuation
+    aside) is skipped."""
     wanted = frame[[*keys, "theme_id"]]
     w = ibis.memtable(wanted)
     t = (
@@ -259,9 +291,17 @@ def _examples(m: Any, frame: pd.DataFrame, keys: list[str], limit: int) -> dict[
     # more than asked for, so that repeated texts can be skipped and still fill the list
     picked = t.mutate(rank=order).filter(lambda x: x["rank"] < limit * EXAMPLE_POOL)
     df = picked.select(*keys, "theme_id", "verbatim", "rank").to_pandas()
+    phrases = phrases or {}
+
+    def says(rec: Mapping[str, Any]) -> int:
+        folded = fold(str(rec["verbatim"]))
+        return -sum(_says(folded, p) for p in phrases.get(int(rec["theme_id"]), ()))
+
+    records = df.to_dict("records")
+    records.sort(key=lambda rec: (says(rec), rec["rank"]))
     out: dict[Any, list[str]] = {}
     seen: dict[Any, set[str]] = {}
-    for rec in df.sort_values("rank").to_dict("records"):
+    for rec in records:
         tp = rec["touchpoint"] if keys else None
         key = (tp, int(rec["theme_id"]))
         text = str(rec["verbatim"])

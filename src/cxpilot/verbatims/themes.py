@@ -54,6 +54,10 @@ CONCEPT_BONUS = 1.5
 THRESHOLD = 0.5
 #: …and, besides its best theme, any theme it covers at least this share as well.
 SECOND = 0.6
+#: A feature whose units are at least this share one theme's weighs that share in it.
+SPECIFIC = 0.6
+#: …but less than the theme's own heaviest term, which names it.
+REFINED_MAX = 0.9
 #: Components with a cosine similarity of at least this are one theme.
 MERGE_AT = 0.5
 #: A theme must be the best match of at least this share of the units (and 3).
@@ -219,6 +223,7 @@ def discover(
     if not components:
         return vocab, []
     h = _merge(np.array(components))
+    h = _refine(x, h)
     # which theme each unit is about (the best coverage), for sizes, languages and labels
     scores = _coverage(x, h)
     best = scores.argmax(axis=1)
@@ -297,6 +302,29 @@ def _merge(h: np.ndarray) -> np.ndarray:
     for i in range(k):
         groups.setdefault(root(i), []).append(i)
     return np.array([h[g].max(axis=0) for g in groups.values()])
+
+
+def _refine(x: sparse.csr_matrix, h: np.ndarray) -> np.ndarray:
+    """Give each theme the words that belong to it: a feature whose units are mostly (a
+    share p ≥ :data:`SPECIFIC`, and at least 3 of them) the theme's own units — those it
+    covers best, at least up to the threshold — weighs at least p in it (at most
+    :data:`REFINED_MAX`). "colis" and
+    "lendemain", said almost only in delivery clauses, then bring a clause to the delivery
+    theme without the word "livraison"."""
+    scores = _coverage(x, h)
+    best = scores.argmax(axis=1)
+    has = scores.max(axis=1) >= THRESHOLD
+    present = x.copy().tocsc()
+    present.data[:] = 1.0
+    per_feature = np.asarray(present.sum(axis=0)).ravel()
+    member = sparse.csr_matrix(
+        (np.ones(int(has.sum())), (best[has], np.flatnonzero(has))),
+        shape=(h.shape[0], x.shape[0]),
+    )
+    together = np.asarray((member @ present).todense())  # themes × features
+    share = np.divide(together, per_feature, out=np.zeros_like(together), where=per_feature > 0)
+    specific = (share >= SPECIFIC) & (together >= 3)
+    return np.where(specific, np.maximum(h, np.minimum(share, REFINED_MAX)), h)
 
 
 def _coverage(x: sparse.csr_matrix, h: np.ndarray) -> np.ndarray:

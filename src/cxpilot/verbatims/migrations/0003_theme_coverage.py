@@ -9,16 +9,19 @@ def coverage_threshold(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('verbatims', '0002_sentiment_fit'),
+        ("verbatims", "0002_sentiment_fit"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='textmodel',
-            name='threshold',
-            field=models.FloatField(default=0.5, help_text="A clause gets a theme when the weights of the theme's words it holds add up to this (the theme's main word weighs 1).", verbose_name='theme coverage threshold'),
+            model_name="textmodel",
+            name="threshold",
+            field=models.FloatField(
+                default=0.5,
+                help_text="A clause gets a theme when the weights of the theme's words it holds add up to this (the theme's main word weighs 1).",
+                verbose_name="theme coverage threshold",
+            ),
         ),
         migrations.RunPython(coverage_threshold, migrations.RunPython.noop),
     ]
