@@ -29,7 +29,7 @@ def run() -> dict[str, Any]:
     from cxpilot.verbatims import sentiment
     from cxpilot.verbatims.normalise import Featuriser
     from cxpilot.verbatims.pipeline import analyse
-    from cxpilot.verbatims.themes import ThemeSpec, discover
+    from cxpilot.verbatims.themes import ThemeSpec, clause_units, discover
 
     data = generate(customers=20_000, seed=42).responses
     data = data.filter(pc.invert(pc.is_null(data["verbatim"])))
@@ -40,7 +40,8 @@ def run() -> dict[str, Any]:
     t0 = time.perf_counter()
     langs = language.detect(base, declared)
     featuriser = Featuriser(remember=True)
-    vocab, found = discover(featuriser.batch(base, langs), langs, featuriser, themes=20)
+    units = clause_units(base, langs, featuriser)
+    vocab, found = discover(units.docs, units.language, featuriser, texts=units.text)
     fit_themes = time.perf_counter() - t0
     t0 = time.perf_counter()
     model = sentiment.SentimentModel.fit(base, langs, sentiment.labels_from_scores(metrics, scores))

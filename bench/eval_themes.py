@@ -19,10 +19,16 @@ How it measures
 - Top irritant: on the website's NPS answers from 2026-03-01 (the incident's start), the
   themes ranked by NPS points at stake (``cxpilot.verbatims.stats.impact``, as the irritants
   page); the delivery theme must come first.
-- Real text (``--real``): ``bench/data/themes_real_sample.csv`` holds real review sentences
-  (UCI Yelp and Amazon in English, Pattern's French Amazon book reviews; see
-  bench_sentiment.py for the packages) with, for each, the theme CX Pilot gave it and a
-  person's judgement; see that file's header.
+- Real text (``--real``): 60 texts drawn at random (seed 13) from each of two evaluation
+  corpora of bench_sentiment.py that nobody read to build the themes (VADER's Amazon review
+  snippets in English, the evaluation half of Pattern's French Amazon book reviews). Themes
+  are discovered in each corpus on its own and assigned, as for a file. A person read each
+  text and its themes and wrote which assigned themes are right and which themes of the
+  corpus's list it plainly speaks of but did not get (``--make-sample`` writes the working
+  files with the texts into bench/data/, not committed; the judgements, without the texts,
+  are ``bench/judged/themes_real.csv``). Precision = right / assigned; recall = right /
+  (right + missed). ``rows_assigned_otherwise_now`` says how many judged rows the current
+  code would theme differently (0: the figures are the current code's).
 """
 
 from __future__ import annotations
@@ -187,8 +193,12 @@ def demo_run(customers: int, seed: int) -> dict[str, Any]:
 
 # ---------------------------------------------------------------------------- real text
 
+#: The working files a person fills in (texts included; bench/data is not committed: the
+#: corpora's texts stay in the downloaded archives).
 SAMPLE = ROOT / "bench" / "data" / "themes_real_sample.csv"
 THEMES_LIST = ROOT / "bench" / "data" / "themes_real_themes.csv"
+#: The judgements, committed without the texts: corpus, row, assigned, correct, missing.
+JUDGED = ROOT / "bench" / "judged" / "themes_real.csv"
 #: corpus key of bench_sentiment.CORPORA -> texts sampled for the hand check
 REAL = {"en-vader-amazon": 60, "fr-amazon-books-eval": 60}
 
@@ -262,7 +272,7 @@ def score_sample() -> dict[str, Any]:
     import csv
 
     out: dict[str, Any] = {}
-    rows = list(csv.DictReader(SAMPLE.open(encoding="utf-8")))
+    rows = list(csv.DictReader(JUDGED.open(encoding="utf-8")))
     for key in REAL:
         mine = [r for r in rows if r["corpus"] == key]
         split = lambda v: [x.strip() for x in v.split("|") if x.strip()]  # noqa: E731
@@ -279,6 +289,16 @@ def score_sample() -> dict[str, Any]:
         }
     for key, (language, texts) in _real_corpora().items():
         found, result = real_run(language, texts)
+        m = result.mentions
+        labels = [t.labels[language] for t in found]
+        now = {
+            (key, str(row)): " | ".join(
+                labels[int(t) - 1] for d, t in zip(m.doc, m.theme, strict=True) if d == row
+            )
+            for row in range(len(texts))
+        }
+        stale = [r["row"] for r in rows if r["corpus"] == key and now[(key, r["row"])] != r["assigned"]]
+        out[key]["rows_assigned_otherwise_now"] = len(stale)
         out[key]["corpus_texts"] = len(texts)
         out[key]["themes"] = len(found)
         out[key]["with_a_theme"] = round(len(set(result.mentions.doc.tolist())) / len(texts), 3)
