@@ -297,7 +297,9 @@ def score_sample() -> dict[str, Any]:
             )
             for row in range(len(texts))
         }
-        stale = [r["row"] for r in rows if r["corpus"] == key and now[(key, r["row"])] != r["assigned"]]
+        stale = [
+            r["row"] for r in rows if r["corpus"] == key and now[(key, r["row"])] != r["assigned"]
+        ]
         out[key]["rows_assigned_otherwise_now"] = len(stale)
         out[key]["corpus_texts"] = len(texts)
         out[key]["themes"] = len(found)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from cxpilot.verbatims.normalise import fold
-
 import csv
 import json
 
@@ -13,6 +11,7 @@ from typer.testing import CliRunner
 from cxpilot.cli import app
 from cxpilot.verbatims import selectors, services
 from cxpilot.verbatims.models import TextModel, Theme
+from cxpilot.verbatims.normalise import fold
 from cxpilot.verbatims.selectors import Scope
 from tests.verbatims.conftest import answers
 
