@@ -31,7 +31,8 @@ name's Soundex, birth date and first name, postcode and the last name's Soundex,
 street number, postcode and first name, street and street number.
 
 **Training** without labels (Splink's usual flow): the prior (the probability that two random
-records match) from deterministic rules with an assumed recall of :data:`PRIOR_RECALL`;
+records match) from deterministic rules with an assumed recall of :data:`PRIOR_RECALL` (where
+they find no pair, or all, as in tiny files: one match per record of the larger file);
 u by random sampling of :data:`U_PAIRS` pairs with a fixed seed; m by expectation-maximisation
 on the pairs sharing first and last name, then on those sharing a birth date (else a
 postcode). The same data gives the same model and the same pairs.
@@ -160,8 +161,10 @@ def _comparisons(present: set[str]) -> list[Any]:
     def comparison(name: str, null_sql: str, levels: Sequence[tuple[Any, float]]) -> Any:
         null = cll.CustomLevel(null_sql, label_for_charts="missing").configure(is_null_level=True)
         rest = [level.configure(m_probability=m) for level, m in levels]
+        other = max(0.01, 1 - sum(m for _, m in levels))
         return cl.CustomComparison(
-            output_column_name=name, comparison_levels=[null, *rest, cll.ElseLevel()]
+            output_column_name=name,
+            comparison_levels=[null, *rest, cll.ElseLevel().configure(m_probability=other)],
         )
 
     def missing(*cols: str) -> str:
@@ -410,8 +413,9 @@ def _parameters(settings: dict[str, Any]) -> ModelParameters:
     )
 
 
-def _fit(linker: Any, present: set[str], seed: int) -> None:
-    """Train ``linker`` without labels: prior, u by sampling, m by EM."""
+def _fit(linker: Any, present: set[str], seed: int, prior: float) -> None:
+    """Train ``linker`` without labels: prior, u by sampling, m by EM. ``prior`` is kept when
+    the deterministic rules find no pair or every pair (small files)."""
     from splink import block_on
 
     deterministic = _rules(_DETERMINISTIC, present)
@@ -420,8 +424,10 @@ def _fit(linker: Any, present: set[str], seed: int) -> None:
             linker.training.estimate_probability_two_random_records_match(
                 deterministic, recall=PRIOR_RECALL
             )
-        except Exception:  # noqa: BLE001, S110 - no pair met a rule: keep Splink's default prior
+        except ValueError:  # more pairs than the recall allows: keep the default
             pass
+    estimated = linker._settings_obj._probability_two_random_records_match
+    chosen = estimated if 0 < estimated < 0.5 else prior
     linker.training.estimate_u_using_random_sampling(max_pairs=U_PAIRS, seed=seed)
     sessions: list[Any] = []
     if {"first_name", "last_name"} <= present:
@@ -437,6 +443,8 @@ def _fit(linker: Any, present: set[str], seed: int) -> None:
             )
         except Exception:  # noqa: BLE001, S110 - no pairs to train on: the starting m stay
             pass
+    # an EM session that stops half-way (no pairs) may leave its own prior behind
+    linker._settings_obj._probability_two_random_records_match = chosen
 
 
 def _quiet() -> None:
@@ -470,8 +478,10 @@ def link(
     fa, fb = features(a, region=region), features(b, region=region)
     present = _present([fa, fb], each=True)
     db_api = _db_api()
+    prior = min(0.5, 1 / max(fa.num_rows, fb.num_rows, 2))
     settings = SettingsCreator(
         link_type="link_only",
+        probability_two_random_records_match=prior,
         unique_id_column_name="unique_id",
         comparisons=_comparisons(present),
         blocking_rules_to_generate_predictions=_rules(_BLOCKING, present),
@@ -481,7 +491,7 @@ def link(
     sdf_a = db_api.register(fa, dataset_display_name="a")
     sdf_b = db_api.register(fb, dataset_display_name="b")
     linker = Linker([sdf_a, sdf_b], settings, log_level=logging.ERROR)
-    _fit(linker, present, seed)
+    _fit(linker, present, seed, prior)
     model = _parameters(linker.misc.save_model_to_json())
     everything = linker.inference.predict().as_pyarrow_table()
     pairs_scored = everything.num_rows
@@ -525,8 +535,10 @@ def dedupe(
     feats = features(records, ids=keys, region=region)
     present = _present([feats], each=False)
     db_api = _db_api()
+    prior = min(0.5, 1 / max(feats.num_rows, 2))
     settings = SettingsCreator(
         link_type="dedupe_only",
+        probability_two_random_records_match=prior,
         unique_id_column_name="unique_id",
         comparisons=_comparisons(present),
         blocking_rules_to_generate_predictions=_rules(_BLOCKING, present),
@@ -535,7 +547,7 @@ def dedupe(
     )
     sdf = db_api.register(feats, dataset_display_name="records")
     linker = Linker(sdf, settings, log_level=logging.ERROR)
-    _fit(linker, present, seed)
+    _fit(linker, present, seed, prior)
     model = _parameters(linker.misc.save_model_to_json())
     scored = linker.inference.predict()
     clustered = linker.clustering.cluster_pairwise_predictions_at_threshold(scored, threshold)
