@@ -68,6 +68,7 @@ DOMAINS: tuple[Domain, ...] = (
     ),
     Domain("warehouse", urls="data/", api=True, cli=True),
     Domain("analytics", urls="voc/", cli=True),
+    Domain("customers", cli=True),
     Domain(
         "surveys",
         urls="",

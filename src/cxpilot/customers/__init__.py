@@ -1,0 +1,2 @@
+"""Customers: one person across every source (record linkage, later persons and golden
+records)."""

@@ -1,0 +1,581 @@
+"""Record linkage: which customer records are the same person (Splink, DuckDB backend).
+
+Pure: Arrow tables in, Arrow tables and plain data out, in an in-memory DuckDB of its own
+(no Django, no warehouse). The model is Fellegi–Sunter's, as Splink implements it: each pair
+of records gets, per comparison, the level it falls in (exact, nickname, typo…); each level
+carries a match weight log2(m/u), where m is how often true matches fall in it and u how
+often non-matches do; the weights add up with the prior into a match probability.
+
+Records are first normalised (:mod:`cxpilot.customers.normalise`). Comparisons (each with a
+null level that weighs nothing):
+
+- ``first_name``: exact (weighted by the name's frequency), first and last names swapped,
+  same by nickname (Nico/Nicolas), Jaro–Winkler ≥ 0.92, ≥ 0.8, else;
+- ``last_name``: exact (frequency-weighted), swapped, Jaro–Winkler ≥ 0.92, ≥ 0.8, else;
+- ``birth_date``: exact, day and month swapped, one or two characters off (a typo or two
+  transposed digits: Damerau–Levenshtein ≤ 1, ≤ 2), else;
+- ``email``: exact, the same local part at another domain, Jaro–Winkler ≥ 0.88, else;
+- ``phone`` (E.164): exact, one digit off or two swapped, else;
+- ``address``: exact; same number and street at Jaro–Winkler ≥ 0.9; street ≥ 0.9 with another
+  or no number; same number and street ≥ 0.7; else;
+- ``place`` (postcode and city together, as they say the same thing twice): both equal,
+  postcode equal, city equal with the postcode one character off, city equal, postcode one
+  character off or city at Jaro–Winkler ≥ 0.9, else.
+
+A comparison whose fields are empty on one side (a file without e-mails) is left out, and so
+are the blocking rules that need them.
+
+**Blocking** (which pairs are scored at all, so the cost grows about linearly): pairs that
+share a phone, an e-mail, first and last name (or them swapped), birth date and the last
+name's Soundex, birth date and first name, postcode and the last name's Soundex, postcode and
+street number, postcode and first name, street and street number.
+
+**Training** without labels (Splink's usual flow): the prior (the probability that two random
+records match) from deterministic rules with an assumed recall of :data:`PRIOR_RECALL` (where
+they find no pair, or all, as in tiny files: one match per record of the larger file);
+u by random sampling of :data:`U_PAIRS` pairs with a fixed seed; m by expectation-maximisation
+on the pairs sharing first and last name, then on those sharing a birth date (else a
+postcode). The same data gives the same model and the same pairs.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from cxpilot.customers.normalise import features
+
+__all__ = [
+    "DEFAULT_SEED",
+    "Comparison",
+    "Dedupe",
+    "Level",
+    "Linkage",
+    "ModelParameters",
+    "dedupe",
+    "link",
+]
+
+DEFAULT_SEED = 42
+#: Pairs sampled to estimate u (the non-matches' level frequencies).
+U_PAIRS = 1e6
+#: Share of the true matches that the deterministic rules are assumed to find when the prior
+#: is estimated from them.
+PRIOR_RECALL = 0.7
+#: Most pairs an EM session uses (Splink samples records deterministically above it).
+EM_PAIRS = 2e6
+
+
+@dataclass(frozen=True)
+class Level:
+    """One comparison level: what it means, m, u and its match weight (log2 m/u)."""
+
+    label: str
+    m_probability: float | None
+    u_probability: float | None
+    match_weight: float | None
+    is_null_level: bool = False
+
+
+@dataclass(frozen=True)
+class Comparison:
+    name: str
+    levels: tuple[Level, ...]
+
+
+@dataclass(frozen=True)
+class ModelParameters:
+    """The fitted model as plain data: the prior and each comparison's levels. ``splink``
+    holds Splink's own settings (with m and u), enough to load the model again."""
+
+    probability_two_random_records_match: float
+    comparisons: tuple[Comparison, ...]
+    splink: dict[str, Any] = field(repr=False, default_factory=dict)
+
+    @property
+    def prior_match_weight(self) -> float:
+        p = self.probability_two_random_records_match
+        return math.log2(p / (1 - p))
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "probability_two_random_records_match": self.probability_two_random_records_match,
+            "prior_match_weight": self.prior_match_weight,
+            "comparisons": [
+                {
+                    "name": c.name,
+                    "levels": [
+                        {
+                            "label": lv.label,
+                            "m_probability": lv.m_probability,
+                            "u_probability": lv.u_probability,
+                            "match_weight": lv.match_weight,
+                            "is_null_level": lv.is_null_level,
+                        }
+                        for lv in c.levels
+                    ],
+                }
+                for c in self.comparisons
+            ],
+        }
+
+
+@dataclass(frozen=True)
+class Linkage:
+    """What :func:`link` found: ``pairs`` (``id_a``, ``id_b``, ``match_probability``, best
+    first), the pairs scored and the fitted model."""
+
+    pairs: pa.Table
+    pairs_scored: int
+    model: ModelParameters
+
+
+@dataclass(frozen=True)
+class Dedupe:
+    """What :func:`dedupe` found: ``pairs`` (``source_l``, ``customer_id_l``, ``source_r``,
+    ``customer_id_r``, ``match_probability``), ``clusters`` (``source``, ``customer_id``,
+    ``cluster_id``: the smallest record key of its cluster), the pairs scored and the model."""
+
+    pairs: pa.Table
+    clusters: pa.Table
+    pairs_scored: int
+    model: ModelParameters
+
+
+# ---------------------------------------------------------------------------- the model
+
+
+def _comparisons(present: set[str]) -> list[Any]:
+    """The comparisons of the fields ``present``. Each level has a starting m probability:
+    what the model keeps where expectation-maximisation has no pairs to learn from (small
+    files); EM replaces it where it has."""
+    import splink.comparison_level_library as cll
+    import splink.comparison_library as cl
+
+    def comparison(name: str, null_sql: str, levels: Sequence[tuple[Any, float]]) -> Any:
+        null = cll.CustomLevel(null_sql, label_for_charts="missing").configure(is_null_level=True)
+        rest = [level.configure(m_probability=m) for level, m in levels]
+        other = max(0.01, 1 - sum(m for _, m in levels))
+        return cl.CustomComparison(
+            output_column_name=name,
+            comparison_levels=[null, *rest, cll.ElseLevel().configure(m_probability=other)],
+        )
+
+    def missing(*cols: str) -> str:
+        return " OR ".join(f'"{c}_l" IS NULL OR "{c}_r" IS NULL' for c in cols)
+
+    def custom(sql: str, label: str) -> Any:
+        return cll.CustomLevel(sql, label_for_charts=label)
+
+    def jw(col: str, at: float) -> Any:
+        return custom(
+            f'jaro_winkler_similarity("{col}_l", "{col}_r") >= {at}',
+            f"{col} Jaro-Winkler >= {at}",
+        )
+
+    def exact(col: str, tf: bool = False) -> Any:
+        return cll.ExactMatchLevel(col, term_frequency_adjustments=tf)
+
+    def swapped() -> Any:
+        return custom(
+            'jaro_winkler_similarity("first_name_l", "last_name_r") >= 0.9 '
+            'AND jaro_winkler_similarity("last_name_l", "first_name_r") >= 0.9',
+            "first and last names swapped (Jaro-Winkler >= 0.9 each)",
+        )
+
+    both_names = {"first_name", "last_name"} <= present
+    out: list[Any] = []
+    if "first_name" in present:
+        levels: list[tuple[Any, float]] = [(exact("first_name", tf=True), 0.8)]
+        if both_names:
+            levels.append((swapped(), 0.02))
+        levels.append(
+            (
+                custom(
+                    'list_has_any("first_name_keys_l", "first_name_keys_r")', "same by nickname"
+                ),
+                0.04,
+            )
+        )
+        levels += [(jw("first_name", 0.92), 0.08), (jw("first_name", 0.8), 0.03)]
+        out.append(comparison("first_name", missing("first_name"), levels))
+    if "last_name" in present:
+        levels = [(exact("last_name", tf=True), 0.85)]
+        if both_names:
+            levels.append((swapped(), 0.02))
+        levels += [(jw("last_name", 0.92), 0.08), (jw("last_name", 0.8), 0.03)]
+        out.append(comparison("last_name", missing("last_name"), levels))
+    if "birth_date" in present:
+        out.append(
+            comparison(
+                "birth_date",
+                missing("birth_date"),
+                [
+                    (exact("birth_date"), 0.9),
+                    (
+                        custom('"birth_date_l" = "birth_date_swapped_r"', "day and month swapped"),
+                        0.02,
+                    ),
+                    (cll.DamerauLevenshteinLevel("birth_date", 1), 0.04),
+                    (cll.DamerauLevenshteinLevel("birth_date", 2), 0.02),
+                ],
+            )
+        )
+    if "email" in present:
+        out.append(
+            comparison(
+                "email",
+                missing("email"),
+                [
+                    (exact("email"), 0.8),
+                    (custom('"email_local_l" = "email_local_r"', "same local part"), 0.05),
+                    (jw("email", 0.88), 0.05),
+                ],
+            )
+        )
+    if "phone" in present:
+        out.append(
+            comparison(
+                "phone",
+                missing("phone"),
+                [(exact("phone"), 0.8), (cll.DamerauLevenshteinLevel("phone", 1), 0.05)],
+            )
+        )
+    if "address" in present:
+        same_number = '"street_number_l" = "street_number_r"'
+        street = (
+            'greatest(jaro_winkler_similarity("street_l", "street_r"), '
+            'jaro_winkler_similarity("street_words_l", "street_words_r"))'
+        )
+        out.append(
+            comparison(
+                "address",
+                missing("address"),
+                [
+                    (exact("address"), 0.6),
+                    (
+                        custom(
+                            f"{same_number} AND {street} >= 0.9",
+                            "same number, street Jaro-Winkler >= 0.9",
+                        ),
+                        0.2,
+                    ),
+                    (custom(f"{street} >= 0.9", "street Jaro-Winkler >= 0.9"), 0.05),
+                    (
+                        custom(
+                            f"{same_number} AND {street} >= 0.7",
+                            "same number, street Jaro-Winkler >= 0.7",
+                        ),
+                        0.05,
+                    ),
+                ],
+            )
+        )
+    pcode, city = "postcode" in present, "city" in present
+    if pcode or city:
+        same_pc = '"postcode_l" = "postcode_r"'
+        same_city = '"city_l" = "city_r"'
+        near_pc = 'damerau_levenshtein("postcode_l", "postcode_r") <= 1'
+        levels = []
+        if pcode and city:
+            levels.append((custom(f"{same_pc} AND {same_city}", "postcode and city equal"), 0.75))
+        if pcode:
+            levels.append((custom(same_pc, "postcode equal"), 0.08))
+        if pcode and city:
+            levels.append(
+                (custom(f"{same_city} AND {near_pc}", "city equal, postcode 1 off"), 0.05)
+            )
+        if city:
+            levels.append((custom(same_city, "city equal"), 0.05))
+        near = [near_pc] if pcode else []
+        if city:
+            near.append('jaro_winkler_similarity("city_l", "city_r") >= 0.9')
+        levels.append(
+            (custom(" OR ".join(near), "postcode 1 off or city Jaro-Winkler >= 0.9"), 0.03)
+        )
+        null_sql = " AND ".join(
+            f'("{c}_l" IS NULL OR "{c}_r" IS NULL)' for c in ("postcode", "city") if c in present
+        )
+        out.append(comparison("place", null_sql, levels))
+    return out
+
+
+#: Blocking rules for predictions: the columns each needs, and the rule.
+_BLOCKING: tuple[tuple[tuple[str, ...], str], ...] = (
+    (("phone",), 'l."phone" = r."phone"'),
+    (("email",), 'l."email" = r."email"'),
+    (
+        ("first_name", "last_name"),
+        'l."first_name" = r."first_name" AND l."last_name" = r."last_name"',
+    ),
+    (
+        ("first_name", "last_name"),
+        'l."first_name" = r."last_name" AND l."last_name" = r."first_name"',
+    ),
+    (
+        ("birth_date", "last_name"),
+        'l."birth_date" = r."birth_date" AND l."last_name_soundex" = r."last_name_soundex"',
+    ),
+    (
+        ("birth_date", "first_name"),
+        'l."birth_date" = r."birth_date" AND l."first_name" = r."first_name"',
+    ),
+    (
+        ("postcode", "last_name"),
+        'l."postcode" = r."postcode" AND l."last_name_soundex" = r."last_name_soundex"',
+    ),
+    (
+        ("postcode", "address"),
+        'l."postcode" = r."postcode" AND l."street_number" = r."street_number"',
+    ),
+    (("postcode", "first_name"), 'l."postcode" = r."postcode" AND l."first_name" = r."first_name"'),
+    (("address",), 'l."street_words" = r."street_words" AND l."street_number" = r."street_number"'),
+    (("birth_date", "city"), 'l."birth_date" = r."birth_date" AND l."city" = r."city"'),
+    (("birth_date", "postcode"), 'l."birth_date" = r."birth_date" AND l."postcode" = r."postcode"'),
+    (
+        ("birth_date", "address"),
+        'l."birth_date" = r."birth_date" AND l."street_number" = r."street_number"',
+    ),
+    (
+        ("postcode", "address"),
+        'l."postcode" = r."postcode" AND l."street_words" = r."street_words"',
+    ),
+    (
+        ("city", "address"),
+        'l."city" = r."city" AND l."street_number" = r."street_number" '
+        'AND substr(l."street", 1, 3) = substr(r."street", 1, 3)',
+    ),
+    (
+        ("first_name", "last_name"),
+        'l."first_name" = r."first_name" AND l."last_name_soundex" = r."last_name_soundex"',
+    ),
+)
+
+#: Rules whose pairs are nearly all matches: the prior is estimated from them.
+_DETERMINISTIC: tuple[tuple[tuple[str, ...], str], ...] = (
+    (
+        ("first_name", "last_name", "birth_date"),
+        'l."first_name" = r."first_name" AND l."last_name" = r."last_name" '
+        'AND l."birth_date" = r."birth_date"',
+    ),
+    (("email",), 'l."email" = r."email"'),
+    (("phone",), 'l."phone" = r."phone"'),
+)
+
+
+def _present(tables: Sequence[pa.Table], *, each: bool) -> set[str]:
+    """The fields with a value somewhere: in every table (``each``) or in any."""
+    fields = ("first_name", "last_name", "email", "phone", "address", "postcode", "city")
+    found = set()
+    for name in (*fields, "birth_date"):
+        has = [t.num_rows > 0 and t.column(name).null_count < t.num_rows for t in tables]
+        if all(has) if each else any(has):
+            found.add(name)
+    return found
+
+
+def _rules(rules: Sequence[tuple[tuple[str, ...], str]], present: set[str]) -> list[Any]:
+    """The rules whose columns are ``present``, as Splink blocking rules (DuckDB SQL)."""
+    from splink.blocking_rule_library import CustomRule
+
+    return [CustomRule(sql, sql_dialect="duckdb") for needs, sql in rules if set(needs) <= present]
+
+
+def _parameters(settings: dict[str, Any]) -> ModelParameters:
+    comparisons = []
+    for comp in settings.get("comparisons", []):
+        levels = []
+        for level in comp.get("comparison_levels", []):
+            m, u = level.get("m_probability"), level.get("u_probability")
+            weight = math.log2(m / u) if m and u else None
+            levels.append(
+                Level(
+                    label=str(level.get("label_for_charts") or level.get("sql_condition")),
+                    m_probability=m,
+                    u_probability=u,
+                    match_weight=weight,
+                    is_null_level=bool(level.get("is_null_level")),
+                )
+            )
+        comparisons.append(Comparison(str(comp.get("output_column_name")), tuple(levels)))
+    return ModelParameters(
+        probability_two_random_records_match=float(
+            settings.get("probability_two_random_records_match") or 0.0001
+        ),
+        comparisons=tuple(comparisons),
+        splink=settings,
+    )
+
+
+def _fit(linker: Any, present: set[str], seed: int, prior: float) -> None:
+    """Train ``linker`` without labels: prior, u by sampling, m by EM. ``prior`` is kept when
+    the deterministic rules find no pair or every pair (small files)."""
+    from splink import block_on
+
+    deterministic = _rules(_DETERMINISTIC, present)
+    if deterministic:
+        try:
+            linker.training.estimate_probability_two_random_records_match(
+                deterministic, recall=PRIOR_RECALL
+            )
+        except ValueError:  # more pairs than the recall allows: keep the default
+            pass
+    estimated = linker._settings_obj._probability_two_random_records_match
+    chosen = estimated if 0 < estimated < 0.5 else prior
+    linker.training.estimate_u_using_random_sampling(max_pairs=U_PAIRS, seed=seed)
+    sessions: list[Any] = []
+    if {"first_name", "last_name"} <= present:
+        sessions.append(block_on("first_name", "last_name"))
+    for column in ("birth_date", "postcode", "phone", "email"):
+        if column in present:
+            sessions.append(block_on(column))
+            break
+    for rule in sessions:
+        try:
+            linker.training.estimate_parameters_using_expectation_maximisation(
+                rule, estimate_without_term_frequencies=True, max_pairs=EM_PAIRS
+            )
+        except Exception:  # noqa: BLE001, S110 - no pairs to train on: the starting m stay
+            pass
+    # an EM session that stops half-way (no pairs) may leave its own prior behind
+    linker._settings_obj._probability_two_random_records_match = chosen
+
+
+def _quiet() -> None:
+    logging.getLogger("splink").setLevel(logging.ERROR)
+
+
+def _db_api() -> Any:
+    import duckdb
+    from splink import DuckDBAPI
+
+    con = duckdb.connect(":memory:")
+    return DuckDBAPI(connection=con)
+
+
+def link(
+    a: pa.Table,
+    b: pa.Table,
+    threshold: float = 0.5,
+    *,
+    seed: int = DEFAULT_SEED,
+    region: str = "FR",
+) -> Linkage:
+    """Pairs of records of ``a`` and ``b`` (customers import format, ``customer_id`` the
+    id) that are the same person with a probability of at least ``threshold``, best first.
+    Pairs within one file are not looked for (Splink's ``link_only``)."""
+    from splink import Linker, SettingsCreator
+
+    if not 0 <= threshold <= 1:
+        raise ValueError("threshold must be between 0 and 1")
+    _quiet()
+    fa, fb = features(a, region=region), features(b, region=region)
+    present = _present([fa, fb], each=True)
+    db_api = _db_api()
+    prior = min(0.5, 1 / max(fa.num_rows, fb.num_rows, 2))
+    settings = SettingsCreator(
+        link_type="link_only",
+        probability_two_random_records_match=prior,
+        unique_id_column_name="unique_id",
+        comparisons=_comparisons(present),
+        blocking_rules_to_generate_predictions=_rules(_BLOCKING, present),
+        retain_matching_columns=False,
+        retain_intermediate_calculation_columns=False,
+    )
+    sdf_a = db_api.register(fa, dataset_display_name="a")
+    sdf_b = db_api.register(fb, dataset_display_name="b")
+    linker = Linker([sdf_a, sdf_b], settings, log_level=logging.ERROR)
+    _fit(linker, present, seed, prior)
+    model = _parameters(linker.misc.save_model_to_json())
+    everything = linker.inference.predict().as_pyarrow_table()
+    pairs_scored = everything.num_rows
+    rel = everything.filter(pc.greater_equal(everything.column("match_probability"), threshold))
+    flip = pc.equal(rel.column("source_dataset_l"), "b")
+    id_a = pc.if_else(flip, rel.column("unique_id_r"), rel.column("unique_id_l"))
+    id_b = pc.if_else(flip, rel.column("unique_id_l"), rel.column("unique_id_r"))
+    pairs = pa.table(
+        {
+            "id_a": pc.cast(id_a, pa.string()),
+            "id_b": pc.cast(id_b, pa.string()),
+            "match_probability": pc.cast(rel.column("match_probability"), pa.float64()),
+        }
+    )
+    pairs = pairs.sort_by(
+        [("match_probability", "descending"), ("id_a", "ascending"), ("id_b", "ascending")]
+    )
+    return Linkage(pairs=pairs, pairs_scored=pairs_scored, model=model)
+
+
+def dedupe(
+    records: pa.Table,
+    threshold: float = 0.5,
+    *,
+    seed: int = DEFAULT_SEED,
+    region: str = "FR",
+) -> Dedupe:
+    """Pairs of records that are the same person, within and across sources, and the
+    clusters they make at ``threshold``. ``records``: the customers table (``source`` and
+    ``customer_id`` key a record). Every pair of records may be scored (Splink's
+    ``dedupe_only`` over all sources at once, which scores the same pairs as
+    ``link_and_dedupe`` over one table per source)."""
+    from splink import Linker, SettingsCreator
+
+    if not 0 <= threshold <= 1:
+        raise ValueError("threshold must be between 0 and 1")
+    _quiet()
+    source = pc.cast(records.column("source"), pa.string())
+    customer = pc.cast(records.column("customer_id"), pa.string())
+    keys = pc.binary_join_element_wise(source, customer, "\x1f")
+    feats = features(records, ids=keys, region=region)
+    present = _present([feats], each=False)
+    db_api = _db_api()
+    prior = min(0.5, 1 / max(feats.num_rows, 2))
+    settings = SettingsCreator(
+        link_type="dedupe_only",
+        probability_two_random_records_match=prior,
+        unique_id_column_name="unique_id",
+        comparisons=_comparisons(present),
+        blocking_rules_to_generate_predictions=_rules(_BLOCKING, present),
+        retain_matching_columns=False,
+        retain_intermediate_calculation_columns=False,
+    )
+    sdf = db_api.register(feats, dataset_display_name="records")
+    linker = Linker(sdf, settings, log_level=logging.ERROR)
+    _fit(linker, present, seed, prior)
+    model = _parameters(linker.misc.save_model_to_json())
+    scored = linker.inference.predict()
+    clustered = linker.clustering.cluster_pairwise_predictions_at_threshold(scored, threshold)
+    everything = scored.as_pyarrow_table()
+    rel = everything.filter(pc.greater_equal(everything.column("match_probability"), threshold))
+
+    def split(ids: pa.Array) -> tuple[pa.Array, pa.Array]:
+        parts = pc.split_pattern(pc.cast(ids, pa.string()), "\x1f", max_splits=1)
+        return pc.list_element(parts, 0), pc.list_element(parts, 1)
+
+    src_l, id_l = split(rel.column("unique_id_l"))
+    src_r, id_r = split(rel.column("unique_id_r"))
+    pairs = pa.table(
+        {
+            "source_l": src_l,
+            "customer_id_l": id_l,
+            "source_r": src_r,
+            "customer_id_r": id_r,
+            "match_probability": pc.cast(rel.column("match_probability"), pa.float64()),
+        }
+    ).sort_by([("match_probability", "descending"), ("source_l", "ascending")])
+    ct = clustered.as_pyarrow_table()
+    src, cid = split(ct.column("unique_id"))
+    clusters = pa.table(
+        {
+            "source": src,
+            "customer_id": cid,
+            "cluster_id": pc.cast(ct.column("cluster_id"), pa.string()),
+        }
+    ).sort_by([("cluster_id", "ascending"), ("source", "ascending"), ("customer_id", "ascending")])
+    return Dedupe(pairs=pairs, clusters=clusters, pairs_scored=everything.num_rows, model=model)
