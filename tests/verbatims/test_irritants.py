@@ -142,6 +142,17 @@ def test_bad_edits_are_refused_and_change_nothing(analysed):
         services.theme_split(actor=None, pk=theme.pk, label_en="a", label_fr="b", keywords=" , ")
     with pytest.raises(NotFound):
         services.theme_pin(actor=None, pk=999999, pinned=True)
+    # a rule that would match every verbatim, or nothing a person could read
+    for pattern in ("*", "**", "a*", "ab*", "li*vr", "!!!", "  "):
+        with pytest.raises(ValidationError):
+            services.theme_rule_add(actor=None, pk=theme.pk, pattern=pattern)
+    with pytest.raises(ValidationError, match="at most 100"):
+        services.theme_rule_add(
+            actor=None, pk=theme.pk, pattern=",".join(f"word{i}" for i in range(101))
+        )
+    with pytest.raises(ValidationError, match="one line"):
+        services.theme_rename(actor=None, pk=theme.pk, label_en="late\ndelivery", label_fr="x")
+    assert theme.rules.count() == 0
     theme.refresh_from_db()
     assert theme.merged_into_id is None and theme.splits.count() == 0
 

@@ -104,6 +104,38 @@ def test_plus_negates_only_after_ne() -> None:
     assert a > 0 and b < 0
 
 
+@pytest.mark.parametrize(
+    ("text", "sign"),
+    [
+        ("Je n'ai pas reçu ma commande", -1),
+        ("Je n'ai toujours pas reçu mon colis", -1),
+        ("Le colis n'est jamais arrivé", -1),
+        ("Je n'ai pas de réponse", -1),
+        ("On n'a aucune nouvelle", -1),
+        ("Je n'ai aucun problème avec ce magasin", 1),
+        ("Je n'ai eu aucun souci", 1),
+        ("Je ne suis pas satisfait", -1),
+        ("Je n'ai pas eu de problème", 1),
+        ("C'est pas terrible du tout", -1),
+    ],
+)
+def test_a_phrase_holding_its_negation_is_not_turned_round_again_by_ne(
+    text: str, sign: int
+) -> None:
+    # "ne ... pas reçu": "pas reçu" already says the negation; the "ne" before it must not
+    # flip it back to positive
+    score = float(_lex([text], "fr")[0])
+    assert score * sign >= THRESHOLD, (text, score)
+
+
+def test_never_so_emphasises_rather_than_negates() -> None:
+    # VADER's "never so" rule, in both languages; "not as good" stays a negation
+    fr = _lex(["Je n'ai jamais été aussi déçu", "Je n'ai jamais été aussi bien servi"], "fr")
+    assert fr[0] < -THRESHOLD and fr[1] > THRESHOLD, fr
+    en = _lex(["I have never been so happy", "not as good as expected"], "en")
+    assert en[0] > THRESHOLD and en[1] < -THRESHOLD, en
+
+
 def test_phrases_beat_word_rules() -> None:
     fr = _lex(["Colis jamais reçu", "Pas de réponse du SAV", "Pas mal du tout", "Pas cher"], "fr")
     en = _lex(["Never received my parcel", "No reply to my emails", "Not bad", "No problem"], "en")

@@ -195,3 +195,17 @@ def test_a_nul_in_a_json_lines_text_and_a_number_column_in_parquet(db, tmp_path)
     odd = tmp_path / "t.xlsx"
     odd.write_text("x")
     one_line_error(run(odd), "cannot tell the file format")
+
+
+@pytest.mark.parametrize(
+    ("value", "kind"),
+    [(True, "true/false"), (42, "a number"), ({"a": 1}, "an object"), (["a"], "a list")],
+)
+def test_a_json_lines_value_that_is_not_a_string_is_refused_with_its_line(
+    db, tmp_path, value, kind
+):
+    lines = tmp_path / "t.jsonl"
+    lines.write_text(
+        json.dumps({"text": "Très bon accueil"}) + "\n" + json.dumps({"text": value}) + "\n"
+    )
+    one_line_error(run(lines), "t.jsonl:line 2:text", kind)

@@ -191,6 +191,7 @@ def rename_cmd(
     theme: Annotated[int, typer.Argument(help="Theme id.")],
     en: Annotated[str, typer.Option("--en", help="English label.")],
     fr: Annotated[str, typer.Option("--fr", help="French label.")],
+    fmt: FormatOpt = Format.table,
 ) -> None:
     """Rename a theme in English and French (a later discovery keeps the names).
 
@@ -201,7 +202,8 @@ def rename_cmd(
     setup()
     from cxpilot.verbatims.services import theme_rename
 
-    theme_rename(actor=None, pk=theme, label_en=en, label_fr=fr)
+    done = theme_rename(actor=None, pk=theme, label_en=en, label_fr=fr)
+    emit({"id": done.pk, "label_en": done.label_en, "label_fr": done.label_fr}, fmt)
 
 
 @themes_app.command("merge")
@@ -209,6 +211,7 @@ def rename_cmd(
 def merge_cmd(
     theme: Annotated[int, typer.Argument(help="Theme id to merge.")],
     into: Annotated[int, typer.Option(help="Theme id that takes its verbatims.")],
+    fmt: FormatOpt = Format.table,
 ) -> None:
     """Merge a theme into another (applied at the next `cxpilot themes analyse`).
 
@@ -219,7 +222,11 @@ def merge_cmd(
     setup()
     from cxpilot.verbatims.services import theme_merge
 
-    theme_merge(actor=None, pk=theme, into=into)
+    done = theme_merge(actor=None, pk=theme, into=into)
+    emit(
+        {"id": done.pk, "merged_into": done.merged_into_id, "applied": "at the next analysis"},
+        fmt,
+    )
 
 
 @themes_app.command("split")
@@ -251,6 +258,7 @@ def split_cmd(
 def pin_cmd(
     theme: Annotated[int, typer.Argument(help="Theme id.")],
     off: Annotated[bool, typer.Option("--off", help="Unpin instead.")] = False,
+    fmt: FormatOpt = Format.table,
 ) -> None:
     """Pin a theme so a later discovery leaves its definition as it is (or --off).
 
@@ -261,7 +269,8 @@ def pin_cmd(
     setup()
     from cxpilot.verbatims.services import theme_pin
 
-    theme_pin(actor=None, pk=theme, pinned=not off)
+    done = theme_pin(actor=None, pk=theme, pinned=not off)
+    emit({"id": done.pk, "pinned": done.pinned}, fmt)
 
 
 @themes_app.command("rule")
@@ -269,6 +278,7 @@ def pin_cmd(
 def rule_cmd(
     theme: Annotated[int, typer.Argument(help="Theme id.")],
     keywords: Annotated[str, typer.Argument(help='Comma-separated key words ("livr*" = prefix).')],
+    fmt: FormatOpt = Format.table,
 ) -> None:
     """Add keyword rules: a verbatim with these words gets the theme at the next analysis.
 
@@ -279,7 +289,8 @@ def rule_cmd(
     setup()
     from cxpilot.verbatims.services import theme_rule_add
 
-    theme_rule_add(actor=None, pk=theme, pattern=keywords)
+    made = theme_rule_add(actor=None, pk=theme, pattern=keywords)
+    emit({"id": theme, "rules_added": [r.pattern for r in made]}, fmt)
 
 
 @handle_errors

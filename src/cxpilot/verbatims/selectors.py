@@ -693,6 +693,8 @@ def _text_column(raw: Any, path: Path, column: str, option: str) -> pa.Array:
             typ = typ.value_type
         if not (pa.types.is_string(typ) or pa.types.is_large_string(typ) or pa.types.is_null(typ)):
             kind = f"holds {typ} values"
+    if not kind and path.suffix.lower() in (".jsonl", ".ndjson"):
+        _json_texts_only(path, column, raw)
     if not kind:
         present = pc.drop_null(values)
         present = present.filter(pc.invert(pc.equal(pc.utf8_trim_whitespace(present), "")))
@@ -710,6 +712,27 @@ def _text_column(raw: Any, path: Path, column: str, option: str) -> pa.Array:
             where=raw.where(int(np.flatnonzero(nul)[0]), column),
         )
     return values
+
+
+def _json_texts_only(path: Path, column: str, raw: Any) -> None:
+    """An error naming the line of the first JSON Lines value of ``column`` that is not a
+    string (true, 42, an object or a list would be scored as the text of their JSON)."""
+    import json
+
+    from cxpilot.kernel.textfiles import read_text
+
+    for number, line in enumerate(read_text(path).splitlines(), start=1):
+        if not line.strip():
+            continue
+        value = json.loads(line).get(column)
+        if value is not None and not isinstance(value, str):
+            kind = "true/false" if isinstance(value, bool) else type(value).__name__
+            kind = {"int": "a number", "float": "a number", "dict": "an object"}.get(kind, kind)
+            kind = "a list" if kind == "list" else kind
+            raise ValidationError(
+                f"{kind}, not a text: the texts to score must be JSON strings",
+                where=f"{raw.path}:line {number}:{column}",
+            )
 
 
 def file_sentiment(

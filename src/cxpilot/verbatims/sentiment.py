@@ -145,6 +145,11 @@ _KINDS = {
     "contrast": _CONTRAST,
 }
 _NE = frozenset({"ne", "n"})
+#: "jamais" / "never" followed by one of _SO emphasises instead of negating (x NEVER_SO,
+#: VADER's 1.25).
+_NEVER = frozenset({"jamais", "never"})
+_SO = frozenset({"aussi", "si", "autant", "tellement", "so", "this", "as"})
+NEVER_SO = 1.25
 _MARK = "."
 _SENTENCE = b".!?;"
 
@@ -333,6 +338,7 @@ def _score_tokens(
     weight = 1.0
     neg_left = ne_left = int_left = 0
     neg_factor = int_factor = 1.0
+    neg_word = ""
     int_caps = False
     feats: list[str] = []
     n = len(toks)
@@ -347,6 +353,7 @@ def _score_tokens(
         mod: int | None = None
         factor = 1.0
         step = 1
+        own_negation = False
         cands = phrases.get(t)
         if cands is not None:
             for rest, kind, value in cands:
@@ -355,6 +362,12 @@ def _score_tokens(
                     step = k + 1
                     if kind == _TERM:
                         polarity = value
+                        # "pas reçu", "jamais arrivé", "aucun problème": the phrase holds its
+                        # negation, so an open "ne" does not turn it round again
+                        own_negation = any(
+                            (w := words.get(x)) is not None and w[1] in (_NEG, _NEG_AFTER_NE)
+                            for x in (t, *rest)
+                        )
                     else:
                         mod, factor = kind, value
                     break
@@ -376,9 +389,17 @@ def _score_tokens(
                         mod = None
         if mod == _NEG_AFTER_NE and ne_left <= 0:
             mod = None
+        if neg_left > 0 and neg_word in _NEVER and t in _SO:
+            # "jamais été aussi déçu", "never so happy": VADER's "never so" rule, an
+            # emphasis rather than a negation
+            neg_left = 0
+            int_left, int_factor, int_caps = INTENSIFIER_WINDOW, NEVER_SO, False
+            feats.append(t)
+            i += 1
+            continue
         if mod is not None and polarity is None:
             if mod == _NEG or mod == _NEG_AFTER_NE:
-                neg_left, neg_factor = NEGATION_WINDOW, factor
+                neg_left, neg_factor, neg_word = NEGATION_WINDOW, factor, t
                 if t in _NE:
                     ne_left = NEGATION_WINDOW
             elif mod == _INTENS:
@@ -393,7 +414,9 @@ def _score_tokens(
             feats.extend(toks[i : i + step])
             i += step
             continue
-        negated = neg_left > 0
+        negated = neg_left > 0 and not own_negation
+        if own_negation:
+            neg_left = ne_left = 0
         if polarity is not None:
             if caps is not None and caps[i] and polarity:
                 polarity += CAPS_INCR if polarity > 0 else -CAPS_INCR

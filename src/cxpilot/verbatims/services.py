@@ -80,6 +80,8 @@ DERIVED: dict[str, ibis.Schema] = {
 #: Verbatims analysed per batch (bounds memory on big warehouses).
 BATCH = 200_000
 MAX_THEMES = 60
+#: Keyword rules of one theme, at most.
+MAX_RULES = 100
 
 
 def _require(actor: Actor) -> None:
@@ -423,6 +425,10 @@ def _label(value: Any, where: str) -> str:
         raise ValidationError("a theme needs a label", where=where)
     if len(text) > 200:
         raise ValidationError("a label has at most 200 characters", where=where)
+    if any(not c.isprintable() for c in text):
+        raise ValidationError(
+            "a label is one line of text: no line break, tab or control character", where=where
+        )
     return text
 
 
@@ -437,9 +443,11 @@ def _patterns(raw: Any, where: str) -> list[str]:
             raise ValidationError("a keyword rule has at most 200 characters", where=where)
         try:
             compile_rule(pattern)
-        except ValueError:
-            raise ValidationError(f"{pattern!r} has no word to look for", where=where) from None
+        except ValueError as exc:
+            raise ValidationError(str(exc), where=where) from None
         out.append(pattern)
+    if len(out) > MAX_RULES:
+        raise ValidationError(f"at most {MAX_RULES} keyword rules at a time", where=where)
     return out
 
 
@@ -526,6 +534,10 @@ def theme_rule_add(*, actor: Actor, pk: int, pattern: str) -> list[ThemeRule]:
     patterns = _patterns(pattern, "pattern")
     if not patterns:
         raise ValidationError("give at least one key word", where="pattern")
+    if theme.rules.count() + len(patterns) > MAX_RULES:
+        raise ValidationError(
+            f"a theme has at most {MAX_RULES} keyword rules; delete some first", where="pattern"
+        )
     made = ThemeRule.objects.bulk_create([ThemeRule(theme=theme, pattern=p) for p in patterns])
     _changed()
     return made

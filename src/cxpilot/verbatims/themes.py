@@ -45,6 +45,8 @@ __all__ = [
     "reconcile",
 ]
 
+#: Letters a keyword rule's word needs before a final "*".
+MIN_STEM = 3
 #: Term weights kept per theme.
 TERMS_KEPT = 40
 #: Glossary concepts read best in keywords: they count for half as much again.
@@ -429,14 +431,24 @@ def compile_rule(pattern: str) -> re.Pattern[str]:
     """A keyword rule as a regular expression on folded text.
 
     Words match whole words; ``*`` at the end of a word matches any ending ("livr*" finds
-    "livraison" and "livré"); several words must follow each other. Case and accents are
-    ignored.
+    "livraison" and "livré"; the word needs :data:`MIN_STEM` letters before it, so that a
+    rule cannot match every verbatim); several words must follow each other. Case and
+    accents are ignored. ValueError for a rule with no word, a word with no letter or digit,
+    or a misplaced or too early "*".
     """
     parts = []
     for word in fold(pattern).split():
         star = word.endswith("*")
-        word = re.escape(word.rstrip("*"))
-        parts.append(word + (r"\w*" if star else ""))
+        stem = word.rstrip("*")
+        if "*" in stem:
+            raise ValueError(f"{word!r}: '*' goes at the end of a word only")
+        if not any(c.isalnum() for c in stem):
+            raise ValueError(f"{word!r} has no letter or digit to look for")
+        if star and sum(c.isalnum() for c in stem) < MIN_STEM:
+            raise ValueError(
+                f"{word!r}: a word ending in '*' needs at least {MIN_STEM} letters before it"
+            )
+        parts.append(re.escape(stem) + (r"\w*" if star else ""))
     if not parts:
         raise ValueError("a keyword rule needs at least one word")
     return re.compile(r"\b" + r"\W+".join(parts) + r"\b")
