@@ -213,6 +213,16 @@ def test_cli_bad_input_exits_2(analysed, tmp_path):
     result = runner.invoke(app, ["irritants", "--file", str(bad)])
     assert result.exit_code == 2
     assert "bad.csv" in result.output or "line" in result.output
+    wrong = tmp_path / "wrong.csv"
+    wrong.write_text(
+        "response_id,customer_id,touchpoint,timestamp,metric,score\n"
+        "r1,c1,website,2026-01-01,nps,11\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(app, ["irritants", "--file", str(wrong)])
+    assert result.exit_code == 2
+    # the file is analysed, not imported: no advice to use an import option
+    assert "not analysed" in result.output and "--skip-invalid" not in result.output
 
 
 def test_themes_commands(analysed):

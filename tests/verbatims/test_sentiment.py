@@ -518,3 +518,16 @@ def test_the_fall_back_says_why(change, code: str, words: str) -> None:
     assert np.array_equal(
         model.predict(texts[:n], langs[:n], _keys(n))[0], lex.predict(texts[:n], langs[:n])[0]
     )
+
+
+def test_language_names_written_out_are_read() -> None:
+    from cxpilot.verbatims.sentiment import language_key
+
+    assert [language_key(x) for x in ("anglais", "Français", "en-GB", "fr_FR", "es", None)] == [
+        "en",
+        "fr",
+        "en",
+        "fr",
+        "other",
+        "other",
+    ]

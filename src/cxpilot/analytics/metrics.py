@@ -68,7 +68,7 @@ def _source(file: Path | None) -> Iterator[tuple[Any, bool]]:
     from cxpilot.warehouse.selectors import file_validated
 
     checked = file_validated(table="responses", path=file)
-    checked.raise_if_bad()
+    checked.raise_if_bad(analysing=True)
     data = checked.data
     data = data.append_column("imported_at", pa.nulls(data.num_rows, pa.timestamp("us")))
     con = ibis.duckdb.connect()

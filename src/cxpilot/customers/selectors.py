@@ -37,7 +37,7 @@ def _customers(path: Path) -> pa.Table:
     from cxpilot.warehouse.selectors import file_validated
 
     checked = file_validated(table="customers", path=Path(path))
-    checked.raise_if_bad()
+    checked.raise_if_bad(analysing=True)
     data = checked.data
     compared = [c for c in LINKAGE_COLUMNS if data.column(c).null_count < data.num_rows]
     if not compared:

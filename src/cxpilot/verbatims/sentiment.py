@@ -458,10 +458,30 @@ def language_key(code: str | None) -> str:
     return _lang_key(code)
 
 
+#: Language names written out, as a language column may hold them.
+_LANGUAGE_NAMES = {
+    "english": "en",
+    "anglais": "en",
+    "englisch": "en",
+    "ingles": "en",
+    "inglés": "en",
+    "french": "fr",
+    "francais": "fr",
+    "français": "fr",
+    "franzosisch": "fr",
+    "französisch": "fr",
+    "frances": "fr",
+    "francés": "fr",
+}
+
+
 def _lang_key(code: str | None) -> str:
     if not isinstance(code, str):
         return "other"
-    key = code.strip().lower()[:2]
+    name = code.strip().lower()
+    if name in _LANGUAGE_NAMES:
+        return _LANGUAGE_NAMES[name]
+    key = name[:2]
     return key if key in ("fr", "en") else "other"
 
 

@@ -565,7 +565,7 @@ def analyse_file(*, con: Any, path: Any) -> dict[int, dict[str, Any]]:
     from cxpilot.warehouse.selectors import file_validated
 
     checked = file_validated(table="responses", path=path)
-    checked.raise_if_bad()
+    checked.raise_if_bad(analysing=True)
     data = checked.data
     data = data.append_column("imported_at", pa.nulls(data.num_rows, pa.timestamp("us")))
     con.create_table("responses", data)

@@ -52,12 +52,18 @@ class Validated:
     def good(self) -> pa.Table:
         return self.data.filter(pa.array(~self.bad))
 
-    def raise_if_bad(self) -> None:
+    def raise_if_bad(self, *, analysing: bool = False) -> None:
+        """The error of a file with bad rows: ``analysing`` when the file is read to be
+        analysed as it is (``--file``), which imports nothing and has no --skip-invalid."""
         if self.problem_count:
             rows = int(self.bad.sum())
-            hint = "" if self.from_api else " (use --skip-invalid to load the good rows)"
+            if analysing:
+                outcome = "the file was not analysed: correct these rows first"
+            else:
+                hint = "" if self.from_api else " (use --skip-invalid to load the good rows)"
+                outcome = f"nothing was imported{hint}"
             raise ValidationError(
-                f"{self.problem_count} problem(s) in {rows} row(s); nothing was imported{hint}",
+                f"{self.problem_count} problem(s) in {rows} row(s); {outcome}",
                 where=self.raw.path,
                 problems=self.problems,
             )
