@@ -169,3 +169,49 @@ def test_irritants_page_computes_once_while_its_data_is_the_same(analysed, clien
     )
     assert "Late parcels" in viewer.get("/text/irritants/").content.decode()
     assert IRRITANTS.computed == before + 2
+
+
+def test_irritants_examples_are_on_their_own_row_below_the_numbers(analysed, client_as):
+    html = client_as("viewer").get("/text/irritants/").content.decode()
+    table = html.split('id="irritants"', 1)[1].split("</table>", 1)[0]
+    head = table.split("</thead>", 1)[0]
+    assert "Examples" not in head  # no narrow column of examples beside the numbers
+    theme_row = table.split("<tr data-theme=", 1)[1].split("</tr>", 1)[0]
+    assert "<q" not in theme_row and theme_row.count("<td") == 7  # # and six figures
+    examples = table.split('<tr class="irritant-examples">', 1)[1].split("</tr>", 1)[0]
+    assert 'colspan="8"' in examples and '<q class="verbatim">' in examples
+    assert table.count('<tr class="irritant-examples">') == table.count("<tr data-theme=")
+
+
+def test_a_long_label_without_spaces_wraps_on_every_page(analysed, client_as):
+    lead = client_as("cx_lead")
+    theme = delivery()
+    label = ("Latedeliveryofparcels" * 10)[:200]
+    lead.post(
+        f"/text/themes/{theme.pk}/",
+        {"action": "rename", "label_en": label, "label_fr": label.upper()},
+    )
+    html = lead.get(f"/text/themes/{theme.pk}/").content.decode()
+    assert f'<h1 class="wraps-anywhere">{label}</h1>' in html
+    assert '<dl class="facts wraps-anywhere">' in html
+    html = lead.get("/text/themes/").content.decode()
+    assert f'class="theme-label">{label}</a>' in html
+    html = lead.get("/text/irritants/").content.decode()
+    assert f'class="theme-label">{label}</a>' in html
+
+
+def test_the_monthly_trend_has_one_tick_a_month():
+    from cxpilot.verbatims.charts import trend_chart
+
+    points = [
+        {"month": f"2026-{m:02d}", "theme_id": 1, "impact": 0.5 * m, "mentions": 12}
+        for m in range(3, 11)
+    ]
+    spec = trend_chart(points, {1: "delivery"})
+    x = spec["encoding"]["x"]
+    assert x["timeUnit"] == "utcyearmonth" and x["scale"]["type"] == "utc"
+    assert x["axis"]["tickCount"] == {"interval": "month", "step": 1}
+    assert x["axis"]["format"] == "%b %Y"
+    month = next(t for t in spec["encoding"]["tooltip"] if t["field"] == "month")
+    assert month["timeUnit"] == "utcyearmonth"
+    assert [d["month"] for d in spec["data"]["values"]][0] == "2026-03-01"

@@ -73,16 +73,38 @@ def trend_chart(points: Sequence[Mapping[str, Any]], names: Mapping[int, str]) -
         for p in points
         if p["impact"] is not None
     ]
+    # One tick per month, on the first of the month where its points are. The months are
+    # UTC dates: read and drawn in UTC, a reader west of Greenwich does not see March 2026
+    # at the end of February.
+    x = alt.X(
+        "month:T",
+        timeUnit="utcyearmonth",
+        title=None,
+        scale=alt.Scale(type="utc"),
+        axis=alt.Axis(
+            format="%b %Y",
+            tickCount={"interval": "month", "step": 1},
+            labelOverlap=True,
+            labelSeparation=6,
+        ),
+    )
     chart = (
         alt.Chart(alt.Data(values=data))
         .mark_line(point=True)
         .encode(
-            x=alt.X("month:T", title=None, axis=alt.Axis(format="%b %Y")),
+            x=x,
             y=alt.Y("impact:Q", title=gettext("NPS points at stake")),
-            color=alt.Color("theme:N", legend=alt.Legend(title=None, orient="bottom", columns=2)),
+            # one column, labels cut at 220 px: two columns of long theme names, or one of
+            # 260 px, are wider than a phone
+            color=alt.Color(
+                "theme:N",
+                legend=alt.Legend(title=None, orient="bottom", columns=1, labelLimit=220),
+            ),
             tooltip=[
                 alt.Tooltip("theme:N", title=gettext("Theme")),
-                alt.Tooltip("month:T", title=gettext("Month"), format="%B %Y"),
+                alt.Tooltip(
+                    "month:T", timeUnit="utcyearmonth", title=gettext("Month"), format="%B %Y"
+                ),
                 alt.Tooltip("label:N", title=gettext("NPS points at stake")),
                 alt.Tooltip("mentions:Q", title=gettext("Mentions")),
             ],
