@@ -13,8 +13,9 @@ from django.utils.translation import gettext
 from cxpilot.analytics.charts import number
 from cxpilot.kernel.charts import DROP, INK, RISE, finish
 
-#: Theme names are long: their labels may run this wide (pixels) on axes and in legends.
-LABEL_LIMIT = 260
+#: Theme names are long: their labels may run this wide (pixels) on axes and in legends, then
+#: end in "…" (the full name is in the tooltip and the table), so that bars keep room on a phone.
+LABEL_LIMIT = 160
 
 
 def _spec(chart: Any) -> dict[str, Any]:
