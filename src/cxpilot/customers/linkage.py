@@ -42,7 +42,8 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -451,12 +452,25 @@ def _quiet() -> None:
     logging.getLogger("splink").setLevel(logging.ERROR)
 
 
-def _db_api() -> Any:
+def _db_api() -> tuple[Any, Any]:
+    """Splink's DuckDB API on a connection of its own, and that connection."""
     import duckdb
     from splink import DuckDBAPI
 
     con = duckdb.connect(":memory:")
-    return DuckDBAPI(connection=con)
+    return DuckDBAPI(connection=con), con
+
+
+@contextmanager
+def _one_thread(con: Any) -> Iterator[None]:
+    """DuckDB's seeded sampling repeats only on one thread: training (u by sampling, EM on
+    sampled pairs) runs on one, so the same files give the same model on a busy machine too;
+    scoring then uses every core."""
+    con.execute("SET threads TO 1")
+    try:
+        yield
+    finally:
+        con.execute("RESET threads")
 
 
 def link(
@@ -477,7 +491,7 @@ def link(
     _quiet()
     fa, fb = features(a, region=region), features(b, region=region)
     present = _present([fa, fb], each=True)
-    db_api = _db_api()
+    db_api, con = _db_api()
     prior = min(0.5, 1 / max(fa.num_rows, fb.num_rows, 2))
     settings = SettingsCreator(
         link_type="link_only",
@@ -491,7 +505,8 @@ def link(
     sdf_a = db_api.register(fa, dataset_display_name="a")
     sdf_b = db_api.register(fb, dataset_display_name="b")
     linker = Linker([sdf_a, sdf_b], settings, log_level=logging.ERROR)
-    _fit(linker, present, seed, prior)
+    with _one_thread(con):
+        _fit(linker, present, seed, prior)
     model = _parameters(linker.misc.save_model_to_json())
     everything = linker.inference.predict().as_pyarrow_table()
     pairs_scored = everything.num_rows
@@ -534,7 +549,7 @@ def dedupe(
     keys = pc.binary_join_element_wise(source, customer, "\x1f")
     feats = features(records, ids=keys, region=region)
     present = _present([feats], each=False)
-    db_api = _db_api()
+    db_api, con = _db_api()
     prior = min(0.5, 1 / max(feats.num_rows, 2))
     settings = SettingsCreator(
         link_type="dedupe_only",
@@ -547,7 +562,8 @@ def dedupe(
     )
     sdf = db_api.register(feats, dataset_display_name="records")
     linker = Linker(sdf, settings, log_level=logging.ERROR)
-    _fit(linker, present, seed, prior)
+    with _one_thread(con):
+        _fit(linker, present, seed, prior)
     model = _parameters(linker.misc.save_model_to_json())
     scored = linker.inference.predict()
     clustered = linker.clustering.cluster_pairwise_predictions_at_threshold(scored, threshold)
