@@ -377,10 +377,11 @@ def _present(con: Any, keys: Sequence[Key], where: str) -> None:
         )
     )
     c = con.table("customers").select("source", "customer_id")
-    missing = wanted.anti_join(c, ["source", "customer_id"]).to_pyarrow().to_pylist()
-    if missing:
-        first = missing[0]
-        raise NotFound(f"no customer record {first['source']}:{first['customer_id']}", where=where)
+    rows = wanted.anti_join(c, ["source", "customer_id"]).to_pyarrow().to_pylist()
+    missing = {(r["source"], r["customer_id"]) for r in rows}
+    for key in keys:
+        if key in missing:
+            raise NotFound(f"no customer record {key[0]}:{key[1]}", where=where)
 
 
 def _recluster(actor: Actor, reason: str) -> dict[str, Any] | None:
