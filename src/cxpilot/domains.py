@@ -68,7 +68,20 @@ DOMAINS: tuple[Domain, ...] = (
     ),
     Domain("warehouse", urls="data/", api=True, cli=True),
     Domain("analytics", urls="voc/", cli=True),
-    Domain("customers", cli=True),
+    Domain(
+        "customers",
+        cli=True,
+        demo="after",
+        roles={
+            CX_LEAD: (
+                "customers.resolve_customers",
+                "customers.review_pairs",
+                "customers.view_resolvesettings",
+                "customers.change_resolvesettings",
+            ),
+            ANALYST: ("customers.review_pairs",),
+        },
+    ),
     Domain(
         "surveys",
         urls="",

@@ -1,4 +1,5 @@
-"""Commands of the customers domain: ``cxpilot customers link``."""
+"""Commands of the customers domain: link two files, resolve the warehouse's customers into
+persons, show a person, review and decide pairs, merge and unmerge."""
 
 from __future__ import annotations
 
@@ -60,3 +61,232 @@ def link_cmd(
         csvcells.writer(sys.stdout).writerow(PAIR_COLUMNS)
         return
     emit(rows, fmt, title=f"same person in {file_a.name} and {file_b.name}")
+
+
+def _flat(summary: dict[str, Any], fmt: Format) -> dict[str, Any]:
+    """The JSON keeps ``duplicates_found`` as an object; a table or CSV row spells it out as
+    ``duplicates_found_<source>`` columns."""
+    if fmt is Format.json:
+        return summary
+    out: dict[str, Any] = {}
+    for key, value in summary.items():
+        if isinstance(value, dict):
+            out.update({f"{key}_{k}": v for k, v in value.items()})
+        else:
+            out[key] = value
+    return out
+
+
+@customers_app.command("resolve")
+@handle_errors
+def resolve_cmd(
+    threshold: Annotated[
+        float | None,
+        typer.Option(help="Match probability from which two records are one person (0 to 1)."),
+    ] = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Resolve the warehouse's customers (every source) into persons, with golden records.
+
+    Scores the pairs of records with the linkage model fitted on them, applies the review
+    decisions, keeps each person's id from the last run, and replaces the tables
+    customer_persons and customer_golden. Prints records, persons, pairs_scored,
+    duplicates_found (per source: its records that are the same person as another record of
+    that source), persons_new, merges, splits and seconds. Example:
+
+      cxpilot customers resolve --format json
+    """
+    setup()
+    from cxpilot.customers.selectors import threshold_checked
+    from cxpilot.customers.services import customers_resolve
+
+    if threshold is not None:
+        threshold_checked(threshold)
+    with progress("resolving the customers", steps=3) as step:
+        summary = customers_resolve(threshold=threshold, progress=step)
+    emit(_flat(summary, fmt), fmt, title="customers resolved")
+
+
+@customers_app.command("show")
+@handle_errors
+def show_cmd(
+    key: Annotated[
+        str,
+        typer.Argument(
+            metavar="ID", help="A person id (PER-…), a record (source:customer_id) or an e-mail."
+        ),
+    ],
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Show a person: the golden record, then each source record.
+
+    One row per record, the golden record first (record "golden"); JSON is an object with
+    person_id, golden and records. Examples:
+
+      cxpilot customers show PER-00000042
+      cxpilot customers show crm:CRM-12345678
+      cxpilot customers show nicolas.martin@gmail.com --format json
+    """
+    setup()
+    from cxpilot.customers.selectors import person_found
+
+    person = person_found(key=key)
+    if fmt is Format.json:
+        emit(
+            {"person_id": person.person_id, "golden": person.golden, "records": person.records},
+            fmt,
+        )
+        return
+    golden = {k: v for k, v in person.golden.items() if k != "person_id"}
+    rows = [{"person_id": person.person_id, "record": "golden", **golden}]
+    for rec in person.records:
+        fields = {k: v for k, v in rec.items() if k not in ("source", "customer_id")}
+        rows.append(
+            {
+                "person_id": person.person_id,
+                "record": f"{rec['source']}:{rec['customer_id']}",
+                **fields,
+            }
+        )
+    emit(rows, fmt, title=f"person {person.person_id}")
+
+
+@customers_app.command("review")
+@handle_errors
+def review_cmd(
+    low: Annotated[
+        float | None,
+        typer.Option(help="Least match probability listed (the settings' by default)."),
+    ] = None,
+    high: Annotated[
+        float | None,
+        typer.Option(help="Greatest match probability listed (the settings' by default)."),
+    ] = None,
+    limit: Annotated[int, typer.Option(help="Most pairs listed.")] = 50,
+    decided: Annotated[
+        bool, typer.Option("--decided", help="List the pairs already decided too.")
+    ] = False,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """List the pairs of records to review: a match probability near the threshold.
+
+    The most uncertain first, both records side by side (<field>_a, <field>_b), whether they
+    are one person now (same_person). Decide each with `cxpilot customers decide`. Example:
+
+      cxpilot customers review --low 0.3 --high 0.7 --format csv
+    """
+    setup()
+    from cxpilot.customers.selectors import customers_pairs_to_review
+
+    rows = customers_pairs_to_review(low=low, high=high, limit=limit, decided=decided)
+    if fmt is not Format.json:
+        for row in rows:
+            row["match_probability"] = f"{row['match_probability']:.4f}"
+    if not rows and fmt is Format.csv:
+        from cxpilot.customers.selectors import RECORD_FIELDS
+
+        header = ["record_a", "record_b", "match_probability", "same_person", "decision"]
+        header += [f"{n}_{s}" for n in RECORD_FIELDS for s in ("a", "b")]
+        csvcells.writer(sys.stdout).writerow(header)
+        return
+    emit(rows, fmt, title="pairs to review")
+
+
+RecordArg = Annotated[str, typer.Argument(help="A record: source:customer_id.")]
+
+
+@customers_app.command("decide")
+@handle_errors
+def decide_cmd(
+    record_a: RecordArg,
+    record_b: RecordArg,
+    confirm: Annotated[bool, typer.Option("--confirm", help="They are the same person.")] = False,
+    reject: Annotated[bool, typer.Option("--reject", help="They are different persons.")] = False,
+    reason: Annotated[str, typer.Option(help="Why (kept in the audit trail).")] = "",
+    by: Annotated[
+        str | None,
+        typer.Option(help="The user deciding (a user with the review permission)."),
+    ] = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Decide a pair of records: --confirm (same person) or --reject (different persons).
+
+    The decision is kept and respected by every later resolution; the persons are drawn again
+    at once from the last run's pairs. Example:
+
+      cxpilot customers decide crm:CRM-12345678 eshop:WEB123456789 --reject --reason "twins"
+    """
+    setup()
+    from cxpilot.customers.selectors import record_key
+    from cxpilot.customers.services import pair_confirm, pair_reject
+    from cxpilot.kernel.errors import ValidationError
+
+    if confirm == reject:
+        raise ValidationError("say --confirm or --reject (one of them)", where="--confirm/--reject")
+    a = record_key(record_a, where="RECORD_A")
+    b = record_key(record_b, where="RECORD_B")
+    actor = _user(by)
+    decide = pair_confirm if confirm else pair_reject
+    emit(decide(actor=actor, a=a, b=b, reason=reason), fmt, title="decision")
+
+
+@customers_app.command("unmerge")
+@handle_errors
+def unmerge_cmd(
+    person_id: Annotated[str, typer.Argument(metavar="PERSON", help="The person's id (PER-…).")],
+    records: Annotated[
+        list[str], typer.Argument(help="The records to take out: source:customer_id …")
+    ],
+    reason: Annotated[str, typer.Option(help="Why (kept in the audit trail).")] = "",
+    by: Annotated[str | None, typer.Option(help="The user deciding.")] = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Take records out of a person: each is rejected with the person's other records.
+
+    Example:
+
+      cxpilot customers unmerge PER-00000042 support:SAV12345678 --reason "another person"
+    """
+    setup()
+    from cxpilot.customers.selectors import record_key
+    from cxpilot.customers.services import person_unmerge
+
+    keys = [record_key(r, where="RECORDS") for r in records]
+    result = person_unmerge(actor=_user(by), person_id=person_id, records=keys, reason=reason)
+    emit({**result, "now": ", ".join(result["now"])} if fmt is not Format.json else result, fmt)
+
+
+@customers_app.command("merge")
+@handle_errors
+def merge_cmd(
+    records: Annotated[list[str], typer.Argument(help="Two or more records: source:customer_id …")],
+    reason: Annotated[str, typer.Option(help="Why (kept in the audit trail).")] = "",
+    by: Annotated[str | None, typer.Option(help="The user deciding.")] = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Make records one person: each is confirmed with the first.
+
+    Example:
+
+      cxpilot customers merge crm:CRM-12345678 support:SAV12345678 --reason "same phone, moved"
+    """
+    setup()
+    from cxpilot.customers.selectors import record_key
+    from cxpilot.customers.services import records_merge
+
+    keys = [record_key(r, where="RECORDS") for r in records]
+    emit(records_merge(actor=_user(by), records=keys, reason=reason), fmt)
+
+
+def _user(name: str | None) -> Any:
+    """The user named by ``--by``, or None (the command line itself)."""
+    if name is None:
+        return None
+    from django.contrib.auth import get_user_model
+
+    from cxpilot.kernel.errors import NotFound
+
+    user = get_user_model().objects.filter(username=name).first()
+    if user is None:
+        raise NotFound(f"no user {name!r}", where="--by")
+    return user

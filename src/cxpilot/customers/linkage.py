@@ -533,12 +533,14 @@ def dedupe(
     *,
     seed: int = DEFAULT_SEED,
     region: str = "FR",
+    cluster: bool = True,
 ) -> Dedupe:
     """Pairs of records that are the same person, within and across sources, and the
     clusters they make at ``threshold``. ``records``: the customers table (``source`` and
     ``customer_id`` key a record). Every pair of records may be scored (Splink's
     ``dedupe_only`` over all sources at once, which scores the same pairs as
-    ``link_and_dedupe`` over one table per source)."""
+    ``link_and_dedupe`` over one table per source). ``cluster=False`` leaves the clusters
+    empty (a caller that builds its own from the pairs)."""
     from splink import Linker, SettingsCreator
 
     if not 0 <= threshold <= 1:
@@ -566,7 +568,6 @@ def dedupe(
         _fit(linker, present, seed, prior)
     model = _parameters(linker.misc.save_model_to_json())
     scored = linker.inference.predict()
-    clustered = linker.clustering.cluster_pairwise_predictions_at_threshold(scored, threshold)
     everything = scored.as_pyarrow_table()
     rel = everything.filter(pc.greater_equal(everything.column("match_probability"), threshold))
 
@@ -585,13 +586,14 @@ def dedupe(
             "match_probability": pc.cast(rel.column("match_probability"), pa.float64()),
         }
     ).sort_by([("match_probability", "descending"), ("source_l", "ascending")])
-    ct = clustered.as_pyarrow_table()
-    src, cid = split(ct.column("unique_id"))
-    clusters = pa.table(
-        {
-            "source": src,
-            "customer_id": cid,
-            "cluster_id": pc.cast(ct.column("cluster_id"), pa.string()),
-        }
-    ).sort_by([("cluster_id", "ascending"), ("source", "ascending"), ("customer_id", "ascending")])
+    if cluster:
+        clustered = linker.clustering.cluster_pairwise_predictions_at_threshold(scored, threshold)
+        ct = clustered.as_pyarrow_table()
+        src, cid = split(ct.column("unique_id"))
+        cluster_ids = pc.cast(ct.column("cluster_id"), pa.string())
+    else:
+        src = cid = cluster_ids = pa.array([], pa.string())
+    clusters = pa.table({"source": src, "customer_id": cid, "cluster_id": cluster_ids}).sort_by(
+        [("cluster_id", "ascending"), ("source", "ascending"), ("customer_id", "ascending")]
+    )
     return Dedupe(pairs=pairs, clusters=clusters, pairs_scored=everything.num_rows, model=model)

@@ -1,14 +1,19 @@
-"""Reads for the customers domain: two files in the customers import format linked."""
+"""Reads for the customers domain: two files in the customers import format linked, the
+pairs to review and a person with their records and golden record."""
 
 from __future__ import annotations
 
+import datetime as dt
 import math
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from cxpilot.customers.linkage import Linkage, link
-from cxpilot.kernel.errors import ValidationError
+from cxpilot.kernel.errors import NotFound, ValidationError
 
 #: The columns of the customers import format that linkage compares.
 LINKAGE_COLUMNS = (
@@ -58,3 +63,232 @@ def files_linked(*, path_a: Path, path_b: Path, threshold: float = 0.5) -> Linka
     threshold = threshold_checked(threshold)
     a, b = _customers(path_a), _customers(path_b)
     return link(a, b, threshold)
+
+
+# ------------------------------------------------------------------ persons in the warehouse
+
+#: The fields shown side by side for a pair, and for a person's records.
+RECORD_FIELDS = (
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "address",
+    "postcode",
+    "city",
+    "country",
+    "birth_date",
+    "segment",
+    "created_at",
+)
+
+
+def record_key(text: str, where: str = "record") -> tuple[str, str]:
+    """``source:customer_id`` (split at the first colon) as a record key."""
+    source, sep, customer_id = str(text).strip().partition(":")
+    if not sep or not source or not customer_id:
+        raise ValidationError(
+            f"a record is written source:customer_id (crm:CRM-00000001), not {text!r}",
+            where=where,
+        )
+    return source, customer_id
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    return value
+
+
+def _derived(con: Any) -> None:
+    from cxpilot.customers.services import ensure_derived
+
+    ensure_derived(con)
+
+
+def band_checked(low: float, high: float) -> tuple[float, float]:
+    low = threshold_checked(low, "--low")
+    high = threshold_checked(high, "--high")
+    if low > high:
+        raise ValidationError(
+            f"the band ends ({high}) below where it starts ({low})", where="--high"
+        )
+    return low, high
+
+
+def customers_pairs_to_review(
+    *,
+    low: float | None = None,
+    high: float | None = None,
+    limit: int = 50,
+    decided: bool = False,
+) -> list[dict[str, Any]]:
+    """The scored pairs whose match probability is in the review band (the settings' by
+    default, ``low`` ≤ p ≤ ``high``), the most uncertain first (closest to the last run's
+    threshold), with both records side by side: ``record_a``, ``record_b``
+    (``source:customer_id``), ``match_probability``, ``same_person`` (whether they are one
+    person now), ``decision`` (empty until someone decided; decided pairs are left out
+    unless ``decided``) and each field of :data:`RECORD_FIELDS` as ``<field>_a`` and
+    ``<field>_b``. The pairs are those the last run scored."""
+    from cxpilot.customers.models import LinkageRun, PairDecision, ResolveSettings
+    from cxpilot.warehouse.connection import warehouse
+
+    conf = ResolveSettings.current()
+    low, high = band_checked(
+        conf.review_low if low is None else low, conf.review_high if high is None else high
+    )
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+        raise ValidationError(f"the limit is a whole number from 1, not {limit}", where="--limit")
+    latest = LinkageRun.latest_run()
+    threshold = latest.threshold if latest else conf.threshold
+    decisions = {
+        ((d.source_a, d.customer_id_a), (d.source_b, d.customer_id_b)): d.decision
+        for d in PairDecision.objects.all()
+    }
+    with warehouse() as con:
+        _derived(con)
+        p = con.table("customer_pairs")
+        p = p.filter((p.match_probability >= low) & (p.match_probability <= high))
+        p = p.mutate(uncertainty=(p.match_probability - threshold).abs())
+        p = p.order_by(["uncertainty", "source_l", "customer_id_l", "source_r", "customer_id_r"])
+        found = p.to_pyarrow().to_pylist()
+        rows = []
+        for pair in found:
+            a = (pair["source_l"], pair["customer_id_l"])
+            b = (pair["source_r"], pair["customer_id_r"])
+            a, b = (a, b) if a <= b else (b, a)
+            decision = decisions.get((a, b), "")
+            if decision and not decided:
+                continue
+            rows.append((a, b, float(pair["match_probability"]), decision))
+            if len(rows) >= limit:
+                break
+        keys = sorted({k for a, b, _, _ in rows for k in (a, b)})
+        details = _records_of(con, keys)
+        persons = _persons_of(con, keys)
+    out = []
+    for a, b, probability, decision in rows:
+        row: dict[str, Any] = {
+            "record_a": f"{a[0]}:{a[1]}",
+            "record_b": f"{b[0]}:{b[1]}",
+            "match_probability": probability,
+            "same_person": persons.get(a) is not None and persons.get(a) == persons.get(b),
+            "decision": decision,
+        }
+        for name in RECORD_FIELDS:
+            row[f"{name}_a"] = details.get(a, {}).get(name)
+            row[f"{name}_b"] = details.get(b, {}).get(name)
+        out.append(row)
+    return out
+
+
+def _keys_table(keys: list[tuple[str, str]]) -> Any:
+    import ibis
+
+    return ibis.memtable(
+        pa.table(
+            {
+                "source": pa.array([k[0] for k in keys], pa.string()),
+                "customer_id": pa.array([k[1] for k in keys], pa.string()),
+            }
+        )
+    )
+
+
+def _records_of(con: Any, keys: list[tuple[str, str]]) -> dict[tuple[str, str], dict[str, Any]]:
+    if not keys:
+        return {}
+    c = con.table("customers").select("source", "customer_id", *RECORD_FIELDS)
+    rows = c.semi_join(_keys_table(keys), ["source", "customer_id"]).to_pyarrow().to_pylist()
+    return {(r["source"], r["customer_id"]): {n: _plain(r[n]) for n in RECORD_FIELDS} for r in rows}
+
+
+def _persons_of(con: Any, keys: list[tuple[str, str]]) -> dict[tuple[str, str], str]:
+    if not keys:
+        return {}
+    m = con.table("customer_persons")
+    rows = m.semi_join(_keys_table(keys), ["source", "customer_id"]).to_pyarrow().to_pylist()
+    return {(r["source"], r["customer_id"]): r["person_id"] for r in rows}
+
+
+@dataclass(frozen=True)
+class Person:
+    """A person: the golden record and the source records (each with ``source`` and
+    ``customer_id`` first)."""
+
+    person_id: str
+    golden: dict[str, Any]
+    records: list[dict[str, Any]]
+
+
+def person_found(*, key: str) -> Person:
+    """The person named by ``key``: a person id (``PER-00000001``), a record
+    (``source:customer_id``) or an e-mail address (compared normalised, as the linkage
+    compares them). An e-mail on the records of several persons is an error that names
+    them."""
+    from cxpilot.customers.engine import PERSON_PREFIX
+    from cxpilot.customers.normalise import emails
+    from cxpilot.warehouse.connection import warehouse
+
+    text = str(key).strip()
+    if not text:
+        raise ValidationError(
+            "give a person id, a record (source:customer_id) or an e-mail", where="ID"
+        )
+    with warehouse() as con:
+        _derived(con)
+        m = con.table("customer_persons")
+        if text.startswith(PERSON_PREFIX):
+            person_ids = [text]
+        elif "@" in text and ":" not in text:
+            wanted = emails(pa.array([text], pa.string()))[0].as_py()
+            c = con.table("customers")
+            found = (
+                c.filter(c.email.notnull()).select("source", "customer_id", "email").to_pyarrow()
+            )
+            same = pc.equal(
+                emails(found.column("email").combine_chunks()), pa.scalar(wanted, pa.string())
+            )
+            hits = found.filter(same)
+            keys = list(
+                zip(
+                    hits.column("source").to_pylist(),
+                    hits.column("customer_id").to_pylist(),
+                    strict=True,
+                )
+            )
+            person_ids = sorted(set(_persons_of(con, keys).values()))
+        else:
+            source, customer_id = record_key(text, where="ID")
+            rows = m.filter((m.source == source) & (m.customer_id == customer_id)).to_pyarrow()
+            person_ids = rows.column("person_id").to_pylist()
+        if len(person_ids) > 1:
+            raise ValidationError(
+                f"{text} is on the records of {len(person_ids)} persons: "
+                f"{', '.join(person_ids[:10])}; show one by its id",
+                where="ID",
+            )
+        person_id = person_ids[0] if person_ids else None
+        g = con.table("customer_golden")
+        golden = g.filter(g.person_id == person_id).to_pyarrow() if person_id else None
+        if golden is None or golden.num_rows == 0:
+            raise NotFound(
+                f"no person found for {text!r} (run `cxpilot customers resolve` first if the "
+                "customers were never resolved)",
+                where="ID",
+            )
+        members = m.filter(m.person_id == person_id).select("source", "customer_id").to_pyarrow()
+        keys = sorted(
+            zip(
+                members.column("source").to_pylist(),
+                members.column("customer_id").to_pylist(),
+                strict=True,
+            )
+        )
+        details = _records_of(con, keys)
+    record = {k: _plain(v) for k, v in golden.to_pylist()[0].items()}
+    return Person(
+        person_id=str(person_id),
+        golden=record,
+        records=[{"source": s, "customer_id": i, **details.get((s, i), {})} for s, i in keys],
+    )
