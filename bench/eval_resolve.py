@@ -12,7 +12,7 @@ What is run
 - The records are loaded into the warehouse of a temporary ``CXPILOT_HOME`` (a fresh app
   database and DuckDB file) and resolved by the service the command runs
   (``cxpilot.customers.services.customers_resolve``: the model fitted without labels, the
-  default threshold 0.5, no review decision); the time is that call's.
+  default threshold 0.99, no review decision); the time is that call's.
 
 What is measured
 - Pairwise, over the records: a true pair is two records of one true person, a found pair

@@ -173,7 +173,7 @@ def review_cmd(
     The most uncertain first, both records side by side (<field>_a, <field>_b), whether they
     are one person now (same_person). Decide each with `cxpilot customers decide`. Example:
 
-      cxpilot customers review --low 0.3 --high 0.7 --format csv
+      cxpilot customers review --low 0.5 --high 0.99 --format csv
     """
     setup()
     from cxpilot.customers.selectors import customers_pairs_to_review

@@ -30,15 +30,15 @@ class ResolveSettings(models.Model):
 
     threshold = models.FloatField(
         _("match threshold"),
-        default=0.5,
+        default=0.99,
         help_text=_("Two records are the same person from this match probability (0 to 1)."),
     )
     review_low = models.FloatField(
         _("review from"),
-        default=0.3,
+        default=0.5,
         help_text=_("Pairs with a match probability from here to “review up to” are reviewed."),
     )
-    review_high = models.FloatField(_("review up to"), default=0.7)
+    review_high = models.FloatField(_("review up to"), default=0.99)
     source_trust = models.TextField(
         _("sources, most trusted first"),
         default="crm\neshop\nsupport",

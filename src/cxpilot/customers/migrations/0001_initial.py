@@ -54,7 +54,7 @@ class Migration(migrations.Migration):
                 (
                     "threshold",
                     models.FloatField(
-                        default=0.5,
+                        default=0.99,
                         help_text="Two records are the same person from this match probability (0 to 1).",
                         verbose_name="match threshold",
                     ),
@@ -62,12 +62,12 @@ class Migration(migrations.Migration):
                 (
                     "review_low",
                     models.FloatField(
-                        default=0.3,
+                        default=0.5,
                         help_text="Pairs with a match probability from here to “review up to” are reviewed.",
                         verbose_name="review from",
                     ),
                 ),
-                ("review_high", models.FloatField(default=0.7, verbose_name="review up to")),
+                ("review_high", models.FloatField(default=0.99, verbose_name="review up to")),
                 (
                     "source_trust",
                     models.TextField(
