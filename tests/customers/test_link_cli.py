@@ -148,3 +148,27 @@ def test_a_threshold_outside_0_to_1(db, pair, threshold):
 def test_a_threshold_that_is_not_a_number(db, pair):
     result = run(*pair, "--threshold", "high")
     assert result.exit_code == 2 and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("header", "a_rows", "b_rows"),
+    [
+        (
+            "first_name,last_name",
+            ["A1,Jean,Dupont", "A2,Marc,Curie"],
+            ["B1,Jean,Dupont", "B2,Marie,Curie"],
+        ),
+        ("email", ["A1,jean@x.fr", "A2,marc@y.fr"], ["B1,Jean@X.fr", "B2,zz@y.fr"]),
+        ("phone", ["A1,0612345678", "A2,0699999999"], ["B1,+33 6 12 34 56 78", "B2,0611111111"]),
+    ],
+)
+def test_files_with_one_kind_of_field_are_linked(db, tmp_path, header, a_rows, b_rows):
+    """A file holding only names, only e-mails or only phones: the training session that
+    blocks on the only compared fields is skipped rather than leaving the model empty."""
+    a, b = tmp_path / "a.csv", tmp_path / "b.csv"
+    a.write_text("\n".join([f"customer_id,{header}", *a_rows]) + "\n", encoding="utf-8")
+    b.write_text("\n".join([f"customer_id,{header}", *b_rows]) + "\n", encoding="utf-8")
+    result = run(str(a), str(b), "--format", "json")
+    assert result.exit_code == 0, result.output
+    pairs = json.loads(result.stdout)
+    assert {(p["id_a"], p["id_b"]) for p in pairs} == {("A1", "B1")}

@@ -122,6 +122,10 @@ def test_merge_and_unmerge(db, demo):
     out = services.person_unmerge(actor=None, person_id=person, records=[b], reason="oops")
     assert _mapping()[a] != _mapping()[b] and out["now"] == [_mapping()[b]]
     assert PersonEvent.objects.filter(kind=EventKind.UNMERGE, person_id=person).exists()
+    # merging again undoes the unmerge: the rejection it left between a and b gives way
+    again = services.records_merge(actor=None, records=[a, b], reason="the same after all")
+    assert again["applied"] and again["apart"] == [] and _mapping()[a] == _mapping()[b]
+    services.person_unmerge(actor=None, person_id=_mapping()[a], records=[b], reason="no")
     with pytest.raises(ValidationError, match="every record"):
         services.person_unmerge(actor=None, person_id=_mapping()[b], records=[b], reason="x")
     with pytest.raises(NotFound):

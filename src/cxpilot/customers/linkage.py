@@ -40,6 +40,7 @@ postcode). The same data gives the same model and the same pairs.
 
 from __future__ import annotations
 
+import copy
 import logging
 import math
 from collections.abc import Iterator, Sequence
@@ -430,22 +431,33 @@ def _fit(linker: Any, present: set[str], seed: int, prior: float) -> None:
     estimated = linker._settings_obj._probability_two_random_records_match
     chosen = estimated if 0 < estimated < 0.5 else prior
     linker.training.estimate_u_using_random_sampling(max_pairs=U_PAIRS, seed=seed)
-    sessions: list[Any] = []
+    sessions: list[tuple[set[str], Any]] = []
     if {"first_name", "last_name"} <= present:
-        sessions.append(block_on("first_name", "last_name"))
+        sessions.append(({"first_name", "last_name"}, block_on("first_name", "last_name")))
     for column in ("birth_date", "postcode", "phone", "email"):
         if column in present:
-            sessions.append(block_on(column))
+            sessions.append(({column}, block_on(column)))
             break
-    for rule in sessions:
+    compared = _compared(present)
+    for blocked, rule in sessions:
+        if not compared - _compared(blocked):
+            continue  # EM leaves out the comparisons it blocks on: nothing would be left
+        saved = copy.deepcopy(linker._settings_obj)
         try:
             linker.training.estimate_parameters_using_expectation_maximisation(
                 rule, estimate_without_term_frequencies=True, max_pairs=EM_PAIRS
             )
-        except Exception:  # noqa: BLE001, S110 - no pairs to train on: the starting m stay
-            pass
+        except Exception:  # noqa: BLE001 - no pairs to train on: the starting m stay
+            # a session that fails half-way may leave the settings without its comparisons
+            linker._settings_obj = saved
     # an EM session that stops half-way (no pairs) may leave its own prior behind
     linker._settings_obj._probability_two_random_records_match = chosen
+
+
+def _compared(fields: set[str]) -> set[str]:
+    """The comparisons (output names) that the fields ``fields`` feed."""
+    place = {"postcode", "city"}
+    return {"place" if f in place else f for f in fields}
 
 
 def _quiet() -> None:

@@ -491,7 +491,10 @@ def pair_reject(*, actor: Actor, a: Key, b: Key, reason: str) -> dict[str, Any]:
 
 
 def records_merge(*, actor: Actor, records: Sequence[Key], reason: str) -> dict[str, Any]:
-    """Make ``records`` (two or more) one person: each is confirmed with the first."""
+    """Make ``records`` (two or more) one person: every pair of them is confirmed (so that an
+    earlier rejection between two of them, left by an unmerge, no longer keeps them apart).
+    ``applied`` says whether they are one person now; ``apart`` lists those that rejected
+    pairs with other records still keep apart (the merge is then not recorded)."""
     roles.require(actor, REVIEW)
     why = _reason(reason)
     keys = list(dict.fromkeys(records))
@@ -504,7 +507,7 @@ def records_merge(*, actor: Actor, records: Sequence[Key], reason: str) -> dict[
             before = sorted({p for k in keys if (p := _person_of(con, k))})
         _decide(
             actor=actor,
-            pairs=[(keys[0], k) for k in keys[1:]],
+            pairs=[(a, b) for i, a in enumerate(keys) for b in keys[i + 1 :]],
             decision=Decision.CONFIRM,
             reason=why,
             where="records",
@@ -512,6 +515,10 @@ def records_merge(*, actor: Actor, records: Sequence[Key], reason: str) -> dict[
         outcome = _recluster(actor, why)
         with warehouse() as con:
             person = _person_of(con, keys[0])
+            apart = [f"{s}:{i}" for s, i in keys if _person_of(con, (s, i)) != person]
+        if apart or outcome is None:
+            # decisions kept (they apply at the next run), but no merge to record
+            return {"person_id": person, "records": len(keys), "applied": False, "apart": apart}
         PersonEvent.objects.create(
             at=timezone.now(),
             kind=EventKind.MERGE,
@@ -522,7 +529,7 @@ def records_merge(*, actor: Actor, records: Sequence[Key], reason: str) -> dict[
             actor=_user(actor),
             actor_name=_name(actor),
         )
-    return {"person_id": person, "records": len(keys), "applied": outcome is not None}
+    return {"person_id": person, "records": len(keys), "applied": True, "apart": []}
 
 
 def person_unmerge(
