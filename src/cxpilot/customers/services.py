@@ -41,6 +41,7 @@ from cxpilot.customers.models import (
     PersonEvent,
     ResolveSettings,
 )
+from cxpilot.customers.selectors import RECORD_FIELDS
 from cxpilot.kernel import roles
 from cxpilot.kernel.errors import NotFound, ValidationError
 from cxpilot.kernel.roles import Actor
@@ -88,21 +89,7 @@ DERIVED: dict[str, ibis.Schema] = {
     ),
 }
 #: The customers columns the resolution reads.
-RECORD_COLUMNS = (
-    "source",
-    "customer_id",
-    "first_name",
-    "last_name",
-    "email",
-    "phone",
-    "address",
-    "postcode",
-    "city",
-    "country",
-    "birth_date",
-    "segment",
-    "created_at",
-)
+RECORD_COLUMNS = ("source", "customer_id", *RECORD_FIELDS)
 _STAGED = "{}__next"
 
 RESOLVE = "customers.resolve_customers"
