@@ -67,7 +67,6 @@ DOMAINS: tuple[Domain, ...] = (
         },
     ),
     Domain("warehouse", urls="data/", api=True, cli=True),
-    Domain("analytics", urls="voc/", cli=True),
     Domain(
         "customers",
         cli=True,
@@ -82,6 +81,7 @@ DOMAINS: tuple[Domain, ...] = (
             ANALYST: ("customers.review_pairs",),
         },
     ),
+    Domain("analytics", urls="voc/", cli=True),
     Domain(
         "surveys",
         urls="",
@@ -147,6 +147,15 @@ DOMAINS: tuple[Domain, ...] = (
         cli=True,
         demo="after",
         roles={CX_LEAD: ("verbatims.edit_taxonomy",), ANALYST: ("verbatims.edit_taxonomy",)},
+    ),
+    Domain(
+        "customer360",
+        urls="customers/",
+        roles={
+            CX_LEAD: ("customer360.view_customer", "customer360.erase_customer"),
+            ANALYST: ("customer360.view_customer",),
+            DEPARTMENT_OWNER: ("customer360.view_customer",),
+        },
     ),
     Domain("home", urls=""),
 )
