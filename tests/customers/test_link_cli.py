@@ -114,6 +114,19 @@ def test_a_file_without_customer_id(db, pair, tmp_path):
     one_line_error(run(pair[0], bad), "missing required column", "customer_id", "bad.csv")
 
 
+def test_a_file_with_other_column_names_is_read_through_a_mapping(db, pair, tmp_path):
+    renamed = tmp_path / "renamed.csv"
+    renamed.write_text(B.replace("customer_id,first_name", "id,prenom", 1), encoding="utf-8")
+    mapping = tmp_path / "mapping.yaml"
+    mapping.write_text("customer_id: id\nfirst_name: prenom\n", encoding="utf-8")
+    one_line_error(run(pair[0], renamed), "missing required column", "--mapping FILE")
+    result = run(pair[0], renamed, "--mapping-b", mapping, "--format", "csv")
+    assert result.exit_code == 0, result.output
+    rows = list(csv.reader(io.StringIO(result.stdout)))[1:]
+    assert {(r[0], r[1]) for r in rows} == EXPECTED
+    assert all(len(r[2].split(".")[1]) == 6 for r in rows)  # as precise as the JSON
+
+
 def test_a_file_with_nothing_to_compare(db, pair, tmp_path):
     bad = tmp_path / "ids.csv"
     bad.write_text("customer_id,segment\nc1,gold\n", encoding="utf-8")

@@ -132,6 +132,38 @@ def test_merge_and_unmerge(db, demo):
         services.person_unmerge(actor=None, person_id="PER-99999999", records=[b], reason="x")
 
 
+def test_a_decision_says_which_other_records_it_moves_and_is_audited_once(db, demo):
+    customers, _ = demo
+    load_arrow(table="customers", data=customers)
+    services.customers_resolve()
+    ids = _mapping()
+    members: dict[str, list] = {}
+    for key, pid in ids.items():
+        members.setdefault(pid, []).append(key)
+    two = sorted(sorted(ks) for ks in members.values() if len(ks) == 2)
+    (a, a2), (b, b2), (first, second) = two[0], two[1], two[2]
+    before = PersonEvent.objects.count()
+    merged = services.records_merge(actor=None, records=[a, b], reason="same customer")
+    person = merged["person_id"]
+    # the other records of both persons came along, and the result says which moved
+    assert _mapping()[a2] == _mapping()[b2] == person
+    moved_away = sorted(f"{k[0]}:{k[1]}" for k in (a2, b2) if ids[k] != person)
+    assert merged["moved"] == moved_away and len(moved_away) == 1
+    merges = PersonEvent.objects.filter(kind=EventKind.MERGE)
+    assert PersonEvent.objects.count() == before + 1 and merges.count() == 1
+    assert merges.get().reason == "same customer"
+    retired = next(p for p in (ids[a], ids[b]) if p != person)
+    with pytest.raises(NotFound, match=f"{retired} is no longer a person: it was merged into"):
+        selectors.person_found(key=retired)
+
+    # one record taken out of a two-record person: the record left keeps the id
+    pid = ids[first]
+    out = services.person_unmerge(actor=None, person_id=pid, records=[first], reason="two")
+    assert _mapping()[second] == pid and _mapping()[first] != pid
+    assert out["now"] == [_mapping()[first]] and out["moved"] == []
+    assert [e.kind for e in PersonEvent.objects.filter(person_id=pid)] == [EventKind.UNMERGE]
+
+
 def test_review_pairs_side_by_side_and_people_s_rights(db, demo, make_user):
     customers, _ = demo
     load_arrow(table="customers", data=customers)

@@ -155,6 +155,13 @@ def test_bad_row_rejects_whole_file(org, tmp_path, row, where, reason):
     assert_rejected(path, where=where, reason=reason)
 
 
+def test_a_source_name_with_a_colon_is_refused(org, tmp_path):
+    """A record is named source:customer_id (split at the first colon) by the commands that
+    name one, so a source name with a colon could never be named."""
+    path = write(tmp_path, "\n".join([HEADER + ",source", GOOD[0] + ",crm:eu"]) + "\n")
+    assert_rejected(path, where="line 2", reason="source has a colon")
+
+
 def test_missing_required_column(org, tmp_path):
     path = write(
         tmp_path, "response_id,customer_id,touchpoint,timestamp,score\nr1,c1,website,2025-03-01,9\n"
@@ -319,6 +326,25 @@ def test_bad_jsonl_and_parquet(org, tmp_path):
     )
     pq.write_table(table, parquet)
     assert_rejected(parquet, where="answers.parquet:row 1", reason="out of range")
+
+
+def test_a_json_object_array_or_boolean_is_not_an_id(org, tmp_path):
+    path = write(
+        tmp_path,
+        '{"customer_id": 12, "first_name": "Ann"}\n'
+        '{"customer_id": {"id": 1}, "first_name": "Bob", "last_name": ["x"]}\n'
+        '{"customer_id": true, "first_name": "Cy"}\n',
+        name="customers.jsonl",
+    )
+    with pytest.raises(ValidationError) as caught:
+        table_import(table="customers", path=path, source="crm")
+    problems = [p.as_dict() for p in caught.value.problems]
+    assert [(p["where"].rsplit(":", 1)[-1], p["column"]) for p in problems] == [
+        ("line 2", "customer_id"),
+        ("line 3", "customer_id"),
+    ]
+    assert all("not a text or a number" in p["reason"] for p in problems)
+    assert counts().get("customers", 0) == 0
 
 
 def test_customers_and_interactions(org, tmp_path):

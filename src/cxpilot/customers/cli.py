@@ -34,6 +34,16 @@ def link_cmd(
     threshold: Annotated[
         float, typer.Option(help="Least match probability of a pair printed (0 to 1).")
     ] = 0.5,
+    mapping: Annotated[
+        Path | None,
+        typer.Option(
+            help="A column mapping file (as for import, docs/importing.md) for both files."
+        ),
+    ] = None,
+    mapping_b: Annotated[
+        Path | None,
+        typer.Option(help="The second file's own column mapping, when it differs."),
+    ] = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Link two customers files: the pairs of records, one from each file, that are the same
@@ -50,12 +60,18 @@ def link_cmd(
 
     threshold_checked(threshold)
     with progress(f"linking {file_a.name} and {file_b.name}", steps=1) as step:
-        result = files_linked(path_a=file_a, path_b=file_b, threshold=threshold)
+        result = files_linked(
+            path_a=file_a,
+            path_b=file_b,
+            threshold=threshold,
+            mapping_a=mapping,
+            mapping_b=mapping_b or mapping,
+        )
         step("done")
     rows: list[dict[str, Any]] = []
     for row in result.pairs.to_pylist():
         p = row["match_probability"]
-        shown: Any = round(p, 6) if fmt is Format.json else f"{p:.4f}"
+        shown: Any = {Format.json: round(p, 6), Format.csv: f"{p:.6f}"}.get(fmt, f"{p:.4f}")
         rows.append({"id_a": row["id_a"], "id_b": row["id_b"], "match_probability": shown})
     if not rows and fmt is Format.csv:  # the header alone: no pair above the threshold
         csvcells.writer(sys.stdout).writerow(PAIR_COLUMNS)
@@ -64,14 +80,17 @@ def link_cmd(
 
 
 def _flat(summary: dict[str, Any], fmt: Format) -> dict[str, Any]:
-    """The JSON keeps ``duplicates_found`` as an object; a table or CSV row spells it out as
-    ``duplicates_found_<source>`` columns."""
+    """The JSON keeps objects and lists; a table or CSV row spells an object out as columns
+    (``duplicates_found`` as ``duplicates_found_<source>``) and a list (records moved,
+    persons now…) as one cell, comma-separated."""
     if fmt is Format.json:
         return summary
     out: dict[str, Any] = {}
     for key, value in summary.items():
         if isinstance(value, dict):
             out.update({f"{key}_{k}": v for k, v in value.items()})
+        elif isinstance(value, list):
+            out[key] = ", ".join(map(str, value))
         else:
             out[key] = value
     return out
@@ -179,9 +198,11 @@ def review_cmd(
     from cxpilot.customers.selectors import customers_pairs_to_review
 
     rows = customers_pairs_to_review(low=low, high=high, limit=limit, decided=decided)
-    if fmt is not Format.json:
-        for row in rows:
-            row["match_probability"] = f"{row['match_probability']:.4f}"
+    for row in rows:
+        p = row["match_probability"]
+        row["match_probability"] = {Format.json: p, Format.csv: f"{p:.6f}"}.get(fmt, f"{p:.4f}")
+        if fmt is Format.json:
+            row["decision"] = row["decision"] or None
     if not rows and fmt is Format.csv:
         from cxpilot.customers.selectors import RECORD_FIELDS
 
@@ -227,7 +248,7 @@ def decide_cmd(
     b = record_key(record_b, where="RECORD_B")
     actor = _user(by)
     decide = pair_confirm if confirm else pair_reject
-    emit(decide(actor=actor, a=a, b=b, reason=reason), fmt, title="decision")
+    emit(_flat(decide(actor=actor, a=a, b=b, reason=reason), fmt), fmt, title="decision")
 
 
 @customers_app.command("unmerge")
@@ -253,7 +274,7 @@ def unmerge_cmd(
 
     keys = [record_key(r, where="RECORDS") for r in records]
     result = person_unmerge(actor=_user(by), person_id=person_id, records=keys, reason=reason)
-    emit({**result, "now": ", ".join(result["now"])} if fmt is not Format.json else result, fmt)
+    emit(_flat(result, fmt), fmt)
 
 
 @customers_app.command("merge")
@@ -264,8 +285,9 @@ def merge_cmd(
     by: Annotated[str | None, typer.Option(help="The user deciding.")] = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
-    """Make records one person: each is confirmed with the first.
+    """Make records one person: every pair of them is confirmed.
 
+    The other records of their persons come with them (listed as moved).
     Example:
 
       cxpilot customers merge crm:CRM-12345678 support:SAV12345678 --reason "same phone, moved"
@@ -275,7 +297,7 @@ def merge_cmd(
     from cxpilot.customers.services import records_merge
 
     keys = [record_key(r, where="RECORDS") for r in records]
-    emit(records_merge(actor=_user(by), records=keys, reason=reason), fmt)
+    emit(_flat(records_merge(actor=_user(by), records=keys, reason=reason), fmt), fmt)
 
 
 def _user(name: str | None) -> Any:

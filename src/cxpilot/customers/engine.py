@@ -31,7 +31,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -185,16 +185,21 @@ def _age(person_id: str) -> tuple[int, int | float, str]:
 
 
 def person_ids(
-    groups: Sequence[Sequence[Key]], previous: Mapping[Key, str], last_number: int = 0
+    groups: Sequence[Sequence[Key]],
+    previous: Mapping[Key, str],
+    last_number: int = 0,
+    detached: Collection[Key] = (),
 ) -> Assignment:
     """Stable ids for ``groups`` (from :func:`clusters`) given the ``previous`` mapping of
     record -> person id; new ids are numbered after ``last_number`` (and after every id of
-    ``previous``)."""
+    ``previous``). Records of ``detached`` (taken out of their person by an unmerge) do not
+    carry their previous id: the records left keep it, even when as few."""
     known = [n for n in map(_number, previous.values()) if n is not None]
     last = max([last_number, *known])
+    leaving = set(detached)
     candidates = []
     for i, group in enumerate(groups):
-        carried = Counter(previous[k] for k in group if k in previous)
+        carried = Counter(previous[k] for k in group if k in previous and k not in leaving)
         for old, n in carried.items():
             candidates.append((-n, _age(old), i, old))
     candidates.sort()

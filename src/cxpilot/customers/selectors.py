@@ -37,11 +37,13 @@ def threshold_checked(value: float, where: str = "--threshold") -> float:
     return float(value)
 
 
-def _customers(path: Path) -> pa.Table:
+def _customers(path: Path, mapping: Path | None = None) -> pa.Table:
     """A customers file read and validated as an import reads it (nothing is stored)."""
     from cxpilot.warehouse.selectors import file_validated
 
-    checked = file_validated(table="customers", path=Path(path))
+    checked = file_validated(
+        table="customers", path=Path(path), mapping_path=Path(mapping) if mapping else None
+    )
     checked.raise_if_bad(analysing=True)
     data = checked.data
     compared = [c for c in LINKAGE_COLUMNS if data.column(c).null_count < data.num_rows]
@@ -53,15 +55,23 @@ def _customers(path: Path) -> pa.Table:
     return data
 
 
-def files_linked(*, path_a: Path, path_b: Path, threshold: float = 0.5) -> Linkage:
+def files_linked(
+    *,
+    path_a: Path,
+    path_b: Path,
+    threshold: float = 0.5,
+    mapping_a: Path | None = None,
+    mapping_b: Path | None = None,
+) -> Linkage:
     """The records of two customers files (CSV, Parquet or JSON Lines, in the import
-    format) that are the same person with a probability of at least ``threshold``.
+    format, their columns renamed by a mapping file each if given) that are the same person
+    with a probability of at least ``threshold``.
 
     Each file is read and checked as ``cxpilot import customers`` would (a bad file is a
     ``ValidationError`` naming it, the line and the column); a file may hold rows of several
     sources, and ``customer_id`` names a record in the pairs."""
     threshold = threshold_checked(threshold)
-    a, b = _customers(path_a), _customers(path_b)
+    a, b = _customers(path_a, mapping_a), _customers(path_b, mapping_b)
     return link(a, b, threshold)
 
 
@@ -211,6 +221,20 @@ def _persons_of(con: Any, keys: list[tuple[str, str]]) -> dict[tuple[str, str], 
     return {(r["source"], r["customer_id"]): r["person_id"] for r in rows}
 
 
+def _raise_if_retired(person_id: str) -> None:
+    """NotFound naming where the person of a retired id went (a merge or an erasure)."""
+    from cxpilot.customers.models import EventKind, PersonEvent
+
+    merges = PersonEvent.objects.filter(kind=EventKind.MERGE).order_by("-at", "-pk")
+    for event in merges.only("at", "person_id", "others").iterator():
+        if person_id in (event.others or []):
+            raise NotFound(
+                f"{person_id} is no longer a person: it was merged into {event.person_id} "
+                f"on {event.at:%Y-%m-%d}",
+                where="ID",
+            )
+
+
 @dataclass(frozen=True)
 class Person:
     """A person: the golden record and the source records (each with ``source`` and
@@ -272,6 +296,8 @@ def person_found(*, key: str) -> Person:
         g = con.table("customer_golden")
         golden = g.filter(g.person_id == person_id).to_pyarrow() if person_id else None
         if golden is None or golden.num_rows == 0:
+            if text.startswith(PERSON_PREFIX):
+                _raise_if_retired(text)
             raise NotFound(
                 f"no person found for {text!r} (run `cxpilot customers resolve` first if the "
                 "customers were never resolved)",

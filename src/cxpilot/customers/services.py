@@ -212,17 +212,22 @@ def _persons_write(
     reason: str,
     run: LinkageRun | None,
     write_pairs: bool,
+    detached: Sequence[Key] = (),
+    split_kind: str = EventKind.SPLIT,
 ) -> dict[str, Any]:
     """Draw the persons from ``pairs`` and the decisions, keep their ids stable against the
-    stored mapping, compute the golden records and replace the derived tables; record merges
-    and splits in the audit trail. Returns counts."""
+    stored mapping (records of ``detached`` leave their person's id to the others), compute
+    the golden records and replace the derived tables; record merges and splits in the audit
+    trail. Returns counts, the changes recorded (``changes``) and the records whose person
+    changed (``moved``)."""
     conf = ResolveSettings.current()
     keys = _keys(records)
     confirmed, rejected = _decisions()
     groups = clusters(keys, _scored(pairs), threshold, confirmed=confirmed, rejected=rejected)
     previous = _previous(con)
-    assigned = person_ids(groups, previous, last_number)
+    assigned = person_ids(groups, previous, last_number, detached)
     person = {k: pid for group, pid in zip(groups, assigned.ids, strict=True) for k in group}
+    moved = sorted(k for k, pid in previous.items() if k in person and person[k] != pid)
     person_of = [person[k] for k in keys]
     golden = golden_records(records, person_of, conf.rules(), conf.trust)
     mapping = pa.table(
@@ -240,7 +245,7 @@ def _persons_write(
     PersonEvent.objects.bulk_create(
         PersonEvent(
             at=now,
-            kind=EventKind.MERGE if change.kind == "merge" else EventKind.SPLIT,
+            kind=EventKind.MERGE if change.kind == "merge" else split_kind,
             person_id=change.person_id,
             others=list(change.others),
             records=[f"{s}:{i}" for s, i in change.records],
@@ -266,6 +271,8 @@ def _persons_write(
         "splits": sum(c.kind == "split" for c in assigned.changes),
         "duplicates_found": {s: within.get(s, 0) for s in sources},
         "last_number": assigned.last_number,
+        "changes": assigned.changes,
+        "moved": moved,
     }
 
 
@@ -371,7 +378,9 @@ def _present(con: Any, keys: Sequence[Key], where: str) -> None:
             raise NotFound(f"no customer record {key[0]}:{key[1]}", where=where)
 
 
-def _recluster(actor: Actor, reason: str) -> dict[str, Any] | None:
+def _recluster(
+    actor: Actor, reason: str, detached: Sequence[Key] = (), split_kind: str = EventKind.SPLIT
+) -> dict[str, Any] | None:
     """Draw the persons again from the last run's pairs and every decision. None before any
     run (the decisions then apply at the first one)."""
     latest = LinkageRun.latest_run()
@@ -391,6 +400,8 @@ def _recluster(actor: Actor, reason: str) -> dict[str, Any] | None:
             reason=reason,
             run=None,
             write_pairs=False,
+            detached=detached,
+            split_kind=split_kind,
         )
     LinkageRun.objects.filter(pk=latest.pk).update(last_person_number=outcome["last_number"])
     return outcome
@@ -420,6 +431,15 @@ def _decide(
         )
         done.append((a, b))
     return done
+
+
+def _moved(outcome: dict[str, Any] | None, named: Iterable[Key]) -> list[str]:
+    """The records other than those ``named`` whose person changed: a decision on two records
+    carries the other records of their persons with them, and says so."""
+    if outcome is None:
+        return []
+    skip = set(named)
+    return [f"{s}:{i}" for s, i in outcome["moved"] if (s, i) not in skip]
 
 
 def _person_of(con: Any, key: Key) -> str | None:
@@ -461,6 +481,7 @@ def _pair_decide(*, actor: Actor, a: Key, b: Key, reason: str, decision: str) ->
         "person_a": person_a,
         "person_b": person_b,
         "applied": outcome is not None,
+        "moved": _moved(outcome, pair),
     }
 
 
@@ -491,7 +512,6 @@ def records_merge(*, actor: Actor, records: Sequence[Key], reason: str) -> dict[
         with warehouse() as con:
             ensure_derived(con)
             _present(con, keys, "records")
-            before = sorted({p for k in keys if (p := _person_of(con, k))})
         _decide(
             actor=actor,
             pairs=[(a, b) for i, a in enumerate(keys) for b in keys[i + 1 :]],
@@ -503,20 +523,25 @@ def records_merge(*, actor: Actor, records: Sequence[Key], reason: str) -> dict[
         with warehouse() as con:
             person = _person_of(con, keys[0])
             apart = [f"{s}:{i}" for s, i in keys if _person_of(con, (s, i)) != person]
+        moved = _moved(outcome, keys)
         if apart or outcome is None:
             # decisions kept (they apply at the next run), but no merge to record
-            return {"person_id": person, "records": len(keys), "applied": False, "apart": apart}
-        PersonEvent.objects.create(
-            at=timezone.now(),
-            kind=EventKind.MERGE,
-            person_id=person or "",
-            others=[p for p in before if p != person],
-            records=[f"{s}:{i}" for s, i in keys],
-            reason=why,
-            actor=_user(actor),
-            actor_name=_name(actor),
-        )
-    return {"person_id": person, "records": len(keys), "applied": True, "apart": []}
+            return {
+                "person_id": person,
+                "records": len(keys),
+                "applied": False,
+                "apart": apart,
+                "moved": moved,
+            }
+        # the merge of their persons (if they were not one already) is in the audit trail
+        # once, written with who and why as the persons were drawn again
+    return {
+        "person_id": person,
+        "records": len(keys),
+        "applied": True,
+        "apart": [],
+        "moved": moved,
+    }
 
 
 def person_unmerge(
@@ -562,24 +587,16 @@ def person_unmerge(
             reason=why,
             where="records",
         )
-        outcome = _recluster(actor, why)
+        # the split is written to the audit trail as this unmerge, with who and why
+        outcome = _recluster(actor, why, detached=keys, split_kind=EventKind.UNMERGE)
         with warehouse() as con:
             now_of = defaultdict(list)
             for k in keys:
                 now_of[_person_of(con, k) or ""].append(k)
-        PersonEvent.objects.create(
-            at=timezone.now(),
-            kind=EventKind.UNMERGE,
-            person_id=person_id,
-            others=sorted(p for p in now_of if p and p != person_id),
-            records=[f"{s}:{i}" for s, i in keys],
-            reason=why,
-            actor=_user(actor),
-            actor_name=_name(actor),
-        )
     return {
         "person_id": person_id,
         "records": len(keys),
         "now": sorted(p for p in now_of if p),
         "applied": outcome is not None,
+        "moved": _moved(outcome, keys),
     }

@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -40,6 +40,9 @@ class RawTable:
     columns: dict[str, pa.Array]  # name -> string array (nulls for empty cells)
     lines: np.ndarray  # 1-based line (CSV, JSONL) or row (Parquet) of each row
     unit: str = "line"
+    #: name -> which rows held a JSON object, array or boolean (written out as text), for
+    #: the columns where that happened (JSON Lines and API records only)
+    structured: dict[str, np.ndarray] = field(default_factory=dict)
 
     @property
     def num_rows(self) -> int:
@@ -297,7 +300,15 @@ def records_to_raw(records: list[dict[str, object]], where: str) -> RawTable:
         for key in record:
             names.setdefault(str(key))
     columns = {n: pa.array([_text(r.get(n)) for r in records], pa.string()) for n in names}
-    return RawTable(where, columns, np.arange(1, len(records) + 1, dtype=np.int64), unit="record")
+    structured = {}
+    for n in names:
+        mask = np.fromiter(
+            (isinstance(r.get(n), dict | list | bool) for r in records), bool, len(records)
+        )
+        if mask.any():
+            structured[n] = mask
+    rows = np.arange(1, len(records) + 1, dtype=np.int64)
+    return RawTable(where, columns, rows, unit="record", structured=structured)
 
 
 def _text(value: object) -> str | None:
@@ -329,4 +340,10 @@ def _read_jsonl(path: Path) -> RawTable:
         records.append(record)
         lines.append(number)
     raw = records_to_raw(records, where)
-    return RawTable(where, raw.columns, np.asarray(lines, dtype=np.int64), unit="line")
+    return RawTable(
+        where,
+        raw.columns,
+        np.asarray(lines, dtype=np.int64),
+        unit="line",
+        structured=raw.structured,
+    )

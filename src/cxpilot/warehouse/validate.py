@@ -399,6 +399,18 @@ def validate(
                 else pa.array([default_source] * n, pa.string())
             )
         typed[col.name] = _column(col, text, errors, date_order)
+        if name in raw.structured and (col.name in (spec.key, "customer_id", "source")):
+            # an id written as a JSON object, array or true/false is a mistake, not an id
+            errors.add(raw.structured[name], col.name, text, "is not a text or a number")
+
+    # a record is written source:customer_id (split at the first colon) wherever one is named
+    colon = _np_mask(pc.match_substring(typed["source"], ":"))
+    errors.add(
+        colon,
+        "source",
+        typed["source"],
+        "has a colon (a record is named source:customer_id, so a source name may not)",
+    )
 
     if spec.name == "responses":
         metric, score = typed["metric"], typed["score"]
