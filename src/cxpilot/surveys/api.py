@@ -54,10 +54,21 @@ class SubmissionOut(Schema):
     response_ids: list[str]
 
 
+class ProblemOut(Schema):
+    """One thing wrong in the request, said where (``answers.q1``, ``questions.2.text``)."""
+
+    where: str
+    reason: str
+    column: str | None = None
+    value: Any = None
+
+
 class ErrorOut(Schema):
     error: str
     detail: str
     where: str | None
+    #: each thing wrong, when the request had several (a body's fields)
+    problems: list[ProblemOut] | None = None
 
 
 _HEADERS = [
