@@ -69,6 +69,7 @@ DOMAINS: tuple[Domain, ...] = (
     Domain("warehouse", urls="data/", api=True, cli=True),
     Domain(
         "customers",
+        urls="customers/resolution/",
         cli=True,
         demo="after",
         roles={

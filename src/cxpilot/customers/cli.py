@@ -170,6 +170,66 @@ def show_cmd(
     emit(rows, fmt, title=f"person {person.person_id}")
 
 
+@customers_app.command("model")
+@handle_errors
+def model_cmd(fmt: FormatOpt = Format.table) -> None:
+    """The linkage model the last resolution fitted: one row per comparison level.
+
+    Each level's m and u probabilities (how often two records of one person, and of
+    different persons, fall in it) and its match weight, log2(m/u); the prior first. Example:
+
+      cxpilot customers model --format csv
+    """
+    setup()
+    from cxpilot.customers.selectors import MODEL_COLUMNS, resolution_model
+
+    model = resolution_model()
+    if fmt is Format.json:
+        emit(
+            {
+                "run_id": model.run_id,
+                "started_at": model.started_at.isoformat(),
+                "threshold": model.threshold,
+                "probability_two_random_records_match": (
+                    model.probability_two_random_records_match
+                ),
+                "prior_match_weight": model.prior_match_weight,
+                "levels": model.levels,
+            },
+            fmt,
+        )
+        return
+    rows: list[dict[str, Any]] = []
+    if model.prior_match_weight is not None:
+        rows.append(
+            {
+                "comparison": "prior",
+                "level": "two records at random",
+                "m_probability": "",
+                "u_probability": "",
+                "match_weight": model.prior_match_weight,
+            }
+        )
+    rows += model.levels
+    if fmt is Format.table:
+        rows = [
+            {
+                k: f"{v:.4g}" if isinstance(v, float) and k != "match_weight" else v
+                for k, v in r.items()
+            }
+            | (
+                {"match_weight": f"{r['match_weight']:.2f}"}
+                if r["match_weight"] is not None
+                else {}
+            )
+            for r in rows
+        ]
+    if not rows and fmt is Format.csv:
+        csvcells.writer(sys.stdout).writerow(MODEL_COLUMNS)
+        return
+    emit(rows, fmt, title=f"linkage model of {model.started_at:%Y-%m-%d %H:%M}")
+
+
 @customers_app.command("review")
 @handle_errors
 def review_cmd(

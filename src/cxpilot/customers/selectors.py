@@ -318,3 +318,59 @@ def person_found(*, key: str) -> Person:
         golden=record,
         records=[{"source": s, "customer_id": i, **details.get((s, i), {})} for s, i in keys],
     )
+
+
+# ------------------------------------------------------------------------------ the model
+
+#: The columns of the model's table: one row per comparison level.
+MODEL_COLUMNS = ("comparison", "level", "m_probability", "u_probability", "match_weight")
+
+
+@dataclass(frozen=True)
+class Model:
+    """The linkage model the last resolution fitted: when, the run's summary, the prior and
+    one row per comparison level (:data:`MODEL_COLUMNS`, the missing-value levels left out:
+    they weigh nothing)."""
+
+    run_id: int
+    started_at: dt.datetime
+    threshold: float
+    summary: dict[str, Any]
+    prior_match_weight: float | None
+    probability_two_random_records_match: float | None
+    levels: list[dict[str, Any]]
+
+
+def resolution_model() -> Model:
+    """The model of the last resolution (``NotFound`` before the first). A run of fewer than
+    two records fits no model: its ``levels`` are empty."""
+    from cxpilot.customers.models import LinkageRun
+
+    run = LinkageRun.latest_run()
+    if run is None:
+        raise NotFound(
+            "the customers were never resolved: run `cxpilot customers resolve` first",
+            where="model",
+        )
+    parameters = run.parameters or {}
+    levels = [
+        {
+            "comparison": comparison.get("name"),
+            "level": level.get("label"),
+            "m_probability": level.get("m_probability"),
+            "u_probability": level.get("u_probability"),
+            "match_weight": level.get("match_weight"),
+        }
+        for comparison in parameters.get("comparisons", [])
+        for level in comparison.get("levels", [])
+        if not level.get("is_null_level")
+    ]
+    return Model(
+        run_id=run.pk,
+        started_at=run.started_at,
+        threshold=run.threshold,
+        summary=dict(run.summary or {}),
+        prior_match_weight=parameters.get("prior_match_weight"),
+        probability_two_random_records_match=parameters.get("probability_two_random_records_match"),
+        levels=levels,
+    )
