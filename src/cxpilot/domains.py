@@ -152,6 +152,7 @@ DOMAINS: tuple[Domain, ...] = (
     Domain(
         "customer360",
         urls="customers/",
+        cli=True,
         roles={
             CX_LEAD: ("customer360.view_customer", "customer360.erase_customer"),
             ANALYST: ("customer360.view_customer",),

@@ -374,3 +374,38 @@ def resolution_model() -> Model:
         probability_two_random_records_match=parameters.get("probability_two_random_records_match"),
         levels=levels,
     )
+
+
+def records_unresolved() -> int:
+    """How many customer records of the warehouse no resolution has given a person yet
+    (imported since the last ``customers resolve``)."""
+    from cxpilot.warehouse.connection import warehouse
+
+    with warehouse() as con:
+        _derived(con)
+        c = con.table("customers").select("source", "customer_id")
+        m = con.table("customer_persons").select("source", "customer_id")
+        return int(c.anti_join(m, ["source", "customer_id"]).count().execute())
+
+
+def person_identifiers(person: Person) -> dict[str, list[str]]:
+    """What identifies ``person`` in a text, from their golden and source records:
+    ``names`` (first and last names as written), ``emails``, ``phones`` (as written, and in
+    E.164 read in the record's country) and ``ids`` (their records' customer ids)."""
+    from cxpilot.customers.normalise import _region, phone_e164
+
+    found: dict[str, set[str]] = {"names": set(), "emails": set(), "phones": set(), "ids": set()}
+    for values in (person.golden, *person.records):
+        for name in ("first_name", "last_name"):
+            if values.get(name):
+                found["names"].add(str(values[name]).strip())
+        if values.get("email"):
+            found["emails"].add(str(values["email"]).strip())
+        if values.get("phone"):
+            written = str(values["phone"]).strip()
+            found["phones"].add(written)
+            e164 = phone_e164(written, _region(values.get("country"), "FR"))
+            if e164:
+                found["phones"].add(e164)
+    found["ids"] = {str(r["customer_id"]) for r in person.records}
+    return {k: sorted(v - {""}) for k, v in found.items()}

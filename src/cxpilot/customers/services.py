@@ -45,7 +45,7 @@ from cxpilot.customers.selectors import RECORD_FIELDS
 from cxpilot.kernel import roles
 from cxpilot.kernel.errors import NotFound, ValidationError
 from cxpilot.kernel.roles import Actor
-from cxpilot.warehouse.connection import warehouse
+from cxpilot.warehouse.connection import Transaction, warehouse
 
 __all__ = [
     "DERIVED",
@@ -55,6 +55,7 @@ __all__ = [
     "pair_reject",
     "person_unmerge",
     "records_merge",
+    "resolution_erase",
 ]
 
 DERIVED: dict[str, ibis.Schema] = {
@@ -600,3 +601,55 @@ def person_unmerge(
         "applied": outcome is not None,
         "moved": _moved(outcome, keys),
     }
+
+
+# ------------------------------------------------------------------------------ erasure
+
+
+def resolution_erase(*, tx: Transaction, person_id: str, records: Sequence[Key]) -> dict[str, int]:
+    """Delete what the resolution keeps of person ``person_id`` and their ``records``: their
+    rows of ``customer_persons`` and ``customer_golden``, every scored pair with one of their
+    records (``customer_pairs``) in the warehouse transaction ``tx``; every decision on a pair
+    with one of their records and every audit event that names one of them or the person, in
+    the caller's app-database transaction (which must be open). An event or decision is
+    deleted whole: its reason is free text that may name the person. Returns the rows
+    deleted per table.
+
+    The other persons keep their ids and golden records: the person's records were one
+    person apart from every other, so nothing else is drawn again."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("resolution_erase runs in the caller's app-database transaction")
+    keys = list(dict.fromkeys((str(s), str(c)) for s, c in records))
+    out = {
+        "customer_persons": tx.delete_keys("customer_persons", [(person_id,)], ("person_id",))
+        + tx.delete_keys("customer_persons", keys),
+        "customer_golden": tx.delete_keys("customer_golden", [(person_id,)], ("person_id",)),
+        "customer_pairs": tx.delete_keys("customer_pairs", keys, ("source_l", "customer_id_l"))
+        + tx.delete_keys("customer_pairs", keys, ("source_r", "customer_id_r")),
+    }
+    wanted = set(keys)
+    decisions = [
+        pk
+        for pk, *pair in PairDecision.objects.values_list(
+            "pk", "source_a", "customer_id_a", "source_b", "customer_id_b"
+        ).iterator()
+        if (pair[0], pair[1]) in wanted or (pair[2], pair[3]) in wanted
+    ]
+    out["customers.pairdecision"] = _delete_pks(PairDecision, decisions)
+    named = {f"{s}:{c}" for s, c in keys}
+    events = [
+        pk
+        for pk, person, recs in PersonEvent.objects.values_list(
+            "pk", "person_id", "records"
+        ).iterator()
+        if person == person_id or named.intersection(map(str, recs or ()))
+    ]
+    out["customers.personevent"] = _delete_pks(PersonEvent, events)
+    return out
+
+
+def _delete_pks(model: Any, pks: list[int]) -> int:
+    done = 0
+    for start in range(0, len(pks), 500):
+        done += model.objects.filter(pk__in=pks[start : start + 500]).delete()[0]
+    return done

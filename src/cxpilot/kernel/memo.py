@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import threading
 import time
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
 
@@ -37,6 +38,7 @@ class Memo(Generic[T]):
         self._computing: dict[Hashable, threading.Lock] = {}
         #: how many results were computed (for the tests)
         self.computed = 0
+        _every.add(self)
 
     def _kept(self, key: Hashable, version: Hashable, drift: Hashable) -> tuple[bool, T | None]:
         entry = self._entries.get(key)
@@ -81,3 +83,14 @@ class Memo(Generic[T]):
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+
+
+#: Every memo of this process (see :func:`forget_all`).
+_every: weakref.WeakSet[Any] = weakref.WeakSet()
+
+
+def forget_all() -> None:
+    """Drop every result every memo of this process keeps (an erased person's answers must
+    not stay in a page's figures, its quoted verbatims for one)."""
+    for memo in list(_every):
+        memo.clear()

@@ -9,7 +9,7 @@ touchpoint; when the RACI names none, to the touchpoint's owning department.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -344,3 +344,24 @@ def case_reply(*, actor: Any, case: FollowUpCase, to: str, subject: str, body: s
     )
     transaction.on_commit(lambda: send_mail(subject, body, None, [to]))
     return note
+
+
+def cases_erase(*, records: Sequence[tuple[str, str]]) -> dict[str, int]:
+    """Delete the follow-up cases of the customer ``records`` (``(source, customer_id)``),
+    with their notes (contacts, replies, status changes), in the caller's transaction (which
+    must be open: the erasure of a person changes both stores together). Returns the rows
+    deleted per table (``loop.followupcase``, ``loop.casenote``). The alerts are figures
+    over many answers, with no one's data: they stay."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("cases_erase runs in the caller's transaction")
+    keys = list(dict.fromkeys((str(s), str(c)) for s, c in records))
+    out = {"loop.followupcase": 0, "loop.casenote": 0}
+    for start in range(0, len(keys), 100):
+        match = Q(pk__in=[])
+        for source, customer_id in keys[start : start + 100]:
+            match |= Q(source=source, customer_id=customer_id)
+        _, per_model = FollowUpCase.objects.filter(match).delete()
+        for label, n in per_model.items():
+            name = label.lower()
+            out[name] = out.get(name, 0) + n
+    return out

@@ -1128,3 +1128,25 @@ def _recent_contacts(
 
 #: Writes the submissions of concurrent requests together (see :mod:`cxpilot.kernel.groupcommit`).
 submissions_committer: GroupCommit[_Pending, SubmissionResult] = GroupCommit(_submissions_write)
+
+
+def submissions_erase(*, records: Sequence[tuple[str, str]]) -> dict[str, int]:
+    """Delete what the surveys keep of the customer ``records`` (``(source, customer_id)``)
+    collected by CX Pilot's own surveys (source ``survey``): their submissions (the answers
+    themselves are ``responses`` rows of the warehouse) and their contact log, in the
+    caller's transaction (which must be open). An anonymous answer's record
+    (``anonymous-<submission>``) takes its submission. Returns the rows deleted per table
+    (``surveys.submission``, ``surveys.contactlog``)."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("submissions_erase runs in the caller's transaction")
+    ids = sorted({str(c) for s, c in records if s == SOURCE})
+    anonymous = [c.removeprefix("anonymous-") for c in ids if c.startswith("anonymous-")]
+    out = {"surveys.submission": 0, "surveys.contactlog": 0}
+    for start in range(0, len(ids), 500):
+        part = ids[start : start + 500]
+        out["surveys.submission"] += Submission.objects.filter(customer_id__in=part).delete()[0]
+        out["surveys.contactlog"] += ContactLog.objects.filter(customer_id__in=part).delete()[0]
+    for start in range(0, len(anonymous), 500):
+        part = anonymous[start : start + 500]
+        out["surveys.submission"] += Submission.objects.filter(uid__in=part).delete()[0]
+    return out

@@ -954,6 +954,29 @@ class SentimentModel:
         scores[empty] = 0.0
         return labels, np.clip(scores, -1.0, 1.0)
 
+    def forget(self, words: set[str]) -> set[str]:
+        """Take ``words`` (tokens as :func:`cxpilot.verbatims.normalise.tokens` writes them)
+        out of the vocabulary of this model and of its fold models: every feature made of one
+        of them (the word, the word negated, a pair of words with it) is renamed to a key no
+        text can produce, so it never counts again and its text is gone; the other features
+        and the weights are kept. Returns the words that were in a vocabulary."""
+        held: set[str] = set()
+        for model in (self, *self.fold_models):
+            vectorizer = model.vectorizer
+            vocabulary = getattr(vectorizer, "vocabulary_", None)
+            if not vocabulary:
+                continue
+            renamed: dict[str, int] = {}
+            for feature, column in vocabulary.items():
+                named = {p.removeprefix("!") for p in feature.split(" ")} & words
+                if named:
+                    renamed[f"\x00forgotten-{column}"] = column
+                    held |= named
+                else:
+                    renamed[feature] = column
+            vectorizer.vocabulary_ = renamed
+        return held
+
     def to_bytes(self) -> bytes:
         """The model pickled (trusted storage only)."""
         return pickle.dumps({"format": "cxpilot.sentiment/1", "model": self}, protocol=5)

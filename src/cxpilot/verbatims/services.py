@@ -17,7 +17,8 @@ its fold, never from one that saw it; answers added later get the model fitted o
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import ibis
@@ -31,7 +32,7 @@ from cxpilot.kernel import roles
 from cxpilot.kernel.errors import NotFound, ValidationError
 from cxpilot.kernel.roles import Actor
 from cxpilot.verbatims.models import TextModel, Theme, ThemeOrigin, ThemeRule
-from cxpilot.verbatims.normalise import Featuriser
+from cxpilot.verbatims.normalise import Featuriser, fold, tokens
 from cxpilot.verbatims.themes import (
     ThemeSpec,
     Vocabulary,
@@ -40,7 +41,7 @@ from cxpilot.verbatims.themes import (
     discover,
     reconcile,
 )
-from cxpilot.warehouse.connection import warehouse
+from cxpilot.warehouse.connection import Transaction, warehouse
 
 __all__ = [
     "DERIVED",
@@ -53,6 +54,7 @@ __all__ = [
     "theme_unmerge",
     "themes_discover",
     "verbatims_analyse",
+    "verbatims_erase",
 ]
 
 DERIVED: dict[str, ibis.Schema] = {
@@ -620,3 +622,111 @@ def analyse_file(*, con: Any, path: Any) -> dict[int, dict[str, Any]]:
     con.create_table("verbatim_analysis", table)
     con.create_table("verbatim_themes", themed)
     return labels
+
+
+# ------------------------------------------------------------------------------ erasure
+
+
+def verbatims_erase(
+    *, tx: Transaction, records: Sequence[tuple[str, str]], words: Iterable[str] = ()
+) -> dict[str, int]:
+    """Delete what verbatim analytics keep of the answers of the customer ``records``
+    (``(source, customer_id)``), in the warehouse transaction ``tx`` and the caller's
+    app-database transaction (which must be open). Run it before the answers themselves go.
+
+    * ``verbatim_analysis`` and ``verbatim_themes``: the rows of those answers;
+    * the text model: a statistic over every verbatim, in which a word counts only when
+      several answers use it, so it is not fitted again; but ``words`` that identify the
+      person (their names, the words of their e-mail address, their phone written in one
+      piece), if their own verbatims hold them, are taken out of it: its word weights, each
+      theme's words, key words and label (written "…" there), and the sentiment model's
+      vocabulary.
+
+    Returns the rows deleted per table, and ``verbatims.textmodel_words``: how many of
+    ``words`` were taken out of the text model."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("verbatims_erase runs in the caller's app-database transaction")
+    keys = list(dict.fromkeys((str(s), str(c)) for s, c in records))
+    texts = [str(t) for (t,) in tx.select_keys("responses", ["verbatim"], keys) if t]
+    through = ("responses", ("source", "response_id"), ("source", "customer_id"))
+    out = {
+        name: tx.delete_keys(name, keys, through=through)
+        for name in ("verbatim_themes", "verbatim_analysis")
+    }
+    identifying = {t for w in words for t in tokens(str(w)) if len(t) > 1}
+    written = {t for text in texts for t in tokens(text)}
+    found = identifying & written
+    out["verbatims.textmodel_words"] = _text_model_forget(found) if found else 0
+    return out
+
+
+def _text_model_forget(found: set[str]) -> int:
+    """Take the words ``found`` (tokens) out of the stored text model and themes; return how
+    many of them it held."""
+    from cxpilot.verbatims import sentiment as senti
+
+    featuriser = Featuriser()
+    of_word: dict[str, set[str]] = {}  # folded word -> its features
+    for word in {fold(w) for w in found}:
+        features = {f"xx:{word}", *(f"{lang}:{word}" for lang in ("fr", "en"))}
+        for lang in ("fr", "en"):
+            feature = featuriser.feature(word, lang)
+            if feature and not feature.startswith("c:"):  # a glossary concept names no one
+                features.add(feature)
+        of_word[word] = features
+    features = set().union(*of_word.values())
+    held: set[str] = set()  # folded words the model or the themes held
+
+    def note(keys: Iterable[str]) -> None:
+        present = set(keys)
+        held.update(w for w, fs in of_word.items() if fs & present)
+
+    current = TextModel.current()
+    if current is not None:
+        changes: dict[str, Any] = {}
+        idf = dict(current.idf or {})
+        if features & set(idf):
+            note(idf)
+            changes["idf"] = {k: v for k, v in idf.items() if k not in features}
+        if current.sentiment:
+            model = senti.SentimentModel.from_bytes(bytes(current.sentiment))
+            forgotten = model.forget(found)
+            if forgotten:
+                held.update(fold(w) for w in forgotten)
+                changes["sentiment"] = model.to_bytes()
+        if changes:
+            # an update, not a save: the model was not fitted again (its date stays)
+            TextModel.objects.filter(pk=current.pk).update(**changes)
+            _loaded.clear()
+    words = set(of_word)
+    for theme in Theme.objects.all():
+        before = theme.terms or {}
+        note(before)
+        changed: dict[str, Any] = {}
+        terms = {k: v for k, v in before.items() if k not in features}
+        if terms != before:
+            changed["terms"] = terms
+        for name in ("keywords_en", "keywords_fr"):
+            values = list(getattr(theme, name) or [])
+            kept = [k for k in values if fold(str(k)) not in words]
+            if kept != values:
+                held.update(w for k in values if (w := fold(str(k))) in words)
+                changed[name] = kept
+        for name in ("label_en", "label_fr"):
+            label = str(getattr(theme, name))
+            unnamed = _unnamed(label, words)
+            if unnamed != label:
+                held.update(w for w in _LABEL_WORD.findall(fold(label)) if w in words)
+                changed[name] = unnamed
+        if changed:
+            # the pages computed from the themes see the change (their date moves)
+            Theme.objects.filter(pk=theme.pk).update(**changed, updated_at=timezone.now())
+    return len(held)
+
+
+_LABEL_WORD = re.compile(r"[^\W_]+")
+
+
+def _unnamed(label: str, folded: set[str]) -> str:
+    """``label`` with each word of ``folded`` (compared folded) written "…"."""
+    return _LABEL_WORD.sub(lambda m: "…" if fold(m.group(0)) in folded else m.group(0), label)

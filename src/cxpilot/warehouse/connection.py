@@ -7,9 +7,10 @@ the CLI. A second writer gets :class:`WarehouseBusy` saying so. All access goes 
 
 from __future__ import annotations
 
+import contextlib
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -99,3 +100,144 @@ def answers(con: Any) -> Any:
     """The ``responses`` that count: every one but the test answers."""
     r = con.table("responses")
     return r.filter(r.channel.isnull() | (r.channel != TEST_CHANNEL))
+
+
+# ------------------------------------------------------------------------- transactions
+
+#: A record of the warehouse: ``(source, customer_id)``.
+Key = tuple[str, str]
+#: Keys matched per statement (a person has a handful of records; bounds the SQL's length).
+KEYS_PER_STATEMENT = 200
+
+
+class Transaction:
+    """Statements run in one warehouse transaction (see :func:`transaction`). Values are
+    passed as parameters, never written into the SQL; table and column names are this
+    code's own, never a user's."""
+
+    def __init__(self, cursor: Any, engine: str) -> None:
+        self._cursor = cursor
+        self.engine = engine
+        self.tables = frozenset(_table_names(cursor, engine))
+
+    def _run(self, sql: str, params: Sequence[Any]) -> Any:
+        if self.engine == "postgres":
+            sql = sql.replace("?", "%s")
+        return self._cursor.execute(sql, list(params))
+
+    def rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """The rows a query returns (``?`` marks each parameter)."""
+        result = self._run(sql, params)
+        return list((result if self.engine == "duckdb" else self._cursor).fetchall())
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """Run a statement (``?`` marks each parameter); return the rows it changed."""
+        result = self._run(sql, params)
+        if self.engine == "duckdb":
+            found = result.fetchone()
+            return int(found[0]) if found else 0
+        return max(int(self._cursor.rowcount), 0)
+
+    def select_keys(
+        self,
+        table: str,
+        names: Sequence[str],
+        keys: Sequence[tuple[Any, ...]],
+        columns: Sequence[str] = ("source", "customer_id"),
+    ) -> list[tuple[Any, ...]]:
+        """The columns ``names`` of the rows of ``table`` whose ``columns`` hold one of
+        ``keys`` (none when the warehouse has no such table)."""
+        if table not in self.tables or not keys:
+            return []
+        out: list[tuple[Any, ...]] = []
+        wanted = ", ".join(f'"{n}"' for n in names)
+        keys = list(dict.fromkeys(keys))
+        for start in range(0, len(keys), KEYS_PER_STATEMENT):
+            match, params = _match(f'"{table}"', columns, keys[start : start + KEYS_PER_STATEMENT])
+            sql = f'SELECT {wanted} FROM "{table}" WHERE {match}'  # noqa: S608 - our names
+            out += self.rows(sql, params)
+        return out
+
+    def delete_keys(
+        self,
+        table: str,
+        keys: Sequence[tuple[Any, ...]],
+        columns: Sequence[str] = ("source", "customer_id"),
+        *,
+        through: tuple[str, Sequence[str], Sequence[str]] | None = None,
+    ) -> int:
+        """Delete the rows of ``table`` whose ``columns`` hold one of ``keys``; return how
+        many. A table the warehouse does not have deletes nothing.
+
+        ``through=(other, joined, matched)``: delete instead the rows of ``table`` that have a
+        row in ``other`` with the same ``joined`` columns and ``matched`` columns holding one
+        of ``keys`` (the themes of the answers of some customers)."""
+        if table not in self.tables or not keys:
+            return 0
+        if through is not None and through[0] not in self.tables:
+            return 0
+        done = 0
+        keys = list(dict.fromkeys(keys))
+        for start in range(0, len(keys), KEYS_PER_STATEMENT):
+            part = keys[start : start + KEYS_PER_STATEMENT]
+            if through is None:
+                match, params = _match(f'"{table}"', columns, part)
+                sql = f'DELETE FROM "{table}" WHERE {match}'  # noqa: S608 - our names
+                done += self.execute(sql, params)
+            else:
+                other, joined, matched = through
+                match, params = _match("o", matched, part)
+                same = " AND ".join(f'o."{c}" = "{table}"."{c}"' for c in joined)
+                sql = (
+                    f'DELETE FROM "{table}" WHERE EXISTS '  # noqa: S608 - our names
+                    f'(SELECT 1 FROM "{other}" o WHERE {same} AND ({match}))'
+                )
+                done += self.execute(sql, params)
+        return done
+
+
+def _match(alias: str, columns: Sequence[str], keys: Sequence[tuple[Any, ...]]) -> tuple[str, list]:
+    one = "(" + " AND ".join(f'{alias}."{c}" = ?' for c in columns) + ")"
+    params = [value for key in keys for value in key]
+    if any(len(key) != len(columns) for key in keys):
+        raise ValueError("each key has one value per column")
+    return " OR ".join([one] * len(keys)), params
+
+
+def _table_names(cursor: Any, engine: str) -> list[str]:
+    if engine == "duckdb":
+        return [r[0] for r in cursor.execute("SELECT table_name FROM duckdb_tables()").fetchall()]
+    cursor.execute(
+        "SELECT table_name FROM information_schema.tables "
+        "WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'"
+    )
+    return [r[0] for r in cursor.fetchall()]
+
+
+@contextmanager
+def transaction(con: Any) -> Iterator[Transaction]:
+    """One warehouse transaction on ``con`` (from :func:`warehouse`, whose lock the caller
+    holds): committed when the block ends, rolled back if it raises. DuckDB and PostgreSQL
+    have them; another engine gets a WarehouseError, before anything is done."""
+    if con.name == "duckdb":
+        raw = con.con
+        raw.execute("BEGIN TRANSACTION")
+        try:
+            yield Transaction(raw, "duckdb")
+        except BaseException:
+            raw.execute("ROLLBACK")
+            raise
+        try:
+            raw.execute("COMMIT")
+        except Exception:
+            with contextlib.suppress(Exception):  # a failed commit may have ended it already
+                raw.execute("ROLLBACK")
+            raise
+    elif con.name == "postgres":
+        with con.begin() as cursor:
+            yield Transaction(cursor, "postgres")
+    else:
+        raise WarehouseError(
+            f"this needs a warehouse with transactions (DuckDB or PostgreSQL), not {con.name}",
+            where="warehouse",
+        )

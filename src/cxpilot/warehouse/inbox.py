@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -167,11 +168,29 @@ def _jsonable(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+#: Held by a flush from reading the inbox to announcing what it wrote; see :func:`flush_paused`.
+_flushing = threading.RLock()
+
+
+@contextmanager
+def flush_paused() -> Iterator[None]:
+    """No flush runs in this process meanwhile (one under way is waited for). An erasure
+    holds it, so that no record read from the inbox before it reaches the warehouse (or opens
+    a case) after it."""
+    with _flushing:
+        yield
+
+
 def inbox_flush(*, batch_size: int = 5000) -> FlushReport:
     """Move the inbox records pending when it starts to the warehouse, oldest first, in
     batches. Those that arrive meanwhile wait for the next flush: under a stream of answers,
     a flush that chased them would run without end in ever smaller batches, each paying the
     fixed cost of a warehouse write, a verbatim analysis and the opening of cases."""
+    with _flushing:
+        return _flush(batch_size)
+
+
+def _flush(batch_size: int) -> FlushReport:
     report = FlushReport()
     pending = InboxItem.objects.filter(flushed_at__isnull=True)
     last = pending.order_by("-id").values_list("id", flat=True).first()

@@ -1,18 +1,23 @@
-"""Writes of the warehouse domain: file imports (all-or-nothing), the inbox and its flush."""
+"""Writes of the warehouse domain: file imports (all-or-nothing), the inbox and its flush, and
+the erasure of customer records with every row of theirs."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from django.db import transaction
+from django.db.models import Q
 
 from cxpilot.kernel import csvcells, roles
 from cxpilot.organisation.models import Touchpoint
 from cxpilot.warehouse import ingest, survey_tools
+from cxpilot.warehouse.connection import Key, Transaction
+from cxpilot.warehouse.models import InboxItem
+from cxpilot.warehouse.schema import TABLES
 from cxpilot.warehouse.selectors import file_validated, touchpoint_lookup
 from cxpilot.warehouse.validate import Validated
 
@@ -134,3 +139,32 @@ def _write_rejected(checked: Validated, target: Path) -> None:
         for pos, i in enumerate(idx):
             reason = "; ".join(checked.reasons.get(int(i), []))
             writer.writerow([int(raw.lines[i]), *(c[pos] for c in columns), reason])
+
+
+# ------------------------------------------------------------------------------ erasure
+
+#: Inbox rows matched per query.
+_INBOX_KEYS = 100
+
+
+def records_erase(*, tx: Transaction, records: Sequence[Key]) -> dict[str, int]:
+    """Delete the customer ``records`` (``(source, customer_id)``) and every row of theirs:
+    the warehouse's ``customers``, ``interactions``, ``responses`` and ``transactions`` in the
+    warehouse transaction ``tx``, and their answers and events in the inbox, flushed or not,
+    in the caller's app-database transaction (which must be open, so that both stores change
+    together). Returns the rows deleted per table (the inbox as ``warehouse.inboxitem``).
+
+    The deletes are by ``(source, customer_id)``: an id that another source also uses is
+    another customer, left alone."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("records_erase runs in the caller's app-database transaction")
+    keys = list(dict.fromkeys((str(s), str(c)) for s, c in records))
+    out = {name: tx.delete_keys(name, keys) for name in TABLES}
+    deleted = 0
+    for start in range(0, len(keys), _INBOX_KEYS):
+        match = Q(pk__in=[])
+        for source, customer_id in keys[start : start + _INBOX_KEYS]:
+            match |= Q(source=source, payload__customer_id=customer_id)
+        deleted += InboxItem.objects.filter(match).delete()[0]
+    out["warehouse.inboxitem"] = deleted
+    return out
