@@ -1,5 +1,10 @@
 from __future__ import annotations
 
-from django.urls import URLPattern
+from django.urls import URLPattern, path
 
-urlpatterns: list[URLPattern] = []
+from cxpilot.customer360 import views
+
+urlpatterns: list[URLPattern] = [
+    path("", views.customer_search, name="customer_search"),
+    path("<str:person_id>/", views.customer_detail, name="customer_detail"),
+]

@@ -8,6 +8,8 @@ from typing import Any
 
 from django.contrib import admin
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from cxpilot.customers.models import LinkageRun, PairDecision, PersonEvent, ResolveSettings
@@ -81,7 +83,16 @@ class PairDecisionAdmin(_ReadOnly):
 
 @admin.register(PersonEvent)
 class PersonEventAdmin(_ReadOnly):
-    list_display = ["at", "kind", "person_id", "actor_name", "reason"]
+    list_display = ["at", "kind", "person", "actor_name", "reason"]
     list_filter = ["kind"]
     search_fields = ["person_id", "reason", "actor_name"]
     date_hierarchy = "at"
+
+    @admin.display(description=_("person"), ordering="person_id")
+    def person(self, obj: PersonEvent) -> str:
+        """The person id, a link to their customer 360 page."""
+        if not obj.person_id:
+            return "—"
+        return format_html(
+            '<a href="{}">{}</a>', reverse("customer_detail", args=[obj.person_id]), obj.person_id
+        )

@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import ibis
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from cxpilot.customers.engine import Key
 from cxpilot.customers.linkage import Linkage, link
 from cxpilot.kernel.errors import NotFound, ValidationError
 
@@ -303,15 +306,18 @@ def person_found(*, key: str) -> Person:
                 "customers were never resolved)",
                 where="ID",
             )
-        members = m.filter(m.person_id == person_id).select("source", "customer_id").to_pyarrow()
-        keys = sorted(
-            zip(
-                members.column("source").to_pylist(),
-                members.column("customer_id").to_pylist(),
-                strict=True,
-            )
-        )
-        details = _records_of(con, keys)
+        # the person's records and their fields in one query (a record the mapping names but
+        # the customers no longer hold keeps its key, with empty fields)
+        mine = m.filter(m.person_id == person_id).select("source", "customer_id")
+        c = con.table("customers").select("source", "customer_id", *RECORD_FIELDS)
+        joined = mine.left_join(
+            c, [mine.source == c.source, mine.customer_id == c.customer_id]
+        ).select(mine.source, mine.customer_id, *(c[name] for name in RECORD_FIELDS))
+        details = {
+            (r["source"], r["customer_id"]): {n: _plain(r[n]) for n in RECORD_FIELDS}
+            for r in joined.to_pyarrow().to_pylist()
+        }
+        keys = sorted(details)
     record = {k: _plain(v) for k, v in golden.to_pylist()[0].items()}
     return Person(
         person_id=str(person_id),
@@ -409,3 +415,328 @@ def person_identifiers(person: Person) -> dict[str, list[str]]:
                 found["phones"].add(e164)
     found["ids"] = {str(r["customer_id"]) for r in person.records}
     return {k: sorted(v - {""}) for k, v in found.items()}
+
+
+def person_of_record(*, source: str, customer_id: str) -> str | None:
+    """The person id of the record ``source:customer_id``, or None when the record is not
+    resolved (not in the customers, or the customers never resolved)."""
+    from cxpilot.warehouse.connection import warehouse
+
+    with warehouse() as con:
+        _derived(con)
+        m = con.table("customer_persons")
+        found = (
+            m.filter((m.source == str(source)) & (m.customer_id == str(customer_id)))
+            .select("person_id")
+            .limit(1)
+            .to_pyarrow()
+        )
+    return str(found.column("person_id")[0].as_py()) if found.num_rows else None
+
+
+def person_merged_into(*, person_id: str) -> str | None:
+    """The person that ``person_id`` became when it was merged into another (and that one,
+    in turn, when it was merged again), if that person still exists; None when
+    ``person_id`` was never merged away, or when its successor no longer exists either.
+
+    Read from the audit trail: a merge keeps one id and names the ones it absorbed."""
+    from cxpilot.customers.models import EventKind, PersonEvent
+    from cxpilot.warehouse.connection import warehouse
+
+    merges = PersonEvent.objects.filter(kind=EventKind.MERGE).order_by("-at", "-pk")
+    into: dict[str, str] = {}
+    for kept, absorbed in merges.values_list("person_id", "others"):
+        for old in absorbed or ():
+            into.setdefault(str(old), str(kept))  # the latest merge of each id wins
+    current, seen = str(person_id), {str(person_id)}
+    while current in into and into[current] not in seen:
+        current = into[current]
+        seen.add(current)
+    if current == person_id:
+        return None
+    with warehouse() as con:
+        _derived(con)
+        g = con.table("customer_golden")
+        exists = int(g.filter(g.person_id == current).count().to_pyarrow().as_py())
+    return current if exists else None
+
+
+# ------------------------------------------------------------------ searching the persons
+
+#: The most characters a search takes (a name, an e-mail, a phone, an id).
+SEARCH_MAX_CHARS = 200
+#: The most words of a name searched.
+SEARCH_MAX_WORDS = 6
+#: The most persons a search lists: past this, the search is to be narrowed.
+SEARCH_CAP = 500
+#: The most persons a search gives at once.
+SEARCH_PAGE = 500
+#: What a search may be read as, in the order they are tried.
+SEARCH_KINDS = ("person", "record", "customer_id", "email", "phone", "name")
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_PHONE_TEXT = re.compile(r"\+?[\d\s().\-/]+")
+#: The last digits a stored phone must end with to be compared (any country's number has
+#: at least that many after its country code).
+_PHONE_TAIL = 6
+
+
+@dataclass(frozen=True)
+class PersonsFound:
+    """A page of the persons a search found, by golden name: ``rows`` (each ``person_id``,
+    the golden ``first_name``, ``last_name``, ``email``, ``city``, ``segment``, and
+    ``records``, ``sources``), ``total`` (how many persons match, at most
+    :data:`SEARCH_CAP`), ``capped`` (more than that match: only the first are listed) and
+    ``kinds`` (what the search was read as, from :data:`SEARCH_KINDS`)."""
+
+    rows: list[dict[str, Any]]
+    total: int
+    capped: bool
+    kinds: tuple[str, ...]
+
+
+def search_text(query: Any, where: str = "query") -> str:
+    """A search as typed, checked: not empty, at most :data:`SEARCH_MAX_CHARS` characters, no
+    control character; runs of spaces made one."""
+    from django.utils.translation import gettext
+
+    text = " ".join(str(query if query is not None else "").split())
+    if not text:
+        raise ValidationError(
+            gettext(
+                "type a name, an e-mail, a phone number, a person id (PER-…) or a record "
+                "(source:customer_id)"
+            ),
+            where=where,
+        )
+    if len(text) > SEARCH_MAX_CHARS:
+        raise ValidationError(
+            gettext("a search is at most %(most)d characters, not %(count)d")
+            % {"most": SEARCH_MAX_CHARS, "count": len(text)},
+            where=where,
+        )
+    found = _CONTROL.search(text)
+    if found:
+        raise ValidationError(
+            gettext("a search may not hold the control character %(char)s")
+            % {"char": f"U+{ord(found[0]):04X}"},
+            where=where,
+        )
+    return text
+
+
+@ibis.udf.scalar.builtin(name="strip_accents")
+def _strip_accents(text: str) -> str:  # type: ignore[empty-body]
+    """DuckDB's own: the text without its combining marks (é → e)."""
+
+
+def _folded(column: Any, engine: str) -> Any:
+    """An Ibis string column folded in the database as :func:`normalise.name_key` folds a
+    name: œ/æ/ß spelled out, accents and case dropped, letters a–z only. DuckDB strips the
+    accents itself; on other engines they are translated (:data:`_FOLD_TABLE`), in the
+    values that have a character outside printable ASCII only (most names have none, and
+    the translation is the costly part)."""
+    text = column.fill_null("")
+    for ligature, letters in (("Œ", "oe"), ("œ", "oe"), ("Æ", "ae"), ("æ", "ae"), ("ß", "ss")):
+        text = text.replace(ligature, letters)
+    if engine == "duckdb":
+        text = _strip_accents(text)
+    else:
+        accented, plain = _FOLD_TABLE
+        text = ibis.ifelse(text.re_search("[^ -~]"), text.translate(accented, plain), text)
+    return text.lower().re_replace("[^a-z]", "")
+
+
+def _fold_table() -> tuple[str, str]:
+    """Each accented Latin letter (upper and lower case, translated before ``lower()``, which
+    a database in the C locale applies to ASCII only) and the one letter it folds to."""
+    from cxpilot.customers.normalise import fold
+
+    accented, plain = [], []
+    for code in range(0xC0, 0x250):
+        char = chr(code)
+        folded = fold(char)
+        if char.isalpha() and len(folded) == 1 and "a" <= folded <= "z" and folded != char:
+            accented.append(char)
+            plain.append(folded)
+    return "".join(accented), "".join(plain)
+
+
+_FOLD_TABLE = _fold_table()
+
+
+def _name_pattern(words: list[str]) -> str:
+    """The regular expression that a record's folded ``first last`` matches when its names
+    begin with ``words`` (letters a–z only): all of them joined begin the first or the last
+    name (``Jean Baptiste``, ``de la Fontaine``), or split in two (each way) they begin the
+    first and the last name, in either order."""
+    whole = "".join(words)
+    choices = [f"(^| ){whole}"]
+    for i in range(1, len(words)):
+        a, b = "".join(words[:i]), "".join(words[i:])
+        choices += [f"^{a}[a-z]* {b}", f"^{b}[a-z]* {a}"]
+    return "|".join(choices)
+
+
+def _name_matches(con: Any, text: str) -> Any | None:
+    """The records whose first and last names match the words of ``text``
+    (:func:`_name_pattern`), compared folded (:func:`_folded`); each name is folded once per
+    record, in the warehouse."""
+    from cxpilot.customers.normalise import name_key
+
+    words = [w for w in (name_key(w) for w in re.split(r"[\s,;]+", text)) if w]
+    if not words:
+        return None
+    if len(words) > SEARCH_MAX_WORDS:
+        from django.utils.translation import gettext
+
+        raise ValidationError(
+            gettext("a name is searched by at most %(most)d words, not %(count)d")
+            % {"most": SEARCH_MAX_WORDS, "count": len(words)},
+            where="query",
+        )
+    c = con.table("customers")
+    c = c.filter(c.first_name.notnull() | c.last_name.notnull())
+    names = _folded(c.first_name, con.name).concat(" ", _folded(c.last_name, con.name))
+    return c.filter(names.re_search(_name_pattern(words))).select("source", "customer_id")
+
+
+def _email_matches(con: Any, text: str) -> list[Key]:
+    """The records whose e-mail, normalised, is ``text`` normalised: narrowed in the
+    warehouse (the domain, and the local part without dots at the start), then compared
+    exactly as the linkage compares e-mails."""
+    from cxpilot.customers.normalise import emails
+
+    wanted = emails(pa.array([text], pa.string()))[0].as_py()
+    if wanted is None:
+        return []
+    local, domain = wanted.split("@", 1)
+    c = con.table("customers")
+    e = c.email.strip().lower()
+    domains = ("gmail.com", "googlemail.com") if domain == "gmail.com" else (domain,)
+    at_domain = ibis.or_(*(e.endswith(f"@{d}") for d in domains))
+    narrowed = c.filter(
+        c.email.notnull() & at_domain & e.replace(".", "").startswith(local.replace(".", ""))
+    )
+    found = narrowed.select("source", "customer_id", "email").to_pyarrow()
+    same = pc.equal(emails(found.column("email").combine_chunks()), pa.scalar(wanted))
+    hits = found.filter(pc.fill_null(same, False))
+    return list(
+        zip(hits.column("source").to_pylist(), hits.column("customer_id").to_pylist(), strict=True)
+    )
+
+
+def _phone_matches(con: Any, text: str) -> list[Key]:
+    """The records whose phone, in E.164 as the linkage reads it (region FR unless the
+    record's country says otherwise), is ``text`` in E.164: narrowed in the warehouse on the
+    last digits, then compared exactly."""
+    from cxpilot.customers.normalise import phones
+
+    wanted = phones(pa.array([text], pa.string()))[0].as_py()
+    if wanted is None:
+        return []
+    c = con.table("customers")
+    digits = c.phone.re_replace("[^0-9]", "")
+    narrowed = c.filter(c.phone.notnull() & digits.endswith(wanted[-_PHONE_TAIL:]))
+    found = narrowed.select("source", "customer_id", "phone", "country").to_pyarrow()
+    if found.num_rows == 0:
+        return []
+    read = phones(
+        found.column("phone").combine_chunks(), countries=found.column("country").combine_chunks()
+    )
+    hits = found.filter(pc.fill_null(pc.equal(read, pa.scalar(wanted)), False))
+    return list(
+        zip(hits.column("source").to_pylist(), hits.column("customer_id").to_pylist(), strict=True)
+    )
+
+
+def persons_searched(*, query: str, limit: int = 25, offset: int = 0) -> PersonsFound:
+    """The persons a search finds, by golden last then first name (folded), ``limit`` of them
+    from ``offset``. The search is read as every one of these that fits it, and finds the
+    persons any of them finds:
+
+    - a person id (``PER-00000042``, any case);
+    - a record (``source:customer_id``);
+    - a customer id of any source (one word, any case);
+    - an e-mail (compared normalised, as :func:`normalise.emails` does);
+    - a phone number (in E.164 as the linkage reads it: ``06 12 34 56 78`` finds
+      ``+33612345678``);
+    - a name (no digit): the first and last names of every record of the person, accents and
+      case aside, in either order, each word the beginning of a name (``nico mart`` finds
+      Nicolas Martin, so does ``Martin Nicolas``).
+
+    At most :data:`SEARCH_CAP` persons are listed. The matching runs in the warehouse (only
+    the few candidate e-mails and phones are compared in Python)."""
+    from cxpilot.customers.engine import PERSON_PREFIX
+    from cxpilot.warehouse.connection import warehouse
+
+    text = search_text(query)
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= SEARCH_PAGE:
+        raise ValidationError(
+            f"the limit is a whole number from 1 to {SEARCH_PAGE}, not {limit!r}", where="limit"
+        )
+    if isinstance(offset, bool) or not isinstance(offset, int) or offset < 0:
+        raise ValidationError(
+            f"the offset is a whole number from 0, not {offset!r}", where="offset"
+        )
+    one_word = " " not in text
+    kinds: list[str] = []
+    with warehouse() as con:
+        _derived(con)
+        m = con.table("customer_persons")
+        g = con.table("customer_golden")
+        matches: list[Any] = []
+        if one_word and text.upper().startswith(PERSON_PREFIX):
+            kinds.append("person")
+            matches.append(g.filter(g.person_id == text.upper()).select("person_id"))
+        source, colon, customer_id = text.partition(":")
+        if one_word and colon and source and customer_id:
+            kinds.append("record")
+            matches.append(
+                m.filter((m.source == source) & (m.customer_id == customer_id)).select("person_id")
+            )
+        if one_word:
+            kinds.append("customer_id")
+            matches.append(m.filter(m.customer_id.upper() == text.upper()).select("person_id"))
+        keys: list[Key] = []
+        if "@" in text:
+            kinds.append("email")
+            keys += _email_matches(con, text)
+        if _PHONE_TEXT.fullmatch(text) and sum(ch.isdigit() for ch in text) >= _PHONE_TAIL:
+            kinds.append("phone")
+            keys += _phone_matches(con, text)
+        if keys:
+            ids = sorted(set(_persons_of(con, keys).values()))
+            if ids:
+                matches.append(g.filter(g.person_id.isin(ids)).select("person_id"))
+        if not any(ch.isdigit() for ch in text) and "@" not in text and ":" not in text:
+            named = _name_matches(con, text)
+            if named is not None:
+                kinds.append("name")
+                matches.append(m.semi_join(named, ["source", "customer_id"]).select("person_id"))
+        if not matches:
+            return PersonsFound(rows=[], total=0, capped=False, kinds=tuple(kinds))
+        wanted = ibis.union(*matches, distinct=True) if len(matches) > 1 else matches[0]
+        hits = g.semi_join(wanted, "person_id")
+        end = min(offset + limit, SEARCH_CAP)
+        found: list[dict[str, Any]] = []
+        if offset < end:  # the page and the number of hits in one query
+            page = (
+                hits.mutate(
+                    _total=hits.person_id.count().over(),
+                    _last=_folded(hits.last_name, con.name),
+                    _first=_folded(hits.first_name, con.name),
+                )
+                .order_by(["_last", "_first", "person_id"])
+                .limit(end - offset, offset=offset)
+            )
+            found = page.to_pyarrow().to_pylist()
+        total = int(found[0]["_total"]) if found else int(hits.count().to_pyarrow().as_py())
+    shown = ("person_id", "first_name", "last_name", "email", "city", "segment")
+    rows = [
+        {**{k: _plain(r[k]) for k in shown}, "records": r["records"], "sources": r["sources"]}
+        for r in found
+    ]
+    return PersonsFound(
+        rows=rows, total=min(total, SEARCH_CAP), capped=total > SEARCH_CAP, kinds=tuple(kinds)
+    )

@@ -11,6 +11,7 @@ from typing import Any
 from django.db.models import Count, F, Max, Q, QuerySet
 from django.utils import timezone
 
+from cxpilot.customers.selectors import person_of_record
 from cxpilot.kernel import periods, roles
 from cxpilot.loop.models import Alert, AlertMethod, CaseStatus, FollowUpCase
 
@@ -242,6 +243,8 @@ class CaseCustomer:
 
     contact: dict[str, Any] | None
     answers: list[dict[str, Any]] = field(default_factory=list)
+    #: The person the case's record was resolved into (the customer 360), if any.
+    person_id: str | None = None
 
 
 def case_customer(*, actor: Any, case: FollowUpCase) -> CaseCustomer:
@@ -272,6 +275,10 @@ def case_customer(*, actor: Any, case: FollowUpCase) -> CaseCustomer:
             )
     except CxPilotError:
         return CaseCustomer(contact=None)
+    try:
+        person_id = person_of_record(source=case.source, customer_id=case.customer_id)
+    except CxPilotError:
+        person_id = None
     # the record of the case's own source first, then the most complete one
     people.sort(key=lambda p: (p["source"] != case.source, -sum(v is not None for v in p.values())))
     keys = [(a["source"], a["response_id"]) for a in answers]
@@ -285,4 +292,19 @@ def case_customer(*, actor: Any, case: FollowUpCase) -> CaseCustomer:
         answer["timestamp"] = periods.utc(answer["timestamp"])
         answer["case"] = cases.get((answer["source"], answer["response_id"]))
         answer["this_case"] = answer["case"] == case.pk
-    return CaseCustomer(contact=people[0] if people else None, answers=answers)
+    return CaseCustomer(contact=people[0] if people else None, answers=answers, person_id=person_id)
+
+
+def cases_of_records(
+    *, actor: Any, records: Iterable[tuple[str, str]], open_only: bool = True
+) -> list[FollowUpCase]:
+    """The cases ``actor`` sees (:func:`visible_cases`) of the customer records ``records``
+    (``(source, customer_id)``: a case is keyed by the answer's source and customer id), the
+    open ones only unless ``open_only`` is false; the soonest due first."""
+    wanted = Q(pk__in=[])
+    for source, customer_id in records:
+        wanted |= Q(source=source, customer_id=customer_id)
+    cases = visible_cases(actor=actor).filter(wanted)
+    if open_only:
+        cases = cases.exclude(status=CaseStatus.CLOSED)
+    return list(cases.order_by("due_at", "pk"))
