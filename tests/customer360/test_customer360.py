@@ -379,3 +379,26 @@ def test_the_audit_trail_links_to_the_persons_360(base, client_as):
     PersonEvent.objects.create(at=timezone.now(), kind=EventKind.MERGE, person_id=P1, others=[])
     body = client_as("superuser").get("/admin/customers/personevent/").content.decode()
     assert f'href="/customers/{P1}/"' in body
+
+
+def test_erasing_a_person_from_their_page(base, lead, client_as):
+    analyst = client_as("analyst")
+    assert "Erase this person" in lead.get(f"/customers/{P1}/").content.decode()
+    assert "Erase this person" not in analyst.get(f"/customers/{P1}/").content.decode()
+    assert analyst.get(f"/customers/{P1}/erase/").status_code == 403
+    assert analyst.post(f"/customers/{P1}/erase/", {"reason": "asked"}).status_code == 403
+
+    page = lead.get(f"/customers/{P1}/erase/")
+    assert page.status_code == 200 and "crm:CRM-001" in page.content.decode()
+    # no reason, or one that names the person: refused, nothing erased
+    assert lead.post(f"/customers/{P1}/erase/", {"reason": ""}).status_code == 422
+    naming = lead.post(f"/customers/{P1}/erase/", {"reason": "Hélène Dupré asked"})
+    assert naming.status_code == 422 and 'class="error"' in naming.content.decode()
+    assert lead.get(f"/customers/{P1}/").status_code == 200
+
+    done = lead.post(f"/customers/{P1}/erase/", {"reason": "request of 2 March, ticket 12"})
+    assert done.status_code == 302 and done["Location"] == "/customers/"
+    assert f"{P1} is erased" in lead.get("/customers/").content.decode()
+    assert lead.get(f"/customers/{P1}/").status_code == 404
+    assert found(lead, "Dupré") == []
+    assert lead.get(f"/customers/{P2}/").status_code == 200

@@ -7,14 +7,16 @@ import math
 from typing import Any
 
 from django import forms
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
 from cxpilot.customer360 import selectors as c360
+from cxpilot.customer360 import services
 from cxpilot.kernel import errors, roles, web
 
 #: Persons on a page of the search.
@@ -70,6 +72,20 @@ class TimelineForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
     )
     page = web.PageField()
+
+
+class EraseForm(forms.Form):
+    """Why a person is erased (kept in the erasure log: it may not name them)."""
+
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "Kept in the erasure log, which holds no personal data: do not write the person's "
+            "name, e-mail, phone or ids (e.g. “request by e-mail of 2 March, ticket 1234”)."
+        ),
+    )
 
 
 def _query_without_page(request: HttpRequest) -> str:
@@ -198,4 +214,48 @@ def customer_detail(request: HttpRequest, person_id: str) -> HttpResponse:
             "base_query": _query_without_page(request),
         },
         status=400 if form.errors else 200,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def customer_erase(request: HttpRequest, person_id: str) -> HttpResponse:
+    """Erase a person (GDPR art. 17): their records and every row of theirs, in both stores,
+    after a confirmation that shows what goes."""
+    roles.require(request.user, services.ERASE)
+    roles.require(request.user, c360.VIEW)
+    try:
+        customer = c360.customer_get(actor=request.user, key=person_id)
+    except errors.NotFound as exc:
+        return render(
+            request,
+            "customer360/not_found.html",
+            {"key": person_id, "detail": exc.detail, "form": SearchForm()},
+            status=404,
+        )
+    if customer.person_id != person_id:
+        return redirect("customer_erase", customer.person_id)
+    form = EraseForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            done = services.person_erase(
+                actor=request.user, person_id=person_id, reason=form.cleaned_data["reason"]
+            )
+        except errors.ValidationError as exc:
+            web.form_errors(form, exc, field=lambda where: "reason" if where == "reason" else None)
+        else:
+            messages.success(
+                request,
+                _("%(person)s is erased: %(records)d records and %(rows)d rows in all.")
+                % {
+                    "person": done["person_id"],
+                    "records": done["records"],
+                    "rows": sum(done["rows"].values()),
+                },
+            )
+            return redirect("customer_search")
+    return render(
+        request,
+        "customer360/erase.html",
+        {"customer": customer, "form": form},
+        status=422 if form.errors else 200,
     )
