@@ -121,7 +121,7 @@ def resolve_cmd(
 
     if threshold is not None:
         threshold_checked(threshold)
-    with progress("resolving the customers", steps=3) as step:
+    with progress("resolving the customers", steps=8) as step:
         summary = customers_resolve(threshold=threshold, progress=step)
     emit(_flat(summary, fmt), fmt, title="customers resolved")
 

@@ -25,10 +25,19 @@ null level that weighs nothing):
 A comparison whose fields are empty on one side (a file without e-mails) is left out, and so
 are the blocking rules that need them.
 
-**Blocking** (which pairs are scored at all, so the cost grows about linearly): pairs that
-share a phone, an e-mail, first and last name (or them swapped), birth date and the last
-name's Soundex, birth date and first name, postcode and the last name's Soundex, postcode and
-street number, postcode and first name, street and street number.
+**Blocking** (which pairs are scored at all): pairs that share a phone, an e-mail, the digits
+of a phone in another order with the last name's Soundex, a birth date with the last name's
+Soundex (or with it and day and month swapped), the first name, the city, the postcode or the
+street number; first name and the last name's Soundex with the postcode, the city or the
+street number; the street and its number with the postcode, the last name's Soundex or the
+first name; first and last names swapped with the postcode. Each rule joins two independent
+things (or one nearly unique), so that the pairs grow about linearly with the records: a rule
+on a name alone, or on a postcode and a street number, would pair every namesake or
+neighbour with every other. Neighbours are paired too (the same postcode with the street
+number, the street, the first name or the last name's Soundex; the same street and number),
+but only in blocks of at most :data:`NEIGHBOURS_CAP` records. Only where the records hold no
+birth date, postcode, city, address or phone are first and last name (or them swapped, or
+the first name and the last name's Soundex) blocked on alone.
 
 **Training** without labels (Splink's usual flow): the prior (the probability that two random
 records match) from deterministic rules with an assumed recall of :data:`PRIOR_RECALL` (where
@@ -43,7 +52,7 @@ from __future__ import annotations
 import copy
 import logging
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -308,55 +317,74 @@ def _comparisons(present: set[str]) -> list[Any]:
     return out
 
 
-#: Blocking rules for predictions: the columns each needs, and the rule.
+#: What a name is combined with in a blocking rule. Where the records hold none of these, the
+#: names are blocked on alone (:data:`_NAMES_ALONE`).
+_WITH_NAMES = frozenset({"birth_date", "postcode", "city", "address", "phone"})
+#: Most records a block of neighbours (:data:`_NEIGHBOURS`) may hold to be scored.
+NEIGHBOURS_CAP = 20
+#: Keys of records living close together: the name of the column that holds one, the fields
+#: it needs and the features it is made of. The column is empty where more than
+#: :data:`NEIGHBOURS_CAP` records share the key: a postcode and a street number can name a
+#: house or a tower block, and the pairs of a large block grow with its square.
+_NEIGHBOURS: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
+    ("near_number", ("postcode", "address"), ("postcode", "street_number")),
+    ("near_street", ("postcode", "address"), ("postcode", "street_words")),
+    ("near_last_name", ("postcode", "last_name"), ("postcode", "last_name_soundex")),
+    ("near_first_name", ("postcode", "first_name"), ("postcode", "first_name")),
+    ("same_street", ("address",), ("street_words", "street_number")),
+)
+
+
+def _same(*columns: str) -> str:
+    return " AND ".join(f'l."{c}" = r."{c}"' for c in columns)
+
+
+#: Blocking rules for predictions: the fields each needs, and the rule. Each pairs records
+#: on two independent things (a name and a place, a birth date and a name or a place…), or
+#: on one that is nearly unique (phone, e-mail), so that its blocks stay small however many
+#: records there are: a rule on a name alone, or a postcode and a street number, pairs every
+#: namesake or neighbour with every other, and its pairs grow with the square of the records.
+#: Neighbours are paired only in blocks of at most :data:`NEIGHBOURS_CAP` records.
 _BLOCKING: tuple[tuple[tuple[str, ...], str], ...] = (
-    (("phone",), 'l."phone" = r."phone"'),
-    (("email",), 'l."email" = r."email"'),
+    (("phone",), _same("phone")),
+    (("email",), _same("email")),
+    (("birth_date", "last_name"), _same("birth_date", "last_name_soundex")),
+    (("birth_date", "first_name"), _same("birth_date", "first_name")),
     (
-        ("first_name", "last_name"),
-        'l."first_name" = r."first_name" AND l."last_name" = r."last_name"',
+        ("birth_date", "last_name"),
+        'l."birth_date" = r."birth_date_swapped" AND l."last_name_soundex" = r."last_name_soundex"',
     ),
+    (("birth_date", "city"), _same("birth_date", "city")),
+    (("birth_date", "postcode"), _same("birth_date", "postcode")),
+    (("birth_date", "address"), _same("birth_date", "street_number")),
+    (("postcode", "address"), _same("postcode", "street_words", "street_number")),
+    (
+        ("first_name", "last_name", "postcode"),
+        _same("first_name", "last_name_soundex", "postcode"),
+    ),
+    (("first_name", "last_name", "city"), _same("first_name", "last_name_soundex", "city")),
+    (
+        ("first_name", "last_name", "address"),
+        _same("first_name", "last_name_soundex", "street_number"),
+    ),
+    (("last_name", "address"), _same("last_name_soundex", "street_words", "street_number")),
+    (("first_name", "address"), _same("first_name", "street_words", "street_number")),
+    (("phone", "last_name"), _same("phone_digits", "last_name_soundex")),
+    (
+        ("first_name", "last_name", "postcode"),
+        'l."first_name" = r."last_name" AND l."last_name" = r."first_name" '
+        'AND l."postcode" = r."postcode"',
+    ),
+    *((needs, _same(column)) for column, needs, _ in _NEIGHBOURS),
+)
+#: The names alone, where the records hold nothing of :data:`_WITH_NAMES`.
+_NAMES_ALONE: tuple[tuple[tuple[str, ...], str], ...] = (
+    (("first_name", "last_name"), _same("first_name", "last_name")),
     (
         ("first_name", "last_name"),
         'l."first_name" = r."last_name" AND l."last_name" = r."first_name"',
     ),
-    (
-        ("birth_date", "last_name"),
-        'l."birth_date" = r."birth_date" AND l."last_name_soundex" = r."last_name_soundex"',
-    ),
-    (
-        ("birth_date", "first_name"),
-        'l."birth_date" = r."birth_date" AND l."first_name" = r."first_name"',
-    ),
-    (
-        ("postcode", "last_name"),
-        'l."postcode" = r."postcode" AND l."last_name_soundex" = r."last_name_soundex"',
-    ),
-    (
-        ("postcode", "address"),
-        'l."postcode" = r."postcode" AND l."street_number" = r."street_number"',
-    ),
-    (("postcode", "first_name"), 'l."postcode" = r."postcode" AND l."first_name" = r."first_name"'),
-    (("address",), 'l."street_words" = r."street_words" AND l."street_number" = r."street_number"'),
-    (("birth_date", "city"), 'l."birth_date" = r."birth_date" AND l."city" = r."city"'),
-    (("birth_date", "postcode"), 'l."birth_date" = r."birth_date" AND l."postcode" = r."postcode"'),
-    (
-        ("birth_date", "address"),
-        'l."birth_date" = r."birth_date" AND l."street_number" = r."street_number"',
-    ),
-    (
-        ("postcode", "address"),
-        'l."postcode" = r."postcode" AND l."street_words" = r."street_words"',
-    ),
-    (
-        ("city", "address"),
-        'l."city" = r."city" AND l."street_number" = r."street_number" '
-        'AND substr(l."street", 1, 3) = substr(r."street", 1, 3)',
-    ),
-    (
-        ("first_name", "last_name"),
-        'l."first_name" = r."first_name" AND l."last_name_soundex" = r."last_name_soundex"',
-    ),
+    (("first_name", "last_name"), _same("first_name", "last_name_soundex")),
 )
 
 #: Rules whose pairs are nearly all matches: the prior is estimated from them.
@@ -387,6 +415,32 @@ def _rules(rules: Sequence[tuple[tuple[str, ...], str]], present: set[str]) -> l
     from splink.blocking_rule_library import CustomRule
 
     return [CustomRule(sql, sql_dialect="duckdb") for needs, sql in rules if set(needs) <= present]
+
+
+def _neighbours(tables: Sequence[pa.Table]) -> list[pa.Table]:
+    """``tables`` (features) with a column per key of :data:`_NEIGHBOURS`: the key where at
+    most :data:`NEIGHBOURS_CAP` records of all the tables share it, else empty."""
+    out = list(tables)
+    for column, _, parts in _NEIGHBOURS:
+        keys = [
+            pc.binary_join_element_wise(*(pc.cast(t.column(c), pa.string()) for c in parts), "|")
+            for t in tables
+        ]
+        every = pa.chunked_array(keys, pa.string()).combine_chunks()
+        counts = pc.value_counts(every.drop_null())
+        small = pc.filter(
+            counts.field("values"), pc.less_equal(counts.field("counts"), NEIGHBOURS_CAP)
+        )
+        for i, key in enumerate(keys):
+            kept = pc.if_else(pc.is_in(key, value_set=small), key, pa.scalar(None, pa.string()))
+            out[i] = out[i].append_column(column, kept)
+    return out
+
+
+def _blocking(present: set[str]) -> list[Any]:
+    """The blocking rules for predictions on records holding the fields ``present``."""
+    names_alone = _NAMES_ALONE if not present & _WITH_NAMES else ()
+    return _rules((*_BLOCKING, *names_alone), present)
 
 
 def _parameters(settings: dict[str, Any]) -> ModelParameters:
@@ -473,6 +527,23 @@ def _db_api() -> tuple[Any, Any]:
     return DuckDBAPI(connection=con), con
 
 
+def _scored(con: Any, scored: Any, threshold: float, *extra: str) -> tuple[int, pa.Table]:
+    """How many pairs Splink scored, and those at or above ``threshold`` (``unique_id_l``,
+    ``unique_id_r``, ``match_probability`` and the ``extra`` columns), read in its DuckDB:
+    only the pairs kept leave it."""
+    table = scored.physical_name
+    row = con.execute(f"SELECT count(*) FROM {table}").fetchone()  # noqa: S608 - Splink's name
+    columns = ", ".join(f'"{c}"' for c in ("unique_id_l", "unique_id_r", *extra))
+    kept = con.execute(
+        f"SELECT {columns}, match_probability FROM {table} "  # noqa: S608 - Splink's name
+        "WHERE match_probability >= ? AND NOT isnan(match_probability)",
+        [threshold],
+    ).arrow()
+    if isinstance(kept, pa.RecordBatchReader):  # DuckDB 1.4 on
+        kept = kept.read_all()
+    return int(row[0]) if row else 0, kept
+
+
 @contextmanager
 def _one_thread(con: Any) -> Iterator[None]:
     """DuckDB's seeded sampling repeats only on one thread: training (u by sampling, EM on
@@ -503,6 +574,7 @@ def link(
     _quiet()
     fa, fb = features(a, region=region), features(b, region=region)
     present = _present([fa, fb], each=True)
+    fa, fb = _neighbours([fa, fb])
     db_api, con = _db_api()
     prior = min(0.5, 1 / max(fa.num_rows, fb.num_rows, 2))
     settings = SettingsCreator(
@@ -510,7 +582,7 @@ def link(
         probability_two_random_records_match=prior,
         unique_id_column_name="unique_id",
         comparisons=_comparisons(present),
-        blocking_rules_to_generate_predictions=_rules(_BLOCKING, present),
+        blocking_rules_to_generate_predictions=_blocking(present),
         retain_matching_columns=False,
         retain_intermediate_calculation_columns=False,
     )
@@ -520,9 +592,7 @@ def link(
     with _one_thread(con):
         _fit(linker, present, seed, prior)
     model = _parameters(linker.misc.save_model_to_json())
-    everything = linker.inference.predict().as_pyarrow_table()
-    pairs_scored = everything.num_rows
-    rel = everything.filter(pc.greater_equal(everything.column("match_probability"), threshold))
+    pairs_scored, rel = _scored(con, linker.inference.predict(), threshold, "source_dataset_l")
     flip = pc.equal(rel.column("source_dataset_l"), "b")
     id_a = pc.if_else(flip, rel.column("unique_id_r"), rel.column("unique_id_l"))
     id_b = pc.if_else(flip, rel.column("unique_id_l"), rel.column("unique_id_r"))
@@ -546,23 +616,27 @@ def dedupe(
     seed: int = DEFAULT_SEED,
     region: str = "FR",
     cluster: bool = True,
+    progress: Callable[[str], None] | None = None,
 ) -> Dedupe:
     """Pairs of records that are the same person, within and across sources, and the
     clusters they make at ``threshold``. ``records``: the customers table (``source`` and
     ``customer_id`` key a record). Every pair of records may be scored (Splink's
     ``dedupe_only`` over all sources at once, which scores the same pairs as
     ``link_and_dedupe`` over one table per source). ``cluster=False`` leaves the clusters
-    empty (a caller that builds its own from the pairs)."""
+    empty (a caller that builds its own from the pairs). ``progress`` is told each step."""
     from splink import Linker, SettingsCreator
 
     if not 0 <= threshold <= 1:
         raise ValueError("threshold must be between 0 and 1")
+    say = progress or (lambda _m: None)
     _quiet()
+    say(f"normalising {records.num_rows:,} records")
     source = pc.cast(records.column("source"), pa.string())
     customer = pc.cast(records.column("customer_id"), pa.string())
     keys = pc.binary_join_element_wise(source, customer, "\x1f")
     feats = features(records, ids=keys, region=region)
     present = _present([feats], each=False)
+    (feats,) = _neighbours([feats])
     db_api, con = _db_api()
     prior = min(0.5, 1 / max(feats.num_rows, 2))
     settings = SettingsCreator(
@@ -570,18 +644,19 @@ def dedupe(
         probability_two_random_records_match=prior,
         unique_id_column_name="unique_id",
         comparisons=_comparisons(present),
-        blocking_rules_to_generate_predictions=_rules(_BLOCKING, present),
+        blocking_rules_to_generate_predictions=_blocking(present),
         retain_matching_columns=False,
         retain_intermediate_calculation_columns=False,
     )
     sdf = db_api.register(feats, dataset_display_name="records")
     linker = Linker(sdf, settings, log_level=logging.ERROR)
+    say("training the model")
     with _one_thread(con):
         _fit(linker, present, seed, prior)
     model = _parameters(linker.misc.save_model_to_json())
+    say("scoring the pairs")
     scored = linker.inference.predict()
-    everything = scored.as_pyarrow_table()
-    rel = everything.filter(pc.greater_equal(everything.column("match_probability"), threshold))
+    pairs_scored, rel = _scored(con, scored, threshold)
 
     def split(ids: pa.Array) -> tuple[pa.Array, pa.Array]:
         parts = pc.split_pattern(pc.cast(ids, pa.string()), "\x1f", max_splits=1)
@@ -608,4 +683,4 @@ def dedupe(
     clusters = pa.table({"source": src, "customer_id": cid, "cluster_id": cluster_ids}).sort_by(
         [("cluster_id", "ascending"), ("source", "ascending"), ("customer_id", "ascending")]
     )
-    return Dedupe(pairs=pairs, clusters=clusters, pairs_scored=everything.num_rows, model=model)
+    return Dedupe(pairs=pairs, clusters=clusters, pairs_scored=pairs_scored, model=model)

@@ -16,6 +16,8 @@ with Arrow compute where it does not (e-mail, the common French phone formats):
   region FR unless a row's country says otherwise; ``06 12 34 56 78``, ``0612345678``,
   ``+33 6 12 34 56 78``, ``06.12.34.56.78``, ``0033 6…`` and ``+33 (0)6…`` are read by a
   vectorised fast path, anything else by ``phonenumbers``; an impossible number is null;
+  :func:`phone_digits` is its digits in increasing order (the same for a number with two
+  digits swapped);
 - **address** (:func:`addresses`): folded, punctuation to spaces, street-type
   abbreviations spelled out (r./rue, av./avenue, bd/boulevard, rd/road…, :data:`STREET_WORDS`;
   ``st`` is *street* as the last word, *saint* elsewhere); :func:`street_numbers` is its first
@@ -52,6 +54,7 @@ __all__ = [
     "fold",
     "name_keys",
     "names",
+    "phone_digits",
     "phones",
     "postcodes",
     "sorted_words",
@@ -495,6 +498,12 @@ def phones(values: pa.Array, *, region: str = "FR", countries: pa.Array | None =
     return pa.array(out, pa.string())
 
 
+def phone_digits(e164: pa.Array) -> pa.Array:
+    """The digits of each E.164 number in increasing order (``+33612345678`` →
+    ``12333456678``): two numbers that differ by swapped digits have the same."""
+    return _per_distinct(e164, lambda v: "".join(sorted(c for c in v if c.isdigit())))
+
+
 # ------------------------------------------------------------------------------ address
 
 
@@ -610,6 +619,7 @@ FEATURES = (
     "email",
     "email_local",
     "phone",
+    "phone_digits",
     "address",
     "street_number",
     "street",
@@ -647,6 +657,7 @@ def features(
     birth_col = column("birth_date")
     birth = birth_dates(birth_col) if birth_col.null_count < n else pa.nulls(n, pa.string())
     country = column("country") if "country" in records.column_names else None
+    phone = phones(column("phone"), region=region, countries=country)
     data: Mapping[str, pa.Array] = {
         "unique_id": unique_id,
         "first_name": first,
@@ -655,7 +666,8 @@ def features(
         "last_name_soundex": soundex(last),
         "email": email,
         "email_local": email_locals(email),
-        "phone": phones(column("phone"), region=region, countries=country),
+        "phone": phone,
+        "phone_digits": phone_digits(phone),
         "address": address,
         "street_number": street_numbers(address),
         "street": street,

@@ -22,16 +22,18 @@ The app database keeps the run (its model and summary), the decisions and the au
 from __future__ import annotations
 
 import time
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import ibis
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 from django.db import transaction
 from django.utils import timezone
 
-from cxpilot.customers.engine import Key, clusters, golden_records, person_ids
+from cxpilot.customers.engine import Key, cluster_labels, golden_records, person_ids
 from cxpilot.customers.linkage import dedupe
 from cxpilot.customers.models import (
     Decision,
@@ -128,6 +130,37 @@ def _keys(records: pa.Table) -> list[Key]:
     )
 
 
+_SEP = "\x1f"
+
+
+def _joined(source: Any, customer_id: Any) -> pa.Array:
+    """``source`` and ``customer_id`` as one string per record."""
+    joined = pc.binary_join_element_wise(
+        pc.cast(source, pa.string()), pc.cast(customer_id, pa.string()), _SEP
+    )
+    return joined.combine_chunks() if isinstance(joined, pa.ChunkedArray) else joined
+
+
+def _numbers(keys: pa.Array, known: pa.Array) -> np.ndarray:
+    """The position of each of ``keys`` in ``known``, -1 where it is not there."""
+    found = pc.index_in(keys, value_set=known).fill_null(-1)
+    return np.asarray(found.to_numpy(zero_copy_only=False), np.int64)
+
+
+def _decided(known: pa.Array, pairs: Sequence[tuple[Key, Key]]) -> np.ndarray:
+    """Decided pairs as pairs of record numbers, those naming an unknown record left out."""
+    if not pairs:
+        return np.zeros((0, 2), np.int64)
+    a = _numbers(
+        _joined(pa.array([x[0] for x, _ in pairs]), pa.array([x[1] for x, _ in pairs])), known
+    )
+    b = _numbers(
+        _joined(pa.array([y[0] for _, y in pairs]), pa.array([y[1] for _, y in pairs])), known
+    )
+    keep = (a >= 0) & (b >= 0)
+    return np.stack([a[keep], b[keep]], axis=1)
+
+
 def _replace(con: Any, tables: dict[str, pa.Table]) -> None:
     """Replace the derived ``tables`` all or nothing: each written in full under a staging
     name, then dropped and renamed in one transaction."""
@@ -173,14 +206,6 @@ def _previous(con: Any) -> dict[Key, str]:
     )
 
 
-def _scored(pairs: pa.Table) -> list[tuple[Key, Key, float]]:
-    cols = [
-        pairs.column(c).to_pylist()
-        for c in ("source_l", "customer_id_l", "source_r", "customer_id_r", "match_probability")
-    ]
-    return [((sl, il), (sr, ir), float(p)) for sl, il, sr, ir, p in zip(*cols, strict=True)]
-
-
 def _decisions() -> tuple[list[tuple[Key, Key]], list[tuple[Key, Key]]]:
     confirmed: list[tuple[Key, Key]] = []
     rejected: list[tuple[Key, Key]] = []
@@ -215,32 +240,60 @@ def _persons_write(
     write_pairs: bool,
     detached: Sequence[Key] = (),
     split_kind: str = EventKind.SPLIT,
+    progress: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
     """Draw the persons from ``pairs`` and the decisions, keep their ids stable against the
     stored mapping (records of ``detached`` leave their person's id to the others), compute
     the golden records and replace the derived tables; record merges and splits in the audit
-    trail. Returns counts, the changes recorded (``changes``) and the records whose person
-    changed (``moved``)."""
+    trail. Returns counts, the changes recorded (``changes``) and, when the persons are drawn
+    again after a decision (``write_pairs`` false), the records whose person changed
+    (``moved``)."""
+    say = progress or (lambda _m: None)
     conf = ResolveSettings.current()
-    keys = _keys(records)
+    # the records numbered in the order of their keys (``records`` is sorted by them)
+    row_keys = _joined(records.column("source"), records.column("customer_id"))
+    known = pc.unique(row_keys)
+    row = _numbers(row_keys, known)
+    left = _numbers(_joined(pairs.column("source_l"), pairs.column("customer_id_l")), known)
+    right = _numbers(_joined(pairs.column("source_r"), pairs.column("customer_id_r")), known)
+    scored = (left >= 0) & (right >= 0)
+    probability = pairs.column("match_probability").to_numpy()
     confirmed, rejected = _decisions()
-    groups = clusters(keys, _scored(pairs), threshold, confirmed=confirmed, rejected=rejected)
+    labels = cluster_labels(
+        len(known),
+        left[scored],
+        right[scored],
+        np.asarray(probability, np.float64)[scored],
+        threshold,
+        confirmed=_decided(known, confirmed),
+        rejected=_decided(known, rejected),
+    )
+    keys = _keys(records)
+    first_row = np.unique(row, return_index=True)[1]
+    groups: list[list[Key]] = [[] for _ in range(int(labels.max(initial=-1)) + 1)]
+    for number in np.argsort(labels, kind="stable").tolist():
+        groups[labels[number]].append(keys[first_row[number]])
+    say("keeping the person ids")
     previous = _previous(con)
     assigned = person_ids(groups, previous, last_number, detached)
-    person = {k: pid for group, pid in zip(groups, assigned.ids, strict=True) for k in group}
-    moved = sorted(k for k, pid in previous.items() if k in person and person[k] != pid)
-    person_of = [person[k] for k in keys]
+    person_of = pa.array(assigned.ids, pa.string()).take(pa.array(labels[row]))
+    moved: list[Key] = []
+    if not write_pairs:  # a decision: say which records changed person
+        now_of = dict(zip(keys, person_of.to_pylist(), strict=True))
+        moved = sorted(k for k, pid in previous.items() if k in now_of and now_of[k] != pid)
+    say("computing the golden records")
     golden = golden_records(records, person_of, conf.rules(), conf.trust)
     mapping = pa.table(
         {
             "source": records.column("source"),
             "customer_id": records.column("customer_id"),
-            "person_id": pa.array(person_of, pa.string()),
+            "person_id": person_of,
         }
     )
     tables = {"customer_persons": mapping, "customer_golden": golden}
     if write_pairs:
         tables["customer_pairs"] = pairs
+    say("writing the tables")
     _replace(con, tables)
     now = timezone.now()
     PersonEvent.objects.bulk_create(
@@ -257,20 +310,21 @@ def _persons_write(
         )
         for change in assigned.changes
     )
-    within: Counter[str] = Counter()
-    for group in groups:
-        per_source = Counter(s for s, _ in group)
-        for source, n in per_source.items():
-            if n > 1:
-                within[source] += n
-    sources = sorted({s for s, _ in keys})
+    # per source, its records in a person with another record of that source
+    sources = pc.unique(records.column("source").combine_chunks()).to_pylist()
+    sources = sorted(str(x) for x in sources)
+    code = _numbers(pc.cast(records.column("source"), pa.string()), pa.array(sources, pa.string()))
+    width = max(len(sources), 1)
+    cells, counts = np.unique(labels[row] * width + code, return_counts=True)
+    twice = counts > 1
+    within = np.bincount(cells[twice] % width, weights=counts[twice], minlength=width)
     return {
-        "records": len(keys),
+        "records": records.num_rows,
         "persons": len(groups),
         "persons_new": assigned.new,
         "merges": sum(c.kind == "merge" for c in assigned.changes),
         "splits": sum(c.kind == "split" for c in assigned.changes),
-        "duplicates_found": {s: within.get(s, 0) for s in sources},
+        "duplicates_found": {s: int(within[i]) for i, s in enumerate(sources)},
         "last_number": assigned.last_number,
         "changes": assigned.changes,
         "moved": moved,
@@ -309,8 +363,7 @@ def customers_resolve(
     scored = 0
     pairs = DERIVED["customer_pairs"].to_pyarrow().empty_table()
     if records.num_rows >= 2:
-        say(f"scoring the pairs of {records.num_rows:,} records")
-        found = dedupe(records, floor, cluster=False)
+        found = dedupe(records, floor, cluster=False, progress=say)
         pairs, scored, parameters = found.pairs, found.pairs_scored, found.model.as_dict()
     say("drawing the persons")
     latest = LinkageRun.latest_run()
@@ -330,6 +383,7 @@ def customers_resolve(
                 reason=f"resolution run {run.pk}",
                 run=run,
                 write_pairs=True,
+                progress=say,
             )
         seconds = time.perf_counter() - clock
         summary = {
