@@ -147,3 +147,25 @@ def test_golden_values_are_never_empty_when_a_record_has_one_and_trust_order_cou
     assert row["first_name"] == "Lea"  # unlisted sources come after the listed ones
     with pytest.raises(ValueError, match="unknown survivorship rule"):
         golden_records(t, ["P", "P"], {"email": "loudest"}, [])
+
+
+def test_a_golden_address_is_a_street_before_a_town_before_a_country_alone():
+    t = _records(
+        source=["crm", "eshop", "support"],
+        customer_id=["1", "2", "3"],
+        address=["12 rue des Lilas", None, None],
+        postcode=["42000", "69001", None],
+        city=["Saint-Étienne", "Lyon", None],
+        country=["FR", "FR", "France"],
+        created_at=[dt.datetime(2020, 1, 1), dt.datetime(2023, 1, 1), dt.datetime(2025, 1, 1)],
+    )
+    # the most recent record has only a country: the address comes from the one with a street
+    (row,) = golden_records(t, ["P"] * 3, {"address": "most_recent"}, ["crm"]).to_pylist()
+    assert (row["address"], row["city"], row["country"]) == (
+        "12 rue des Lilas",
+        "Saint-Étienne",
+        "FR",
+    )
+    no_street = t.filter(pa.array([False, True, True]))
+    (row,) = golden_records(no_street, ["P"] * 2, {"address": "most_recent"}, []).to_pylist()
+    assert (row["address"], row["city"], row["country"]) == (None, "Lyon", "FR")

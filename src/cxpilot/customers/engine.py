@@ -23,7 +23,8 @@ Pure (no Django, no I/O). A record is keyed by ``(source, customer_id)``.
   ``most_complete`` (the longest value). Empty values never win. Ties fall to the next
   criteria (trust, then recency, then the record key). The address, postcode, city and
   country come together from one record (the ``address`` rule chooses it among the records
-  with any of them; ``most_complete`` is then the record with most of the four).
+  with a street, else with a postcode or city, else with a country; ``most_complete`` is
+  then the record with most of the four).
 
 Each works on whole columns (numpy, Arrow compute, SciPy's connected components), so a
 million records take seconds: :func:`cluster_labels` and :func:`golden_records` take and give
@@ -466,6 +467,13 @@ def golden_records(
             keys = (*tail, newest)
         elif rule == "most_complete":
             keys = (*tail, -length[group[0]], -count)
+        if name == "address":
+            # a record with a street beats one with only a postcode or city, which beats one
+            # with only a country, whatever the rule: the rule chooses within the best tier
+            tier = np.where(
+                filled["address"], 0, np.where(filled["postcode"] | filled["city"], 1, 2)
+            )
+            keys = (*keys, tier)
         having = np.flatnonzero(count > 0)
         ranked = having[np.lexsort(tuple(k[having] for k in (*keys, person)))]
         owner = person[ranked]
