@@ -470,6 +470,8 @@ BAD_INPUT = [
     ("{zephyrine}", "asked by zephyrine.quarbonnel@exemple.fr", ValidationError, "reason"),
     ("{zephyrine}", "called back on +33 6 98 76 54 32", ValidationError, "reason"),
     ("{zephyrine}", "about WEB-QZ-7002", ValidationError, "reason"),
+    ("{zephyrine}", "she lives 7 impasse des Ormeaux", ValidationError, "reason"),
+    ("{zephyrine}", "moved from impasse des ormeaux", ValidationError, "reason"),
 ]
 
 

@@ -173,3 +173,5 @@ def test_the_model_command(db, records):
     csv_out = runner.invoke(app, ["customers", "model", "--format", "csv"]).stdout.splitlines()
     assert csv_out[0] == "comparison,level,m_probability,u_probability,match_weight"
     assert len(csv_out) == len(out["levels"]) + 2
+    u = float(csv_out[2].split(",")[3])
+    assert u == out["levels"][0]["u_probability"]  # as precise as the JSON

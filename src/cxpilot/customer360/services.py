@@ -211,6 +211,13 @@ def _check_reason(reason: str, identifiers: dict[str, list[str]]) -> None:
             _refuse("phone number")
     if any(_fold(i) in folded for i in identifiers["ids"]):
         _refuse("record id")
+    spaced = " ".join(_WORD.findall(folded))
+    for address in identifiers.get("addresses", []):
+        street = _WORD.findall(_fold(address))
+        # the street as written, or its name without the number ("rue emile zola")
+        named = [w for w in street if not w.isdigit()]
+        if len(named) >= 2 and f" {' '.join(named)} " in f" {spaced} ":
+            _refuse("address")
 
 
 def _words(identifiers: dict[str, list[str]]) -> list[str]:

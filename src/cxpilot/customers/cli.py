@@ -224,6 +224,8 @@ def model_cmd(fmt: FormatOpt = Format.table) -> None:
             )
             for r in rows
         ]
+    if fmt is Format.csv:  # every digit the JSON has (u is often below 0.01)
+        rows = [{k: repr(v) if isinstance(v, float) else v for k, v in r.items()} for r in rows]
     if not rows and fmt is Format.csv:
         csvcells.writer(sys.stdout).writerow(MODEL_COLUMNS)
         return

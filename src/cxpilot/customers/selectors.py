@@ -397,11 +397,20 @@ def records_unresolved() -> int:
 def person_identifiers(person: Person) -> dict[str, list[str]]:
     """What identifies ``person`` in a text, from their golden and source records:
     ``names`` (first and last names as written), ``emails``, ``phones`` (as written, and in
-    E.164 read in the record's country) and ``ids`` (their records' customer ids)."""
+    E.164 read in the record's country), ``ids`` (their records' customer ids) and
+    ``addresses`` (their street addresses as written)."""
     from cxpilot.customers.normalise import _region, phone_e164
 
-    found: dict[str, set[str]] = {"names": set(), "emails": set(), "phones": set(), "ids": set()}
+    found: dict[str, set[str]] = {
+        "names": set(),
+        "emails": set(),
+        "phones": set(),
+        "ids": set(),
+        "addresses": set(),
+    }
     for values in (person.golden, *person.records):
+        if values.get("address"):
+            found["addresses"].add(str(values["address"]).strip())
         for name in ("first_name", "last_name"):
             if values.get(name):
                 found["names"].add(str(values[name]).strip())
