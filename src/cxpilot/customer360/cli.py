@@ -4,11 +4,11 @@ the customers domain's command group, where people look for what concerns a pers
 from __future__ import annotations
 
 import sys
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
-from cxpilot.kernel.cli import FormatOpt, err, fail, handle_errors, setup
+from cxpilot.kernel.cli import FormatOpt, err, fail, handle_errors, setup, user_named
 from cxpilot.kernel.output import Format, emit
 
 
@@ -58,7 +58,7 @@ def erase_cmd(
     setup()
     from cxpilot.customer360.services import erasure_checked, person_erase
 
-    actor = _user(by)
+    actor = user_named(by)
     checked = erasure_checked(actor=actor, person_id=person_id, reason=reason)
     if not yes:
         if not _interactive():
@@ -91,17 +91,3 @@ def erase_cmd(
         for table, n in done["rows"].items()
     ]
     emit(rows, fmt, title=f"{done['person_id']} erased: {done['records']} record(s)")
-
-
-def _user(name: str | None) -> Any:
-    """The user named by ``--by``, or None (the command line itself)."""
-    if name is None:
-        return None
-    from django.contrib.auth import get_user_model
-
-    from cxpilot.kernel.errors import NotFound
-
-    user = get_user_model().objects.filter(username=name).first()
-    if user is None:
-        raise NotFound(f"no user {name!r}", where="--by")
-    return user

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from cxpilot.customer360 import selectors as c360
 from cxpilot.customer360 import services
+from cxpilot.customers.models import RECORD_LABELS
 from cxpilot.kernel import errors, roles, web
 
 #: Persons on a page of the search.
@@ -24,20 +25,7 @@ PERSONS_PER_PAGE = 25
 #: Events on a page of a person's timeline.
 EVENTS_PER_PAGE = 50
 
-#: The fields of the golden record and the source records, as the page names them.
-FIELD_LABELS = {
-    "first_name": _("First name"),
-    "last_name": _("Last name"),
-    "email": _("E-mail"),
-    "phone": _("Phone"),
-    "address": _("Address"),
-    "postcode": _("Postcode"),
-    "city": _("City"),
-    "country": _("Country"),
-    "birth_date": _("Birth date"),
-    "segment": _("Segment"),
-    "created_at": _("Created"),
-}
+FIELD_LABELS = RECORD_LABELS
 #: The kinds of event of the timeline, as its filter names them.
 KIND_LABELS = {
     "interaction": _("Interactions"),
@@ -153,18 +141,22 @@ def customer_search(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _not_found(request: HttpRequest, key: str, exc: errors.NotFound) -> HttpResponse:
+    return render(
+        request,
+        "customer360/not_found.html",
+        {"key": key, "detail": exc.detail, "form": SearchForm()},
+        status=404,
+    )
+
+
 @require_GET
 def customer_detail(request: HttpRequest, person_id: str) -> HttpResponse:
     roles.require(request.user, c360.VIEW)
     try:
         customer = c360.customer_get(actor=request.user, key=person_id)
     except errors.NotFound as exc:
-        return render(
-            request,
-            "customer360/not_found.html",
-            {"key": person_id, "detail": exc.detail, "form": SearchForm()},
-            status=404,
-        )
+        return _not_found(request, person_id, exc)
     if customer.person_id != person_id:  # a record, or an id merged into another since
         target = reverse("customer_detail", args=[customer.person_id])
         query = request.GET.urlencode()
@@ -226,12 +218,7 @@ def customer_erase(request: HttpRequest, person_id: str) -> HttpResponse:
     try:
         customer = c360.customer_get(actor=request.user, key=person_id)
     except errors.NotFound as exc:
-        return render(
-            request,
-            "customer360/not_found.html",
-            {"key": person_id, "detail": exc.detail, "form": SearchForm()},
-            status=404,
-        )
+        return _not_found(request, person_id, exc)
     if customer.person_id != person_id:
         return redirect("customer_erase", customer.person_id)
     form = EraseForm(request.POST or None)

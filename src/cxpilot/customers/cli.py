@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import typer
 
 from cxpilot.kernel import csvcells
-from cxpilot.kernel.cli import FormatOpt, handle_errors, progress, setup
+from cxpilot.kernel.cli import FormatOpt, handle_errors, progress, setup, user_named
 from cxpilot.kernel.output import Format, emit
 
 customers_app = typer.Typer(
@@ -308,7 +308,7 @@ def decide_cmd(
         raise ValidationError("say --confirm or --reject (one of them)", where="--confirm/--reject")
     a = record_key(record_a, where="RECORD_A")
     b = record_key(record_b, where="RECORD_B")
-    actor = _user(by)
+    actor = user_named(by)
     decide = pair_confirm if confirm else pair_reject
     emit(_flat(decide(actor=actor, a=a, b=b, reason=reason), fmt), fmt, title="decision")
 
@@ -335,7 +335,7 @@ def unmerge_cmd(
     from cxpilot.customers.services import person_unmerge
 
     keys = [record_key(r, where="RECORDS") for r in records]
-    result = person_unmerge(actor=_user(by), person_id=person_id, records=keys, reason=reason)
+    result = person_unmerge(actor=user_named(by), person_id=person_id, records=keys, reason=reason)
     emit(_flat(result, fmt), fmt)
 
 
@@ -359,18 +359,4 @@ def merge_cmd(
     from cxpilot.customers.services import records_merge
 
     keys = [record_key(r, where="RECORDS") for r in records]
-    emit(_flat(records_merge(actor=_user(by), records=keys, reason=reason), fmt), fmt)
-
-
-def _user(name: str | None) -> Any:
-    """The user named by ``--by``, or None (the command line itself)."""
-    if name is None:
-        return None
-    from django.contrib.auth import get_user_model
-
-    from cxpilot.kernel.errors import NotFound
-
-    user = get_user_model().objects.filter(username=name).first()
-    if user is None:
-        raise NotFound(f"no user {name!r}", where="--by")
-    return user
+    emit(_flat(records_merge(actor=user_named(by), records=keys, reason=reason), fmt), fmt)

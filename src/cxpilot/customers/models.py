@@ -12,6 +12,21 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+#: A customer record's fields as the pages name them (the review, the customer 360).
+RECORD_LABELS = {
+    "first_name": _("First name"),
+    "last_name": _("Last name"),
+    "email": _("E-mail"),
+    "phone": _("Phone"),
+    "address": _("Address"),
+    "postcode": _("Postcode"),
+    "city": _("City"),
+    "country": _("Country"),
+    "birth_date": _("Birth date"),
+    "segment": _("Segment"),
+    "created_at": _("Created"),
+}
+
 
 class Rule(models.TextChoices):
     """How a golden record's field is chosen among a person's records."""

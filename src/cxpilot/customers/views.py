@@ -11,32 +11,18 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext, ngettext
-from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from cxpilot.customers import charts, selectors, services
 from cxpilot.customers.forms import PairDecisionForm, ReviewFilterForm
-from cxpilot.customers.models import Decision, LinkageRun
+from cxpilot.customers.models import RECORD_LABELS, Decision, LinkageRun
 from cxpilot.customers.selectors import RECORD_FIELDS
 from cxpilot.kernel import errors, roles
 from cxpilot.kernel.web import form_errors
 
 REVIEW = "customers.review_pairs"
 
-#: The record fields as the review shows them.
-FIELD_LABELS = {
-    "first_name": _("First name"),
-    "last_name": _("Last name"),
-    "email": _("E-mail"),
-    "phone": _("Phone"),
-    "address": _("Address"),
-    "postcode": _("Postcode"),
-    "city": _("City"),
-    "country": _("Country"),
-    "birth_date": _("Birth date"),
-    "segment": _("Segment"),
-    "created_at": _("Created"),
-}
+FIELD_LABELS = RECORD_LABELS
 
 
 def _labels() -> dict[str, str]:

@@ -79,3 +79,18 @@ def progress(label: str, steps: int) -> Iterator[Callable[[str], None]]:
             bar.advance(task)
 
         yield step
+
+
+def user_named(name: str | None) -> Any:
+    """The user a command's ``--by`` names, or None (the command line itself); an unknown
+    name is a ``NotFound`` on ``--by``."""
+    if name is None:
+        return None
+    from django.contrib.auth import get_user_model
+
+    from cxpilot.kernel.errors import NotFound
+
+    user = get_user_model().objects.filter(username=name).first()
+    if user is None:
+        raise NotFound(f"no user {name!r}", where="--by")
+    return user
