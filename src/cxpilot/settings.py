@@ -82,7 +82,9 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     DATABASES["default"]["OPTIONS"] = {
         "timeout": 20,
         "transaction_mode": "IMMEDIATE",
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL",
+        # secure_delete: a deleted row's bytes are overwritten, so an erased person (GDPR
+        # art. 17) cannot be read back from the file's free pages
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA secure_delete=ON",
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -651,3 +651,38 @@ def test_the_erasure_log_is_read_only_in_the_admin(org, client_as, make_user):
     assert admin.get("/admin/customer360/erasure/add/").status_code == 403
     assert admin.post(f"/admin/customer360/erasure/{line.pk}/delete/").status_code == 403
     assert Erasure.objects.count() == 1
+
+
+def test_the_app_database_overwrites_what_it_deletes(db):
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite's pragma; PostgreSQL's log is its administrator's (docs)")
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA secure_delete")
+        assert cursor.fetchone()[0] == 1
+
+
+def test_the_stores_logs_are_flushed_after_an_erasure(org, monkeypatch):
+    ids = build()
+    flushed = []
+    real = erasure._flush
+    monkeypatch.setattr(erasure, "_flush", lambda con: flushed.append(con.name) or real(con))
+    erasure.person_erase(actor=None, person_id=ids["zephyrine"], reason="asked by phone")
+    assert flushed in (["duckdb"], ["postgres"])
+
+
+def test_the_sqlite_log_is_emptied_outside_a_transaction(transactional_db):
+    import os
+
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite's log")
+    Erasure.objects.create(
+        erased_at=dt.datetime.now(dt.UTC), person_id="PER-00000001", records=1, rows={}, reason="x"
+    )
+    wal = connection.settings_dict["NAME"] + "-wal"
+    assert os.path.getsize(wal) > 0
+    erasure._flush(type("Other", (), {"name": "other"})())
+    assert os.path.getsize(wal) == 0

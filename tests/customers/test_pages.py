@@ -157,7 +157,7 @@ def test_a_viewer_cannot_decide(db, viewer, resolved):
 )
 def test_bad_filters_are_said_not_a_crash(db, lead, resolved, query):
     page = lead.get(reverse("customers_review"), query)
-    assert page.status_code == 200 and b'class="error"' in page.content
+    assert page.status_code == 400 and b'class="error"' in page.content
 
 
 def test_the_model_command(db, records):

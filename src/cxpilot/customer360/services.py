@@ -88,6 +88,7 @@ def person_erase(*, actor: Actor, person_id: str, reason: str) -> dict[str, Any]
                     erased_by_name=_name(actor),
                 )
             # the warehouse has committed; the app database commits as this block ends
+        _flush(con)
         # the connection goes too: the in-memory tables it registered (the rows of earlier
         # imports and reads, the person's among them) go with it; it reopens on next use
         close_warehouse()
@@ -99,6 +100,22 @@ def person_erase(*, actor: Actor, person_id: str, reason: str) -> dict[str, Any]
         "rows": rows,
         "erased_at": now.isoformat(),
     }
+
+
+def _flush(con: Any) -> None:
+    """Leave no copy of the erased rows in the stores' logs: DuckDB writes its WAL into the
+    file (CHECKPOINT), SQLite copies its WAL into the database and empties it (the deleted
+    pages were zeroed: ``secure_delete`` is on, see settings). PostgreSQL's own WAL and dead
+    tuples are its administrator's (VACUUM, log retention): said in docs/customer360.md."""
+    from django.db import connection
+
+    if con.name == "duckdb":
+        con.raw_sql("CHECKPOINT")
+    if connection.vendor == "sqlite" and not connection.in_atomic_block:
+        # inside a caller's transaction the log cannot be emptied yet: SQLite's own
+        # checkpoints copy it later
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
 def erasure_checked(*, actor: Actor, person_id: str, reason: str) -> dict[str, Any]:

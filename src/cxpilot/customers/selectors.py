@@ -262,6 +262,8 @@ def person_found(*, key: str) -> Person:
         raise ValidationError(
             "give a person id, a record (source:customer_id) or an e-mail", where="ID"
         )
+    if text.upper().startswith(PERSON_PREFIX):  # per-00000001 is typed as often
+        text = text.upper()
     with warehouse() as con:
         _derived(con)
         m = con.table("customer_persons")

@@ -63,7 +63,10 @@ def review(request: HttpRequest) -> HttpResponse:
         return redirect(reverse("customers_review") + _query(request))
     filters = ReviewFilterForm(request.GET or None)
     pairs: list[dict[str, Any]] = []
-    if filters.is_valid() or not request.GET:
+    status = 200
+    if request.GET and not filters.is_valid():
+        status = 400  # the filters are shown with what is wrong in them
+    else:
         data = filters.cleaned_data if request.GET else {}
         try:
             pairs = selectors.customers_pairs_to_review(
@@ -74,6 +77,7 @@ def review(request: HttpRequest) -> HttpResponse:
             )
         except errors.ValidationError as exc:
             form_errors(filters, exc, field=lambda where: where.lstrip("-"))
+            status = 400
     labels = _labels()
     for pair in pairs:
         pair["fields"] = [
@@ -90,7 +94,7 @@ def review(request: HttpRequest) -> HttpResponse:
         "confirm": Decision.CONFIRM,
         "reject": Decision.REJECT,
     }
-    return render(request, "customers/review.html", ctx)
+    return render(request, "customers/review.html", ctx, status=status)
 
 
 def _query(request: HttpRequest) -> str:

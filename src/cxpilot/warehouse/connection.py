@@ -40,9 +40,9 @@ def _connect(url: str) -> BaseBackend:
             pid = re.search(r"PID (\d+)", text)
             holder = f" (process {pid.group(1)})" if pid else ""
             raise WarehouseBusy(
-                f"the warehouse file is in use by another process{holder}. Only one process may "
-                "write a DuckDB warehouse: stop `cxpilot serve` (or the other command) first, or "
-                "send data through the server's API",
+                f"the warehouse file is in use by another process{holder}. DuckDB lets one "
+                "process at a time open its file, even to read: stop `cxpilot serve` (or the "
+                "other command) first, or use the server's pages and API while it runs",
                 where=url,
             ) from None
         raise WarehouseError(
