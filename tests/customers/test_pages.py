@@ -61,7 +61,8 @@ def test_the_resolution_page_before_and_after_a_run(db, lead, records):
     spec = json.loads(text.split('id="spec-weights" type="application/json">')[1].split("<")[0])
     labels = [v["label"] for v in spec["layer"][0]["data"]["values"]]
     assert labels[0].startswith("prior") and len(labels) == len(weighed) + 1
-    assert f"{weighed[0]['comparison']} · {weighed[0]['level']}" in labels
+    assert weighed[0]["level"] == "Exact match on first_name"  # the model keeps Splink's label
+    assert "First name · equal" in labels  # the page says it in words
     assert str(model.summary["persons"]) in text
 
 
@@ -175,3 +176,19 @@ def test_the_model_command(db, records):
     assert len(csv_out) == len(out["levels"]) + 2
     u = float(csv_out[2].split(",")[3])
     assert u == out["levels"][0]["u_probability"]  # as precise as the JSON
+
+
+def test_the_model_levels_are_named_in_the_users_language():
+    from django.utils import translation
+
+    from cxpilot.customers.labels import comparison_label, level_label
+
+    with translation.override("fr"):
+        assert level_label("Exact match on email") == "identiques"
+        assert level_label("first_name Jaro-Winkler >= 0.92") == "Jaro-Winkler ≥ 0.92"
+        assert level_label("same by nickname") == "identiques par un diminutif"
+        assert level_label("Damerau-Levenshtein distance of phone <= 1").startswith("1 faute")
+        assert comparison_label("place") == "Lieu (code postal et ville)"
+        assert comparison_label("email") == "E-mail"
+    assert level_label("something a later model says") == "something a later model says"
+    assert level_label("All other comparisons") == "all other comparisons"

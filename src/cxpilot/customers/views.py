@@ -4,6 +4,7 @@ services decide."""
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from django.contrib import messages
@@ -15,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from cxpilot.customers import charts, selectors, services
 from cxpilot.customers.forms import PairDecisionForm, ReviewFilterForm
+from cxpilot.customers.labels import comparison_label, level_label
 from cxpilot.customers.models import RECORD_LABELS, Decision, LinkageRun
 from cxpilot.customers.selectors import RECORD_FIELDS
 from cxpilot.kernel import errors, roles
@@ -37,6 +39,16 @@ def resolution(request: HttpRequest) -> HttpResponse:
         model = selectors.resolution_model()
     except errors.NotFound:
         model = None
+    if model is not None:  # the comparisons and levels named in the user's language
+        levels = [
+            {
+                **lv,
+                "comparison": comparison_label(lv["comparison"]),
+                "level": level_label(lv["level"]),
+            }
+            for lv in model.levels
+        ]
+        model = dataclasses.replace(model, levels=levels)
     ctx["model"] = model
     if model is not None:
         ctx["duplicates"] = sorted((model.summary.get("duplicates_found") or {}).items())
