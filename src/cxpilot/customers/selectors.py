@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -65,6 +66,7 @@ def files_linked(
     threshold: float = 0.5,
     mapping_a: Path | None = None,
     mapping_b: Path | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> Linkage:
     """The records of two customers files (CSV, Parquet or JSON Lines, in the import
     format, their columns renamed by a mapping file each if given) that are the same person
@@ -74,8 +76,12 @@ def files_linked(
     ``ValidationError`` naming it, the line and the column); a file may hold rows of several
     sources, and ``customer_id`` names a record in the pairs."""
     threshold = threshold_checked(threshold)
-    a, b = _customers(path_a, mapping_a), _customers(path_b, mapping_b)
-    return link(a, b, threshold)
+    say = progress or (lambda _m: None)
+    say(f"reading {path_a.name}")
+    a = _customers(path_a, mapping_a)
+    say(f"reading {path_b.name}")
+    b = _customers(path_b, mapping_b)
+    return link(a, b, threshold, progress=progress)
 
 
 # ------------------------------------------------------------------ persons in the warehouse
