@@ -192,3 +192,16 @@ def test_the_model_levels_are_named_in_the_users_language():
         assert comparison_label("email") == "E-mail"
     assert level_label("something a later model says") == "something a later model says"
     assert level_label("All other comparisons") == "all other comparisons"
+
+
+def test_an_audit_reason_keeps_no_invisible_character():
+    from cxpilot.kernel.audit import reason_text
+    from cxpilot.kernel.errors import ValidationError
+
+    assert reason_text("  asked\u202e by mail\u200b, ticket 12\n") == "asked by mail, ticket 12"
+    assert reason_text("ligne 1\nligne 2\x00") == "ligne 1\nligne 2"
+    assert reason_text("Ame\u0301lie") == "Amélie"
+    for bad in ("", "  \u202e\u200b ", "x" * 2001):
+        with pytest.raises(ValidationError) as exc:
+            reason_text(bad)
+        assert exc.value.where == "reason"

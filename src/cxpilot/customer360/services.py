@@ -26,6 +26,7 @@ from cxpilot.customers.engine import PERSON_PREFIX
 from cxpilot.customers.selectors import person_found, person_identifiers, records_unresolved
 from cxpilot.customers.services import resolution_erase
 from cxpilot.kernel import memo, roles
+from cxpilot.kernel.audit import MAX_REASON, reason_text
 from cxpilot.kernel.errors import NotFound, ValidationError
 from cxpilot.kernel.roles import Actor
 from cxpilot.loop.services import cases_erase
@@ -40,8 +41,6 @@ from cxpilot.warehouse.services import records_erase
 __all__ = ["ERASE", "MAX_REASON", "erasure_checked", "person_erase"]
 
 ERASE = "customer360.erase_customer"
-#: The longest reason kept.
-MAX_REASON = 2000
 _PERSON_ID = re.compile(re.escape(PERSON_PREFIX) + r"\d{1,20}")
 _WORD = re.compile(r"[^\W_]+")
 
@@ -183,14 +182,7 @@ def _person_id(value: Any) -> str:
 
 
 def _reason(value: Any) -> str:
-    text = str(value or "").strip()
-    if not text:
-        raise ValidationError("say why the person is erased: a reason is required", where="reason")
-    if len(text) > MAX_REASON:
-        raise ValidationError(
-            f"the reason is longer than {MAX_REASON:,} characters", where="reason"
-        )
-    return text
+    return reason_text(value, required="say why the person is erased: a reason is required")
 
 
 def _name(actor: Actor) -> str:

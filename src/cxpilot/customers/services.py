@@ -45,6 +45,7 @@ from cxpilot.customers.models import (
 )
 from cxpilot.customers.selectors import RECORD_FIELDS
 from cxpilot.kernel import roles
+from cxpilot.kernel.audit import reason_text
 from cxpilot.kernel.errors import NotFound, ValidationError
 from cxpilot.kernel.roles import Actor
 from cxpilot.warehouse.connection import Transaction, warehouse
@@ -407,12 +408,7 @@ def customers_resolve(
 
 
 def _reason(reason: Any) -> str:
-    text = str(reason or "").strip()
-    if not text:
-        raise ValidationError("say why: a reason is required", where="reason")
-    if len(text) > 2000:
-        raise ValidationError("the reason is longer than 2,000 characters", where="reason")
-    return text
+    return reason_text(reason)
 
 
 def _present(con: Any, keys: Sequence[Key], where: str) -> None:
