@@ -57,6 +57,10 @@ def test_resolve_show_review_decide(db, records):
     shown = json.loads(run("show", a, "--format", "json").stdout)
     assert set(shown) == {"person_id", "golden", "records"}
     assert any(f"{r['source']}:{r['customer_id']}" == a for r in shown["records"])
+    # a person id and a record's source are found whatever their case
+    loose = shown["person_id"].lower(), a.split(":", 1)[0].upper() + ":" + a.split(":", 1)[1]
+    for key in loose:
+        assert json.loads(run("show", key, "-f", "json").stdout)["person_id"] == shown["person_id"]
     rows = list(csv.DictReader(io.StringIO(run("show", shown["person_id"], "-f", "csv").stdout)))
     assert rows[0]["record"] == "golden" and len(rows) == len(shown["records"]) + 1
     email = shown["golden"]["email"] or next(r["email"] for r in records.to_pylist() if r["email"])
