@@ -23,6 +23,7 @@ from cxpilot.warehouse.schema import TABLES
 _lock = threading.RLock()
 _backend: BaseBackend | None = None
 _backend_url: str | None = None
+_depth = 0  # how many warehouse() blocks are open (the lock is re-entrant)
 
 
 def _url() -> str:
@@ -62,14 +63,39 @@ def ensure_tables(con: BaseBackend) -> None:
 @contextmanager
 def warehouse() -> Iterator[Any]:
     """Yield this process's warehouse backend, holding the connection lock."""
-    global _backend, _backend_url
+    global _backend, _backend_url, _depth
     with _lock:
         url = _url()
         if _backend is None or _backend_url != url:
             close()
             _backend = _connect(url)
             _backend_url = url
-        yield _backend
+        con = _backend
+        _depth += 1
+        try:
+            yield con
+        finally:
+            _depth -= 1
+            if _depth == 0:
+                _release_memtables(con)
+
+
+def _release_memtables(con: Any) -> None:
+    """Drop the in-memory tables (``ibis.memtable``) the block registered in the connection.
+    Ibis keeps them until the process exits: in a server that runs for weeks, each request's
+    would stay in memory. An expression that uses one again registers it again."""
+    registered = getattr(con, "_memtables", None)
+    if not registered:
+        return
+    for op in list(registered):
+        try:
+            if con.name == "duckdb":
+                con.con.unregister(op.name)
+            else:  # PostgreSQL: a temporary table of the session
+                con.drop_table(op.name, force=True)
+        except Exception:  # noqa: S112 - a connection closing: kept, as Ibis knows it is there
+            continue
+        registered.discard(op)
 
 
 def close() -> None:
