@@ -10,7 +10,7 @@ import random
 import pyarrow as pa
 import pytest
 
-from cxpilot.customers.linkage import dedupe, link
+from cxpilot.customers.linkage import HOUSEHOLD_WEIGHT, dedupe, link
 
 pytestmark = pytest.mark.pure
 
@@ -186,7 +186,16 @@ def test_link_names_each_file_on_its_side_and_is_the_same_on_every_run(files, li
 def test_model_parameters_are_plain_data(linked):
     model = linked.model.as_dict()
     names = [c["name"] for c in model["comparisons"]]
-    assert names == ["first_name", "last_name", "birth_date", "email", "phone", "address", "place"]
+    assert names == [
+        "first_name",
+        "last_name",
+        "birth_date",
+        "email",
+        "phone",
+        "address",
+        "place",
+        "household",
+    ]
     first = model["comparisons"][0]["levels"]
     assert [lv["label"] for lv in first][:4] == [
         "missing",
@@ -197,7 +206,9 @@ def test_model_parameters_are_plain_data(linked):
     assert first[0]["is_null_level"] and first[0]["match_weight"] is None
     exact = first[1]
     assert exact["match_weight"] > 0 and 0 < exact["m_probability"] <= 1
-    assert model["comparisons"][-1]["levels"][-1]["match_weight"] < 0  # "else" weighs against
+    assert (
+        model["comparisons"][-2]["levels"][-1]["match_weight"] < 0
+    )  # "else" weighs against (place)
     assert 0 < model["probability_two_random_records_match"] < 1
     import json
 
@@ -265,3 +276,32 @@ def test_no_level_keeps_an_m_so_small_it_vetoes_every_pair():
     assert [lv.m_probability for lv in untouched.comparison_levels] == [0.7, 0.2, 0.1]
     # the weight of the floored level: strong evidence against, not a veto
     assert math.log2(M_FLOOR / 0.99) == pytest.approx(-9.95, abs=0.01)
+
+
+def test_a_household_is_not_one_person(files):
+    """Spouses: one last name, address, phone and place, other first names and birth dates
+    or e-mails. Without the household rule they outscore most true matches."""
+    a, b = files
+    rng = random.Random(11)
+    spouses = []
+    for i, p in enumerate(a.to_pylist()[:40]):
+        other = next(f for f in rng.sample(FIRST, len(FIRST)) if f[0] != p["first_name"][0])
+        spouse = noisy(p, rng, f"s{i}")
+        spouse["first_name"] = other
+        if i % 2:  # half by their birth date, half by their e-mail
+            spouse["birth_date"] = p["birth_date"] + dt.timedelta(days=3000 + i)
+        else:
+            spouse["email"] = f"{other.lower()}.{i}@example.net"
+            spouse["birth_date"] = None
+        spouses.append(spouse)
+    b_more = pa.concat_tables([b, pa.Table.from_pylist(spouses, schema=b.schema)])
+    found = link(a, b_more, 0.5)
+    ids = found.pairs.column("id_b").to_pylist()
+    assert not [i for i in ids if i.startswith("s")]
+    right, wrong = truth(
+        found.pairs.filter(pa.compute.invert(pa.compute.starts_with(found.pairs["id_b"], "s")))
+    )
+    assert right >= 95 and wrong == 0
+    levels = {c.name: c.levels for c in found.model.comparisons}
+    (rule,) = [lv for lv in levels["household"] if not lv.is_null_level and lv.m_probability < 1]
+    assert rule.match_weight == pytest.approx(HOUSEHOLD_WEIGHT)

@@ -17,9 +17,13 @@ from cxpilot.customers.models import RECORD_LABELS
 __all__ = ["comparison_label", "level_label"]
 
 _PLACE = gettext_lazy("Place (postcode and city)")
+_HOUSEHOLD = gettext_lazy("Household rule")
 
 _FIXED = {
     "All other comparisons": gettext_lazy("all other comparisons"),
+    "first names wholly different, birth dates or e-mails too": gettext_lazy(
+        "first names wholly different, and birth dates or e-mails too (fixed, not learnt)"
+    ),
     "same by nickname": gettext_lazy("the same by a nickname"),
     "first and last names swapped (Jaro-Winkler >= 0.9 each)": gettext_lazy(
         "first and last names swapped (Jaro-Winkler ≥ 0.9 each)"
@@ -65,6 +69,8 @@ def comparison_label(name: str) -> str:
     """A comparison (a field, or ``place``) as the pages name it."""
     if name == "place":
         return str(_PLACE)
+    if name == "household":
+        return str(_HOUSEHOLD)
     label = RECORD_LABELS.get(name)
     return str(label) if label is not None else name
 

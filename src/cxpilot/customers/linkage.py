@@ -314,7 +314,82 @@ def _comparisons(present: set[str]) -> list[Any]:
             f'("{c}_l" IS NULL OR "{c}_r" IS NULL)' for c in ("postcode", "city") if c in present
         )
         out.append(comparison("place", null_sql, levels))
+    household = _household(present)
+    if household is not None:
+        out.append(household)
     return out
+
+
+#: The weight of the household rule, in bits (fixed, not learnt): see :func:`_household`.
+HOUSEHOLD_WEIGHT = -30.0
+
+
+def _household(present: set[str]) -> Any:
+    """The household rule, as a comparison of its own: two records whose first names differ
+    wholly (not equal, not a nickname, not an initial or a prefix, Jaro-Winkler below 0.8, not
+    swapped with the last name) while their birth dates (not equal, not day and month swapped,
+    more than two characters apart) or their e-mails (not equal, nor their part before the @,
+    Jaro-Winkler below 0.88) differ wholly too are two persons, whatever they share: one
+    address, one phone, one last name are a household's, not one person's. The model's
+    comparisons are independent given a match, so that a household, agreeing on four of them,
+    would score higher than most true matches; this comparison weighs :data:`HOUSEHOLD_WEIGHT`
+    bits against them (m and u fixed, not trained), and nothing otherwise. A pair so set apart
+    can still be confirmed by a person. None where the records hold no first name, or neither
+    birth dates nor e-mails."""
+    import splink.comparison_level_library as cll
+    import splink.comparison_library as cl
+
+    if "first_name" not in present or not present & {"birth_date", "email"}:
+        return None
+
+    def yes(sql: str) -> str:
+        return f"coalesce({sql}, FALSE)"
+
+    same_first = [
+        '"first_name_l" = "first_name_r"',
+        'list_has_any("first_name_keys_l", "first_name_keys_r")',
+        'jaro_winkler_similarity("first_name_l", "first_name_r") >= 0.8',
+        'starts_with("first_name_l", "first_name_r")',
+        'starts_with("first_name_r", "first_name_l")',
+    ]
+    if "last_name" in present:
+        same_first.append(
+            'jaro_winkler_similarity("first_name_l", "last_name_r") >= 0.9 '
+            'AND jaro_winkler_similarity("last_name_l", "first_name_r") >= 0.9'
+        )
+    differs = []
+    if "birth_date" in present:
+        differs.append(
+            '"birth_date_l" IS NOT NULL AND "birth_date_r" IS NOT NULL '
+            'AND "birth_date_l" <> "birth_date_r" '
+            "AND NOT " + yes('"birth_date_l" = "birth_date_swapped_r"') + " "
+            'AND damerau_levenshtein("birth_date_l", "birth_date_r") > 2'
+        )
+    if "email" in present:
+        differs.append(
+            '"email_l" IS NOT NULL AND "email_r" IS NOT NULL AND "email_l" <> "email_r" '
+            "AND NOT " + yes('"email_local_l" = "email_local_r"') + " "
+            'AND jaro_winkler_similarity("email_l", "email_r") < 0.88'
+        )
+    first_differs = " AND ".join(f"NOT {yes(c)}" for c in same_first)
+    sql = f"({first_differs}) AND (" + " OR ".join(f"({d})" for d in differs) + ")"
+    m = 2.0**HOUSEHOLD_WEIGHT
+    return cl.CustomComparison(
+        output_column_name="household",
+        comparison_levels=[
+            cll.CustomLevel(
+                '"first_name_l" IS NULL OR "first_name_r" IS NULL', label_for_charts="missing"
+            ).configure(is_null_level=True),
+            cll.CustomLevel(
+                sql, label_for_charts="first names wholly different, birth dates or e-mails too"
+            ).configure(
+                m_probability=m, u_probability=1.0, fix_m_probability=True, fix_u_probability=True
+            ),
+            cll.ElseLevel().configure(
+                m_probability=1.0, u_probability=1.0, fix_m_probability=True, fix_u_probability=True
+            ),
+        ],
+    )
 
 
 #: What a name is combined with in a blocking rule. Where the records hold none of these, the
@@ -521,6 +596,8 @@ def _floor_m(comparisons: Any) -> None:
     comparison scaled down so that the m of a comparison still sum to 1."""
     for comparison in comparisons:
         levels = [lv for lv in comparison.comparison_levels if not lv.is_null_level]
+        if any(getattr(lv, "_fix_m_probability", False) for lv in levels):
+            continue  # a rule's fixed weights (the household rule), not learnt
         ms = [lv.m_probability for lv in levels]
         if any(m is None for m in ms) or not ms:
             continue
