@@ -131,9 +131,7 @@ def test_clear_errors(planted):
 
 
 def test_cli_json(planted):
-    result = runner.invoke(
-        app, ["touchpoint-drivers", "--outcome", "relation", "--format", "json"]
-    )
+    result = runner.invoke(app, ["touchpoint-drivers", "--outcome", "relation", "--format", "json"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert set(data) == {

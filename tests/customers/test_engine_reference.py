@@ -117,6 +117,7 @@ def reference_golden(records: pa.Table, person_of, rules, trust) -> list[dict]:
                 return (filled, len(first.strip()) if isinstance(first, str) else 0)
 
             having = [r for r in members[pid] if any(not _empty(rows[r].get(c)) for c in group)]
+
             def tier(r, name=name):
                 # the address: a street beats a postcode or city, which beats a country alone
                 if name != "address":
@@ -126,9 +127,7 @@ def reference_golden(records: pa.Table, person_of, rules, trust) -> list[dict]:
                     return 0
                 return 1 if not (_empty(row.get("postcode")) and _empty(row.get("city"))) else 2
 
-            best = (
-                min(having, key=lambda r: (tier(r), order(rule, r, size(r)))) if having else None
-            )
+            best = min(having, key=lambda r: (tier(r), order(rule, r, size(r)))) if having else None
             for c in group:
                 value = None if best is None else rows[best].get(c)
                 found[c] = value.strip() or None if isinstance(value, str) else value

@@ -132,7 +132,7 @@ def touchpoint_drivers_cmd(
     ] = None,
     min_coverage: Annotated[
         float, typer.Option(help="Share of the persons with an outcome a predictor needs.")
-    ] = 0.5,
+    ] = 0.25,
     date_from: Annotated[str | None, typer.Option("--from", help="First day (YYYY-MM-DD).")] = None,
     date_to: Annotated[
         str | None, typer.Option("--to", help="Last day, included (YYYY-MM-DD).")

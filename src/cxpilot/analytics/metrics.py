@@ -262,12 +262,7 @@ def _poststratify(frame: pd.DataFrame, by: list[str], shares: Mapping[str, float
     if by:
         out = weighted.groupby(by, dropna=False, as_index=False)[columns].sum()
     else:
-        out = (
-            weighted[columns]
-            .sum()
-            .to_frame()
-            .T
-        )
+        out = weighted[columns].sum().to_frame().T
     out["n_eff"] = out["n"] ** 2 / out["w2"]
     return out.drop(columns=["w2"])
 

@@ -159,7 +159,7 @@ def touchpoint_choices() -> TouchpointChoices:
 MIN_DRIVER_PERSONS = 30
 #: Default share of the persons with an outcome who must have answered on a touchpoint for it
 #: to be a predictor (when the touchpoints are not named).
-DEFAULT_MIN_COVERAGE = 0.5
+DEFAULT_MIN_COVERAGE = 0.25
 
 
 @dataclass(frozen=True)
@@ -233,7 +233,9 @@ def touchpoint_drivers(
         raise ValidationError("--to is before --from", where="--to")
     outcome = outcome.strip()
     if not outcome:
-        raise ValidationError("name the outcome touchpoint (a relationship survey)", where="--outcome")
+        raise ValidationError(
+            "name the outcome touchpoint (a relationship survey)", where="--outcome"
+        )
     named = [t.strip() for t in (touchpoints or []) if t.strip()]
     if outcome in named:
         raise ValidationError(
