@@ -195,3 +195,34 @@ def test_page_says_what_is_missing(relation, client_as):
     assert client_as(None).get(reverse("voc_drivers")).status_code == 403
     dashboard = client.get(reverse("voc_dashboard")).content.decode()
     assert f'href="{reverse("voc_drivers")}"' in dashboard
+
+
+def test_http_api(planted):
+    from django.test import Client
+
+    from cxpilot.kernel.tokens import token_create
+    from cxpilot.organisation.users import user_upsert
+
+    user_upsert(username="bot", role="viewer", password="a-long-test-password")
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {token_create(username='bot', name='t')}"}
+    c = Client()
+    data = c.get("/api/v1/touchpoint-drivers?outcome=relation", **auth).json()
+    assert data == json.loads(
+        json.dumps(touchpoint_drivers(actor=None, outcome="relation").as_dict())
+    )
+    bad = c.get("/api/v1/touchpoint-drivers?outcome=nowhere", **auth)
+    assert bad.status_code == 422 and bad.json()["where"] == "outcome"
+    late = c.get(
+        "/api/v1/touchpoint-drivers?outcome=relation&date_from=2025-02-01&date_to=2025-01-01",
+        **auth,
+    )
+    assert late.json()["detail"] == "date_to is before date_from"
+    rows = c.get("/api/v1/metrics?metric=nps&by=touchpoint", **auth).json()
+    relation = next(r for r in rows if r["touchpoint"] == "relation")
+    # two answers of each of the 80 persons' CRM records
+    assert (relation["n"], relation["customers"]) == (2 * PERSONS, PERSONS)
+    by_person = c.get("/api/v1/metrics?metric=nps&by=touchpoint&by_person=true", **auth).json()
+    assert next(r for r in by_person if r["touchpoint"] == "relation")["n"] == PERSONS
+    planet = c.get("/api/v1/metrics?metric=nps&by=planet", **auth)
+    assert planet.status_code == 422 and planet.json()["where"] == "by"
+    assert c.get("/api/v1/metrics?metric=nps").status_code == 401
