@@ -186,6 +186,11 @@ def test_customers_count_persons_not_records(two_records_one_person):
     assert (feb["n"], feb["customers"]) == (1, 1)
 
 
+def test_customers_can_be_left_out(two_records_one_person):
+    (row,) = metric_groups(metric="nps", customers=False)
+    assert row["n"] == 4 and "customers" not in row
+
+
 def test_by_person_keeps_each_persons_latest_answer_per_group(two_records_one_person):
     (overall,) = metric_groups(metric="nps", by_person=True)
     # P1's latest is 2 (February, as web:W); web:X's latest is 0: two detractors

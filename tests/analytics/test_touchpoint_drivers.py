@@ -36,6 +36,10 @@ def _answer(rid: str, source: str, cid: str, tp: str, metric: str, day: int, sco
 
 @pytest.fixture
 def planted(org):
+    return plant()
+
+
+def plant() -> tuple[np.ndarray, np.ndarray]:
     """80 persons, each a CRM record (store CSAT, the relationship NPS) and an e-shop record
     (website NPS, two answers), resolved into one person. The relationship score follows the
     store strongly, the website weakly, the call centre not at all. Returns the persons' own

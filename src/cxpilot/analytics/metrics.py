@@ -97,11 +97,13 @@ def metric_groups(
     confidence: float = 0.95,
     nps_method: str = "wald",
     by_person: bool = False,
+    customers: bool = True,
 ) -> list[dict[str, Any]]:
     """One dict per group: the keys, then ``metric, n, customers, score, se, ci_low, ci_high,
     small_sample`` (+ ``promoters, passives, detractors`` for NPS; CES adds the % agreeing
     (5–7), CSAT its mean). ``customers`` is the number of distinct persons behind the answers
-    (``customer_persons``; a record not resolved yet counts as its own person).
+    (``customer_persons``; a record not resolved yet counts as its own person). It costs a
+    join and a distinct count in the engine: ``customers=False`` leaves it out (and the key).
 
     With a time key, each row also has ``delta`` against the previous period of the same
     group, ``p_value`` and ``significant`` (null when either side has fewer than 30 answers or
@@ -121,7 +123,17 @@ def metric_groups(
             raise ValidationError(f"cannot filter on {key!r}", where=key)
     if start and end and end < start:
         raise ValidationError("--to is before --from", where="--to")
-    frame = _sums(metric, by, start, end, file, filters, population_shares, by_person=by_person)
+    frame = _sums(
+        metric,
+        by,
+        start,
+        end,
+        file,
+        filters,
+        population_shares,
+        by_person=by_person,
+        count_persons=customers,
+    )
     if population_shares:
         frame = _poststratify(frame, by, population_shares)
     else:
@@ -258,7 +270,8 @@ def _poststratify(frame: pd.DataFrame, by: list[str], shares: Mapping[str, float
         total_sq=w * frame["total_sq"],
         w2=w**2 * frame["n"],
     )
-    columns = ["n", "promoters", "detractors", "agree", "total", "total_sq", "w2", "customers"]
+    columns = ["n", "promoters", "detractors", "agree", "total", "total_sq", "w2"]
+    columns += ["customers"] if "customers" in frame.columns else []
     if by:
         out = weighted.groupby(by, dropna=False, as_index=False)[columns].sum()
     else:
@@ -347,7 +360,10 @@ def _finish(
         row.update(
             metric=metric,
             n=int(round(float(frame.at[i, "n"]))),
-            customers=int(frame.at[i, "customers"]),
+        )
+        if "customers" in frame.columns:
+            row["customers"] = int(frame.at[i, "customers"])
+        row.update(
             score=_num(result.score[i]),
             se=_num(result.se[i]),
             ci_low=_num(result.ci_low[i]),

@@ -82,11 +82,13 @@ def pulse(*, actor: Actor, as_of: dt.date | None = None) -> Pulse:
     names = dict(Touchpoint.objects.values_list("key", "name"))
     metrics, movers = [], []
     for metric in METRICS:
-        overall = metric_groups(metric=metric, by=["month"], start=start, end=end)
+        overall = metric_groups(metric=metric, by=["month"], start=start, end=end, customers=False)
         row = next((r for r in overall if r["month"] == month), None)
         if row is not None:
             metrics.append({**row, "metric": metric})
-        for r in metric_groups(metric=metric, by=["touchpoint", "month"], start=start, end=end):
+        for r in metric_groups(
+            metric=metric, by=["touchpoint", "month"], start=start, end=end, customers=False
+        ):
             if r["month"] == month and r.get("significant"):
                 name = names.get(r["touchpoint"], r["touchpoint"])
                 movers.append({**r, "metric": metric, "touchpoint_name": name})
@@ -128,7 +130,9 @@ def touchpoint_scores(*, actor: Actor) -> TouchpointScores:
     start, end = periods.month_start(last, 1 - SCORE_MONTHS), periods.month_end(last)
     scores: dict[str, dict[str, dict[str, Any]]] = {}
     for metric in METRICS:
-        for row in metric_groups(metric=metric, by=["touchpoint"], start=start, end=end):
+        for row in metric_groups(
+            metric=metric, by=["touchpoint"], start=start, end=end, customers=False
+        ):
             scores.setdefault(row["touchpoint"], {})[metric] = row
     result = TouchpointScores(start=start, end=end, scores=scores)
     cache.set(key, result, CACHE_SECONDS)
