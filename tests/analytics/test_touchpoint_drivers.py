@@ -110,7 +110,9 @@ def test_a_person_is_all_their_records(planted):
 
 
 def test_named_touchpoints_metric_and_period(planted):
-    result = touchpoint_drivers(actor=None, outcome="relation", touchpoints=["website", "store"])
+    result = touchpoint_drivers(
+        actor=None, outcome="relation", touchpoints=["website", " store", "website"]
+    )
     assert [d["touchpoint"] for d in result.drivers] == ["store", "website"]
     assert [r["touchpoint"] for r in result.left_out] == ["call_centre"]
     only_nps = touchpoint_drivers(actor=None, outcome="relation", metric="nps")

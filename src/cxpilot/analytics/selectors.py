@@ -240,7 +240,7 @@ def touchpoint_drivers(
         raise ValidationError(
             "name the outcome touchpoint (a relationship survey)", where="--outcome"
         )
-    named = [t.strip() for t in (touchpoints or []) if t.strip()]
+    named = list(dict.fromkeys(t.strip() for t in (touchpoints or []) if t.strip()))
     if outcome in named:
         raise ValidationError(
             f"{outcome!r} is the outcome; it cannot be a predictor too", where="--touchpoints"
