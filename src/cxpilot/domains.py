@@ -82,7 +82,7 @@ DOMAINS: tuple[Domain, ...] = (
             ANALYST: ("customers.review_pairs",),
         },
     ),
-    Domain("analytics", urls="voc/", cli=True),
+    Domain("analytics", urls="voc/", api=True, cli=True),
     Domain(
         "surveys",
         urls="",

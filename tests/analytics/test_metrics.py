@@ -134,6 +134,78 @@ def test_segment_grouping_and_poststratification(data):
     assert weighted["n"] == 200
 
 
+def _persons(rows: list[tuple[str, str, str]]) -> None:
+    """Write ``customer_persons`` as a resolution would: (source, customer_id, person_id)."""
+    from cxpilot.customers.services import ensure_derived
+    from cxpilot.warehouse.connection import warehouse
+
+    with warehouse() as con:
+        ensure_derived(con)
+        con.insert(
+            "customer_persons",
+            pa.Table.from_pylist(
+                [{"source": s, "customer_id": c, "person_id": p} for s, c, p in rows]
+            ),
+        )
+
+
+@pytest.fixture
+def two_records_one_person(org):
+    """Three respondents, two of whom are one person (crm:A and web:W are P1); web:X is not
+    resolved yet. P1 answered 10 in January (as crm:A) and 2 in February (as web:W)."""
+    rows = [
+        ("r1", "A", "crm", "2025-01-05", 10),
+        ("r2", "W", "web", "2025-02-05", 2),
+        ("r3", "X", "web", "2025-01-07", 9),
+        ("r4", "X", "web", "2025-01-08", 0),
+    ]
+    table = pa.Table.from_pylist(
+        [
+            {
+                "response_id": rid,
+                "customer_id": cid,
+                "touchpoint": "website",
+                "timestamp": dt.datetime.fromisoformat(day + " 10:00:00"),
+                "metric": "nps",
+                "score": score,
+                "source": source,
+            }
+            for rid, cid, source, day, score in rows
+        ]
+    )
+    load_arrow(table="responses", data=table)
+    _persons([("crm", "A", "P1"), ("web", "W", "P1")])
+
+
+def test_customers_count_persons_not_records(two_records_one_person):
+    (overall,) = metric_groups(metric="nps")
+    # four answers of three records (respondents), who are two persons
+    assert (overall["n"], overall["customers"]) == (4, 2)
+    jan, feb = metric_groups(metric="nps", by=["month"])
+    assert (jan["n"], jan["customers"]) == (3, 2)  # crm:A, and web:X (unresolved) twice
+    assert (feb["n"], feb["customers"]) == (1, 1)
+
+
+def test_customers_can_be_left_out(two_records_one_person):
+    (row,) = metric_groups(metric="nps", customers=False)
+    assert row["n"] == 4 and "customers" not in row
+
+
+def test_by_person_keeps_each_persons_latest_answer_per_group(two_records_one_person):
+    (overall,) = metric_groups(metric="nps", by_person=True)
+    # P1's latest is 2 (February, as web:W); web:X's latest is 0: two detractors
+    assert (overall["n"], overall["customers"]) == (2, 2)
+    assert (overall["promoters"], overall["detractors"], overall["score"]) == (0, 2, -100.0)
+    jan, feb = metric_groups(metric="nps", by=["month"], by_person=True)
+    # January: P1's 10, web:X's latest January answer 0 → NPS 0
+    assert (jan["n"], jan["promoters"], jan["detractors"], jan["score"]) == (2, 1, 1, 0.0)
+    assert (feb["n"], feb["score"]) == (1, -100.0)
+    result = runner.invoke(app, ["metrics", "--metric", "nps", "--by-person", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    (row,) = json.loads(result.stdout)
+    assert (row["n"], row["customers"], row["score"]) == (2, 2, -100.0)
+
+
 def test_bad_arguments(data):
     with pytest.raises(ValidationError, match="unknown metric"):
         metric_groups(metric="nss")
@@ -152,6 +224,7 @@ def test_cli_contract_json(data):
         "month",
         "metric",
         "n",
+        "customers",
         "score",
         "se",
         "ci_low",
@@ -193,6 +266,7 @@ def test_cli_file_is_analysed_as_it_is(db, tmp_path: Path):
     rows = json.loads(result.stdout)
     assert [r["month"] for r in rows] == ["2025-01", "2025-02"]
     assert sum(r["n"] for r in rows) == 80
+    assert sum(r["customers"] for r in rows) == 80  # a file's records are their own persons
     path.write_text(
         "response_id,customer_id,touchpoint,timestamp,metric,score\nr1,c1,web,2025-01-01,nps,12\n"
     )

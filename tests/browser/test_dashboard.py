@@ -101,3 +101,25 @@ def test_the_page_works_without_javascript(browser, live_server, answers, log_in
         assert page.locator("#verbatims tbody tr").count() == 1
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("width", [375, 1280])
+def test_touchpoint_drivers_fit_a_phone(page, live_server, org, log_in, width):
+    """The key drivers page, reached from the dashboard: its table reads without the page
+    scrolling sideways, on a phone and on a desktop."""
+    from cxpilot.organisation.models import Touchpoint
+    from tests.analytics.test_touchpoint_drivers import plant
+
+    plant()
+    Touchpoint.objects.create(key="relation", name="Relationship")
+    log_in("analyst", username="ana")
+    page.set_viewport_size({"width": width, "height": 800})
+    page.goto(f"{live_server.url}/voc/")
+    page.get_by_role("link", name="Key drivers by touchpoint").click()
+    page.wait_for_load_state("networkidle")
+    assert page.url.endswith("/voc/drivers/")
+    rows = page.locator("#table-drivers tbody tr")
+    assert rows.count() == 3 and rows.first.get_attribute("data-touchpoint") == "store"
+    sideways = "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    assert page.evaluate(sideways) <= 0
+    assert page.locator("#table-drivers meter").count() == 3

@@ -99,6 +99,12 @@ def check_app_ces(rows: Rows) -> None:
     assert ces[True] > ces[False] + 0.8
 
 
+def check_relationship_nps(rows: Rows) -> None:
+    nps = {r["delivery"]: r["relationship_nps"] for r in rows}
+    assert nps["delivery CSAT 4 or more"] > nps["delivery CSAT below 4"] + 40
+    assert sum(r["persons"] for r in rows) > 0
+
+
 def check_one_person(rows: Rows) -> None:
     assert len({r["person_id"] for r in rows}) == 1
     assert {"crm", "support"} <= {r["source"] for r in rows}
@@ -138,6 +144,9 @@ def test_documented_parameters_match_the_generator() -> None:
         0.05,
     )
     assert "probability 0.5" in text and generator.CALL_CHURN_PROBABILITY == 0.5
+    weights = "**delivery** weighs 0.7, on the **store** 0.45, on the\n**product** 0.25"
+    assert weights in text
+    assert generator.RELATION_DRIVERS == {"delivery": 0.7, "store": 0.45, "product": 0.25}
     assert "7 to 60 days" in text and generator.CALL_CHURN_DELAY == (7, 60)
     hazard = {s.key: s.churn_hazard for s in generator.SEGMENTS}
     assert "0.60 a year" in text and hazard[generator.HIGH_CHURN_SEGMENT] == 0.60

@@ -14,7 +14,7 @@ from cxpilot.organisation.services import org_load
 def test_demo_governance(db):
     org_load(data=organisation(), source="demo")
     report = governance_demo_load()
-    assert report["activities"] == 26  # 13 catalogue activities + 13 touchpoints
+    assert report["activities"] == 27  # 13 catalogue activities + 14 touchpoints
     found = sorted((p.code, p.activity, p.department) for p in raci_problems())
     assert found == sorted(
         [

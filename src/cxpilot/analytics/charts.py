@@ -103,7 +103,8 @@ class _Texts:
         return gettext("%(change)s, too few answers to test") % {"change": text}
 
     def common(self, row: Mapping[str, Any], href: Href) -> dict[str, Any]:
-        """What every chart shows of a row: the score, its interval, the number of answers."""
+        """What every chart shows of a row: the score, its interval, the number of answers and
+        of the customers (persons) who gave them."""
         out = {
             "score": row["score"],
             "ci_low": row["ci_low"],
@@ -114,6 +115,9 @@ class _Texts:
             "ci_label": f"{self.score(row['ci_low'])} – {self.score(row['ci_high'])}",
             "n_label": self.plain(int(row["n"]), 0, grouped=True),
         }
+        if row.get("customers") is not None:
+            out["customers"] = row["customers"]
+            out["customers_label"] = self.plain(int(row["customers"]), 0, grouped=True)
         if href is not None:
             out["href"] = href(row)
         return out
@@ -246,6 +250,7 @@ def _touchpoint_stage_skeleton(
         alt.Tooltip("score_label:N", title=str(info.label)),
         alt.Tooltip("ci_label:N", title=gettext("95 %% interval") % {}),
         alt.Tooltip("n_label:N", title=gettext("Answers")),
+        alt.Tooltip("customers_label:N", title=gettext("Customers")),
     ]
     extra: dict[str, Any] = {"href": alt.Href("href:N")} if links else {}
     base = alt.Chart().encode(x=x, y=y, tooltip=tooltip, **extra)
@@ -371,6 +376,7 @@ def _trend_layers(metric: str, grain: str, links: bool, compact: bool) -> list[A
         alt.Tooltip("score_label:N", title=str(info.label)),
         alt.Tooltip("ci_label:N", title=gettext("95 %% interval") % {}),
         alt.Tooltip("n_label:N", title=gettext("Answers")),
+        alt.Tooltip("customers_label:N", title=gettext("Customers")),
         alt.Tooltip("change_label:N", title=gettext("Change on the previous period")),
     ]
     band = (

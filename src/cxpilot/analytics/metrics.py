@@ -96,12 +96,21 @@ def metric_groups(
     population_shares: Mapping[str, float] | None = None,
     confidence: float = 0.95,
     nps_method: str = "wald",
+    by_person: bool = False,
+    customers: bool = True,
 ) -> list[dict[str, Any]]:
-    """One dict per group: the keys, then ``metric, n, score, se, ci_low, ci_high,
+    """One dict per group: the keys, then ``metric, n, customers, score, se, ci_low, ci_high,
     small_sample`` (+ ``promoters, passives, detractors`` for NPS; CES adds the % agreeing
-    (5–7), CSAT its mean). With a time key, each row also has ``delta`` against the previous
-    period of the same group, ``p_value`` and ``significant`` (null when either side has fewer
-    than 30 answers or the previous period is absent).
+    (5–7), CSAT its mean). ``customers`` is the number of distinct persons behind the answers
+    (``customer_persons``; a record not resolved yet counts as its own person). It costs a
+    join and a distinct count in the engine: ``customers=False`` leaves it out (and the key).
+
+    With a time key, each row also has ``delta`` against the previous period of the same
+    group, ``p_value`` and ``significant`` (null when either side has fewer than 30 answers or
+    the previous period is absent).
+
+    ``by_person`` weighs each person once per group: only each person's latest answer in the
+    group counts (its ``n`` then equals its ``customers``).
 
     ``population_shares`` (segment → share of the population) post-stratifies by segment.
     """
@@ -114,7 +123,17 @@ def metric_groups(
             raise ValidationError(f"cannot filter on {key!r}", where=key)
     if start and end and end < start:
         raise ValidationError("--to is before --from", where="--to")
-    frame = _sums(metric, by, start, end, file, filters, population_shares)
+    frame = _sums(
+        metric,
+        by,
+        start,
+        end,
+        file,
+        filters,
+        population_shares,
+        by_person=by_person,
+        count_persons=customers,
+    )
     if population_shares:
         frame = _poststratify(frame, by, population_shares)
     else:
@@ -142,7 +161,7 @@ def metric_sums(
     for key in by:
         if key not in GROUP_KEYS:
             raise ValidationError(f"cannot group by {key!r}", where="by")
-    frame = _sums(metric, list(by), start, end, None, {}, None)
+    frame = _sums(metric, list(by), start, end, None, {}, None, count_persons=False)
     if by:
         frame = frame.sort_values(list(by), na_position="last")
     rows: list[dict[str, Any]] = []
@@ -161,8 +180,13 @@ def _sums(
     file: Path | None,
     filters: Mapping[str, str],
     population_shares: Mapping[str, float] | None,
+    *,
+    by_person: bool = False,
+    count_persons: bool = True,
 ) -> pd.DataFrame:
-    """The engine's sums per group: n, promoters, detractors, agree, total, total_sq."""
+    """The engine's sums per group: n, promoters, detractors, agree, total, total_sq, and
+    (``count_persons``) the distinct persons as ``customers``. ``by_person`` keeps each person's latest answer per
+    group (the latest timestamp, then the greatest response id)."""
     needs = set(by) | set(filters) | ({"segment"} if population_shares else set())
     if file is not None and "segment" in needs:
         raise ValidationError(
@@ -193,6 +217,14 @@ def _sums(
         for key, value in filters.items():
             t = t.filter(t[key] == value)
         keys = [*by, *(["segment"] if population_shares and "segment" not in by else [])]
+        if count_persons or by_person:
+            t = _with_person(t, in_warehouse)
+        if by_person:
+            latest = ibis.row_number().over(
+                group_by=[t.person, *(t[k] for k in keys)],
+                order_by=[t.timestamp.desc(), t.response_id.desc()],
+            )
+            t = t.mutate(_latest=latest).filter(lambda r: r._latest == 0).drop("_latest")
         score = t.score
         aggs = {
             "n": t.count(),
@@ -202,8 +234,23 @@ def _sums(
             "total": score.sum().cast("float64"),
             "total_sq": (score * score).sum().cast("float64"),
         }
+        if count_persons or by_person:
+            aggs["customers"] = t.person.nunique()
         grouped = t.group_by(keys).aggregate(**aggs) if keys else t.aggregate(**aggs)
         return grouped.to_pyarrow().to_pandas()
+
+
+def _with_person(t: Any, in_warehouse: bool) -> Any:
+    """The answers with a ``person`` column (see
+    :func:`cxpilot.customers.selectors.answers_with_person`). A file's answers are not in the
+    warehouse: each of its records counts as its own person."""
+    if in_warehouse:
+        from cxpilot.customers.selectors import answers_with_person
+        from cxpilot.warehouse.connection import warehouse
+
+        with warehouse() as con:
+            return answers_with_person(con, t)
+    return t.mutate(person=t.source.fill_null("") + "\x1f" + t.customer_id.fill_null(""))
 
 
 def _poststratify(frame: pd.DataFrame, by: list[str], shares: Mapping[str, float]) -> pd.DataFrame:
@@ -223,17 +270,12 @@ def _poststratify(frame: pd.DataFrame, by: list[str], shares: Mapping[str, float
         total_sq=w * frame["total_sq"],
         w2=w**2 * frame["n"],
     )
+    columns = ["n", "promoters", "detractors", "agree", "total", "total_sq", "w2"]
+    columns += ["customers"] if "customers" in frame.columns else []
     if by:
-        out = weighted.groupby(by, dropna=False, as_index=False)[
-            ["n", "promoters", "detractors", "agree", "total", "total_sq", "w2"]
-        ].sum()
+        out = weighted.groupby(by, dropna=False, as_index=False)[columns].sum()
     else:
-        out = (
-            weighted[["n", "promoters", "detractors", "agree", "total", "total_sq", "w2"]]
-            .sum()
-            .to_frame()
-            .T
-        )
+        out = weighted[columns].sum().to_frame().T
     out["n_eff"] = out["n"] ** 2 / out["w2"]
     return out.drop(columns=["w2"])
 
@@ -318,6 +360,10 @@ def _finish(
         row.update(
             metric=metric,
             n=int(round(float(frame.at[i, "n"]))),
+        )
+        if "customers" in frame.columns:
+            row["customers"] = int(frame.at[i, "customers"])
+        row.update(
             score=_num(result.score[i]),
             se=_num(result.se[i]),
             ci_low=_num(result.ci_low[i]),

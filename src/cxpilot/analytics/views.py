@@ -1,4 +1,5 @@
-"""Pages of the VoC dashboard: the dashboard and the verbatims behind any of its cells.
+"""Pages of the VoC dashboard: the dashboard, the verbatims behind any of its cells, and the
+key drivers by touchpoint.
 
 Thin: a GET form checks the filters, :mod:`cxpilot.analytics.dashboard` reads, :mod:`cxpilot.analytics.charts`
 turns the rows into Vega-Lite specs. Both pages work without JavaScript: every chart has its
@@ -23,6 +24,7 @@ from django.views.decorators.http import require_GET
 from cxpilot.analytics import charts, dashboard, selectors
 from cxpilot.analytics.dashboard import Choices, Filters
 from cxpilot.kernel import periods, roles, web
+from cxpilot.kernel.errors import ValidationError
 
 METRIC_CHOICES = [("nps", _("NPS")), ("ces", _("CES")), ("csat", _("CSAT"))]
 GRAIN_CHOICES = [("month", _("Monthly")), ("week", _("Weekly"))]
@@ -255,3 +257,48 @@ def voc_verbatims(request: HttpRequest) -> HttpResponse:
             "dashboard_url": f"{reverse('voc_dashboard')}?{back.query()}",
         },
     )
+
+
+class DriversForm(_PeriodForm):
+    """The outcome (a relationship survey's touchpoint and metric) and the period."""
+
+    outcome_metric = forms.ChoiceField(
+        label=_("Outcome metric"), choices=METRIC_CHOICES, required=False
+    )
+
+    def __init__(self, data: QueryDict | Mapping[str, Any], *, touchpoints: list[Any]) -> None:
+        super().__init__(data)
+        self.fields["outcome"] = forms.ChoiceField(
+            label=_("Outcome (relationship survey)"), choices=touchpoints, required=False
+        )
+        self.fields["from"] = web.DateField(label=_("From"), required=False)
+        self.fields["to"] = web.DateField(label=_("To"), required=False)
+        self.order_fields(["outcome", "outcome_metric", "from", "to"])
+
+
+@require_GET
+def voc_drivers(request: HttpRequest) -> HttpResponse:
+    """Which touchpoints drive the relationship score: LMG shares per person. Without an
+    outcome, the first touchpoint outside the journeys (no stage) is the relationship survey."""
+    _require(request)
+    touchpoints = selectors.touchpoint_choices()
+    data = request.GET.copy()
+    if not data.get("outcome") and touchpoints.outside_journeys:
+        data["outcome"] = touchpoints.outside_journeys[0]
+    form = DriversForm(data, touchpoints=touchpoints.choices)
+    context: dict[str, Any] = {"form": form, "result": None, "problem": ""}
+    if not form.is_valid():
+        return render(request, "analytics/drivers.html", context, status=400)
+    values = form.cleaned_data
+    if values["outcome"]:
+        try:
+            context["result"] = selectors.touchpoint_drivers(
+                actor=request.user,
+                outcome=values["outcome"],
+                outcome_metric=values["outcome_metric"] or "nps",
+                start=values["from"],
+                end=values["to"],
+            )
+        except ValidationError as exc:
+            context["problem"] = exc.detail
+    return render(request, "analytics/drivers.html", context)

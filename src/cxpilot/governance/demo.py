@@ -72,6 +72,7 @@ RACI: dict[str, tuple[str, ...]] = {
     "close_loop_chat": ("I", "", "A/R", "", "", "", "", "", "", ""),
     "close_loop_returns": ("I", "", "R", "", "C", "A", "", "", "", ""),
     "close_loop_loyalty_programme": ("I", "A/R", "", "", "C", "", "", "", "", ""),
+    "close_loop_relation": ("I", "A/R", "C", "", "", "", "", "", "", ""),
 }
 
 COUNCIL = "Conseil de l'expérience client"

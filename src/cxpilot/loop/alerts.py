@@ -45,7 +45,7 @@ def drops(
     _, end, label = periods.last_complete(period, as_of or timezone.localdate())
     found = []
     for metric in METRICS:
-        rows = metric_groups(metric=metric, by=["touchpoint", period], end=end)
+        rows = metric_groups(metric=metric, by=["touchpoint", period], end=end, customers=False)
         previous_n = {(r["touchpoint"], r[period]): r["n"] for r in rows}
         previous_score = {(r["touchpoint"], r[period]): r["score"] for r in rows}
         for row in rows:

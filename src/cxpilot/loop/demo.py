@@ -44,6 +44,7 @@ ROOT_CAUSES: dict[str, tuple[str, ...]] = {
     "product": ("produit défectueux", "notice incomplète"),
     "partner_reseller": ("stock du revendeur", "conseil insuffisant"),
     "loyalty_programme": ("points non crédités", "avantages peu clairs"),
+    "relation": ("livraisons décevantes", "prix jugé trop élevé", "service jugé distant"),
 }
 OTHER_CAUSES = ("produit défectueux", "prix jugé trop élevé", "promesse non tenue")
 RESOLUTIONS = (

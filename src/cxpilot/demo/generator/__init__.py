@@ -14,7 +14,9 @@ sizes in ``docs/demo-data.md``:
 (b) a call-centre detractor experience triggers churn (:data:`CALL_CHURN_PROBABILITY`);
 (c) the segment :data:`HIGH_CHURN_SEGMENT` churns far more than the others;
 (d) seasonality of purchases (Black Friday, Christmas, sales, August);
-(e) the app release of :data:`APP_RELEASE` makes the app easier (CES) and less buggy.
+(e) the app release of :data:`APP_RELEASE` makes the app easier (CES) and less buggy;
+(f) the relationship NPS follows delivery, then the store, then the website
+    (:data:`RELATION_DRIVERS`).
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ from cxpilot.demo.generator.parameters import (
     LOST_RATE_BEFORE,
     PERIOD_END,
     PERIOD_START,
+    RELATION_DRIVERS,
     SEGMENT_KEYS,
     SEGMENTS,
     TOUCHPOINT_CHANNELS,
@@ -89,9 +92,9 @@ def iter_tables(
     interactions, responses), so a caller can store each and let it go before the next."""
     say = progress or (lambda _message: None)
     streams = [
-        np.random.Generator(np.random.PCG64(s)) for s in np.random.SeedSequence(seed).spawn(8)
+        np.random.Generator(np.random.PCG64(s)) for s in np.random.SeedSequence(seed).spawn(9)
     ]
-    r_person, r_calls, r_activity, r_records, r_ids, r_scores, r_text, r_refs = streams
+    r_person, r_calls, r_activity, r_records, r_ids, r_scores, r_text, r_refs, r_relation = streams
     cum_purchase, cum_flat = daily_intensities()
 
     say(f"persons ({customers:,})")
@@ -120,7 +123,7 @@ def iter_tables(
     yield "interactions", interactions
     del interactions
     say("survey responses and verbatims")
-    yield "responses", responses_table(r_scores, r_text, r_refs, p, act, directory)
+    yield "responses", responses_table(r_scores, r_text, r_refs, p, act, directory, r_relation)
 
 
 __all__ = [
@@ -138,6 +141,7 @@ __all__ = [
     "LOST_RATE_BEFORE",
     "PERIOD_END",
     "PERIOD_START",
+    "RELATION_DRIVERS",
     "SEGMENTS",
     "SEGMENT_KEYS",
     "TOUCHPOINTS",

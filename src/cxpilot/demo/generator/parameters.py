@@ -46,6 +46,7 @@ TOUCHPOINT_CHANNELS: dict[str, str] = {
     "click_collect": "store",
     "product": "product",
     "social_media": "web",
+    "relation": "email",
 }
 TOUCHPOINTS: tuple[str, ...] = tuple(TOUCHPOINT_CHANNELS)
 TOUCHPOINT_INDEX = {key: i for i, key in enumerate(TOUCHPOINTS)}
@@ -234,6 +235,21 @@ SURVEYS: tuple[SurveySpec, ...] = (
     ),
 )
 SURVEY_INDEX = {s.key: i for i, s in enumerate(SURVEYS)}
+
+# The relationship survey (truth (f)): once a year, by e-mail from the CRM, to every person
+# still a customer on its first day; a share answers the relationship NPS ("would you
+# recommend Maison Lumière?") on the touchpoint ``relation``, in the days that follow.
+RELATION_SURVEY = "barometre_relationnel"
+RELATION_SURVEY_START = "2026-10-05"
+RELATION_SURVEY_DAYS = 14
+RELATION_ANSWER_RATE = 0.3
+#: What makes the relationship score (truth (f)): each touchpoint's weight on the person's
+#: standardised mean score there (0–100 scale, their answers before the relationship answer;
+#: 0 where they gave none). The other touchpoints weigh nothing.
+RELATION_DRIVERS: dict[str, float] = {"delivery": 0.7, "store": 0.45, "product": 0.25}
+#: The relationship experience's own noise (in the units of the weights) and the NPS mean.
+RELATION_NOISE_SD = 0.5
+RELATION_NPS_MEAN = 7.6
 
 #: Verbatim topics a touchpoint's answers talk about when nothing specific happened:
 #: touchpoint -> (negative topic weights, positive topic weights).

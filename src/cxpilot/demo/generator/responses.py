@@ -26,10 +26,18 @@ from cxpilot.demo.generator.parameters import (
     APP_RELEASE,
     CALL_BAD_TOPICS,
     CAUSE_MENTION_RATE,
+    CRM,
     DAY,
     DAYS,
     LANGS,
     METRIC_MEANS,
+    RELATION_ANSWER_RATE,
+    RELATION_DRIVERS,
+    RELATION_NOISE_SD,
+    RELATION_NPS_MEAN,
+    RELATION_SURVEY,
+    RELATION_SURVEY_DAYS,
+    RELATION_SURVEY_START,
     SOURCES,
     SURVEYS,
     TONES,
@@ -79,7 +87,10 @@ def responses_table(
     p: Persons,
     act: Activity,
     d: Directory,
+    rng_relation: np.random.Generator | None = None,
 ) -> pa.Table:
+    """The answers of the questionnaires after events, then (with ``rng_relation``) those of
+    the relationship survey (truth (f))."""
     qs = _questionnaires(act)
     a = _answers(rng, qs)
     verbatim = _verbatim_column(rng_text, p, qs, a)
@@ -89,7 +100,7 @@ def responses_table(
     pos = reference_positions(rng_refs, p, d, qs.person[q], qs.sec[q], qs.source[q])
     channels = sorted(set(TOUCHPOINT_CHANNELS.values()))
     tp_channel = np.array([channels.index(TOUCHPOINT_CHANNELS[t]) for t in TOUCHPOINTS])
-    return pa.table(
+    table = pa.table(
         {
             "response_id": response_id,
             "customer_id": id_column(d, pos),
@@ -104,6 +115,68 @@ def responses_table(
             "language": dictionary(p.english[qs.person].astype(np.int64)[q], LANGS),
         }
     )
+    if rng_relation is None:
+        return table
+    return pa.concat_tables([table, _relationship(rng_relation, p, qs, a, d, table.schema)])
+
+
+#: Each metric's score on a 0–100 scale: (lowest score, range), as the analytics put it.
+_SCALE = {"nps": (0.0, 10.0), "ces": (1.0, 6.0), "csat": (1.0, 4.0)}
+
+
+def _relationship(
+    rng: np.random.Generator,
+    p: Persons,
+    qs: _Questionnaires,
+    a: _Answers,
+    d: Directory,
+    schema: pa.Schema,
+) -> pa.Table:
+    """The relationship survey's answers (truth (f)): one NPS per answering person, on their
+    CRM record, made of :data:`RELATION_DRIVERS` applied to the person's standardised mean
+    score on each driver touchpoint (answers before theirs, every source), plus noise."""
+    first = day_index(RELATION_SURVEY_START)
+    invited = np.flatnonzero((p.start <= first) & (p.churn > first))
+    person = invited[rng.random(invited.size) < RELATION_ANSWER_RATE]
+    sec = first * DAY + rng.integers(0, RELATION_SURVEY_DAYS * DAY, person.size)
+    order = np.argsort(sec, kind="stable")
+    person, sec = person[order], sec[order]
+    slot = np.full(p.n, -1, np.int64)
+    slot[person] = np.arange(person.size)
+    low = np.array([_SCALE[m][0] for m in _METRICS])[a.metric]
+    width = np.array([_SCALE[m][1] for m in _METRICS])[a.metric]
+    scaled = (a.score - low) / width * 100.0
+    who = slot[qs.person[a.q]]
+    before = (who >= 0) & (qs.sec[a.q] < sec[np.maximum(who, 0)])
+    z = RELATION_NOISE_SD * rng.standard_normal(person.size)
+    for tp, weight in RELATION_DRIVERS.items():
+        sel = before & (a.tp == TOUCHPOINT_INDEX[tp])
+        count = np.bincount(who[sel], minlength=person.size)
+        total = np.bincount(who[sel], weights=scaled[sel], minlength=person.size)
+        has = count > 0
+        if not has.any():
+            continue
+        mean = np.where(has, total / np.maximum(count, 1), 0.0)
+        spread = float(mean[has].std()) or 1.0
+        z += weight * np.where(has, (mean - mean[has].mean()) / spread, 0.0)
+    score = draw_scores(rng, "nps", np.full(person.size, RELATION_NPS_MEAN), z)
+    pos = reference_positions(rng, p, d, person, sec, np.full(person.size, CRM, np.int8))
+    n = person.size
+    return pa.table(
+        {
+            "response_id": ascii_column(np.arange(1, n + 1), 10, ("R",), 0, ("-1",), 0),
+            "customer_id": id_column(d, pos),
+            "touchpoint": dictionary(np.zeros(n, np.int64), ["relation"]),
+            "timestamp": timestamps(sec),
+            "metric": dictionary(np.zeros(n, np.int64), ["nps"]),
+            "score": pa.array(score.astype(np.int64)),
+            "survey": dictionary(np.zeros(n, np.int64), [RELATION_SURVEY]),
+            "source": dictionary(np.zeros(n, np.int64), [SOURCES[CRM]]),
+            "channel": dictionary(np.zeros(n, np.int64), [TOUCHPOINT_CHANNELS["relation"]]),
+            "verbatim": pa.nulls(n, pa.string()),
+            "language": dictionary(p.english[person].astype(np.int64), LANGS),
+        }
+    ).cast(schema)
 
 
 def _questionnaires(act: Activity) -> _Questionnaires:
