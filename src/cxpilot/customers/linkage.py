@@ -42,7 +42,9 @@ the first name and the last name's Soundex) blocked on alone.
 **Training** without labels (Splink's usual flow): the prior (the probability that two random
 records match) from deterministic rules with an assumed recall of :data:`PRIOR_RECALL` (where
 they find no pair, or all, as in tiny files: one match per record of the larger file);
-u by random sampling of :data:`U_PAIRS` pairs with a fixed seed; m by expectation-maximisation
+u by random sampling of :data:`U_PAIRS` pairs with a fixed seed (an exact match the sample
+never meets, as the same e-mail among a million records, from the values' counts instead of
+Splink's default); m by expectation-maximisation
 on the pairs sharing first and last name, then on those sharing a birth date (else a
 postcode). The same data gives the same model and the same pairs.
 """
