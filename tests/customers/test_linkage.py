@@ -6,10 +6,12 @@ from __future__ import annotations
 import datetime as dt
 import math
 import random
+from collections import Counter
 
 import pyarrow as pa
 import pytest
 
+from cxpilot.customers import linkage
 from cxpilot.customers.linkage import HOUSEHOLD_WEIGHT, dedupe, link
 
 pytestmark = pytest.mark.pure
@@ -305,3 +307,33 @@ def test_a_household_is_not_one_person(files):
     levels = {c.name: c.levels for c in found.model.comparisons}
     (rule,) = [lv for lv in levels["household"] if not lv.is_null_level and lv.m_probability < 1]
     assert rule.match_weight == pytest.approx(HOUSEHOLD_WEIGHT)
+
+
+def test_exact_u_from_the_counts_of_the_values():
+    # one table: values a a a b c -> 3*2 pairs agree out of 5*4 (ordered pairs)
+    table = pa.table({"email": ["a", "a", "a", "b", "c", None]})
+    assert linkage._exact_u([table], "email", link=False) == pytest.approx(6 / 20)
+    # all distinct: one pair's worth, not zero
+    distinct = pa.table({"email": ["a", "b", "c", "d"]})
+    assert linkage._exact_u([distinct], "email", link=False) == pytest.approx(2 / 12)
+    # two files: a*b pairs agree out of Na*Nb
+    other = pa.table({"email": ["a", "b", "b", "z"]})
+    assert linkage._exact_u([table, other], "email", link=True) == pytest.approx((3 + 2) / 20)
+
+
+def test_an_exact_level_the_u_sample_misses_gets_u_from_the_values(monkeypatch):
+    # a sample of a few pairs holds no two records with one e-mail: without a u of its own,
+    # Splink's default (about 1e-3) would stand for the same e-mail; the counts give it
+    rng = random.Random(3)
+    people = persons(120, seed=5)
+    crm = [dict(p, source="crm") for p in people]
+    shop = [dict(noisy(p, rng, f"s{i}"), source="eshop") for i, p in enumerate(people[:60])]
+    records = pa.Table.from_pylist(crm + shop)
+    monkeypatch.setattr(linkage, "U_PAIRS", 5)
+    model = dedupe(records, 0.5, cluster=False).model
+    (email,) = [c for c in model.comparisons if c.name == "email"]
+    exact = email.levels[1]
+    assert exact.label.lower().startswith("exact match")
+    emails = [r["email"].lower().replace("+shop", "") for r in records.to_pylist() if r["email"]]
+    n, shared = len(emails), sum(c * (c - 1) for c in Counter(emails).values())
+    assert exact.u_probability == pytest.approx(shared / (n * (n - 1)), rel=0.2)

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from types import SimpleNamespace
+from typing import cast
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
@@ -13,6 +16,8 @@ import pytest
 from cxpilot.demo import generator, phrases
 from cxpilot.demo.banks import NICKNAMES, fold
 from cxpilot.demo.generator import DemoData, generate
+from cxpilot.demo.generator.persons import Persons
+from cxpilot.demo.generator.records import draw_emails
 from cxpilot.warehouse.ingest import conform
 from cxpilot.warehouse.schema import METRIC_RANGES, TABLES
 
@@ -247,3 +252,27 @@ def test_generation_of_tiny_company_works() -> None:
     small = generate(customers=100, seed=0)
     assert small.customers.num_rows >= 100
     assert isinstance(small.responses, pa.Table)
+
+
+def test_emails_of_namesakes_are_distinct_mailboxes_at_gmail_too() -> None:
+    # 5,000 persons of one name: their addresses clash often and must all be told apart,
+    # at Gmail without the dots of the local part (jean.dupont@ and jeandupont@ are one box)
+    n = 5_000
+    namesakes = cast(
+        Persons,
+        SimpleNamespace(
+            first=np.zeros(n, np.int64),
+            last=np.zeros(n, np.int64),
+            birth=np.full(n, 7_000, np.int64),
+        ),
+    )
+    rng = np.random.default_rng(7)
+    emails = draw_emails(rng, namesakes, np.concatenate([np.arange(n), np.arange(n)])).to_pylist()
+    assert len(set(emails)) == len(emails)
+    local, domain = zip(*(e.split("@") for e in emails), strict=True)
+    mailboxes = [
+        (loc.replace(".", "") if dom == "gmail.com" else loc) + "@" + dom
+        for loc, dom in zip(local, domain, strict=True)
+    ]
+    assert sum(d == "gmail.com" for d in domain) > 0.3 * len(emails)
+    assert len(set(mailboxes)) == len(mailboxes)

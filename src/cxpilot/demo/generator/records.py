@@ -78,7 +78,8 @@ _SEPARATORS = ("", ".", "_", "-")
 
 
 def draw_emails(rng: np.random.Generator, p: Persons, who: Array) -> pa.Array:
-    """A lower-case e-mail address for each person of ``who`` (may repeat), all distinct."""
+    """A lower-case e-mail address for each person of ``who`` (may repeat), all distinct
+    mailboxes (at Gmail, without the dots of the local part)."""
     n = who.size
     pattern = draw(rng, weights([w for *_, w in _EMAIL_PATTERNS]), n)
     parts = {
@@ -106,6 +107,15 @@ def draw_emails(rng: np.random.Generator, p: Persons, who: Array) -> pa.Array:
             break
         clash = order[same]
         suffix[clash] = rng.integers(100, 100_000, clash.size)
+    # Gmail ignores the dots of the local part: jean.dupont@ and jeandupont@ are one mailbox,
+    # so two persons never hold both. The later address of such a pair gets a suffix of its
+    # own (above any drawn one, so distinct everywhere), drawn without the generator, which
+    # leaves every other value of the demo as it was.
+    mailbox = (((a * len(_PARTS) + b) * 100_001 + suffix + 1) * len(_DOMAINS)) + domain
+    gmail = np.flatnonzero(domain == _DOMAINS.index("gmail.com"))
+    _, first = np.unique(mailbox[gmail], return_index=True)
+    again = np.setdiff1d(gmail, gmail[first])
+    suffix[again] = 100_000 + again
     texts = pa.array(_PARTS)
     suffix_text = pc.if_else(
         pa.array(suffix >= 0), pc.cast(pa.array(np.maximum(suffix, 0)), pa.string()), pa.scalar("")
