@@ -623,9 +623,14 @@ def _fit(
     _unsampled_u(linker, tables, link=link)
     sessions: list[tuple[set[str], Any]] = []
     if {"first_name", "last_name"} <= present:
-        sessions.append(({"first_name", "last_name"}, block_on("first_name", "last_name")))
-    for column in ("birth_date", "postcode", "phone", "email"):
-        if column in present:
+        # with the postcode where there is one: a block on the names alone fills up with
+        # namesakes as the records grow (at 300,000 demo records, most of its pairs), which
+        # EM then takes for matches: a differing birth date or e-mail came to weigh nothing
+        names = ["first_name", "last_name", *(["postcode"] if "postcode" in present else [])]
+        sessions.append((set(names), block_on(*names)))
+    taken = set().union(*(blocked for blocked, _ in sessions))
+    for column in ("birth_date", "phone", "email", "postcode"):
+        if column in present and column not in taken:
             sessions.append(({column}, block_on(column)))
             break
     compared = _compared(present)
