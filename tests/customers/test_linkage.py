@@ -337,3 +337,26 @@ def test_an_exact_level_the_u_sample_misses_gets_u_from_the_values(monkeypatch):
     emails = [r["email"].lower().replace("+shop", "") for r in records.to_pylist() if r["email"]]
     n, shared = len(emails), sum(c * (c - 1) for c in Counter(emails).values())
     assert exact.u_probability == pytest.approx(shared / (n * (n - 1)), rel=0.2)
+
+
+def test_a_level_training_never_met_shows_the_u_splink_scores_with():
+    from cxpilot.customers.linkage import NOT_OBSERVED, _parameters
+
+    settings = {
+        "comparisons": [
+            {
+                "output_column_name": "phone",
+                "comparison_levels": [
+                    {"label_for_charts": "missing", "is_null_level": True},
+                    {
+                        "label_for_charts": "Damerau-Levenshtein distance of phone <= 1",
+                        "m_probability": 0.0155,
+                        "u_probability": "level not observed in training dataset",
+                    },
+                ],
+            }
+        ]
+    }
+    (level,) = [lv for lv in _parameters(settings).comparisons[0].levels if not lv.is_null_level]
+    assert level.u_probability == NOT_OBSERVED
+    assert level.match_weight == pytest.approx(math.log2(0.0155 / 1e-6))

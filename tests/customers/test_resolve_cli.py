@@ -7,6 +7,7 @@ import csv
 import io
 import json
 
+import pyarrow as pa
 import pytest
 from typer.testing import CliRunner
 
@@ -90,3 +91,13 @@ def test_bad_input_exits_2_saying_what_and_where(db, records):
     one_line_error(
         run("decide", "crm:nobody", "crm:2", "--confirm", "--reason", "x"), "pair", "crm:nobody"
     )
+
+
+def test_a_name_written_to_show_otherwise_is_shown_as_written(db, records):
+    spoof = records.slice(0, 1).to_pylist()[0]
+    spoof.update(customer_id="HX2", first_name="\u202eevil", last_name="Zz\u2066rtl\u2069txt.exe")
+    load_arrow(table="customers", data=pa.Table.from_pylist([spoof], schema=records.schema))
+    assert run("resolve").exit_code == 0
+    shown = json.loads(run("show", f"{spoof['source']}:HX2", "-f", "json").stdout)
+    (record,) = [r for r in shown["records"] if r["customer_id"] == "HX2"]
+    assert (record["first_name"], record["last_name"]) == ("evil", "Zzrtltxt.exe")

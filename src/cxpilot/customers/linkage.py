@@ -520,12 +520,25 @@ def _blocking(present: set[str]) -> list[Any]:
     return _rules((*_BLOCKING, *names_alone), present)
 
 
+#: What Splink scores with for an m or u that training never observed (a level no pair of the
+#: sample fell in: the same phone but for one typo, among a million random pairs).
+NOT_OBSERVED = 1e-6
+
+
+def _observed(value: Any) -> float | None:
+    """An m or u of the saved model as Splink scores with it: a number, or
+    :data:`NOT_OBSERVED` where Splink saved "level not observed"."""
+    if isinstance(value, str):
+        return NOT_OBSERVED
+    return float(value) if value is not None else None
+
+
 def _parameters(settings: dict[str, Any]) -> ModelParameters:
     comparisons = []
     for comp in settings.get("comparisons", []):
         levels = []
         for level in comp.get("comparison_levels", []):
-            m, u = level.get("m_probability"), level.get("u_probability")
+            m, u = _observed(level.get("m_probability")), _observed(level.get("u_probability"))
             weight = math.log2(m / u) if m and u else None
             levels.append(
                 Level(

@@ -113,7 +113,16 @@ def record_key(text: str, where: str = "record") -> tuple[str, str]:
     return source, customer_id
 
 
+#: Bidirectional embeddings, overrides and isolates: in a name they serve only to show it
+#: otherwise than it is written (``\u202eexe.txt`` shown as ``txt.exe``).
+_BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+
+
 def _plain(value: Any) -> Any:
+    """A field of a record as the pages and commands give it: times in ISO 8601, text without
+    bidirectional controls."""
+    if isinstance(value, str):
+        return _BIDI_CONTROLS.sub("", value)
     if isinstance(value, dt.datetime | dt.date):
         return value.isoformat()
     return value
@@ -545,10 +554,10 @@ class PersonsFound:
 
 def search_text(query: Any, where: str = "query") -> str:
     """A search as typed, checked: not empty, at most :data:`SEARCH_MAX_CHARS` characters, no
-    control character; runs of spaces made one."""
+    control character; runs of spaces made one, bidirectional controls left out."""
     from django.utils.translation import gettext
 
-    text = " ".join(str(query if query is not None else "").split())
+    text = " ".join(_BIDI_CONTROLS.sub("", str(query if query is not None else "")).split())
     if not text:
         raise ValidationError(
             gettext(
