@@ -403,3 +403,15 @@ def test_erasing_a_person_from_their_page(base, lead, client_as):
     assert lead.get(f"/customers/{P1}/").status_code == 404
     assert found(lead, "Dupré") == []
     assert lead.get(f"/customers/{P2}/").status_code == 200
+
+
+def test_the_person_page_names_segments_and_channels(base, lead):
+    from django.utils import translation
+
+    with translation.override("fr"):
+        page = lead.get(f"/customers/{P1}/", HTTP_ACCEPT_LANGUAGE="fr")
+    fields = {str(label): (golden, values) for label, golden, values in page.context["fields"]}
+    golden, values = next(v for k, v in fields.items() if k in ("Segment", "Segment"))
+    assert golden == "Families" and "families" not in values
+    channels = {e["channel"] for e in page.context["timeline"].events}
+    assert "web" not in channels and channels & {"Web", "Site web"}

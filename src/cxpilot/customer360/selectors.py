@@ -34,6 +34,7 @@ __all__ = [
     "customer_timeline",
     "customers_counted",
     "customers_search",
+    "segment_names",
 ]
 
 #: The permission to see a customer's 360 (the CX lead, analysts, department owners).
@@ -56,13 +57,14 @@ def customers_search(
     ``segment_name`` (the organisation's name of the golden segment, else its key)."""
     roles.require(actor, VIEW)
     found = customers.persons_searched(query=query, limit=limit, offset=offset)
-    names = _segment_names()
+    names = segment_names()
     for row in found.rows:
         row["segment_name"] = names.get(row["segment"], row["segment"])
     return found
 
 
-def _segment_names() -> dict[str, str]:
+def segment_names() -> dict[str, str]:
+    """The organisation's segments: key -> name."""
     return dict(Segment.objects.values_list("key", "name"))
 
 
@@ -130,7 +132,7 @@ def customer_get(*, actor: Any, key: str) -> Customer:
     fields.append(("created_at", None, [_moment(r.get("created_at")) for r in records]))
     segment = golden.get("segment")
     if segment:
-        segment = _segment_names().get(segment, segment)
+        segment = segment_names().get(segment, segment)
     keys = [(r["source"], r["customer_id"]) for r in records]
     with warehouse() as con:
         counts, summary = _summary(con, keys)

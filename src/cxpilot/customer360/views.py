@@ -13,12 +13,14 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from cxpilot.customer360 import selectors as c360
 from cxpilot.customer360 import services
 from cxpilot.customers.models import RECORD_LABELS
 from cxpilot.kernel import errors, roles, web
+from cxpilot.organisation.models import Channel
 
 #: Persons on a page of the search.
 PERSONS_PER_PAGE = 25
@@ -182,6 +184,10 @@ def customer_detail(request: HttpRequest, person_id: str) -> HttpResponse:
     if not timeline.events and timeline.total:  # past the last page: the last one
         page = _pages(timeline.total, EVENTS_PER_PAGE)
         timeline = timeline_page(page)
+    channels = dict(Channel.choices)
+    for event in timeline.events:  # a known channel in the user's language, others as written
+        event["channel"] = channels.get(event.get("channel"), event.get("channel"))
+    segments = c360.segment_names()
     return render(
         request,
         "customer360/person.html",
@@ -193,7 +199,16 @@ def customer_detail(request: HttpRequest, person_id: str) -> HttpResponse:
                 for k in ("first_name", "last_name")
                 if customer.golden.get(k)
             ),
-            "fields": [(FIELD_LABELS.get(f, f), g, values) for f, g, values in customer.fields],
+            "fields": [
+                (FIELD_LABELS.get(f, f), g, values)
+                if f != "segment"
+                else (
+                    FIELD_LABELS.get(f, f),
+                    segments.get(g, g),
+                    [segments.get(v, v) for v in values],
+                )
+                for f, g, values in customer.fields
+            ],
             "kinds": [(k, KIND_LABELS[k], customer.counts.get(k, 0)) for k in c360.KINDS],
             "form": form,
             "selected": kinds,
@@ -232,7 +247,11 @@ def customer_erase(request: HttpRequest, person_id: str) -> HttpResponse:
         else:
             messages.success(
                 request,
-                _("%(person)s is erased: %(records)d records and %(rows)d rows in all.")
+                ngettext(
+                    "%(person)s is erased: %(records)d record and %(rows)d rows in all.",
+                    "%(person)s is erased: %(records)d records and %(rows)d rows in all.",
+                    done["records"],
+                )
                 % {
                     "person": done["person_id"],
                     "records": done["records"],

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from cxpilot.customers.models import RECORD_LABELS
 
@@ -55,7 +55,12 @@ _PATTERNS: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] = [
     (
         re.compile(r"Damerau-Levenshtein distance of \w+ <= (\d+)"),
         lambda m: (
-            gettext("%(n)s typing error(s) at most (Damerau-Levenshtein)") % {"n": m.group(1)}
+            ngettext(
+                "%(n)s typing error at most (Damerau-Levenshtein)",
+                "%(n)s typing errors at most (Damerau-Levenshtein)",
+                int(m.group(1)),
+            )
+            % {"n": m.group(1)}
         ),
     ),
     (

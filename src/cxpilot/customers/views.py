@@ -5,12 +5,15 @@ services decide."""
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from typing import Any
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -19,7 +22,7 @@ from cxpilot.customers.forms import PairDecisionForm, ReviewFilterForm
 from cxpilot.customers.labels import comparison_label, level_label
 from cxpilot.customers.models import RECORD_LABELS, Decision, LinkageRun
 from cxpilot.customers.selectors import RECORD_FIELDS
-from cxpilot.kernel import errors, roles
+from cxpilot.kernel import errors, periods, roles
 from cxpilot.kernel.web import form_errors
 
 REVIEW = "customers.review_pairs"
@@ -93,7 +96,8 @@ def review(request: HttpRequest) -> HttpResponse:
     labels = _labels()
     for pair in pairs:
         pair["fields"] = [
-            (labels[name], pair[f"{name}_a"], pair[f"{name}_b"]) for name in RECORD_FIELDS
+            (labels[name], *(_shown(name, pair[f"{name}_{side}"]) for side in "ab"))
+            for name in RECORD_FIELDS
         ]
         pair["form"] = PairDecisionForm(
             initial={"record_a": pair["record_a"], "record_b": pair["record_b"]}
@@ -107,6 +111,15 @@ def review(request: HttpRequest) -> HttpResponse:
         "reject": Decision.REJECT,
     }
     return render(request, "customers/review.html", ctx, status=status)
+
+
+def _shown(name: str, value: Any) -> Any:
+    """A record's field as the page shows it: its creation time in the user's time zone and
+    format, the rest as it is."""
+    if name != "created_at" or not value:
+        return value
+    moment = dt.datetime.fromisoformat(str(value))
+    return date_format(timezone.localtime(periods.utc(moment)), "SHORT_DATETIME_FORMAT")
 
 
 def _query(request: HttpRequest) -> str:
