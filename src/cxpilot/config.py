@@ -296,7 +296,8 @@ def load(env: Mapping[str, str] | None = None) -> Config:
     home = values["home"]
     assert isinstance(home, Path)
     try:
-        home.mkdir(parents=True, exist_ok=True)
+        # its own user's alone: it holds the customers' personal data and the secret key
+        home.mkdir(parents=True, exist_ok=True, mode=0o700)
     except OSError as exc:
         raise ConfigError(
             f"cannot create data directory {home}: {exc.strerror}", where="CXPILOT_HOME"

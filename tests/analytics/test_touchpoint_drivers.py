@@ -231,4 +231,7 @@ def test_http_api(planted):
     assert next(r for r in by_person if r["touchpoint"] == "relation")["n"] == PERSONS
     planet = c.get("/api/v1/metrics?metric=nps&by=planet", **auth)
     assert planet.status_code == 422 and planet.json()["where"] == "by"
+    for name in ("touchpoint", "channel", "segment"):
+        unknown = c.get(f"/api/v1/metrics?metric=nps&{name}=%3Cscript%3E", **auth)
+        assert unknown.status_code == 422 and unknown.json()["where"] == name
     assert c.get("/api/v1/metrics?metric=nps").status_code == 401

@@ -340,9 +340,14 @@ def test_an_unknown_or_merged_person(base, lead):
     missing = lead.get("/customers/PER-00000077/")
     assert missing.status_code == 404
     assert "No person PER-00000077" in missing.content.decode()
-    for hostile in (HOSTILE.replace("/", ""), "PER-%00", "PER-\u202e1", "x" * 5000):
+    for hostile, status in (
+        (HOSTILE.replace("/", ""), 404),
+        ("PER-%00", 400),
+        ("PER-\u202e1", 400),
+        ("x" * 5000, 404),
+    ):
         page = lead.get(f"/customers/{hostile}/")
-        assert page.status_code == 404, hostile
+        assert page.status_code == status, hostile
         assert "<script>" not in page.content.decode()
     # a record leads to its person
     record = lead.get("/customers/crm:CRM-001/", {"kind": "answer"})
@@ -415,3 +420,9 @@ def test_the_person_page_names_segments_and_channels(base, lead):
     assert golden == "Families" and "families" not in values
     channels = {e["channel"] for e in page.context["timeline"].events}
     assert "web" not in channels and channels & {"Web", "Site web"}
+
+
+def test_an_id_with_a_hidden_control_character_is_refused(base, lead):
+    for url in (f"/customers/{P1}%00/", f"/customers/{P1}%E2%80%AE/erase/"):
+        page = lead.get(url)
+        assert page.status_code == 400 and b"control character" in page.content

@@ -187,7 +187,9 @@ def test_the_model_levels_are_named_in_the_users_language():
         assert level_label("Exact match on email") == "identiques"
         assert level_label("first_name Jaro-Winkler >= 0.92") == "Jaro-Winkler ≥ 0.92"
         assert level_label("same by nickname") == "identiques par un diminutif"
-        assert level_label("Damerau-Levenshtein distance of phone <= 1").startswith("1 faute de frappe au plus")
+        assert level_label("Damerau-Levenshtein distance of phone <= 1").startswith(
+            "1 faute de frappe au plus"
+        )
         assert comparison_label("place") == "Lieu (code postal et ville)"
         assert comparison_label("email") == "E-mail"
     assert level_label("something a later model says") == "something a later model says"

@@ -38,6 +38,22 @@ def _parameters_named() -> Iterator[None]:
         raise ValidationError(detail, where=where) from None
 
 
+def _known(**filters: str) -> None:
+    """A filter naming no touchpoint, channel or segment of the organisation is a
+    ``ValidationError`` on its parameter (the dashboard's form refuses it too), not an empty
+    answer that reads as "no answers"."""
+    from cxpilot.organisation.models import Channel, Segment, Touchpoint
+
+    known = {
+        "touchpoint": lambda: set(Touchpoint.objects.values_list("key", flat=True)),
+        "channel": lambda: set(Channel.values),
+        "segment": lambda: set(Segment.objects.values_list("key", flat=True)),
+    }
+    for name, value in filters.items():
+        if value and value not in known[name]():
+            raise ValidationError(f"no {name} {value[:100]!r} in the organisation", where=name)
+
+
 @router.get("/metrics", response=list[dict[str, Any]])
 def get_metrics(
     request: HttpRequest,
@@ -56,6 +72,7 @@ def get_metrics(
     dates are `YYYY-MM-DD`, both included; `by_person` keeps each person's latest answer per
     group."""
     roles.require(request.user, PERMISSION)
+    _known(touchpoint=touchpoint, channel=channel, segment=segment)
     with _parameters_named():
         return metric_groups(
             metric=metric.lower(),

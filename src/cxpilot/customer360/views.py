@@ -4,6 +4,7 @@ permission checks are the selectors'."""
 from __future__ import annotations
 
 import math
+import unicodedata
 from typing import Any
 
 from django import forms
@@ -12,8 +13,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from cxpilot.customer360 import selectors as c360
@@ -143,21 +144,40 @@ def customer_search(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _not_found(request: HttpRequest, key: str, exc: errors.NotFound) -> HttpResponse:
+def _not_found(
+    request: HttpRequest, key: str, exc: errors.NotFound | errors.ValidationError
+) -> HttpResponse:
     return render(
         request,
         "customer360/not_found.html",
-        {"key": key, "detail": exc.detail, "form": SearchForm()},
-        status=404,
+        {
+            "key": key,
+            "detail": exc.detail,
+            "bad": not isinstance(exc, errors.NotFound),
+            "form": SearchForm(),
+        },
+        status=404 if isinstance(exc, errors.NotFound) else 400,
     )
+
+
+def _key_checked(key: str) -> None:
+    """A person id or record in a URL holds no control character (``%00`` would hide)."""
+    bad = next((ch for ch in key if unicodedata.category(ch) in ("Cc", "Cf")), None)
+    if bad is not None:
+        raise errors.ValidationError(
+            gettext("an id holds no control character, and this one holds U+%(code)04X")
+            % {"code": ord(bad)},
+            where="ID",
+        )
 
 
 @require_GET
 def customer_detail(request: HttpRequest, person_id: str) -> HttpResponse:
     roles.require(request.user, c360.VIEW)
     try:
+        _key_checked(person_id)
         customer = c360.customer_get(actor=request.user, key=person_id)
-    except errors.NotFound as exc:
+    except (errors.NotFound, errors.ValidationError) as exc:
         return _not_found(request, person_id, exc)
     if customer.person_id != person_id:  # a record, or an id merged into another since
         target = reverse("customer_detail", args=[customer.person_id])
@@ -231,8 +251,9 @@ def customer_erase(request: HttpRequest, person_id: str) -> HttpResponse:
     roles.require(request.user, services.ERASE)
     roles.require(request.user, c360.VIEW)
     try:
+        _key_checked(person_id)
         customer = c360.customer_get(actor=request.user, key=person_id)
-    except errors.NotFound as exc:
+    except (errors.NotFound, errors.ValidationError) as exc:
         return _not_found(request, person_id, exc)
     if customer.person_id != person_id:
         return redirect("customer_erase", customer.person_id)

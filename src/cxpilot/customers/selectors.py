@@ -323,8 +323,8 @@ def person_found(*, key: str) -> Person:
             if text.startswith(PERSON_PREFIX):
                 _raise_if_retired(text)
             raise NotFound(
-                f"no person found for {text!r} (run `cxpilot customers resolve` first if the "
-                "customers were never resolved)",
+                f"no person found for {text[:100]!r}: the person may have been erased, or the "
+                "customers never resolved (`cxpilot customers resolve`)",
                 where="ID",
             )
         # the person's records and their fields in one query (a record the mapping names but
