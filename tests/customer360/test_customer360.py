@@ -396,6 +396,7 @@ def test_erasing_a_person_from_their_page(base, lead, client_as):
 
     page = lead.get(f"/customers/{P1}/erase/")
     assert page.status_code == 200 and "crm:CRM-001" in page.content.decode()
+    assert "Hélène Dupré" in page.content.decode()  # who goes, so as not to erase another
     # no reason, or one that names the person: refused, nothing erased
     assert lead.post(f"/customers/{P1}/erase/", {"reason": ""}).status_code == 422
     naming = lead.post(f"/customers/{P1}/erase/", {"reason": "Hélène Dupré asked"})

@@ -63,6 +63,7 @@ def test_json_pairs_above_the_threshold(db, pair):
     assert {(r["id_a"], r["id_b"]) for r in rows} == EXPECTED
     assert all(set(r) == {"id_a", "id_b", "match_probability"} for r in rows)
     assert all(0.5 <= r["match_probability"] <= 1 for r in rows)
+    assert "read the probabilities as rough" in result.stderr  # small files: said, not hidden
 
 
 def test_csv_header_and_rows_and_the_table(db, pair):

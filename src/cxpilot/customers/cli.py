@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import typer
 
 from cxpilot.kernel import csvcells
-from cxpilot.kernel.cli import FormatOpt, handle_errors, progress, setup, user_named
+from cxpilot.kernel.cli import FormatOpt, err, handle_errors, progress, setup, user_named
 from cxpilot.kernel.output import Format, emit
 
 customers_app = typer.Typer(
@@ -56,6 +56,7 @@ def link_cmd(
       cxpilot customers link crm.csv eshop.parquet --threshold 0.9 --format csv
     """
     setup()
+    from cxpilot.customers.linkage import FEW_RECORDS
     from cxpilot.customers.selectors import files_linked, threshold_checked
 
     threshold_checked(threshold)
@@ -69,6 +70,15 @@ def link_cmd(
             progress=step,
         )
         step("done")
+    few = min(result.records_a, result.records_b)
+    if few < FEW_RECORDS:
+        err.print(
+            f"note: {few:,} record(s) in the smaller file; the model is fitted on the files "
+            f"themselves and, below {FEW_RECORDS:,}, keeps most of its starting weights: "
+            "read the probabilities as rough",
+            highlight=False,
+            soft_wrap=True,
+        )
     rows: list[dict[str, Any]] = []
     for row in result.pairs.to_pylist():
         p = row["match_probability"]

@@ -142,11 +142,18 @@ class ModelParameters:
 @dataclass(frozen=True)
 class Linkage:
     """What :func:`link` found: ``pairs`` (``id_a``, ``id_b``, ``match_probability``, best
-    first), the pairs scored and the fitted model."""
+    first), the pairs scored, the fitted model and how many records each file held."""
 
     pairs: pa.Table
     pairs_scored: int
     model: ModelParameters
+    records_a: int = 0
+    records_b: int = 0
+
+
+#: Below this many records in a file, the model has too few pairs to learn its weights from
+#: and keeps its starting values: the command says so.
+FEW_RECORDS = 1000
 
 
 @dataclass(frozen=True)
@@ -793,7 +800,13 @@ def link(
     pairs = pairs.sort_by(
         [("match_probability", "descending"), ("id_a", "ascending"), ("id_b", "ascending")]
     )
-    return Linkage(pairs=pairs, pairs_scored=pairs_scored, model=model)
+    return Linkage(
+        pairs=pairs,
+        pairs_scored=pairs_scored,
+        model=model,
+        records_a=a.num_rows,
+        records_b=b.num_rows,
+    )
 
 
 def dedupe(
