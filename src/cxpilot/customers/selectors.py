@@ -800,3 +800,11 @@ def persons_searched(*, query: str, limit: int = 25, offset: int = 0) -> Persons
     return PersonsFound(
         rows=rows, total=min(total, SEARCH_CAP), capped=total > SEARCH_CAP, kinds=tuple(kinds)
     )
+
+
+def golden_segments(con: Any) -> Any:
+    """An Ibis table of ``con``: ``person_id, segment``, each resolved person's segment
+    (golden record), for analyses that group or filter persons by segment."""
+    _derived(con)
+    g = con.table("customer_golden")
+    return g.select("person_id", "segment")

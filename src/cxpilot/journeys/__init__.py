@@ -1,0 +1,1 @@
+"""Journeys from data: paths, drop-offs, moments of truth, target journeys, the journey map."""
