@@ -35,6 +35,7 @@ __all__ = [
     "irritant_trend",
     "irritants",
     "scoring_model",
+    "sentiment_by_touchpoint",
     "theme_labels",
     "theme_summary",
     "verbatim_search",
@@ -377,6 +378,50 @@ def theme_summary(*, scope: Scope | None = None) -> list[dict[str, Any]]:
             }
         )
     return out
+
+
+def sentiment_by_touchpoint(
+    *, scope: Scope | None = None, touchpoints: Sequence[str] = ()
+) -> dict[str, dict[str, Any]]:
+    """Per touchpoint, the sentiment of its analysed verbatims (every metric): ``n`` (the
+    verbatims), ``mean_polarity`` (−1…1), ``negative_share`` and ``positive_share`` (0–1, of
+    the verbatims whose sentiment is −1 or +1). ``touchpoints`` limits the touchpoints (all
+    when empty); the scope's touchpoint and period apply. One grouping in the engine."""
+    scope = scope or Scope()
+    with _tables() as (responses, analysis, _themes):
+        r = _where(responses.filter(responses.verbatim.notnull()), scope)
+        if touchpoints:
+            r = r.filter(r.touchpoint.isin(list(touchpoints)))
+        a = analysis.select("source", "response_id", "polarity", "sentiment")
+        m = r.select("source", "response_id", "touchpoint").inner_join(
+            a, ["source", "response_id"]
+        )
+        if scope.language:
+            detected = analysis.select("source", "response_id", detected=analysis.language)
+            m = m.inner_join(detected, ["source", "response_id"]).filter(
+                lambda t: t.detected == scope.language
+            )
+        rows = (
+            m.group_by("touchpoint")
+            .aggregate(
+                n=m.count(),
+                mean_polarity=m.polarity.mean(),
+                negative=(m.sentiment < 0).ifelse(1, 0).sum(),
+                positive=(m.sentiment > 0).ifelse(1, 0).sum(),
+            )
+            .to_pyarrow()
+            .to_pylist()
+        )
+    return {
+        str(rec["touchpoint"]): {
+            "n": int(rec["n"]),
+            "mean_polarity": _num(rec["mean_polarity"], 3),
+            "negative_share": round(int(rec["negative"]) / int(rec["n"]), 4),
+            "positive_share": round(int(rec["positive"]) / int(rec["n"]), 4),
+        }
+        for rec in rows
+        if rec["touchpoint"] is not None and int(rec["n"])
+    }
 
 
 def verbatim_search(
