@@ -169,3 +169,62 @@ def variants_cmd(
     if fmt == Format.table:
         found = [{**v, "path": " → ".join(v["path"])} for v in found]
     emit(found, fmt, title="variants")
+
+
+# --- opportunities
+
+
+@journeys_app.command("opportunities")
+@handle_errors
+def opportunities_cmd(
+    journey: Annotated[
+        str, typer.Option(help="The journey of the organisation model (its key).")
+    ],
+    target: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="A metric's target, METRIC=VALUE (nps, csat, ces; repeat the option); "
+            "without it, a metric's target is its best touchpoint's score in the journey."
+        ),
+    ] = None,
+    date_from: FromOpt = None,
+    date_to: ToOpt = None,
+    segment: SegmentOpt = None,
+    channel: ChannelOpt = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """The touchpoints of a journey ranked as priority opportunities: reach × (score gap to
+    target + NPS points at stake of the top irritants / 100) × (1 + moment-of-truth effect),
+    each component shown.
+
+    Examples:
+
+      cxpilot journeys opportunities --journey achat --format json
+
+      cxpilot journeys opportunities --journey achat --target nps=40 --target csat=85
+    """
+    from cxpilot.kernel.periods import parse_date
+
+    start, end = parse_date(date_from, "--from"), parse_date(date_to, "--to")
+    from cxpilot.journeys.opportunities import parse_targets
+
+    targets = parse_targets(target)
+    setup(migrate=True)
+    from cxpilot.journeys.opportunities import opportunities
+
+    found = opportunities(
+        actor=None,
+        journey=journey,
+        start=start,
+        end=end,
+        segment=segment,
+        channel=channel,
+        targets=targets,
+    )
+    if fmt == Format.json:
+        emit(found.as_dict(), fmt)
+        return
+    rows = [
+        {**r, "irritants": ", ".join(r["irritants"])} for r in found.rows
+    ]
+    emit(rows, fmt, title=f"priority opportunities ({found.rule})")

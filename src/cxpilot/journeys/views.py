@@ -1,0 +1,397 @@
+"""Pages of the journeys domain."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import render
+from django.utils.translation import get_language, gettext
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET
+
+from cxpilot.kernel import roles, web
+from cxpilot.kernel.memo import Memo
+
+# --- journey map
+
+MAP_PERMISSION = "organisation.view_analytics"
+RULE_TEXT = _(
+    "priority = reach × (score gap + NPS points at stake / 100) × (1 + moment-of-truth effect)"
+)
+CASE_CHOICES = [("person", _("Person")), ("journey", _("Purchase (journey id)"))]
+
+
+class JourneyMapForm(forms.Form):
+    """The map's filters (a GET form; every field optional)."""
+
+    def __init__(self, data: QueryDict, *, journeys: list[tuple[str, str]], choices: Any) -> None:
+        super().__init__(data)
+        self.fields["journey"] = forms.ChoiceField(
+            label=_("Journey"), required=False, choices=journeys
+        )
+        self.fields["from"] = web.DateField(label=_("From"), required=False)
+        self.fields["to"] = web.DateField(label=_("To"), required=False)
+        self.fields["segment"] = forms.ChoiceField(
+            label=_("Segment"),
+            required=False,
+            choices=[("", _("All segments")), *choices.segments],
+        )
+        self.fields["channel"] = forms.ChoiceField(
+            label=_("Channel"),
+            required=False,
+            choices=[("", _("All channels")), *choices.channels],
+        )
+        self.fields["case"] = forms.ChoiceField(
+            label=_("Flow: one case per"), required=False, choices=CASE_CHOICES
+        )
+        for metric, label in (("nps", _("NPS")), ("csat", _("CSAT")), ("ces", _("CES"))):
+            self.fields[f"target_{metric}"] = forms.FloatField(
+                label=_("%(metric)s target") % {"metric": label},
+                required=False,
+                help_text=_("Empty: the best touchpoint of the journey."),
+            )
+        self.default_journey = journeys[0][0] if journeys else ""
+
+    def clean(self) -> dict[str, Any]:
+        from cxpilot.journeys.opportunities import check_target
+        from cxpilot.kernel.errors import ValidationError
+
+        data = super().clean() or {}
+        if data.get("from") and data.get("to") and data["to"] < data["from"]:
+            self.add_error("to", gettext("The end of the period is before its start."))
+        for metric in ("nps", "csat", "ces"):
+            value = data.get(f"target_{metric}")
+            if value is not None:
+                try:
+                    check_target(metric, value, f"target_{metric}")
+                except ValidationError as error:
+                    self.add_error(f"target_{metric}", str(error))
+        return data
+
+    def chosen(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        return {
+            "journey": data.get("journey") or self.default_journey,
+            "start": data.get("from"),
+            "end": data.get("to"),
+            "segment": data.get("segment") or None,
+            "channel": data.get("channel") or None,
+            "case": data.get("case") or "person",
+            "targets": {
+                m: data[f"target_{m}"]
+                for m in ("nps", "csat", "ces")
+                if data.get(f"target_{m}") is not None
+            },
+        }
+
+
+#: The map's figures by filters and language, while the warehouse stays the same.
+JOURNEY_MAPS: Memo[dict[str, Any]] = Memo(size=32)
+
+
+def _map_form(request: HttpRequest) -> JourneyMapForm:
+    from cxpilot.analytics import dashboard
+    from cxpilot.journeys.map import journey_choices
+
+    roles.require(request.user, MAP_PERMISSION)
+    choices = dashboard.filter_choices(actor=request.user)
+    return JourneyMapForm(request.GET, journeys=journey_choices(), choices=choices)
+
+
+def _map_figures(request: HttpRequest, chosen: dict[str, Any]) -> dict[str, Any]:
+    from cxpilot.analytics import dashboard
+    from cxpilot.verbatims.selectors import data_version
+
+    state = dashboard.warehouse_state()
+    key = (
+        tuple(sorted((k, repr(v)) for k, v in chosen.items())),
+        get_language(),
+    )
+    version = (state.key("journey_map"), data_version()[0])
+    return JOURNEY_MAPS.get(key, version, lambda: _compute_map(request.user, chosen))
+
+
+def _compute_map(actor: Any, chosen: dict[str, Any]) -> dict[str, Any]:
+    from cxpilot.journeys import charts
+    from cxpilot.journeys.flows import dfg
+    from cxpilot.journeys.log import LogFilters, event_log, interactions_source
+    from cxpilot.journeys.map import journey_map
+    from cxpilot.journeys.opportunities import rank
+
+    filters = {k: chosen[k] for k in ("start", "end", "segment", "channel")}
+    jmap = journey_map(actor=actor, journey=chosen["journey"], **filters)
+    with interactions_source(None) as (table, in_warehouse):
+        log = event_log(
+            table,
+            case=chosen["case"],
+            filters=LogFilters(journey=chosen["journey"], **filters),
+            in_warehouse=in_warehouse,
+        )
+        flow = dfg(log)
+    nodes, edges = charts.flow_data(jmap, flow)
+    ranked = rank(jmap, chosen["targets"])
+    return {
+        "jmap": jmap,
+        "flow": flow,
+        "nodes": nodes,
+        "edges": edges,
+        "repeats": [e for e in flow.edges if e["source"] == e["target"]],
+        "opportunities": ranked,
+        "grid": _grid(jmap),
+        "specs": {
+            "map": charts.map_chart(jmap),
+            "flow": charts.flow_chart(jmap, nodes, edges),
+        },
+        "opportunity_rows": _opportunity_rows(ranked),
+        "targets": _target_rows(ranked),
+    }
+
+
+def _cell_texts(cell: dict[str, Any]) -> dict[str, Any]:
+    from cxpilot.analytics.charts import METRIC_INFO, number
+    from cxpilot.journeys.charts import percent, plain
+
+    return {
+        **cell,
+        "persons_label": plain(cell["persons"]),
+        "interactions_label": plain(cell["interactions"]),
+        "reach_label": percent(cell["reach"]),
+        "score_rows": [
+            {
+                "label": METRIC_INFO[s["metric"]].label,
+                "score": number(s["score"], s["metric"]),
+                "interval": f"{number(s['ci_low'], s['metric'])} – "
+                f"{number(s['ci_high'], s['metric'])}",
+                "n": plain(s["n"]),
+                "small": s["small_sample"],
+            }
+            for s in cell["scores"]
+        ],
+        "sentiment_label": (
+            {
+                "mean": plain(cell["sentiment"]["mean_polarity"], 2),
+                "negative": percent(cell["sentiment"]["negative_share"]),
+                "n": plain(cell["sentiment"]["n"]),
+            }
+            if cell["sentiment"]
+            else None
+        ),
+        "irritant_rows": [
+            {"theme": i["theme"], "impact": number(i["impact"], "nps", signed=True)}
+            for i in cell["irritants"]
+        ],
+        "moment_rows": [
+            {
+                "outcome": _outcome_label(m["outcome"]),
+                "effect": plain(m["effect"], 3),
+                "interval": f"{plain(m['ci_low'], 3)} – {plain(m['ci_high'], 3)}",
+            }
+            for m in cell["moment"] or []
+        ],
+    }
+
+
+def _outcome_label(outcome: str) -> str:
+    return {
+        "churn": gettext("churn"),
+        "repeat": gettext("repeat purchase"),
+        "nps": gettext("overall NPS"),
+    }.get(outcome, outcome)
+
+
+def _grid(jmap: Any) -> dict[str, Any]:
+    """The map as rows of a table: one column per stage, one row per touchpoint rank."""
+    depth = max([len(s["touchpoints"]) for s in jmap.stages] + [1])
+    rows = []
+    for i in range(depth):
+        row = []
+        for stage in jmap.stages:
+            cells = stage["touchpoints"]
+            if i < len(cells):
+                row.append({"kind": "cell", "cell": _cell_texts(cells[i])})
+            elif i == 0:
+                row.append({"kind": "none"})
+            else:
+                row.append({"kind": "blank"})
+        rows.append(row)
+    return {"stages": jmap.stages, "rows": rows}
+
+
+def _opportunity_rows(ranked: Any) -> list[dict[str, Any]]:
+    from cxpilot.analytics.charts import METRIC_INFO, number
+    from cxpilot.journeys.charts import percent, plain
+
+    return [
+        {
+            **row,
+            "reach_label": percent(row["reach"]),
+            "gap_label": plain(row["gap"], 3),
+            "gap_points_label": (
+                f"{number(row['gap_points'], row['gap_metric'])} "
+                f"{METRIC_INFO[row['gap_metric']].label}"
+                if row["gap_metric"]
+                else "—"
+            ),
+            "stake_label": number(row["at_stake"], "nps"),
+            "effect_label": plain(row["effect"], 2),
+            "effect_outcome_label": _outcome_label(row["effect_outcome"])
+            if row["effect_outcome"]
+            else "",
+            "priority_label": plain(row["priority"], 4),
+        }
+        for row in ranked.rows
+    ]
+
+
+def _target_rows(ranked: Any) -> list[dict[str, Any]]:
+    from cxpilot.analytics.charts import METRIC_INFO, number
+
+    names = {r["touchpoint"]: r["name"] for r in ranked.rows}
+    return [
+        {
+            "metric": METRIC_INFO[metric].label,
+            "value": number(goal["value"], metric),
+            "source": goal["source"],
+            "touchpoint": names.get(goal["touchpoint"] or "", goal["touchpoint"]),
+        }
+        for metric, goal in ranked.targets.items()
+    ]
+
+
+@require_GET
+def journey_map_page(request: HttpRequest) -> HttpResponse:
+    form = _map_form(request)
+    context: dict[str, Any] = {"nav_current": "journeys:map", "form": form, "figures": None}
+    if not form.default_journey:
+        return render(request, "journeys/map.html", context)
+    if not form.is_valid():
+        return render(request, "journeys/map.html", context, status=400)
+    chosen = form.chosen()
+    context.update(figures=_map_figures(request, chosen), chosen=chosen, query=request.GET.urlencode())
+    return render(request, "journeys/map.html", context)
+
+
+def _bad_export(form: JourneyMapForm) -> HttpResponse:
+    problems = "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items())
+    return HttpResponse(problems or gettext("No journey yet."), status=400, content_type="text/plain")
+
+
+@require_GET
+def journey_map_png(request: HttpRequest, chart: str) -> HttpResponse:
+    from django.http import Http404
+
+    from cxpilot.journeys.exports import png
+
+    form = _map_form(request)
+    if chart not in ("map", "flow"):
+        raise Http404
+    if not form.default_journey or not form.is_valid():
+        return _bad_export(form)
+    chosen = form.chosen()
+    figures = _map_figures(request, chosen)
+    response = HttpResponse(png(figures["specs"][chart]), content_type="image/png")
+    response["Content-Disposition"] = (
+        f'attachment; filename="journey-{_safe(chosen["journey"])}-{chart}.png"'
+    )
+    return response
+
+
+def _safe(key: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_" else "_" for c in key)[:60] or "journey"
+
+
+@require_GET
+def journey_map_pdf(request: HttpRequest) -> HttpResponse:
+    from cxpilot.journeys.charts import plain
+    from cxpilot.journeys.exports import map_pdf, png
+
+    form = _map_form(request)
+    if not form.default_journey or not form.is_valid():
+        return _bad_export(form)
+    chosen = form.chosen()
+    figures = _map_figures(request, chosen)
+    jmap = figures["jmap"]
+    cells = [_cell_texts(c) for c in jmap.cells]
+    map_rows = [
+        [
+            f"{c['stage_name']} / {c['name']}",
+            c["persons_label"],
+            c["interactions_label"],
+            c["reach_label"],
+            "; ".join(f"{s['label']} {s['score']} ({s['interval']})" for s in c["score_rows"]),
+            (
+                f"{c['sentiment_label']['mean']} ({c['sentiment_label']['negative']})"
+                if c["sentiment_label"]
+                else "—"
+            ),
+            "; ".join(f"{i['theme']} {i['impact']}" for i in c["irritant_rows"]) or "—",
+            "; ".join(m["outcome"] for m in c["moment_rows"]) or ("—" if jmap.moments else ""),
+        ]
+        for c in cells
+    ]
+    empty = [s["name"] for s in jmap.stages if not s["touchpoints"]]
+    opp_rows = [
+        [
+            f"{r['rank']}. {r['name']}",
+            r["reach_label"],
+            r["gap_points_label"],
+            r["stake_label"],
+            r["effect_label"],
+            r["priority_label"],
+        ]
+        for r in figures["opportunity_rows"]
+    ]
+    period = " – ".join(d.isoformat() if d else "…" for d in (chosen["start"], chosen["end"]))
+    subtitle = gettext(
+        "%(persons)s persons, %(events)s interactions. Period: %(period)s. Segment: %(segment)s. "
+        "Channel: %(channel)s."
+    ) % {
+        "persons": plain(jmap.persons),
+        "events": plain(jmap.interactions),
+        "period": period,
+        "segment": chosen["segment"] or gettext("all"),
+        "channel": chosen["channel"] or gettext("all"),
+    }
+    if empty:
+        subtitle += " " + gettext("Stages without a touchpoint: %s.") % ", ".join(empty)
+    body = map_pdf(
+        title=gettext("Journey map: %s") % jmap.name,
+        subtitle=subtitle,
+        charts=[
+            (gettext("Journey map"), png(figures["specs"]["map"])),
+            (gettext("Flow between touchpoints"), png(figures["specs"]["flow"])),
+        ],
+        tables=[
+            (
+                gettext("Journey map"),
+                [
+                    gettext("Stage / touchpoint"),
+                    gettext("Persons"),
+                    gettext("Interactions"),
+                    gettext("Reach"),
+                    gettext("Scores (95 % interval)"),
+                    gettext("Mean sentiment (negative)"),
+                    gettext("Top irritants (NPS points at stake)"),
+                    gettext("Moment of truth"),
+                ],
+                map_rows,
+            ),
+            (
+                gettext("Priority opportunities") + " — " + str(RULE_TEXT),
+                [
+                    gettext("Touchpoint"),
+                    gettext("Reach"),
+                    gettext("Score gap to target"),
+                    gettext("NPS points at stake"),
+                    gettext("Moment-of-truth effect"),
+                    gettext("Priority"),
+                ],
+                opp_rows,
+            ),
+        ],
+    )
+    response = HttpResponse(body, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="journey-{_safe(chosen["journey"])}.pdf"'
+    return response
