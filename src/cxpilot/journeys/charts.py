@@ -45,9 +45,7 @@ def plain(value: float | int | None, decimals: int = 0) -> str:
 
     if value is None:
         return "—"
-    return str(number_format(value, decimals, use_l10n=True, force_grouping=True)).replace(
-        "-", "−"
-    )
+    return str(number_format(value, decimals, use_l10n=True, force_grouping=True)).replace("-", "−")
 
 
 def percent(share: float | None) -> str:
@@ -89,7 +87,9 @@ def map_data(jmap: JourneyMap) -> list[dict[str, Any]]:
         lines += [score_text(s) for s in cell["scores"]]
         senti = cell["sentiment"]
         if senti:
-            lines.append(gettext("%(share)s negative") % {"share": percent(senti["negative_share"])})
+            lines.append(
+                gettext("%(share)s negative") % {"share": percent(senti["negative_share"])}
+            )
         if cell["irritants"]:
             lines.append("! " + cell["irritants"][0]["theme"])
         if cell["moment"]:
@@ -166,9 +166,11 @@ def map_chart(jmap: JourneyMap) -> dict[str, Any]:
     texts = cells.mark_text(
         color=INK, fontSize=10, lineBreak="\n", align="center", baseline="middle"
     ).encode(x=x, y=y, text="text:N")
-    headers = alt.Chart(alt.Data(values=_stage_headers(jmap, -0.6))).mark_text(
-        color=INK, fontWeight="bold", fontSize=12, lineBreak="\n"
-    ).encode(x=x, y=y, text="label:N")
+    headers = (
+        alt.Chart(alt.Data(values=_stage_headers(jmap, -0.6)))
+        .mark_text(color=INK, fontWeight="bold", fontSize=12, lineBreak="\n")
+        .encode(x=x, y=y, text="label:N")
+    )
     empty = [
         {"x": h["x"], "y": 0, "label": gettext("no touchpoint")}
         for h in _stage_headers(jmap, 0)
@@ -195,6 +197,7 @@ def flow_data(
     at = positions(jmap)
     names = {c["touchpoint"]: c["name"] for c in jmap.cells}
     events = {c["touchpoint"]: c["interactions"] for c in jmap.cells}
+    repeats = {e["source"]: int(e["count"]) for e in dfg.edges if e["source"] == e["target"]}
     nodes = [
         {
             "touchpoint": tp,
@@ -207,11 +210,15 @@ def flow_data(
             "events_label": plain(events.get(tp, 0)),
             "starts_label": plain(dfg.starts.get(tp, 0)),
             "ends_label": plain(dfg.ends.get(tp, 0)),
+            "repeats": repeats.get(tp, 0),
+            "repeats_label": plain(repeats.get(tp, 0)),
         }
         for tp, (x, y) in at.items()
     ]
     drawn = [
-        e for e in dfg.edges if e["source"] != e["target"] and e["source"] in at and e["target"] in at
+        e
+        for e in dfg.edges
+        if e["source"] != e["target"] and e["source"] in at and e["target"] in at
     ][:top]
     edges = []
     for e in drawn:
@@ -244,7 +251,9 @@ def _duration(seconds: float | None) -> str:
     return gettext("%(n)s d") % {"n": plain(seconds / 86_400, 1)}
 
 
-def flow_chart(jmap: JourneyMap, nodes: Sequence[Mapping[str, Any]], edges: Sequence[Any]) -> dict[str, Any]:
+def flow_chart(
+    jmap: JourneyMap, nodes: Sequence[Mapping[str, Any]], edges: Sequence[Any]
+) -> dict[str, Any]:
     """The directly-follows graph on the map's grid: a line per edge, as wide as its count; a
     point per touchpoint, as large as its events, labelled with its name and its starts and
     ends."""
@@ -291,12 +300,12 @@ def flow_chart(jmap: JourneyMap, nodes: Sequence[Mapping[str, Any]], edges: Sequ
     )
     names = base.mark_text(
         color=INK, fontSize=10, dy=20, fontWeight="bold", limit=COLUMN - 8
-    ).encode(
-        x=x, y=y, text=alt.Text("name:N")
+    ).encode(x=x, y=y, text=alt.Text("name:N"))
+    counts = (
+        base.transform_calculate(label="'▶ ' + datum.starts_label + '  ■ ' + datum.ends_label")
+        .mark_text(color=INK, fontSize=9, dy=32)
+        .encode(x=x, y=y, text="label:N")
     )
-    counts = base.transform_calculate(
-        label="'▶ ' + datum.starts_label + '  ■ ' + datum.ends_label"
-    ).mark_text(color=INK, fontSize=9, dy=32).encode(x=x, y=y, text="label:N")
     headers = (
         alt.Chart(alt.Data(values=_stage_headers(jmap, -0.65)))
         .mark_text(color=INK, fontWeight="bold", fontSize=11)

@@ -177,9 +177,7 @@ def variants_cmd(
 @journeys_app.command("opportunities")
 @handle_errors
 def opportunities_cmd(
-    journey: Annotated[
-        str, typer.Option(help="The journey of the organisation model (its key).")
-    ],
+    journey: Annotated[str, typer.Option(help="The journey of the organisation model (its key).")],
     target: Annotated[
         list[str] | None,
         typer.Option(
@@ -224,7 +222,5 @@ def opportunities_cmd(
     if fmt == Format.json:
         emit(found.as_dict(), fmt)
         return
-    rows = [
-        {**r, "irritants": ", ".join(r["irritants"])} for r in found.rows
-    ]
+    rows = [{**r, "irritants": ", ".join(r["irritants"])} for r in found.rows]
     emit(rows, fmt, title=f"priority opportunities ({found.rule})")

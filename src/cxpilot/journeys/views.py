@@ -137,7 +137,6 @@ def _compute_map(actor: Any, chosen: dict[str, Any]) -> dict[str, Any]:
         "flow": flow,
         "nodes": nodes,
         "edges": edges,
-        "repeats": [e for e in flow.edges if e["source"] == e["target"]],
         "opportunities": ranked,
         "grid": _grid(jmap),
         "specs": {
@@ -229,8 +228,11 @@ def _opportunity_rows(ranked: Any) -> list[dict[str, Any]]:
             "reach_label": percent(row["reach"]),
             "gap_label": plain(row["gap"], 3),
             "gap_points_label": (
-                f"{number(row['gap_points'], row['gap_metric'])} "
-                f"{METRIC_INFO[row['gap_metric']].label}"
+                gettext("%(points)s %(metric)s points")
+                % {
+                    "points": plain(row["gap_points"], METRIC_INFO[row["gap_metric"]].decimals),
+                    "metric": METRIC_INFO[row["gap_metric"]].label,
+                }
                 if row["gap_metric"]
                 else "—"
             ),
@@ -262,6 +264,8 @@ def _target_rows(ranked: Any) -> list[dict[str, Any]]:
 
 @require_GET
 def journey_map_page(request: HttpRequest) -> HttpResponse:
+    from cxpilot.journeys.charts import plain
+
     form = _map_form(request)
     context: dict[str, Any] = {"nav_current": "journeys:map", "form": form, "figures": None}
     if not form.default_journey:
@@ -269,13 +273,21 @@ def journey_map_page(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return render(request, "journeys/map.html", context, status=400)
     chosen = form.chosen()
-    context.update(figures=_map_figures(request, chosen), chosen=chosen, query=request.GET.urlencode())
+    figures = _map_figures(request, chosen)
+    context.update(
+        figures=figures,
+        chosen=chosen,
+        query=request.GET.urlencode(),
+        persons_label=plain(figures["jmap"].persons),
+    )
     return render(request, "journeys/map.html", context)
 
 
 def _bad_export(form: JourneyMapForm) -> HttpResponse:
-    problems = "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items())
-    return HttpResponse(problems or gettext("No journey yet."), status=400, content_type="text/plain")
+    problems = "; ".join(f"{k}: {' '.join(str(e) for e in v)}" for k, v in form.errors.items())
+    return HttpResponse(
+        problems or gettext("No journey yet."), status=400, content_type="text/plain"
+    )
 
 
 @require_GET
@@ -393,5 +405,7 @@ def journey_map_pdf(request: HttpRequest) -> HttpResponse:
         ],
     )
     response = HttpResponse(body, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="journey-{_safe(chosen["journey"])}.pdf"'
+    response["Content-Disposition"] = (
+        f'attachment; filename="journey-{_safe(chosen["journey"])}.pdf"'
+    )
     return response

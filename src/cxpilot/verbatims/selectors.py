@@ -393,9 +393,7 @@ def sentiment_by_touchpoint(
         if touchpoints:
             r = r.filter(r.touchpoint.isin(list(touchpoints)))
         a = analysis.select("source", "response_id", "polarity", "sentiment")
-        m = r.select("source", "response_id", "touchpoint").inner_join(
-            a, ["source", "response_id"]
-        )
+        m = r.select("source", "response_id", "touchpoint").inner_join(a, ["source", "response_id"])
         if scope.language:
             detected = analysis.select("source", "response_id", detected=analysis.language)
             m = m.inner_join(detected, ["source", "response_id"]).filter(
