@@ -290,3 +290,13 @@ def test_exports(viewer, data):
     assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
     assert pdf.content.startswith(b"%PDF")
     assert 'filename="journey-purchase.pdf"' in pdf["Content-Disposition"]
+
+
+def test_the_page_in_french(viewer, data):
+    html = viewer.get("/journeys/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "Carte du parcours" in html
+    assert "Aucun point de contact à cette étape" in html
+    assert "4 personnes dans le parcours." in html
+    assert "75 %" in html  # the website's reach
+    # the gap of call_centre to the best NPS (website, 40): 70 points, written the French way
+    assert "70,0 points de NPS" in html

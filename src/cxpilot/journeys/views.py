@@ -383,7 +383,7 @@ def journey_map_pdf(request: HttpRequest) -> HttpResponse:
                     gettext("Persons"),
                     gettext("Interactions"),
                     gettext("Reach"),
-                    gettext("Scores (95 % interval)"),
+                    gettext("Scores (their interval at 95 %)"),
                     gettext("Mean sentiment (negative)"),
                     gettext("Top irritants (NPS points at stake)"),
                     gettext("Moment of truth"),
