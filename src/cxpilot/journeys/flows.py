@@ -60,7 +60,7 @@ def dfg(log: EventLog) -> Dfg:
     )
     grouped = steps.group_by([steps.activity, steps.target]).aggregate(
         count=steps.count(),
-        starts=steps.first.cast("int64").sum(),
+        starts=steps.first.ifelse(1, 0).sum(),
         median_seconds=steps.gap.median(),
         p90_seconds=steps.gap.quantile(0.9),
     )

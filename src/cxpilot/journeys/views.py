@@ -339,7 +339,7 @@ def journey_map_pdf(request: HttpRequest) -> HttpResponse:
                 else "—"
             ),
             "; ".join(f"{i['theme']} {i['impact']}" for i in c["irritant_rows"]) or "—",
-            "; ".join(m["outcome"] for m in c["moment_rows"]) or ("—" if jmap.moments else ""),
+            *(["; ".join(m["outcome"] for m in c["moment_rows"]) or "—"] if jmap.moments else []),
         ]
         for c in cells
     ]
@@ -355,7 +355,11 @@ def journey_map_pdf(request: HttpRequest) -> HttpResponse:
         ]
         for r in figures["opportunity_rows"]
     ]
-    period = " – ".join(d.isoformat() if d else "…" for d in (chosen["start"], chosen["end"]))
+    period = (
+        " – ".join(d.isoformat() if d else "…" for d in (chosen["start"], chosen["end"]))
+        if chosen["start"] or chosen["end"]
+        else gettext("all")
+    )
     subtitle = gettext(
         "%(persons)s persons, %(events)s interactions. Period: %(period)s. Segment: %(segment)s. "
         "Channel: %(channel)s."
@@ -386,7 +390,7 @@ def journey_map_pdf(request: HttpRequest) -> HttpResponse:
                     gettext("Scores (their interval at 95 %)"),
                     gettext("Mean sentiment (negative)"),
                     gettext("Top irritants (NPS points at stake)"),
-                    gettext("Moment of truth"),
+                    *([gettext("Moment of truth")] if jmap.moments else []),
                 ],
                 map_rows,
             ),
