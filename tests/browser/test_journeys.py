@@ -1,14 +1,20 @@
 """The journey map in a real browser, on a demo company of 2,000 customers: the map and the
 flow chart are drawn, nothing makes the page scroll sideways on a phone or a desktop (the map
-scrolls inside its own box), the filters work without JavaScript, and the exports download."""
+scrolls inside its own box), the filters work without JavaScript, and the exports download.
+
+``CXPILOT_TEST_DEMO_CUSTOMERS=20000`` runs it on the full-size demo (about two minutes more)."""
 
 from __future__ import annotations
+
+import os
 
 import pytest
 
 from tests.browser.test_layout import OVERFLOW
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+CUSTOMERS = int(os.environ.get("CXPILOT_TEST_DEMO_CUSTOMERS", "2000"))
 
 
 def _error(message) -> bool:
@@ -18,7 +24,7 @@ def _error(message) -> bool:
 def test_the_journey_map_on_the_demo(page, live_server, log_in):
     from cxpilot.demo.services import demo_generate
 
-    demo_generate(customers=2000, seed=42)
+    demo_generate(customers=CUSTOMERS, seed=42)
     problems: list[str] = []
     page.on("console", lambda m: problems.append(m.text) if _error(m) else None)
     page.on("pageerror", lambda e: problems.append(str(e)))
