@@ -100,6 +100,16 @@ def test_the_filters_narrow_the_volumes(data):
     # only the website's events are on the web channel
     assert found.cell("website")["interactions"] == 4
     assert found.cell("store")["interactions"] == 0 and found.cell("store")["reach"] == 0
+    # the segment of each person: C1 and C2 are families (neither resolved: their own record's)
+    customers = [
+        {"customer_id": c, "source": "shop", "segment": "families" if c in ("C1", "C2") else None}
+        for c in PATHS
+    ]
+    load_arrow(table="customers", data=pa.Table.from_pylist(customers))
+    families = journey_map(actor=None, journey="purchase", segment="families", moments=False)
+    assert families.persons == 2
+    assert (families.cell("store")["persons"], families.cell("store")["reach"]) == (2, 1.0)
+    assert (families.cell("website")["persons"], families.cell("call_centre")["persons"]) == (1, 0)
     later = journey_map(actor=None, journey="purchase", start=T0.date() + dt.timedelta(days=1))
     assert later.cell("website")["interactions"] == 1  # C0's second visit only
     with pytest.raises(ValidationError):
@@ -300,3 +310,57 @@ def test_the_page_in_french(viewer, data):
     assert "75 %" in html  # the website's reach
     # the gap of call_centre to the best NPS (website, 40): 70 points, written the French way
     assert "70,0 points de NPS" in html
+
+
+def _fake_moments(rows_by_outcome):
+    """A stand-in for the moments-of-truth estimator with fixed rows per outcome."""
+    import types
+
+    calls = []
+
+    def moments_of_truth(*, actor, outcome, start, end, segment):
+        calls.append((outcome, start, end, segment))
+        return types.SimpleNamespace(rows=rows_by_outcome.get(outcome, []))
+
+    module = types.ModuleType("cxpilot.journeys.moments")
+    module.moments_of_truth = moments_of_truth
+    return module, calls
+
+
+def test_the_marks_follow_the_rule(data, viewer, monkeypatch):
+    import sys
+
+    module, calls = _fake_moments(
+        {
+            # call_centre raises churn, significantly: a mark
+            "churn": [
+                {"touchpoint": "call_centre", "effect": 0.2, "ci_low": 0.1, "ci_high": 0.3},
+                {"touchpoint": "store", "effect": 0.1, "ci_low": -0.05, "ci_high": 0.25},
+            ],
+            # store lowers repeat purchase, significantly: a mark; website raises it: none
+            "repeat": [
+                {"touchpoint": "store", "effect": -0.1, "ci_low": -0.2, "ci_high": -0.01},
+                {"touchpoint": "website", "effect": 0.3, "ci_low": 0.2, "ci_high": 0.4},
+            ],
+        }
+    )
+    monkeypatch.setitem(sys.modules, "cxpilot.journeys.moments", module)
+    journey_map(actor=None, journey="purchase", segment="families")
+    assert sorted(calls) == [("churn", None, None, "families"), ("nps", None, None, "families")] + [
+        ("repeat", None, None, "families")
+    ]
+    found = journey_map(actor=None, journey="purchase")
+    assert found.moments is True
+    assert [m["outcome"] for m in found.cell("call_centre")["moment"]] == ["churn"]
+    assert [m["outcome"] for m in found.cell("store")["moment"]] == ["repeat"]
+    assert found.cell("website")["moment"] == []
+    # opportunities: each marked touchpoint is the largest of its outcome -> effect 1
+    ranked = {r["touchpoint"]: r for r in rank(found).rows}
+    assert (ranked["call_centre"]["effect"], ranked["call_centre"]["effect_outcome"]) == (
+        1.0,
+        "churn",
+    )
+    assert ranked["call_centre"]["priority"] == pytest.approx(0.0875 * 2)
+    html = viewer.get("/journeys/").content.decode()
+    assert html.count('class="journey-cell moment"') == 2
+    assert "not estimated here yet" not in html

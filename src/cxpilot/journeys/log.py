@@ -214,5 +214,8 @@ def with_segment(t: Any, *, by_person: bool) -> Any:
     t = t.left_join(c, (t.source == c.source) & (t.customer_id == c.customer_id)).select(t, c.own)
     if not by_person:
         return t.rename(segment="own")
+    # a projection of its own first: Ibis cannot join on ``person``, a column computed in the
+    # join chain of ``answers_with_person``, by extending that chain
+    t = t.select(*t.columns)
     t = t.left_join(g, t.person == g.person_id).select(t, g.segment)
     return t.mutate(segment=ibis.coalesce(t.segment, t.own)).drop("own")
