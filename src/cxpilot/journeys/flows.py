@@ -65,7 +65,7 @@ def dfg(log: EventLog) -> Dfg:
         p90_seconds=steps.gap.quantile(0.9),
     )
     rows = grouped.to_pyarrow().to_pylist()
-    edges = [
+    edges: list[dict[str, Any]] = [
         {
             "source": str(r["activity"]),
             "target": str(r["target"]),
