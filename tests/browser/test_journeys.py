@@ -40,6 +40,13 @@ def test_the_journey_map_on_the_demo(page, live_server, log_in):
     assert page.locator("#journey-map thead th").count() == 7
     website = page.inner_text("#journey-map td[data-touchpoint='website']")
     assert "NPS" in website and "Persons" in website
+    # its irritants lead to the irritants page of the touchpoint
+    assert (
+        page.locator(
+            "#journey-map td[data-touchpoint='website'] a[href^='/text/irritants/?touchpoint=website']"
+        ).count()
+        == 1
+    )
     assert page.locator("#opportunities tbody tr").count() == 13
     assert page.locator("#flow-edges tbody tr").count() == 25
     for width in (375, 1280):

@@ -255,6 +255,16 @@ def test_the_page_for_a_viewer(viewer, data):
     assert order == sorted(order)
 
 
+def test_the_flow_by_purchase(viewer, data):
+    """These events carry no journey id: one case per purchase finds no path."""
+    html = viewer.get("/journeys/?case=journey").content.decode()
+    assert "No two touchpoints follow each other in these data." in html
+    html = viewer.get("/journeys/").content.decode()
+    # by person: website -> call_centre (C0), website -> store (C1); C0's repeat is counted
+    assert html.count("<td>Website</td>") == 2
+    assert '<td class="number">1</td>' in html  # the website's repeat
+
+
 def test_the_page_needs_a_login_and_the_permission(client, client_as, data):
     page = client.get("/journeys/")
     assert page.status_code == 302 and "/accounts/login/" in page["Location"]
@@ -265,7 +275,15 @@ def test_the_page_needs_a_login_and_the_permission(client, client_as, data):
 
 @pytest.mark.parametrize(
     "query",
-    ["journey=nope", "from=2026-02-01&to=2026-01-01", "target_nps=500", "segment=unknown"],
+    [
+        "journey=nope",
+        "from=2026-02-01&to=2026-01-01",
+        "from=not-a-day",
+        "target_nps=500",
+        "target_ces=abc",
+        "segment=unknown",
+        "case=record",
+    ],
 )
 def test_bad_filters_are_a_400(viewer, data, query):
     assert viewer.get(f"/journeys/?{query}").status_code == 400
@@ -363,4 +381,5 @@ def test_the_marks_follow_the_rule(data, viewer, monkeypatch):
     assert ranked["call_centre"]["priority"] == pytest.approx(0.0875 * 2)
     html = viewer.get("/journeys/").content.decode()
     assert html.count('class="journey-cell moment"') == 2
+    assert html.count("★ Moment of truth</span>") == 2
     assert "not estimated here yet" not in html

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django import forms
 from django.http import HttpRequest, HttpResponse, QueryDict
@@ -279,6 +280,9 @@ def journey_map_page(request: HttpRequest) -> HttpResponse:
         chosen=chosen,
         query=request.GET.urlencode(),
         persons_label=plain(figures["jmap"].persons),
+        period_query=urlencode(
+            {k: chosen[v].isoformat() for k, v in (("from", "start"), ("to", "end")) if chosen[v]}
+        ),
     )
     return render(request, "journeys/map.html", context)
 
