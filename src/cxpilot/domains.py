@@ -152,6 +152,7 @@ DOMAINS: tuple[Domain, ...] = (
     Domain(
         "journeys",
         urls="journeys/",
+        api=True,
         cli=True,
         demo="after",
         roles={
