@@ -1,0 +1,18 @@
+"""The demo company's target journey: an online order followed one purchase at a time
+(``commande_en_ligne``, ``data/commande_en_ligne.yaml``), held against its orders in
+``cxpilot journeys conformance --target commande_en_ligne``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from cxpilot.journeys.services import target_load
+
+TARGET = Path(__file__).parent / "data" / "commande_en_ligne.yaml"
+
+
+def demo_load(*, seed: int) -> dict[str, Any]:
+    """Create (or replace) the demo's target journey. ``seed`` is unused: it is data."""
+    target, _created = target_load(actor=None, text=TARGET.read_bytes(), where=str(TARGET))
+    return {"target_journeys": 1, "target": target.key}

@@ -1,0 +1,365 @@
+"""Target journeys: the YAML definition and its checks, the conformance report on a small log
+worked out by hand, the outcomes, the pages and the commands."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+
+import pyarrow as pa
+import pytest
+from typer.testing import CliRunner
+
+from cxpilot.cli import app
+from cxpilot.journeys.stats import proportion_difference
+from cxpilot.journeys.targets import MAX_YAML_BYTES, from_yaml, parse
+from cxpilot.kernel.errors import ValidationError
+from tests.hostile import HOSTILE, HOSTILE_ESCAPED
+
+runner = CliRunner()
+
+T0 = dt.datetime(2026, 1, 5, 9)
+
+
+def at(hours: float) -> dt.datetime:
+    return T0 + dt.timedelta(hours=hours)
+
+
+#: The target: an optional visit, the order, then the delivery or the pickup within 96 hours;
+#: any other activity is a deviation.
+TARGET_YAML = """
+key: order_online
+name: Order online
+case: person
+activity: type
+allow_other: false
+steps:
+  - key: visit
+    name: Visit
+    activities: [visit]
+    required: false
+  - key: order
+    name: Order
+    activities: [order]
+  - key: delivered
+    name: Delivered or picked up
+    activities: [delivery, pickup]
+    within_hours: 96
+"""
+
+#: Seven customers (each its own case: a person), and what the target makes of each:
+#:   A visit, order, delivery 24 h later ........ conforms
+#:   B order, delivery 120 h later .............. time limit breached by 24 h
+#:   C order ..................................... step "delivered" missing
+#:   D delivery, then the order a day later ...... wrong order (order must come before delivered)
+#:   E order, call, pickup 24 h later ............ unexpected activity "call"
+#:   F order, pickup 48 h later .................. conforms
+#:   G order, delivery 100 h later ............... time limit breached by 4 h
+PATHS: dict[str, list[tuple[str, float]]] = {
+    "A": [("visit", 0), ("order", 1), ("delivery", 25)],
+    "B": [("order", 0), ("delivery", 120)],
+    "C": [("order", 0)],
+    "D": [("delivery", 0), ("order", 24)],
+    "E": [("order", 0), ("call", 1), ("pickup", 24)],
+    "F": [("order", 0), ("pickup", 48)],
+    "G": [("order", 0), ("delivery", 100)],
+}
+
+
+def _events() -> list[dict]:
+    return [
+        {
+            "event_id": f"{customer}{i}",
+            "customer_id": customer,
+            "touchpoint": "website",
+            "timestamp": at(hours),
+            "source": "shop",
+            "channel": "web",
+            "type": kind,
+        }
+        for customer, path in PATHS.items()
+        for i, (kind, hours) in enumerate(path)
+    ]
+
+
+def _end(customer: str) -> dt.datetime:
+    return at(max(h for _k, h in PATHS[customer]))
+
+
+def test_yaml_round_trip_and_defaults():
+    definition = from_yaml(TARGET_YAML)
+    steps = {s.key: s for s in definition.steps}
+    assert steps["visit"].after == () and steps["order"].after == ("visit",)
+    assert steps["delivered"].after == ("order",) and steps["delivered"].within_hours == 96
+    assert not steps["visit"].required and steps["order"].required
+    assert from_yaml(definition.to_yaml()) == definition
+    assert parse(definition.as_dict()) == definition
+    # the default "after" is not written out; a changed one is, and reads back the same
+    assert "after" not in definition.to_yaml()
+    free = parse({**definition.as_dict(), "steps": [
+        *definition.as_dict()["steps"][:2],
+        {"key": "delivered", "name": "D", "activities": ["delivery"], "after": []},
+    ]})
+    assert "after: []" in free.to_yaml() and from_yaml(free.to_yaml()) == free
+
+
+def _problems(data) -> list[tuple[str, str]]:
+    with pytest.raises(ValidationError) as caught:
+        parse(data) if not isinstance(data, str) else from_yaml(data)
+    exc = caught.value
+    return [(p.where, p.reason) for p in exc.problems] or [(exc.where or "", exc.detail)]
+
+
+def _step(key: str, **fields) -> dict:
+    return {"key": key, "name": key.title(), "activities": [key], **fields}
+
+
+def _target(*steps: dict, **fields) -> dict:
+    return {"key": "t", "name": "T", "steps": list(steps), **fields}
+
+
+@pytest.mark.pure
+@pytest.mark.parametrize(
+    ("data", "where", "reason"),
+    [
+        ([1, 2], "target", "is an object"),
+        (_target(_step("a"), colour="red"), "target", "unknown key(s) 'colour'"),
+        (_target(_step("a", colour=1)), "steps[1]", "unknown key(s) 'colour'"),
+        ({"name": "T", "steps": [_step("a")]}, "key", "is required"),
+        (_target(_step("a"), key="not a key!"), "key", "is not a key"),
+        (_target(_step("a"), name=HOSTILE + "\x07"), "name", "control character U+0007"),
+        (_target(_step("a"), name="\u202eevil"), "name", "control character U+202E"),
+        (_target(_step("a"), name="x" * 200), "name", "longer than 120"),
+        (_target(_step("a"), case="household"), "case", "must be one of person, journey"),
+        (_target(_step("a"), activity="mood"), "activity", "must be one of touchpoint, type"),
+        (_target(_step("a"), allow_other="yes"), "allow_other", "must be true or false"),
+        (_target(), "steps", "one step or more"),
+        (_target(*[_step(f"s{i}") for i in range(41)]), "steps", "more than 40 steps"),
+        (_target(_step("a"), _step("a")), "steps[2].key", "key of an earlier step"),
+        (_target({"key": "a", "name": "A"}), "steps[1] (a).activities", "needs one"),
+        (
+            _target(_step("a"), {"key": "b", "name": "B", "activities": ["a"]}),
+            "steps[2] (b).activities",
+            "'a' is an activity of step 'a' too",
+        ),
+        (_target(_step("a"), _step("b", after=["zz"])), "steps[2] (b).after", "not the key"),
+        (_target(_step("a", after=["a"])), "steps[1] (a).after", "after itself"),
+        (
+            _target(_step("a", after=["c"]), _step("b"), _step("c")),
+            "steps (a)",
+            "cycle: a → b → c → a",
+        ),
+        (_target(_step("a"), _step("b", within_hours=-3)), "steps[2] (b).within_hours", "more than 0"),
+        (_target(_step("a"), _step("b", within_hours="2d")), "steps[2] (b).within_hours", "number"),
+        (_target(_step("a"), _step("b", within_hours=10**9)), "steps[2] (b).within_hours", "at most"),
+        (_target(_step("a", within_hours=5)), "steps[1] (a).within_hours", "has none"),
+        (_target(_step("a", required="no")), "steps[1] (a).required", "true or false"),
+        (_target(_step("a", required=False)), "steps", "at least one step must be required"),
+        (_target({"key": "a", "name": "A", "activities": ["x", "x"]}), "steps[1] (a).activities", "twice"),
+        ("key: [unclosed", "target:line 1", "not valid YAML"),
+        ("a: &x [1]\nb: *x\n", "target:line 2", "aliases"),
+        ("x" * (MAX_YAML_BYTES + 1), "target", "at most 100,000"),
+        ("[" * 5000, "target", "nests too deeply"),
+    ],
+)
+def test_every_validation_error_names_the_step_and_field(data, where, reason):
+    problems = _problems(data)
+    assert any(w == where and reason in r for w, r in problems), problems
+
+
+@pytest.mark.pure
+def test_proportion_difference_against_newcombe():
+    """Newcombe (1998), table II, method 10."""
+    for (x1, n1, x2, n2), (low, high) in {
+        (56, 70, 48, 80): (5.24, 33.39),
+        (9, 10, 3, 10): (17.05, 80.90),
+        (6, 7, 2, 7): (5.82, 80.62),
+        (5, 56, 0, 29): (-3.81, 19.26),
+    }.items():
+        found = proportion_difference(x1, n1, x2, n2)
+        assert (round(found.ci_low, 2), round(found.ci_high, 2)) == (low, high)
+
+
+def _wilson(x: int, n: int) -> tuple[float, float]:
+    z = 1.959963984540054
+    p = x / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return 100 * (centre - half), 100 * (centre + half)
+
+
+def _check_conformance(report: dict) -> None:
+    """The answer worked out by hand (see PATHS)."""
+    assert report["cases"] == 7 and report["conforming"] == 2  # A and F
+    assert report["conforming_share"] == pytest.approx(100 * 2 / 7, abs=0.01)
+    low, high = _wilson(2, 7)
+    assert report["ci_low"] == pytest.approx(low, abs=0.01)
+    assert report["ci_high"] == pytest.approx(high, abs=0.01)
+    assert {s["step"]: s["reached"] for s in report["steps"]} == {
+        "visit": 1,
+        "order": 7,
+        "delivered": 6,
+    }
+    deviations = {
+        (d["kind"], d.get("step") or d.get("activity"), d.get("before")): d
+        for d in report["deviations"]
+    }
+    assert {k: d["cases"] for k, d in deviations.items()} == {
+        ("time_limit", "delivered", None): 2,  # B and G
+        ("missing_step", "delivered", None): 1,  # C
+        ("wrong_order", "delivered", "order"): 1,  # D
+        ("unexpected_activity", "call", None): 1,  # E
+    }
+    late = deviations[("time_limit", "delivered", None)]
+    # excess 24 h (B) and 4 h (G): median 14 h, 90th percentile 4 + 0.9 × 20 = 22 h
+    assert late["median_excess_hours"] == 14 and late["p90_excess_hours"] == 22
+    assert late["share"] == pytest.approx(100 * 2 / 7, abs=0.01)
+    assert report["deviations"][0]["kind"] == "time_limit"  # ranked by cases
+    # the deviating leave after "delivered" (B, D, E, G) or "order" (C)
+    assert [(e["step"], e["cases"]) for e in report["exits"]] == [("delivered", 4), ("order", 1)]
+    assert report["exits"][0]["share"] == 80.0
+
+
+@pytest.fixture
+def target(db):
+    from cxpilot.journeys.services import target_load
+
+    return target_load(actor=None, text=TARGET_YAML)[0]
+
+
+def _response(customer: str, when: dt.datetime, score: int, metric: str = "nps") -> dict:
+    return {
+        "response_id": f"R{customer}{when:%m%d%H}{score}{metric}",
+        "customer_id": customer,
+        "touchpoint": "website",
+        "timestamp": when,
+        "metric": metric,
+        "score": score,
+        "source": "shop",
+    }
+
+
+def _purchase(customer: str, when: dt.datetime) -> dict:
+    return {
+        "transaction_id": f"T{customer}{when:%Y%m%d%H}",
+        "customer_id": customer,
+        "timestamp": when,
+        "amount": 50.0,
+        "source": "shop",
+    }
+
+
+@pytest.fixture
+def warehouse_log(org, target):
+    from cxpilot.warehouse.ingest import load_arrow
+
+    load_arrow(table="interactions", data=pa.Table.from_pylist(_events()))
+    day = dt.timedelta(days=1)
+    responses = [
+        _response("A", _end("A") + 2 * day, 10),  # promoter
+        _response("A", T0 - 30 * day, 0),  # before the case: left out
+        _response("A", _end("A") + day, 2, "ces"),  # not NPS
+        _response("F", _end("F") + 10 * day, 7),  # passive
+        _response("F", _end("F") + 40 * day, 0),  # more than 30 days after: left out
+        _response("B", _end("B") + day, 3),
+        _response("B", _end("B") + 5 * day, 9),  # B's latest: promoter
+        _response("C", _end("C") + 3 * day, 2),  # detractor
+        _response("E", _end("E") + day, 6),  # detractor
+        _response("G", _end("G") + day, 8),  # passive
+    ]
+    load_arrow(table="responses", data=pa.Table.from_pylist(responses))
+    purchases = [_purchase(c, at(path[0][1])) for c, path in PATHS.items()]  # the orders
+    purchases += [
+        _purchase("A", dt.datetime(2026, 2, 15)),  # within 90 days: repeat
+        _purchase("F", dt.datetime(2026, 6, 1)),  # after 90 days: no repeat, no churn
+        _purchase("B", dt.datetime(2026, 2, 1)),
+        _purchase("E", dt.datetime(2026, 3, 1)),
+        _purchase("Z", dt.datetime(2026, 12, 31)),  # the data's end
+    ]
+    load_arrow(table="transactions", data=pa.Table.from_pylist(purchases))
+
+
+def test_conformance_in_the_warehouse_with_outcomes(warehouse_log, target):
+    from cxpilot.journeys import selectors
+
+    definition = selectors.target_definition(target)
+    report = selectors.target_conformance(actor=None, definition=definition).as_dict()
+    _check_conformance(report)
+    outcomes = {o["outcome"]: o for o in report["outcomes"]}
+    nps = outcomes["nps"]
+    # conforming A 10, F 7: NPS (1 − 0)/2 = 50; deviating B 9, C 2, E 6, G 8: (1 − 2)/4 = −25
+    assert (nps["conforming_n"], nps["conforming_value"]) == (2, 50.0)
+    assert (nps["deviating_n"], nps["deviating_value"]) == (4, -25.0)
+    assert nps["difference"] == 75.0
+    assert nps["difference_ci_low"] < 75 < nps["difference_ci_high"]
+    assert "fewer than 30" in nps["note"]
+    repeat = outcomes["repeat_purchase"]
+    # conforming: A yes, F no (1/2); deviating: B, E yes, C, D, G no (2/5)
+    assert (repeat["conforming_n"], repeat["conforming_value"]) == (2, 50.0)
+    assert (repeat["deviating_n"], repeat["deviating_value"]) == (5, 40.0)
+    expected = proportion_difference(1, 2, 2, 5)
+    assert repeat["difference"] == 10.0
+    assert repeat["difference_ci_low"] == pytest.approx(expected.ci_low, abs=0.01)
+    churn = outcomes["churn"]
+    # no purchase after the case: C, D, G (3/5) against none of A, F
+    assert (churn["conforming_value"], churn["deviating_value"]) == (0.0, 60.0)
+    assert churn["difference"] == -60.0
+
+
+def test_cases_with_and_allow_other(warehouse_log):
+    from cxpilot.journeys.selectors import target_conformance
+
+    data = from_yaml(TARGET_YAML).as_dict()
+    scoped = parse({**data, "cases_with": ["visit", "call"], "allow_other": True})
+    report = target_conformance(actor=None, definition=scoped, outcomes=False)
+    # A (visit) and E (call) are held against it; with other activities allowed, both conform
+    assert (report.cases, report.cases_left_out, report.conforming) == (2, 5, 2)
+    assert report.outcomes is None
+
+
+def test_conformance_command_on_a_file(tmp_path):
+    events = tmp_path / "events.csv"
+    rows = ["event_id,customer_id,touchpoint,timestamp,type"]
+    rows += [
+        f"{e['event_id']},{e['customer_id']},{e['touchpoint']},{e['timestamp']:%Y-%m-%dT%H:%M:%S},{e['type']}"
+        for e in _events()
+    ]
+    events.write_text("\n".join(rows) + "\n")
+    target_file = tmp_path / "target.yaml"
+    target_file.write_text(TARGET_YAML)
+    result = runner.invoke(
+        app,
+        ["journeys", "conformance", "--target", str(target_file), "--file", str(events), "--format", "json"],
+    )
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    _check_conformance(report)
+    assert report["case"] == "record" and report["outcomes"] is None
+    assert any("conformance only" in n for n in report["notes"])
+
+
+def test_targets_commands(org, tmp_path):
+    path = tmp_path / "t.yaml"
+    path.write_text(TARGET_YAML)
+    result = runner.invoke(app, ["journeys", "targets", "load", str(path), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout) == {"key": "order_online", "name": "Order online", "created": True}
+    again = runner.invoke(app, ["journeys", "targets", "load", str(path), "--format", "json"])
+    assert json.loads(again.stdout)["created"] is False
+    listed = json.loads(runner.invoke(app, ["journeys", "targets", "list", "--format", "json"]).stdout)
+    assert [(t["key"], t["steps"]) for t in listed] == [("order_online", 3)]
+    shown = runner.invoke(app, ["journeys", "targets", "show", "order_online", "--format", "json"])
+    assert json.loads(shown.stdout) == from_yaml(TARGET_YAML).as_dict()
+    exported = runner.invoke(app, ["journeys", "targets", "export", "order_online"])
+    assert from_yaml(exported.stdout) == from_yaml(TARGET_YAML)
+    missing = runner.invoke(app, ["journeys", "targets", "show", "nope"])
+    assert missing.exit_code == 2 and "no target journey 'nope'" in missing.output
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(TARGET_YAML.replace("within_hours: 96", "within_hours: -1"))
+    refused = runner.invoke(app, ["journeys", "targets", "load", str(bad)])
+    assert refused.exit_code == 2 and "steps[3] (delivered).within_hours" in refused.output
+    unknown_journey = tmp_path / "j.yaml"
+    unknown_journey.write_text(TARGET_YAML + "journey: nowhere\n")
+    refused = runner.invoke(app, ["journeys", "targets", "load", str(unknown_journey)])
+    assert refused.exit_code == 2 and "no journey 'nowhere'" in refused.output
