@@ -363,3 +363,172 @@ def test_targets_commands(org, tmp_path):
     unknown_journey.write_text(TARGET_YAML + "journey: nowhere\n")
     refused = runner.invoke(app, ["journeys", "targets", "load", str(unknown_journey)])
     assert refused.exit_code == 2 and "no journey 'nowhere'" in refused.output
+
+
+@pytest.mark.slow
+def test_demo_target_sees_the_delivery_incident(db):
+    """The demo's online orders conform less once the website's deliveries go wrong
+    (2026-03-01, docs/demo-data.md), and those that deviate answer a far lower NPS."""
+    from cxpilot.demo.services import demo_generate
+    from cxpilot.journeys import selectors
+
+    demo_generate(customers=2000, seed=42)
+    definition = selectors.target_definition(
+        selectors.target_get(actor=None, key="commande_en_ligne")
+    )
+    before = selectors.target_conformance(
+        actor=None, definition=definition, end=dt.date(2026, 2, 28)
+    )
+    after = selectors.target_conformance(
+        actor=None, definition=definition, start=dt.date(2026, 3, 1)
+    )
+    assert before.cases > 1000 and after.cases > 500
+    assert before.ci_low > after.ci_high  # measured: 91.9% (90.7–92.9) against 74.1% (71.6–76.5)
+    top = after.deviations[0]
+    assert (top["kind"], top["step"]) == ("time_limit", "livraison")
+    nps = next(o for o in after.outcomes if o["outcome"] == "nps")
+    assert nps["difference_ci_low"] > 20  # measured: +56 (43 to 69)
+
+
+# --------------------------------------------------------------------------- pages
+
+
+def _form_post(**overrides) -> dict:
+    """The target form as a browser posts it: TARGET_YAML's target, with two blank rows."""
+    data = {
+        "key": "order_online",
+        "name": "Order online",
+        "description": "",
+        "journey": "",
+        "case": "person",
+        "activity": "type",
+        "cases_with": "",
+        "steps-TOTAL_FORMS": "5",
+        "steps-INITIAL_FORMS": "0",
+        "steps-MIN_NUM_FORMS": "0",
+        "steps-MAX_NUM_FORMS": "40",
+        "steps-0-key": "visit",
+        "steps-0-name": "Visit",
+        "steps-0-other": "visit",
+        "steps-1-key": "order",
+        "steps-1-name": "Order",
+        "steps-1-other": "order",
+        "steps-1-required": "on",
+        "steps-2-key": "delivered",
+        "steps-2-name": "Delivered or picked up",
+        "steps-2-other": "delivery, pickup",
+        "steps-2-required": "on",
+        "steps-2-within_hours": "96",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_pages_create_show_edit_download_delete(warehouse_log, lead):
+    from cxpilot.journeys.models import TargetJourney
+
+    TargetJourney.objects.all().delete()
+    assert lead.get("/journeys/targets/new/").status_code == 200
+    response = lead.post("/journeys/targets/new/", _form_post())
+    assert response.status_code == 302, response.content.decode()[:3000]
+    target = TargetJourney.objects.get(key="order_online")
+    assert parse(target.definition) == from_yaml(TARGET_YAML)
+    page = lead.get("/journeys/targets/order_online/")
+    html = page.content.decode()
+    assert page.status_code == 200
+    # the report, in tables: 2 of 7 conform; the deviations and outcomes are shown
+    assert "28.6 % of the cases follow the target (2 of 7" in html
+    assert 'data-kind="time_limit"' in html and "Unexpected activity: call" in html
+    assert 'data-outcome="nps"' in html and "75.0" in html
+    assert 'id="chart-deviations"' in html
+    download = lead.get("/journeys/targets/order_online/yaml/")
+    assert download["Content-Disposition"] == 'attachment; filename="order_online.yaml"'
+    assert from_yaml(download.content) == from_yaml(TARGET_YAML)
+    edit = lead.get("/journeys/targets/order_online/edit/").content.decode()
+    assert 'value="delivery, pickup"' in edit and 'value="96.0"' in edit
+    changed = lead.post(
+        "/journeys/targets/order_online/edit/",
+        _form_post(**{"steps-2-within_hours": "200", "steps-INITIAL_FORMS": "3"}),
+    )
+    assert changed.status_code == 302
+    assert parse(TargetJourney.objects.get().definition).steps[2].within_hours == 200
+    assert lead.get("/journeys/targets/order_online/delete/").status_code == 200
+    assert lead.post("/journeys/targets/order_online/delete/").status_code == 302
+    assert not TargetJourney.objects.exists()
+
+
+def test_form_errors_land_on_the_step_and_nothing_is_saved(org, lead):
+    from cxpilot.journeys.models import TargetJourney
+
+    response = lead.post(
+        "/journeys/targets/new/",
+        _form_post(**{"steps-2-within_hours": "-5", "steps-1-after": "nowhere"}),
+    )
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "must be more than 0 hours" in html and "&#x27;nowhere&#x27; is not the key of a step" in html
+    formset = response.context["formset"]
+    assert "within_hours" in formset.forms[2].errors and "after" in formset.forms[1].errors
+    assert not TargetJourney.objects.exists()
+
+
+def test_viewer_sees_but_cannot_change(target, viewer, client_as):
+    assert viewer.get("/journeys/targets/").status_code == 200
+    assert viewer.get("/journeys/targets/order_online/").status_code == 200
+    assert viewer.get("/journeys/targets/order_online/yaml/").status_code == 200
+    html = viewer.get("/journeys/targets/").content.decode()
+    assert "/journeys/targets/new/" not in html and "/delete/" not in html
+    for path in ("new/", "import/", "order_online/edit/", "order_online/delete/"):
+        assert viewer.get(f"/journeys/targets/{path}").status_code == 403
+        assert viewer.post(f"/journeys/targets/{path}", {}).status_code == 403
+    from cxpilot.journeys.models import TargetJourney
+
+    assert TargetJourney.objects.filter(key="order_online").exists()
+    # an analyst may see it too; someone without a role may not
+    assert client_as("analyst", username="ann").get("/journeys/targets/").status_code == 200
+    assert client_as(None, username="nobody").get("/journeys/targets/").status_code == 403
+
+
+def test_delete_needs_the_csrf_token(target, make_user):
+    from django.test import Client
+
+    from cxpilot.journeys.models import TargetJourney
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(make_user("cx_lead"))
+    assert client.post("/journeys/targets/order_online/delete/").status_code == 403
+    assert TargetJourney.objects.filter(key="order_online").exists()
+
+
+def test_import_yaml_page(org, lead):
+    from cxpilot.journeys.models import TargetJourney
+
+    response = lead.post("/journeys/targets/import/", {"text": TARGET_YAML})
+    assert response.status_code == 302
+    again = lead.post("/journeys/targets/import/", {"text": TARGET_YAML})
+    assert again.status_code == 400 and "exists already" in again.content.decode()
+    replaced = lead.post(
+        "/journeys/targets/import/",
+        {"text": TARGET_YAML.replace("Order online", "Ordered"), "replace": "on"},
+    )
+    assert replaced.status_code == 302 and TargetJourney.objects.get().name == "Ordered"
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    bad = SimpleUploadedFile("t.yaml", b"key: [unclosed")
+    refused = lead.post("/journeys/targets/import/", {"upload": bad})
+    assert refused.status_code == 400 and "not valid YAML" in refused.content.decode()
+    assert TargetJourney.objects.get().name == "Ordered"
+
+
+def test_names_are_escaped(warehouse_log, target, lead):
+    from cxpilot.journeys.services import target_save
+
+    data = from_yaml(TARGET_YAML).as_dict()
+    data["name"] = HOSTILE
+    data["description"] = HOSTILE
+    data["steps"][2]["name"] = HOSTILE
+    data["steps"][1]["activities"] = ["order", HOSTILE[:40]]
+    target_save(actor=None, definition=parse(data), target=target)
+    for path in ("/journeys/targets/", "/journeys/targets/order_online/", "/journeys/targets/order_online/edit/"):
+        html = lead.get(path).content.decode()
+        assert HOSTILE not in html and HOSTILE_ESCAPED in html, path

@@ -12,7 +12,8 @@ from cxpilot.journeys.services import target_load
 TARGET = Path(__file__).parent / "data" / "commande_en_ligne.yaml"
 
 
-def demo_load(*, seed: int) -> dict[str, Any]:
-    """Create (or replace) the demo's target journey. ``seed`` is unused: it is data."""
+def demo_load(*, seed: int = 0, period_end: Any = None) -> dict[str, Any]:
+    """Create (or replace) the demo's target journey (``seed`` and ``period_end`` are not
+    needed: it is a definition, not data)."""
     target, _created = target_load(actor=None, text=TARGET.read_bytes(), where=str(TARGET))
     return {"target_journeys": 1, "target": target.key}

@@ -70,11 +70,19 @@ def target_save(
     return target
 
 
-def target_load(*, actor: Actor, text: str | bytes, where: str = "target") -> tuple[TargetJourney, bool]:
-    """Create or replace (same key) a target journey from a YAML text. Gives the target and
-    whether it was created."""
+def target_load(
+    *, actor: Actor, text: str | bytes, where: str = "target", replace: bool = True
+) -> tuple[TargetJourney, bool]:
+    """Create a target journey from a YAML text, or replace the one of the same key (unless
+    not ``replace``: then that is an error). Gives the target and whether it was created."""
     definition = from_yaml(text, where=where)
     existing = TargetJourney.objects.filter(key=definition.key).first()
+    if existing is not None and not replace:
+        raise ValidationError(
+            f"a target journey with the key {definition.key!r} exists already: "
+            "tick replace to replace it",
+            where="key",
+        )
     saved = target_save(actor=actor, definition=definition, target=existing)
     return saved, existing is None
 
