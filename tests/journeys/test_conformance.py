@@ -97,10 +97,15 @@ def test_yaml_round_trip_and_defaults():
     assert parse(definition.as_dict()) == definition
     # the default "after" is not written out; a changed one is, and reads back the same
     assert "after" not in definition.to_yaml()
-    free = parse({**definition.as_dict(), "steps": [
-        *definition.as_dict()["steps"][:2],
-        {"key": "delivered", "name": "D", "activities": ["delivery"], "after": []},
-    ]})
+    free = parse(
+        {
+            **definition.as_dict(),
+            "steps": [
+                *definition.as_dict()["steps"][:2],
+                {"key": "delivered", "name": "D", "activities": ["delivery"], "after": []},
+            ],
+        }
+    )
     assert "after: []" in free.to_yaml() and from_yaml(free.to_yaml()) == free
 
 
@@ -150,13 +155,25 @@ def _target(*steps: dict, **fields) -> dict:
             "steps (a)",
             "cycle: a → b → c → a",
         ),
-        (_target(_step("a"), _step("b", within_hours=-3)), "steps[2] (b).within_hours", "more than 0"),
+        (
+            _target(_step("a"), _step("b", within_hours=-3)),
+            "steps[2] (b).within_hours",
+            "more than 0",
+        ),
         (_target(_step("a"), _step("b", within_hours="2d")), "steps[2] (b).within_hours", "number"),
-        (_target(_step("a"), _step("b", within_hours=10**9)), "steps[2] (b).within_hours", "at most"),
+        (
+            _target(_step("a"), _step("b", within_hours=10**9)),
+            "steps[2] (b).within_hours",
+            "at most",
+        ),
         (_target(_step("a", within_hours=5)), "steps[1] (a).within_hours", "has none"),
         (_target(_step("a", required="no")), "steps[1] (a).required", "true or false"),
         (_target(_step("a", required=False)), "steps", "at least one step must be required"),
-        (_target({"key": "a", "name": "A", "activities": ["x", "x"]}), "steps[1] (a).activities", "twice"),
+        (
+            _target({"key": "a", "name": "A", "activities": ["x", "x"]}),
+            "steps[1] (a).activities",
+            "twice",
+        ),
         ("key: [unclosed", "target:line 1", "not valid YAML"),
         ("a: &x [1]\nb: *x\n", "target:line 2", "aliases"),
         ("x" * (MAX_YAML_BYTES + 1), "target", "at most 100,000"),
@@ -330,7 +347,16 @@ def test_conformance_command_on_a_file(tmp_path):
     target_file.write_text(TARGET_YAML)
     result = runner.invoke(
         app,
-        ["journeys", "conformance", "--target", str(target_file), "--file", str(events), "--format", "json"],
+        [
+            "journeys",
+            "conformance",
+            "--target",
+            str(target_file),
+            "--file",
+            str(events),
+            "--format",
+            "json",
+        ],
     )
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
@@ -344,10 +370,16 @@ def test_targets_commands(org, tmp_path):
     path.write_text(TARGET_YAML)
     result = runner.invoke(app, ["journeys", "targets", "load", str(path), "--format", "json"])
     assert result.exit_code == 0, result.output
-    assert json.loads(result.stdout) == {"key": "order_online", "name": "Order online", "created": True}
+    assert json.loads(result.stdout) == {
+        "key": "order_online",
+        "name": "Order online",
+        "created": True,
+    }
     again = runner.invoke(app, ["journeys", "targets", "load", str(path), "--format", "json"])
     assert json.loads(again.stdout)["created"] is False
-    listed = json.loads(runner.invoke(app, ["journeys", "targets", "list", "--format", "json"]).stdout)
+    listed = json.loads(
+        runner.invoke(app, ["journeys", "targets", "list", "--format", "json"]).stdout
+    )
     assert [(t["key"], t["steps"]) for t in listed] == [("order_online", 3)]
     shown = runner.invoke(app, ["journeys", "targets", "show", "order_online", "--format", "json"])
     assert json.loads(shown.stdout) == from_yaml(TARGET_YAML).as_dict()
@@ -466,7 +498,10 @@ def test_form_errors_land_on_the_step_and_nothing_is_saved(org, lead):
     )
     assert response.status_code == 400
     html = response.content.decode()
-    assert "must be more than 0 hours" in html and "&#x27;nowhere&#x27; is not the key of a step" in html
+    assert (
+        "must be more than 0 hours" in html
+        and "&#x27;nowhere&#x27; is not the key of a step" in html
+    )
     formset = response.context["formset"]
     assert "within_hours" in formset.forms[2].errors and "after" in formset.forms[1].errors
     assert not TargetJourney.objects.exists()
@@ -529,6 +564,10 @@ def test_names_are_escaped(warehouse_log, target, lead):
     data["steps"][2]["name"] = HOSTILE
     data["steps"][1]["activities"] = ["order", HOSTILE[:40]]
     target_save(actor=None, definition=parse(data), target=target)
-    for path in ("/journeys/targets/", "/journeys/targets/order_online/", "/journeys/targets/order_online/edit/"):
+    for path in (
+        "/journeys/targets/",
+        "/journeys/targets/order_online/",
+        "/journeys/targets/order_online/edit/",
+    ):
         html = lead.get(path).content.decode()
         assert HOSTILE not in html and HOSTILE_ESCAPED in html, path

@@ -221,7 +221,7 @@ def conformance_cmd(
     from cxpilot.kernel.periods import parse_date
 
     start, end = parse_date(date_from, "--from"), parse_date(date_to, "--to")
-    setup(migrate=not Path(target).suffix.lower() in (".yaml", ".yml", ".json"))
+    setup(migrate=Path(target).suffix.lower() not in (".yaml", ".yml", ".json"))
     from cxpilot.journeys.selectors import target_conformance
 
     definition = _target_definition(target)

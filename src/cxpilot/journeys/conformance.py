@@ -154,10 +154,7 @@ def case_table(log: EventLog, target: Definition) -> tuple[Any, list[str]]:
     for flag in flags.values():
         deviating = deviating | flag
     last = ibis.cases(
-        *[
-            (c[f"p{i}"].notnull(), s.key)
-            for i, s in reversed(list(enumerate(target.steps)))
-        ],
+        *[(c[f"p{i}"].notnull(), s.key) for i, s in reversed(list(enumerate(target.steps)))],
         else_=ibis.null("string"),
     )
     c = c.mutate(**flags, **extra, conforming=~deviating, last_step=last)
@@ -171,9 +168,11 @@ def conformance(log: EventLog, target: Definition, *, outcomes: bool = True) -> 
     notes = list(log.notes)
     left_out = 0
     if target.cases_with:
-        scope = c.aggregate(
-            all=c.count(), kept=c.in_scope.cast("int64").sum()
-        ).to_pyarrow().to_pylist()[0]
+        scope = (
+            c.aggregate(all=c.count(), kept=c.in_scope.cast("int64").sum())
+            .to_pyarrow()
+            .to_pylist()[0]
+        )
         left_out = _int(scope["all"]) - _int(scope["kept"])
         c = c.filter(c.in_scope)
     steps = list(target.steps)
@@ -184,10 +183,10 @@ def conformance(log: EventLog, target: Definition, *, outcomes: bool = True) -> 
     for name in flags:
         aggs[name] = c[name].cast("int64").sum()
         if name.startswith("late_"):
-            i = name.split("_")[1]
-            hours = c[f"excess_{i}"] / 3600.0
-            aggs[f"median_{i}"] = hours.median(where=c[name])
-            aggs[f"p90_{i}"] = hours.quantile(0.9, where=c[name])
+            at = name.split("_")[1]
+            hours = c[f"excess_{at}"] / 3600.0
+            aggs[f"median_{at}"] = hours.median(where=c[name])
+            aggs[f"p90_{at}"] = hours.quantile(0.9, where=c[name])
     for i in range(len(steps)):
         aggs[f"reached_{i}"] = c[f"p{i}"].notnull().cast("int64").sum()
     row = c.aggregate(**aggs).to_pyarrow().to_pylist()[0]
@@ -322,9 +321,18 @@ def _outcomes(c: Any, keys: list[str], case: str) -> list[dict[str, Any]]:
         if case == "person":
             oc = c.select(*keys, "start", "end", "conforming", cperson=c.person)
         else:
-            base = c.select(
-                *keys, "start", "end", "conforming", source=c.first_source, customer_id=c.first_customer
-            ) if case == "journey" else c.select(*keys, "start", "end", "conforming")
+            base = (
+                c.select(
+                    *keys,
+                    "start",
+                    "end",
+                    "conforming",
+                    source=c.first_source,
+                    customer_id=c.first_customer,
+                )
+                if case == "journey"
+                else c.select(*keys, "start", "end", "conforming")
+            )
             with_person = answers_with_person(con, base)
             oc = with_person.select(*keys, "start", "end", "conforming", cperson=with_person.person)
         responses = con.table("responses")
@@ -366,8 +374,7 @@ def _outcomes(c: Any, keys: list[str], case: str) -> list[dict[str, Any]]:
                 .aggregate(
                     repeat_n=repeat_ok.cast("int64").sum(),
                     repeats=(
-                        repeat_ok
-                        & (nxt.next_purchase <= nxt.end + ibis.interval(days=REPEAT_DAYS))
+                        repeat_ok & (nxt.next_purchase <= nxt.end + ibis.interval(days=REPEAT_DAYS))
                     )
                     .fill_null(False)
                     .cast("int64")
@@ -406,8 +413,7 @@ def _note(n_yes: int, n_no: int, what: str) -> str:
     if not small:
         return ""
     return (
-        f"fewer than {SMALL} {what} on the {' and '.join(small)} side: "
-        "too few to compare reliably"
+        f"fewer than {SMALL} {what} on the {' and '.join(small)} side: too few to compare reliably"
     )
 
 

@@ -31,7 +31,10 @@ class TargetForm(forms.Form):
     key = forms.SlugField(label=_("Key"), max_length=60)
     name = forms.CharField(label=_("Name"), max_length=120)
     description = forms.CharField(
-        label=_("Description"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Description"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
     journey = forms.ChoiceField(label=_("Journey of the organisation model"), required=False)
     case = forms.ChoiceField(
@@ -53,12 +56,16 @@ class TargetForm(forms.Form):
         label=_("Only the cases with"),
         required=False,
         max_length=2000,
-        help_text=_("Activities, separated by commas: only the cases with one of them are held against the target. Empty: every case."),
+        help_text=_(
+            "Activities, separated by commas: only the cases with one of them are held against the target. Empty: every case."
+        ),
     )
 
     def __init__(self, *args: Any, journeys: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["journey"].choices = [("", _("None")), *journeys]
+        field = self.fields["journey"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [("", _("None")), *journeys]
 
 
 class StepForm(forms.Form):
@@ -76,7 +83,9 @@ class StepForm(forms.Form):
 
     def __init__(self, *args: Any, touchpoints: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["touchpoints"].choices = touchpoints
+        field = self.fields["touchpoints"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = touchpoints
 
     def is_blank(self) -> bool:
         data = getattr(self, "cleaned_data", {}) or {}

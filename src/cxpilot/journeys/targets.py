@@ -175,8 +175,9 @@ def _text(
     if len(text) > limit:
         problems.add(where, f"is longer than {limit} characters ({len(text)})")
         return ""
-    bad = _HOSTILE.search(text.replace("\r\n", "\n").replace("\n", "").replace("\t", "")
-                          if multiline else text)
+    bad = _HOSTILE.search(
+        text.replace("\r\n", "\n").replace("\n", "").replace("\t", "") if multiline else text
+    )
     if bad:
         problems.add(where, f"may not hold the control character U+{ord(bad[0]):04X}")
         return ""

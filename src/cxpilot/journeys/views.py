@@ -60,7 +60,11 @@ def target_list(request: HttpRequest) -> HttpResponse:
     targets = selectors.target_list(actor=request.user)
     may = {
         verb: roles.may(request.user, perm)
-        for verb, perm in (("add", services.ADD), ("change", services.CHANGE), ("delete", services.DELETE))
+        for verb, perm in (
+            ("add", services.ADD),
+            ("change", services.CHANGE),
+            ("delete", services.DELETE),
+        )
     }
     return render(request, "journeys/target_list.html", {"targets": targets, "may": may})
 
@@ -180,7 +184,8 @@ def target_yaml(request: HttpRequest, key: str) -> HttpResponse:
 
     target = selectors.target_get(actor=request.user, key=key)
     response = HttpResponse(
-        selectors.target_definition(target).to_yaml(), content_type="application/yaml; charset=utf-8"
+        selectors.target_definition(target).to_yaml(),
+        content_type="application/yaml; charset=utf-8",
     )
     response["Content-Disposition"] = f'attachment; filename="{target.key}.yaml"'
     return response
@@ -243,4 +248,9 @@ def target_report(request: HttpRequest, key: str) -> HttpResponse:
             context["report"] = report
             if report.deviations:
                 context["chart"] = charts.deviations_chart(report.deviations)
-    return render(request, "journeys/target_report.html", context, status=200 if form.is_bound is False or form.is_valid() else 400)
+    return render(
+        request,
+        "journeys/target_report.html",
+        context,
+        status=200 if form.is_bound is False or form.is_valid() else 400,
+    )

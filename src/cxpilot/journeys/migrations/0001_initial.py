@@ -6,35 +6,84 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('organisation', '0002_manage_users_permission'),
+        ("organisation", "0002_manage_users_permission"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='TargetJourney',
+            name="TargetJourney",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.SlugField(max_length=60, unique=True, verbose_name='key')),
-                ('name', models.CharField(max_length=120, verbose_name='name')),
-                ('description', models.TextField(blank=True, verbose_name='description')),
-                ('case', models.CharField(choices=[('person', 'Person (a unified customer)'), ('journey', "Journey id (of the interactions' attributes)")], max_length=10, verbose_name='case')),
-                ('activity', models.CharField(choices=[('touchpoint', 'Touchpoint'), ('type', 'Event type')], max_length=10, verbose_name='activity')),
-                ('definition', models.JSONField(verbose_name='definition')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('journey', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='targets', to='organisation.journey', verbose_name='journey of the organisation model')),
-                ('updated_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("key", models.SlugField(max_length=60, unique=True, verbose_name="key")),
+                ("name", models.CharField(max_length=120, verbose_name="name")),
+                ("description", models.TextField(blank=True, verbose_name="description")),
+                (
+                    "case",
+                    models.CharField(
+                        choices=[
+                            ("person", "Person (a unified customer)"),
+                            ("journey", "Journey id (of the interactions' attributes)"),
+                        ],
+                        max_length=10,
+                        verbose_name="case",
+                    ),
+                ),
+                (
+                    "activity",
+                    models.CharField(
+                        choices=[("touchpoint", "Touchpoint"), ("type", "Event type")],
+                        max_length=10,
+                        verbose_name="activity",
+                    ),
+                ),
+                ("definition", models.JSONField(verbose_name="definition")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "journey",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="targets",
+                        to="organisation.journey",
+                        verbose_name="journey of the organisation model",
+                    ),
+                ),
+                (
+                    "updated_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'target journey',
-                'verbose_name_plural': 'target journeys',
-                'ordering': ['name', 'key'],
+                "verbose_name": "target journey",
+                "verbose_name_plural": "target journeys",
+                "ordering": ["name", "key"],
             },
         ),
     ]
