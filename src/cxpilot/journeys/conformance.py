@@ -122,7 +122,7 @@ def case_table(log: EventLog, target: Definition) -> tuple[Any, list[str]]:
     aggs: dict[str, Any] = {
         "start": e.ts.min(),
         "end": e.ts.max(),
-        "other": e.step.isnull().cast("int64").sum(),
+        "other": e.step.isnull().ifelse(1, 0).sum(),
         "first_source": e.source.argmin(e.pos),
         "first_customer": e.customer_id.argmin(e.pos),
     }
@@ -169,7 +169,7 @@ def conformance(log: EventLog, target: Definition, *, outcomes: bool = True) -> 
     left_out = 0
     if target.cases_with:
         scope = (
-            c.aggregate(all=c.count(), kept=c.in_scope.cast("int64").sum())
+            c.aggregate(all=c.count(), kept=c.in_scope.ifelse(1, 0).sum())
             .to_pyarrow()
             .to_pylist()[0]
         )
@@ -178,17 +178,17 @@ def conformance(log: EventLog, target: Definition, *, outcomes: bool = True) -> 
     steps = list(target.steps)
     aggs: dict[str, Any] = {
         "cases": c.count(),
-        "conforming": c.conforming.cast("int64").sum(),
+        "conforming": c.conforming.ifelse(1, 0).sum(),
     }
     for name in flags:
-        aggs[name] = c[name].cast("int64").sum()
+        aggs[name] = c[name].ifelse(1, 0).sum()
         if name.startswith("late_"):
             at = name.split("_")[1]
             hours = c[f"excess_{at}"] / 3600.0
             aggs[f"median_{at}"] = hours.median(where=c[name])
             aggs[f"p90_{at}"] = hours.quantile(0.9, where=c[name])
     for i in range(len(steps)):
-        aggs[f"reached_{i}"] = c[f"p{i}"].notnull().cast("int64").sum()
+        aggs[f"reached_{i}"] = c[f"p{i}"].notnull().ifelse(1, 0).sum()
     row = c.aggregate(**aggs).to_pyarrow().to_pylist()[0]
     cases = _int(row["cases"])
     conforming = _int(row["conforming"])
@@ -351,8 +351,8 @@ def _outcomes(c: Any, keys: list[str], case: str) -> list[dict[str, Any]]:
             latest.group_by("conforming")
             .aggregate(
                 n=latest.count(),
-                promoters=(latest.score >= 9).cast("int64").sum(),
-                detractors=(latest.score <= 6).cast("int64").sum(),
+                promoters=(latest.score >= 9).ifelse(1, 0).sum(),
+                detractors=(latest.score <= 6).ifelse(1, 0).sum(),
             )
             .to_pyarrow()
             .to_pylist()
@@ -372,15 +372,15 @@ def _outcomes(c: Any, keys: list[str], case: str) -> list[dict[str, Any]]:
             purchase_rows = (
                 nxt.group_by("conforming")
                 .aggregate(
-                    repeat_n=repeat_ok.cast("int64").sum(),
+                    repeat_n=repeat_ok.ifelse(1, 0).sum(),
                     repeats=(
                         repeat_ok & (nxt.next_purchase <= nxt.end + ibis.interval(days=REPEAT_DAYS))
                     )
                     .fill_null(False)
-                    .cast("int64")
+                    .ifelse(1, 0)
                     .sum(),
-                    churn_n=churn_ok.cast("int64").sum(),
-                    churned=(churn_ok & nxt.next_purchase.isnull()).cast("int64").sum(),
+                    churn_n=churn_ok.ifelse(1, 0).sum(),
+                    churned=(churn_ok & nxt.next_purchase.isnull()).ifelse(1, 0).sum(),
                 )
                 .to_pyarrow()
                 .to_pylist()
