@@ -571,3 +571,33 @@ def test_names_are_escaped(warehouse_log, target, lead):
     ):
         html = lead.get(path).content.decode()
         assert HOSTILE not in html and HOSTILE_ESCAPED in html, path
+
+
+def test_journey_cases_from_a_file(tmp_path):
+    """One case per journey id (a column of the file): the same customer's two orders are two
+    cases; the store purchase, without an order, is left out by cases_with."""
+    events = tmp_path / "events.csv"
+    events.write_text(
+        "event_id,customer_id,touchpoint,timestamp,type,journey_id\n"
+        "e1,c1,website,2026-01-05T09:00:00,order,J1\n"
+        "e2,c1,delivery,2026-01-07T09:00:00,delivery,J1\n"
+        "e3,c1,website,2026-02-05T09:00:00,order,J2\n"
+        "e4,c1,store,2026-02-06T09:00:00,purchase,J3\n"
+        "e5,c1,website,2026-02-07T09:00:00,visit,\n"
+    )
+    target_file = tmp_path / "target.yaml"
+    target_file.write_text(
+        TARGET_YAML.replace("case: person", "case: journey") + "cases_with: [order]\n"
+    )
+    result = runner.invoke(
+        app,
+        ["journeys", "conformance", "--target", str(target_file), "--file", str(events)]
+        + ["--format", "json"],
+    )
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert (report["case"], report["cases"], report["cases_left_out"]) == ("journey", 2, 1)
+    assert report["conforming"] == 1  # J1; J2 has no delivery
+    assert [(d["kind"], d["step"], d["cases"]) for d in report["deviations"]] == [
+        ("missing_step", "delivered", 1)
+    ]
