@@ -241,7 +241,22 @@ def conformance_cmd(
     }
     emit(summary, fmt, title=f"conformance to {report.name}")
     emit(report.steps, fmt, title="steps reached")
-    emit(report.deviations, fmt, title="deviations")
+    emit(
+        [
+            {
+                "deviation": " ".join(
+                    str(d[k]) for k in ("kind", "before", "step", "activity") if d[k] is not None
+                ),
+                "cases": d["cases"],
+                "share": d["share"],
+                "median_excess_h": d["median_excess_hours"],
+                "p90_excess_h": d["p90_excess_hours"],
+            }
+            for d in report.deviations
+        ],
+        fmt,
+        title="deviations (wrong_order: the step that must come first, then the other)",
+    )
     emit(report.exits, fmt, title="where the deviating cases leave the path (last step reached)")
     if report.outcomes:
         emit(report.outcomes, fmt, title="outcomes: conforming vs deviating")

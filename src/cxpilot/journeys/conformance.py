@@ -48,6 +48,20 @@ from cxpilot.journeys.targets import Definition
 NPS_DAYS_AFTER = 30
 REPEAT_DAYS = 90
 CHURN_DAYS = 180
+#: The keys of every deviation (null where they do not apply), in this order.
+DEVIATION_KEYS = (
+    "kind",
+    "step",
+    "step_name",
+    "before",
+    "before_name",
+    "activity",
+    "within_hours",
+    "median_excess_hours",
+    "p90_excess_hours",
+    "cases",
+    "share",
+)
 #: Fewer cases than this on a side and the comparison gets a note.
 SMALL = voc_stats.SMALL_SAMPLE
 
@@ -230,7 +244,8 @@ def conformance(log: EventLog, target: Definition, *, outcomes: bool = True) -> 
         deviations.append(item)
     if not target.allow_other and _int(row.get("unexpected")):
         deviations.extend(_unexpected(log, target, c, share))
-    deviations.sort(key=lambda d: (-d["cases"], d["kind"], d.get("step") or d.get("activity")))
+    deviations = [{k: d.get(k) for k in DEVIATION_KEYS} for d in deviations]
+    deviations.sort(key=lambda d: (-d["cases"], d["kind"], d["step"] or d["activity"] or ""))
     interval = voc_stats.wilson(conforming, cases)
     report = Report(
         target=target.key,
