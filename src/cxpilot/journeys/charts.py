@@ -26,4 +26,4 @@ def deviations_chart(rows: list[dict[str, Any]], *, title: str = "") -> dict[str
         )
         .properties(width="container", height=max(60, 28 * len(rows)))
     )
-    return theme.finish(chart, label_limit=320)
+    return theme.finish(chart, label_limit=150)
