@@ -601,3 +601,18 @@ def test_journey_cases_from_a_file(tmp_path):
     assert [(d["kind"], d["step"], d["cases"]) for d in report["deviations"]] == [
         ("missing_step", "delivered", 1)
     ]
+
+
+def test_the_organisation_journey_follows_renames_and_deletions(org):
+    from cxpilot.journeys import selectors
+    from cxpilot.journeys.services import target_load
+    from cxpilot.organisation.models import Journey
+
+    target, _ = target_load(actor=None, text=TARGET_YAML + "journey: purchase\n")
+    assert target.journey.key == "purchase"
+    Journey.objects.filter(key="purchase").update(key="buying")
+    target.refresh_from_db()
+    assert selectors.target_definition(target).journey == "buying"
+    Journey.objects.all().delete()
+    target.refresh_from_db()
+    assert selectors.target_definition(target).journey is None

@@ -31,8 +31,10 @@ def target_get(*, actor: Actor, key: str) -> TargetJourney:
 
 
 def target_definition(target: TargetJourney) -> Definition:
-    """The stored definition, read back (checked again)."""
-    return parse(target.definition, where=target.key)
+    """The stored definition, read back (checked again). Its journey is the organisation's
+    journey it links to now (renamed, or deleted since: none)."""
+    data = {**target.definition, "journey": target.journey.key if target.journey else None}
+    return parse(data, where=target.key)
 
 
 def target_conformance(
