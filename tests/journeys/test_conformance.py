@@ -267,13 +267,9 @@ def _purchase(customer: str, when: dt.datetime) -> dict:
     }
 
 
-@pytest.fixture
-def warehouse_log(org, target):
-    from cxpilot.warehouse.ingest import load_arrow
-
-    load_arrow(table="interactions", data=pa.Table.from_pylist(_events()))
+def _responses() -> list[dict]:
     day = dt.timedelta(days=1)
-    responses = [
+    return [
         _response("A", _end("A") + 2 * day, 10),  # promoter
         _response("A", T0 - 30 * day, 0),  # before the case: left out
         _response("A", _end("A") + day, 2, "ces"),  # not NPS
@@ -285,24 +281,30 @@ def warehouse_log(org, target):
         _response("E", _end("E") + day, 6),  # detractor
         _response("G", _end("G") + day, 8),  # passive
     ]
-    load_arrow(table="responses", data=pa.Table.from_pylist(responses))
+
+
+def _purchases() -> list[dict]:
     purchases = [_purchase(c, at(path[0][1])) for c, path in PATHS.items()]  # the orders
-    purchases += [
+    return [
+        *purchases,
         _purchase("A", dt.datetime(2026, 2, 15)),  # within 90 days: repeat
         _purchase("F", dt.datetime(2026, 6, 1)),  # after 90 days: no repeat, no churn
         _purchase("B", dt.datetime(2026, 2, 1)),
         _purchase("E", dt.datetime(2026, 3, 1)),
         _purchase("Z", dt.datetime(2026, 12, 31)),  # the data's end
     ]
-    load_arrow(table="transactions", data=pa.Table.from_pylist(purchases))
 
 
-def test_conformance_in_the_warehouse_with_outcomes(warehouse_log, target):
-    from cxpilot.journeys import selectors
+@pytest.fixture
+def warehouse_log(org, target):
+    from cxpilot.warehouse.ingest import load_arrow
 
-    definition = selectors.target_definition(target)
-    report = selectors.target_conformance(actor=None, definition=definition).as_dict()
-    _check_conformance(report)
+    load_arrow(table="interactions", data=pa.Table.from_pylist(_events()))
+    load_arrow(table="responses", data=pa.Table.from_pylist(_responses()))
+    load_arrow(table="transactions", data=pa.Table.from_pylist(_purchases()))
+
+
+def _check_outcomes(report: dict) -> None:
     outcomes = {o["outcome"]: o for o in report["outcomes"]}
     nps = outcomes["nps"]
     # conforming A 10, F 7: NPS (1 − 0)/2 = 50; deviating B 9, C 2, E 6, G 8: (1 − 2)/4 = −25
@@ -322,6 +324,15 @@ def test_conformance_in_the_warehouse_with_outcomes(warehouse_log, target):
     # no purchase after the case: C, D, G (3/5) against none of A, F
     assert (churn["conforming_value"], churn["deviating_value"]) == (0.0, 60.0)
     assert churn["difference"] == -60.0
+
+
+def test_conformance_in_the_warehouse_with_outcomes(warehouse_log, target):
+    from cxpilot.journeys import selectors
+
+    definition = selectors.target_definition(target)
+    report = selectors.target_conformance(actor=None, definition=definition).as_dict()
+    _check_conformance(report)
+    _check_outcomes(report)
 
 
 def test_cases_with_and_allow_other(warehouse_log):
@@ -616,3 +627,40 @@ def test_the_organisation_journey_follows_renames_and_deletions(org):
     Journey.objects.all().delete()
     target.refresh_from_db()
     assert selectors.target_definition(target).journey is None
+
+
+def _csv(path, rows: list[dict]) -> str:
+    import csv
+
+    with path.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        for row in rows:
+            writer.writerow(
+                {k: v.isoformat() if isinstance(v, dt.datetime) else v for k, v in row.items()}
+            )
+    return str(path)
+
+
+def test_outcomes_from_files(tmp_path):
+    """The same log, answers and purchases as files: the same report, outcomes included."""
+    target_file = tmp_path / "target.yaml"
+    target_file.write_text(TARGET_YAML)
+    base = ["journeys", "conformance", "--target", str(target_file), "--format", "json"]
+    events = _csv(tmp_path / "events.csv", _events())
+    answers = _csv(tmp_path / "answers.csv", _responses())
+    purchases = _csv(tmp_path / "purchases.csv", _purchases())
+    result = runner.invoke(
+        app, [*base, "--file", events, "--responses", answers, "--transactions", purchases]
+    )
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    _check_conformance(report)
+    _check_outcomes(report)
+    only_nps = json.loads(
+        runner.invoke(app, [*base, "--file", events, "--responses", answers]).stdout
+    )
+    assert [o["outcome"] for o in only_nps["outcomes"]] == ["nps"]
+    assert any("--transactions" in n for n in only_nps["notes"])
+    refused = runner.invoke(app, [*base, "--responses", answers])
+    assert refused.exit_code == 2 and "--responses" in refused.output

@@ -205,11 +205,22 @@ def conformance_cmd(
     date_from: FromOpt = None,
     date_to: ToOpt = None,
     segment: SegmentOpt = None,
+    responses: Annotated[
+        Path | None,
+        typer.Option(help="With --file: an answers file (responses import format) for the NPS."),
+    ] = None,
+    transactions: Annotated[
+        Path | None,
+        typer.Option(
+            help="With --file: a transactions file (import format) for repeat purchase and churn."
+        ),
+    ] = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
     """How many cases follow a target journey, how the others deviate (missing step, wrong
     order, time limit breached, unexpected activity), where they leave the path, and how NPS,
-    repeat purchase and churn differ between conforming and deviating cases (warehouse only).
+    repeat purchase and churn differ between conforming and deviating cases (with --file, from
+the --responses and --transactions files).
     The target says what a case and an activity are. CSV gives the deviations.
 
     Examples:
@@ -217,6 +228,9 @@ def conformance_cmd(
       cxpilot journeys conformance --target commande_en_ligne --format json
 
       cxpilot journeys conformance --target target.yaml --file events.csv
+
+      cxpilot journeys conformance --target t.yaml --file events.csv --responses answers.csv \
+        --transactions purchases.csv
     """
     from cxpilot.kernel.periods import parse_date
 
@@ -226,7 +240,14 @@ def conformance_cmd(
 
     definition = _target_definition(target)
     report = target_conformance(
-        actor=None, definition=definition, file=file, start=start, end=end, segment=segment
+        actor=None,
+        definition=definition,
+        file=file,
+        start=start,
+        end=end,
+        segment=segment,
+        responses_file=responses,
+        transactions_file=transactions,
     )
     if fmt == Format.json:
         emit(report.as_dict(), fmt)

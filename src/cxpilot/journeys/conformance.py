@@ -16,8 +16,9 @@ log's: time, then event id). A case **conforms** when
 Where cases leave the path: for each case that does not conform, the last step of the target
 (in the definition's order) that it reached.
 
-Outcomes (warehouse only; each case is its customer's: the person of the case, or of its first
-event's record), conforming against deviating cases, each with its interval and the interval of
+Outcomes (from the warehouse, each case its customer's: the person of the case, or of its first
+event's record; or from answers and transactions files, a customer being a customer id),
+conforming against deviating cases, each with its interval and the interval of
 the difference (:mod:`cxpilot.journeys.stats`):
 
 - **NPS**: the latest NPS answer the customer gave from the case's first event to 30 days after
@@ -35,6 +36,7 @@ but the counts.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -175,10 +177,17 @@ def case_table(log: EventLog, target: Definition) -> tuple[Any, list[str]]:
     return c, list(flags)
 
 
-def conformance(log: EventLog, target: Definition, *, outcomes: bool = True) -> Report:
-    """The conformance report of ``log`` to ``target``; outcomes when ``outcomes`` and the log
-    is the warehouse's."""
+def conformance(
+    log: EventLog,
+    target: Definition,
+    *,
+    outcomes: bool = True,
+    outcome_data: OutcomeData | None = None,
+) -> Report:
+    """The conformance report of ``log`` to ``target``; with ``outcomes``, the outcomes of the
+    warehouse (a warehouse log) or of ``outcome_data`` (answers and transactions files)."""
     c, flags = case_table(log, target)
+    keys = list(log.case_keys)
     notes = list(log.notes)
     left_out = 0
     if target.cases_with:
@@ -275,12 +284,24 @@ def conformance(log: EventLog, target: Definition, *, outcomes: bool = True) -> 
     )
     if not cases:
         report.notes.append("no case in the log (or in the target's cases_with)")
-    if outcomes and log.in_warehouse and cases:
-        report.outcomes = _outcomes(c, list(log.case_keys), log.case)
+    if outcomes and cases and (log.in_warehouse or outcome_data is not None):
+        if outcome_data is None:
+            from cxpilot.warehouse.connection import warehouse
+
+            with warehouse() as con:
+                report.outcomes = _outcomes(c, keys, log.case, warehouse_outcomes(con))
+        else:
+            report.outcomes = _outcomes(c, keys, log.case, outcome_data)
+            if outcome_data.responses is None or outcome_data.transactions is None:
+                report.notes.append(
+                    "with --file, NPS needs --responses and repeat purchase and churn "
+                    "--transactions"
+                )
     elif outcomes and not log.in_warehouse:
         report.notes.append(
-            "outcomes (NPS, repeat purchase, churn) need the warehouse's answers and "
-            "transactions: a file gives the conformance only"
+            "outcomes (NPS, repeat purchase, churn) need answers and transactions: with "
+            "--file, give --responses and --transactions files, else the report has the "
+            "conformance only"
         )
     return report
 
@@ -328,99 +349,126 @@ def _exits(c: Any, target: Definition, deviating: int) -> list[dict[str, Any]]:
 # --------------------------------------------------------------------------- outcomes
 
 
-def _outcomes(c: Any, keys: list[str], case: str) -> list[dict[str, Any]]:
-    from cxpilot.customers.selectors import answers_with_person
-    from cxpilot.warehouse.connection import warehouse
+@dataclass(frozen=True)
+class OutcomeData:
+    """Where the outcomes come from: the ``responses`` and ``transactions`` tables (Ibis, of
+    the log's backend; either may be None: its outcomes are left out) and ``with_person``,
+    which gives any table with ``source`` and ``customer_id`` a ``person`` column."""
 
-    with warehouse() as con:
-        if case == "person":
-            oc = c.select(*keys, "start", "end", "conforming", cperson=c.person)
-        else:
-            base = (
-                c.select(
-                    *keys,
-                    "start",
-                    "end",
-                    "conforming",
-                    source=c.first_source,
-                    customer_id=c.first_customer,
-                )
-                if case == "journey"
-                else c.select(*keys, "start", "end", "conforming")
+    responses: Any
+    transactions: Any
+    with_person: Callable[[Any], Any]
+
+
+def warehouse_outcomes(con: Any) -> OutcomeData:
+    """The warehouse's answers and transactions, each record its person's."""
+    from cxpilot.customers.selectors import answers_with_person
+
+    return OutcomeData(
+        con.table("responses"),
+        con.table("transactions"),
+        lambda t: answers_with_person(con, t),
+    )
+
+
+def file_outcomes(responses: Any, transactions: Any) -> OutcomeData:
+    """Answers and transactions read from files: a customer is a customer id, whatever the
+    source columns say (files seldom agree on them)."""
+    return OutcomeData(responses, transactions, lambda t: t.mutate(person=t.customer_id))
+
+
+def _outcomes(c: Any, keys: list[str], case: str, data: OutcomeData) -> list[dict[str, Any]]:
+    if case == "person":
+        oc = c.select(*keys, "start", "end", "conforming", cperson=c.person)
+    else:
+        base = (
+            c.select(
+                *keys,
+                "start",
+                "end",
+                "conforming",
+                source=c.first_source,
+                customer_id=c.first_customer,
             )
-            with_person = answers_with_person(con, base)
-            oc = with_person.select(*keys, "start", "end", "conforming", cperson=with_person.person)
-        responses = con.table("responses")
-        r = answers_with_person(con, responses.filter(responses.metric == "nps"))
-        r = r.select(rperson=r.person, rts=r.timestamp, score=r.score)
-        j = oc.join(
-            r,
-            [
-                oc.cperson == r.rperson,
-                r.rts >= oc.start,
-                r.rts <= oc.end + ibis.interval(days=NPS_DAYS_AFTER),
-            ],
+            if case == "journey"
+            else c.select(*keys, "start", "end", "conforming")
         )
-        latest = j.group_by([*keys, "conforming"]).aggregate(score=j.score.argmax(j.rts))
-        nps_rows = (
-            latest.group_by("conforming")
+        with_person = data.with_person(base)
+        oc = with_person.select(*keys, "start", "end", "conforming", cperson=with_person.person)
+    out: list[dict[str, Any]] = []
+    if data.responses is not None:
+        out.append(_nps(oc, keys, data))
+    if data.transactions is not None:
+        out.extend(_purchases(oc, keys, data))
+    return out
+
+
+def _nps(oc: Any, keys: list[str], data: OutcomeData) -> dict[str, Any]:
+    responses = data.responses
+    r = data.with_person(responses.filter(responses.metric == "nps"))
+    r = r.select(rperson=r.person, rts=r.timestamp, score=r.score)
+    j = oc.join(
+        r,
+        [
+            oc.cperson == r.rperson,
+            r.rts >= oc.start,
+            r.rts <= oc.end + ibis.interval(days=NPS_DAYS_AFTER),
+        ],
+    )
+    latest = j.group_by([*keys, "conforming"]).aggregate(score=j.score.argmax(j.rts))
+    rows = (
+        latest.group_by("conforming")
+        .aggregate(
+            n=latest.count(),
+            promoters=(latest.score >= 9).ifelse(1, 0).sum(),
+            detractors=(latest.score <= 6).ifelse(1, 0).sum(),
+        )
+        .to_pyarrow()
+        .to_pylist()
+    )
+    by = {bool(r["conforming"]): r for r in rows}
+    return _nps_outcome(by.get(True), by.get(False))
+
+
+def _purchases(oc: Any, keys: list[str], data: OutcomeData) -> list[dict[str, Any]]:
+    transactions = data.transactions
+    data_end = transactions.timestamp.max().to_pyarrow().as_py()
+    rows: list[dict[str, Any]] = []
+    if data_end is not None:
+        tx = data.with_person(transactions.filter(transactions.amount > 0))
+        tx = tx.select(tperson=tx.person, tts=tx.timestamp)
+        k = oc.left_join(tx, [oc.cperson == tx.tperson, tx.tts > oc.end])
+        nxt = k.group_by([*keys, "conforming", "end"]).aggregate(next_purchase=k.tts.min())
+        repeat_ok = nxt.end <= data_end - dt.timedelta(days=REPEAT_DAYS)
+        churn_ok = nxt.end <= data_end - dt.timedelta(days=CHURN_DAYS)
+        repeated = repeat_ok & (nxt.next_purchase <= nxt.end + ibis.interval(days=REPEAT_DAYS))
+        rows = (
+            nxt.group_by("conforming")
             .aggregate(
-                n=latest.count(),
-                promoters=(latest.score >= 9).ifelse(1, 0).sum(),
-                detractors=(latest.score <= 6).ifelse(1, 0).sum(),
+                repeat_n=repeat_ok.ifelse(1, 0).sum(),
+                repeats=repeated.fill_null(False).ifelse(1, 0).sum(),
+                churn_n=churn_ok.ifelse(1, 0).sum(),
+                churned=(churn_ok & nxt.next_purchase.isnull()).ifelse(1, 0).sum(),
             )
             .to_pyarrow()
             .to_pylist()
         )
-        transactions = con.table("transactions")
-        data_end = transactions.timestamp.max().to_pyarrow().as_py()
-        purchase_rows: list[dict[str, Any]] = []
-        if data_end is not None:
-            tx = answers_with_person(con, transactions.filter(transactions.amount > 0))
-            tx = tx.select(tperson=tx.person, tts=tx.timestamp)
-            k = oc.left_join(tx, [oc.cperson == tx.tperson, tx.tts > oc.end])
-            nxt = k.group_by([*keys, "conforming", "end"]).aggregate(next_purchase=k.tts.min())
-            repeat_by = data_end - dt.timedelta(days=REPEAT_DAYS)
-            churn_by = data_end - dt.timedelta(days=CHURN_DAYS)
-            repeat_ok = nxt.end <= repeat_by
-            churn_ok = nxt.end <= churn_by
-            purchase_rows = (
-                nxt.group_by("conforming")
-                .aggregate(
-                    repeat_n=repeat_ok.ifelse(1, 0).sum(),
-                    repeats=(
-                        repeat_ok & (nxt.next_purchase <= nxt.end + ibis.interval(days=REPEAT_DAYS))
-                    )
-                    .fill_null(False)
-                    .ifelse(1, 0)
-                    .sum(),
-                    churn_n=churn_ok.ifelse(1, 0).sum(),
-                    churned=(churn_ok & nxt.next_purchase.isnull()).ifelse(1, 0).sum(),
-                )
-                .to_pyarrow()
-                .to_pylist()
-            )
-    by = {bool(r["conforming"]): r for r in nps_rows}
-    out = [_nps_outcome(by.get(True), by.get(False))]
-    pby = {bool(r["conforming"]): r for r in purchase_rows}
-    yes, no = pby.get(True) or {}, pby.get(False) or {}
-    out.append(
+    by = {bool(r["conforming"]): r for r in rows}
+    yes, no = by.get(True) or {}, by.get(False) or {}
+    return [
         _proportion_outcome(
             "repeat_purchase",
             (_int(yes.get("repeats")), _int(yes.get("repeat_n"))),
             (_int(no.get("repeats")), _int(no.get("repeat_n"))),
             f"cases ending at least {REPEAT_DAYS} days before the data's end",
-        )
-    )
-    out.append(
+        ),
         _proportion_outcome(
             "churn",
             (_int(yes.get("churned")), _int(yes.get("churn_n"))),
             (_int(no.get("churned")), _int(no.get("churn_n"))),
             f"cases ending at least {CHURN_DAYS} days before the data's end",
-        )
-    )
-    return out
+        ),
+    ]
 
 
 def _note(n_yes: int, n_no: int, what: str) -> str:

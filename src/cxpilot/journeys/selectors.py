@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from django.db.models import QuerySet
@@ -9,7 +10,7 @@ from django.db.models import QuerySet
 from cxpilot.journeys.models import TargetJourney
 from cxpilot.journeys.targets import Definition, parse
 from cxpilot.kernel import roles
-from cxpilot.kernel.errors import NotFound
+from cxpilot.kernel.errors import NotFound, ValidationError
 from cxpilot.kernel.roles import Actor
 
 VIEW = "journeys.view_targetjourney"
@@ -46,13 +47,24 @@ def target_conformance(
     end: Any = None,
     segment: str | None = None,
     outcomes: bool = True,
+    responses_file: Path | None = None,
+    transactions_file: Path | None = None,
 ) -> Any:
     """The conformance report of the warehouse's interactions (or a file's) to
-    ``definition``: a :class:`cxpilot.journeys.conformance.Report`."""
+    ``definition``: a :class:`cxpilot.journeys.conformance.Report`. With a file, the outcomes
+    come from ``responses_file`` and ``transactions_file`` when given (files in the import
+    formats)."""
     roles.require(actor, ANALYTICS)
-    from cxpilot.journeys.conformance import conformance
+    from cxpilot.journeys.conformance import conformance, file_outcomes
     from cxpilot.journeys.log import LogFilters, event_log, interactions_source
 
+    if file is None:
+        for name, given in (("--responses", responses_file), ("--transactions", transactions_file)):
+            if given is not None:
+                raise ValidationError(
+                    "only with --file: the warehouse has its own answers and transactions",
+                    where=name,
+                )
     filters = LogFilters(start=start, end=end, segment=segment or None)
     with interactions_source(file) as (table, in_warehouse):
         log = event_log(
@@ -62,4 +74,25 @@ def target_conformance(
             filters=filters,
             in_warehouse=in_warehouse,
         )
-        return conformance(log, definition, outcomes=outcomes)
+        data = None
+        if not in_warehouse and (responses_file or transactions_file):
+            import ibis
+
+            con = ibis.get_backend(table)
+            data = file_outcomes(
+                _file_table(con, "responses", responses_file),
+                _file_table(con, "transactions", transactions_file),
+            )
+        return conformance(log, definition, outcomes=outcomes, outcome_data=data)
+
+
+def _file_table(con: Any, name: str, path: Path | None) -> Any:
+    """The file ``path`` in the import format of the table ``name``, checked, as a table of
+    ``con`` (None without a file)."""
+    if path is None:
+        return None
+    from cxpilot.warehouse.selectors import file_validated
+
+    checked = file_validated(table=name, path=path)
+    checked.raise_if_bad(analysing=True)
+    return con.create_table(name, checked.data)
