@@ -313,7 +313,8 @@ def features(
     outcome_touchpoint: str | None = None,
 ) -> Any:
     """The model matrix as an Ibis expression: one row per answer in the observable window,
-    ``touchpoint, person, poor, y, segment, channel, tenure_days, recent, month``."""
+    ``source, response_id, touchpoint, person, poor, y, segment, channel, tenure_days,
+    recent, month``."""
     r = sources.answers
     r = r.filter(r.metric.isin(list(thresholds)) & r.score.notnull() & r.person.notnull())
     if outcome == "nps":
@@ -330,6 +331,8 @@ def features(
         *[(r.metric == metric) & (r.score <= limit) for metric, limit in thresholds.items()]
     )
     a = r.select(
+        "source",
+        "response_id",
         "person",
         "touchpoint",
         t=r.timestamp,
@@ -346,35 +349,29 @@ def features(
             a = a.filter(a.segment == segment)
     else:
         a = a.mutate(segment=ibis.literal(UNKNOWN))
-    key = a.select("aid", kp="person", kt="t")  # the answers' keys, for the joins
+    # Each step joins the answers to another table and groups by every answer column (an
+    # answer is one group: ``aid`` is unique), so that the answers flow through one
+    # lineage and are never joined back to a table derived from themselves.
     p = sources.purchases
     p = p.select(pp=p.person, pt=p.timestamp)
     if outcome == "repeat":
-        hits = (
-            key.join(
-                p,
-                [
-                    key.kp == p.pp,
-                    p.pt > key.kt,
-                    p.pt <= key.kt + ibis.interval(days=REPEAT_DAYS),
-                ],
-            )
-            .group_by("aid")
-            .aggregate(bought=ibis._.count())
-            .rename(hit_aid="aid")
+        joined = a.left_join(
+            p,
+            [
+                a.person == p.pp,
+                p.pt > a.t,
+                p.pt <= a.t + ibis.interval(days=REPEAT_DAYS),
+            ],
         )
-        a = a.left_join(hits, a.aid == hits.hit_aid).select(
-            a, y=hits.bought.notnull().cast("float64")
-        )
+        a = joined.group_by(list(a.columns)).aggregate(bought=joined.pt.count())
+        a = a.mutate(y=(a.bought > 0).cast("float64")).drop("bought")
     elif outcome == "churn":
         last = p.group_by("pp").aggregate(last=p.pt.max())
         a = a.left_join(last, a.person == last.pp).select(
             a, y=(last["last"].isnull() | (last["last"] <= a.t)).cast("float64")
         )
     else:
-        a = a.join(_next_relationship(key, sources.answers, outcome_touchpoint), "aid").select(
-            a, y=ibis._.y
-        )
+        a = _with_next_relationship(a, sources.answers, outcome_touchpoint)
     i = sources.interactions
     i = i.select(ip=i.person, it=i.timestamp)
     seen = (
@@ -390,23 +387,14 @@ def features(
             0.0,
         ),
     )
-    recent = (
-        key.join(
-            i,
-            [
-                key.kp == i.ip,
-                i.it < key.kt,
-                i.it >= key.kt - ibis.interval(days=365),
-            ],
-        )
-        .group_by("aid")
-        .aggregate(recent=ibis._.count())
-        .rename(recent_aid="aid")
+    joined = a.left_join(
+        i,
+        [a.person == i.ip, i.it < a.t, i.it >= a.t - ibis.interval(days=365)],
     )
-    a = a.left_join(recent, a.aid == recent.recent_aid).select(
-        a, recent=recent.recent.fill_null(0)
-    )
+    a = joined.group_by(list(a.columns)).aggregate(recent=joined.it.count())
     return a.select(
+        "source",
+        "response_id",
         "touchpoint",
         "person",
         "poor",
@@ -419,36 +407,33 @@ def features(
     )
 
 
-def _next_relationship(key: Any, answers: Any, touchpoint: str | None) -> Any:
-    """``aid, y``: for each answer of ``key`` (``aid, kp, kt``), its person's next
-    relationship NPS answer after ``kt`` (strictly), as +100/0/−100. One window over the
-    answers and the relationship answers of each person in time order: the minimum, over
-    the rows that follow, of ``seconds × 16 + score`` is the next relationship answer's time
-    and score (a score is 0–10, below 16); a relationship answer at the same second as an
-    answer comes before it, so it is not "later"."""
+def _with_next_relationship(a: Any, answers: Any, touchpoint: str | None) -> Any:
+    """``a`` (answers: ``person``, ``t``…) with ``y``: the person's next relationship NPS
+    answer after ``t`` (strictly) as +100/0/−100; answers without one are left out. One
+    window over the answers and the relationship answers of each person in time order: the
+    minimum, over the rows that follow, of ``seconds × 16 + score`` gives the next
+    relationship answer's score (a score is 0–10, below 16); a relationship answer at the
+    same second as an answer is put before it, so it is not "later"."""
     o = answers.filter(
         (answers.touchpoint == touchpoint)
         & (answers.metric == "nps")
         & answers.score.notnull()
         & answers.person.notnull()
     )
+    empty = {name: ibis.null(a.schema()[name]) for name in a.columns}
     rel = o.select(
-        aid=ibis.null("int64"),
-        kp=o.person,
-        kt=o.timestamp,
+        **{**empty, "person": o.person, "t": o.timestamp},
         code=o.timestamp.epoch_seconds().cast("int64") * 16 + o.score.cast("int64"),
         rel=ibis.literal(1),
     )
-    both = key.select(
-        "aid", "kp", "kt", code=ibis.null("int64"), rel=ibis.literal(0)
-    ).union(rel)
-    w = ibis.window(group_by=both.kp, order_by=[both.kt, ibis.desc(both.rel)], rows=(1, None))
+    both = a.mutate(code=ibis.null("int64"), rel=ibis.literal(0)).union(rel)
+    w = ibis.window(group_by=both.person, order_by=[both.t, ibis.desc(both.rel)], rows=(1, None))
     both = both.mutate(next_code=both.code.min().over(w))
     later = both.filter((both.rel == 0) & both.next_code.notnull())
     score = later.next_code % 16
-    return later.select(
-        "aid", y=ibis.cases((score >= 9, 100.0), (score <= 6, -100.0), else_=0.0)
-    )
+    return later.mutate(
+        y=ibis.cases((score >= 9, 100.0), (score <= 6, -100.0), else_=0.0)
+    ).drop("code", "rel", "next_code")
 
 
 def _moments(
@@ -465,7 +450,9 @@ def _moments(
     thresholds = poor_thresholds()
     p = sources.purchases
     data_end = p.timestamp.max().execute()
-    if data_end is None or (isinstance(data_end, float) and math.isnan(data_end)):
+    import pandas as pd
+
+    if data_end is None or pd.isna(data_end):
         raise ValidationError(
             "no purchase (a transaction with a positive amount) in the data: the outcomes "
             "of the moments of truth are purchases and later answers, measured against the "
@@ -477,7 +464,9 @@ def _moments(
         g = sources.segments
         if int(g.filter(g.segment == segment).count().execute()) == 0:
             known = sorted(
-                str(s) for s in g.segment.unique().to_pyarrow().to_pylist() if s is not None
+                str(s)
+                for s in g.select("segment").distinct().to_pyarrow().column(0).to_pylist()
+                if s is not None
             )
             raise ValidationError(
                 f"no person in the segment {segment!r} (known: {', '.join(known) or 'none'})",
@@ -534,6 +523,11 @@ def _moments(
             found.not_estimated.append({**counts, "reason": reason})
             continue
         fit = _fit(rows)
+        if not math.isfinite(fit.se) or fit.se <= 0:
+            found.not_estimated.append(
+                {**counts, "reason": "a poor experience here goes with the controls alone"}
+            )
+            continue
         found.rows.append(
             {
                 "touchpoint": key,
@@ -592,12 +586,9 @@ def _fit(rows: Any) -> Any:
         },
         index=rows.index,
     )
+    controls = np.column_stack([numeric.to_numpy(), categories.to_numpy()])
+    controls = controls[:, np.ptp(controls, axis=0) > 0]  # a control that never varies here
     x = np.column_stack(
-        [
-            np.ones(len(rows)),
-            rows.poor.astype(float).to_numpy(),
-            numeric.to_numpy(),
-            categories.to_numpy(),
-        ]
+        [np.ones(len(rows)), rows.poor.astype(float).to_numpy(), controls]
     )
     return cluster_ols(rows.y.astype(float).to_numpy(), x, rows.person.to_numpy(), column=1)
