@@ -151,9 +151,7 @@ def test_nps_features_take_the_next_relationship_answer(small):
     assert set(rows) == {"A", "D"}
     assert rows["A"]["y"] == 100.0  # 10 on 2025-06-01, not the 0 before nor the 2 after
     assert rows["D"]["y"] == -100.0
-    assert built("nps", outcome_touchpoint="relation", start=dt.date(2025, 2, 1)).keys() == {
-        "D"
-    }
+    assert built("nps", outcome_touchpoint="relation", start=dt.date(2025, 2, 1)).keys() == {"D"}
 
 
 # --------------------------------------------------------- a planted effect, recovered
@@ -191,7 +189,9 @@ def planted(n: int = 1500, seed: int = 3) -> dict[str, list[dict]]:
     # ten poor chat answers only: too few to estimate
     for i in range(150):
         responses.append(
-            answer(f"h{i}", ids[i], "chat", start + dt.timedelta(days=i), "csat", 1 if i < 10 else 5)
+            answer(
+                f"h{i}", ids[i], "chat", start + dt.timedelta(days=i), "csat", 1 if i < 10 else 5
+            )
         )
     transactions.append(purchase("end", "ZZ", D(2026, 6, 30)))  # the data ends here
     return {"responses": responses, "transactions": transactions, "interactions": interactions}

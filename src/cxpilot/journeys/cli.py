@@ -201,9 +201,7 @@ def moments_cmd(
     ] = None,
     transactions: Annotated[
         Path | None,
-        typer.Option(
-            help="With --file: the purchases, a file in the transactions import format."
-        ),
+        typer.Option(help="With --file: the purchases, a file in the transactions import format."),
     ] = None,
     fmt: FormatOpt = Format.table,
 ) -> None:

@@ -271,8 +271,7 @@ def _relationship_touchpoint(sources: Sources, named: str | None) -> str:
         count = int(nps.filter(nps.touchpoint == named).count().execute())
         if count == 0:
             raise ValidationError(
-                f"no NPS answer at the touchpoint {named!r}: it cannot be the relationship "
-                "NPS",
+                f"no NPS answer at the touchpoint {named!r}: it cannot be the relationship NPS",
                 where="--outcome-touchpoint",
             )
         return named
@@ -431,9 +430,9 @@ def _with_next_relationship(a: Any, answers: Any, touchpoint: str | None) -> Any
     both = both.mutate(next_code=both.code.min().over(w))
     later = both.filter((both.rel == 0) & both.next_code.notnull())
     score = later.next_code % 16
-    return later.mutate(
-        y=ibis.cases((score >= 9, 100.0), (score <= 6, -100.0), else_=0.0)
-    ).drop("code", "rel", "next_code")
+    return later.mutate(y=ibis.cases((score >= 9, 100.0), (score <= 6, -100.0), else_=0.0)).drop(
+        "code", "rel", "next_code"
+    )
 
 
 def _moments(
@@ -588,7 +587,5 @@ def _fit(rows: Any) -> Any:
     )
     controls = np.column_stack([numeric.to_numpy(), categories.to_numpy()])
     controls = controls[:, np.ptp(controls, axis=0) > 0]  # a control that never varies here
-    x = np.column_stack(
-        [np.ones(len(rows)), rows.poor.astype(float).to_numpy(), controls]
-    )
+    x = np.column_stack([np.ones(len(rows)), rows.poor.astype(float).to_numpy(), controls])
     return cluster_ols(rows.y.astype(float).to_numpy(), x, rows.person.to_numpy(), column=1)
