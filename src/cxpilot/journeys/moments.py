@@ -335,7 +335,7 @@ def features(
         "person",
         "touchpoint",
         t=r.timestamp,
-        poor=poor.cast("int64"),
+        poor=poor.ifelse(1, 0),  # (PostgreSQL casts no boolean to bigint)
         channel=r.channel.fill_null(UNKNOWN),
         aid=ibis.row_number().over(
             order_by=[r.source, r.response_id, r.touchpoint, r.metric, r.timestamp]
@@ -363,11 +363,11 @@ def features(
             ],
         )
         a = joined.group_by(list(a.columns)).aggregate(bought=joined.pt.count())
-        a = a.mutate(y=(a.bought > 0).cast("float64")).drop("bought")
+        a = a.mutate(y=(a.bought > 0).ifelse(1.0, 0.0)).drop("bought")
     elif outcome == "churn":
         last = p.group_by("pp").aggregate(last=p.pt.max())
         a = a.left_join(last, a.person == last.pp).select(
-            a, y=(last["last"].isnull() | (last["last"] <= a.t)).cast("float64")
+            a, y=(last["last"].isnull() | (last["last"] <= a.t)).ifelse(1.0, 0.0)
         )
     else:
         a = _with_next_relationship(a, sources.answers, outcome_touchpoint)
