@@ -375,3 +375,14 @@ def test_cli_json_on_the_warehouse(effect):
     assert rows[0]["touchpoint"] == "call_centre" and rows[0]["effect"] < 0
     result = run("--outcome", "repeat")
     assert result.exit_code == 0 and "not estimated: chat" in result.output
+
+
+def test_hostile_segment_and_touchpoint_are_clear_errors(small, hostile):
+    with pytest.raises(ValidationError) as caught:
+        m.moments_of_truth(actor=None, outcome="churn", segment=hostile)
+    assert caught.value.where == "--segment"
+    with pytest.raises(ValidationError) as caught:
+        m.moments_of_truth(actor=None, outcome="nps", outcome_touchpoint=hostile)
+    assert caught.value.where == "--outcome-touchpoint"
+    with pytest.raises(ValidationError):
+        m.moments_of_truth(actor=None, outcome=hostile)
