@@ -386,3 +386,13 @@ def test_hostile_segment_and_touchpoint_are_clear_errors(small, hostile):
     assert caught.value.where == "--outcome-touchpoint"
     with pytest.raises(ValidationError):
         m.moments_of_truth(actor=None, outcome=hostile)
+
+
+@pytest.mark.django_db
+def test_cli_nps_on_files_needs_the_relationship_touchpoint(files):
+    args = ["--file", files["interactions"], "--responses", files["responses"]]
+    args += ["--transactions", files["transactions"]]
+    result = run("--outcome", "nps", *args)
+    assert result.exit_code == 2 and "--outcome-touchpoint" in result.output
+    result = run("--outcome", "nps", "--outcome-touchpoint", "store", *args)
+    assert result.exit_code == 2 and "no NPS answer at the touchpoint 'store'" in result.output
