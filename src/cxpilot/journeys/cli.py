@@ -389,3 +389,101 @@ def targets_export_cmd(
 
     definition = selectors.target_definition(selectors.target_get(actor=None, key=key))
     typer.echo(definition.to_yaml(), nl=False)
+
+
+# ------------------------------------------------------------------------ moments of truth
+
+
+@journeys_app.command("moments")
+@handle_errors
+def moments_cmd(
+    outcome: Annotated[
+        str,
+        typer.Option(
+            help="What the experience changes: repeat (a purchase within 90 days), churn (no "
+            "purchase afterwards) or nps (the next relationship NPS)."
+        ),
+    ],
+    date_from: FromOpt = None,
+    date_to: ToOpt = None,
+    segment: SegmentOpt = None,
+    outcome_touchpoint: Annotated[
+        str | None,
+        typer.Option(
+            help="The touchpoint whose NPS is the relationship NPS (by default the one "
+            "outside every journey stage that most persons answered)."
+        ),
+    ] = None,
+    file: FileOpt = None,
+    responses: Annotated[
+        Path | None,
+        typer.Option(help="With --file: the answers, a file in the responses import format."),
+    ] = None,
+    transactions: Annotated[
+        Path | None,
+        typer.Option(help="With --file: the purchases, a file in the transactions import format."),
+    ] = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """The moments of truth: per touchpoint, how much a poor experience there (a score that
+    opens a follow-up case) changes what the customer does next, controlling for segment,
+    channel, tenure, recent interactions and month; with its 95% interval, strongest harm
+    first.
+
+    Examples:
+
+      cxpilot journeys moments --outcome churn --format json
+
+      cxpilot journeys moments --outcome nps --from 2025-01-01
+
+      cxpilot journeys moments --outcome repeat --file events.csv --responses answers.csv
+      --transactions purchases.csv
+    """
+    from cxpilot.kernel.errors import ValidationError
+    from cxpilot.kernel.periods import parse_date
+
+    start, end = parse_date(date_from, "--from"), parse_date(date_to, "--to")
+    if file is None:
+        for option, value in (("--responses", responses), ("--transactions", transactions)):
+            if value is not None:
+                raise ValidationError(
+                    f"{option} goes with --file (the interactions file)", where=option
+                )
+    elif segment is not None:
+        raise ValidationError(
+            "segments come from the imported customers; they are not available with --file",
+            where="--segment",
+        )
+    setup()
+    from cxpilot.journeys.moments import moments_of_truth, moments_of_truth_in_files
+
+    if file is None:
+        found = moments_of_truth(
+            actor=None,
+            outcome=outcome,
+            start=start,
+            end=end,
+            segment=segment,
+            outcome_touchpoint=outcome_touchpoint,
+        )
+    else:
+        found = moments_of_truth_in_files(
+            actor=None,
+            outcome=outcome,
+            interactions=file,
+            responses=responses,
+            transactions=transactions,
+            start=start,
+            end=end,
+            outcome_touchpoint=outcome_touchpoint,
+        )
+    if fmt != Format.table:
+        emit(found.rows, fmt)
+        return
+    emit(found.rows, fmt, title=f"moments of truth: {found.outcome} (effect in {found.unit})")
+    from cxpilot.kernel.cli import err
+
+    for row in found.not_estimated:
+        err.print(f"not estimated: {row['touchpoint']}: {row['reason']}", highlight=False)
+    for note in found.notes:
+        err.print(note, highlight=False)
