@@ -1,6 +1,6 @@
 """Charts of the journey map as Vega-Lite specs (Altair), drawn alike in the page (vega-embed)
 and in the exports (vl-convert): the map itself (a grid of cells) and the flow (the
-directly-follows graph laid on the same grid). Every text the reader sees is in the data,
+directly-follows graph laid on the same grid); and the deviations from a target journey. Every text the reader sees is in the data,
 formatted for the active language; the page shows the numbers in a table under each chart.
 
 Layout shared by both: a stage is a column (in the journey's order), a touchpoint a row within
@@ -17,6 +17,7 @@ from django.utils.translation import gettext
 
 from cxpilot.analytics.charts import METRIC_INFO, number
 from cxpilot.journeys.map import JourneyMap
+from cxpilot.kernel import charts as theme
 from cxpilot.kernel.charts import BRAND, DROP, INK, MUTED, PAPER, RISE, finish
 
 #: The flow chart draws at most this many edges: the most frequent (ties by source, then
@@ -320,3 +321,28 @@ def flow_chart(
         },
     )
     return finish(chart)
+
+
+# --- target journeys
+
+
+def deviations_chart(rows: list[dict[str, Any]], *, title: str = "") -> dict[str, Any]:
+    """A bar per deviation (``label``, ``share`` of the cases, ``cases``), largest first."""
+    import altair as alt
+
+    data = alt.Data(values=[{k: r[k] for k in ("label", "share", "cases")} for r in rows])
+    chart = (
+        alt.Chart(data, title=title or alt.Undefined)
+        .mark_bar(color=theme.DROP)
+        .encode(
+            y=alt.Y("label:N", sort=None, title=None),
+            x=alt.X("share:Q", title="%", scale=alt.Scale(domain=[0, 100])),
+            tooltip=[
+                alt.Tooltip("label:N"),
+                alt.Tooltip("share:Q", format=".1f"),
+                alt.Tooltip("cases:Q", format=","),
+            ],
+        )
+        .properties(width="container", height=max(60, 28 * len(rows)))
+    )
+    return theme.finish(chart, label_limit=150)
