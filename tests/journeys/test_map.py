@@ -249,6 +249,10 @@ def test_the_page_for_a_viewer(viewer, data):
     assert "Purchase" in html and 'data-touchpoint="website"' in html
     assert "No touchpoint at this stage" in html
     assert 'id="chart-flow"' in html and 'id="opportunities"' in html
+    # no purchase in these data: no moment of truth can be estimated, and the page says so
+    assert (
+        'id="no-moments"' in html and "Not estimated for churn: transactions: no purchase" in html
+    )
     assert "/journeys/map.pdf?" in html and "/journeys/map.png?" in html
     # the opportunities table, in rank order
     order = [html.index(f'<tr data-touchpoint="{tp}">') for tp in ("call_centre", "store")]
@@ -331,24 +335,23 @@ def test_the_page_in_french(viewer, data):
 
 
 def _fake_moments(rows_by_outcome):
-    """A stand-in for the moments-of-truth estimator with fixed rows per outcome."""
+    """A stand-in for the moments-of-truth estimator with fixed rows per outcome; an outcome
+    without rows cannot be measured."""
     import types
 
     calls = []
 
     def moments_of_truth(*, actor, outcome, start, end, segment):
         calls.append((outcome, start, end, segment))
-        return types.SimpleNamespace(rows=rows_by_outcome.get(outcome, []))
+        if outcome not in rows_by_outcome:
+            raise ValidationError("no relationship touchpoint", where="outcome")
+        return types.SimpleNamespace(rows=rows_by_outcome[outcome])
 
-    module = types.ModuleType("cxpilot.journeys.moments")
-    module.moments_of_truth = moments_of_truth
-    return module, calls
+    return moments_of_truth, calls
 
 
 def test_the_marks_follow_the_rule(data, viewer, monkeypatch):
-    import sys
-
-    module, calls = _fake_moments(
+    fake, calls = _fake_moments(
         {
             # call_centre raises churn, significantly: a mark
             "churn": [
@@ -362,13 +365,15 @@ def test_the_marks_follow_the_rule(data, viewer, monkeypatch):
             ],
         }
     )
-    monkeypatch.setitem(sys.modules, "cxpilot.journeys.moments", module)
+    monkeypatch.setattr("cxpilot.journeys.moments.moments_of_truth", fake)
     journey_map(actor=None, journey="purchase", segment="families")
     assert sorted(calls) == [("churn", None, None, "families"), ("nps", None, None, "families")] + [
         ("repeat", None, None, "families")
     ]
     found = journey_map(actor=None, journey="purchase")
     assert found.moments is True
+    assert found.moment_outcomes == ["repeat", "churn"]
+    assert list(found.moments_missing) == ["nps"]
     assert [m["outcome"] for m in found.cell("call_centre")["moment"]] == ["churn"]
     assert [m["outcome"] for m in found.cell("store")["moment"]] == ["repeat"]
     assert found.cell("website")["moment"] == []
@@ -382,4 +387,5 @@ def test_the_marks_follow_the_rule(data, viewer, monkeypatch):
     html = viewer.get("/journeys/").content.decode()
     assert html.count('class="journey-cell moment"') == 2
     assert html.count("★ Moment of truth</span>") == 2
-    assert "not estimated here yet" not in html
+    assert 'id="no-moments"' not in html
+    assert "Not estimated for overall NPS: outcome: no relationship touchpoint" in html

@@ -13,26 +13,29 @@ touchpoints of each stage down. Each cell (a touchpoint at its stage) holds:
   (:func:`cxpilot.verbatims.selectors.sentiment_by_touchpoint`);
 - the **top irritants**: the three themes with the most NPS points at stake there, positive
   ones only (:func:`cxpilot.verbatims.selectors.irritants`, one ranking per touchpoint);
-- the **moment-of-truth mark** (see :func:`moment_marks`).
+- the **moment-of-truth mark**: the touchpoint's effect on churn, repeat purchase or the
+  overall NPS (:mod:`cxpilot.journeys.moments`: a poor answer there against the others, with
+  controls) is significant — its 95 % interval excludes 0 — and harmful (:func:`is_moment`).
 
 Filters: period (days, both included), segment and channel. The volume and the scores follow
 all three (the volume takes the person's golden segment; the scores the answering record's
-segment, as the dashboard does); the sentiment and the irritants follow the period only: the
-verbatim analytics have no segment or channel slice.
+segment, as the dashboard does); the moments of truth the period and segment; the sentiment
+and the irritants the period only: the verbatim analytics have no segment or channel slice.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 from dataclasses import dataclass, field
 from typing import Any
 
+from cxpilot.journeys.moments import HARM
 from cxpilot.kernel import roles
 
 PERMISSION = "organisation.view_analytics"
-#: The outcomes a moment of truth is estimated on, and the sign of a harmful effect.
-HARMFUL_SIGN = {"churn": 1, "repeat": -1, "nps": -1}
+#: The outcomes a moment of truth is estimated on, and the sign of a harmful effect (churn
+#: up; repeat purchase, NPS down), as the moments of truth rank them.
+HARMFUL_SIGN = HARM
 TOP_IRRITANTS = 3
 #: Themes named fewer times at a touchpoint are not ranked (as on the irritants page).
 MIN_MENTIONS = 10
@@ -42,7 +45,8 @@ MIN_MENTIONS = 10
 class JourneyMap:
     """``stages``: dicts ``key, name, touchpoints`` (the cells of the stage, in order);
     ``cells``: every cell, stage by stage; ``persons``: distinct persons with an interaction in
-    the journey; ``moments``: whether the moment-of-truth marks were computed."""
+    the journey; ``moments``: whether the moment-of-truth marks were computed (for the outcomes
+    ``moment_outcomes``; ``moments_missing``: outcome → why it was not)."""
 
     journey: str
     name: str
@@ -51,6 +55,8 @@ class JourneyMap:
     persons: int
     interactions: int
     moments: bool
+    moment_outcomes: list[str] = field(default_factory=list)
+    moments_missing: dict[str, str] = field(default_factory=dict)
     filters: dict[str, Any] = field(default_factory=dict)
 
     def cell(self, touchpoint: str) -> dict[str, Any]:
@@ -155,13 +161,15 @@ def _verbatims(
     return sentiment, {k: v for k, v in top.items() if k in touchpoints}
 
 
-def moments_available() -> bool:
-    """Whether the moments of truth can be estimated here."""
-    try:
-        importlib.import_module("cxpilot.journeys.moments")
-    except ImportError:
-        return False
-    return True
+@dataclass(frozen=True)
+class MomentMarks:
+    """``marks``: touchpoint → the outcomes on which it is a moment of truth (each ``outcome,
+    effect, ci_low, ci_high, p_value, rank``, the effect in the outcome's unit); ``estimated``:
+    the outcomes whose moments of truth were estimated; ``missing``: outcome → why not."""
+
+    marks: dict[str, list[dict[str, Any]]]
+    estimated: list[str]
+    missing: dict[str, str]
 
 
 def moment_marks(
@@ -170,26 +178,34 @@ def moment_marks(
     start: dt.date | None = None,
     end: dt.date | None = None,
     segment: str | None = None,
-) -> dict[str, list[dict[str, Any]]] | None:
-    """The moments of truth: touchpoint → the outcomes on which its effect is significant
-    (the 95 % interval excludes 0) **and** harmful (raises churn, lowers repeat purchase or
-    the NPS), each ``outcome, effect, ci_low, ci_high, p_value, rank``. A touchpoint absent
-    has no such effect. None when the moments of truth cannot be estimated here."""
-    if not moments_available():
-        return None
-    moments = importlib.import_module("cxpilot.journeys.moments")
+) -> MomentMarks:
+    """The moments of truth of the period and segment, for churn, repeat purchase and the
+    overall NPS (:func:`cxpilot.journeys.moments.moments_of_truth`: the effect of a poor
+    answer at the touchpoint on the outcome, controlled for segment, channel, tenure and
+    activity). A touchpoint is marked for an outcome by :func:`is_moment`. An outcome the data
+    cannot measure (no purchases, no relationship NPS…) is left out, with the reason."""
+    from cxpilot.journeys.moments import moments_of_truth
+    from cxpilot.kernel.errors import ValidationError
+
     marks: dict[str, list[dict[str, Any]]] = {}
+    estimated: list[str] = []
+    missing: dict[str, str] = {}
     for outcome in HARMFUL_SIGN:
-        found = moments.moments_of_truth(
-            actor=actor, outcome=outcome, start=start, end=end, segment=segment
-        )
+        try:
+            found = moments_of_truth(
+                actor=actor, outcome=outcome, start=start, end=end, segment=segment
+            )
+        except ValidationError as error:
+            missing[outcome] = str(error)
+            continue
+        estimated.append(outcome)
         for row in found.rows:
             if is_moment(row, outcome):
                 marks.setdefault(str(row["touchpoint"]), []).append(
                     {"outcome": outcome}
                     | {k: row.get(k) for k in ("effect", "ci_low", "ci_high", "p_value", "rank")}
                 )
-    return marks
+    return MomentMarks(marks=marks, estimated=estimated, missing=missing)
 
 
 def is_moment(row: dict[str, Any], outcome: str) -> bool:
@@ -231,7 +247,8 @@ def journey_map(
     volumes, persons, interactions = _volumes(journey, start, end, segment, channel)
     scores = _scores(keys, start, end, segment, channel) if keys else {}
     sentiment, top = _verbatims(keys, start, end) if keys else ({}, {})
-    marks = moment_marks(actor=actor, start=start, end=end, segment=segment) if moments else None
+    found = moment_marks(actor=actor, start=start, end=end, segment=segment) if moments else None
+    marks = found.marks if found is not None and found.estimated else None
     cells: list[dict[str, Any]] = []
     shown: list[dict[str, Any]] = []
     for stage_key, stage_name, tps in stages:
@@ -262,5 +279,7 @@ def journey_map(
         persons=persons,
         interactions=interactions,
         moments=marks is not None,
+        moment_outcomes=found.estimated if found is not None else [],
+        moments_missing=found.missing if found is not None else {},
         filters={"start": start, "end": end, "segment": segment, "channel": channel},
     )

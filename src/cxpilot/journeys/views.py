@@ -379,6 +379,10 @@ def _compute_map(actor: Any, chosen: dict[str, Any]) -> dict[str, Any]:
     nodes, edges = charts.flow_data(jmap, flow)
     ranked = rank(jmap, chosen["targets"])
     return {
+        "moment_outcomes": [_moment_outcome_label(o) for o in jmap.moment_outcomes],
+        "moments_missing": [
+            (_moment_outcome_label(o), reason) for o, reason in jmap.moments_missing.items()
+        ],
         "jmap": jmap,
         "flow": flow,
         "nodes": nodes,
