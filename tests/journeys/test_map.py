@@ -387,5 +387,6 @@ def test_the_marks_follow_the_rule(data, viewer, monkeypatch):
     html = viewer.get("/journeys/").content.decode()
     assert html.count('class="journey-cell moment"') == 2
     assert html.count("★ Moment of truth</span>") == 2
+    assert "Effect on churn</dt><dd>+0.2 pts" in html
     assert 'id="no-moments"' not in html
     assert "Not estimated for overall NPS: outcome: no relationship touchpoint" in html

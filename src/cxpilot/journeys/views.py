@@ -434,12 +434,22 @@ def _cell_texts(cell: dict[str, Any]) -> dict[str, Any]:
         "moment_rows": [
             {
                 "outcome": _moment_outcome_label(m["outcome"]),
-                "effect": plain(m["effect"], 3),
-                "interval": f"{plain(m['ci_low'], 3)} – {plain(m['ci_high'], 3)}",
+                "effect": _effect_text(m["effect"], m["outcome"]),
+                "interval": f"{plain(m['ci_low'], 1)} – {plain(m['ci_high'], 1)}",
             }
             for m in cell["moment"] or []
         ],
     }
+
+
+def _effect_text(effect: float, outcome: str) -> str:
+    """A moment-of-truth effect in its unit: percentage points, or NPS points for the NPS."""
+    from cxpilot.journeys.charts import plain
+
+    value = ("+" if effect > 0 else "") + plain(effect, 1)
+    if outcome == "nps":
+        return gettext("%(value)s NPS points") % {"value": value}
+    return gettext("%(value)s pts") % {"value": value}
 
 
 def _moment_outcome_label(outcome: str) -> str:
@@ -592,7 +602,11 @@ def journey_map_pdf(request: HttpRequest) -> HttpResponse:
                 else "—"
             ),
             "; ".join(f"{i['theme']} {i['impact']}" for i in c["irritant_rows"]) or "—",
-            *(["; ".join(m["outcome"] for m in c["moment_rows"]) or "—"] if jmap.moments else []),
+            *(
+                ["; ".join(f"{m['outcome']} {m['effect']}" for m in c["moment_rows"]) or "—"]
+                if jmap.moments
+                else []
+            ),
         ]
         for c in cells
     ]
