@@ -251,7 +251,7 @@ def test_the_page_for_a_viewer(viewer, data):
     assert 'id="chart-flow"' in html and 'id="opportunities"' in html
     # no purchase in these data: no moment of truth can be estimated, and the page says so
     assert (
-        'id="no-moments"' in html and "Not estimated for churn: transactions: no purchase" in html
+        'id="no-moments"' in html and "Not estimated for churn: no purchase" in html
     )
     assert "/journeys/map.pdf?" in html and "/journeys/map.png?" in html
     # the opportunities table, in rank order
@@ -389,4 +389,4 @@ def test_the_marks_follow_the_rule(data, viewer, monkeypatch):
     assert html.count("★ Moment of truth</span>") == 2
     assert "Effect on churn</dt><dd>+0.2 pts" in html
     assert 'id="no-moments"' not in html
-    assert "Not estimated for overall NPS: outcome: no relationship touchpoint" in html
+    assert "Not estimated for overall NPS: no relationship touchpoint" in html

@@ -196,7 +196,7 @@ def moment_marks(
                 actor=actor, outcome=outcome, start=start, end=end, segment=segment
             )
         except ValidationError as error:
-            missing[outcome] = str(error)
+            missing[outcome] = error.detail
             continue
         estimated.append(outcome)
         for row in found.rows:

@@ -302,7 +302,6 @@ class JourneyMapForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         from cxpilot.journeys.opportunities import check_target
-        from cxpilot.kernel.errors import ValidationError
 
         data = super().clean() or {}
         if data.get("from") and data.get("to") and data["to"] < data["from"]:
@@ -313,7 +312,7 @@ class JourneyMapForm(forms.Form):
                 try:
                     check_target(metric, value, f"target_{metric}")
                 except ValidationError as error:
-                    self.add_error(f"target_{metric}", str(error))
+                    self.add_error(f"target_{metric}", error.detail)
         return data
 
     def chosen(self) -> dict[str, Any]:
