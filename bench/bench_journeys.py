@@ -13,7 +13,8 @@
 
 The three must agree on every edge count, start and end count and variant count. CX Pilot
 and the floor run alternately BENCH_REPEAT times (default 2), the best time of each is kept;
-pm4py runs once. Quick check: ``BENCH_JOURNEYS_EVENTS=200000 BENCH_JOURNEYS_CASES=6000``.
+pm4py runs once. Wall-clock seconds, and the CPU seconds of the process (all its threads:
+steadier than the wall clock on a busy machine, not a measure of elapsed time). Quick check: ``BENCH_JOURNEYS_EVENTS=200000 BENCH_JOURNEYS_CASES=6000``.
 
 The log: 15 touchpoints; each case's length is 1 + a multinomial share of the remaining
 events (weights drawn from a gamma law, so lengths vary from 1 to a few hundred); its first
@@ -138,7 +139,7 @@ SELECT path, count(*) AS count FROM paths GROUP BY path ORDER BY count DESC, pat
 
 
 def floor(raw: Any) -> tuple[Any, Any]:
-    return raw.sql(DFG_SQL).fetch_arrow_table(), raw.sql(VARIANTS_SQL).fetch_arrow_table()
+    return raw.sql(DFG_SQL).to_arrow_table(), raw.sql(VARIANTS_SQL).to_arrow_table()
 
 
 def cxpilot() -> tuple[Any, Any]:
@@ -155,6 +156,7 @@ def pm4py_run(df: Any) -> tuple[dict[str, float], Any, Any, Any, Any]:
     import pm4py
 
     steps: dict[str, float] = {}
+    cpu = time.process_time()
     start = time.perf_counter()
     log = pm4py.format_dataframe(
         df, case_id="customer_id", activity_key="touchpoint", timestamp_key="timestamp"
@@ -166,6 +168,7 @@ def pm4py_run(df: Any) -> tuple[dict[str, float], Any, Any, Any, Any]:
     start = time.perf_counter()
     found = pm4py.get_variants(log)
     steps["variants"] = time.perf_counter() - start
+    steps["cpu"] = time.process_time() - cpu
     return steps, graph, starts, ends, found
 
 
@@ -229,17 +232,22 @@ def run() -> dict[str, Any]:
     start = time.perf_counter()
     load_arrow(table="interactions", data=table, replace=True)
     loaded = time.perf_counter() - start
+    code, load_before = _commit(), os.getloadavg()[0]
     ours_times: list[float] = []
     floor_times: list[float] = []
+    ours_cpu: list[float] = []
+    floor_cpu: list[float] = []
     with warehouse() as con:
         raw = con.con
         for _ in range(repeat):
-            start = time.perf_counter()
+            start, cpu = time.perf_counter(), time.process_time()
             sql = floor(raw)
             floor_times.append(time.perf_counter() - start)
-            start = time.perf_counter()
+            floor_cpu.append(time.process_time() - cpu)
+            start, cpu = time.perf_counter(), time.process_time()
             ours = cxpilot()
             ours_times.append(time.perf_counter() - start)
+            ours_cpu.append(time.process_time() - cpu)
         start = time.perf_counter()
         df = raw.sql(
             "SELECT event_id, customer_id, touchpoint, timestamp FROM interactions "
@@ -250,6 +258,7 @@ def run() -> dict[str, Any]:
     peer_steps, p_graph, p_starts, p_ends, p_variants = pm4py_run(df)
     _check(ours, sql, (p_graph, p_starts, p_ends, p_variants))
     best_ours, best_floor = min(ours_times), min(floor_times)
+    peer_cpu = peer_steps.pop("cpu")
     peer = sum(peer_steps.values())
     return {
         "benchmark": "directly-follows graph + variants of an event log",
@@ -267,10 +276,18 @@ def run() -> dict[str, Any]:
         "pm4py_pandas_load_seconds": round(pandas_load, 3),
         "ratio_cxpilot_over_sql": round(best_ours / best_floor, 2),
         "ratio_pm4py_over_cxpilot": round(peer / best_ours, 2),
+        "cpu_seconds": {
+            "cxpilot": round(min(ours_cpu), 3),
+            "duckdb_sql": round(min(floor_cpu), 3),
+            "pm4py": round(peer_cpu, 3),
+        },
+        "cpu_ratio_cxpilot_over_sql": round(min(ours_cpu) / min(floor_cpu), 2),
+        "cpu_ratio_pm4py_over_cxpilot": round(peer_cpu / min(ours_cpu), 2),
         "generate_seconds": round(generated, 2),
         "load_seconds": round(loaded, 2),
-        "cxpilot": {"git_commit": _commit()},
+        "cxpilot": {"git_commit": code},
         "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}",
+        "load_average": {"before": round(load_before, 2), "after": round(os.getloadavg()[0], 2)},
         "note": "pm4py timed on a pandas DataFrame already in memory and sorted (its load apart); "
         "CX Pilot and the SQL read the DuckDB file; best of the alternated runs",
     }

@@ -95,7 +95,9 @@ def test_dfg_by_hand():
 @pytest.mark.pure
 def test_ties_are_broken_by_event_id():
     # the same two events with their ids swapped: D becomes visit, order
-    swapped = [(("d1" if e == "d2" else "d2" if e == "d1" else e), c, t, m) for e, c, t, m in EVENTS]
+    swapped = [
+        (("d1" if e == "d2" else "d2" if e == "d1" else e), c, t, m) for e, c, t, m in EVENTS
+    ]
     edges = {(e["source"], e["target"]): e["count"] for e in dfg(hand_log(swapped)).edges}
     assert edges[("visit", "order")] == 3 and edges[("order", "visit")] == 1
     assert ("order", "call_centre") in edges
@@ -394,3 +396,120 @@ def test_cli_hostile_outcome_and_stages(db, tmp_path: Path, hostile: str):
         assert json.loads(result.stdout)["stages"][0]["reached"] == 0
     else:
         assert result.exit_code == 2 and len(result.stderr.strip().splitlines()) == 1
+
+
+# --- In the warehouse: cases by person and by journey id (DuckDB, and PostgreSQL) -------------
+
+
+def _persons(rows: list[tuple[str, str, str]]) -> None:
+    """Write ``customer_persons`` as a resolution would: (source, customer_id, person_id)."""
+    from cxpilot.customers.services import ensure_derived
+    from cxpilot.warehouse.connection import warehouse
+
+    with warehouse() as con:
+        ensure_derived(con)
+        con.insert(
+            "customer_persons",
+            pa.Table.from_pylist(
+                [{"source": s, "customer_id": c, "person_id": p} for s, c, p in rows]
+            ),
+        )
+
+
+@pytest.fixture
+def stored(org):
+    """crm:A and web:W are one person P1; web:X is not resolved. Journey ids: J1 (A's visit
+    to the website, W's store visit), J2 (A's call), 7 (a number: X's website visit); X's
+    call has none."""
+    from cxpilot.warehouse.ingest import load_arrow
+
+    events = [
+        ("i1", "crm", "A", "website", "2025-01-05 10:00", {"journey_id": "J1"}),
+        ("i2", "web", "W", "store", "2025-01-05 11:00", {"journey_id": "J1"}),
+        ("i3", "crm", "A", "call_centre", "2025-01-06 10:00", {"journey_id": "J2"}),
+        ("i4", "web", "X", "website", "2025-01-07 10:00", {"journey_id": 7}),
+        ("i5", "web", "X", "call_centre", "2025-01-08 10:00", None),
+    ]
+    table = pa.Table.from_pylist(
+        [
+            {
+                "event_id": eid,
+                "source": source,
+                "customer_id": cid,
+                "touchpoint": tp,
+                "timestamp": dt.datetime.fromisoformat(when),
+                "channel": "phone" if tp == "call_centre" else "web",
+                "type": "call" if tp == "call_centre" else "visit",
+                "attributes": json.dumps(attrs) if attrs else None,
+            }
+            for eid, source, cid, tp, when, attrs in events
+        ]
+    )
+    load_arrow(table="interactions", data=table)
+    _persons([("crm", "A", "P1"), ("web", "W", "P1")])
+
+
+def _variants(*args: str) -> list[tuple[list[str], int]]:
+    result = cli("variants", "--format", "json", *args)
+    assert result.exit_code == 0, result.output
+    return [(v["path"], v["count"]) for v in json.loads(result.stdout)]
+
+
+def test_cases_by_person_record_and_journey_in_the_warehouse(stored):
+    assert _variants() == [
+        (["website", "call_centre"], 1),
+        (["website", "store", "call_centre"], 1),
+    ]
+    assert _variants("--case", "record") == [(["website", "call_centre"], 2), (["store"], 1)]
+    assert _variants("--case", "journey") == [
+        (["call_centre"], 1),
+        (["website"], 1),
+        (["website", "store"], 1),
+    ]
+    assert _variants("--activity", "type") == [
+        (["visit", "call"], 1),
+        (["visit", "visit", "call"], 1),
+    ]
+    assert _variants("--journey", "purchase", "--to", "2025-01-05") == [(["website", "store"], 1)]
+    result = cli("dfg", "--format", "json")
+    assert result.exit_code == 0, result.output
+    edges = {
+        (e["source"], e["target"]): e["median_seconds"] for e in json.loads(result.stdout)["edges"]
+    }
+    assert edges == {
+        ("website", "store"): 3600.0,
+        ("store", "call_centre"): 82800.0,
+        ("website", "call_centre"): 86400.0,
+    }
+
+
+def test_funnel_of_an_organisation_journey(stored):
+    result = cli("funnel", "--journey", "purchase", "--format", "json")
+    assert result.exit_code == 0, result.output
+    found = json.loads(result.stdout)
+    # "discover" has no touchpoint in the organisation model; buy = website, store
+    assert found["skipped"] == ["discover"]
+    assert [(s["stage"], s["reached"]) for s in found["stages"]] == [("buy", 2), ("support", 2)]
+    assert found["stages"][1]["median_seconds_from_previous"] == 86400.0
+    assert found["stages"][0]["touchpoints"] == ["store", "website"]
+    by_journey = json.loads(
+        cli("funnel", "--journey", "purchase", "--case", "journey", "--format", "json").stdout
+    )
+    assert [s["reached"] for s in by_journey["stages"]] == [2, 0]  # J1 and 7 buy; J2 only calls
+    result = cli("funnel", "--journey", "nowhere")
+    assert result.exit_code == 2 and "no journey 'nowhere'" in result.stderr
+    assert cli("funnel", "--journey", "purchase").exit_code == 0
+
+
+def test_paths_in_the_warehouse(stored):
+    result = cli("paths", "--outcome", "call_centre", "--format", "json")
+    assert result.exit_code == 0, result.output
+    found = json.loads(result.stdout)
+    assert found["paths"] == [
+        {"path": ["website"], "count": 1, "share": 0.5},
+        {"path": ["website", "store"], "count": 1, "share": 0.5},
+    ]
+    result = cli("paths", "--outcome", "call_centre", "--case", "journey", "--format", "json")
+    assert json.loads(result.stdout)["paths"] == [{"path": [], "count": 1, "share": 1.0}]
+    result = cli("paths", "--outcome", "call", "--activity", "type", "--format", "json")
+    assert json.loads(result.stdout)["cases_with_outcome"] == 2

@@ -306,9 +306,7 @@ def paths_cmd(
     if fmt == Format.json:
         emit(found, fmt)
         return
-    title = (
-        f"paths to {found['outcome']} ({found['cases_with_outcome']} of {found['cases']} cases)"
-    )
+    title = f"paths to {found['outcome']} ({found['cases_with_outcome']} of {found['cases']} cases)"
     rows = [{**p, "path": " → ".join(p["path"]) or "(start)"} for p in found["paths"]]
     emit(rows, fmt, title=title)
     if fmt == Format.table:

@@ -62,7 +62,7 @@ def dfg(log: EventLog) -> Dfg:
     )
     grouped = steps.group_by([steps.activity, steps.target]).aggregate(
         count=steps.count(),
-        starts=steps.first.cast("int64").sum(),
+        starts=steps.count(where=steps.first),
         median_seconds=steps.gap.median(),
         p90_seconds=steps.gap.quantile(0.9),
     )
@@ -102,22 +102,25 @@ def variants(log: EventLog, *, top: int | None = None) -> list[dict[str, Any]]:
     """The variants of ``log``, most frequent first (ties by path): ``path`` (the list of
     activities), ``count`` (cases), ``share`` (of all cases, 0–1), ``length``."""
     t = log.table
+    # the log has no null activity: collecting nulls too spares the engine a filter
     paths = t.group_by([t[k] for k in log.case_keys]).aggregate(
-        path=t.activity.collect(order_by=[t.ts, t.event_id])
+        path=t.activity.collect(order_by=[t.ts, t.event_id], include_null=True)
     )
     counted = paths.group_by("path").aggregate(count=paths.count())
-    counted = counted.mutate(total=counted["count"].sum().over())
+    if top is not None:  # the share is of all cases, the shown and the others
+        counted = counted.mutate(total=counted["count"].sum().over())
     ordered = counted.order_by([ibis.desc("count"), "path"])
     if top is not None:
         ordered = ordered.limit(top)
+    found = ordered.to_pyarrow()
+    counts = found.column("count").to_pylist()
+    if top is None:
+        total = sum(counts)
+    else:
+        total = found.column("total")[0].as_py() if found.num_rows else 0
     return [
-        {
-            "path": list(r["path"]),
-            "count": int(r["count"]),
-            "share": round(int(r["count"]) / int(r["total"]), 6),
-            "length": len(r["path"]),
-        }
-        for r in ordered.to_pyarrow().to_pylist()
+        {"path": path, "count": count, "share": round(count / total, 6), "length": len(path)}
+        for path, count in zip(found.column("path").to_pylist(), counts, strict=True)
     ]
 
 
@@ -318,9 +321,7 @@ def paths_to(
         at = hits.group_by(keys).aggregate(at=hits.pos.min())
     before = numbered.join(at, keys)
     before = before.filter((before.pos < before.at) & (before.pos >= before.at - steps))
-    prefixes = before.group_by(keys).aggregate(
-        path=before.activity.collect(order_by=before.pos)
-    )
+    prefixes = before.group_by(keys).aggregate(path=before.activity.collect(order_by=before.pos))
     counted = prefixes.group_by("path").aggregate(count=prefixes.count())
     ordered = counted.order_by([ibis.desc("count"), "path"])
     with_outcome = int(at.count().to_pyarrow().as_py())
