@@ -1,5 +1,6 @@
-"""Paths through the journeys, computed in the warehouse engine: the directly-follows graph
-and the variants of an :class:`~cxpilot.journeys.log.EventLog`.
+"""Paths through the journeys, computed in the warehouse engine: the directly-follows graph,
+the variants, the funnel through a journey's stages and the paths to an outcome of an
+:class:`~cxpilot.journeys.log.EventLog` (see :func:`funnel` and :func:`paths_to`).
 
 Definitions (those of process mining, as pm4py's ``discover_dfg`` and ``get_variants``):
 
@@ -67,7 +68,7 @@ def dfg(log: EventLog) -> Dfg:
         p90_seconds=steps.gap.quantile(0.9),
     )
     rows = grouped.to_pyarrow().to_pylist()
-    edges = [
+    edges: list[dict[str, Any]] = [
         {
             "source": str(r["activity"]),
             "target": str(r["target"]),
@@ -326,7 +327,7 @@ def paths_to(
     ordered = counted.order_by([ibis.desc("count"), "path"])
     with_outcome = int(at.count().to_pyarrow().as_py())
     cases = int(t.select(*keys).distinct().count().to_pyarrow().as_py())
-    paths = [
+    paths: list[dict[str, Any]] = [
         {"path": list(r["path"]), "count": int(r["count"])}
         for r in ordered.to_pyarrow().to_pylist()
     ]

@@ -159,8 +159,8 @@ def event_log(
                 "the journeys of the organisation model are not used with --file",
                 where="--journey",
             )
-        keys = [tp for _k, _n, tps in stage_touchpoints(filters.journey) for tp in tps]
-        t = t.filter(t.touchpoint.isin(keys or [""]))
+        journey_tps = [tp for _k, _n, tps in stage_touchpoints(filters.journey) for tp in tps]
+        t = t.filter(t.touchpoint.isin(journey_tps or [""]))
     if case == "person" and not in_warehouse:
         case = "record"
         notes.append("a file has no unified customers: each customer id is a case")
