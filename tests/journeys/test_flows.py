@@ -227,7 +227,13 @@ def test_paths_to_an_activity_by_hand():
         {"path": [], "count": 1, "share": 0.5},  # F starts with it
         {"path": ["order"], "count": 1, "share": 0.5},
     ]
-    assert paths_to(hand_log(activity="type"), "CALL_CENTRE")["cases_with_outcome"] == 1
+    by_type = paths_to(hand_log(activity="type"), "CALL_CENTRE")
+    assert (by_type["cases_with_outcome"], by_type["outcome_is"]) == (1, "type")
+    assert by_type["paths"][0]["path"] == ["ORDER", "VISIT"]
+    # a type when the activity is the touchpoint (and the other way round): found, said so
+    other = paths_to(hand_log(), "CALL_CENTRE")
+    assert other["outcome_is"] == "type" and other["paths"] == call["paths"]
+    assert paths_to(hand_log(activity="type"), "delivery")["outcome_is"] == "touchpoint"
 
 
 @pytest.mark.pure
@@ -249,7 +255,10 @@ def test_paths_to_churn_by_hand():
 
 @pytest.mark.pure
 def test_paths_to_bad_outcomes():
-    with pytest.raises(ValidationError, match=r"no touchpoint 'lost' in the log \(there are: "):
+    with pytest.raises(
+        ValidationError,
+        match=r"no touchpoint or type 'lost' in the log \(touchpoints: 'call_centre'",
+    ):
         paths_to(hand_log(), "lost")
     many = [(f"x{i}", "Z", f"tp{i:02d}", i) for i in range(30)]
     with pytest.raises(ValidationError, match="'tp11' and 18 more"):
@@ -325,6 +334,19 @@ def test_cli_funnel_and_paths_on_a_file(db, tmp_path: Path):
     assert [s["conversion"] for s in found["stages"]] == [None, 0.5, 0.666667]
     assert found["stages"][2]["median_seconds_from_first"] == 3000
     assert cli("funnel", "--file", path, "--stages", stages).exit_code == 0
+    # from the purchase on: A, B, D buy; A and D then meet support (F never buys)
+    result = cli("funnel", "--file", path, "--stages", stages, "--start-stage", "buy", "-f", "json")
+    assert result.exit_code == 0, result.output
+    found = json.loads(result.stdout)
+    assert [(s["stage"], s["reached"], s["conversion"]) for s in found["stages"]] == [
+        ("buy", 3, None),
+        ("support", 2, 0.666667),
+    ]
+    result = cli("funnel", "--file", path, "--stages", stages, "--start-stage", "nope")
+    assert result.exit_code == 2
+    assert (
+        "no stage 'nope' in the journey (its stages: 'discover', 'buy', 'support')" in result.stderr
+    )
     result = cli("paths", "--file", path, "--outcome", "call_centre", "--format", "json")
     assert result.exit_code == 0, result.output
     found = json.loads(result.stdout)
@@ -345,7 +367,7 @@ def test_cli_bad_input(db, tmp_path: Path):
         (["dfg", "--file", good, "--segment", "vip"], "not available with --file"),
         (["dfg", "--file", good, "--journey", "purchase"], "not used with --file"),
         (["dfg", "--file", good, "--from", "2025-02-30"], "is not a date"),
-        (["paths", "--file", good, "--outcome", "lost_parcel"], "no touchpoint 'lost_parcel'"),
+        (["paths", "--file", good, "--outcome", "lost_parcel"], "no touchpoint or type 'lost_"),
         (["paths", "--file", good, "--outcome", "visit", "--steps", "0"], "--steps"),
         (["funnel", "--file", good], "give the journey (--journey KEY) or its stages"),
         (["funnel", "--file", good, "--journey", "purchase"], "give its stages with --stages"),

@@ -192,6 +192,13 @@ def funnel_cmd(
         typer.Option(help="The journey of the organisation model (key) whose stages to follow."),
     ] = None,
     stages: StagesOpt = None,
+    start_stage: Annotated[
+        str | None,
+        typer.Option(
+            help="Begin at this stage (key), leaving out those before it: e.g. the purchase, "
+            "when a case is a journey id."
+        ),
+    ] = None,
     file: FileOpt = None,
     case: CaseOpt = "person",
     date_from: FromOpt = None,
@@ -209,9 +216,11 @@ def funnel_cmd(
 
       cxpilot journeys funnel --journey purchase
 
+      cxpilot journeys funnel --journey purchase --case journey --start-stage buy
+
       cxpilot journeys funnel --file events.csv --stages "visit=website;buy=order;get=delivery"
     """
-    from cxpilot.journeys.flows import funnel, parse_stages
+    from cxpilot.journeys.flows import funnel, parse_stages, stages_from
     from cxpilot.kernel.errors import ValidationError
 
     if journey and stages:
@@ -242,6 +251,8 @@ def funnel_cmd(
             from cxpilot.journeys.log import stage_touchpoints
 
             chosen = stage_touchpoints(journey or "")
+        if start_stage is not None:
+            chosen = stages_from(chosen, start_stage)
         found = funnel(log, chosen)
     if fmt == Format.json:
         emit(found, fmt)

@@ -170,6 +170,19 @@ def parse_stages(text: str) -> list[Stage]:
     return stages
 
 
+def stages_from(stages: list[Stage], start: str) -> list[Stage]:
+    """``stages`` from the one whose key is ``start`` on (a funnel of the purchases, when a
+    case is a journey id, begins at the purchase stage)."""
+    keys = [key for key, _n, _t in stages]
+    if start not in keys:
+        shown = ", ".join(_shown(k, 40) for k in keys)
+        raise ValidationError(
+            f"no stage {_shown(start)} in the journey (its stages: {shown})",
+            where="--start-stage",
+        )
+    return stages[keys.index(start) :]
+
+
 def funnel(log: EventLog, stages: list[Stage]) -> dict[str, Any]:
     """The funnel of ``log`` through ``stages`` (in order; a stage without touchpoint is
     skipped and said so in ``notes``). An event is at a stage when its **touchpoint** is one
@@ -276,10 +289,11 @@ def _activities_hint(log: EventLog, limit: int = 12) -> str:
 def paths_to(
     log: EventLog, outcome: str, *, steps: int = 3, churn_days: int = 180, top: int | None = 20
 ) -> dict[str, Any]:
-    """What precedes ``outcome`` in ``log``: an activity (a touchpoint or a type, as the log's
-    activity), or ``churn``.
+    """What precedes ``outcome`` in ``log``: an activity, or ``churn``.
 
-    - For an activity: the cases where it occurs; its moment is its **first** occurrence in
+    - For an activity (a value of the log's activity; else of the other of touchpoint and
+      type, as ``lost_parcel`` is a type when the activity is the touchpoint: said in
+      ``outcome_is``): the cases where it occurs; its moment is its **first** occurrence in
       the case (order by time, ties by event id).
     - For ``churn``: the cases whose last event is more than ``churn_days`` days before the
       last event of the whole log; its moment is just after the case's last event.
@@ -310,15 +324,24 @@ def paths_to(
         else:
             cutoff = last_event - dt.timedelta(days=churn_days)
             at = per.filter(per["last"] < cutoff).select(*keys, "at")
-        name = CHURN
+        name, outcome_of = CHURN, None
     else:
-        if not int(t.filter(t.activity == name).count().to_pyarrow().as_py()):
+        other = "type" if log.activity == "touchpoint" else "touchpoint"
+        found = t.aggregate(
+            mine=t.count(where=t.activity == name), other=t.count(where=t[other] == name)
+        ).to_pyarrow()
+        if found["mine"][0].as_py():
+            outcome_of = log.activity
+        elif found["other"][0].as_py():
+            outcome_of = other
+        else:
             raise ValidationError(
-                f"no {log.activity} {_shown(name)} in the log (there are: "
+                f"no {log.activity} or {other} {_shown(name)} in the log ({log.activity}s: "
                 f"{_activities_hint(log)}); or give churn",
                 where="--outcome",
             )
-        hits = numbered.filter(numbered.activity == name)
+        column = "activity" if outcome_of == log.activity else other
+        hits = numbered.filter(numbered[column] == name)
         at = hits.group_by(keys).aggregate(at=hits.pos.min())
     before = numbered.join(at, keys)
     before = before.filter((before.pos < before.at) & (before.pos >= before.at - steps))
@@ -356,6 +379,7 @@ def paths_to(
         )
     return {
         "outcome": name,
+        "outcome_is": outcome_of,
         "activity": log.activity,
         "steps": steps,
         "churn_days": churn_days if name == CHURN else None,
