@@ -192,7 +192,7 @@ def funnel(log: EventLog, stages: list[Stage]) -> dict[str, Any]:
     - it reached stage 1 **in order** at its first event there (time *t₁*), and stage *k*
       in order at its first event there at or after *tₖ₋₁* (time *tₖ*); a case that never
       reaches stage *k* in order reaches no later stage in order (ClickHouse's
-      ``windowFunnel`` without a window, in ``strict_order``-free mode).
+      ``windowFunnel`` in its default mode, without a time window).
 
     Per stage: ``reached_any``, ``reached`` (in order), ``share_of_cases`` (reached ÷ the
     cases of the log), ``conversion`` (reached ÷ reached at the previous stage; none at the
