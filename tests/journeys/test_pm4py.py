@@ -9,13 +9,12 @@ import warnings
 
 import ibis
 import numpy as np
+import pm4py
 import pyarrow as pa
 import pytest
 
 from cxpilot.journeys.flows import dfg, variants
 from cxpilot.journeys.log import event_log
-
-pm4py = pytest.importorskip("pm4py")
 
 ACTIVITIES = ["visit", "search", "order", "pay", "deliver", "lost_parcel", "call", "return"]
 
