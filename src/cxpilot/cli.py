@@ -102,6 +102,11 @@ def demo_start_cmd(
     from cxpilot.warehouse.connection import close, counts
 
     if regenerate or counts()["responses"] == 0:
+        err.print(
+            f"generating the demo company ({customers:,} customers): a few minutes on a laptop, "
+            "once; the next start reuses it",
+            highlight=False,
+        )
         with progress("generating the demo company", steps=DEMO_STEPS) as step:
             demo_generate(customers=customers, seed=seed, progress=step)
     logins = demo_users()

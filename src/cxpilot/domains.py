@@ -149,7 +149,7 @@ DOMAINS: tuple[Domain, ...] = (
         demo="after",
         roles={CX_LEAD: ("verbatims.edit_taxonomy",), ANALYST: ("verbatims.edit_taxonomy",)},
     ),
-    Domain("journeys", urls="journeys/", cli=True),
+    Domain("journeys", urls="journeys/", api=True, cli=True),
     Domain(
         "customer360",
         urls="customers/",

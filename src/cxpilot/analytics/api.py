@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from django.http import HttpRequest
@@ -14,44 +11,11 @@ from cxpilot.analytics import selectors
 from cxpilot.analytics.dashboard import PERMISSION
 from cxpilot.analytics.metrics import metric_groups, parse_by, parse_date
 from cxpilot.kernel import roles
-from cxpilot.kernel.api import TokenAuth
+from cxpilot.kernel.api import TokenAuth, parameters_named
 from cxpilot.kernel.errors import ValidationError
+from cxpilot.organisation.selectors import filters_known
 
 router = Router(tags=["analytics"], auth=TokenAuth())
-
-#: The query parameters that stand for the command's options in an error.
-_NAMES = {"--from": "date_from", "--to": "date_to"}
-
-
-def _parameter(option: str) -> str:
-    return _NAMES.get(option, option.removeprefix("--").replace("-", "_"))
-
-
-@contextmanager
-def _parameters_named() -> Iterator[None]:
-    """An error of the shared reads names the query parameter, not the command's option."""
-    try:
-        yield
-    except ValidationError as exc:
-        detail = re.sub(r"--[a-z][a-z-]*", lambda m: _parameter(m.group(0)), exc.detail)
-        where = _parameter(exc.where) if exc.where else exc.where
-        raise ValidationError(detail, where=where) from None
-
-
-def _known(**filters: str) -> None:
-    """A filter naming no touchpoint, channel or segment of the organisation is a
-    ``ValidationError`` on its parameter (the dashboard's form refuses it too), not an empty
-    answer that reads as "no answers"."""
-    from cxpilot.organisation.models import Channel, Segment, Touchpoint
-
-    known = {
-        "touchpoint": lambda: set(Touchpoint.objects.values_list("key", flat=True)),
-        "channel": lambda: set(Channel.values),
-        "segment": lambda: set(Segment.objects.values_list("key", flat=True)),
-    }
-    for name, value in filters.items():
-        if value and value not in known[name]():
-            raise ValidationError(f"no {name} {value[:100]!r} in the organisation", where=name)
 
 
 @router.get("/metrics", response=list[dict[str, Any]])
@@ -72,8 +36,8 @@ def get_metrics(
     dates are `YYYY-MM-DD`, both included; `by_person` keeps each person's latest answer per
     group."""
     roles.require(request.user, PERMISSION)
-    _known(touchpoint=touchpoint, channel=channel, segment=segment)
-    with _parameters_named():
+    filters_known(touchpoint=touchpoint, channel=channel, segment=segment)
+    with parameters_named():
         return metric_groups(
             metric=metric.lower(),
             by=parse_by(by),
@@ -105,7 +69,7 @@ def get_touchpoint_drivers(
     roles.require(request.user, PERMISSION)
     if len(touchpoints) > 2000:
         raise ValidationError("too many touchpoints", where="touchpoints")
-    with _parameters_named():
+    with parameters_named():
         result = selectors.touchpoint_drivers(
             actor=request.user,
             outcome=outcome,

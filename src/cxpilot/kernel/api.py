@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 from django.core.exceptions import RequestDataTooBig
@@ -61,3 +64,25 @@ def install_error_handlers(api: NinjaAPI) -> None:
     def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
         body = {"error": "http", "detail": str(exc), "where": None}
         return api.create_response(request, body, status=exc.status_code)
+
+
+#: The query parameters that stand for the commands' shared options in an error.
+OPTION_PARAMETERS = {"--from": "date_from", "--to": "date_to"}
+
+
+def parameter_of(option: str, names: Mapping[str, str] = OPTION_PARAMETERS) -> str:
+    """The query parameter that stands for the command option ``option`` (``--from`` →
+    ``date_from``, ``--min-coverage`` → ``min_coverage``)."""
+    return names.get(option, option.removeprefix("--").replace("-", "_"))
+
+
+@contextmanager
+def parameters_named(names: Mapping[str, str] = OPTION_PARAMETERS) -> Iterator[None]:
+    """An error of the reads a command shares with the API names the query parameter, not
+    the command's option."""
+    try:
+        yield
+    except CxPilotError as exc:
+        detail = re.sub(r"--[a-z][a-z-]*", lambda m: parameter_of(m.group(0), names), exc.detail)
+        where = parameter_of(exc.where, names) if exc.where else exc.where
+        raise type(exc)(detail, where=where, problems=exc.problems) from None

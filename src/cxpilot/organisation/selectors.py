@@ -15,6 +15,7 @@ from cxpilot.kernel.errors import NotFound, ValidationError
 from cxpilot.kernel.roles import Actor
 from cxpilot.organisation.models import (
     BrandPromise,
+    Channel,
     Department,
     Journey,
     JourneyStage,
@@ -218,3 +219,17 @@ def org_counts(*, actor: Actor) -> dict[str, int]:
 def journey_touchpoints(journey: Journey) -> QuerySet[Touchpoint]:
     """The touchpoints of a journey, in the order of its stages."""
     return Touchpoint.objects.filter(stage__journey=journey).order_by("stage__position", "name")
+
+
+def filters_known(**filters: str) -> None:
+    """A filter naming no touchpoint, channel or segment of the organisation is a
+    ``ValidationError`` on its parameter (the pages' forms refuse it too), not an empty
+    answer that reads as "no data"."""
+    known = {
+        "touchpoint": lambda: set(Touchpoint.objects.values_list("key", flat=True)),
+        "channel": lambda: set(Channel.values),
+        "segment": lambda: set(Segment.objects.values_list("key", flat=True)),
+    }
+    for name, value in filters.items():
+        if value and value not in known[name]():
+            raise ValidationError(f"no {name} {value[:100]!r} in the organisation", where=name)

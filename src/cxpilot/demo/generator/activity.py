@@ -42,7 +42,9 @@ from cxpilot.demo.generator.surveys import SurveyLog
 
 
 class EventLog:
-    """Columns of journey events, appended block by block."""
+    """Columns of journey events, appended block by block. ``journey`` is the index of the
+    purchase an event belongs to (the visit before an online order, the order, its delivery,
+    pickup or return), −1 for an event of no purchase (browsing, e-mails, calls…)."""
 
     def __init__(self) -> None:
         self.blocks: list[tuple[Array, ...]] = []
@@ -55,6 +57,7 @@ class EventLog:
         kind: str,
         source: Array | int,
         cost: Array | float,
+        journey: Array | None = None,
     ) -> None:
         n = person.size
         src = np.broadcast_to(np.asarray(source, dtype=np.int8), (n,))
@@ -66,11 +69,12 @@ class EventLog:
                 np.full(n, EVENT_INDEX[kind], np.int8),
                 src,
                 np.broadcast_to(np.asarray(cost, dtype=np.float64), (n,)),
+                np.full(n, -1, np.int64) if journey is None else journey.astype(np.int64),
             )
         )
 
     def columns(self) -> tuple[Array, ...]:
-        cols = tuple(np.concatenate([b[i] for b in self.blocks]) for i in range(6))
+        cols = tuple(np.concatenate([b[i] for b in self.blocks]) for i in range(7))
         inside = (cols[1] >= 0) & (cols[1] < DAYS * DAY)
         return tuple(c[inside] for c in cols)
 
@@ -193,14 +197,14 @@ class _Journeys:
         for k, tp, visited in ((_WEB, "website", 0.8), (_CC, "website", 0.8), (_APP, "app", 0.5)):
             idx = np.flatnonzero((b.kind == k) & (rng.random(b.kind.size) < visited))
             ahead = rng.integers(0, 3 * DAY, idx.size) + 600
-            self.log.add(b.person[idx], b.sec[idx] - ahead, tp, "visit", ESHOP, 0.08)
+            self.log.add(b.person[idx], b.sec[idx] - ahead, tp, "visit", ESHOP, 0.08, idx)
 
     def home_deliveries(self) -> _Deliveries:
         """Online orders, then the home deliveries: late or lost ones (planted truth (a))."""
         rng, b, log = self.rng, self.b, self.log
         for k, tp in ((_WEB, "website"), (_APP, "app"), (_CC, "website")):
             idx = np.flatnonzero(b.kind == k)
-            log.add(b.person[idx], b.sec[idx], tp, "order", ESHOP, 1.2 if k != _APP else 0.9)
+            log.add(b.person[idx], b.sec[idx], tp, "order", ESHOP, 1.2 if k != _APP else 0.9, idx)
         home = np.flatnonzero(b.kind <= _APP)
         after = b.day[home] >= day_index(DELIVERY_INCIDENT_START)
         is_web = b.kind[home] == _WEB
@@ -222,11 +226,14 @@ class _Journeys:
             "delivery",
             ESHOP,
             np.where(late[ok], 10.5, 6.5),
+            home[ok],
         )
         lost_sec = (b.day[home] + rng.integers(10, 22, home.size)) * DAY + hours(
             rng, H_CALL, home.size
         )
-        log.add(b.person[home[lost]], lost_sec[lost], "delivery", "lost_parcel", ESHOP, 25.0)
+        log.add(
+            b.person[home[lost]], lost_sec[lost], "delivery", "lost_parcel", ESHOP, 25.0, home[lost]
+        )
         self.refund(home[lost], lost_sec[lost] + rng.integers(1, 4, int(lost.sum())) * DAY, 1.0)
         return _Deliveries(home, is_web, late, lost, delivered_sec, lost_sec)
 
@@ -275,7 +282,7 @@ class _Journeys:
         ret_sec = (
             d.delivered_sec[np.searchsorted(d.home, back)] + rng.integers(2, 26, back.size) * DAY
         )
-        log.add(b.person[back], ret_sec, "returns", "return", ESHOP, 8.0)
+        log.add(b.person[back], ret_sec, "returns", "return", ESHOP, 8.0, back)
         share = np.where(rng.random(back.size) < 0.5, 1.0, rng.uniform(0.3, 0.8, back.size))
         self.refund(back, ret_sec + rng.integers(2, 13, back.size) * DAY, share)
         sv.add(rng, "post_retour", b.person[back], ret_sec, (DAY, 4 * DAY), ESHOP, self.p.effect)
@@ -283,7 +290,7 @@ class _Journeys:
         sret_sec = (b.day[store_back] + rng.integers(1, 21, store_back.size)) * DAY + hours(
             rng, H_STORE, store_back.size
         )
-        log.add(b.person[store_back], sret_sec, "store", "return", CRM, 3.0)
+        log.add(b.person[store_back], sret_sec, "store", "return", CRM, 3.0, store_back)
         self.refund(store_back, sret_sec, 1.0)
 
     def pickups_and_shop_purchases(self) -> None:
@@ -291,13 +298,13 @@ class _Journeys:
         rng, b, log, sv, effect = self.rng, self.b, self.log, self.sv, self.p.effect
         cc = np.flatnonzero(b.kind == _CC)
         pick_sec = (b.day[cc] + rng.integers(1, 4, cc.size)) * DAY + hours(rng, H_STORE, cc.size)
-        log.add(b.person[cc], pick_sec, "click_collect", "pickup", ESHOP, 1.8)
+        log.add(b.person[cc], pick_sec, "click_collect", "pickup", ESHOP, 1.8, cc)
         sv.add(rng, "post_retrait", b.person[cc], pick_sec, (3600, 2 * DAY), ESHOP, effect)
         st = np.flatnonzero(b.kind == _STORE)
-        log.add(b.person[st], b.sec[st], "store", "purchase", CRM, 3.5)
+        log.add(b.person[st], b.sec[st], "store", "purchase", CRM, 3.5, st)
         sv.add(rng, "post_achat_magasin", b.person[st], b.sec[st], (3600, 2 * DAY), CRM, effect)
         pa_ = np.flatnonzero(b.kind == _PARTNER)
-        log.add(b.person[pa_], b.sec[pa_], "partner_reseller", "purchase", CRM, 1.0)
+        log.add(b.person[pa_], b.sec[pa_], "partner_reseller", "purchase", CRM, 1.0, pa_)
         sv.add(rng, "revendeur", b.person[pa_], b.sec[pa_], (DAY, 5 * DAY), CRM, effect)
 
     def product_reviews(self) -> None:
@@ -315,7 +322,13 @@ class _Journeys:
             self.p.effect,
         )
         self.log.add(
-            b.person[rv[answered]], rv_sec - 60, "product", "review", rv_source[answered], 0.05
+            b.person[rv[answered]],
+            rv_sec - 60,
+            "product",
+            "review",
+            rv_source[answered],
+            0.05,
+            rv[answered],
         )
 
     def contacts(self, end: Array, cum_purchase: Array, cum_flat: Array) -> None:

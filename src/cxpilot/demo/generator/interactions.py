@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from cxpilot.demo.generator.activity import Activity
 from cxpilot.demo.generator.arrays import ascii_column, dictionary, timestamps
@@ -21,9 +22,11 @@ from cxpilot.demo.generator.persons import Persons
 def interactions_table(
     rng: np.random.Generator, p: Persons, act: Activity, d: Directory
 ) -> pa.Table:
-    person, sec, tp, kind, source, cost = act.log.columns()
+    person, sec, tp, kind, source, cost, journey = act.log.columns()
     order = time_order(sec)
-    person, sec, tp, kind, source, cost = (c[order] for c in (person, sec, tp, kind, source, cost))
+    person, sec, tp, kind, source, cost, journey = (
+        c[order] for c in (person, sec, tp, kind, source, cost, journey)
+    )
     pos = reference_positions(rng, p, d, person, sec, source)
     channels = sorted(set(TOUCHPOINT_CHANNELS.values()))
     tp_channel = np.array([channels.index(TOUCHPOINT_CHANNELS[t]) for t in TOUCHPOINTS])
@@ -39,5 +42,13 @@ def interactions_table(
             "channel": dictionary(tp_channel[tp], channels),
             "type": dictionary(kind, EVENT_TYPES),
             "cost": pa.array(cost),
+            "attributes": journey_attributes(journey),
         }
     )
+
+
+def journey_attributes(journey: np.ndarray) -> pa.Array:
+    """``{"journey_id": "J000000042"}`` for the events of a purchase journey (the purchase's
+    index, from 1), null for the others: what ``cxpilot journeys … --case journey`` reads."""
+    ids = ascii_column(np.maximum(journey, 0) + 1, 10, ('{"journey_id": "J',), 0, ('"}',), 0)
+    return pc.if_else(pa.array(journey >= 0), ids, pa.nulls(journey.size, ids.type))
