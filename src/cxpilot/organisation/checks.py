@@ -79,7 +79,7 @@ def _events(value: Any, where: str) -> dict[str, list[str]]:
         found[name] = _names(item, f"{where}.{key}")
     if not found:
         raise ValidationError("name the types and/or the touchpoints of the events", where=where)
-    return {"types": found.get("types", []), "touchpoints": found.get("touchpoints", [])}
+    return dict(sorted(found.items()))
 
 
 def _number(value: Any, where: str) -> float:
@@ -157,7 +157,9 @@ def check_touchpoints(check: Mapping[str, Any] | None) -> list[str]:
         return []
     if "metric" in check:
         return list(check.get("touchpoints", []))
-    return sorted({*check["from"]["touchpoints"], *check["to"]["touchpoints"]})
+    return sorted(
+        {*check["from"].get("touchpoints", []), *check["to"].get("touchpoints", [])}
+    )
 
 
 def validate_promise_check(value: Any) -> None:
