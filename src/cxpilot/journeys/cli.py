@@ -169,3 +169,95 @@ def variants_cmd(
     if fmt == Format.table:
         found = [{**v, "path": " → ".join(v["path"])} for v in found]
     emit(found, fmt, title="variants")
+
+
+# --- consistency and promises ------------------------------------------------------------
+
+
+def _period(date_from: str | None, date_to: str | None) -> tuple[Any, Any]:
+    from cxpilot.kernel.periods import parse_date
+
+    return parse_date(date_from, "--from"), parse_date(date_to, "--to")
+
+
+@journeys_app.command("consistency")
+@handle_errors
+def consistency_cmd(
+    date_from: FromOpt = None,
+    date_to: ToOpt = None,
+    segment: SegmentOpt = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Consistency across touchpoints: for the persons who answered on both a human and a
+    digital touchpoint of the same journey stage, the gap between their mean 0–100 scores
+    (human − digital) with its paired 95% interval, per stage and overall.
+
+    Examples:
+
+      cxpilot journeys consistency --format json
+
+      cxpilot journeys consistency --from 2026-01-01 --segment familles
+    """
+    start, end = _period(date_from, date_to)
+    setup()
+    from cxpilot.journeys.consistency import consistency
+
+    found = consistency(actor=None, start=start, end=end, segment=segment)
+    if fmt == Format.json:
+        emit(found.as_dict(), fmt)
+        return
+    rows = [*found.stages, *([found.overall] if found.overall else [])]
+    emit(
+        [
+            {
+                "stage": g.stage or "(overall)",
+                "persons": g.n,
+                "human": g.human_mean,
+                "digital": g.digital_mean,
+                "gap": g.gap,
+                "ci_low": g.ci_low,
+                "ci_high": g.ci_high,
+                "p": g.p,
+            }
+            for g in rows
+        ],
+        fmt,
+        title="human − digital, paired per person (0–100)",
+    )
+
+
+@journeys_app.command("promises")
+@handle_errors
+def promises_cmd(
+    date_from: FromOpt = None,
+    date_to: ToOpt = None,
+    segment: SegmentOpt = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """The brand promises checked against the data: for each promise with a measure, the
+    share of times it was kept (Wilson 95% interval), with the median and 90th percentile
+    delay, per carrying touchpoint and per month.
+
+    Examples:
+
+      cxpilot journeys promises --format json
+
+      cxpilot journeys promises --from 2026-03-01 --format csv
+    """
+    start, end = _period(date_from, date_to)
+    setup()
+    from cxpilot.journeys.promises import promises_checked
+
+    found = promises_checked(actor=None, start=start, end=end, segment=segment)
+    if fmt == Format.json:
+        emit(found.as_dict(), fmt)
+        return
+    emit(
+        [
+            {"promise": p.key, "kind": p.kind, **k.as_dict()}
+            for p in found.promises
+            for k in (p.overall, *p.by_touchpoint, *p.by_month)
+        ],
+        fmt,
+        title="brand promises kept",
+    )
