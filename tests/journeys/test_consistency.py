@@ -132,7 +132,9 @@ def answered(org):
         _answer("f2", "eshop", "W1", "website", "nps", 400, 10),
     ]
     load_arrow(table="responses", data=pa.Table.from_pylist(rows))
-    mapping = [(s, f"{p}{i}", f"P{i}") for i in range(1, 5) for s, p in (("crm", "C"), ("eshop", "W"))]
+    mapping = [
+        (s, f"{p}{i}", f"P{i}") for i in range(1, 5) for s, p in (("crm", "C"), ("eshop", "W"))
+    ]
     with warehouse() as con:
         ensure_derived(con)
         con.insert(
@@ -237,7 +239,17 @@ def test_no_stage_with_both_sides_says_so(org) -> None:
 
 def test_cli_json(answered) -> None:
     result = runner.invoke(
-        app, ["journeys", "consistency", "--from", "2026-01-01", "--to", "2026-12-31", "--format", "json"]
+        app,
+        [
+            "journeys",
+            "consistency",
+            "--from",
+            "2026-01-01",
+            "--to",
+            "2026-12-31",
+            "--format",
+            "json",
+        ],
     )
     assert result.exit_code == 0, result.output
     body = json.loads(result.stdout)

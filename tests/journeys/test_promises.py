@@ -179,7 +179,11 @@ def test_the_promise_form_takes_yaml(db) -> None:
     broken = BrandPromiseForm({"key": "fast", "statement": "Fast.", "measure": "a: [b"})
     assert not broken.is_valid() and "YAML" in broken.errors["measure"][0]
     unknown = BrandPromiseForm(
-        {"key": "fast", "statement": "Fast.", "measure": "metric: nps\nat_least: 9\ntouchpoints: [moon]"}
+        {
+            "key": "fast",
+            "statement": "Fast.",
+            "measure": "metric: nps\nat_least: 9\ntouchpoints: [moon]",
+        }
     )
     assert not unknown.is_valid() and "moon" in unknown.errors["measure"][0]
     shown = BrandPromiseForm(instance=BrandPromise.objects.get(key="livraison_48h"))

@@ -106,9 +106,7 @@ def _stages() -> tuple[list[_Stage], dict[str, tuple[int, str]]]:
         stage = tp.stage
         if not mode or stage is None:
             continue
-        entry = by_stage.setdefault(
-            stage.pk, {"stage": stage, "human": [], "digital": []}
-        )
+        entry = by_stage.setdefault(stage.pk, {"stage": stage, "human": [], "digital": []})
         entry[mode].append(tp.key)
     stages = [
         _Stage(
@@ -151,7 +149,9 @@ def _summary(t: Any) -> Any:
     )
 
 
-def _gap(row: dict[str, Any] | None, stage: _Stage | None, touchpoints: tuple[list[str], ...]) -> Gap:
+def _gap(
+    row: dict[str, Any] | None, stage: _Stage | None, touchpoints: tuple[list[str], ...]
+) -> Gap:
     n = int(row["n"]) if row else 0
     test = paired_t(n, row["gap"] if row else None, row["sd"] if row else None)
 
@@ -253,4 +253,3 @@ def consistency(
         overall=_gap(overall_row if overall_row["n"] else None, None, every),
         notes=result.notes,
     )
-

@@ -37,9 +37,7 @@ def _finite(value: float | None) -> float | None:
     return number if math.isfinite(number) else None
 
 
-def paired_t(
-    n: int, mean: float | None, sd: float | None, *, confidence: float = 0.95
-) -> PairedT:
+def paired_t(n: int, mean: float | None, sd: float | None, *, confidence: float = 0.95) -> PairedT:
     """The paired t-test of ``n`` differences of mean ``mean`` and sample standard deviation
     ``sd``. With fewer than two pairs there is no interval; with differences all equal (sd 0)
     the interval is the mean itself and there is no t."""

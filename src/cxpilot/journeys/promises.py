@@ -144,9 +144,9 @@ def _delays(con: Any, measure: dict[str, Any], start: Any, end: Any, segment: An
     t = con.table("interactions")
     if start:  # the ends may come after the period; the starts may not come before it
         t = t.filter(t.timestamp >= dt.datetime.combine(start, dt.time()))
-    t = t.mutate(
-        is_start=_matches(t, measure["from"]), is_end=_matches(t, measure["to"])
-    ).filter(lambda r: r.is_start | r.is_end)
+    t = t.mutate(is_start=_matches(t, measure["from"]), is_end=_matches(t, measure["to"])).filter(
+        lambda r: r.is_start | r.is_end
+    )
     t = answers_with_person(con, t)
     t = _with_segment(t, segment)
     t = t.mutate(
@@ -172,8 +172,9 @@ def _delays(con: Any, measure: dict[str, Any], start: Any, end: Any, segment: An
     )
 
 
-def _scores(con: Any, measure: dict[str, Any], touchpoints: list[str], start: Any, end: Any,
-            segment: Any) -> Any:
+def _scores(
+    con: Any, measure: dict[str, Any], touchpoints: list[str], start: Any, end: Any, segment: Any
+) -> Any:
     """One row per answer: ``touchpoint``, ``month``, ``hours`` (null), ``kept``."""
     from cxpilot.warehouse.connection import answers
 
@@ -259,7 +260,9 @@ def promises_checked(
         raise ValidationError("--to is before --from", where="--to")
     segment = (segment or "").strip() or None
     if segment and not Segment.objects.filter(key=segment).exists():
-        raise ValidationError(f"no segment {segment!r} in the organisation model", where="--segment")
+        raise ValidationError(
+            f"no segment {segment!r} in the organisation model", where="--segment"
+        )
     checked: list[PromiseCheck] = []
     unmeasured: list[str] = []
     promises = BrandPromise.objects.prefetch_related("touchpoints").order_by("key")

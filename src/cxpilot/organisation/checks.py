@@ -157,9 +157,7 @@ def check_touchpoints(check: Mapping[str, Any] | None) -> list[str]:
         return []
     if "metric" in check:
         return list(check.get("touchpoints", []))
-    return sorted(
-        {*check["from"].get("touchpoints", []), *check["to"].get("touchpoints", [])}
-    )
+    return sorted({*check["from"].get("touchpoints", []), *check["to"].get("touchpoints", [])})
 
 
 def validate_promise_check(value: Any) -> None:
