@@ -262,3 +262,23 @@ def test_cli_json(answered) -> None:
     bad = runner.invoke(app, ["journeys", "consistency", "--from", "2026-13-01"])
     assert bad.exit_code == 2
     assert "--from" in bad.output
+
+
+def test_the_page_shows_the_gaps(answered, lead, client_as) -> None:
+    page = lead.get("/journeys/consistency/?from=2026-01-01&to=2026-12-31")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert 'data-stage="buy"' in html and "13.3" in html and "−26.6 … 53.3" not in html
+    assert "-26.6 … 53.3" in html
+    assert 'data-stage="overall"' in html and "10.8" in html
+    assert lead.get("/journeys/consistency/?from=2026-02-01&to=2026-01-01").status_code == 400
+    assert client_as(None).get("/journeys/consistency/").status_code == 403
+    from django.test import Client
+
+    assert Client().get("/journeys/consistency/").status_code == 302  # to the login page
+
+
+def test_the_page_refuses_a_segment_it_does_not_know(org, lead, hostile) -> None:
+    response = lead.get("/journeys/consistency/", {"segment": hostile})
+    assert response.status_code == (200 if hostile == "" else 400)
+    assert hostile == "" or "Select a valid choice" in response.content.decode()

@@ -383,3 +383,22 @@ def test_the_demo_delivery_incident_breaks_the_48_hour_promise_on_website_orders
     # the product quality promise is measured too, on the product's CSAT
     quality = _by_key(promises_checked(actor=None))["qualite_durable"]
     assert quality.kind == "score" and quality.overall.n > 500
+
+
+def test_the_page_shows_the_kept_shares(planted, lead, client_as) -> None:
+    page = lead.get("/journeys/promises/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert 'data-promise="livraison_48h"' in html and 'data-promise="qualite"' in html
+    assert "Kept 60.0% of 5 times (95% interval 23.1–88.2%)." in html
+    assert 'data-touchpoint="website" data-month="2026-02"' in html
+    assert "unmeasured" in html
+    assert lead.get("/journeys/promises/?from=2026-13-01").status_code == 400
+    assert client_as(None).get("/journeys/promises/").status_code == 403
+
+
+def test_the_page_in_french(planted, lead) -> None:
+    html = lead.get("/journeys/promises/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "Promesses de marque tenues" in html
+    assert "Tenue 60,0 % des 5 fois (intervalle à 95 % : 23,1–88,2 %)." in html
+    assert "Intervalle à 95 %<" in html

@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from django.urls import URLPattern
+from django.urls import URLPattern, path
+
+from cxpilot.journeys import views
 
 app_name = "journeys"
 urlpatterns: list[URLPattern] = []
+
+# --- consistency and promises
+urlpatterns += [
+    path("consistency/", views.consistency_page, name="consistency"),
+    path("promises/", views.promises_page, name="promises"),
+]

@@ -196,9 +196,7 @@ class BrandPromise(models.Model):
         except ValidationError as exc:
             raise DjangoValidationError({"measure": str(exc)}) from None
         named = check_touchpoints(self.measure)
-        known = set(
-            Touchpoint._default_manager.filter(key__in=named).values_list("key", flat=True)
-        )
+        known = set(Touchpoint._default_manager.filter(key__in=named).values_list("key", flat=True))
         unknown = [k for k in named if k not in known]
         if unknown:
             raise DjangoValidationError(
