@@ -253,7 +253,6 @@ def promises_checked(
     ``end`` (days, both included: the start events, or the answers), for the persons of
     ``segment`` when given."""
     roles.require(actor, PERMISSION)
-    from cxpilot.organisation.checks import promise_check
     from cxpilot.organisation.models import BrandPromise, Segment
 
     if start and end and end < start:
@@ -270,7 +269,7 @@ def promises_checked(
 
     with warehouse() as con:
         for promise in promises:
-            measure = promise_check(promise.measure, where=f"brand promise {promise.key}")
+            measure = promise.measure_checked()
             if measure is None:
                 unmeasured.append(promise.key)
                 continue

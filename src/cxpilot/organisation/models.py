@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -184,6 +186,11 @@ class BrandPromise(models.Model):
 
     def __str__(self) -> str:
         return self.statement[:80]
+
+    def measure_checked(self) -> dict[str, Any] | None:
+        """The measure, checked and normalised (None: the promise has none); a
+        ``ValidationError`` naming the promise if it is malformed."""
+        return promise_check(self.measure, where=f"brand promise {self.key}: measure")
 
     def clean(self) -> None:
         """Normalise the measure; the touchpoints it names must exist."""
