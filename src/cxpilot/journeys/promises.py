@@ -155,7 +155,7 @@ def _delays(con: Any, measure: dict[str, Any], start: Any, end: Any, segment: An
         )
     )
     w = ibis.cumulative_window(group_by=t.case, order_by=[t.timestamp, t.event_id])
-    t = t.mutate(wait=t.is_start.cast("int64").sum().over(w)).filter(lambda r: r.wait > 0)
+    t = t.mutate(wait=t.is_start.ifelse(1, 0).sum().over(w)).filter(lambda r: r.wait > 0)
     waits = t.group_by(["case", "wait"]).aggregate(
         started=t.timestamp.min(where=t.is_start),
         touchpoint=t.touchpoint.max(where=t.is_start),
@@ -206,9 +206,9 @@ def _grouped(rows: Any) -> Any:
         decided = r.hours.notnull() | r.kept.notnull()
         parts.append(
             r.group_by(["g_touchpoint", "g_month"]).aggregate(
-                n=decided.cast("int64").sum(),
-                kept=(r.kept.fill_null(False)).cast("int64").sum(),
-                open=(~decided).cast("int64").sum(),
+                n=decided.ifelse(1, 0).sum(),
+                kept=r.kept.fill_null(False).ifelse(1, 0).sum(),
+                open=decided.ifelse(0, 1).sum(),
                 median_hours=r.hours.median(),
                 p90_hours=r.hours.quantile(0.9),
             )
