@@ -282,3 +282,21 @@ def test_the_page_refuses_a_segment_it_does_not_know(org, lead, hostile) -> None
     response = lead.get("/journeys/consistency/", {"segment": hostile})
     assert response.status_code == (200 if hostile == "" else 400)
     assert hostile == "" or "Select a valid choice" in response.content.decode()
+
+
+def test_a_segment_keeps_its_persons(answered) -> None:
+    from cxpilot.organisation.services import org_load
+
+    org_load(data={"segments": [{"key": "others", "name": "Others"}]})
+    customers = [
+        {"customer_id": cid, "source": source, "segment": segment}
+        for i, segment in ((1, "families"), (2, "families"), (3, "others"))
+        for cid, source in ((f"C{i}", "crm"), (f"W{i}", "eshop"))
+    ]
+    load_arrow(table="customers", data=pa.Table.from_pylist(customers))
+    families = consistency(actor=None, segment="families", **PERIOD)
+    buy = families.stages[0]
+    # P1 (20) and P2 (−5)
+    assert (buy.n, buy.gap, buy.human_mean, buy.digital_mean) == (2, 7.5, 87.5, 80.0)
+    others = consistency(actor=None, segment="others", **PERIOD).stages[0]
+    assert (others.n, others.gap) == (1, 25.0)

@@ -383,6 +383,16 @@ def test_the_demo_delivery_incident_breaks_the_48_hour_promise_on_website_orders
     # the product quality promise is measured too, on the product's CSAT
     quality = _by_key(promises_checked(actor=None))["qualite_durable"]
     assert quality.kind == "score" and quality.overall.n > 500
+    # the demo's chat is on the web channel but human: it faces the returns page after sales
+    from cxpilot.journeys.consistency import consistency
+
+    stages = {g.stage: g for g in consistency(actor=None).stages}
+    after_sales = stages["service_apres_vente"]
+    assert (after_sales.human_touchpoints, after_sales.digital_touchpoints) == (
+        ["call_centre", "chat"],
+        ["returns"],
+    )
+    assert stages["achat"].n > 100 and stages["achat"].ci_low > 0  # stores above screens
 
 
 def test_the_page_shows_the_kept_shares(planted, lead, client_as) -> None:
@@ -402,3 +412,20 @@ def test_the_page_in_french(planted, lead) -> None:
     assert "Promesses de marque tenues" in html
     assert "Tenue 60,0 % des 5 fois (intervalle à 95 % : 23,1–88,2 %)." in html
     assert "Intervalle à 95 %<" in html
+
+
+def test_a_segment_keeps_its_persons(planted) -> None:
+    from cxpilot.organisation.services import org_load
+
+    org_load(data={"segments": [{"key": "families", "name": "Families"}]})
+    customers = [
+        {"customer_id": "W1", "source": "eshop", "segment": "families"},
+        {"customer_id": "C1", "source": "crm", "segment": "families"},
+        {"customer_id": "W2", "source": "eshop", "segment": "families"},
+    ]
+    load_arrow(table="customers", data=pa.Table.from_pylist(customers))
+    found = _by_key(promises_checked(actor=None, segment="families"))
+    delivery = found["livraison_48h"].overall
+    # W1's J1 (kept), J2 (broken), J4 (open); W2's J3 (broken); not W5's
+    assert (delivery.n, delivery.kept, delivery.open) == (3, 1, 1)
+    assert found["qualite"].overall.n == 5  # C1's answers

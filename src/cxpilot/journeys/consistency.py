@@ -220,7 +220,7 @@ def consistency(
         t = t.filter(t.score.notnull())
         t = answers_with_person(con, t)
         if segment:
-            t = with_segment(t, by_person=True)
+            t = with_segment(t.view(), by_person=True)  # a new relation: not the join of t
             t = t.filter(t.segment == segment)
         t = t.mutate(
             stage=t.touchpoint.cases(*((k, pk) for k, (pk, _m) in touchpoints.items())),

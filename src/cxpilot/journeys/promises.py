@@ -132,7 +132,7 @@ def _with_segment(t: Any, segment: str | None) -> Any:
         return t
     from cxpilot.journeys.log import with_segment
 
-    t = with_segment(t, by_person=True)
+    t = with_segment(t.view(), by_person=True)  # a new relation: not the join of t
     return t.filter(t.segment == segment).drop("segment")
 
 
