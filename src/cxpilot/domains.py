@@ -149,7 +149,19 @@ DOMAINS: tuple[Domain, ...] = (
         demo="after",
         roles={CX_LEAD: ("verbatims.edit_taxonomy",), ANALYST: ("verbatims.edit_taxonomy",)},
     ),
-    Domain("journeys", urls="journeys/", api=True, cli=True),
+    Domain(
+        "journeys",
+        urls="journeys/",
+        api=True,
+        cli=True,
+        demo="after",
+        roles={
+            CX_LEAD: _crud("journeys", "targetjourney"),
+            ANALYST: ("journeys.view_targetjourney",),
+            DEPARTMENT_OWNER: ("journeys.view_targetjourney",),
+            VIEWER: ("journeys.view_targetjourney",),
+        },
+    ),
     Domain(
         "customer360",
         urls="customers/",

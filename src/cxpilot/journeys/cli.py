@@ -328,3 +328,413 @@ def err_note(text: str) -> None:
     from cxpilot.kernel.cli import err
 
     err.print(text, highlight=False, markup=False)
+
+
+# --- target journeys and conformance
+
+targets_app = typer.Typer(
+    help="Target journeys: the expected path of a journey (steps, order, time limits).",
+    no_args_is_help=True,
+)
+journeys_app.add_typer(targets_app, name="targets")
+
+
+def _target_definition(target: str) -> Any:
+    """The definition of ``--target``: a stored target's key, or a YAML file (a path ending in
+    .yaml, .yml or .json)."""
+    from cxpilot.journeys.targets import from_yaml
+
+    path = Path(target)
+    if path.suffix.lower() in (".yaml", ".yml", ".json"):
+        from cxpilot.kernel.textfiles import read_bytes
+
+        return from_yaml(read_bytes(path), where=str(path))
+    from cxpilot.journeys import selectors
+
+    return selectors.target_definition(selectors.target_get(actor=None, key=target))
+
+
+@journeys_app.command("conformance")
+@handle_errors
+def conformance_cmd(
+    target: Annotated[
+        str, typer.Option(help="The target journey: its key, or a YAML file of one.")
+    ],
+    file: FileOpt = None,
+    date_from: FromOpt = None,
+    date_to: ToOpt = None,
+    segment: SegmentOpt = None,
+    responses: Annotated[
+        Path | None,
+        typer.Option(help="With --file: an answers file (responses import format) for the NPS."),
+    ] = None,
+    transactions: Annotated[
+        Path | None,
+        typer.Option(
+            help="With --file: a transactions file (import format) for repeat purchase and churn."
+        ),
+    ] = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """How many cases follow a target journey, how the others deviate (missing step, wrong
+    order, time limit breached, unexpected activity), where they leave the path, and how NPS,
+    repeat purchase and churn differ between conforming and deviating cases (with --file, from
+the --responses and --transactions files).
+    The target says what a case and an activity are. CSV gives the deviations.
+
+    Examples:
+
+      cxpilot journeys conformance --target commande_en_ligne --format json
+
+      cxpilot journeys conformance --target target.yaml --file events.csv
+
+      cxpilot journeys conformance --target t.yaml --file events.csv --responses answers.csv \
+        --transactions purchases.csv
+    """
+    from cxpilot.kernel.periods import parse_date
+
+    start, end = parse_date(date_from, "--from"), parse_date(date_to, "--to")
+    setup(migrate=Path(target).suffix.lower() not in (".yaml", ".yml", ".json"))
+    from cxpilot.journeys.selectors import target_conformance
+
+    definition = _target_definition(target)
+    report = target_conformance(
+        actor=None,
+        definition=definition,
+        file=file,
+        start=start,
+        end=end,
+        segment=segment,
+        responses_file=responses,
+        transactions_file=transactions,
+    )
+    if fmt == Format.json:
+        emit(report.as_dict(), fmt)
+        return
+    if fmt == Format.csv:
+        emit(report.deviations, fmt)
+        return
+    summary = {
+        k: v
+        for k, v in report.as_dict().items()
+        if k not in ("steps", "deviations", "exits", "outcomes", "notes")
+    }
+    emit(summary, fmt, title=f"conformance to {report.name}")
+    emit(report.steps, fmt, title="steps reached")
+    emit(
+        [
+            {
+                "deviation": " ".join(
+                    str(d[k]) for k in ("kind", "before", "step", "activity") if d[k] is not None
+                ),
+                "cases": d["cases"],
+                "share": d["share"],
+                "median_excess_h": d["median_excess_hours"],
+                "p90_excess_h": d["p90_excess_hours"],
+            }
+            for d in report.deviations
+        ],
+        fmt,
+        title="deviations (wrong_order: the step that must come first, then the other)",
+    )
+    emit(report.exits, fmt, title="where the deviating cases leave the path (last step reached)")
+    if report.outcomes:
+        emit(report.outcomes, fmt, title="outcomes: conforming vs deviating")
+    for note in report.notes:
+        typer.echo(f"note: {note}", err=True)
+
+
+@targets_app.command("list")
+@handle_errors
+def targets_list_cmd(fmt: FormatOpt = Format.table) -> None:
+    """The target journeys, by name.
+
+    Example:
+
+      cxpilot journeys targets list --format json
+    """
+    setup()
+    from cxpilot.journeys import selectors
+
+    rows = [
+        {
+            "key": t.key,
+            "name": t.name,
+            "journey": t.journey.key if t.journey else None,
+            "case": t.case,
+            "activity": t.activity,
+            "steps": len(t.definition.get("steps", [])),
+            "updated_at": t.updated_at.isoformat(timespec="seconds"),
+        }
+        for t in selectors.target_list(actor=None)
+    ]
+    emit(rows, fmt, title="target journeys")
+
+
+@targets_app.command("show")
+@handle_errors
+def targets_show_cmd(
+    key: Annotated[str, typer.Argument(help="The target journey's key.")],
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """A target journey's definition: its steps, their order and time limits.
+
+    Example:
+
+      cxpilot journeys targets show commande_en_ligne --format json
+    """
+    setup()
+    from cxpilot.journeys import selectors
+
+    definition = selectors.target_definition(selectors.target_get(actor=None, key=key))
+    if fmt == Format.json:
+        emit(definition.as_dict(), fmt)
+        return
+    emit(
+        [
+            {
+                "step": s.key,
+                "name": s.name,
+                "activities": ", ".join(s.activities),
+                "required": s.required,
+                "after": ", ".join(s.after),
+                "within_hours": s.within_hours,
+            }
+            for s in definition.steps
+        ],
+        fmt,
+        title=f"{definition.name} ({definition.case} cases, {definition.activity} activities, "
+        f"other activities {'allowed' if definition.allow_other else 'deviate'})",
+    )
+
+
+@targets_app.command("load")
+@handle_errors
+def targets_load_cmd(
+    path: Annotated[Path, typer.Argument(help="A YAML file of one target journey.")],
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Create a target journey from a YAML file, or replace the one of the same key.
+
+    Example:
+
+      cxpilot journeys targets load commande_en_ligne.yaml
+    """
+    setup()
+    from cxpilot.journeys.services import target_load
+    from cxpilot.kernel.textfiles import read_bytes
+
+    target, created = target_load(actor=None, text=read_bytes(path), where=str(path))
+    emit(
+        {"key": target.key, "name": target.name, "created": created},
+        fmt,
+        title="target journey " + ("created" if created else "replaced"),
+    )
+
+
+@targets_app.command("export")
+@handle_errors
+def targets_export_cmd(
+    key: Annotated[str, typer.Argument(help="The target journey's key.")],
+) -> None:
+    """Write a target journey as YAML to the standard output (``load`` reads it back).
+
+    Example:
+
+      cxpilot journeys targets export commande_en_ligne > commande_en_ligne.yaml
+    """
+    setup()
+    from cxpilot.journeys import selectors
+
+    definition = selectors.target_definition(selectors.target_get(actor=None, key=key))
+    typer.echo(definition.to_yaml(), nl=False)
+
+
+# ------------------------------------------------------------------------ moments of truth
+
+
+@journeys_app.command("moments")
+@handle_errors
+def moments_cmd(
+    outcome: Annotated[
+        str,
+        typer.Option(
+            help="What the experience changes: repeat (a purchase within 90 days), churn (no "
+            "purchase afterwards) or nps (the next relationship NPS)."
+        ),
+    ],
+    date_from: FromOpt = None,
+    date_to: ToOpt = None,
+    segment: SegmentOpt = None,
+    outcome_touchpoint: Annotated[
+        str | None,
+        typer.Option(
+            help="The touchpoint whose NPS is the relationship NPS (by default the one "
+            "outside every journey stage that most persons answered)."
+        ),
+    ] = None,
+    file: FileOpt = None,
+    responses: Annotated[
+        Path | None,
+        typer.Option(help="With --file: the answers, a file in the responses import format."),
+    ] = None,
+    transactions: Annotated[
+        Path | None,
+        typer.Option(help="With --file: the purchases, a file in the transactions import format."),
+    ] = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """The moments of truth: per touchpoint, how much a poor experience there (a score that
+    opens a follow-up case) changes what the customer does next, controlling for segment,
+    channel, tenure, recent interactions and month; with its 95% interval, strongest harm
+    first.
+
+    Examples:
+
+      cxpilot journeys moments --outcome churn --format json
+
+      cxpilot journeys moments --outcome nps --from 2025-01-01
+
+      cxpilot journeys moments --outcome repeat --file events.csv --responses answers.csv
+      --transactions purchases.csv
+    """
+    from cxpilot.kernel.errors import ValidationError
+    from cxpilot.kernel.periods import parse_date
+
+    start, end = parse_date(date_from, "--from"), parse_date(date_to, "--to")
+    if file is None:
+        for option, value in (("--responses", responses), ("--transactions", transactions)):
+            if value is not None:
+                raise ValidationError(
+                    f"{option} goes with --file (the interactions file)", where=option
+                )
+    elif segment is not None:
+        raise ValidationError(
+            "segments come from the imported customers; they are not available with --file",
+            where="--segment",
+        )
+    setup()
+    from cxpilot.journeys.moments import moments_of_truth, moments_of_truth_in_files
+
+    if file is None:
+        found = moments_of_truth(
+            actor=None,
+            outcome=outcome,
+            start=start,
+            end=end,
+            segment=segment,
+            outcome_touchpoint=outcome_touchpoint,
+        )
+    else:
+        found = moments_of_truth_in_files(
+            actor=None,
+            outcome=outcome,
+            interactions=file,
+            responses=responses,
+            transactions=transactions,
+            start=start,
+            end=end,
+            outcome_touchpoint=outcome_touchpoint,
+        )
+    if fmt != Format.table:
+        emit(found.rows, fmt)
+        return
+    emit(found.rows, fmt, title=f"moments of truth: {found.outcome} (effect in {found.unit})")
+    from cxpilot.kernel.cli import err
+
+    for row in found.not_estimated:
+        err.print(f"not estimated: {row['touchpoint']}: {row['reason']}", highlight=False)
+    for note in found.notes:
+        err.print(note, highlight=False)
+
+
+# --- consistency and promises ------------------------------------------------------------
+
+
+def _period(date_from: str | None, date_to: str | None) -> tuple[Any, Any]:
+    from cxpilot.kernel.periods import parse_date
+
+    return parse_date(date_from, "--from"), parse_date(date_to, "--to")
+
+
+@journeys_app.command("consistency")
+@handle_errors
+def consistency_cmd(
+    date_from: FromOpt = None,
+    date_to: ToOpt = None,
+    segment: SegmentOpt = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Consistency across touchpoints: for the persons who answered on both a human and a
+    digital touchpoint of the same journey stage, the gap between their mean 0–100 scores
+    (human − digital) with its paired 95% interval, per stage and overall.
+
+    Examples:
+
+      cxpilot journeys consistency --format json
+
+      cxpilot journeys consistency --from 2026-01-01 --segment familles
+    """
+    start, end = _period(date_from, date_to)
+    setup()
+    from cxpilot.journeys.consistency import consistency
+
+    found = consistency(actor=None, start=start, end=end, segment=segment)
+    if fmt == Format.json:
+        emit(found.as_dict(), fmt)
+        return
+    rows = [*found.stages, *([found.overall] if found.overall else [])]
+    emit(
+        [
+            {
+                "stage": g.stage or "(overall)",
+                "persons": g.n,
+                "human": g.human_mean,
+                "digital": g.digital_mean,
+                "gap": g.gap,
+                "ci_low": g.ci_low,
+                "ci_high": g.ci_high,
+                "p": g.p,
+            }
+            for g in rows
+        ],
+        fmt,
+        title="human − digital, paired per person (0–100)",
+    )
+
+
+@journeys_app.command("promises")
+@handle_errors
+def promises_cmd(
+    date_from: FromOpt = None,
+    date_to: ToOpt = None,
+    segment: SegmentOpt = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """The brand promises checked against the data: for each promise with a measure, the
+    share of times it was kept (Wilson 95% interval), with the median and 90th percentile
+    delay, per carrying touchpoint and per month.
+
+    Examples:
+
+      cxpilot journeys promises --format json
+
+      cxpilot journeys promises --from 2026-03-01 --format csv
+    """
+    start, end = _period(date_from, date_to)
+    setup()
+    from cxpilot.journeys.promises import promises_checked
+
+    found = promises_checked(actor=None, start=start, end=end, segment=segment)
+    if fmt == Format.json:
+        emit(found.as_dict(), fmt)
+        return
+    emit(
+        [
+            {"promise": p.key, "kind": p.kind, **k.as_dict()}
+            for p in found.promises
+            for k in (p.overall, *p.by_touchpoint, *p.by_month)
+        ],
+        fmt,
+        title="brand promises kept",
+    )

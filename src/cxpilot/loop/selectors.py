@@ -308,3 +308,15 @@ def cases_of_records(
     if open_only:
         cases = cases.exclude(status=CaseStatus.CLOSED)
     return list(cases.order_by("due_at", "pk"))
+
+
+def poor_thresholds() -> dict[str, int]:
+    """The highest score that opens a follow-up case, per metric (``nps``, ``ces``,
+    ``csat``): the loop's settings, or their defaults before anyone saved them. What other
+    analyses call a poor experience."""
+    from cxpilot.loop.models import LoopSettings
+
+    found = LoopSettings.objects.order_by("pk").first()
+    if found is None:
+        found = LoopSettings()
+    return {"nps": found.nps_max, "ces": found.ces_max, "csat": found.csat_max}
