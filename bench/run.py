@@ -6,7 +6,10 @@ Benchmarks: collect, import, metrics, text, sentiment (accuracy on labelled revi
 tweets against VADER and TextBlob; it downloads its corpora and peers once into a cache
 directory, see bench/bench_sentiment.py), and resolve (customer resolution on about 100,000,
 300,000 and 1,000,000 demo records against Splink set up by hand: records per second and
-pairwise F1; BENCH_RESOLVE_CUSTOMERS=10240 for a quick run; written to resolve_scale.json).
+pairwise F1; BENCH_RESOLVE_CUSTOMERS=10240 for a quick run; written to resolve_scale.json),
+and journeys (the directly-follows graph and the variants of 10 million events against
+hand-written DuckDB SQL and pm4py; BENCH_JOURNEYS_EVENTS=200000 BENCH_JOURNEYS_CASES=6000 for a
+quick run).
 
 A benchmark module may name its result file with RESULT_NAME (else its name without bench_).
 """

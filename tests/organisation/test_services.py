@@ -155,6 +155,7 @@ def test_org_rows_lists_each_kind_with_keys(org) -> None:
         "key": "call_centre",
         "name": "Call centre",
         "channel": "phone",
+        "mode": "",
         "phase": "after",
         "journey": "purchase",
         "stage": "support",
@@ -177,7 +178,7 @@ def test_org_rows_lists_each_kind_with_keys(org) -> None:
         {"key": "families", "name": "Families", "persona": False, "description": ""}
     ]
     assert selectors.org_rows(kind="brand_promises") == [
-        {"key": "near", "statement": "Near you", "touchpoints": "store|website"}
+        {"key": "near", "statement": "Near you", "touchpoints": "store|website", "measure": ""}
     ]
     with pytest.raises(ValidationError, match="unknown kind 'people'"):
         selectors.org_rows(kind="people")

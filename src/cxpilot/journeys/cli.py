@@ -168,7 +168,166 @@ def variants_cmd(
         found = variants(log, top=top)
     if fmt == Format.table:
         found = [{**v, "path": " → ".join(v["path"])} for v in found]
+    else:
+        found = [{"path": v["path"], "count": v["count"], "share": v["share"]} for v in found]
     emit(found, fmt, title="variants")
+
+
+# --- Funnel and paths to an outcome ---------------------------------------------------------
+
+StagesOpt = Annotated[
+    str | None,
+    typer.Option(
+        help="The stages, in order, when there is no organisation journey (with --file): "
+        "'stage=touchpoint,touchpoint;stage2=touchpoint'."
+    ),
+]
+
+
+@journeys_app.command("funnel")
+@handle_errors
+def funnel_cmd(
+    journey: Annotated[
+        str | None,
+        typer.Option(help="The journey of the organisation model (key) whose stages to follow."),
+    ] = None,
+    stages: StagesOpt = None,
+    start_stage: Annotated[
+        str | None,
+        typer.Option(
+            help="Begin at this stage (key), leaving out those before it: e.g. the purchase, "
+            "when a case is a journey id."
+        ),
+    ] = None,
+    file: FileOpt = None,
+    case: CaseOpt = "person",
+    date_from: FromOpt = None,
+    date_to: ToOpt = None,
+    segment: SegmentOpt = None,
+    channel: ChannelOpt = None,
+    touchpoint: TouchpointOpt = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """The funnel through the stages of a journey: per stage the cases that reached it (any
+    time, and in order), the conversion from the previous stage, the drop-off, and the
+    median and 90th percentile of the time from the previous and from the first stage.
+
+    Examples:
+
+      cxpilot journeys funnel --journey purchase
+
+      cxpilot journeys funnel --journey purchase --case journey --start-stage buy
+
+      cxpilot journeys funnel --file events.csv --stages "visit=website;buy=order;get=delivery"
+    """
+    from cxpilot.journeys.flows import funnel, parse_stages, stages_from
+    from cxpilot.kernel.errors import ValidationError
+
+    if journey and stages:
+        raise ValidationError("give --journey or --stages, not both", where="--stages")
+    if not journey and not stages:
+        raise ValidationError(
+            "give the journey (--journey KEY) or its stages (--stages "
+            "'stage=touchpoint,touchpoint;…')",
+            where="--journey",
+        )
+    if journey and file is not None:
+        raise ValidationError(
+            "a file has no organisation model: give its stages with --stages", where="--journey"
+        )
+    chosen = parse_stages(stages) if stages else None
+    with _log(
+        file=file,
+        case=case,
+        activity="touchpoint",
+        date_from=date_from,
+        date_to=date_to,
+        segment=segment,
+        channel=channel,
+        touchpoint=touchpoint,
+        journey=None,
+    ) as log:
+        if chosen is None:
+            from cxpilot.journeys.log import stage_touchpoints
+
+            chosen = stage_touchpoints(journey or "")
+        if start_stage is not None:
+            chosen = stages_from(chosen, start_stage)
+        found = funnel(log, chosen)
+    if fmt == Format.json:
+        emit(found, fmt)
+        return
+    rows = [{**s, "touchpoints": ", ".join(s["touchpoints"])} for s in found["stages"]]
+    title = f"funnel ({found['cases']} cases, {found['completed']} completed)"
+    emit(rows, fmt, title=title)
+    for note in found["notes"] + log.notes:
+        err_note(note)
+
+
+@journeys_app.command("paths")
+@handle_errors
+def paths_cmd(
+    outcome: Annotated[
+        str,
+        typer.Option(
+            help="An activity (a touchpoint, or a type with --activity type) or churn (no "
+            "event in the last --churn-days days of the log)."
+        ),
+    ],
+    steps: Annotated[int, typer.Option(min=1, help="How many events before the outcome.")] = 3,
+    churn_days: Annotated[
+        int, typer.Option(min=1, help="Days without an event that make a churn.")
+    ] = 180,
+    top: Annotated[int, typer.Option(min=1, help="Only the K most frequent paths.")] = 20,
+    file: FileOpt = None,
+    case: CaseOpt = "person",
+    activity: ActivityOpt = "touchpoint",
+    date_from: FromOpt = None,
+    date_to: ToOpt = None,
+    segment: SegmentOpt = None,
+    channel: ChannelOpt = None,
+    touchpoint: TouchpointOpt = None,
+    journey: JourneyOpt = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """The paths to an outcome: the steps right before its first occurrence in each case,
+    ranked; and for each step before it, how much more often it comes there than in the
+    cases in general (lift).
+
+    Examples:
+
+      cxpilot journeys paths --outcome lost_parcel
+
+      cxpilot journeys paths --outcome churn --steps 2 --format json
+    """
+    from cxpilot.journeys.flows import paths_to
+
+    with _log(
+        file=file,
+        case=case,
+        activity=activity,
+        date_from=date_from,
+        date_to=date_to,
+        segment=segment,
+        channel=channel,
+        touchpoint=touchpoint,
+        journey=journey,
+    ) as log:
+        found = paths_to(log, outcome, steps=steps, churn_days=churn_days, top=top)
+    if fmt == Format.json:
+        emit(found, fmt)
+        return
+    title = f"paths to {found['outcome']} ({found['cases_with_outcome']} of {found['cases']} cases)"
+    rows = [{**p, "path": " → ".join(p["path"]) or "(start)"} for p in found["paths"]]
+    emit(rows, fmt, title=title)
+    if fmt == Format.table:
+        emit(found["before"], fmt, title=f"steps before {found['outcome']}, with lift")
+
+
+def err_note(text: str) -> None:
+    from cxpilot.kernel.cli import err
+
+    err.print(text, highlight=False, markup=False)
 
 
 # --- target journeys and conformance
@@ -487,6 +646,98 @@ def moments_cmd(
         err.print(f"not estimated: {row['touchpoint']}: {row['reason']}", highlight=False)
     for note in found.notes:
         err.print(note, highlight=False)
+
+
+# --- consistency and promises ------------------------------------------------------------
+
+
+def _period(date_from: str | None, date_to: str | None) -> tuple[Any, Any]:
+    from cxpilot.kernel.periods import parse_date
+
+    return parse_date(date_from, "--from"), parse_date(date_to, "--to")
+
+
+@journeys_app.command("consistency")
+@handle_errors
+def consistency_cmd(
+    date_from: FromOpt = None,
+    date_to: ToOpt = None,
+    segment: SegmentOpt = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Consistency across touchpoints: for the persons who answered on both a human and a
+    digital touchpoint of the same journey stage, the gap between their mean 0–100 scores
+    (human − digital) with its paired 95% interval, per stage and overall.
+
+    Examples:
+
+      cxpilot journeys consistency --format json
+
+      cxpilot journeys consistency --from 2026-01-01 --segment familles
+    """
+    start, end = _period(date_from, date_to)
+    setup()
+    from cxpilot.journeys.consistency import consistency
+
+    found = consistency(actor=None, start=start, end=end, segment=segment)
+    if fmt == Format.json:
+        emit(found.as_dict(), fmt)
+        return
+    rows = [*found.stages, *([found.overall] if found.overall else [])]
+    emit(
+        [
+            {
+                "stage": g.stage or "(overall)",
+                "persons": g.n,
+                "human": g.human_mean,
+                "digital": g.digital_mean,
+                "gap": g.gap,
+                "ci_low": g.ci_low,
+                "ci_high": g.ci_high,
+                "p": g.p,
+            }
+            for g in rows
+        ],
+        fmt,
+        title="human − digital, paired per person (0–100)",
+    )
+
+
+@journeys_app.command("promises")
+@handle_errors
+def promises_cmd(
+    date_from: FromOpt = None,
+    date_to: ToOpt = None,
+    segment: SegmentOpt = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """The brand promises checked against the data: for each promise with a measure, the
+    share of times it was kept (Wilson 95% interval), with the median and 90th percentile
+    delay, per carrying touchpoint and per month.
+
+    Examples:
+
+      cxpilot journeys promises --format json
+
+      cxpilot journeys promises --from 2026-03-01 --format csv
+    """
+    start, end = _period(date_from, date_to)
+    setup()
+    from cxpilot.journeys.promises import promises_checked
+
+    found = promises_checked(actor=None, start=start, end=end, segment=segment)
+    if fmt == Format.json:
+        emit(found.as_dict(), fmt)
+        return
+    emit(
+        [
+            {"promise": p.key, "kind": p.kind, **k.as_dict()}
+            for p in found.promises
+            for k in (p.overall, *p.by_touchpoint, *p.by_month)
+        ],
+        fmt,
+        title="brand promises kept",
+    )
 
 
 # --- opportunities

@@ -21,3 +21,9 @@ urlpatterns: list[URLPattern] = [
     path("targets/<slug:key>/delete/", views.target_delete, name="target_delete"),
     path("targets/<slug:key>/yaml/", views.target_yaml, name="target_yaml"),
 ]
+
+# --- consistency and promises
+urlpatterns += [
+    path("consistency/", views.consistency_page, name="consistency"),
+    path("promises/", views.promises_page, name="promises"),
+]

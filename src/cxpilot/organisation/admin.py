@@ -24,7 +24,7 @@ from cxpilot.organisation.models import (
 
 class TouchpointInline(admin.TabularInline):
     model = Touchpoint
-    fields = ["key", "name", "channel", "phase", "stage"]
+    fields = ["key", "name", "channel", "mode", "phase", "stage"]
     autocomplete_fields = ["stage"]
     extra = 0
     show_change_link = True
@@ -78,8 +78,8 @@ class JourneyStageAdmin(admin.ModelAdmin):
 
 @admin.register(Touchpoint)
 class TouchpointAdmin(admin.ModelAdmin):
-    list_display = ["name", "key", "channel", "phase", "stage", "department"]
-    list_filter = ["channel", "phase", "department", "stage__journey"]
+    list_display = ["name", "key", "channel", "mode", "phase", "stage", "department"]
+    list_filter = ["channel", "mode", "phase", "department", "stage__journey"]
     search_fields = ["name", "key"]
     list_select_related = ["stage__journey", "department"]
     autocomplete_fields = ["stage", "department"]
@@ -96,10 +96,14 @@ class SegmentAdmin(admin.ModelAdmin):
 
 @admin.register(BrandPromise)
 class BrandPromiseAdmin(admin.ModelAdmin):
-    list_display = ["key", "statement"]
+    list_display = ["key", "statement", "measured"]
     search_fields = ["key", "statement", "touchpoints__name"]
     list_filter = ["touchpoints"]
     filter_horizontal = ["touchpoints"]
+
+    @admin.display(description=_("measured"), boolean=True)
+    def measured(self, obj: BrandPromise) -> bool:
+        return bool(obj.measure)
 
 
 @admin.register(Profile)

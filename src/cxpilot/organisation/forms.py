@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import yaml
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from cxpilot.kernel.errors import ValidationError
+from cxpilot.kernel.textfiles import yaml_load
 from cxpilot.organisation import selectors
+from cxpilot.organisation.checks import promise_check
 from cxpilot.organisation.models import (
     BrandPromise,
     Channel,
@@ -36,7 +40,7 @@ class DepartmentForm(NamedForm):
 class TouchpointForm(forms.ModelForm):
     class Meta:
         model = Touchpoint
-        fields = ["key", "name", "channel", "phase", "stage", "department"]
+        fields = ["key", "name", "channel", "mode", "phase", "stage", "department"]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -111,10 +115,45 @@ class SegmentForm(NamedForm):
         fields = ["key", "name", "is_persona", "description"]
 
 
+class MeasureField(forms.CharField):
+    """A brand promise's measure written as YAML (or JSON): a mapping, checked by
+    :func:`~cxpilot.organisation.checks.promise_check`."""
+
+    widget = forms.Textarea(attrs={"rows": 5, "spellcheck": "false"})
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, dict):
+            return yaml.safe_dump(value, allow_unicode=True, sort_keys=False).strip()
+        return value
+
+    def to_python(self, value: Any) -> Any:
+        text = super().to_python(value)
+        if not text:
+            return None
+        try:
+            found = yaml_load(text)
+        except yaml.YAMLError:
+            raise forms.ValidationError(_("Not valid YAML.")) from None
+        try:
+            return promise_check(found)
+        except ValidationError as exc:
+            raise forms.ValidationError(str(exc)) from None
+
+
 class BrandPromiseForm(forms.ModelForm):
+    measure = MeasureField(
+        label=_("Measure"),
+        required=False,
+        help_text=_(
+            "Optional, in YAML. A delay: “from: {types: [order], touchpoints: [website]}”, "
+            "“to: {touchpoints: [delivery]}”, “within_hours: 48”. A score: “metric: csat”, "
+            "“at_least: 4” (on the promise's touchpoints)."
+        ),
+    )
+
     class Meta:
         model = BrandPromise
-        fields = ["key", "statement", "touchpoints"]
+        fields = ["key", "statement", "touchpoints", "measure"]
         widgets = {
             "statement": forms.Textarea(attrs={"rows": 3}),
             "touchpoints": forms.CheckboxSelectMultiple,

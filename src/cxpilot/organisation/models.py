@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from cxpilot.organisation.checks import check_touchpoints, promise_check, validate_promise_check
 
 
 class Channel(models.TextChoices):
@@ -16,6 +20,26 @@ class Channel(models.TextChoices):
     PARTNER = "partner", _("Partner")
     PRODUCT = "product", _("Product")
     CONNECTED_OBJECT = "connected_object", _("Connected object")
+
+
+class Mode(models.TextChoices):
+    """Whether a person or a screen serves the customer at a touchpoint."""
+
+    HUMAN = "human", _("Human")
+    DIGITAL = "digital", _("Digital")
+
+
+#: The mode of a touchpoint that says none, from its channel: staff at the store, on the phone
+#: and at the partners; a screen on the web, in the app and in an e-mail. The product and the
+#: connected object are neither.
+CHANNEL_MODES = {
+    Channel.STORE: Mode.HUMAN,
+    Channel.PHONE: Mode.HUMAN,
+    Channel.PARTNER: Mode.HUMAN,
+    Channel.WEB: Mode.DIGITAL,
+    Channel.APP: Mode.DIGITAL,
+    Channel.EMAIL: Mode.DIGITAL,
+}
 
 
 class Phase(models.TextChoices):
@@ -82,6 +106,16 @@ class Touchpoint(models.Model):
     )
     name = models.CharField(_("name"), max_length=120)
     channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices, blank=True)
+    mode = models.CharField(
+        _("human or digital"),
+        max_length=10,
+        choices=Mode.choices,
+        blank=True,
+        help_text=_(
+            "Whether a person or a screen serves the customer here. Blank: from the channel "
+            "(store, phone, partner: human; web, app, e-mail: digital)."
+        ),
+    )
     phase = models.CharField(_("purchase phase"), max_length=10, choices=Phase.choices, blank=True)
     stage = models.ForeignKey(
         JourneyStage,
@@ -108,6 +142,17 @@ class Touchpoint(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def effective_mode(self) -> str:
+        """``human``, ``digital``, or "" (neither): its own mode, else its channel's."""
+        return self.mode or CHANNEL_MODES.get(self.channel, "")  # type: ignore[call-overload]
+
+    @property
+    def effective_mode_label(self) -> str:
+        """The label of :attr:`effective_mode` ("" for neither)."""
+        mode = self.effective_mode
+        return str(Mode(mode).label) if mode else ""
+
 
 class Segment(Named):
     is_persona = models.BooleanField(_("persona"), default=False)
@@ -123,6 +168,16 @@ class BrandPromise(models.Model):
     touchpoints = models.ManyToManyField(
         Touchpoint, verbose_name=_("touchpoints"), related_name="promises", blank=True
     )
+    measure = models.JSONField(
+        _("measure"),
+        null=True,
+        blank=True,
+        validators=[validate_promise_check],
+        help_text=_(
+            "How the data tells whether the promise is kept: a time between two events "
+            "(from, to, within_hours) or a share of good scores (metric, at_least)."
+        ),
+    )
 
     class Meta:
         ordering = ["key"]
@@ -131,6 +186,29 @@ class BrandPromise(models.Model):
 
     def __str__(self) -> str:
         return self.statement[:80]
+
+    def measure_checked(self) -> dict[str, Any] | None:
+        """The measure, checked and normalised (None: the promise has none); a
+        ``ValidationError`` naming the promise if it is malformed."""
+        return promise_check(self.measure, where=f"brand promise {self.key}: measure")
+
+    def clean(self) -> None:
+        """Normalise the measure; the touchpoints it names must exist."""
+        from django.core.exceptions import ValidationError as DjangoValidationError
+
+        from cxpilot.kernel.errors import ValidationError
+
+        try:
+            self.measure = promise_check(self.measure, where="measure")
+        except ValidationError as exc:
+            raise DjangoValidationError({"measure": str(exc)}) from None
+        named = check_touchpoints(self.measure)
+        known = set(Touchpoint._default_manager.filter(key__in=named).values_list("key", flat=True))
+        unknown = [k for k in named if k not in known]
+        if unknown:
+            raise DjangoValidationError(
+                {"measure": _("unknown touchpoint(s): %(keys)s") % {"keys": ", ".join(unknown)}}
+            )
 
 
 class Profile(models.Model):

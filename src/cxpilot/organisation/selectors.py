@@ -5,6 +5,7 @@ Each read takes the ``actor`` and checks their view permission (``None`` is the 
 
 from __future__ import annotations
 
+import json
 from typing import Any, TypeVar
 
 from django.db.models import Count, Model, Prefetch, QuerySet
@@ -133,7 +134,8 @@ def org_rows(*, kind: str, actor: Actor = None) -> list[dict[str, Any]]:
 
     The columns are those ``org_load`` reads from a CSV of the same kind, so a listing can be
     edited and loaded back. Journeys give one row per stage, in order; a touchpoint names its
-    department, journey and stage by key; a brand promise its touchpoint keys joined by ``|``.
+    department, journey and stage by key; a brand promise its touchpoint keys joined by ``|``
+    and its measure as JSON.
     """
     if kind not in ORG_ROW_KINDS:
         raise ValidationError(
@@ -155,6 +157,7 @@ def org_rows(*, kind: str, actor: Actor = None) -> list[dict[str, Any]]:
                 "key": t.key,
                 "name": t.name,
                 "channel": t.channel,
+                "mode": t.mode,
                 "phase": t.phase,
                 "journey": t.stage.journey.key if t.stage else "",
                 "stage": t.stage.key if t.stage else "",
@@ -188,6 +191,7 @@ def org_rows(*, kind: str, actor: Actor = None) -> list[dict[str, Any]]:
             "key": p.key,
             "statement": p.statement,
             "touchpoints": "|".join(t.key for t in p.touchpoints.all()),
+            "measure": json.dumps(p.measure, ensure_ascii=False) if p.measure else "",
         }
         for p in brand_promise_list(actor=actor)
     ]

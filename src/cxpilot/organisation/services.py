@@ -18,12 +18,14 @@ from cxpilot.kernel import csvcells, roles
 from cxpilot.kernel.errors import ValidationError, field_problems
 from cxpilot.kernel.roles import Actor
 from cxpilot.kernel.textfiles import csv_error, read_text, yaml_load
+from cxpilot.organisation.checks import check_touchpoints, promise_check
 from cxpilot.organisation.models import (
     BrandPromise,
     Channel,
     Department,
     Journey,
     JourneyStage,
+    Mode,
     Phase,
     Segment,
     Touchpoint,
@@ -177,6 +179,7 @@ def org_load(
             defaults={
                 "name": _text(item, "name", where, required=True),
                 "channel": _choice(item, "channel", where, Channel),
+                "mode": _choice(item, "mode", where, Mode),
                 "phase": phase,
                 "stage": stage,
                 "department": department,
@@ -185,9 +188,13 @@ def org_load(
         counts["touchpoints"] += 1
     for i, item in enumerate(_list(data, "brand_promises", source)):
         where = f"{source}: brand_promises[{i}]"
+        measure = _measure(item.get("measure"), f"{where}.measure")
         promise, _ = BrandPromise.objects.update_or_create(
             key=_key(item, where, fallback="statement"),
-            defaults={"statement": _text(item, "statement", where, required=True)},
+            defaults={
+                "statement": _text(item, "statement", where, required=True),
+                "measure": measure,
+            },
         )
         tp_keys = item.get("touchpoints") or []
         if isinstance(tp_keys, str):
@@ -203,6 +210,23 @@ def org_load(
         promise.touchpoints.set(touchpoints)
         counts["brand_promises"] += 1
     return counts
+
+
+def _measure(value: Any, where: str) -> dict[str, Any] | None:
+    """A brand promise's measure (a mapping, or its YAML or JSON text in a CSV cell),
+    normalised; the touchpoints it names must exist."""
+    if isinstance(value, str):
+        if not value.strip():
+            return None
+        try:
+            value = yaml_load(value)
+        except yaml.YAMLError:
+            raise ValidationError("not a valid YAML or JSON mapping", where=where) from None
+    measure = promise_check(value, where=where)
+    for key in check_touchpoints(measure):
+        if not Touchpoint.objects.filter(key=key).exists():
+            raise ValidationError(f"unknown touchpoint {key!r}", where=where)
+    return measure
 
 
 def org_load_file(*, path: Path, kind: str | None = None, actor: Actor = None) -> dict[str, int]:
@@ -292,10 +316,12 @@ class _Kind:
 
 _KINDS: dict[type[models.Model], _Kind] = {
     Department: _Kind("department", ("key", "name", "description")),
-    Touchpoint: _Kind("touchpoint", ("key", "name", "channel", "phase", "stage", "department")),
+    Touchpoint: _Kind(
+        "touchpoint", ("key", "name", "channel", "mode", "phase", "stage", "department")
+    ),
     Journey: _Kind("journey", ("key", "name", "description"), cascades=("stages",)),
     Segment: _Kind("segment", ("key", "name", "is_persona", "description")),
-    BrandPromise: _Kind("brand_promise", ("key", "statement", "touchpoints")),
+    BrandPromise: _Kind("brand_promise", ("key", "statement", "touchpoints", "measure")),
 }
 STAGE_FIELDS = ("key", "name", "phase")
 
@@ -391,9 +417,16 @@ def touchpoint_create(
     phase: str = "",
     stage: JourneyStage | None = None,
     department: Department | None = None,
+    mode: str = "",
 ) -> Touchpoint:
     touchpoint = Touchpoint(
-        key=key, name=name, channel=channel, phase=phase, stage=stage, department=department
+        key=key,
+        name=name,
+        channel=channel,
+        mode=mode,
+        phase=phase,
+        stage=stage,
+        department=department,
     )
     return _created(actor, touchpoint)
 
@@ -401,7 +434,7 @@ def touchpoint_create(
 def touchpoint_update(
     *, actor: Actor, touchpoint: Touchpoint, data: Mapping[str, Any]
 ) -> Touchpoint:
-    """Set the given fields (any of key, name, channel, phase, stage, department)."""
+    """Set the given fields (any of key, name, channel, mode, phase, stage, department)."""
     return entity_update(actor=actor, obj=touchpoint, data=data)
 
 
@@ -520,9 +553,15 @@ def segment_delete(*, actor: Actor, segment: Segment) -> None:
 
 
 def brand_promise_create(
-    *, actor: Actor, key: str, statement: str, touchpoints: Iterable[Touchpoint] = ()
+    *,
+    actor: Actor,
+    key: str,
+    statement: str,
+    touchpoints: Iterable[Touchpoint] = (),
+    measure: Mapping[str, Any] | None = None,
 ) -> BrandPromise:
-    data = {"key": key, "statement": statement, "touchpoints": touchpoints}
+    """A brand promise; ``measure`` is its check against the data (see ``checks``)."""
+    data = {"key": key, "statement": statement, "touchpoints": touchpoints, "measure": measure}
     return entity_create(actor=actor, model=BrandPromise, data=data)
 
 
@@ -533,7 +572,8 @@ def brand_promise_update(
     data: Mapping[str, Any],
     touchpoints: Iterable[Touchpoint] | None = None,
 ) -> BrandPromise:
-    """Set the given fields (key, statement); with ``touchpoints``, make them its touchpoints."""
+    """Set the given fields (key, statement, measure); with ``touchpoints``, make them its
+    touchpoints."""
     if touchpoints is not None:
         data = {**data, "touchpoints": touchpoints}
     return entity_update(actor=actor, obj=promise, data=data)
