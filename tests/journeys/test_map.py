@@ -250,9 +250,7 @@ def test_the_page_for_a_viewer(viewer, data):
     assert "No touchpoint at this stage" in html
     assert 'id="chart-flow"' in html and 'id="opportunities"' in html
     # no purchase in these data: no moment of truth can be estimated, and the page says so
-    assert (
-        'id="no-moments"' in html and "Not estimated for churn: no purchase" in html
-    )
+    assert 'id="no-moments"' in html and "Not estimated for churn: no purchase" in html
     assert "/journeys/map.pdf?" in html and "/journeys/map.png?" in html
     # the opportunities table, in rank order
     order = [html.index(f'<tr data-touchpoint="{tp}">') for tp in ("call_centre", "store")]
