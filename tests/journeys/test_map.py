@@ -203,6 +203,24 @@ def test_opportunities_are_ranked_by_the_stated_rule():
 
 
 @pytest.mark.pure
+def test_targets_are_checked_before_django_is_set_up():
+    """The command checks --target before it opens the app database."""
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+    code = (
+        "from cxpilot.journeys.opportunities import parse_targets; print(parse_targets(['nps=1']))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "{'nps': 1.0}"
+
+
+@pytest.mark.pure
 def test_targets_are_checked():
     assert parse_targets(["nps=40", "CSAT=85.5"]) == {"nps": 40.0, "csat": 85.5}
     for bad in ("nps", "nps=abc", "foo=1", "nps=150", "ces=0", "csat=nan"):

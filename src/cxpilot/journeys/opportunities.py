@@ -28,10 +28,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from cxpilot.journeys.map import JourneyMap, journey_map
 from cxpilot.kernel.errors import ValidationError
+
+if TYPE_CHECKING:  # the map needs Django set up; the targets are checked before that
+    from cxpilot.journeys.map import JourneyMap
 
 #: The width of each metric's scale: a score gap is divided by it to be comparable.
 SCALE_WIDTH = {"nps": 200.0, "csat": 100.0, "ces": 6.0}
@@ -133,6 +135,7 @@ def rank(jmap: JourneyMap, targets: Mapping[str, float] | None = None) -> Opport
         priority = reach * (gap + stake / 100) * (1 + effect)
         rows.append(
             {
+                "rank": 0,  # set once all are ranked
                 "touchpoint": cell["touchpoint"],
                 "name": cell["name"],
                 "stage": cell["stage"],
@@ -170,6 +173,8 @@ def opportunities(
     moments: bool = True,
 ) -> Opportunities:
     """The ranked opportunities of the organisation's journey ``journey`` under the filters."""
+    from cxpilot.journeys.map import journey_map
+
     jmap = journey_map(
         actor=actor,
         journey=journey,
