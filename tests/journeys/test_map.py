@@ -141,6 +141,29 @@ def test_the_moment_of_truth_rule(outcome, effect, low, high, marked):
     assert is_moment(row, outcome) is marked
 
 
+@pytest.mark.pure
+@pytest.mark.parametrize(
+    ("outcome", "low", "high", "marked"),
+    [
+        # the demo's NPS: delivery −76.7 (−86.1, −67.4) leads; product (−66.6, −40.0) is
+        # significant but told apart from it; one whose interval reaches −70 is not
+        ("nps", -66.6, -40.0, False),
+        ("nps", -75.0, -50.0, True),
+        # churn: the leader +25.2 (21.8, 28.6); +10 (5, 15) is told apart, +18 (12, 24) not
+        ("churn", 5.0, 15.0, False),
+        ("churn", 12.0, 24.0, True),
+    ],
+)
+def test_a_mark_needs_an_effect_not_told_apart_from_the_strongest(outcome, low, high, marked):
+    leaders = {
+        "nps": {"effect": -76.7, "ci_low": -86.1, "ci_high": -67.4},
+        "churn": {"effect": 25.2, "ci_low": 21.8, "ci_high": 28.6},
+    }
+    row = {"touchpoint": "x", "effect": (low + high) / 2, "ci_low": low, "ci_high": high}
+    assert is_moment(row, outcome, leader=leaders[outcome]) is marked
+    assert is_moment(leaders[outcome], outcome, leader=leaders[outcome])
+
+
 def _cell(tp, reach, scores, impacts=(), moment=None):
     return {
         "touchpoint": tp,

@@ -15,7 +15,8 @@ touchpoints of each stage down. Each cell (a touchpoint at its stage) holds:
   ones only (:func:`cxpilot.verbatims.selectors.irritants`, one ranking per touchpoint);
 - the **moment-of-truth mark**: the touchpoint's effect on churn, repeat purchase or the
   overall NPS (:mod:`cxpilot.journeys.moments`: a poor answer there against the others, with
-  controls) is significant — its 95 % interval excludes 0 — and harmful (:func:`is_moment`).
+  controls) is significant — its 95 % interval excludes 0 —, harmful, and not told apart
+  from the most harmful one of that outcome (the intervals overlap; :func:`is_moment`).
 
 Filters: period (days, both included), segment and channel. The volume and the scores follow
 all three (the volume takes the person's golden segment; the scores the answering record's
@@ -199,8 +200,12 @@ def moment_marks(
             missing[outcome] = error.detail
             continue
         estimated.append(outcome)
-        for row in found.rows:
-            if is_moment(row, outcome):
+        harmful = [row for row in found.rows if is_moment(row, outcome)]
+        leader = max(
+            harmful, key=lambda r: HARMFUL_SIGN[outcome] * float(r["effect"]), default=None
+        )
+        for row in harmful:
+            if leader is not None and is_moment(row, outcome, leader=leader):
                 marks.setdefault(str(row["touchpoint"]), []).append(
                     {"outcome": outcome}
                     | {k: row.get(k) for k in ("effect", "ci_low", "ci_high", "p_value", "rank")}
@@ -208,15 +213,22 @@ def moment_marks(
     return MomentMarks(marks=marks, estimated=estimated, missing=missing)
 
 
-def is_moment(row: dict[str, Any], outcome: str) -> bool:
+def is_moment(row: dict[str, Any], outcome: str, *, leader: dict[str, Any] | None = None) -> bool:
     """The mark's rule: the interval excludes 0 and the effect goes the harmful way for
-    ``outcome`` (churn up; repeat purchase or NPS down)."""
+    ``outcome`` (churn up; repeat purchase or NPS down); and, given the ``leader`` (the
+    outcome's most harmful such effect), the row cannot be told apart from it: their 95 %
+    intervals overlap. A moment of truth is one of the moments that matter *most*: on the
+    demo a poor answer anywhere lowers the later NPS somewhat (it also tells of the person's
+    mood), the delivery's far more, and only the delivery is marked."""
     low, high, effect = row.get("ci_low"), row.get("ci_high"), row.get("effect")
     if low is None or high is None or effect is None:
         return False
+    harmful = float(low) > 0 if HARMFUL_SIGN[outcome] > 0 else float(high) < 0
+    if not harmful or leader is None:
+        return harmful
     if HARMFUL_SIGN[outcome] > 0:
-        return float(low) > 0
-    return float(high) < 0
+        return float(high) >= float(leader["ci_low"])
+    return float(low) <= float(leader["ci_high"])
 
 
 def journey_map(
