@@ -174,6 +174,12 @@ def _target(*steps: dict, **fields) -> dict:
             "steps[1] (a).activities",
             "twice",
         ),
+        (
+            _target(_step("a"), _step("b", within_hours=int("9" * 400))),
+            "steps[2] (b).within_hours",
+            "at most",
+        ),
+        ("key: a\nname: A\nkey: b\n", "target:line 3", "the key 'key' is written twice"),
         ("key: [unclosed", "target:line 1", "not valid YAML"),
         ("a: &x [1]\nb: *x\n", "target:line 2", "aliases"),
         ("x" * (MAX_YAML_BYTES + 1), "target", "at most 100,000"),

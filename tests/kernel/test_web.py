@@ -61,3 +61,18 @@ def test_every_answer_carries_the_content_security_policy(lead):
         assert policy == CONTENT_SECURITY_POLICY, path
         assert "script-src 'self'" in policy and "unsafe-eval" not in policy
         assert "frame-ancestors 'none'" in policy
+
+
+def test_a_form_too_large_to_read_gets_a_page_that_says_so(org, client_as):
+    """A text pasted into a form beyond what a form takes (2.5 MB) is refused with a page
+    saying why (the CSRF check reads the form first), and nothing is saved."""
+    from cxpilot.journeys.models import TargetJourney
+
+    lead = client_as("cx_lead")
+    lead.raise_request_exception = False
+    response = lead.post(
+        "/journeys/targets/import/", {"text": "key: big\n" + "#" * 3_000_000, "replace": "on"}
+    )
+    assert response.status_code == 400
+    assert b"larger than a form takes" in response.content
+    assert not TargetJourney.objects.exists()

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from cxpilot.kernel.cli import FormatOpt, handle_errors, setup
+from cxpilot.kernel.cli import FormatOpt, err, handle_errors, setup
 from cxpilot.kernel.output import Format, emit
 
 journeys_app = typer.Typer(
@@ -75,9 +75,34 @@ def _log(
         touchpoint=touchpoint,
         journey=journey,
     )
+    if file is None:
+        _known(touchpoint=touchpoint, channel=channel, segment=segment)
     with interactions_source(file) as (table, in_warehouse):
         yield event_log(
             table, case=case, activity=activity, filters=filters, in_warehouse=in_warehouse
+        )
+
+
+def _known(**filters: str | None) -> None:
+    """A filter naming no touchpoint, channel or segment of the organisation is an error on
+    its option (as in the API and the pages), not an empty answer that reads as "no data"."""
+    from cxpilot.kernel.errors import ValidationError
+    from cxpilot.organisation.selectors import filters_known
+
+    try:
+        filters_known(**{k: v or "" for k, v in filters.items()})
+    except ValidationError as exc:
+        raise ValidationError(exc.detail, where=f"--{exc.where}") from None
+
+
+def _say_if_empty(log: Any, cases: int) -> None:
+    """Say why a log has no case when the reason is likely the case's definition."""
+    if cases == 0 and log.case == "journey":
+        err.print(
+            "no interaction here has a journey_id in its attributes: --case journey needs "
+            "one (see docs/journeys.md), or use --case person or record",
+            highlight=False,
+            markup=False,
         )
 
 
@@ -118,6 +143,7 @@ def dfg_cmd(
         journey=journey,
     ) as log:
         found = dfg(log)
+        _say_if_empty(log, found.cases)
     if fmt == Format.json:
         emit(
             {"edges": found.edges, "starts": found.starts, "ends": found.ends}
@@ -166,6 +192,7 @@ def variants_cmd(
         journey=journey,
     ) as log:
         found = variants(log, top=top)
+        _say_if_empty(log, len(found))
     if fmt == Format.table:
         found = [{**v, "path": " → ".join(v["path"])} for v in found]
     else:
@@ -325,7 +352,6 @@ def paths_cmd(
 
 
 def err_note(text: str) -> None:
-    from cxpilot.kernel.cli import err
 
     err.print(text, highlight=False, markup=False)
 
@@ -640,7 +666,6 @@ def moments_cmd(
         emit(found.rows, fmt)
         return
     emit(found.rows, fmt, title=f"moments of truth: {found.outcome} (effect in {found.unit})")
-    from cxpilot.kernel.cli import err
 
     for row in found.not_estimated:
         err.print(f"not estimated: {row['touchpoint']}: {row['reason']}", highlight=False)

@@ -106,7 +106,7 @@ class BaseStepFormSet(forms.BaseFormSet):  # type: ignore[type-arg]
 StepFormSet = forms.formset_factory(
     StepForm,
     formset=BaseStepFormSet,
-    extra=2,
+    extra=4,
     max_num=MAX_STEPS,
     validate_max=True,
     absolute_max=MAX_STEPS + 10,
@@ -244,6 +244,14 @@ class ReportForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["from"] = web.DateField(label=_("From"), required=False)
         self.fields["to"] = web.DateField(label=_("To"), required=False)
+
+    def clean_segment(self) -> str:
+        from cxpilot.organisation.models import Segment
+
+        value = str(self.cleaned_data.get("segment") or "")
+        if value and not Segment.objects.filter(key=value).exists():
+            raise forms.ValidationError(_("No such segment in the organisation."))
+        return value
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -240,12 +240,16 @@ def _hours(value: Any, where: str, problems: ProblemList) -> float | None:
     if isinstance(value, bool) or not isinstance(value, int | float):
         problems.add(where, f"must be a number of hours, not {str(value)[:40]!r}")
         return None
-    number = float(value)
+    try:
+        number = float(value)
+    except OverflowError:  # a whole number of hundreds of digits
+        number = math.inf
     if math.isnan(number) or number <= 0:
         problems.add(where, f"must be more than 0 hours, not {value}")
         return None
     if number > MAX_HOURS:
-        problems.add(where, f"must be at most {MAX_HOURS} hours (five years), not {value}")
+        shown = str(value) if len(str(value)) <= 20 else str(value)[:20] + "…"
+        problems.add(where, f"must be at most {MAX_HOURS} hours (five years), not {shown}")
         return None
     return number
 

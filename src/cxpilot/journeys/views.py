@@ -291,7 +291,10 @@ def _checked(request: HttpRequest, template: str, read: Any) -> HttpResponse:
     """The page of ``template``: the filters checked, then ``read`` (a selector)."""
     roles.require(request.user, ANALYTICS)
     form = PeriodSegmentForm(request.GET)
-    context: dict[str, Any] = {"form": form, "result": None, "problem": ""}
+    from cxpilot.organisation.models import Touchpoint
+
+    names = dict(Touchpoint.objects.values_list("key", "name"))
+    context: dict[str, Any] = {"form": form, "result": None, "problem": "", "names": names}
     if not form.is_valid():
         return render(request, template, context, status=400)
     values = form.cleaned_data

@@ -37,10 +37,17 @@ def install_error_handlers(api: NinjaAPI) -> None:
     @api.exception_handler(NinjaValidationError)
     def validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
         first = exc.errors[0] if exc.errors else {}
-        where = ".".join(str(p) for p in first.get("loc", ()))
+        loc = [str(p) for p in first.get("loc", ())]
+        if len(loc) > 1 and loc[0] == "query":  # a query parameter is named as it is written
+            loc = loc[1:]
+        where = ".".join(loc)
+        detail = str(first.get("msg", "invalid request"))
+        given = first.get("input")
+        if loc and isinstance(given, str):  # say what was sent, cut short
+            detail += f" (got {given[:60]!r})"
         body = {
             "error": "invalid",
-            "detail": first.get("msg", "invalid request"),
+            "detail": detail,
             "where": where or None,
         }
         return api.create_response(request, body, status=422)

@@ -130,8 +130,29 @@ class _NoAliasLoader(yaml.SafeLoader):
             )
         return super().compose_node(parent, index)
 
+    def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+        """A key written twice in one mapping is an error, not the last value silently
+        kept (a file edited by hand keeps its old ``key:`` above the new one)."""
+        if isinstance(node, yaml.MappingNode):
+            seen: set[Any] = set()
+            for key_node, _value in node.value:
+                key = self.construct_object(key_node, deep=True)
+                try:
+                    duplicate = key in seen
+                    seen.add(key)
+                except TypeError:  # an unhashable key: PyYAML's own error says so
+                    continue
+                if duplicate:
+                    raise yaml.constructor.ConstructorError(
+                        "while reading a mapping",
+                        node.start_mark,
+                        f"the key {str(key)[:60]!r} is written twice",
+                        key_node.start_mark,
+                    )
+        return super().construct_mapping(node, deep=deep)
+
 
 def yaml_load(text: str) -> Any:
     """The value of a YAML (or JSON) text a user gave, as ``yaml.safe_load`` reads it, but
-    refusing aliases (raises ``yaml.YAMLError``)."""
+    refusing aliases and keys written twice in a mapping (raises ``yaml.YAMLError``)."""
     return yaml.load(text, Loader=_NoAliasLoader)  # noqa: S506 - a SafeLoader subclass
