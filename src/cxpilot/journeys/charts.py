@@ -164,9 +164,13 @@ def map_chart(jmap: JourneyMap) -> dict[str, Any]:
             x0="datum.x - 0.46", x1="datum.x + 0.46", y0="datum.y - 0.46", y1="datum.y + 0.46"
         )
     )
-    texts = cells.mark_text(
-        color=INK, fontSize=10, lineBreak="\n", align="center", baseline="middle"
-    ).encode(x=x, y=y, text="text:N")
+    # the lines flow down from the top of the box (a multi-line text "middle" is not
+    # centred as a block: a long one would run out of the box at the bottom)
+    texts = (
+        cells.mark_text(color=INK, fontSize=10, lineBreak="\n", align="center", baseline="top")
+        .encode(x=x, y=alt.Y("ty:Q", scale=y_scale, axis=None), text="text:N")
+        .transform_calculate(ty="datum.y - 0.4")
+    )
     headers = (
         alt.Chart(alt.Data(values=_stage_headers(jmap, -0.6)))
         .mark_text(color=INK, fontWeight="bold", fontSize=12, lineBreak="\n")
