@@ -10,7 +10,8 @@ import zlib
 from django.urls import reverse
 from django.utils import translation
 
-from cxpilot.maturity.exports import latin1, roadmap_csv, roadmap_pdf
+from cxpilot.kernel.pdftext import latin1
+from cxpilot.maturity.exports import roadmap_csv, roadmap_pdf
 
 
 def pdf_text(data: bytes) -> str:

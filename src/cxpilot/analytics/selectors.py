@@ -7,7 +7,18 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from cxpilot.analytics.dashboard import CACHE_SECONDS, PERMISSION, WarehouseState, warehouse_state
+from cxpilot.analytics.dashboard import (
+    CACHE_SECONDS,
+    PERMISSION,
+    WarehouseState,
+    warehouse_state,
+)
+from cxpilot.analytics.dashboard import (
+    Choices as Choices,  # the dashboard's filters, read by other domains
+)
+from cxpilot.analytics.dashboard import (
+    filter_choices as filter_choices,
+)
 from cxpilot.analytics.metrics import METRICS, metric_groups
 from cxpilot.kernel import periods, roles
 from cxpilot.kernel.roles import Actor

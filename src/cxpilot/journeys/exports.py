@@ -3,7 +3,7 @@ images, then the map and the opportunities as tables).
 
 The PDF uses fpdf2's core Helvetica font, which covers Latin-1: every French accent renders;
 the few characters outside it (’ – — … œ ★ ▶ ■ and the narrow spaces of French numbers) are
-written with Latin-1 equivalents first (:func:`cxpilot.maturity.exports.latin1`).
+written with Latin-1 equivalents first (:func:`cxpilot.kernel.pdftext.latin1`).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import io
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from cxpilot.maturity.exports import latin1
+from cxpilot.kernel.pdftext import latin1
 
 #: How much finer than the page the charts are drawn (PNG pixels per Vega pixel).
 SCALE = 2.0

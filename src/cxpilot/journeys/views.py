@@ -403,19 +403,19 @@ JOURNEY_MAPS: Memo[dict[str, Any]] = Memo(size=32)
 
 
 def _map_form(request: HttpRequest) -> JourneyMapForm:
-    from cxpilot.analytics import dashboard
+    from cxpilot.analytics import selectors as analytics
     from cxpilot.journeys.map import journey_choices
 
     roles.require(request.user, MAP_PERMISSION)
-    choices = dashboard.filter_choices(actor=request.user)
+    choices = analytics.filter_choices(actor=request.user)
     return JourneyMapForm(request.GET, journeys=journey_choices(), choices=choices)
 
 
 def _map_figures(request: HttpRequest, chosen: dict[str, Any]) -> dict[str, Any]:
-    from cxpilot.analytics import dashboard
+    from cxpilot.analytics import selectors as analytics
     from cxpilot.verbatims.selectors import data_version
 
-    state = dashboard.warehouse_state()
+    state = analytics.warehouse_state()
     key = (
         tuple(sorted((k, repr(v)) for k, v in chosen.items())),
         get_language(),

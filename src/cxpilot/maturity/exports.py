@@ -14,23 +14,7 @@ from typing import Any, cast
 from fpdf import FPDF
 
 from cxpilot.kernel import csvcells
-
-_LATIN1 = str.maketrans(
-    {
-        "’": "'",
-        "‘": "'",
-        "“": '"',
-        "”": '"',
-        "—": "-",
-        "–": "-",
-        "…": "...",
-        "œ": "oe",
-        "Œ": "OE",
-        "\u202f": " ",
-        "\u00a0": " ",
-        "−": "-",
-    }
-)
+from cxpilot.kernel.pdftext import latin1
 
 COLUMNS = (
     "horizon",
@@ -44,11 +28,6 @@ COLUMNS = (
     "owner",
     "prerequisites",
 )
-
-
-def latin1(text: str) -> str:
-    """``text`` in Latin-1 (what the PDF core fonts can draw); anything else becomes ``?``."""
-    return text.translate(_LATIN1).encode("latin-1", "replace").decode("latin-1")
 
 
 def roadmap_csv(rows: Sequence[Mapping[str, Any]]) -> str:
