@@ -355,12 +355,17 @@ def test_exports(viewer, data):
         assert got.status_code == 200
         assert got["Content-Type"] == "image/png"
         assert got.content.startswith(b"\x89PNG\r\n\x1a\n")
-        assert f'filename="journey-purchase-{chart}.png"' in got["Content-Disposition"]
+        assert f'filename="journey-purchase-web-{chart}.png"' in got["Content-Disposition"]
     assert viewer.get("/journeys/other.png").status_code == 404
     pdf = viewer.get("/journeys/map.pdf")
     assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
     assert pdf.content.startswith(b"%PDF")
     assert 'filename="journey-purchase.pdf"' in pdf["Content-Disposition"]
+    # the filters that narrow the export name it
+    named = viewer.get("/journeys/map.pdf?from=2026-01-01&to=2026-03-31&channel=web")
+    assert (
+        'filename="journey-purchase-2026-01-01_2026-03-31-web.pdf"' in named["Content-Disposition"]
+    )
 
 
 def test_the_page_in_french(viewer, data):

@@ -632,14 +632,22 @@ def journey_map_png(request: HttpRequest, chart: str) -> HttpResponse:
     chosen = form.chosen()
     figures = _map_figures(request, chosen)
     response = HttpResponse(png(figures["specs"][chart]), content_type="image/png")
-    response["Content-Disposition"] = (
-        f'attachment; filename="journey-{_safe(chosen["journey"])}-{chart}.png"'
-    )
+    response["Content-Disposition"] = f'attachment; filename="{_export_name(chosen)}-{chart}.png"'
     return response
 
 
 def _safe(key: str) -> str:
     return "".join(c if c.isalnum() or c in "-_" else "_" for c in key)[:60] or "journey"
+
+
+def _export_name(chosen: dict[str, Any]) -> str:
+    """``journey-<key>`` and the filters that narrow it (period, segment, channel), so that
+    two exports of one journey under other filters do not take each other's name."""
+    parts = [f"journey-{_safe(chosen['journey'])}"]
+    if chosen.get("start") or chosen.get("end"):
+        parts.append("_".join(d.isoformat() if d else "" for d in (chosen["start"], chosen["end"])))
+    parts += [_safe(str(chosen[k])) for k in ("segment", "channel") if chosen.get(k)]
+    return "-".join(parts)
 
 
 @require_GET
@@ -741,7 +749,5 @@ def journey_map_pdf(request: HttpRequest) -> HttpResponse:
         ],
     )
     response = HttpResponse(body, content_type="application/pdf")
-    response["Content-Disposition"] = (
-        f'attachment; filename="journey-{_safe(chosen["journey"])}.pdf"'
-    )
+    response["Content-Disposition"] = f'attachment; filename="{_export_name(chosen)}.pdf"'
     return response
