@@ -40,6 +40,11 @@ def _rows(jmap: JourneyMap) -> int:
     return max([len(s["touchpoints"]) for s in jmap.stages] + [1])
 
 
+def _js(text: str) -> str:
+    """``text`` inside a single-quoted Vega expression string."""
+    return text.replace("\\", "\\\\").replace("'", "\\'")
+
+
 def plain(value: float | int | None, decimals: int = 0) -> str:
     """A count or a figure as the active language writes it (grouped thousands)."""
     from django.utils.formats import number_format
@@ -297,6 +302,8 @@ def flow_chart(
         alt.Tooltip("ends_label:N", title=gettext("Ends here")),
     ]
     base = alt.Chart(alt.Data(values=list(nodes)))
+    # the cases starting and ending at a touchpoint (words: the export's fonts lack arrows)
+    starts_word, ends_word = gettext("in"), gettext("out")
     points = base.mark_circle(color=INK, opacity=0.9).encode(
         x=x,
         y=y,
@@ -307,7 +314,10 @@ def flow_chart(
         color=INK, fontSize=10, dy=20, fontWeight="bold", limit=COLUMN - 8
     ).encode(x=x, y=y, text=alt.Text("name:N"))
     counts = (
-        base.transform_calculate(label="'▶ ' + datum.starts_label + '  ■ ' + datum.ends_label")
+        base.transform_calculate(
+            label=f"'{_js(starts_word)} ' + datum.starts_label"
+            f" + ' · {_js(ends_word)} ' + datum.ends_label"
+        )
         .mark_text(color=INK, fontSize=9, dy=32)
         .encode(x=x, y=y, text="label:N")
     )
@@ -321,7 +331,7 @@ def flow_chart(
         height=ROW * rows + 60,
         title={
             "text": gettext("Flow between touchpoints"),
-            "subtitle": gettext("▶ cases starting here, ■ cases ending here"),
+            "subtitle": gettext("in: cases starting here · out: cases ending here"),
         },
     )
     return finish(chart)
