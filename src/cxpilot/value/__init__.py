@@ -1,0 +1,1 @@
+"""Customer value: lifetime value, profitability, churn risk, customer equity."""
