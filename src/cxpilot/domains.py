@@ -162,7 +162,16 @@ DOMAINS: tuple[Domain, ...] = (
             VIEWER: ("journeys.view_targetjourney",),
         },
     ),
-    Domain("value", cli=True),
+    Domain(
+        "value",
+        urls="value/",
+        cli=True,
+        roles={
+            CX_LEAD: ("value.view_value", *_crud("value", "costrule")),
+            ANALYST: ("value.view_value", "value.view_costrule"),
+            DEPARTMENT_OWNER: ("value.view_value",),
+        },
+    ),
     Domain(
         "customer360",
         urls="customers/",
