@@ -11,8 +11,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from cxpilot.journeys.targets import MAX_STEPS, MAX_YAML_BYTES, Definition
-from cxpilot.kernel import web
 from cxpilot.kernel.errors import CxPilotError
+from cxpilot.organisation.forms import PeriodSegmentForm
 
 CASE_CHOICES = [
     ("person", _("Person (a unified customer)")),
@@ -235,26 +235,66 @@ class ImportForm(forms.Form):
         return data
 
 
-class ReportForm(forms.Form):
-    """The conformance report's filters (a GET form; every field optional)."""
+#: The conformance report's filters: a period and a segment.
+ReportForm = PeriodSegmentForm
 
-    segment = forms.CharField(label=_("Segment"), required=False, max_length=60)
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["from"] = web.DateField(label=_("From"), required=False)
-        self.fields["to"] = web.DateField(label=_("To"), required=False)
+#: The flow view's cases: a person, or a purchase (the interactions' journey id).
+MAP_CASE_CHOICES = [("person", _("Person")), ("journey", _("Purchase (journey id)"))]
 
-    def clean_segment(self) -> str:
-        from cxpilot.organisation.models import Segment
 
-        value = str(self.cleaned_data.get("segment") or "")
-        if value and not Segment.objects.filter(key=value).exists():
-            raise forms.ValidationError(_("No such segment in the organisation."))
-        return value
+class JourneyMapForm(PeriodSegmentForm):
+    """The map's filters (a GET form; every field optional): the journey, the period, the
+    segment and channel (as the warehouse knows them), the flow's case and score targets."""
+
+    def __init__(self, data: Any, *, journeys: list[tuple[str, str]], choices: Any) -> None:
+        super().__init__(data)
+        self.fields["journey"] = forms.ChoiceField(
+            label=_("Journey"), required=False, choices=journeys
+        )
+        self.fields["segment"].choices = [("", _("All segments")), *choices.segments]
+        self.fields["channel"] = forms.ChoiceField(
+            label=_("Channel"),
+            required=False,
+            choices=[("", _("All channels")), *choices.channels],
+        )
+        self.fields["case"] = forms.ChoiceField(
+            label=_("Flow: one case per"), required=False, choices=MAP_CASE_CHOICES
+        )
+        for metric, label in (("nps", _("NPS")), ("csat", _("CSAT")), ("ces", _("CES"))):
+            self.fields[f"target_{metric}"] = forms.FloatField(
+                label=_("%(metric)s target") % {"metric": label},
+                required=False,
+                help_text=_("Empty: the best touchpoint of the journey."),
+            )
+        self.order_fields(["journey", "from", "to", "segment", "channel", "case"])
+        self.default_journey = journeys[0][0] if journeys else ""
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        if data.get("from") and data.get("to") and data["to"] < data["from"]:
-            self.add_error("to", _("The end of the period is before its start."))
+        from cxpilot.journeys.opportunities import check_target
+
+        data = super().clean()
+        for metric in ("nps", "csat", "ces"):
+            value = data.get(f"target_{metric}")
+            if value is not None:
+                try:
+                    check_target(metric, value, f"target_{metric}")
+                except CxPilotError as error:
+                    self.add_error(f"target_{metric}", error.detail)
         return data
+
+    def chosen(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        return {
+            "journey": data.get("journey") or self.default_journey,
+            "start": data.get("from"),
+            "end": data.get("to"),
+            "segment": data.get("segment") or None,
+            "channel": data.get("channel") or None,
+            "case": data.get("case") or "person",
+            "targets": {
+                m: data[f"target_{m}"]
+                for m in ("nps", "csat", "ces")
+                if data.get(f"target_{m}") is not None
+            },
+        }

@@ -3,22 +3,22 @@ read."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlencode
 
-from django import forms
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from cxpilot.kernel import roles, web
+from cxpilot.journeys.forms import JourneyMapForm
+from cxpilot.kernel import roles
 from cxpilot.kernel.errors import CxPilotError, ValidationError
 from cxpilot.kernel.memo import Memo
+from cxpilot.organisation.forms import PeriodSegmentForm
 
 # --- target journeys
 
@@ -266,27 +266,6 @@ def target_report(request: HttpRequest, key: str) -> HttpResponse:
 ANALYTICS = "organisation.view_analytics"
 
 
-class PeriodSegmentForm(forms.Form):
-    """A period (``from``, ``to``) and a segment of the organisation, every field optional."""
-
-    def __init__(self, data: QueryDict | Mapping[str, Any]) -> None:
-        from cxpilot.organisation.models import Segment
-
-        super().__init__(data)
-        self.fields["from"] = web.DateField(label=_("From"), required=False)
-        self.fields["to"] = web.DateField(label=_("To"), required=False)
-        segments = list(Segment.objects.order_by("name").values_list("key", "name"))
-        self.fields["segment"] = forms.ChoiceField(
-            label=_("Segment"), required=False, choices=[("", _("All segments")), *segments]
-        )
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        if data.get("from") and data.get("to") and data["to"] < data["from"]:
-            self.add_error("to", gettext("The end of the period is before its start."))
-        return data
-
-
 def _checked(request: HttpRequest, template: str, read: Any) -> HttpResponse:
     """The page of ``template``: the filters checked, then ``read`` (a selector)."""
     roles.require(request.user, ANALYTICS)
@@ -332,70 +311,6 @@ MAP_PERMISSION = "organisation.view_analytics"
 RULE_TEXT = _(
     "priority = reach × (score gap + NPS points at stake / 100) × (1 + moment-of-truth effect)"
 )
-CASE_CHOICES = [("person", _("Person")), ("journey", _("Purchase (journey id)"))]
-
-
-class JourneyMapForm(forms.Form):
-    """The map's filters (a GET form; every field optional)."""
-
-    def __init__(self, data: QueryDict, *, journeys: list[tuple[str, str]], choices: Any) -> None:
-        super().__init__(data)
-        self.fields["journey"] = forms.ChoiceField(
-            label=_("Journey"), required=False, choices=journeys
-        )
-        self.fields["from"] = web.DateField(label=_("From"), required=False)
-        self.fields["to"] = web.DateField(label=_("To"), required=False)
-        self.fields["segment"] = forms.ChoiceField(
-            label=_("Segment"),
-            required=False,
-            choices=[("", _("All segments")), *choices.segments],
-        )
-        self.fields["channel"] = forms.ChoiceField(
-            label=_("Channel"),
-            required=False,
-            choices=[("", _("All channels")), *choices.channels],
-        )
-        self.fields["case"] = forms.ChoiceField(
-            label=_("Flow: one case per"), required=False, choices=CASE_CHOICES
-        )
-        for metric, label in (("nps", _("NPS")), ("csat", _("CSAT")), ("ces", _("CES"))):
-            self.fields[f"target_{metric}"] = forms.FloatField(
-                label=_("%(metric)s target") % {"metric": label},
-                required=False,
-                help_text=_("Empty: the best touchpoint of the journey."),
-            )
-        self.default_journey = journeys[0][0] if journeys else ""
-
-    def clean(self) -> dict[str, Any]:
-        from cxpilot.journeys.opportunities import check_target
-
-        data = super().clean() or {}
-        if data.get("from") and data.get("to") and data["to"] < data["from"]:
-            self.add_error("to", gettext("The end of the period is before its start."))
-        for metric in ("nps", "csat", "ces"):
-            value = data.get(f"target_{metric}")
-            if value is not None:
-                try:
-                    check_target(metric, value, f"target_{metric}")
-                except ValidationError as error:
-                    self.add_error(f"target_{metric}", error.detail)
-        return data
-
-    def chosen(self) -> dict[str, Any]:
-        data = self.cleaned_data
-        return {
-            "journey": data.get("journey") or self.default_journey,
-            "start": data.get("from"),
-            "end": data.get("to"),
-            "segment": data.get("segment") or None,
-            "channel": data.get("channel") or None,
-            "case": data.get("case") or "person",
-            "targets": {
-                m: data[f"target_{m}"]
-                for m in ("nps", "csat", "ces")
-                if data.get(f"target_{m}") is not None
-            },
-        }
 
 
 #: The map's figures by filters and language, while the warehouse stays the same.

@@ -194,3 +194,25 @@ class InviteForm(_RoleFields):
 
 class UserRoleForm(_RoleFields):
     is_active = forms.BooleanField(label=_("May log in"), required=False)
+
+
+class PeriodSegmentForm(forms.Form):
+    """The filters most analysis pages share (a GET form; every field optional): a period
+    (``from``, ``to``, the end not before the start) and a segment of the organisation."""
+
+    def __init__(self, data: Any = None, **kwargs: Any) -> None:
+        from cxpilot.kernel import web
+
+        super().__init__(data, **kwargs)
+        self.fields["from"] = web.DateField(label=_("From"), required=False)
+        self.fields["to"] = web.DateField(label=_("To"), required=False)
+        segments = [(s.key, s.name) for s in selectors.segment_list(actor=None)]
+        self.fields["segment"] = forms.ChoiceField(
+            label=_("Segment"), required=False, choices=[("", _("All segments")), *segments]
+        )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("from") and data.get("to") and data["to"] < data["from"]:
+            self.add_error("to", _("The end of the period is before its start."))
+        return data
