@@ -407,3 +407,35 @@ def test_hostile_strings_reach_the_cli_cleanly(org):
         result = runner.invoke(app, ["governance", "model", "set", text])
         assert result.exit_code == 2
     assert GovernanceModelChoice.objects.count() == 0
+
+
+def test_marketing_is_suggested_as_the_holder_of_most_customer_data():
+    """Seed: marketing holds most of the customer data (CRM, research, awareness, focus
+    groups, social media): its suggested customer-data score is above every other kind's."""
+    from cxpilot.governance.selectors import SUGGESTED_SCORES
+
+    marketing = SUGGESTED_SCORES["marketing"]["customer_data"]
+    others = [s["customer_data"] for k, s in SUGGESTED_SCORES.items() if k != "marketing"]
+    assert marketing == 5 and marketing > max(others)
+
+
+def test_the_demo_company_recommendation(db):
+    """Maison Lumière: level 2 in November 2025 (centralised), level 3 in October 2026 with
+    departments far apart on journey design (hybrid, with a clear lead)."""
+    from cxpilot.governance.selectors import governance_model_recommendation
+    from cxpilot.maturity.demo import demo_load as maturity_demo_load
+    from cxpilot.maturity.models import Campaign
+    from cxpilot.maturity.selectors import campaign_result
+    from cxpilot.organisation.demo import demo_organisation
+    from cxpilot.organisation.services import org_load
+
+    org_load(data=demo_organisation(), source="demo")
+    maturity_demo_load(seed=42)
+    first, latest = Campaign.objects.order_by("starts_on")
+    early = governance_model_recommend(engine.maturity_facts(campaign_result(first)))
+    assert (early.facts.level, early.model) == (2, "centralised")
+    campaign, rec = governance_model_recommendation()
+    assert campaign == latest
+    assert (rec.facts.level, rec.model) == (3, "hybrid")
+    assert rec.facts.alignment_gap_dimension == "journey_design"
+    assert rec.facts.alignment_gap > engine.LARGE_ALIGNMENT_GAP

@@ -239,11 +239,13 @@ _KIND_WORDS = (
 )
 
 #: Suggested scores (0–5) per kind of department, before the user sets them
-#: (marketing owns the brand promise, personas and most customer data; customer service the
-#: operational KPIs, customer data and feedback; product is closest to product quality).
+#: (marketing owns the brand promise, personas and *most* customer data — CRM, qualitative
+#: and quantitative research, awareness, focus groups, social media — so it alone scores 5
+#: on customer data; customer service has customer data and much feedback; product is
+#: closest to product quality).
 SUGGESTED_SCORES: dict[str, dict[str, int]] = {
     "marketing": {
-        "customer_data": 4,
+        "customer_data": 5,
         "brand_promise": 5,
         "operational_kpis": 2,
         "product_quality": 1,
