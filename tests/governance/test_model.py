@@ -275,6 +275,13 @@ def test_the_recommendation_of_the_moment_is_kept_with_the_choice(campaign):
 # --------------------------------------------------------------------------- page
 
 
+def test_page_needs_a_login(client, org):
+    response = client.get("/governance/model/")
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+    assert client.post("/governance/model/", {"model": "hybrid"}).status_code in (302, 403)
+    assert GovernanceModelChoice.objects.count() == 0
+
+
 def test_page_without_a_campaign(lead, org):
     page = lead.get("/governance/model/")
     assert page.status_code == 200
