@@ -335,6 +335,7 @@ def test_every_page_renders_in_french(lead):
         "/governance/councils/reporting-line/",
         f"/governance/councils/{council.pk}/",
         "/governance/champion/",
+        "/governance/model/",
     ):
         response = lead.get(url)
         assert response.status_code == 200, url

@@ -1,4 +1,5 @@
-"""``cxpilot governance``: check, export and import the RACI of CX activities.
+"""``cxpilot governance``: check, export and import the RACI of CX activities; the governance
+model recommended by the latest maturity campaign and the one recorded.
 
 Registered on the ``cxpilot`` app by :func:`register` (called at the end of
 :mod:`cxpilot.cli`, once its helpers exist).
@@ -6,12 +7,13 @@ Registered on the ``cxpilot`` app by :func:`register` (called at the end of
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
-from cxpilot.kernel.cli import FormatOpt, handle_errors, setup
+from cxpilot.kernel.cli import FormatOpt, handle_errors, setup, user_named
 from cxpilot.kernel.output import Format, emit
 from cxpilot.kernel.textfiles import read_text
 
@@ -155,6 +157,142 @@ def import_cmd(
     emit(raci_import(text=read_text(file, kind="CSV"), source=str(file)), fmt)
 
 
+model_app = typer.Typer(
+    help="The governance model (centralised, hybrid, decentralised): recommended and recorded.",
+    invoke_without_command=True,
+)
+
+
+def _choice(choice: Any) -> dict[str, Any] | None:
+    if choice is None:
+        return None
+    return {
+        "model": choice.model,
+        "chosen_on": choice.chosen_on.isoformat(),
+        "note": choice.note,
+        "recommended_then": choice.recommended or None,
+        "recorded_by": choice.recorded_by.get_username() if choice.recorded_by else None,
+        "recorded_at": choice.recorded_at.isoformat(),
+    }
+
+
+def _model_report() -> dict[str, Any]:
+    from cxpilot.governance import engine, selectors
+
+    view = selectors.governance_model_view(actor=None)
+    rec = view.recommendation
+    campaign = view.campaign
+    return {
+        "campaign": None
+        if campaign is None
+        else {
+            "id": campaign.pk,
+            "name": campaign.name,
+            "starts_on": campaign.starts_on.isoformat(),
+        },
+        "recommended": None if rec is None else rec.model,
+        "by_level": None if rec is None else rec.by_level,
+        "reasoning": [] if rec is None else [r.as_dict() for r in rec.reasons],
+        "facts": None
+        if rec is None
+        else {
+            "level": rec.facts.level,
+            "score": rec.facts.score,
+            "alignment_gap": rec.facts.alignment_gap,
+            "alignment_gap_dimension": rec.facts.alignment_gap_dimension,
+            "governance_level": rec.facts.governance_level,
+            "governance_score": rec.facts.governance_score,
+        },
+        "message": None
+        if rec is not None
+        else (
+            "no closed maturity campaign yet: no recommendation"
+            if campaign is None
+            else "the latest closed maturity campaign has fewer than 5 respondents: "
+            "its scores are hidden, no recommendation"
+        ),
+        "recorded": _choice(view.current),
+        "differs": view.differs,
+        "thresholds": {
+            "centralised_up_to_level": engine.CENTRALISED_UP_TO_LEVEL,
+            "decentralised_from_level": engine.DECENTRALISED_FROM_LEVEL,
+            "large_alignment_gap": engine.LARGE_ALIGNMENT_GAP,
+            "weak_governance_up_to_level": engine.WEAK_GOVERNANCE_UP_TO_LEVEL,
+        },
+        "history": [_choice(c) for c in view.history],
+    }
+
+
+@model_app.callback()
+@handle_errors
+def model_cmd(ctx: typer.Context, fmt: FormatOpt = Format.table) -> None:
+    """Show the governance model the latest closed maturity campaign recommends, with its
+    reasoning, beside the one recorded (and whether they differ). JSON keys: campaign,
+    recommended, by_level, reasoning [{code, detail}], facts, message, recorded, differs,
+    thresholds, history.
+
+    Example:
+
+      cxpilot governance model --format json
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    setup()
+    report = _model_report()
+    if fmt is Format.json:
+        emit(report, fmt)
+        return
+    rows = [
+        {"what": "recommended", "value": report["recommended"] or report["message"]},
+        *({"what": "reason", "value": r["detail"]} for r in report["reasoning"]),
+        {
+            "what": "recorded",
+            "value": "none"
+            if report["recorded"] is None
+            else f"{report['recorded']['model']} (chosen on {report['recorded']['chosen_on']})",
+        },
+        {"what": "differs", "value": report["differs"]},
+    ]
+    emit(rows, fmt, title="governance model")
+
+
+@model_app.command("set")
+@handle_errors
+def model_set_cmd(
+    model: Annotated[str, typer.Argument(help="centralised, hybrid or decentralised.")],
+    chosen_on: Annotated[
+        str | None,
+        typer.Option("--chosen-on", help="The day it was chosen, YYYY-MM-DD (default today)."),
+    ] = None,
+    note: Annotated[str, typer.Option(help="Who decided, and why.")] = "",
+    by: Annotated[str | None, typer.Option(help="The user recording it (a CX lead).")] = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Record the governance model chosen (centralised, hybrid or decentralised) and when;
+    earlier choices are kept as history.
+
+    Example:
+
+      cxpilot governance model set hybrid --chosen-on 2026-11-02 --note "council decision"
+    """
+    from cxpilot.kernel.errors import ValidationError
+
+    day = None
+    if chosen_on is not None:
+        try:
+            day = dt.date.fromisoformat(chosen_on)
+        except ValueError:
+            raise ValidationError(
+                f"{chosen_on[:40]!r} is not a date (YYYY-MM-DD)", where="--chosen-on"
+            ) from None
+    setup()
+    from cxpilot.governance.services import governance_model_record
+
+    choice = governance_model_record(actor=user_named(by), model=model, chosen_on=day, note=note)
+    emit(_choice(choice) or {}, fmt)
+
+
 def register(app: typer.Typer) -> None:
     """Add this domain's commands to ``app``."""
+    governance_app.add_typer(model_app, name="model")
     app.add_typer(governance_app, name="governance")

@@ -1,5 +1,6 @@
 """The pure computations of governance: RACI cells, the RACI defect check, the RACI CSV
-layout, and the interim CX champion ranking. No Django, no I/O.
+layout, the interim CX champion ranking, and the governance model that fits a maturity.
+No Django, no I/O.
 
 RACI (Responsible, Accountable, Consulted, Informed) is the responsibility-assignment matrix
 of project management: for each activity, who does the work (R), who answers for it and
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
@@ -535,3 +537,263 @@ def champion_rank(candidates: Sequence[Candidate], weights: Mapping[str, float])
         rank = ranked[-1].rank if ranked and ranked[-1].total == mean else i + 1
         ranked.append(Ranked(cand.key, cand.name, rank, mean, contributions))
     return ranked
+
+
+# --------------------------------------------------------------------------- governance model
+
+#: The three governance models, from the most to the least centralised.
+GOVERNANCE_MODELS = ("centralised", "hybrid", "decentralised")
+#: Up to this overall maturity level (1 Investigate, 2 Initiate) the organisation is of low
+#: CX maturity: a centralised model, led by a CX leader or team with strong executive
+#: sponsorship.
+CENTRALISED_UP_TO_LEVEL = 2
+#: From this overall maturity level (4 Scale, 5 Embed) the organisation is mature: a
+#: decentralised model, if departments are aligned and governance is in place.
+DECENTRALISED_FROM_LEVEL = 4
+#: An alignment gap (the largest difference between two departments' scores on one
+#: dimension, 0–100) above this many points is large: one maturity level is 20 points wide
+#: in the shipped model, so the departments see the same dimension more than a level apart.
+LARGE_ALIGNMENT_GAP = 20.0
+#: Up to this level the governance dimension is weak: roles, council and decision rights
+#: are not organised across departments yet (level 3, Mobilise, is where they are).
+WEAK_GOVERNANCE_UP_TO_LEVEL = 2
+#: The key of the governance dimension in the maturity model.
+GOVERNANCE_DIMENSION = "governance"
+
+
+@dataclass(frozen=True)
+class MaturityFacts:
+    """What the governance-model rule reads from a maturity campaign's results."""
+
+    #: Overall maturity level, 1–5.
+    level: int
+    #: Overall maturity score, 0–100.
+    score: float
+    #: Largest gap between departments' scores on one dimension (0–100); None when fewer
+    #: than two departments have enough respondents to be shown.
+    alignment_gap: float | None = None
+    alignment_gap_dimension: str | None = None
+    #: Level (1–5) and score (0–100) of the governance dimension; None when not scored.
+    governance_level: int | None = None
+    governance_score: float | None = None
+
+
+@dataclass(frozen=True)
+class Reason:
+    code: str
+    detail: str
+    #: The numbers of the detail, for pages that word it in their own language.
+    data: Mapping[str, Any] = field(default_factory=dict, compare=False)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"code": self.code, "detail": self.detail}
+
+
+@dataclass(frozen=True)
+class ModelRecommendation:
+    #: The model recommended: one of GOVERNANCE_MODELS.
+    model: str
+    #: The model the overall level alone points to, before the alignment gap and the
+    #: governance dimension are weighed.
+    by_level: str
+    reasons: tuple[Reason, ...]
+    facts: MaturityFacts
+
+
+def _number(value: Any, where: str, *, low: float, high: float) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValidationError(f"must be a number from {low:g} to {high:g}", where=where)
+    if not math.isfinite(value) or not low <= value <= high:
+        raise ValidationError(f"must be a number from {low:g} to {high:g}", where=where)
+    return float(value)
+
+
+def _level(value: Any, where: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 5:
+        raise ValidationError("must be a maturity level, a whole number from 1 to 5", where=where)
+    return value
+
+
+def maturity_facts(report: Mapping[str, Any]) -> MaturityFacts | None:
+    """The facts of a maturity report (:func:`cxpilot.maturity.stats.maturity_report`), or
+    None when it has no overall level (fewer than 5 respondents: every score is hidden)."""
+    if report.get("overall_level") is None or report.get("overall_score") is None:
+        return None
+    governance = next(
+        (d for d in report.get("dimensions", []) if d.get("dimension") == GOVERNANCE_DIMENSION),
+        None,
+    )
+    return MaturityFacts(
+        level=report["overall_level"],
+        score=report["overall_score"],
+        alignment_gap=report.get("alignment_gap"),
+        alignment_gap_dimension=report.get("alignment_gap_dimension"),
+        governance_level=None if governance is None else governance.get("level"),
+        governance_score=None if governance is None else governance.get("score"),
+    )
+
+
+def governance_model_recommend(
+    facts: MaturityFacts, *, has_cx_team: bool | None = None
+) -> ModelRecommendation:
+    """The governance model that fits a maturity, with its reasoning (seed: *who is really
+    responsible for the customer experience?*).
+
+    1. The overall level points to a model: up to ``CENTRALISED_UP_TO_LEVEL`` **centralised**
+       (low maturity depends on the executives' leadership: a CX leader or team leads, with
+       strong executive sponsorship so that every department contributes); from
+       ``DECENTRALISED_FROM_LEVEL`` **decentralised** (mature organisations rely on alignment
+       and coordination between departments and decentralise for speed); in between
+       **hybrid** with a clear lead (where most organisations are).
+    2. Two facts argue for a clear lead: a **large alignment gap** (more than
+       ``LARGE_ALIGNMENT_GAP`` points between two departments on a dimension) and a **weak
+       governance dimension** (level up to ``WEAK_GOVERNANCE_UP_TO_LEVEL``). Decentralising
+       relies on both being right, so *either* one (or not knowing it) keeps a mature
+       organisation **hybrid**; an intermediate organisation is **centralised** only when
+       *both* argue for it (one alone is what the hybrid model's clear lead is for).
+
+    ``has_cx_team`` (when known and False) adds a note: the centralised and hybrid models
+    need a CX leader or team, which the interim CX champion stands in for until there is one.
+    Facts out of range raise ValidationError naming the fact.
+    """
+    level = _level(facts.level, "level")
+    _number(facts.score, "score", low=0, high=100)
+    gap = facts.alignment_gap
+    if gap is not None:
+        gap = _number(gap, "alignment_gap", low=0, high=100)
+    gov_level = facts.governance_level
+    if gov_level is not None:
+        gov_level = _level(gov_level, "governance_level")
+    if facts.governance_score is not None:
+        _number(facts.governance_score, "governance_score", low=0, high=100)
+
+    score = round(float(facts.score), 1)
+    reasons: list[Reason] = []
+    if level <= CENTRALISED_UP_TO_LEVEL:
+        by_level = "centralised"
+        reasons.append(
+            Reason(
+                "low_maturity",
+                f"maturity level {level} (score {score:g}) is low: CX progress depends on the "
+                "executives' leadership; a CX leader or team leads, with strong executive "
+                "sponsorship so that every department contributes",
+                {"level": level, "score": score, "up_to": CENTRALISED_UP_TO_LEVEL},
+            )
+        )
+    elif level >= DECENTRALISED_FROM_LEVEL:
+        by_level = "decentralised"
+        reasons.append(
+            Reason(
+                "high_maturity",
+                f"maturity level {level} (score {score:g}) is high: CX is part of the "
+                "strategy and of everyone's work; departments align and coordinate "
+                "themselves, and decentralising gains speed and eases decisions",
+                {"level": level, "score": score, "from": DECENTRALISED_FROM_LEVEL},
+            )
+        )
+    else:
+        by_level = "hybrid"
+        reasons.append(
+            Reason(
+                "intermediate_maturity",
+                f"maturity level {level} (score {score:g}) is intermediate, where most "
+                "organisations are: a hybrid model with a clear lead, dedicated CX resources "
+                "for tactical and operational work, and regular communication of CX's "
+                "strategic role to every level and department",
+                {"level": level, "score": score},
+            )
+        )
+
+    gap_text = None if gap is None else round(gap, 1)
+    dimension = facts.alignment_gap_dimension or ""
+    if gap is None:
+        gap_reason = "unknown"
+        reasons.append(
+            Reason(
+                "alignment_unknown",
+                "the alignment between departments is not known: fewer than two departments "
+                "had enough respondents to be shown",
+            )
+        )
+    elif gap > LARGE_ALIGNMENT_GAP:
+        gap_reason = "against"
+        reasons.append(
+            Reason(
+                "large_alignment_gap",
+                f"departments are {gap_text:g} points apart on {dimension or 'a dimension'} "
+                f"(more than {LARGE_ALIGNMENT_GAP:g}): they do not see CX alike, so someone "
+                "must hold the lead",
+                {"gap": gap_text, "dimension": dimension, "limit": LARGE_ALIGNMENT_GAP},
+            )
+        )
+    else:
+        gap_reason = "for"
+        reasons.append(
+            Reason(
+                "departments_aligned",
+                f"departments are at most {gap_text:g} points apart on any dimension "
+                f"({LARGE_ALIGNMENT_GAP:g} or less): they see CX alike",
+                {"gap": gap_text, "dimension": dimension, "limit": LARGE_ALIGNMENT_GAP},
+            )
+        )
+
+    if gov_level is None:
+        gov_reason = "unknown"
+        reasons.append(
+            Reason(
+                "governance_unknown",
+                "the governance dimension has no score in this campaign",
+            )
+        )
+    elif gov_level <= WEAK_GOVERNANCE_UP_TO_LEVEL:
+        gov_reason = "against"
+        gov_score = None if facts.governance_score is None else round(facts.governance_score, 1)
+        reasons.append(
+            Reason(
+                "weak_governance",
+                f"the governance dimension is at level {gov_level} (up to "
+                f"{WEAK_GOVERNANCE_UP_TO_LEVEL}): roles, council and decision rights are not "
+                "organised across departments yet",
+                {"level": gov_level, "score": gov_score, "up_to": WEAK_GOVERNANCE_UP_TO_LEVEL},
+            )
+        )
+    else:
+        gov_reason = "for"
+        reasons.append(
+            Reason(
+                "governance_in_place",
+                f"the governance dimension is at level {gov_level}: roles and decision "
+                "rights are organised across departments",
+                {"level": gov_level, "up_to": WEAK_GOVERNANCE_UP_TO_LEVEL},
+            )
+        )
+
+    model = by_level
+    if by_level == "decentralised" and (gap_reason != "for" or gov_reason != "for"):
+        model = "hybrid"
+        reasons.append(
+            Reason(
+                "keep_a_clear_lead",
+                "decentralising relies on departments being aligned and on governance being "
+                "in place; until the campaign shows both, keep a hybrid model with a clear lead",
+            )
+        )
+    elif by_level == "hybrid" and gap_reason == "against" and gov_reason == "against":
+        model = "centralised"
+        reasons.append(
+            Reason(
+                "centralise",
+                "departments far apart and a weak governance dimension together call for a "
+                "centralised lead, with executive sponsorship, until roles and alignment are "
+                "built",
+            )
+        )
+    if has_cx_team is False and model != "decentralised":
+        reasons.append(
+            Reason(
+                "no_cx_team",
+                "no dedicated CX team is recorded: the interim CX champion can hold the lead "
+                "until there is one",
+            )
+        )
+    return ModelRecommendation(model=model, by_level=by_level, reasons=tuple(reasons), facts=facts)

@@ -14,6 +14,7 @@ from cxpilot.governance.models import (
     BusinessModel,
     Council,
     CouncilMember,
+    GovernanceModel,
     GovernanceSettings,
     Meeting,
     ReportingLine,
@@ -179,3 +180,19 @@ class WeightsForm(forms.Form):
 
     def weights(self) -> dict[str, float]:
         return {c: float(self.cleaned_data[f"w_{c}"]) for c in engine.CHAMPION_CRITERIA}
+
+
+class GovernanceModelForm(forms.Form):
+    model = forms.ChoiceField(
+        label=_("Governance model chosen"),
+        choices=GovernanceModel.choices,
+        widget=forms.RadioSelect,
+    )
+    chosen_on = web.DateField(label=_("Chosen on"), initial=timezone.localdate)
+    note = forms.CharField(
+        label=_("Note"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("For example who decided, and why."),
+    )

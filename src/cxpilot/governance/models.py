@@ -310,3 +310,43 @@ class ChampionScore(models.Model):
 
     def __str__(self) -> str:
         return str(self.department)
+
+
+class GovernanceModel(models.TextChoices):
+    """The three governance models of CX (centralised, hybrid, decentralised)."""
+
+    CENTRALISED = "centralised", _("Centralised")
+    HYBRID = "hybrid", _("Hybrid, with a clear lead")
+    DECENTRALISED = "decentralised", _("Decentralised")
+
+
+class GovernanceModelChoice(models.Model):
+    """A governance model the CX lead chose, and when. Every choice is kept: the latest
+    (by the day it was chosen, then by when it was recorded) is the current one."""
+
+    model = models.CharField(_("governance model"), max_length=16, choices=GovernanceModel.choices)
+    chosen_on = models.DateField(_("chosen on"))
+    note = models.TextField(_("note"), blank=True)
+    #: What CX Pilot recommended when the choice was recorded ("" when it had no campaign).
+    recommended = models.CharField(
+        _("recommended then"), max_length=16, choices=GovernanceModel.choices, blank=True
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    objects: models.Manager[GovernanceModelChoice] = models.Manager()
+
+    class Meta:
+        ordering = ["-chosen_on", "-recorded_at", "-pk"]
+        verbose_name = _("governance model choice")
+        verbose_name_plural = _("governance model choices")
+
+    def __str__(self) -> str:
+        return f"{self.model} ({self.chosen_on.isoformat()})"

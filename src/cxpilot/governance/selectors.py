@@ -1,6 +1,6 @@
 """Reads of governance: the RACI (as a table, as a grid with its problems), who is
 Responsible for closing the loop on a touchpoint, the councils and their overdue actions,
-the interim CX champion ranking."""
+the interim CX champion ranking, the governance model recommended and the one chosen."""
 
 from __future__ import annotations
 
@@ -21,12 +21,18 @@ from cxpilot.governance.models import (
     ChampionScore,
     Council,
     CouncilAction,
+    GovernanceModelChoice,
     GovernanceSettings,
     RaciCell,
 )
 from cxpilot.kernel import roles
 from cxpilot.kernel.errors import NotFound
-from cxpilot.maturity.selectors import dimension_names, latest_dimension_scores
+from cxpilot.maturity.selectors import (
+    campaign_names,
+    dimension_names,
+    latest_closed_result,
+    latest_dimension_scores,
+)
 from cxpilot.organisation.models import BrandPromise, Department, Touchpoint
 
 VIEW, EDIT = "governance.view_governance", "governance.edit_governance"
@@ -233,11 +239,13 @@ _KIND_WORDS = (
 )
 
 #: Suggested scores (0–5) per kind of department, before the user sets them
-#: (marketing owns the brand promise, personas and most customer data; customer service the
-#: operational KPIs, customer data and feedback; product is closest to product quality).
+#: (marketing owns the brand promise, personas and *most* customer data — CRM, qualitative
+#: and quantitative research, awareness, focus groups, social media — so it alone scores 5
+#: on customer data; customer service has customer data and much feedback; product is
+#: closest to product quality).
 SUGGESTED_SCORES: dict[str, dict[str, int]] = {
     "marketing": {
-        "customer_data": 4,
+        "customer_data": 5,
         "brand_promise": 5,
         "operational_kpis": 2,
         "product_quality": 1,
@@ -389,4 +397,67 @@ def champion_view(*, actor: Any) -> ChampionView:
         dimension_scores=dims,
         business_model=gov.business_model,
         has_cx_team=gov.has_cx_team,
+    )
+
+
+# --------------------------------------------------------------------------- governance model
+
+
+@dataclass
+class ModelView:
+    """The governance model: what the latest closed maturity campaign recommends, and what
+    the CX lead recorded."""
+
+    #: The campaign read (None: no closed maturity campaign yet).
+    campaign: Any
+    #: The recommendation (None: no campaign, or its scores are hidden).
+    recommendation: engine.ModelRecommendation | None
+    #: The current choice (None: nothing recorded yet) and every choice, latest first.
+    current: GovernanceModelChoice | None
+    history: list[GovernanceModelChoice]
+    #: Level number → name and dimension key → name, from the campaign's model.
+    level_names: dict[Any, str] = field(default_factory=dict)
+    dimension_names: dict[Any, str] = field(default_factory=dict)
+
+    @property
+    def differs(self) -> bool:
+        """The recorded model is not the recommended one (both known)."""
+        return (
+            self.recommendation is not None
+            and self.current is not None
+            and self.current.model != self.recommendation.model
+        )
+
+
+def governance_model_recommendation() -> tuple[Any, engine.ModelRecommendation | None]:
+    """The latest closed maturity campaign (or None) and the governance model it recommends
+    (None without a campaign, or when its scores are hidden: fewer than 5 respondents)."""
+    found = latest_closed_result()
+    if found is None:
+        return None, None
+    campaign, report = found
+    facts = engine.maturity_facts(report)
+    if facts is None:
+        return campaign, None
+    has_team = GovernanceSettings.current().has_cx_team
+    return campaign, engine.governance_model_recommend(facts, has_cx_team=has_team)
+
+
+def governance_model_current() -> GovernanceModelChoice | None:
+    """The governance model in force: the latest one recorded, or None."""
+    return GovernanceModelChoice.objects.select_related("recorded_by").first()
+
+
+def governance_model_view(*, actor: Any) -> ModelView:
+    roles.require(actor, VIEW)
+    campaign, recommendation = governance_model_recommendation()
+    history = list(GovernanceModelChoice.objects.select_related("recorded_by"))
+    names = campaign_names(campaign) if campaign is not None else {}
+    return ModelView(
+        campaign=campaign,
+        recommendation=recommendation,
+        current=history[0] if history else None,
+        history=history,
+        level_names=names.get("levels", {}),
+        dimension_names=names.get("dimensions", {}),
     )

@@ -23,6 +23,8 @@ from cxpilot.governance.models import (
     CouncilAction,
     CouncilMember,
     Decision,
+    GovernanceModel,
+    GovernanceModelChoice,
     GovernanceSettings,
     Meeting,
     RaciCell,
@@ -436,3 +438,41 @@ def champion_weights_set(*, actor: Any, weights: Mapping[str, float]) -> dict[st
     gov.champion_weights = merged
     gov.save(update_fields=["champion_weights", "updated_at"])
     return merged
+
+
+# --------------------------------------------------------------------------- governance model
+
+NOTE_LIMIT = 2000
+
+
+@transaction.atomic
+def governance_model_record(
+    *, actor: Any, model: str, chosen_on: dt.date | None = None, note: str = ""
+) -> GovernanceModelChoice:
+    """Record the governance model the CX lead chose (centralised, hybrid or decentralised)
+    and the day it was chosen (default today; not in the future), with an optional note.
+    Earlier choices are kept; the recommendation of the moment is stored beside it."""
+    roles.require(actor, EDIT)
+    if not isinstance(model, str) or model not in GovernanceModel.values:
+        shown = model[:40] if isinstance(model, str) else model
+        raise ValidationError(
+            f"unknown governance model {shown!r}: choose centralised, hybrid or decentralised",
+            where="model",
+        )
+    today = timezone.localdate()
+    day = chosen_on or today
+    if day > today:
+        raise ValidationError(
+            "the day a model was chosen cannot be in the future", where="chosen_on"
+        )
+    note = _text(note, "note", required=False, limit=NOTE_LIMIT)
+    if "\x00" in note:
+        raise ValidationError("the note may not hold the character U+0000", where="note")
+    _campaign, recommendation = selectors.governance_model_recommendation()
+    return GovernanceModelChoice.objects.create(
+        model=model,
+        chosen_on=day,
+        note=note,
+        recommended="" if recommendation is None else recommendation.model,
+        recorded_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )

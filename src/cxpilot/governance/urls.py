@@ -36,6 +36,7 @@ urlpatterns = [
         views.action_status,
         name="governance_action_status",
     ),
+    path("model/", views.governance_model, name="governance_model"),
     path("champion/", views.champion, name="governance_champion"),
     path("champion/weights/", views.champion_weights, name="governance_champion_weights"),
     path("champion/settings/", views.champion_settings, name="governance_champion_settings"),

@@ -1,5 +1,5 @@
 """Pages of governance: the RACI grid and its warnings, the councils, the CX leader's
-reporting line, the interim CX champion. Thin: forms check, services write, selectors read."""
+reporting line, the interim CX champion, the governance model. Thin: forms check, services write, selectors read."""
 
 from __future__ import annotations
 
@@ -26,6 +26,7 @@ from cxpilot.governance.forms import (
     CouncilForm,
     CouncilPartForm,
     DecisionForm,
+    GovernanceModelForm,
     MeetingForm,
     MemberForm,
     RaciImportForm,
@@ -33,7 +34,12 @@ from cxpilot.governance.forms import (
     ThresholdsForm,
     WeightsForm,
 )
-from cxpilot.governance.models import ActionStatus, GovernanceSettings, ReportingLine
+from cxpilot.governance.models import (
+    ActionStatus,
+    GovernanceModel,
+    GovernanceSettings,
+    ReportingLine,
+)
 from cxpilot.kernel import errors, roles
 from cxpilot.kernel.textfiles import decode_text
 from cxpilot.kernel.web import form_call
@@ -645,3 +651,163 @@ def champion_scores(request: HttpRequest) -> HttpResponse:
         return _champion_page(request, score_errors=bad, submitted=scores, status=422)
     messages.success(request, _("Scores saved: the ranking is recomputed."))
     return redirect("governance_champion")
+
+
+# --------------------------------------------------------------------------- governance model
+
+
+def reason_text(reason: engine.Reason, view: selectors.ModelView) -> str:
+    """A reason of the governance-model recommendation, worded in the active language."""
+    data = dict(reason.data)
+    level_names = view.level_names
+    if reason.code == "low_maturity":
+        return _(
+            "Maturity level %(level)s, %(name)s (score %(score)s), is low: progress depends on "
+            "the executives' leadership. A CX leader or team leads, with strong executive "
+            "sponsorship so that every department contributes."
+        ) % {**data, "name": level_names.get(data["level"], ""), "score": _num(data["score"])}
+    if reason.code == "high_maturity":
+        return _(
+            "Maturity level %(level)s, %(name)s (score %(score)s), is high: CX is part of the "
+            "strategy and of everyone's daily work; departments align and coordinate "
+            "themselves, and decentralising gains speed and eases decisions."
+        ) % {**data, "name": level_names.get(data["level"], ""), "score": _num(data["score"])}
+    if reason.code == "intermediate_maturity":
+        return _(
+            "Maturity level %(level)s, %(name)s (score %(score)s), is intermediate, where most "
+            "organisations are: a hybrid model with a clear lead, dedicated CX resources for "
+            "tactical and operational work, and regular communication of CX's strategic role "
+            "to every level and department."
+        ) % {**data, "name": level_names.get(data["level"], ""), "score": _num(data["score"])}
+    if reason.code == "alignment_unknown":
+        return _(
+            "The alignment between departments is not known: fewer than two departments had "
+            "enough respondents to be shown."
+        )
+    if reason.code in ("large_alignment_gap", "departments_aligned"):
+        values = {
+            "gap": _num(data["gap"]),
+            "dimension": view.dimension_names.get(data["dimension"], data["dimension"]),
+            "limit": _num(data["limit"]),
+        }
+        if reason.code == "large_alignment_gap":
+            return (
+                _(
+                    "Departments are %(gap)s points apart on %(dimension)s (more than "
+                    "%(limit)s): they do not see CX alike, so someone must hold the lead."
+                )
+                % values
+            )
+        return (
+            _(
+                "Departments are at most %(gap)s points apart on any dimension (%(limit)s or "
+                "less): they see CX alike."
+            )
+            % values
+        )
+    if reason.code == "governance_unknown":
+        return _("The governance dimension has no score in this campaign.")
+    if reason.code == "weak_governance":
+        return (
+            _(
+                "The governance dimension is at level %(level)s (up to %(up_to)s is weak): roles, "
+                "council and decision rights are not organised across departments yet."
+            )
+            % data
+        )
+    if reason.code == "governance_in_place":
+        return (
+            _(
+                "The governance dimension is at level %(level)s: roles and decision rights are "
+                "organised across departments."
+            )
+            % data
+        )
+    if reason.code == "keep_a_clear_lead":
+        return _(
+            "Decentralising relies on departments being aligned and on governance being in "
+            "place: until the campaign shows both, keep a hybrid model with a clear lead."
+        )
+    if reason.code == "centralise":
+        return _(
+            "Departments far apart and a weak governance dimension together call for a "
+            "centralised lead, with executive sponsorship, until roles and alignment are built."
+        )
+    if reason.code == "no_cx_team":
+        return _(
+            "No dedicated CX team is recorded: the interim CX champion can hold the lead until "
+            "there is one."
+        )
+    return reason.detail
+
+
+def _num(value: Any) -> str:
+    from django.utils.formats import number_format
+
+    return str(number_format(value, decimal_pos=1)) if value is not None else "—"
+
+
+MODEL_LABELS = dict(GovernanceModel.choices)
+
+
+@require_http_methods(["GET", "POST"])
+def governance_model(request: HttpRequest) -> HttpResponse:
+    """The governance model recommended by the latest maturity campaign, beside the one the
+    CX lead recorded (and its history); the CX lead records a choice here."""
+    roles.require(request.user, VIEW)
+    form = GovernanceModelForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        roles.require(request.user, EDIT)
+
+        def save() -> Any:
+            return services.governance_model_record(actor=request.user, **form.cleaned_data)
+
+        done = _posted(request, form, save, "governance_model", _("Governance model recorded."))
+        if done is not None:
+            return done
+        status = 422
+    view = selectors.governance_model_view(actor=request.user)
+    recommendation = view.recommendation
+    return render(
+        request,
+        "governance/model.html",
+        {
+            "view": view,
+            "recommended_label": MODEL_LABELS.get(recommendation.model, "")
+            if recommendation
+            else "",
+            "reasons": [reason_text(r, view) for r in recommendation.reasons]
+            if recommendation
+            else [],
+            "facts": recommendation.facts if recommendation else None,
+            "level_name": view.level_names.get(recommendation.facts.level, "")
+            if recommendation
+            else "",
+            "gap_dimension": view.dimension_names.get(
+                recommendation.facts.alignment_gap_dimension or "",
+                recommendation.facts.alignment_gap_dimension or "",
+            )
+            if recommendation
+            else "",
+            "current_label": MODEL_LABELS.get(view.current.model, "") if view.current else "",
+            "history": [
+                {
+                    "choice": c,
+                    "label": MODEL_LABELS.get(c.model, c.model),
+                    "recommended": MODEL_LABELS.get(c.recommended, ""),
+                }
+                for c in view.history
+            ],
+            "thresholds": {
+                "centralised_up_to": engine.CENTRALISED_UP_TO_LEVEL,
+                "decentralised_from": engine.DECENTRALISED_FROM_LEVEL,
+                "large_gap": engine.LARGE_ALIGNMENT_GAP,
+                "weak_governance_up_to": engine.WEAK_GOVERNANCE_UP_TO_LEVEL,
+            },
+            "form": form,
+            "may_edit": roles.may(request.user, EDIT),
+            **_tabs("model"),
+        },
+        status=status,
+    )

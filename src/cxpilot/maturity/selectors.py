@@ -149,14 +149,43 @@ def department_names() -> dict[str, str]:
     return dict(Department.objects.values_list("key", "name"))
 
 
+def latest_closed_campaign() -> Campaign | None:
+    """The closed campaign that started last (the latest maturity results), or None."""
+    return (
+        Campaign.objects.filter(status=Campaign.Status.CLOSED).order_by("-starts_on", "-id").first()
+    )
+
+
+def latest_closed_result() -> tuple[Campaign, dict[str, Any]] | None:
+    """The latest closed campaign and its maturity report (anonymity rule applied), or None
+    when no campaign is closed yet."""
+    campaign = latest_closed_campaign()
+    if campaign is None:
+        return None
+    return campaign, campaign_result(campaign)
+
+
+def campaign_names(campaign: Campaign) -> dict[str, dict[Any, str]]:
+    """The names, in the active language, of the campaign's model: ``levels`` (level number →
+    name) and ``dimensions`` (dimension key → name)."""
+    from django.utils.translation import get_language
+
+    from cxpilot.maturity.catalog import text
+
+    model = campaign_model(campaign)
+    language = get_language()
+    return {
+        "levels": {lv.level: text(lv.name, language) for lv in model.levels},
+        "dimensions": {d.key: text(d.name, language) for d in model.dimensions},
+    }
+
+
 def latest_dimension_scores() -> dict[str, float] | None:
     """Dimension key → score (0–100) of the most recent closed campaign; None if there is none.
 
     A dimension without a score (nothing rated, or fewer than 5 respondents) is left out.
     """
-    campaign = (
-        Campaign.objects.filter(status=Campaign.Status.CLOSED).order_by("-starts_on", "-id").first()
-    )
+    campaign = latest_closed_campaign()
     if campaign is None:
         return None
     report = campaign_result(campaign)
