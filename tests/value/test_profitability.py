@@ -155,7 +155,8 @@ ALL = ("customer", "histogram", "segment", "touchpoint", "why")
 
 
 def _short(person: str) -> str:
-    return person.rsplit("\x1f", 1)[-1]
+    assert person.startswith("shop:")
+    return person.removeprefix("shop:")
 
 
 def test_the_hand_checked_case(case) -> None:
@@ -221,3 +222,71 @@ def test_the_margin_rate_setting(case, settings) -> None:
 def test_a_viewer_may_not_read_it(case, make_user) -> None:
     with pytest.raises(PermissionDenied):
         profitability(actor=make_user("viewer"))
+
+
+# --------------------------------------------------------------------------- the CLI
+
+
+def test_the_cli_prints_each_view(case) -> None:
+    q = ["--from", "2026-01-01", "--to", "2026-03-31"]
+    out = runner.invoke(app, ["value", "profitability", "--by", "touchpoint", *q, "--format", "json"])
+    assert out.exit_code == 0, out.output
+    data = json.loads(out.stdout)
+    assert data["totals"]["profit"] == 25.5 and data["by"] == "touchpoint"
+    assert data["rows"][0]["touchpoint"] == "call_centre"
+    out = runner.invoke(app, ["value", "profitability", "--by", "customer", *q, "--format", "csv"])
+    assert out.exit_code == 0, out.output
+    lines = out.stdout.splitlines()
+    assert lines[0].startswith("person,segment") and lines[1].startswith("shop:C,singles")
+    out = runner.invoke(app, ["value", "profitability", *q])
+    assert out.exit_code == 0 and "families" in out.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "where"),
+    [
+        (["--by", "product"], "--by"),
+        (["--from", "2026-13-01"], "--from"),
+        (["--from", "2026-03-01", "--to", "2026-01-01"], "--to"),
+        (["--segment", "'; DROP TABLE customers; --"], "--segment"),
+    ],
+)
+def test_the_cli_refuses_bad_options(case, args, where) -> None:
+    out = runner.invoke(app, ["value", "profitability", *args])
+    assert out.exit_code == 2
+    assert where in out.output and "Traceback" not in out.output
+
+
+def test_the_cli_sets_lists_and_deletes_cost_rules(db) -> None:
+    from cxpilot.value.models import CostRule
+
+    out = runner.invoke(app, ["value", "costs", "set", "--type", "call", "--cost", "6.5"])
+    assert out.exit_code == 0, out.output
+    out = runner.invoke(
+        app, ["value", "costs", "set", "--type", "call", "--cost", "7", "--note", "2026 invoice"]
+    )
+    assert out.exit_code == 0, out.output
+    rule = CostRule.objects.get()
+    assert (rule.type, rule.channel, rule.cost, rule.note) == ("call", "", Decimal("7.00"), "2026 invoice")
+    out = runner.invoke(app, ["value", "costs", "list", "--format", "json"])
+    assert json.loads(out.stdout) == [{"type": "call", "channel": "", "cost": 7.0, "note": "2026 invoice"}]
+    for bad, where in (("-1", "cost"), ("nan", "cost"), ("1e30", "cost"), ("cheap", "cost")):
+        out = runner.invoke(app, ["value", "costs", "set", "--type", "x", "--cost", bad])
+        assert out.exit_code == 2 and where in out.output, (bad, out.output)
+    out = runner.invoke(app, ["value", "costs", "set", "--type", "a\x1bb", "--cost", "1"])
+    assert out.exit_code == 2 and "type" in out.output
+    out = runner.invoke(app, ["value", "costs", "delete", "--type", "visit"])
+    assert out.exit_code == 2 and "no cost rule" in out.output
+    assert CostRule.objects.count() == 1  # nothing bad was stored
+    out = runner.invoke(app, ["value", "costs", "delete", "--type", "call"])
+    assert out.exit_code == 0 and not CostRule.objects.exists()
+
+
+@pytest.mark.pure
+@pytest.mark.parametrize("bad", ["-0.01", "Infinity", "", "1" * 40, True])
+def test_a_bad_cost_is_refused(bad) -> None:
+    from cxpilot.value.costing import cost_checked
+
+    with pytest.raises(ValidationError) as err:
+        cost_checked(bad)
+    assert err.value.where == "cost"

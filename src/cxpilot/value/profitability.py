@@ -314,7 +314,18 @@ def by_customer(people: Any) -> list[dict[str, Any]]:
             "profit", "loss",
         ).order_by([c.profit, c.person])
     )  # fmt: skip
+    for r in rows:
+        r["person"] = person_label(str(r["person"]))
     return _round(rows, "revenue", "margin", "cost", "profit")
+
+
+def person_label(person: str) -> str:
+    """A person id as shown: a record not resolved into a person is ``source:customer_id``."""
+    from cxpilot.customers.selectors import UNRESOLVED_PREFIX
+
+    if person.startswith(UNRESOLVED_PREFIX):
+        return person[1:].replace(UNRESOLVED_PREFIX, ":", 1)
+    return person
 
 
 def by_segment(people: Any) -> list[dict[str, Any]]:
@@ -468,6 +479,14 @@ def default_margin_rate() -> float:
     return float(settings.CXPILOT_DEFAULT_MARGIN_RATE)
 
 
+def _segment_known(con: Any, segment: str) -> None:
+    c = con.table("customers")
+    if int(c.filter(c.segment == segment).count().execute()) == 0:
+        raise ValidationError(
+            f"no customer of the warehouse has the segment {segment[:120]!r}", where="--segment"
+        )
+
+
 def profitability(
     *,
     actor: Any,
@@ -487,6 +506,8 @@ def profitability(
     rules = cost_rules()
     rate = default_margin_rate()
     with warehouse() as con:
+        if segment:
+            _segment_known(con, segment)
         people, ix = customer_table(con, rules=rules, margin_rate=rate, filters=filters)
         found = Profitability(
             start=start, end=end, segment=segment, margin_rate=rate, totals=totals(people)
