@@ -290,3 +290,66 @@ def test_a_bad_cost_is_refused(bad) -> None:
     with pytest.raises(ValidationError) as err:
         cost_checked(bad)
     assert err.value.where == "cost"
+
+
+# --------------------------------------------------------------------------- the pages
+
+
+def test_the_page_shows_the_views(case, lead) -> None:
+    response = lead.get("/value/profitability/", {"from": "2026-01-01", "to": "2026-03-31"})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "66.7 % of the customers lose money (2 of 3" in page
+    for table in ("table-segments", "table-touchpoints", "table-why-types", "table-histogram"):
+        assert f'id="{table}"' in page
+    assert "spec-histogram" in page and "spec-segments" in page
+    assert 'aria-current="page">Profitability' in page
+
+
+def test_the_page_refuses_bad_filters_and_viewers(case, lead, viewer) -> None:
+    assert viewer.get("/value/profitability/").status_code == 403
+    assert viewer.get("/value/costs/").status_code == 403
+    response = lead.get("/value/profitability/", {"from": "2026-03-01", "to": "2026-01-01"})
+    assert response.status_code == 400
+    assert lead.get("/value/profitability/", {"from": "yesterday"}).status_code == 400
+    assert lead.get("/value/profitability/", {"segment": "<script>"}).status_code == 400
+
+
+def test_an_analyst_sees_the_rules_but_may_not_change_them(case, client_as) -> None:
+    from cxpilot.value.models import CostRule
+
+    analyst = client_as("analyst")
+    page = analyst.get("/value/costs/").content.decode()
+    assert "call" in page and "Add a rule" not in page
+    assert analyst.post("/value/costs/", {"type": "x", "cost": "1"}).status_code == 403
+    rule = CostRule.objects.get(type="call", channel="phone")
+    assert analyst.post(f"/value/costs/{rule.pk}/delete/").status_code == 403
+    assert CostRule.objects.filter(pk=rule.pk).exists()
+
+
+def test_a_lead_edits_the_rules(db, lead, hostile) -> None:
+    from cxpilot.value.models import CostRule
+
+    response = lead.post("/value/costs/", {"type": "call", "channel": "phone", "cost": "6.5"})
+    assert response.status_code == 302
+    rule = CostRule.objects.get()
+    response = lead.post(
+        f"/value/costs/{rule.pk}/edit/", {"type": "call", "channel": "", "cost": "7", "note": ""}
+    )
+    assert response.status_code == 302
+    rule.refresh_from_db()
+    assert (rule.channel, rule.cost) == ("", Decimal("7.00"))
+    # a hostile string is refused with its field named, or stored and shown escaped
+    response = lead.post("/value/costs/", {"type": hostile, "cost": "1", "note": hostile})
+    assert response.status_code in (302, 400)
+    page = lead.get("/value/costs/").content.decode()
+    assert "<script>alert" not in page
+    if response.status_code == 400:
+        assert CostRule.objects.count() == 1
+    for bad in ("-1", "abc", "1e99"):
+        response = lead.post("/value/costs/", {"type": "z", "cost": bad})
+        assert response.status_code == 400 and "errorlist" in response.content.decode()
+    assert not CostRule.objects.filter(type="z").exists()
+    response = lead.post(f"/value/costs/{rule.pk}/delete/")
+    assert response.status_code == 302 and not CostRule.objects.filter(pk=rule.pk).exists()
+    assert lead.get("/value/costs/999/edit/").status_code == 404
