@@ -24,7 +24,9 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Iterable, Sequence
+import uuid
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -479,6 +481,17 @@ def default_margin_rate() -> float:
     return float(settings.CXPILOT_DEFAULT_MARGIN_RATE)
 
 
+@contextmanager
+def _temporary(con: Any, expr: Any) -> Iterator[Any]:
+    """``expr`` computed once into a temporary table of the session, dropped after use."""
+    name = f"cxpilot_profit_{uuid.uuid4().hex[:12]}"
+    table = con.create_table(name, expr, temp=True)
+    try:
+        yield table
+    finally:
+        con.drop_table(name, force=True)
+
+
 def _segment_known(con: Any, segment: str) -> None:
     c = con.table("customers")
     if int(c.filter(c.segment == segment).count().execute()) == 0:
@@ -509,22 +522,27 @@ def profitability(
         if segment:
             _segment_known(con, segment)
         people, ix = customer_table(con, rules=rules, margin_rate=rate, filters=filters)
-        found = Profitability(
-            start=start, end=end, segment=segment, margin_rate=rate, totals=totals(people)
-        )
-        lm = found.totals["loss_makers"]
-        others = found.totals["customers"] - lm
-        if "customer" in views or "histogram" in views:
-            c = people.filter(people.buyer)
-            profits = c.select("profit").to_pyarrow().column("profit").to_numpy()
-            found.histogram = profit_histogram(profits)
-        if "customer" in views:
-            found.customers = by_customer(people)
-        if "segment" in views:
-            found.segments = by_segment(people)
-        if "touchpoint" in views:
-            found.touchpoints = by_touchpoint(people, ix)
-        if "why" in views:
-            found.why_types = why(people, ix, by="type", loss_makers=lm, others=others)
-            found.why_touchpoints = why(people, ix, by="touchpoint", loss_makers=lm, others=others)
+        ix = ix.select("person", "segment", "touchpoint", "type", "cost_to_serve")
+        # each person's figures are summed once; every view groups these two small tables
+        with _temporary(con, people) as people, _temporary(con, ix) as ix:
+            found = Profitability(
+                start=start, end=end, segment=segment, margin_rate=rate, totals=totals(people)
+            )
+            lm = found.totals["loss_makers"]
+            others = found.totals["customers"] - lm
+            if "customer" in views or "histogram" in views:
+                c = people.filter(people.buyer)
+                profits = c.select("profit").to_pyarrow().column("profit").to_numpy()
+                found.histogram = profit_histogram(profits)
+            if "customer" in views:
+                found.customers = by_customer(people)
+            if "segment" in views:
+                found.segments = by_segment(people)
+            if "touchpoint" in views:
+                found.touchpoints = by_touchpoint(people, ix)
+            if "why" in views:
+                found.why_types = why(people, ix, by="type", loss_makers=lm, others=others)
+                found.why_touchpoints = why(
+                    people, ix, by="touchpoint", loss_makers=lm, others=others
+                )
     return found
