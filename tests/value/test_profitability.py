@@ -169,7 +169,9 @@ def test_the_hand_checked_case(case) -> None:
     assert t["loss_mean_margin"] == 5 and t["loss_mean_cost"] == 10.5
     assert t["other_mean_margin"] == 49 and t["other_mean_cost"] == 12.5
     by = {_short(c["person"]): c for c in found.customers}
-    assert {k: (c["revenue"], c["margin"], c["cost"], c["profit"], c["loss"]) for k, c in by.items()} == {
+    assert {
+        k: (c["revenue"], c["margin"], c["cost"], c["profit"], c["loss"]) for k, c in by.items()
+    } == {
         "A": (130, 49, 12.5, 36.5, False),
         "B": (60, 10, 11, -1, True),
         "C": (0, 0, 10, -10, True),
@@ -180,7 +182,9 @@ def test_the_hand_checked_case(case) -> None:
     assert (seg["families"]["cost"], seg["families"]["loss_makers"]) == (23.5, 1)
     assert (seg["singles"]["profit"], seg["singles"]["loss_share"]) == (-10, 100.0)
     tps = {r["touchpoint"]: r for r in found.touchpoints}
-    assert {k: (r["cost"], r["interactions"], r["customers"], r["loss_makers"]) for k, r in tps.items()} == {
+    assert {
+        k: (r["cost"], r["interactions"], r["customers"], r["loss_makers"]) for k, r in tps.items()
+    } == {
         "call_centre": (15, 3, 2, 1),
         "delivery": (8, 2, 2, 1),
         "store": (7, 2, 2, 2),
@@ -192,8 +196,14 @@ def test_the_hand_checked_case(case) -> None:
     assert [r["type"] for r in found.why_types] == [
         "return", "email", "other", "visit", "delivery", "call"
     ]  # fmt: skip
-    assert (why["return"]["loss_cost_per_customer"], why["return"]["other_cost_per_customer"]) == (3, 0)
-    assert (why["call"]["loss_cost_per_customer"], why["call"]["other_cost_per_customer"]) == (3.5, 8)
+    assert (why["return"]["loss_cost_per_customer"], why["return"]["other_cost_per_customer"]) == (
+        3,
+        0,
+    )
+    assert (why["call"]["loss_cost_per_customer"], why["call"]["other_cost_per_customer"]) == (
+        3.5,
+        8,
+    )
     assert why["call"]["gap"] == -4.5
     assert why["return"]["loss_share_of_cost"] == pytest.approx(100 * 6 / 21, abs=0.01)
     assert {r["touchpoint"] for r in found.why_touchpoints} == set(tps)
@@ -229,7 +239,9 @@ def test_a_viewer_may_not_read_it(case, make_user) -> None:
 
 def test_the_cli_prints_each_view(case) -> None:
     q = ["--from", "2026-01-01", "--to", "2026-03-31"]
-    out = runner.invoke(app, ["value", "profitability", "--by", "touchpoint", *q, "--format", "json"])
+    out = runner.invoke(
+        app, ["value", "profitability", "--by", "touchpoint", *q, "--format", "json"]
+    )
     assert out.exit_code == 0, out.output
     data = json.loads(out.stdout)
     assert data["totals"]["profit"] == 25.5 and data["by"] == "touchpoint"
@@ -267,9 +279,16 @@ def test_the_cli_sets_lists_and_deletes_cost_rules(db) -> None:
     )
     assert out.exit_code == 0, out.output
     rule = CostRule.objects.get()
-    assert (rule.type, rule.channel, rule.cost, rule.note) == ("call", "", Decimal("7.00"), "2026 invoice")
+    assert (rule.type, rule.channel, rule.cost, rule.note) == (
+        "call",
+        "",
+        Decimal("7.00"),
+        "2026 invoice",
+    )
     out = runner.invoke(app, ["value", "costs", "list", "--format", "json"])
-    assert json.loads(out.stdout) == [{"type": "call", "channel": "", "cost": 7.0, "note": "2026 invoice"}]
+    assert json.loads(out.stdout) == [
+        {"type": "call", "channel": "", "cost": 7.0, "note": "2026 invoice"}
+    ]
     for bad, where in (("-1", "cost"), ("nan", "cost"), ("1e30", "cost"), ("cheap", "cost")):
         out = runner.invoke(app, ["value", "costs", "set", "--type", "x", "--cost", bad])
         assert out.exit_code == 2 and where in out.output, (bad, out.output)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -92,12 +92,12 @@ TypeOpt = Annotated[str, typer.Option("--type", help="Interaction type; empty: a
 ChannelOpt = Annotated[str, typer.Option("--channel", help="Channel; empty: any channel.")]
 
 
-def _rule_row(rule: object) -> dict[str, object]:
+def _rule_row(rule: Any) -> dict[str, object]:
     return {
-        "type": getattr(rule, "type"),
-        "channel": getattr(rule, "channel"),
-        "cost": float(getattr(rule, "cost")),
-        "note": getattr(rule, "note"),
+        "type": rule.type,
+        "channel": rule.channel,
+        "cost": float(rule.cost),
+        "note": rule.note,
     }
 
 
@@ -186,8 +186,7 @@ def profitability_cmd(
         return
     t = found.totals
     share = t["loss_share"]["share"]
-    title = (
-        f"{t['customers']} customers, profit {t['profit']:.2f}, "
-        + (f"{share:.1f} % lose money" if share is not None else "none")
+    title = f"{t['customers']} customers, profit {t['profit']:.2f}, " + (
+        f"{share:.1f} % lose money" if share is not None else "none"
     )
     emit(rows, fmt, title=title)

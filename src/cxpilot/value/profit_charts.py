@@ -64,9 +64,7 @@ def segment_chart(rows: list[dict[str, Any]]) -> dict[str, Any]:
         .encode(
             y=alt.Y("segment:N", sort=None, title=None),
             x=alt.X("profit:Q", title=gettext("Profit")),
-            color=alt.condition(
-                alt.datum.loss, alt.value(theme.DROP), alt.value(theme.BRAND)
-            ),
+            color=alt.condition(alt.datum.loss, alt.value(theme.DROP), alt.value(theme.BRAND)),
             tooltip=[alt.Tooltip("segment:N"), alt.Tooltip("profit:Q", format=",.0f")],
         )
         .properties(width="container", height=max(60, 28 * len(rows)))

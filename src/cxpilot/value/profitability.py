@@ -82,7 +82,9 @@ def rule_cost(rules: Iterable[Rule], *, type: str | None, channel: str | None) -
     return None
 
 
-def profit_histogram(profits: Sequence[float] | np.ndarray, bins: int = BINS) -> list[dict[str, Any]]:
+def profit_histogram(
+    profits: Sequence[float] | np.ndarray, bins: int = BINS
+) -> list[dict[str, Any]]:
     """Bars of equal width over the 1st–99th percentiles of ``profits``, one edge at 0 when
     the range crosses it (losses and gains never share a bar); the customers beyond those
     percentiles are counted in the first and last bar (``open_low``, ``open_high``). Each
@@ -200,7 +202,9 @@ def costed_interactions(interactions: Any, rules: Sequence[Rule]) -> Any:
         if not tiers[tier]:
             continue
         n = len(names) + 1
-        data: dict[str, list[Any]] = {f"r{n}_{k}": [getattr(x, k) for x in tiers[tier]] for k in keys}
+        data: dict[str, list[Any]] = {
+            f"r{n}_{k}": [getattr(x, k) for x in tiers[tier]] for k in keys
+        }
         data[f"r{n}_cost"] = [float(x.cost) for x in tiers[tier]]
         schema = {**{f"r{n}_{k}": "string" for k in keys}, f"r{n}_cost": "float64"}
         r = ibis.memtable(data, schema=schema)
@@ -257,9 +261,7 @@ def customer_table(
         uncosted=j.uncosted.fill_null(0),
         cost=j.cost.fill_null(0.0),
     )
-    people = people.mutate(
-        profit=people.margin - people.cost, buyer=people.transactions > 0
-    )
+    people = people.mutate(profit=people.margin - people.cost, buyer=people.transactions > 0)
     people = people.mutate(loss=people.buyer & (people.profit < 0))
     if f.segment:
         people = people.filter(people.segment == f.segment)
@@ -478,7 +480,7 @@ def default_margin_rate() -> float:
     """The margin share of a transaction whose margin is empty (``CXPILOT_DEFAULT_MARGIN_RATE``)."""
     from django.conf import settings
 
-    return float(settings.CXPILOT_DEFAULT_MARGIN_RATE)
+    return float(settings.CXPILOT_DEFAULT_MARGIN_RATE)  # type: ignore[misc]
 
 
 @contextmanager
