@@ -323,6 +323,12 @@ def test_the_page_shows_the_views(case, lead) -> None:
         assert f'id="{table}"' in page
     assert "spec-histogram" in page and "spec-segments" in page
     assert 'aria-current="page">Profitability' in page
+    french = lead.get(
+        "/value/profitability/",
+        {"from": "2026-01-01", "to": "2026-03-31"},
+        HTTP_ACCEPT_LANGUAGE="fr",
+    ).content.decode()
+    assert "des clients perdent de l’argent (2 sur 3" in french
 
 
 def test_the_page_refuses_bad_filters_and_viewers(case, lead, viewer) -> None:
