@@ -378,3 +378,27 @@ def test_a_lead_edits_the_rules(db, lead, hostile) -> None:
     response = lead.post(f"/value/costs/{rule.pk}/delete/")
     assert response.status_code == 302 and not CostRule.objects.filter(pk=rule.pk).exists()
     assert lead.get("/value/costs/999/edit/").status_code == 404
+
+
+def test_an_empty_warehouse_gives_an_empty_page(db, lead) -> None:
+    response = lead.get("/value/profitability/")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "lose money (" not in page and 'id="totals-heading"' in page
+    found = profitability(actor=None, views=ALL)
+    assert found.totals["customers"] == 0 and found.totals["loss_share"]["share"] is None
+    assert found.histogram == [] and found.segments == [] and found.touchpoints == []
+
+
+def test_the_data_is_shown_escaped(db, lead) -> None:
+    from tests.hostile import HOSTILE, HOSTILE_ESCAPED
+
+    load_arrow(
+        table="transactions", data=pa.Table.from_pylist([_tx("t1", "A", "2026-01-05", 10.0, 1.0)])
+    )
+    load_arrow(
+        table="interactions",
+        data=pa.Table.from_pylist([_ix("e1", "A", "2026-01-06", "website", HOSTILE, "web", 5.0)]),
+    )
+    page = lead.get("/value/profitability/").content.decode()
+    assert HOSTILE not in page and HOSTILE_ESCAPED in page
