@@ -16,7 +16,9 @@ cost of people without one is told apart (``non_buyers``).
 
 The engine does the work: each person's figures are summed once into a temporary table (the
 rules joined as a small table), then each view is one grouped query over it: per customer,
-per segment (the person's golden segment, else their record's), per touchpoint, of the loss-makers against the others' by interaction type and touchpoint (the "why"). The share of loss-makers has a Wilson 95 % interval.
+per segment (the person's golden segment, else their record's), per touchpoint, and the
+costs of the loss-makers against the others' by interaction type and touchpoint (the
+"why"). The share of loss-makers has a Wilson 95 % interval.
 """
 
 from __future__ import annotations
