@@ -142,6 +142,16 @@ class Setting:
     computed: bool = False
 
 
+def _share(raw: str) -> float:
+    try:
+        value = float(raw.strip())
+    except ValueError:
+        raise ValueError("is not a number") from None
+    if not 0 <= value <= 1:
+        raise ValueError("must be between 0 and 1 (a share: 0.3 for 30 %)")
+    return value
+
+
 SETTINGS: tuple[Setting, ...] = (
     Setting(
         "CXPILOT_HOME",
@@ -242,6 +252,14 @@ SETTINGS: tuple[Setting, ...] = (
         "65536",
         _positive_int,
     ),
+    Setting(
+        "CXPILOT_DEFAULT_MARGIN_RATE",
+        "default_margin_rate",
+        "Margin share of a transaction whose file gives no margin (0.3: 30 % of the amount); "
+        "profitability and lifetime value use it.",
+        "0.3",
+        _share,
+    ),
 )
 
 
@@ -261,6 +279,7 @@ class Config:
     survey_rate_per_key: int = 1200
     survey_max_body: int = 65536
     trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] | None = None
+    default_margin_rate: float = 0.3
 
 
 def setting(name: str) -> Setting:

@@ -22,6 +22,7 @@ CXPILOT_SURVEY_RATE_PER_IP = CONFIG.survey_rate_per_ip
 CXPILOT_SURVEY_RATE_PER_KEY = CONFIG.survey_rate_per_key
 CXPILOT_SURVEY_MAX_BODY = CONFIG.survey_max_body
 CXPILOT_TRUSTED_PROXIES = CONFIG.trusted_proxies or ()
+CXPILOT_DEFAULT_MARGIN_RATE = CONFIG.default_margin_rate
 CXPILOT_ROLE_PERMISSIONS = domains.role_permissions()
 CXPILOT_PUBLIC_PATHS = domains.public_paths()
 

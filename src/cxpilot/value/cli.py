@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -21,6 +21,7 @@ clv_app = typer.Typer(
 def register(app: typer.Typer) -> None:
     """Add this domain's commands to ``app``."""
     app.add_typer(clv_app, name="clv")
+    app.add_typer(value_app, name="value")  # --- profitability
 
 
 @clv_app.command("fit")
@@ -76,3 +77,116 @@ def fit_cmd(
         for k, v in found[model].items()
     ]
     emit(rows, fmt, title=f"{found['customers']} customers, {found['repeat_customers']} repeat")
+
+
+# --- profitability ---------------------------------------------------------------------------
+
+value_app = typer.Typer(help="Customer value: profitability and cost rules.", no_args_is_help=True)
+costs_app = typer.Typer(
+    help="Cost rules: the cost to serve of an interaction whose data gives none.",
+    no_args_is_help=True,
+)
+value_app.add_typer(costs_app, name="costs")
+
+TypeOpt = Annotated[str, typer.Option("--type", help="Interaction type; empty: any type.")]
+ChannelOpt = Annotated[str, typer.Option("--channel", help="Channel; empty: any channel.")]
+
+
+def _rule_row(rule: Any) -> dict[str, object]:
+    return {
+        "type": rule.type,
+        "channel": rule.channel,
+        "cost": float(rule.cost),
+        "note": rule.note,
+    }
+
+
+@costs_app.command("list")
+@handle_errors
+def costs_list_cmd(fmt: FormatOpt = Format.table) -> None:
+    """List the cost rules ("" = any type or any channel)."""
+    setup()
+    from cxpilot.value.costing import cost_rule_list
+
+    emit([_rule_row(r) for r in cost_rule_list(actor=None)], fmt, title="cost rules")
+
+
+@costs_app.command("set")
+@handle_errors
+def costs_set_cmd(
+    cost: Annotated[str, typer.Option(help="Cost to serve of one interaction (0 or more).")],
+    type_: TypeOpt = "",
+    channel: ChannelOpt = "",
+    note: Annotated[str, typer.Option(help="Where the figure comes from.")] = "",
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Set the cost of one interaction of a type on a channel (the rule of the same type
+    and channel is replaced). The most specific rule wins: type and channel, then type,
+    then channel, then the rule for any interaction.
+
+    Examples:
+
+      cxpilot value costs set --type call --channel phone --cost 6.50
+
+      cxpilot value costs set --type return --cost 12 --note "carrier invoice 2026"
+    """
+    setup()
+    from cxpilot.value.costing import cost_rule_save
+
+    rule, created = cost_rule_save(actor=None, type=type_, channel=channel, cost=cost, note=note)
+    emit({**_rule_row(rule), "created": created}, fmt)
+
+
+@costs_app.command("delete")
+@handle_errors
+def costs_delete_cmd(type_: TypeOpt = "", channel: ChannelOpt = "") -> None:
+    """Delete the rule of a type and channel."""
+    setup()
+    from cxpilot.value.costing import cost_rule_delete, cost_rule_find
+
+    rule = cost_rule_find(actor=None, type=type_, channel=channel)
+    cost_rule_delete(actor=None, rule=rule)
+    from cxpilot.kernel.cli import err
+
+    err.print("deleted", highlight=False)
+
+
+@value_app.command("profitability")
+@handle_errors
+def profitability_cmd(
+    by: Annotated[
+        str, typer.Option("--by", help="One row per customer, segment or touchpoint.")
+    ] = "segment",
+    start: Annotated[str | None, typer.Option("--from", help="First day (YYYY-MM-DD).")] = None,
+    end: Annotated[str | None, typer.Option("--to", help="Last day (YYYY-MM-DD).")] = None,
+    segment: Annotated[str | None, typer.Option(help="Only the customers of this segment.")] = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Margin minus cost to serve, per customer (a person), segment or touchpoint; the
+    share of customers who lose money. JSON holds the totals and the rows.
+
+    Examples:
+
+      cxpilot value profitability --by touchpoint --from 2026-01-01 --to 2026-06-30
+
+      cxpilot value profitability --by customer --format csv > profit.csv
+    """
+    from cxpilot.kernel.periods import parse_date
+    from cxpilot.value.profitability import check_view
+
+    view = check_view(by)
+    first, last = parse_date(start, "--from"), parse_date(end, "--to")
+    setup()
+    from cxpilot.value.profitability import profitability
+
+    found = profitability(actor=None, start=first, end=last, segment=segment, views=(view,))
+    rows = {"customer": found.customers, "segment": found.segments}.get(view, found.touchpoints)
+    if fmt == Format.json:
+        emit({**found.as_dict(), "by": view, "rows": rows}, fmt)
+        return
+    t = found.totals
+    share = t["loss_share"]["share"]
+    title = f"{t['customers']} customers, profit {t['profit']:.2f}, " + (
+        f"{share:.1f} % lose money" if share is not None else "none"
+    )
+    emit(rows, fmt, title=title)
