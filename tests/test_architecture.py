@@ -24,7 +24,7 @@ PUBLIC = {"services", "selectors", "models", "stats", "engine", "demo"}
 PUBLIC_EXTRA = {
     "warehouse": {"connection", "schema", "inbox", "ingest"},
     "analytics": {"metrics", "charts", "drivers"},
-    "organisation": {"users"},
+    "organisation": {"users", "forms"},  # the filters every analysis page shares
 }
 
 
