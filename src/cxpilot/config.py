@@ -77,6 +77,16 @@ def _positive_int(raw: str) -> int:
     return value
 
 
+def _share(raw: str) -> float:
+    try:
+        value = float(raw.strip())
+    except ValueError:
+        raise ValueError("is not a number") from None
+    if not 0 < value <= 1:
+        raise ValueError("must be a share above 0 and at most 1 (0.35 for 35 %)")
+    return value
+
+
 def _time_zone(raw: str) -> str:
     name = raw.strip()
     try:
@@ -236,6 +246,14 @@ SETTINGS: tuple[Setting, ...] = (
         show=_joined,
     ),
     Setting(
+        "CXPILOT_VALUE_MARGIN",
+        "value_margin",
+        "Share of a purchase's amount kept as margin, for the lifetime values of customers "
+        "whose transactions give no margin (1: the values count revenue; see docs/value.md).",
+        "1",
+        _share,
+    ),
+    Setting(
         "CXPILOT_SURVEY_MAX_BODY",
         "survey_max_body",
         "Largest survey submission body accepted, in bytes (larger: HTTP 413).",
@@ -260,6 +278,7 @@ class Config:
     survey_rate_per_ip: int = 60
     survey_rate_per_key: int = 1200
     survey_max_body: int = 65536
+    value_margin: float = 1.0
     trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] | None = None
 
 

@@ -21,6 +21,7 @@ CXPILOT_MATURITY_MODEL = CONFIG.maturity_model
 CXPILOT_SURVEY_RATE_PER_IP = CONFIG.survey_rate_per_ip
 CXPILOT_SURVEY_RATE_PER_KEY = CONFIG.survey_rate_per_key
 CXPILOT_SURVEY_MAX_BODY = CONFIG.survey_max_body
+CXPILOT_VALUE_MARGIN = CONFIG.value_margin
 CXPILOT_TRUSTED_PROXIES = CONFIG.trusted_proxies or ()
 CXPILOT_ROLE_PERMISSIONS = domains.role_permissions()
 CXPILOT_PUBLIC_PATHS = domains.public_paths()

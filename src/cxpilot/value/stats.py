@@ -271,6 +271,9 @@ class Predictions:
     clv: Array
     clv_low: Array
     clv_high: Array
+    #: d CLV / d θ (7 × customers) and the covariance Σ of θ, for intervals of sums
+    clv_gradient: Array
+    sigma: Array
 
 
 Z95 = 1.959963984540054
@@ -338,6 +341,7 @@ def predict(
     with np.errstate(divide="ignore", invalid="ignore"):
         centre = (_logit(alive), np.log(expected), np.log(value))
     grads = [np.zeros((7, x.size)) for _ in centre]
+    raw = np.zeros((7, x.size))
     for k in range(7):
         if not np.any(sigma[k]):
             continue
@@ -345,6 +349,7 @@ def predict(
         step[k] = h
         up = _point(theta + step, *args)
         down = _point(theta - step, *args)
+        raw[k] = (up[3] - down[3]) / (2 * h)
         for grad, f_up, f_down, scale in zip(
             grads, (up[0], up[1], up[3]), (down[0], down[1], down[3]), ("logit", "log", "log"),
             strict=True,
@@ -371,7 +376,23 @@ def predict(
             clv=value,
             clv_low=np.where(value > 0, np.exp(vl), np.minimum(value, 0.0)),
             clv_high=np.where(value > 0, np.exp(vh), np.minimum(value, 0.0)),
+            clv_gradient=np.nan_to_num(raw, nan=0.0, posinf=0.0, neginf=0.0),
+            sigma=sigma,
         )
+
+
+def total_interval(pred: Predictions, mask: Array) -> tuple[float, float, float]:
+    """The sum of the CLV of the customers of ``mask`` (the customer equity) and its 95 %
+    interval by the delta method: the gradient of a sum is the sum of the gradients, so the
+    parameters' uncertainty, shared by every customer, is not averaged away (the sum of the
+    customers' own bounds would be no interval of the sum). Drawn on the log scale."""
+    mask = np.asarray(mask, dtype=bool)
+    total = float(pred.clv[mask].sum())
+    if total <= 0:
+        return total, total, total
+    grad = pred.clv_gradient[:, mask].sum(axis=1)
+    se = float(np.sqrt(max(grad @ pred.sigma @ grad, 0.0))) / total
+    return total, total * float(np.exp(-Z95 * se)), total * float(np.exp(Z95 * se))
 
 
 def _logit(p: Array) -> Array:
