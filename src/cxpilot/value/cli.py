@@ -10,9 +10,6 @@ import typer
 from cxpilot.kernel.cli import FormatOpt, handle_errors, setup
 from cxpilot.kernel.output import Format, emit
 
-#: A Gamma-Gamma ``p`` beyond this is the likelihood running to the edge, not an estimate.
-EDGE_P = 1000.0
-
 clv_app = typer.Typer(
     help="Customer lifetime value (BG/NBD and Gamma-Gamma).", no_args_is_help=True
 )
@@ -54,7 +51,7 @@ def fit_cmd(
     if end is None:
         raise ValidationError("give the last day of calibration", where="--calibration-end")
     setup(migrate=file is None)
-    from cxpilot.value.selectors import clv_fit
+    from cxpilot.value.selectors import EDGE_P, clv_fit
 
     found = clv_fit(calibration_end=end, file=file).as_dict()
     if found["gamma_gamma"]["p"] > EDGE_P:
@@ -171,7 +168,7 @@ def predict_cmd(
             "the CLV counts each customer's margin share from their transactions' margins "
             f"(overall {margins.overall:.3g})"
         )
-    if found.run.fit.gamma_gamma.p > EDGE_P:
+    if found.run.fit.gamma_gamma.p > selectors.EDGE_P:
         _note(
             f"the spend model ran to the edge of its parameters (p = "
             f"{found.run.fit.gamma_gamma.p:.3g}): the expected spend is close to each "

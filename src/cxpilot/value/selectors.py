@@ -21,6 +21,8 @@ from cxpilot.value import stats
 MIN_CUSTOMERS = 30
 #: Days in the time unit of the models (weeks, as the papers).
 UNIT_DAYS = 7.0
+#: A Gamma-Gamma ``p`` beyond this is the likelihood running to the edge, not an estimate.
+EDGE_P = 1000.0
 
 
 @contextmanager
@@ -614,3 +616,47 @@ def value_model(con: Any) -> dict[str, Any]:
     found: dict[str, Any] = json.loads(rows[0]["model"])
     found["computed_at"] = rows[0]["computed_at"]
     return found
+
+
+#: Bars of the CLV distribution; the last holds every CLV above the 99th percentile.
+CLV_BINS = 20
+
+
+def value_dashboard(con: Any) -> dict[str, Any]:
+    """What the value page shows of the stored values: the run's model (parameters, margin
+    basis, holdout check), the equity at the calibration end (all customers and by segment)
+    and over time, and the CLV distribution (bins). A ValidationError when no values were
+    computed yet."""
+    model = value_model(con)
+    equity = customer_equity(con).order_by(["as_of", "segment"]).to_pyarrow().to_pylist()
+    end = dt.date.fromisoformat(model["calibration_end"])
+    now = [e for e in equity if e["as_of"] == end]
+    clv = customer_values(con).clv.to_pyarrow().to_numpy(zero_copy_only=False)
+    clv = np.asarray(clv, dtype=float)
+    clv = clv[np.isfinite(clv)]
+    bins: list[dict[str, Any]] = []
+    if clv.size:
+        top = float(np.quantile(clv, 0.99))
+        low = min(float(clv.min()), 0.0)
+        edges = np.linspace(low, top if top > low else low + 1.0, CLV_BINS + 1)
+        counts = np.histogram(np.clip(clv, low, edges[-1]), bins=edges)[0]
+        bins = [
+            {
+                "low": float(edges[i]),
+                "high": float(edges[i + 1]),
+                "customers": int(counts[i]),
+                "open": i == CLV_BINS - 1 and bool(clv.max() > edges[-1]),
+            }
+            for i in range(CLV_BINS)
+        ]
+    return {
+        "model": model,
+        "total": next((e for e in now if e["segment"] is None), None),
+        "segments": sorted(
+            (e for e in now if e["segment"] is not None), key=lambda e: -e["equity"]
+        ),
+        "history": equity,
+        "bins": bins,
+        "mean_clv": float(clv.mean()) if clv.size else None,
+        "median_clv": float(np.median(clv)) if clv.size else None,
+    }

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from django.urls import URLPattern
+from django.urls import URLPattern, path
+
+from cxpilot.value import views
 
 app_name = "value"
 urlpatterns: list[URLPattern] = []
+
+# --- customer value
+urlpatterns += [path("", views.dashboard, name="dashboard")]
