@@ -67,27 +67,130 @@ def bg_nbd_log_likelihood(params: Array, x: Array, t_x: Array, big_t: Array) -> 
     return a1 + a2 + np.logaddexp(a3, a4)
 
 
-def _fit(neg: object, start: Array) -> Array:
-    """Minimise ``neg`` over log-parameters (every parameter > 0) by Nelder-Mead then BFGS."""
+def _fit(neg: object, start: Array, both: object = None) -> Array:
+    """Minimise ``neg`` over log-parameters (every parameter > 0): by L-BFGS-B on ``both``
+    (the value and its analytic gradient) when given and it converges, else by Nelder-Mead
+    then BFGS on the value alone."""
+    if both is not None:
+        quick = optimize.minimize(both, np.log(start), jac=True, method="L-BFGS-B",
+                                  options={"maxiter": 2000, "ftol": 1e-15, "gtol": 1e-8})  # fmt: skip
+        if quick.success and np.all(np.isfinite(quick.x)):
+            return np.exp(quick.x)
     first = optimize.minimize(neg, np.log(start), method="Nelder-Mead",
                               options={"maxiter": 4000, "xatol": 1e-8, "fatol": 1e-8})  # fmt: skip
     best = optimize.minimize(neg, first.x, method="BFGS", options={"gtol": 1e-8})
     return np.exp(best.x if best.fun <= first.fun else first.x)
 
 
+def _dot(a: Array, b: Array) -> float:
+    """Σ a·b, elementwise (a BLAS dot product can stall on a busy machine's threads)."""
+    return float(np.sum(a * b))
+
+
+@dataclass(frozen=True)
+class _Compressed:
+    """Customers of the same (x, t_x, T) as one row of weight ``w``, and the distinct
+    ``x`` (``ux``, weight ``uw``) for the terms that depend on ``x`` alone."""
+
+    x: Array
+    t_x: Array
+    big_t: Array
+    w: Array
+    ux: Array
+    uw: Array
+
+
+@dataclass(frozen=True)
+class Groups:
+    """The distinct histories (x, t_x, T) of the customers, ``count`` customers each;
+    ``inverse`` the group of each customer. The BG/NBD reads a customer through their
+    history alone: its likelihood and predictions are computed once a group."""
+
+    x: Array
+    t_x: Array
+    big_t: Array
+    count: Array
+    inverse: Array
+
+
+def groups(x: Array, t_x: Array, big_t: Array) -> Groups:
+    x, t_x, big_t = (np.asarray(v, dtype=float) for v in (x, t_x, big_t))
+    if x.size == 0:
+        empty = np.zeros(0)
+        return Groups(empty, empty, empty, empty, np.zeros(0, np.int64))
+    order = np.lexsort((big_t, t_x, x))
+    xs, ts, bs = x[order], t_x[order], big_t[order]
+    new = np.ones(x.size, dtype=bool)
+    new[1:] = (np.diff(xs) != 0) | (np.diff(ts) != 0) | (np.diff(bs) != 0)
+    number = np.cumsum(new) - 1
+    inverse = np.empty(x.size, np.int64)
+    inverse[order] = number
+    starts = np.flatnonzero(new)
+    count = np.diff(np.append(starts, x.size)).astype(float)
+    return Groups(xs[starts], ts[starts], bs[starts], count, inverse)
+
+
+def _compressed(x: Array, t_x: Array, big_t: Array) -> _Compressed:
+    g = groups(x, t_x, big_t)
+    ux = np.unique(g.x)
+    uw = np.bincount(np.searchsorted(ux, g.x), weights=g.count, minlength=ux.size)
+    return _Compressed(g.x, g.t_x, g.big_t, g.count, ux, uw)
+
+
+def _bg_nbd_value_grad(log_params: Array, c: _Compressed) -> tuple[float, Array]:
+    """The BG/NBD log-likelihood (eq. 6) summed over the customers, and its gradient in
+    log-parameters (the derivatives of the closed form, with the digamma function ψ)."""
+    r, alpha, a, b = np.exp(log_params)
+    ux, uw = c.ux, c.uw
+    psi = special.digamma
+    # the terms of x alone
+    value = _dot(uw, special.gammaln(r + ux) + special.betaln(a, b + ux))
+    value += float(uw.sum()) * (-special.gammaln(r) + r * np.log(alpha) - special.betaln(a, b))
+    d_r = _dot(uw, psi(r + ux) - psi(r)) + float(uw.sum()) * np.log(alpha)
+    d_alpha = float(uw.sum()) * r / alpha
+    d_a = _dot(uw, psi(a + b) - psi(a + b + ux))
+    d_b = _dot(uw, psi(b + ux) - psi(a + b + ux) - psi(b) + psi(a + b))
+    # the terms of each (x, t_x, T)
+    x, w = c.x, c.w
+    log_t = np.log(alpha + c.big_t)
+    log_tx = np.log(alpha + c.t_x)
+    a3 = -(r + x) * log_t
+    has = x > 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        a4 = np.where(has, np.log(a) - np.log(np.maximum(b + x - 1, 1e-300)) - (r + x) * log_tx,
+                      -np.inf)  # fmt: skip
+    top = np.logaddexp(a3, a4)
+    w3, w4 = np.exp(a3 - top), np.exp(a4 - top)
+    value += _dot(w, top)
+    d_r += _dot(w, -w3 * log_t - w4 * log_tx)
+    d_alpha += _dot(w, -(r + x) * (w3 / (alpha + c.big_t) + w4 / (alpha + c.t_x)))
+    d_a += _dot(w, w4) / a
+    with np.errstate(divide="ignore", invalid="ignore"):
+        d_b += _dot(w, np.where(has, -w4 / np.maximum(b + x - 1, 1e-300), 0.0))
+    return value, np.array([r * d_r, alpha * d_alpha, a * d_a, b * d_b])
+
+
 def bg_nbd_fit(x: Array, t_x: Array, big_t: Array) -> BgNbd:
     """Maximum-likelihood BG/NBD parameters of the customers (``x`` repeat purchases, the
-    last at ``t_x``, observed for ``T``, in one time unit)."""
+    last at ``t_x``, observed for ``T``, in one time unit). Customers of the same history
+    count once with their number as weight; BFGS on the analytic gradient."""
     x, t_x, big_t = (np.asarray(v, dtype=float) for v in (x, t_x, big_t))
+    c = _compressed(x, t_x, big_t)
 
     def neg(log_params: Array) -> float:
-        value = -float(np.sum(bg_nbd_log_likelihood(np.exp(log_params), x, t_x, big_t)))
+        value = -_bg_nbd_value_grad(log_params, c)[0]
         return value if np.isfinite(value) else 1e300
 
-    params = _fit(neg, np.array([1.0, 1.0, 1.0, 1.0]))
-    ll = float(np.sum(bg_nbd_log_likelihood(params, x, t_x, big_t)))
+    def both(log_params: Array) -> tuple[float, Array]:
+        value, grad = _bg_nbd_value_grad(log_params, c)
+        if not (np.isfinite(value) and np.all(np.isfinite(grad))):
+            return 1e300, np.zeros_like(grad)
+        return -value, -grad
+
+    params = _fit(neg, np.array([1.0, 1.0, 1.0, 1.0]), both)
+    ll = _bg_nbd_value_grad(np.log(params), c)[0]
     r, alpha, a, b = (float(v) for v in params)
-    return BgNbd(r=r, alpha=alpha, a=a, b=b, log_likelihood=ll)
+    return BgNbd(r=r, alpha=alpha, a=a, b=b, log_likelihood=float(ll))
 
 
 def bg_nbd_alive(m: BgNbd, x: Array, t_x: Array, big_t: Array) -> Array:
@@ -124,16 +227,45 @@ def gamma_gamma_log_likelihood(params: Array, x: Array, mean: Array) -> Array:
     )
 
 
+def _gamma_gamma_value_grad(
+    log_params: Array, ux: Array, uw: Array, x: Array, mean: Array, fixed: float
+) -> tuple[float, Array]:
+    """The Gamma-Gamma log-likelihood summed over the customers and its gradient in
+    log-parameters; ``ux``/``uw`` the distinct x and their counts, ``fixed`` the sum of
+    x·ln m + x·ln x (the p terms of the data)."""
+    p, q, g = np.exp(log_params)
+    psi = special.digamma
+    pu = p * ux
+    n = float(uw.sum())
+    value = _dot(uw, special.gammaln(pu + q) - special.gammaln(pu)) - n * special.gammaln(q)
+    value += n * q * np.log(g) + p * fixed - float(np.sum(np.log(mean)))
+    log_gm = np.log(g + mean * x)
+    value -= float(np.sum((p * x + q) * log_gm))
+    d_p = _dot(uw, ux * (psi(pu + q) - psi(pu))) + fixed - _dot(x, log_gm)
+    d_q = _dot(uw, psi(pu + q)) - n * psi(q) + n * np.log(g) - float(log_gm.sum())
+    d_g = n * q / g - float(np.sum((p * x + q) / (g + mean * x)))
+    return value, np.array([p * d_p, q * d_q, g * d_g])
+
+
 def gamma_gamma_fit(x: Array, mean: Array) -> GammaGamma:
     """Maximum-likelihood Gamma-Gamma parameters of the customers with ``x`` ≥ 1 repeat
-    transactions of mean value ``mean`` (> 0)."""
+    transactions of mean value ``mean`` (> 0); BFGS on the analytic gradient."""
     x, mean = np.asarray(x, dtype=float), np.asarray(mean, dtype=float)
+    ux, uw = np.unique(x, return_counts=True)
+    uw = uw.astype(float)
+    fixed = _dot(x, np.log(mean)) + _dot(x, np.log(x))
 
     def neg(log_params: Array) -> float:
-        value = -float(np.sum(gamma_gamma_log_likelihood(np.exp(log_params), x, mean)))
+        value = -_gamma_gamma_value_grad(log_params, ux, uw, x, mean, fixed)[0]
         return value if np.isfinite(value) else 1e300
 
-    params = _fit(neg, np.array([1.0, 1.0, 1.0]))
+    def both(log_params: Array) -> tuple[float, Array]:
+        value, grad = _gamma_gamma_value_grad(log_params, ux, uw, x, mean, fixed)
+        if not (np.isfinite(value) and np.all(np.isfinite(grad))):
+            return 1e300, np.zeros_like(grad)
+        return -value, -grad
+
+    params = _fit(neg, np.array([1.0, 1.0, 1.0]), both)
     ll = float(np.sum(gamma_gamma_log_likelihood(params, x, mean)))
     p, q, g = (float(v) for v in params)
     return GammaGamma(p=p, q=q, gamma=g, log_likelihood=ll)
@@ -179,12 +311,18 @@ def clv(
     ``customer_lifetime_value`` of ``lifetimes`` 0.11.3 (Davidson-Pilon) with ``freq="W"``,
     the discounted-cash-flow reading of Fader, Hardie & Lee (2005) and Fader & Hardie (2013):
     the expected purchases of each month times the expected spend, brought back to today."""
-    x, t_x, big_t, value = (np.asarray(v, dtype=float) for v in (x, t_x, big_t, value))
-    total = np.zeros_like(x)
-    before = np.zeros_like(x)
+    value = np.asarray(value, dtype=float)
+    g = groups(x, t_x, big_t)
+    return value * discounted_purchases(m, g, months=months, monthly_rate=monthly_rate)[g.inverse]
+
+
+def discounted_purchases(m: BgNbd, g: Groups, *, months: int, monthly_rate: float) -> Array:
+    """Σ_{i=1..months} (E[X(i·w)] − E[X((i−1)·w)]) / (1 + d)^i of each group's history."""
+    total = np.zeros_like(g.x)
+    before = np.zeros_like(g.x)
     for i in range(1, months + 1):
-        upto = bg_nbd_expected(m, i * MONTH_WEEKS, x, t_x, big_t)
-        total += (upto - before) * value / (1.0 + monthly_rate) ** i
+        upto = bg_nbd_expected(m, i * MONTH_WEEKS, g.x, g.t_x, g.big_t)
+        total += (upto - before) / (1.0 + monthly_rate) ** i
         before = upto
     return total
 
@@ -281,22 +419,21 @@ Z95 = 1.959963984540054
 
 def _point(
     theta: Array,
+    g: Groups,
     x: Array,
-    t_x: Array,
-    big_t: Array,
     mean: Array,
     margin: Array,
     horizon: float,
     months: int,
     monthly_rate: float,
 ) -> tuple[Array, Array, Array, Array]:
-    r, alpha, a, b, p, q, g = (float(v) for v in np.exp(theta))
+    r, alpha, a, b, p, q, gm = (float(v) for v in np.exp(theta))
     bg = BgNbd(r, alpha, a, b, float("nan"))
-    spend = gamma_gamma_expected(GammaGamma(p, q, g, float("nan")), x, np.nan_to_num(mean))
-    alive = bg_nbd_alive(bg, x, t_x, big_t)
-    expected = bg_nbd_expected(bg, horizon, x, t_x, big_t)
-    value = clv(bg, x, t_x, big_t, spend * margin, months=months, monthly_rate=monthly_rate)
-    return alive, expected, spend, value
+    spend = gamma_gamma_expected(GammaGamma(p, q, gm, float("nan")), x, np.nan_to_num(mean))
+    alive = bg_nbd_alive(bg, g.x, g.t_x, g.big_t)[g.inverse]
+    expected = bg_nbd_expected(bg, horizon, g.x, g.t_x, g.big_t)[g.inverse]
+    per = discounted_purchases(bg, g, months=months, monthly_rate=monthly_rate)[g.inverse]
+    return alive, expected, spend, spend * margin * per
 
 
 def predict(
@@ -331,7 +468,7 @@ def predict(
         np.asarray(v, dtype=float) for v in (x, t_x, big_t, mean, margin)
     )
     theta = np.log([bg.r, bg.alpha, bg.a, bg.b, gg.p, gg.q, gg.gamma])
-    args = (x, t_x, big_t, mean, margin, horizon, months, monthly_rate)
+    args = (groups(x, t_x, big_t), x, mean, margin, horizon, months, monthly_rate)
     alive, expected, spend, value = _point(theta, *args)
     sigma = np.zeros((7, 7))
     if bg_cov is not None:
