@@ -166,9 +166,7 @@ def run() -> dict[str, Any]:
     ours = cxpilot_run(x, t_x, big_t, mean)
     theirs = lifetimes_run(x, t_x, big_t, mean)
     total_ours, total_theirs = sum(ours[0].values()), sum(theirs[0].values())
-    agree = {
-        key: (float(f"{ours[1][key]:.3g}"), float(f"{theirs[1][key]:.3g}")) for key in ours[1]
-    }
+    agree = {key: (float(f"{ours[1][key]:.3g}"), float(f"{theirs[1][key]:.3g}")) for key in ours[1]}
     return {
         "customers": CUSTOMERS,
         "repeat_customers": int((x > 0).sum()),

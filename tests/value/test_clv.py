@@ -81,9 +81,7 @@ def test_standard_errors_agree_with_lifetimes(calibration):  # noqa: F811
     se = np.sqrt(np.diag(cov.matrix)) * np.array([bg.r, bg.alpha, bg.a, bg.b])
     assert se == pytest.approx(list(LIFETIMES_SE_BG.values()), rel=1e-3)
     gg = stats.gamma_gamma_fit(repeats["count"].to_numpy(), repeats["mean"].to_numpy())
-    gcov = stats.gamma_gamma_covariance(
-        gg, repeats["count"].to_numpy(), repeats["mean"].to_numpy()
-    )
+    gcov = stats.gamma_gamma_covariance(gg, repeats["count"].to_numpy(), repeats["mean"].to_numpy())
     gse = np.sqrt(np.diag(gcov.matrix)) * np.array([gg.p, gg.q, gg.gamma])
     assert gse == pytest.approx(list(LIFETIMES_SE_GG.values()), rel=1e-3)
 

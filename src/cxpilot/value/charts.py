@@ -37,8 +37,8 @@ def equity_bars(segments: Sequence[dict[str, Any]]) -> dict[str, Any]:
         tooltip=[alt.Tooltip("segment:N", title=gettext("Segment")),
                  alt.Tooltip("equity:Q", title=gettext("Equity"), format=",.0f")],
     )  # fmt: skip
-    rules = alt.Chart(alt.Data(values=data)).mark_rule(color=INK).encode(
-        x="low:Q", x2="high:Q", y=y
+    rules = (
+        alt.Chart(alt.Data(values=data)).mark_rule(color=INK).encode(x="low:Q", x2="high:Q", y=y)
     )
     chart = alt.layer(bars, rules).properties(
         width="container", height=max(60, 28 * len(data)), title=gettext("Equity by segment")
@@ -62,11 +62,14 @@ def equity_lines(history: Sequence[dict[str, Any]]) -> dict[str, Any]:
         .encode(
             x=alt.X("as_of:T", title=gettext("As of")),
             y=alt.Y("equity:Q", title=gettext("Customer equity")),
-            color=alt.Color("segment:N", title=gettext("Segment"),
-                            legend=alt.Legend(orient="bottom", columns=2)),
-            tooltip=[alt.Tooltip("as_of:T", title=gettext("As of")),
-                     alt.Tooltip("segment:N", title=gettext("Segment")),
-                     alt.Tooltip("equity:Q", title=gettext("Equity"), format=",.0f")],
+            color=alt.Color(
+                "segment:N", title=gettext("Segment"), legend=alt.Legend(orient="bottom", columns=2)
+            ),
+            tooltip=[
+                alt.Tooltip("as_of:T", title=gettext("As of")),
+                alt.Tooltip("segment:N", title=gettext("Segment")),
+                alt.Tooltip("equity:Q", title=gettext("Equity"), format=",.0f"),
+            ],
         )  # fmt: skip
         .properties(width="container", height=260, title=gettext("Customer equity over time"))
     )
@@ -82,9 +85,11 @@ def clv_histogram(bins: Sequence[dict[str, Any]]) -> dict[str, Any]:
             x=alt.X("low:Q", bin="binned", title=gettext("CLV")),
             x2="high:Q",
             y=alt.Y("customers:Q", title=gettext("Customers")),
-            tooltip=[alt.Tooltip("low:Q", title=gettext("From"), format=",.0f"),
-                     alt.Tooltip("high:Q", title=gettext("To"), format=",.0f"),
-                     alt.Tooltip("customers:Q", title=gettext("Customers"))],
+            tooltip=[
+                alt.Tooltip("low:Q", title=gettext("From"), format=",.0f"),
+                alt.Tooltip("high:Q", title=gettext("To"), format=",.0f"),
+                alt.Tooltip("customers:Q", title=gettext("Customers")),
+            ],
         )  # fmt: skip
         .properties(width="container", height=220, title=gettext("Distribution of CLV"))
     )
@@ -105,9 +110,12 @@ def holdout_lines(weekly: Sequence[dict[str, Any]], calibration_end: str) -> dic
         .encode(
             x=alt.X("end:T", title=gettext("Week ending")),
             y=alt.Y("purchases:Q", title=gettext("Cumulative repeat purchases")),
-            color=alt.Color("series:N", title=None,
-                            scale=alt.Scale(domain=[predicted, made], range=[BRAND, DROP]),
-                            legend=alt.Legend(orient="bottom")),
+            color=alt.Color(
+                "series:N",
+                title=None,
+                scale=alt.Scale(domain=[predicted, made], range=[BRAND, DROP]),
+                legend=alt.Legend(orient="bottom"),
+            ),
             strokeDash=alt.StrokeDash("series:N", legend=None),
         )  # fmt: skip
     )

@@ -144,6 +144,7 @@ def predict_cmd(
     selectors.check_options(horizon_weeks=horizon_weeks, discount_rate=discount_rate)
     setup(migrate=file is None)
     from cxpilot.value import services
+
     if file is None:
         found = services.customer_values_compute(
             calibration_end=end, horizon_weeks=horizon_weeks, discount_rate=discount_rate

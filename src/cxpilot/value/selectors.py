@@ -231,7 +231,6 @@ def check_options(*, horizon_weeks: int, discount_rate: float) -> None:
         )
 
 
-
 #: The margin basis said with the values: the transactions' margins, or the default share.
 MARGIN_TRANSACTIONS, MARGIN_DEFAULT = "transactions", "default"
 
@@ -318,9 +317,7 @@ def value_run(
         bg_cov=bg_cov,
         gg_cov=gg_cov,
     )
-    return ValueRun(
-        fit, found, predictions, share, bg_cov, gg_cov, horizon_weeks, discount_rate
-    )
+    return ValueRun(fit, found, predictions, share, bg_cov, gg_cov, horizon_weeks, discount_rate)
 
 
 def segments_of(customers: list[str], *, by_person: bool) -> list[str | None]:
@@ -338,9 +335,7 @@ def segments_of(customers: list[str], *, by_person: bool) -> list[str | None]:
             j = own.left_join(g, own.customer == g.person_id)
             t = j.select(customer=own.customer, segment=ibis.coalesce(g.segment, own.own))
         else:
-            t = c.select(
-                customer=c.source + ibis.literal(":") + c.customer_id, segment=c.segment
-            )
+            t = c.select(customer=c.source + ibis.literal(":") + c.customer_id, segment=c.segment)
         rows = t.to_pyarrow()
     found = dict(
         zip(rows.column("customer").to_pylist(), rows.column("segment").to_pylist(), strict=True)
@@ -366,7 +361,7 @@ def revenue_12m(
 def quarter_ends(first: dt.date, last: dt.date) -> list[dt.date]:
     """The quarter ends (31 March, 30 June, 30 September, 31 December) after ``first`` and
     before ``last``."""
-    out = []
+    out: list[dt.date] = []
     year, quarter = first.year, (first.month - 1) // 3 + 1
     while True:
         month = quarter * 3
@@ -443,11 +438,9 @@ def customer_values_computed(
         revenue = revenue_12m(
             table, found.customer, calibration_end=calibration_end, by_person=in_warehouse
         )
-        segments = (
-            segments_of(found.customer, by_person=True)
-            if in_warehouse
-            else [None] * len(found.customer)
-        )
+        segments: list[str | None] = [None] * len(found.customer)
+        if in_warehouse:
+            segments = segments_of(found.customer, by_person=True)
         of = dict(zip(found.customer, segments, strict=True))
         equity: list[EquityPoint] = []
         skipped: list[tuple[dt.date, str]] = []

@@ -151,9 +151,7 @@ def _model(found: selectors.CustomerValues, holdout: dict[str, Any] | None) -> s
         margin_basis=run.margins.basis,
         margin_share=run.margins.overall,
         intervals_full={"bg_nbd": run.bg_cov.full, "gamma_gamma": run.gg_cov.full},
-        skipped_quarters=[
-            {"as_of": day.isoformat(), "reason": why} for day, why in found.skipped
-        ],
+        skipped_quarters=[{"as_of": day.isoformat(), "reason": why} for day, why in found.skipped],
         holdout=holdout,
     )
     return json.dumps(fit, allow_nan=False, default=_plain)

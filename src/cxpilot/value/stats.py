@@ -280,7 +280,7 @@ def gamma_gamma_expected(m: GammaGamma, x: Array, mean: Array) -> Array:
 def bg_nbd_unconditional(m: BgNbd, t: Array) -> Array:
     """E[X(t)], the purchases a new customer makes in their first ``t`` (FHL 2005, eq. 9):
 
-        (a+b−1)/(a−1) · [1 − (α/(α+t))^r · ₂F₁(r, b; a+b−1; t/(α+t))]
+    (a+b−1)/(a−1) · [1 − (α/(α+t))^r · ₂F₁(r, b; a+b−1; t/(α+t))]
     """
     t = np.asarray(t, dtype=float)
     hyp = special.hyp2f1(m.r, m.b, m.a + m.b - 1, t / (m.alpha + t))
@@ -488,7 +488,10 @@ def predict(
         down = _point(theta - step, *args)
         raw[k] = (up[3] - down[3]) / (2 * h)
         for grad, f_up, f_down, scale in zip(
-            grads, (up[0], up[1], up[3]), (down[0], down[1], down[3]), ("logit", "log", "log"),
+            grads,
+            (up[0], up[1], up[3]),
+            (down[0], down[1], down[3]),
+            ("logit", "log", "log"),
             strict=True,
         ):
             tr = _logit if scale == "logit" else np.log
