@@ -223,3 +223,14 @@ def test_value_page(cdnow_warehouse, client_as):
                  "chart-equity", "chart-history", "chart-clv", "chart-holdout"):  # fmt: skip
         assert f'id="{part}"' in html, part
     assert "collectors" in html and "1997-09-30" in html
+
+
+def test_an_erased_person_leaves_the_values(cdnow_warehouse):
+    from cxpilot.value.services import customer_values_compute, values_erase
+    from cxpilot.warehouse.connection import transaction, warehouse
+
+    customer_values_compute(calibration_end=END, history=False)
+    with warehouse() as con, transaction(con) as tx:
+        assert values_erase(tx=tx, person_id="\x1fshop\x1f00004") == {"customer_value": 1}
+    customers = _stored("customer_value").column("customer").to_pylist()
+    assert len(customers) == 2356 and "\x1fshop\x1f00004" not in customers

@@ -28,7 +28,7 @@ from cxpilot.kernel.errors import ValidationError
 from cxpilot.kernel.roles import Actor
 from cxpilot.value import selectors
 
-__all__ = ["DERIVED", "customer_values_compute", "customer_values_table"]
+__all__ = ["DERIVED", "customer_values_compute", "customer_values_table", "values_erase"]
 
 VIEW = "value.view_value"
 #: Holdout check of a run: the last weeks of the data (at most this many, at most half the span).
@@ -203,3 +203,10 @@ def customer_values_compute(
     with warehouse() as con:
         derived_replace(con, tables, DERIVED)
     return found
+
+
+def values_erase(*, tx: Any, person_id: str) -> dict[str, int]:
+    """Delete person ``person_id``'s row of ``customer_value`` in the warehouse transaction
+    ``tx`` (a right-to-erasure request); the equity and the model keep only sums over many
+    customers. Returns the rows deleted."""
+    return {"customer_value": tx.delete_keys("customer_value", [(person_id,)], ("customer",))}
