@@ -166,6 +166,7 @@ DOMAINS: tuple[Domain, ...] = (
         "value",
         urls="value/",
         cli=True,
+        demo="after",
         roles={
             CX_LEAD: ("value.view_value", *_crud("value", "costrule")),
             ANALYST: ("value.view_value", "value.view_costrule"),

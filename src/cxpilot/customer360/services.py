@@ -31,6 +31,7 @@ from cxpilot.kernel.errors import NotFound, ValidationError
 from cxpilot.kernel.roles import Actor
 from cxpilot.loop.services import cases_erase
 from cxpilot.surveys.services import submissions_erase
+from cxpilot.value.services import values_erase
 from cxpilot.verbatims.services import verbatims_erase
 from cxpilot.warehouse import inbox
 from cxpilot.warehouse.connection import close as close_warehouse
@@ -73,6 +74,7 @@ def person_erase(*, actor: Actor, person_id: str, reason: str) -> dict[str, Any]
                 # the answers' analyses first: they are found through the answers
                 rows.update(verbatims_erase(tx=tx, records=keys, words=_words(identifiers)))
                 rows.update(resolution_erase(tx=tx, person_id=pid, records=keys))
+                rows.update(values_erase(tx=tx, person_id=pid))
                 rows.update(records_erase(tx=tx, records=keys))
                 rows.update(cases_erase(records=keys))
                 rows.update(submissions_erase(records=keys))
@@ -162,6 +164,7 @@ _ORDER = (
     "customer_persons",
     "customer_golden",
     "customer_pairs",
+    "customer_value",
 )
 
 

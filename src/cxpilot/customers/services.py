@@ -49,6 +49,7 @@ from cxpilot.kernel.audit import reason_text
 from cxpilot.kernel.errors import NotFound, ValidationError
 from cxpilot.kernel.roles import Actor
 from cxpilot.warehouse.connection import Transaction, warehouse
+from cxpilot.warehouse.services import derived_replace
 
 __all__ = [
     "DERIVED",
@@ -94,7 +95,6 @@ DERIVED: dict[str, ibis.Schema] = {
 }
 #: The customers columns the resolution reads.
 RECORD_COLUMNS = ("source", "customer_id", *RECORD_FIELDS)
-_STAGED = "{}__next"
 
 RESOLVE = "customers.resolve_customers"
 REVIEW = "customers.review_pairs"
@@ -160,40 +160,6 @@ def _decided(known: pa.Array, pairs: Sequence[tuple[Key, Key]]) -> np.ndarray:
     )
     keep = (a >= 0) & (b >= 0)
     return np.stack([a[keep], b[keep]], axis=1)
-
-
-def _replace(con: Any, tables: dict[str, pa.Table]) -> None:
-    """Replace the derived ``tables`` all or nothing: each written in full under a staging
-    name, then dropped and renamed in one transaction."""
-    for name, data in tables.items():
-        staged = _STAGED.format(name)
-        schema = DERIVED[name]
-        data = data.select(list(schema.names)).cast(schema.to_pyarrow())
-        if data.num_rows:
-            con.create_table(staged, data, overwrite=True)
-        else:
-            con.create_table(staged, schema=schema, overwrite=True)
-    statements = []
-    for name in tables:
-        statements.append(f'DROP TABLE IF EXISTS "{name}"')
-        statements.append(f'ALTER TABLE "{_STAGED.format(name)}" RENAME TO "{name}"')
-    if con.name == "duckdb":
-        con.raw_sql("BEGIN TRANSACTION")
-        try:
-            for sql in statements:
-                con.raw_sql(sql)
-        except Exception:
-            con.raw_sql("ROLLBACK")
-            raise
-        con.raw_sql("COMMIT")
-    elif con.name == "postgres":
-        with con.begin() as cursor:
-            for sql in statements:
-                cursor.execute(sql)
-    else:  # no transactional DDL known here: the renames one after the other
-        for name in tables:
-            con.drop_table(name, force=True)
-            con.rename_table(_STAGED.format(name), name)
 
 
 def _previous(con: Any) -> dict[Key, str]:
@@ -295,7 +261,7 @@ def _persons_write(
     if write_pairs:
         tables["customer_pairs"] = pairs
     say("writing the tables")
-    _replace(con, tables)
+    derived_replace(con, tables, DERIVED)
     now = timezone.now()
     PersonEvent.objects.bulk_create(
         PersonEvent(

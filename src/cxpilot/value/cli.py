@@ -1,4 +1,4 @@
-"""Commands of the customer-value domain: ``cxpilot clv fit``."""
+"""Commands of the customer-value domain: ``cxpilot clv fit``, ``predict`` and ``holdout``."""
 
 from __future__ import annotations
 
@@ -9,9 +9,6 @@ import typer
 
 from cxpilot.kernel.cli import FormatOpt, handle_errors, setup
 from cxpilot.kernel.output import Format, emit
-
-#: A Gamma-Gamma ``p`` beyond this is the likelihood running to the edge, not an estimate.
-EDGE_P = 1000.0
 
 clv_app = typer.Typer(
     help="Customer lifetime value (BG/NBD and Gamma-Gamma).", no_args_is_help=True
@@ -55,7 +52,7 @@ def fit_cmd(
     if end is None:
         raise ValidationError("give the last day of calibration", where="--calibration-end")
     setup(migrate=file is None)
-    from cxpilot.value.selectors import clv_fit
+    from cxpilot.value.selectors import EDGE_P, clv_fit
 
     found = clv_fit(calibration_end=end, file=file).as_dict()
     if found["gamma_gamma"]["p"] > EDGE_P:
@@ -190,3 +187,161 @@ def profitability_cmd(
         f"{share:.1f} % lose money" if share is not None else "none"
     )
     emit(rows, fmt, title=title)
+
+
+# --- lifetime values and the holdout check
+
+
+def _day(raw: str, where: str) -> Any:
+    from cxpilot.kernel.errors import ValidationError
+    from cxpilot.kernel.periods import parse_date
+
+    day = parse_date(raw, where)
+    if day is None:
+        raise ValidationError("give a day (YYYY-MM-DD)", where=where)
+    return day
+
+
+def _note(message: str) -> None:
+    from cxpilot.kernel.cli import err
+
+    err.print(f"note: {message}", highlight=False, markup=False, soft_wrap=True)
+
+
+#: The table format shows this many customers, the most valuable first (json and csv: all).
+TABLE_ROWS = 50
+_SHOWN = (
+    "customer", "segment", "frequency", "recency", "age", "monetary", "p_alive", "p_alive_low",
+    "p_alive_high", "expected_purchases", "expected_purchases_low", "expected_purchases_high",
+    "expected_spend", "clv", "clv_low", "clv_high", "revenue_12m", "margin_share",
+    "margin_basis",
+)  # fmt: skip
+
+
+@clv_app.command("predict")
+@handle_errors
+def predict_cmd(
+    calibration_end: Annotated[
+        str, typer.Option(help="Last day (YYYY-MM-DD) of the purchases the models learn from.")
+    ],
+    horizon_weeks: Annotated[
+        int, typer.Option(help="Weeks ahead of the expected purchases (the CLV: in months).")
+    ] = 52,
+    discount_rate: Annotated[
+        float, typer.Option(help="Annual discount rate of the CLV (0.10 for 10 %).")
+    ] = 0.10,
+    file: Annotated[
+        Path | None,
+        typer.Option(
+            help="Predict from this transactions file, as it is: nothing is imported nor "
+            "written, the values are only printed."
+        ),
+    ] = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Predict each customer's P(alive), purchases over the horizon, spend a purchase and
+    lifetime value (CLV, discounted, on the margin), with 95 % intervals for the
+    uncertainty of the fitted parameters; write them to the warehouse table
+    customer_value, with the customer equity by segment over time (customer_equity).
+
+    Examples:
+
+      cxpilot clv predict --calibration-end 2026-06-30 --format json
+
+      cxpilot clv predict --file transactions.csv --calibration-end 1997-09-30 -f csv
+    """
+    import datetime as dt
+
+    from cxpilot.value import selectors
+
+    end = _day(calibration_end, "--calibration-end")
+    selectors.check_options(horizon_weeks=horizon_weeks, discount_rate=discount_rate)
+    setup(migrate=file is None)
+    from cxpilot.value import services
+
+    if file is None:
+        found = services.customer_values_compute(
+            calibration_end=end, horizon_weeks=horizon_weeks, discount_rate=discount_rate
+        )
+    else:
+        found = selectors.customer_values_computed(
+            calibration_end=end,
+            horizon_weeks=horizon_weeks,
+            discount_rate=discount_rate,
+            file=file,
+            history=False,
+        )
+    rows = services.customer_values_table(found, dt.datetime.now()).select(list(_SHOWN))
+    margins = found.run.margins
+    if margins.basis == selectors.MARGIN_DEFAULT:
+        _note(
+            f"no transaction gives a margin: the CLV counts {margins.overall:g} of each "
+            "purchase's amount (CXPILOT_DEFAULT_MARGIN_RATE)"
+        )
+    else:
+        _note(
+            "the CLV counts each customer's margin share from their transactions' margins "
+            f"(overall {margins.overall:.3g})"
+        )
+    if found.run.fit.gamma_gamma.p > selectors.EDGE_P:
+        _note(
+            f"the spend model ran to the edge of its parameters (p = "
+            f"{found.run.fit.gamma_gamma.p:.3g}): the expected spend is close to each "
+            "customer's own mean (see docs/value.md)"
+        )
+    if not (found.run.bg_cov.full and found.run.gg_cov.full):
+        _note("some parameter directions are unbounded: the intervals leave them out")
+    if file is None:
+        _note(f"{rows.num_rows} customer values written to the warehouse (customer_value)")
+    data = rows.to_pylist()
+    if fmt == Format.table:
+        data = sorted(data, key=lambda r: -(r["clv"] or 0.0))[:TABLE_ROWS]
+        shown = ("customer", "segment", "frequency", "p_alive", "expected_purchases",
+                 "expected_spend", "clv", "clv_low", "clv_high")  # fmt: skip
+        emit(
+            [{k: r[k] for k in shown} for r in data],
+            fmt,
+            title=f"{rows.num_rows} customers; the {len(data)} of highest CLV",
+        )
+        return
+    emit(data, fmt)
+
+
+@clv_app.command("holdout")
+@handle_errors
+def holdout_cmd(
+    calibration_end: Annotated[
+        str, typer.Option(help="Last day (YYYY-MM-DD) of the purchases the models learn from.")
+    ],
+    holdout_end: Annotated[
+        str, typer.Option(help="Last day (YYYY-MM-DD) of the holdout period held against them.")
+    ],
+    file: Annotated[
+        Path | None,
+        typer.Option(help="Check on this transactions file, as it is, importing nothing."),
+    ] = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Fit on the purchases up to the calibration end and compare with the holdout period:
+    per number of calibration repeat purchases (0 … 7+), the mean repeat purchases
+    predicted and made; by week, the cumulative repeat purchases predicted and made.
+
+    Examples:
+
+      cxpilot clv holdout --calibration-end 1997-09-30 --holdout-end 1998-06-30 -f json
+    """
+    from cxpilot.value.selectors import holdout_check
+
+    end = _day(calibration_end, "--calibration-end")
+    stop = _day(holdout_end, "--holdout-end")
+    setup(migrate=file is None)
+    found = holdout_check(calibration_end=end, holdout_end=stop, file=file)
+    if fmt == Format.json:
+        emit(found.as_dict(), fmt)
+        return
+    emit(
+        found.by_frequency,
+        fmt,
+        title=f"holdout {found.holdout_weeks:.1f} weeks: {found.predicted:.1f} repeat purchases "
+        f"predicted, {found.actual} made",
+    )

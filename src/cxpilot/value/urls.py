@@ -16,3 +16,5 @@ urlpatterns += [
     path("costs/<int:pk>/edit/", views.cost_rule_update, name="cost_rule_update"),
     path("costs/<int:pk>/delete/", views.cost_rule_delete, name="cost_rule_delete"),
 ]
+# --- customer value
+urlpatterns += [path("", views.dashboard, name="dashboard")]

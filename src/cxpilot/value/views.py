@@ -13,33 +13,55 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from cxpilot.kernel import roles, web
+from cxpilot.kernel import roles
 from cxpilot.kernel.errors import ValidationError
-
-# --- profitability ---------------------------------------------------------------------------
+from cxpilot.organisation.forms import PeriodSegmentForm
 
 VIEW_VALUE = "value.view_value"
 
 
-class ProfitFilterForm(forms.Form):
-    """A period (``from``, ``to``) and a segment of the organisation, every field optional."""
+# --- customer value
 
-    def __init__(self, data: Any) -> None:
-        from cxpilot.organisation.models import Segment
 
-        super().__init__(data)
-        self.fields["from"] = web.DateField(label=_("From"), required=False)
-        self.fields["to"] = web.DateField(label=_("To"), required=False)
-        segments = list(Segment.objects.order_by("name").values_list("key", "name"))
-        self.fields["segment"] = forms.ChoiceField(
-            label=_("Segment"), required=False, choices=[("", _("All segments")), *segments]
-        )
+@require_GET
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """Customer equity (total, by segment, over time), the CLV distribution, the holdout
+    check and the models' parameters; how to compute them when none are stored."""
+    roles.require(request.user, VIEW_VALUE)
+    from cxpilot.value import charts, selectors
+    from cxpilot.warehouse.connection import warehouse
 
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        if data.get("from") and data.get("to") and data["to"] < data["from"]:
-            self.add_error("to", gettext("The end of the period is before its start."))
-        return data
+    context: dict[str, Any] = {"nav_current": "dashboard", "found": None}
+    try:
+        with warehouse() as con:
+            found = selectors.value_dashboard(con)
+    except ValidationError:
+        return render(request, "value/dashboard.html", context)
+    model = found["model"]
+    holdout = model.get("holdout") or {}
+    specs = {
+        "equity": charts.equity_bars(found["segments"]),
+        "history": charts.equity_lines(found["history"]),
+        "clv": charts.clv_histogram(found["bins"]),
+    }
+    if holdout.get("weekly"):
+        specs["holdout"] = charts.holdout_lines(holdout["weekly"], holdout["calibration_end"])
+    history = [
+        dict(e, label=charts.segment_label(e["segment"])) for e in reversed(found["history"])
+    ]
+    context.update(
+        found=found,
+        model=model,
+        holdout=holdout,
+        specs=specs,
+        segments=[dict(s, label=charts.segment_label(s["segment"])) for s in found["segments"]],
+        history=history,
+        edge=model["gamma_gamma"]["p"] > selectors.EDGE_P,
+    )
+    return render(request, "value/dashboard.html", context)
+
+
+# --- profitability ---------------------------------------------------------------------------
 
 
 @require_GET
@@ -51,7 +73,7 @@ def profitability_page(request: HttpRequest) -> HttpResponse:
     from cxpilot.value.profitability import profitability
 
     roles.require(request.user, VIEW_VALUE)
-    form = ProfitFilterForm(request.GET)
+    form = PeriodSegmentForm(request.GET)
     context: dict[str, Any] = {
         "form": form,
         "result": None,

@@ -3,7 +3,7 @@ the erasure of customer records with every row of theirs."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,6 +22,45 @@ from cxpilot.warehouse.selectors import file_validated, touchpoint_lookup
 from cxpilot.warehouse.validate import Validated
 
 Progress = Callable[[str], None]
+
+_STAGED = "{}__next"
+
+
+def derived_replace(con: Any, tables: Mapping[str, Any], schemas: Mapping[str, Any]) -> None:
+    """Replace the derived ``tables`` (name → Arrow table) all or nothing: each is cast to
+    its Ibis schema in ``schemas`` and written in full under a staging name, then the old
+    tables are dropped and the staged ones renamed in one transaction (DuckDB and PostgreSQL
+    make that DDL transactional; another engine gets the renames one after the other). A
+    table that does not fit its schema fails before anything stored changes."""
+    for name, data in tables.items():
+        staged = _STAGED.format(name)
+        schema = schemas[name]
+        data = data.select(list(schema.names)).cast(schema.to_pyarrow())
+        if data.num_rows:
+            con.create_table(staged, data, overwrite=True)
+        else:
+            con.create_table(staged, schema=schema, overwrite=True)
+    statements = []
+    for name in tables:
+        statements.append(f'DROP TABLE IF EXISTS "{name}"')
+        statements.append(f'ALTER TABLE "{_STAGED.format(name)}" RENAME TO "{name}"')
+    if con.name == "duckdb":
+        con.raw_sql("BEGIN TRANSACTION")
+        try:
+            for sql in statements:
+                con.raw_sql(sql)
+        except Exception:
+            con.raw_sql("ROLLBACK")
+            raise
+        con.raw_sql("COMMIT")
+    elif con.name == "postgres":
+        with con.begin() as cursor:
+            for sql in statements:
+                cursor.execute(sql)
+    else:  # no transactional DDL known here: the renames one after the other
+        for name in tables:
+            con.drop_table(name, force=True)
+            con.rename_table(_STAGED.format(name), name)
 
 
 @dataclass
