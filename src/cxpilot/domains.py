@@ -167,9 +167,14 @@ DOMAINS: tuple[Domain, ...] = (
         urls="value/",
         cli=True,
         roles={
-            CX_LEAD: ("value.view_value", *_crud("value", "costrule")),
-            ANALYST: ("value.view_value", "value.view_costrule"),
-            DEPARTMENT_OWNER: ("value.view_value",),
+            CX_LEAD: ("value.view_value", *_crud("value", "costrule"), *_crud("value", "decision")),
+            ANALYST: (
+                "value.view_value",
+                "value.view_costrule",
+                *_crud("value", "decision")[:3],  # decisions: view, add, change
+            ),
+            DEPARTMENT_OWNER: ("value.view_value", "value.view_decision"),
+            VIEWER: ("value.view_decision",),
         },
     ),
     Domain(
