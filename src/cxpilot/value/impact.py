@@ -203,7 +203,7 @@ class Scope:
         return not any(getattr(self, k) for k in KINDS)
 
 
-def _known(kind: str) -> dict[str, str]:
+def known_keys(kind: str) -> dict[str, str]:
     """key -> name of the organisation model's ``kind``."""
     from cxpilot.organisation.models import Channel, JourneyStage, Segment, Touchpoint
 
@@ -233,7 +233,7 @@ def scope_checked(
     given = {"segments": segments, "touchpoints": touchpoints, "channels": channels}
     out: dict[str, tuple[str, ...]] = {}
     for kind, keys in (*given.items(), ("stages", stages)):
-        known = _known(kind)
+        known = known_keys(kind)
         chosen: list[str] = []
         for raw in keys:
             key = str(raw).strip()
