@@ -618,45 +618,18 @@ def _open_cases(con: Any, touched: Any) -> dict[str, Any]:
 
 
 def _moments(tps: list[str], scope: Scope, wanted: bool, notes: list[str]) -> dict[str, Any]:
-    """The moments-of-truth estimates of the touchpoints in scope (churn, repeat purchase,
-    relationship NPS), in the segment when the scope names one, and which of them the journey
-    map marks as moments of truth."""
+    """The moments-of-truth estimates of the touchpoints in scope, in the segment when the
+    scope names one (:func:`cxpilot.journeys.selectors.moments_at`)."""
     if not tps or not wanted:
         return {"moments": [], "touchpoints": [], "moments_missing": {}}
-    from cxpilot.journeys.map import HARMFUL_SIGN, is_moment
-    from cxpilot.journeys.moments import moments_of_truth
+    from cxpilot.journeys.selectors import moments_at
 
     segment = scope.segments[0] if len(scope.segments) == 1 else None
-    rows: list[dict[str, Any]] = []
-    marked: list[dict[str, Any]] = []
-    missing: dict[str, str] = {}
-    for outcome in HARMFUL_SIGN:
-        try:
-            found = moments_of_truth(actor=None, outcome=outcome, segment=segment)
-        except ValidationError as error:
-            missing[outcome] = error.detail
-            continue
-        harmful = [row for row in found.rows if is_moment(row, outcome)]
-        leader = max(
-            harmful, key=lambda r: HARMFUL_SIGN[outcome] * float(r["effect"]), default=None
-        )
-        for row in found.rows:
-            if row["touchpoint"] not in tps:
-                continue
-            kept = {"outcome": outcome, "unit": found.unit} | {
-                k: row.get(k)
-                for k in ("touchpoint", "touchpoint_name", "effect", "ci_low", "ci_high", "n")
-            }
-            kept["exposed"] = row.get("exposed")
-            kept["moment"] = bool(
-                leader is not None
-                and is_moment(row, outcome)
-                and is_moment(row, outcome, leader=leader)
-            )
-            rows.append(kept)
-            if kept["moment"]:
-                marked.append(kept)
-        for row in found.not_estimated:
-            if row["touchpoint"] in tps:
-                notes.append(f"{outcome}: {row['touchpoint']} not estimated ({row['reason']})")
-    return {"moments": marked, "touchpoints": rows, "moments_missing": missing}
+    found = moments_at(actor=None, touchpoints=tps, segment=segment)
+    for row in found["not_estimated"]:
+        notes.append(f"{row['outcome']}: {row['touchpoint']} not estimated ({row['reason']})")
+    return {
+        "moments": [r for r in found["rows"] if r["moment"]],
+        "touchpoints": found["rows"],
+        "moments_missing": found["missing"],
+    }

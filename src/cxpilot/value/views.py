@@ -190,8 +190,8 @@ def _range(value: Any, digits: int = 2) -> str:
 
 @require_GET
 def decision_pdf(request: HttpRequest, pk: int) -> HttpResponse:
-    from cxpilot.journeys.exports import map_pdf
     from cxpilot.value import decisions
+    from cxpilot.value.exports import tables_pdf
 
     decision = decisions.decision_get(actor=request.user, pk=pk)
     page = _page(decision)
@@ -274,9 +274,10 @@ def decision_pdf(request: HttpRequest, pk: int) -> HttpResponse:
             )
         if a["notes"]:
             tables.append((gettext("Notes"), [gettext("Note")], [[n] for n in a["notes"]]))
-    else:
-        tables.append((gettext("Not assessed yet"), [gettext("Note")], [[decision.description]]))
-    body = map_pdf(title=decision.title, subtitle=subtitle, charts=[], tables=tables)
+    paragraphs = [decision.description] if decision.description else []
+    if not a:
+        paragraphs.append(gettext("Not assessed yet."))
+    body = tables_pdf(title=decision.title, subtitle=subtitle, paragraphs=paragraphs, tables=tables)
     response = HttpResponse(body, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="decision-{decision.pk}.pdf"'
     return response
