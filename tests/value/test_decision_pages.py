@@ -121,3 +121,14 @@ def test_an_analyst_adds_but_does_not_delete(valued, client_as):
 def test_the_council_page_links_to_the_decisions(org, lead):
     text = lead.get("/governance/councils/").content.decode()
     assert "/value/decisions/" in text
+
+
+def test_the_pages_speak_french(valued, lead):
+    lead.post("/value/decisions/new/", FORM)
+    decision = Decision.objects.get()
+    html = lead.get(f"/value/decisions/{decision.pk}/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "Clients touchés" in html and "CLV en jeu" in html and "Réévaluer" in html
+    listing = lead.get("/value/decisions/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "Nouvelle décision" in listing and "Proposée" in listing
+    pdf = lead.get(f"/value/decisions/{decision.pk}.pdf", HTTP_ACCEPT_LANGUAGE="fr")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")

@@ -52,7 +52,6 @@ from typing import Any
 
 import numpy as np
 
-from cxpilot.kernel import roles
 from cxpilot.kernel.errors import ValidationError
 
 #: An uplift or an NPS change beyond this many points is not a decision's effect.
@@ -135,16 +134,21 @@ def figures(*, revenue: np.ndarray, clv: np.ndarray | None, churn: Range | None)
     n = len(revenue)
     out: dict[str, Any] = {
         "customers": n,
-        "revenue_12m": float(np.nansum(revenue)),
-        "clv": None if clv is None else float(np.nansum(np.asarray(clv, dtype=float))),
+        "revenue_12m": round(float(np.nansum(revenue)), 2),
+        "clv": None if clv is None else round(float(np.nansum(np.asarray(clv, dtype=float))), 2),
     }
     if churn is None:
         out.update(customers_lost=None, revenue_at_risk=None, clv_at_risk=None)
         return out
-    out["customers_lost"] = Range(n * churn.low / 100.0, n * churn.high / 100.0).as_dict()
-    out["revenue_at_risk"] = at_risk(revenue, churn).as_dict()
-    out["clv_at_risk"] = None if clv is None else at_risk(clv, churn).as_dict()
+    out["customers_lost"] = _rounded(Range(n * churn.low / 100.0, n * churn.high / 100.0))
+    out["revenue_at_risk"] = _rounded(at_risk(revenue, churn))
+    out["clv_at_risk"] = None if clv is None else _rounded(at_risk(clv, churn))
     return out
+
+
+def _rounded(r: Range) -> dict[str, float]:
+    """To the cent (amounts) or the hundredth of a customer."""
+    return {"low": round(r.low, 2), "high": round(r.high, 2)}
 
 
 @dataclass(frozen=True)
@@ -357,6 +361,8 @@ def impact_assessed(
 ) -> dict[str, Any]:
     """The assessment of a decision of ``scope`` under the assumed ``churn`` uplift and/or
     ``nps`` change (see the module), as a JSON-ready dict with ``computed_at``."""
+    from cxpilot.kernel import roles
+
     roles.require(actor, VIEW)
     if scope.empty:
         raise ValidationError(
@@ -436,7 +442,7 @@ def impact_assessed(
             "churn_uplift": None if churn is None else churn.as_dict(),
             "nps_change": None if nps is None else nps.as_dict(),
             "churn_uplift_used": None if used is None else used.as_dict(),
-            "churn_from_nps": None if implied is None else implied.as_dict(),
+            "churn_from_nps": None if implied is None else _rounded(implied),
         },
         "has_clv": values is not None,
         **found,
