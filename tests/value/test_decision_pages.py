@@ -132,3 +132,24 @@ def test_the_pages_speak_french(valued, lead):
     assert "Nouvelle décision" in listing and "Proposée" in listing
     pdf = lead.get(f"/value/decisions/{decision.pk}.pdf", HTTP_ACCEPT_LANGUAGE="fr")
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+
+
+def test_a_settled_decision_keeps_what_it_was_decided_on(valued, lead):
+    lead.post("/value/decisions/new/", FORM)
+    decision = Decision.objects.get()
+    # a proposed decision whose scope changes is assessed again: the families who called
+    moved = lead.post(f"/value/decisions/{decision.pk}/edit/", {**FORM, "segments": ["families"]})
+    assert moved.status_code == 302
+    decision.refresh_from_db()
+    assert decision.assessment["customers"] == 2
+    assert lead.post(f"/value/decisions/{decision.pk}/edit/", {**FORM, "segments": ["families"],
+                     "status": "decided"}).status_code == 302  # fmt: skip
+    decision.refresh_from_db()
+    kept = (decision.assessment, decision.assessed_at)
+    # decided: neither re-assessed nor re-scoped
+    assert lead.post(f"/value/decisions/{decision.pk}/assess/").status_code == 302
+    refused = lead.post(f"/value/decisions/{decision.pk}/edit/", {**FORM, "status": "decided"})
+    assert refused.status_code == 400 and "segments" in refused.context["form"].errors
+    decision.refresh_from_db()
+    assert (decision.assessment, decision.assessed_at) == kept and decision.segments == ["families"]
+    assert "Re-assess" not in lead.get(f"/value/decisions/{decision.pk}/").content.decode()

@@ -30,6 +30,8 @@ VIEW, ADD, CHANGE, DELETE = (
     "value.delete_decision",
 )
 TITLE_MAX = 200
+#: A decision in one of these statuses keeps the assessment it was settled on.
+SETTLED = (DecisionStatus.DECIDED, DecisionStatus.REJECTED, DecisionStatus.WITHDRAWN)
 
 
 def decision_list(*, actor: Actor, status: str | None = None) -> QuerySet[Decision]:
@@ -120,14 +122,31 @@ def decision_save(
         )
     if status not in DecisionStatus.values:
         raise ValidationError(f"{str(status)[:40]!r} is not a status", where="status")
+    effects = (
+        (uplift.low, uplift.high) if uplift else (None, None),
+        (change.low, change.high) if change else (None, None),
+    )
     if decision is None:
         decision = Decision(created_by=actor if getattr(actor, "is_authenticated", False) else None)
+    else:
+        before = Decision.objects.get(pk=decision.pk)
+        moved = decision_scope(before) != checked or effects != (
+            (before.churn_low, before.churn_high),
+            (before.nps_low, before.nps_high),
+        )
+        if moved and before.status in SETTLED:
+            raise ValidationError(
+                "the scope and the assumed effect of a decision that is decided, rejected or "
+                "withdrawn stay those it was assessed on",
+                where="segments",
+            )
+        if moved and assessment is None:  # the kept assessment no longer answers it
+            decision.assessment, decision.assessed_at = None, None
     decision.title = title_checked(title)
     decision.description = str(description or "")[:20000]
     for kind, keys in checked.as_dict().items():
         setattr(decision, kind, keys)
-    decision.churn_low, decision.churn_high = (uplift.low, uplift.high) if uplift else (None, None)
-    decision.nps_low, decision.nps_high = (change.low, change.high) if change else (None, None)
+    (decision.churn_low, decision.churn_high), (decision.nps_low, decision.nps_high) = effects
     decision.status = status
     decision.owner = owner
     decision.decision_date = decision_date
@@ -139,8 +158,14 @@ def decision_save(
 
 
 def decision_assess(*, actor: Actor, decision: Decision, moments: bool = True) -> Decision:
-    """Assess the decision again on today's data, and keep that assessment."""
+    """Assess the decision again on today's data, and keep that assessment (not for a
+    settled decision: it keeps the one it was settled on)."""
     roles.require(actor, CHANGE)
+    if decision.status in SETTLED:
+        raise ValidationError(
+            f"the decision is {decision.status}: it keeps the assessment it was settled on",
+            where="status",
+        )
     churn, nps = decision_effects(decision)
     found = impact_assessed(
         actor=actor, scope=decision_scope(decision), churn=churn, nps=nps, moments=moments

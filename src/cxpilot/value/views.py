@@ -172,6 +172,7 @@ def decision_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "nav_current": "decisions",
             "decision": decision,
             "may_change": roles.may(request.user, decisions.CHANGE),
+            "settled": decision.status in decisions.SETTLED,
             **_page(decision),
         },
     )
