@@ -153,3 +153,12 @@ def test_a_settled_decision_keeps_what_it_was_decided_on(valued, lead):
     decision.refresh_from_db()
     assert (decision.assessment, decision.assessed_at) == kept and decision.segments == ["families"]
     assert "Re-assess" not in lead.get(f"/value/decisions/{decision.pk}/").content.decode()
+
+
+def test_a_decision_on_an_empty_warehouse_is_kept_unassessed(org, lead):
+    response = lead.post("/value/decisions/new/", FORM, follow=True)
+    assert response.status_code == 200
+    decision = Decision.objects.get()
+    assert decision.assessment is None
+    text = response.content.decode()
+    assert "Not assessed: " in text and "nothing to assess" in text
