@@ -168,9 +168,14 @@ DOMAINS: tuple[Domain, ...] = (
         cli=True,
         demo="after",
         roles={
-            CX_LEAD: ("value.view_value", *_crud("value", "costrule")),
-            ANALYST: ("value.view_value", "value.view_costrule"),
-            DEPARTMENT_OWNER: ("value.view_value",),
+            CX_LEAD: ("value.view_value", *_crud("value", "costrule"), *_crud("value", "decision")),
+            ANALYST: (
+                "value.view_value",
+                "value.view_costrule",
+                *_crud("value", "decision")[:3],  # decisions: view, add, change
+            ),
+            DEPARTMENT_OWNER: ("value.view_value", "value.view_decision"),
+            VIEWER: ("value.view_decision",),
         },
     ),
     Domain(

@@ -96,3 +96,53 @@ def _file_table(con: Any, name: str, path: Path | None) -> Any:
     checked = file_validated(table=name, path=path)
     checked.raise_if_bad(analysing=True)
     return con.create_table(name, checked.data)
+
+
+def moments_at(
+    *, actor: Actor, touchpoints: list[str], segment: str | None = None
+) -> dict[str, Any]:
+    """The moments-of-truth estimates (:func:`cxpilot.journeys.moments.moments_of_truth`) of
+    ``touchpoints`` for churn, repeat purchase and the relationship NPS, on the persons of
+    ``segment``: ``rows`` (each with ``outcome``, ``unit``, ``touchpoint``,
+    ``touchpoint_name``, ``effect``, ``ci_low``, ``ci_high``, ``n``, ``exposed`` and
+    ``moment``: whether the journey map marks it, :func:`cxpilot.journeys.map.is_moment`
+    against the outcome's most harmful estimate), ``not_estimated`` (with the ``reason``) and
+    ``missing`` (outcome -> why the data cannot measure it)."""
+    from cxpilot.journeys.map import HARMFUL_SIGN, is_moment
+    from cxpilot.journeys.moments import moments_of_truth
+
+    wanted = set(touchpoints)
+    rows: list[dict[str, Any]] = []
+    not_estimated: list[dict[str, Any]] = []
+    missing: dict[str, str] = {}
+    for outcome in HARMFUL_SIGN:
+        try:
+            found = moments_of_truth(actor=actor, outcome=outcome, segment=segment)
+        except ValidationError as error:
+            missing[outcome] = error.detail
+            continue
+        harmful = [row for row in found.rows if is_moment(row, outcome)]
+        leader = max(
+            harmful, key=lambda r: HARMFUL_SIGN[outcome] * float(r["effect"]), default=None
+        )
+        for row in found.rows:
+            if row["touchpoint"] not in wanted:
+                continue
+            kept = {"outcome": outcome, "unit": found.unit} | {
+                k: row.get(k)
+                for k in (
+                    "touchpoint", "touchpoint_name", "effect", "ci_low", "ci_high", "n", "exposed"
+                )
+            }  # fmt: skip
+            kept["moment"] = bool(
+                leader is not None
+                and is_moment(row, outcome)
+                and is_moment(row, outcome, leader=leader)
+            )
+            rows.append(kept)
+        not_estimated += [
+            {"outcome": outcome, "touchpoint": r["touchpoint"], "reason": r["reason"]}
+            for r in found.not_estimated
+            if r["touchpoint"] in wanted
+        ]
+    return {"rows": rows, "not_estimated": not_estimated, "missing": missing}

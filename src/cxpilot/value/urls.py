@@ -18,3 +18,12 @@ urlpatterns += [
 ]
 # --- customer value
 urlpatterns += [path("", views.dashboard, name="dashboard")]
+# --- the customer advocate: decisions and their impact
+urlpatterns += [
+    path("decisions/", views.decision_list, name="decisions"),
+    path("decisions/new/", views.decision_create, name="decision_create"),
+    path("decisions/<int:pk>/", views.decision_detail, name="decision_detail"),
+    path("decisions/<int:pk>/edit/", views.decision_update, name="decision_update"),
+    path("decisions/<int:pk>/assess/", views.decision_reassess, name="decision_reassess"),
+    path("decisions/<int:pk>.pdf", views.decision_pdf, name="decision_pdf"),
+]
