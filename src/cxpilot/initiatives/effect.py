@@ -92,9 +92,7 @@ def month_day(start: dt.date, month: int) -> dt.date:
     return start + dt.timedelta(days=round(month * MONTH_DAYS))
 
 
-def answers_around(
-    answers: Any, *, metric: str, start: dt.date, window: int
-) -> pd.DataFrame:
+def answers_around(answers: Any, *, metric: str, start: dt.date, window: int) -> pd.DataFrame:
     """The answers of ``metric`` in the window around ``start``, with their KPI value, their
     month number (0 = the first month from the start) and their person."""
     origin = dt.datetime.combine(start, dt.time())

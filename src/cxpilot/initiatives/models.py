@@ -139,3 +139,6 @@ class InitiativeSettings(models.Model):
     class Meta:
         verbose_name = _("initiative settings")
         verbose_name_plural = _("initiative settings")
+
+    def __str__(self) -> str:
+        return str(_("initiative settings"))

@@ -7,65 +7,259 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('organisation', '0003_touchpoint_mode_promise_measure'),
+        ("organisation", "0003_touchpoint_mode_promise_measure"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='InitiativeSettings',
+            name="InitiativeSettings",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('weight_stake', models.FloatField(default=0.4, verbose_name='weight of the NPS points at stake')),
-                ('weight_reach', models.FloatField(default=0.2, verbose_name='weight of the reach')),
-                ('weight_effect', models.FloatField(default=0.2, verbose_name='weight of the expected effect')),
-                ('weight_effort', models.FloatField(default=0.2, verbose_name='weight of the effort')),
-                ('value_nps', models.DecimalField(decimal_places=2, default=0, max_digits=14, validators=[django.core.validators.MinValueValidator(0)], verbose_name='value of one NPS point per customer per year')),
-                ('value_ces', models.DecimalField(decimal_places=2, default=0, max_digits=14, validators=[django.core.validators.MinValueValidator(0)], verbose_name='value of one CES point per customer per year')),
-                ('value_csat', models.DecimalField(decimal_places=2, default=0, max_digits=14, validators=[django.core.validators.MinValueValidator(0)], verbose_name='value of one CSAT point per customer per year')),
-                ('window_months', models.PositiveSmallIntegerField(default=6, validators=[django.core.validators.MinValueValidator(2), django.core.validators.MaxValueValidator(36)], verbose_name='months before and after the start')),
-                ('horizon_months', models.PositiveSmallIntegerField(default=12, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(120)], verbose_name='months of return counted')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "weight_stake",
+                    models.FloatField(
+                        default=0.4, verbose_name="weight of the NPS points at stake"
+                    ),
+                ),
+                (
+                    "weight_reach",
+                    models.FloatField(default=0.2, verbose_name="weight of the reach"),
+                ),
+                (
+                    "weight_effect",
+                    models.FloatField(default=0.2, verbose_name="weight of the expected effect"),
+                ),
+                (
+                    "weight_effort",
+                    models.FloatField(default=0.2, verbose_name="weight of the effort"),
+                ),
+                (
+                    "value_nps",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=0,
+                        max_digits=14,
+                        validators=[django.core.validators.MinValueValidator(0)],
+                        verbose_name="value of one NPS point per customer per year",
+                    ),
+                ),
+                (
+                    "value_ces",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=0,
+                        max_digits=14,
+                        validators=[django.core.validators.MinValueValidator(0)],
+                        verbose_name="value of one CES point per customer per year",
+                    ),
+                ),
+                (
+                    "value_csat",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=0,
+                        max_digits=14,
+                        validators=[django.core.validators.MinValueValidator(0)],
+                        verbose_name="value of one CSAT point per customer per year",
+                    ),
+                ),
+                (
+                    "window_months",
+                    models.PositiveSmallIntegerField(
+                        default=6,
+                        validators=[
+                            django.core.validators.MinValueValidator(2),
+                            django.core.validators.MaxValueValidator(36),
+                        ],
+                        verbose_name="months before and after the start",
+                    ),
+                ),
+                (
+                    "horizon_months",
+                    models.PositiveSmallIntegerField(
+                        default=12,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(120),
+                        ],
+                        verbose_name="months of return counted",
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
             ],
             options={
-                'verbose_name': 'initiative settings',
-                'verbose_name_plural': 'initiative settings',
+                "verbose_name": "initiative settings",
+                "verbose_name_plural": "initiative settings",
             },
         ),
         migrations.CreateModel(
-            name='Initiative',
+            name="Initiative",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('description', models.TextField(blank=True, verbose_name='description')),
-                ('themes', models.JSONField(blank=True, default=list, help_text='Labels of the verbatim themes (irritants) it addresses.', verbose_name='irritants addressed')),
-                ('metric', models.CharField(choices=[('nps', 'NPS'), ('ces', 'CES'), ('csat', 'CSAT')], max_length=4, verbose_name='KPI')),
-                ('expected_change', models.FloatField(blank=True, help_text='In points of the KPI (CES or CSAT mean, NPS points).', null=True, verbose_name='expected change')),
-                ('effort', models.CharField(choices=[('S', 'Small'), ('M', 'Medium'), ('L', 'Large')], default='M', max_length=1, verbose_name='effort')),
-                ('person_days', models.PositiveIntegerField(blank=True, null=True, validators=[django.core.validators.MaxValueValidator(1000000)], verbose_name='person-days')),
-                ('cost_one_off', models.DecimalField(decimal_places=2, default=0, max_digits=14, validators=[django.core.validators.MinValueValidator(0)], verbose_name='one-off cost')),
-                ('cost_monthly', models.DecimalField(decimal_places=2, default=0, max_digits=14, validators=[django.core.validators.MinValueValidator(0)], verbose_name='running cost per month')),
-                ('expected_return', models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True, validators=[django.core.validators.MinValueValidator(0)], verbose_name='expected return per year')),
-                ('customers_reached', models.PositiveIntegerField(blank=True, help_text='How many customers the change reaches in a year (for the return).', null=True, validators=[django.core.validators.MaxValueValidator(10000000000)], verbose_name='customers reached')),
-                ('planned_on', models.DateField(blank=True, null=True, verbose_name='planned for')),
-                ('started_on', models.DateField(blank=True, null=True, verbose_name='started on')),
-                ('done_on', models.DateField(blank=True, null=True, verbose_name='done on')),
-                ('status', models.CharField(choices=[('proposed', 'Proposed'), ('planned', 'Planned'), ('started', 'Started'), ('done', 'Done'), ('dropped', 'Dropped')], default='proposed', max_length=10, verbose_name='status')),
-                ('source', models.CharField(blank=True, help_text='The roadmap action or council decision (text or link).', max_length=500, verbose_name='comes from')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('department', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='initiatives', to='organisation.department', verbose_name='owning department')),
-                ('touchpoints', models.ManyToManyField(related_name='initiatives', to='organisation.touchpoint', verbose_name='touchpoints addressed')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                ("description", models.TextField(blank=True, verbose_name="description")),
+                (
+                    "themes",
+                    models.JSONField(
+                        blank=True,
+                        default=list,
+                        help_text="Labels of the verbatim themes (irritants) it addresses.",
+                        verbose_name="irritants addressed",
+                    ),
+                ),
+                (
+                    "metric",
+                    models.CharField(
+                        choices=[("nps", "NPS"), ("ces", "CES"), ("csat", "CSAT")],
+                        max_length=4,
+                        verbose_name="KPI",
+                    ),
+                ),
+                (
+                    "expected_change",
+                    models.FloatField(
+                        blank=True,
+                        help_text="In points of the KPI (CES or CSAT mean, NPS points).",
+                        null=True,
+                        verbose_name="expected change",
+                    ),
+                ),
+                (
+                    "effort",
+                    models.CharField(
+                        choices=[("S", "Small"), ("M", "Medium"), ("L", "Large")],
+                        default="M",
+                        max_length=1,
+                        verbose_name="effort",
+                    ),
+                ),
+                (
+                    "person_days",
+                    models.PositiveIntegerField(
+                        blank=True,
+                        null=True,
+                        validators=[django.core.validators.MaxValueValidator(1000000)],
+                        verbose_name="person-days",
+                    ),
+                ),
+                (
+                    "cost_one_off",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=0,
+                        max_digits=14,
+                        validators=[django.core.validators.MinValueValidator(0)],
+                        verbose_name="one-off cost",
+                    ),
+                ),
+                (
+                    "cost_monthly",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=0,
+                        max_digits=14,
+                        validators=[django.core.validators.MinValueValidator(0)],
+                        verbose_name="running cost per month",
+                    ),
+                ),
+                (
+                    "expected_return",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=14,
+                        null=True,
+                        validators=[django.core.validators.MinValueValidator(0)],
+                        verbose_name="expected return per year",
+                    ),
+                ),
+                (
+                    "customers_reached",
+                    models.PositiveIntegerField(
+                        blank=True,
+                        help_text="How many customers the change reaches in a year (for the return).",
+                        null=True,
+                        validators=[django.core.validators.MaxValueValidator(10000000000)],
+                        verbose_name="customers reached",
+                    ),
+                ),
+                ("planned_on", models.DateField(blank=True, null=True, verbose_name="planned for")),
+                ("started_on", models.DateField(blank=True, null=True, verbose_name="started on")),
+                ("done_on", models.DateField(blank=True, null=True, verbose_name="done on")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("proposed", "Proposed"),
+                            ("planned", "Planned"),
+                            ("started", "Started"),
+                            ("done", "Done"),
+                            ("dropped", "Dropped"),
+                        ],
+                        default="proposed",
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "source",
+                    models.CharField(
+                        blank=True,
+                        help_text="The roadmap action or council decision (text or link).",
+                        max_length=500,
+                        verbose_name="comes from",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "department",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="initiatives",
+                        to="organisation.department",
+                        verbose_name="owning department",
+                    ),
+                ),
+                (
+                    "touchpoints",
+                    models.ManyToManyField(
+                        related_name="initiatives",
+                        to="organisation.touchpoint",
+                        verbose_name="touchpoints addressed",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'initiative',
-                'verbose_name_plural': 'initiatives',
-                'ordering': ['name', 'pk'],
+                "verbose_name": "initiative",
+                "verbose_name_plural": "initiatives",
+                "ordering": ["name", "pk"],
             },
         ),
     ]
