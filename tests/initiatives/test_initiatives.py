@@ -170,9 +170,7 @@ def test_a_hostile_name_is_kept_as_text_or_refused_clearly(org, hostile) -> None
 def test_a_viewer_cannot_create(org, make_user) -> None:
     viewer = make_user("viewer")
     with pytest.raises(PermissionDenied):
-        initiative_save(
-            actor=viewer, draft=Draft(name="X", touchpoints=["website"], metric="ces")
-        )
+        initiative_save(actor=viewer, draft=Draft(name="X", touchpoints=["website"], metric="ces"))
     assert Initiative.objects.count() == 0
 
 

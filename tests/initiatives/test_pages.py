@@ -77,7 +77,9 @@ def test_the_detail_shows_the_effect_the_chart_and_the_numbers(org, viewer) -> N
     load_arrow(table="responses", data=pa.Table.from_pylist(answers()))
     saved = initiative_save(
         actor=None,
-        draft=Draft(name="Faster checkout", touchpoints=["website"], metric="ces", started_on=START),
+        draft=Draft(
+            name="Faster checkout", touchpoints=["website"], metric="ces", started_on=START
+        ),
     )
     page = viewer.get(f"/initiatives/{saved.pk}/")
     assert page.status_code == 200
@@ -89,7 +91,9 @@ def test_the_detail_shows_the_effect_the_chart_and_the_numbers(org, viewer) -> N
 
 
 def test_the_detail_of_an_initiative_not_started(org, viewer) -> None:
-    saved = initiative_save(actor=None, draft=Draft(name="Later", touchpoints=["store"], metric="nps"))
+    saved = initiative_save(
+        actor=None, draft=Draft(name="Later", touchpoints=["store"], metric="nps")
+    )
     page = viewer.get(f"/initiatives/{saved.pk}/")
     assert page.status_code == 200 and "has not started" in page.content.decode()
     assert viewer.get("/initiatives/999/").status_code == 404

@@ -141,7 +141,7 @@ def measure(
     keep = is_touched | rows["touchpoint"].isin(comparison).to_numpy()
     rows, is_touched, post = rows[keep], is_touched[keep], post[keep]
     series = _series(rows, is_touched, start)
-    base = {
+    base: dict[str, Any] = {
         "metric": metric,
         "start": start,
         "window": window,

@@ -11,7 +11,17 @@ from cxpilot.initiatives.models import Effort, Initiative, InitiativeSettings, M
 from cxpilot.initiatives.services import Draft
 from cxpilot.kernel.web import DateField
 
-MONEY = {"min_value": 0, "max_value": 999_999_999_999, "decimal_places": 2, "max_digits": 14}
+
+def money(label: Any, *, required: bool = True, initial: int | None = None) -> forms.DecimalField:
+    return forms.DecimalField(
+        label=label,
+        required=required,
+        initial=initial,
+        min_value=0,
+        max_value=999_999_999_999,
+        decimal_places=2,
+        max_digits=14,
+    )
 
 
 class InitiativeForm(forms.Form):
@@ -49,11 +59,9 @@ class InitiativeForm(forms.Form):
     person_days = forms.IntegerField(
         label=_("Person-days"), required=False, min_value=0, max_value=1_000_000
     )
-    cost_one_off = forms.DecimalField(label=_("One-off cost"), initial=0, **MONEY)  # type: ignore[arg-type]
-    cost_monthly = forms.DecimalField(label=_("Running cost per month"), initial=0, **MONEY)  # type: ignore[arg-type]
-    expected_return = forms.DecimalField(  # type: ignore[arg-type]
-        label=_("Expected return per year"), required=False, **MONEY
-    )
+    cost_one_off = money(_("One-off cost"), initial=0)
+    cost_monthly = money(_("Running cost per month"), initial=0)
+    expected_return = money(_("Expected return per year"), required=False)
     customers_reached = forms.IntegerField(
         label=_("Customers reached in a year"),
         required=False,

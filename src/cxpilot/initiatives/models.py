@@ -3,10 +3,14 @@ backlog and return (weights of the ranking, value of a KPI point)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from cxpilot.organisation.models import Department, Touchpoint
 
 
 class Metric(models.TextChoices):
@@ -29,7 +33,12 @@ class Status(models.TextChoices):
     DROPPED = "dropped", _("Dropped")
 
 
-MONEY = {"max_digits": 14, "decimal_places": 2, "validators": [MinValueValidator(0)]}
+def money(label: str | Any, *, null: bool = False, default: int | None = None) -> Any:
+    """An amount of money: 0 or more, two decimals."""
+    extra: dict[str, Any] = {"null": True, "blank": True} if null else {"default": default}
+    return models.DecimalField(
+        label, max_digits=14, decimal_places=2, validators=[MinValueValidator(0)], **extra
+    )
 
 
 class Initiative(models.Model):
@@ -38,8 +47,8 @@ class Initiative(models.Model):
 
     name = models.CharField(_("name"), max_length=200)
     description = models.TextField(_("description"), blank=True)
-    touchpoints = models.ManyToManyField(
-        "organisation.Touchpoint",
+    touchpoints: models.ManyToManyField[Touchpoint, Any] = models.ManyToManyField(
+        Touchpoint,
         verbose_name=_("touchpoints addressed"),
         related_name="initiatives",
     )
@@ -57,7 +66,7 @@ class Initiative(models.Model):
         help_text=_("In points of the KPI (CES or CSAT mean, NPS points)."),
     )
     department = models.ForeignKey(
-        "organisation.Department",
+        Department,
         verbose_name=_("owning department"),
         null=True,
         blank=True,
@@ -68,11 +77,9 @@ class Initiative(models.Model):
     person_days = models.PositiveIntegerField(
         _("person-days"), null=True, blank=True, validators=[MaxValueValidator(1_000_000)]
     )
-    cost_one_off = models.DecimalField(_("one-off cost"), default=0, **MONEY)  # type: ignore[arg-type]
-    cost_monthly = models.DecimalField(_("running cost per month"), default=0, **MONEY)  # type: ignore[arg-type]
-    expected_return = models.DecimalField(  # type: ignore[call-overload]
-        _("expected return per year"), null=True, blank=True, **MONEY
-    )
+    cost_one_off = money(_("one-off cost"), default=0)
+    cost_monthly = money(_("running cost per month"), default=0)
+    expected_return = money(_("expected return per year"), null=True)
     customers_reached = models.PositiveIntegerField(
         _("customers reached"),
         null=True,
@@ -115,15 +122,9 @@ class InitiativeSettings(models.Model):
     weight_reach = models.FloatField(_("weight of the reach"), default=0.2)
     weight_effect = models.FloatField(_("weight of the expected effect"), default=0.2)
     weight_effort = models.FloatField(_("weight of the effort"), default=0.2)
-    value_nps = models.DecimalField(  # type: ignore[call-overload]
-        _("value of one NPS point per customer per year"), default=0, **MONEY
-    )
-    value_ces = models.DecimalField(  # type: ignore[call-overload]
-        _("value of one CES point per customer per year"), default=0, **MONEY
-    )
-    value_csat = models.DecimalField(  # type: ignore[call-overload]
-        _("value of one CSAT point per customer per year"), default=0, **MONEY
-    )
+    value_nps = money(_("value of one NPS point per customer per year"), default=0)
+    value_ces = money(_("value of one CES point per customer per year"), default=0)
+    value_csat = money(_("value of one CSAT point per customer per year"), default=0)
     window_months = models.PositiveSmallIntegerField(
         _("months before and after the start"),
         default=6,

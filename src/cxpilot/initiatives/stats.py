@@ -82,8 +82,8 @@ def did_cells(y: np.ndarray, touched: np.ndarray, post: np.ndarray) -> Cells:
     p = np.asarray(post, dtype=bool)
     cells = [(t & ~p), (t & p), (~t & ~p), (~t & p)]
     means = [float(y[c].mean()) if c.any() else float("nan") for c in cells]
-    counts = tuple(int(c.sum()) for c in cells)
-    return Cells(*means, n=counts)  # type: ignore[arg-type]
+    n = [int(c.sum()) for c in cells]
+    return Cells(means[0], means[1], means[2], means[3], n=(n[0], n[1], n[2], n[3]))
 
 
 @dataclass(frozen=True)
