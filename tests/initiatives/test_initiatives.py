@@ -193,3 +193,44 @@ def test_without_comparison_the_effect_is_an_interrupted_time_series(org) -> Non
     # three months each side (of 30.44 days): the minimum a segmented regression takes
     assert found.estimate is not None and found.estimate.method == "its"
     assert found.estimate.effect > 0
+
+
+def test_the_backlog_ranks_by_reach_and_marks_quick_wins(hand) -> None:
+    from cxpilot.initiatives.selectors import backlog
+
+    initiative_save(
+        actor=None,
+        draft=Draft(name="Store signs", touchpoints=["store"], metric="nps", effort="L"),
+    )
+    found = backlog(actor=None)
+    # the website has 24 answers in the last year of data, the store none; the checkout
+    # (effort M) outranks the signs (effort L): 0.2·1 − 0.2·2/3 against −0.2·1
+    assert [r["name"] for r in found.rows] == ["Faster checkout", "Store signs"]
+    assert [r["reach"] for r in found.rows] == [24, 0]
+    assert found.rows[0]["score"] == pytest.approx(0.2 - 0.2 * 2 / 3, abs=1e-3)
+    assert not any(r["quick_win"] for r in found.rows)  # neither is small
+    assert found.weights == (0.4, 0.2, 0.2, 0.2)
+
+
+def test_cli_effect_window_out_of_range(hand) -> None:
+    out = runner.invoke(app, ["initiatives", "effect", str(hand.pk), "--window", "1"])
+    assert out.exit_code == 2 and "a window of 2 to 36 months" in out.output
+
+
+def test_cli_effect_of_an_initiative_not_started(org) -> None:
+    saved = initiative_save(
+        actor=None, draft=Draft(name="Later", touchpoints=["store"], metric="nps")
+    )
+    out = runner.invoke(app, ["initiatives", "effect", str(saved.pk)])
+    assert out.exit_code == 2 and "has not started" in out.output
+
+
+def test_customers_reached_beyond_what_a_database_stores(org) -> None:
+    with pytest.raises(ValidationError, match="whole number"):
+        initiative_save(
+            actor=None,
+            draft=Draft(
+                name="X", touchpoints=["store"], metric="nps", customers_reached=3_000_000_000
+            ),
+        )
+    assert Initiative.objects.count() == 0

@@ -127,3 +127,14 @@ def test_the_pages_render_in_french(org, client_as) -> None:
     assert page.status_code == 200
     assert "Initiatives" in page.content.decode()
     assert "<h2>Priorités</h2>" in page.content.decode()
+
+
+def test_a_hostile_name_in_the_form_is_escaped_or_refused(org, lead, hostile) -> None:
+    page = lead.post("/initiatives/new/", form(name=hostile))
+    assert page.status_code in (302, 400)
+    if page.status_code == 400:
+        assert Initiative.objects.count() == 0
+    else:
+        detail = lead.get(page["Location"])
+        assert detail.status_code == 200
+        assert HOSTILE not in detail.content.decode()

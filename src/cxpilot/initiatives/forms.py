@@ -66,7 +66,7 @@ class InitiativeForm(forms.Form):
         label=_("Customers reached in a year"),
         required=False,
         min_value=0,
-        max_value=10_000_000_000,
+        max_value=2_000_000_000,
         help_text=_("Used to turn the measured effect into a return."),
     )
     planned_on = DateField(label=_("Planned for"), required=False)

@@ -84,7 +84,7 @@ class Initiative(models.Model):
         _("customers reached"),
         null=True,
         blank=True,
-        validators=[MaxValueValidator(10_000_000_000)],
+        validators=[MaxValueValidator(2_000_000_000)],
         help_text=_("How many customers the change reaches in a year (for the return)."),
     )
     planned_on = models.DateField(_("planned for"), null=True, blank=True)

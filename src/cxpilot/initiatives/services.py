@@ -146,7 +146,7 @@ def _check(draft: Draft) -> dict[str, Any]:
     if draft.effort not in Effort.values:
         problems.append(Problem("effort", f"unknown effort {draft.effort[:20]!r}; use S, M or L"))
     out["effort"] = draft.effort
-    for name, limit in (("person_days", 1_000_000), ("customers_reached", 10_000_000_000)):
+    for name, limit in (("person_days", 1_000_000), ("customers_reached", 2_000_000_000)):
         value = getattr(draft, name)
         if value is not None and not 0 <= int(value) <= limit:
             problems.append(Problem(name, f"a whole number from 0 to {limit}"))
