@@ -138,3 +138,16 @@ def test_a_hostile_name_in_the_form_is_escaped_or_refused(org, lead, hostile) ->
         detail = lead.get(page["Location"])
         assert detail.status_code == 200
         assert HOSTILE not in detail.content.decode()
+
+
+def test_the_detail_in_french(org, client_as) -> None:
+    load_arrow(table="responses", data=pa.Table.from_pylist(answers()))
+    saved = initiative_save(
+        actor=None,
+        draft=Draft(name="Caisse", touchpoints=["website"], metric="ces", started_on=START),
+    )
+    reader = client_as("viewer")
+    reader.cookies["django_language"] = "fr"
+    text = reader.get(f"/initiatives/{saved.pk}/").content.decode()
+    assert "Effet mesuré" in text and "Différence de différences" in text
+    assert "intervalle à 95 %" in text and "%%" not in text
