@@ -234,3 +234,29 @@ def test_customers_reached_beyond_what_a_database_stores(org) -> None:
             ),
         )
     assert Initiative.objects.count() == 0
+
+
+def test_the_backlog_sums_the_points_at_stake_of_the_themes_addressed(hand, monkeypatch) -> None:
+    from cxpilot.initiatives import selectors
+
+    found_irritants = [
+        {"theme": "Delivery · late", "impact": 0.78, "mentions": 1162},
+        {"theme": "stock", "impact": 0.83, "mentions": 2199},
+        {"theme": "prices", "impact": 0.45, "mentions": 1889},
+    ]
+    monkeypatch.setattr(selectors, "_irritants", lambda: (found_irritants, ""))
+    initiative_save(
+        actor=None,
+        draft=Draft(
+            name="Tracking",
+            touchpoints=["store"],
+            metric="csat",
+            themes=["delivery · LATE", "prices", "unknown theme"],
+        ),
+    )
+    found = selectors.backlog(actor=None)
+    stake = {r["name"]: r["points_at_stake"] for r in found.rows}
+    # matched by label whatever the case: 0.78 + 0.45; no theme, no stake
+    assert stake == {"Tracking": 1.23, "Faster checkout": None}
+    # the irritant no initiative addresses is the candidate left
+    assert [r["theme"] for r in found.open_irritants] == ["stock"]
