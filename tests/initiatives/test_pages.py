@@ -151,3 +151,22 @@ def test_the_detail_in_french(org, client_as) -> None:
     text = reader.get(f"/initiatives/{saved.pk}/").content.decode()
     assert "Effet mesuré" in text and "Différence de différences" in text
     assert "intervalle à 95 %" in text and "%%" not in text
+
+
+def test_the_source_is_a_link_only_when_it_is_a_web_address(org, viewer) -> None:
+    web = initiative_save(
+        actor=None,
+        draft=Draft(
+            name="A", touchpoints=["store"], metric="nps", source="https://example.com/roadmap/4"
+        ),
+    )
+    script = initiative_save(
+        actor=None,
+        draft=Draft(name="B", touchpoints=["store"], metric="nps", source="javascript:alert(1)"),
+    )
+    assert (
+        'href="https://example.com/roadmap/4"'
+        in viewer.get(f"/initiatives/{web.pk}/").content.decode()
+    )
+    text = viewer.get(f"/initiatives/{script.pk}/").content.decode()
+    assert "javascript:alert(1)" in text and 'href="javascript:' not in text

@@ -4,6 +4,7 @@ read."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
@@ -155,6 +156,8 @@ def initiative_detail(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             spec = effect_chart(effect)
     assumption, returned = selectors.initiative_return(initiative, effect)
+    source = initiative.source
+    source_url = source if urlsplit(source).scheme in ("http", "https") else ""
     return render(
         request,
         "initiatives/detail.html",
@@ -167,6 +170,7 @@ def initiative_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "spec": spec,
             "assumption": assumption,
             "returned": returned,
+            "source_url": source_url,
             "may": _may(request),
             "nav_current": "initiatives",
         },
