@@ -179,6 +179,23 @@ DOMAINS: tuple[Domain, ...] = (
         },
     ),
     Domain(
+        "initiatives",
+        urls="initiatives/",
+        cli=True,
+        roles={
+            CX_LEAD: (
+                *_crud("initiatives", "initiative"),
+                "initiatives.view_initiativesettings",
+                "initiatives.change_initiativesettings",
+            ),
+            **{
+                role: ("initiatives.view_initiative", "initiatives.view_initiativesettings")
+                for role in EVERYONE
+                if role != CX_LEAD
+            },
+        },
+    ),
+    Domain(
         "customer360",
         urls="customers/",
         cli=True,

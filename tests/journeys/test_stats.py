@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from cxpilot.journeys.stats import cluster_ols, sandwich
+from cxpilot.kernel.regression import cluster_ols, sandwich
 
 pytestmark = pytest.mark.pure
 

@@ -19,7 +19,7 @@ Each touchpoint gets a linear probability model (OLS) of the outcome on the poor
 indicator with the controls: the person's segment (golden record), the answer's channel,
 tenure (days since the person's first interaction or purchase before t), the number of
 interactions in the 365 days before t (log1p) and the month of t; standard errors clustered
-by person (:func:`cxpilot.journeys.stats.cluster_ols`). The effect is the indicator's
+by person (:func:`cxpilot.kernel.regression.cluster_ols`). The effect is the indicator's
 coefficient, in percentage points (``repeat``, ``churn``) or NPS points (``nps``).
 
 The features are built in the warehouse engine (Ibis: joins, windows, aggregations pushed
@@ -573,7 +573,7 @@ def _fit(rows: Any) -> Any:
     import numpy as np
     import pandas as pd
 
-    from cxpilot.journeys.stats import cluster_ols
+    from cxpilot.kernel.regression import cluster_ols
 
     categories = pd.get_dummies(
         rows[["segment", "channel", "month"]].astype(str), drop_first=True, dtype=float

@@ -1,0 +1,1 @@
+"""Initiatives: the CX actions, their backlog, their measured effect and their return."""

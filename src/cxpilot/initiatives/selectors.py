@@ -1,0 +1,235 @@
+"""Reads of the initiatives domain: the initiatives, their settings, the department the
+RACI proposes, the measured effect and return, and the ranked backlog."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import QuerySet
+
+from cxpilot.initiatives import stats
+from cxpilot.initiatives.effect import Effect, measure
+from cxpilot.initiatives.models import Initiative, InitiativeSettings, Status
+from cxpilot.kernel import roles
+from cxpilot.kernel.errors import CxPilotError, NotFound, ValidationError
+from cxpilot.kernel.roles import Actor
+
+VIEW = "initiatives.view_initiative"
+#: The width of each metric's scale, to compare expected changes across metrics.
+SCALE = {"nps": 200.0, "ces": 6.0, "csat": 4.0}
+#: Days of answers counted as an initiative's reach, back from the latest answer.
+REACH_DAYS = 365
+
+
+def initiative_list(*, actor: Actor) -> QuerySet[Initiative]:
+    roles.require(actor, VIEW)
+    return Initiative.objects.select_related("department").prefetch_related("touchpoints")
+
+
+def initiative_get(*, actor: Actor, pk: int) -> Initiative:
+    roles.require(actor, VIEW)
+    found = initiative_list(actor=actor).filter(pk=pk).first()
+    if found is None:
+        raise NotFound(f"no initiative with id {pk}", where="initiative")
+    return found
+
+
+def settings_get() -> InitiativeSettings:
+    """The one settings row (created with the defaults the first time)."""
+    found, _created = InitiativeSettings.objects.get_or_create(pk=1)
+    return found
+
+
+def touchpoint_keys(initiative: Initiative) -> list[str]:
+    return sorted(t.key for t in initiative.touchpoints.all())
+
+
+def proposed_department(keys: list[str]) -> Any:
+    """The department to own an initiative on these touchpoints: the first one the
+    governance RACI makes Responsible for one of them, else the first touchpoint's own
+    department (None when neither exists)."""
+    from cxpilot.governance.selectors import responsible_department
+    from cxpilot.organisation.models import Touchpoint
+
+    for key in keys:
+        found = responsible_department(key)
+        if found is not None:
+            return found
+    for tp in Touchpoint.objects.filter(key__in=keys).select_related("department"):
+        if tp.department is not None:
+            return tp.department
+    return None
+
+
+def initiative_effect(
+    *, actor: Actor, initiative: Initiative, window: int | None = None, answers: Any = None
+) -> Effect:
+    """The measured effect of ``initiative`` on its KPI from its start day (see
+    :mod:`cxpilot.initiatives.effect`), over the warehouse's answers (or ``answers``, an
+    Ibis table of the same shape)."""
+    roles.require(actor, VIEW)
+    if initiative.started_on is None:
+        raise ValidationError(
+            "the initiative has not started: give its start date to measure its effect",
+            where="started_on",
+        )
+    window = window or settings_get().window_months
+    if not 2 <= window <= 36:
+        raise ValidationError("a window of 2 to 36 months", where="--window")
+    touched = touchpoint_keys(initiative)
+    if answers is not None:
+        return measure(
+            answers,
+            touched=touched,
+            metric=initiative.metric,
+            start=initiative.started_on,
+            window=window,
+        )
+    from cxpilot.warehouse.connection import answers as counted
+    from cxpilot.warehouse.connection import warehouse
+
+    with warehouse() as con:
+        return measure(
+            counted(con),
+            touched=touched,
+            metric=initiative.metric,
+            start=initiative.started_on,
+            window=window,
+        )
+
+
+@dataclass(frozen=True)
+class Assumption:
+    """The editable assumption turning a KPI effect into money, as shown beside the return."""
+
+    value_per_point: float
+    customers: int | None
+    months: int
+
+
+def initiative_return(
+    initiative: Initiative, effect: Effect | None
+) -> tuple[Assumption, stats.Return | None]:
+    """The return of the measured effect (None without an estimate, a value per point or
+    the customers reached) against the initiative's cost, with the assumption used."""
+    s = settings_get()
+    assumption = Assumption(
+        value_per_point=float(getattr(s, f"value_{initiative.metric}")),
+        customers=initiative.customers_reached,
+        months=s.horizon_months,
+    )
+    e = effect.estimate if effect is not None else None
+    if e is None or not assumption.value_per_point or not assumption.customers:
+        return assumption, None
+    return assumption, stats.roi(
+        effect=e.effect,
+        ci_low=e.ci_low,
+        ci_high=e.ci_high,
+        value_per_point=assumption.value_per_point,
+        customers=assumption.customers,
+        months=assumption.months,
+        cost_one_off=float(initiative.cost_one_off),
+        cost_monthly=float(initiative.cost_monthly),
+    )
+
+
+# --------------------------------------------------------------------------- backlog
+
+
+@dataclass
+class Backlog:
+    rows: list[dict[str, Any]]
+    weights: tuple[float, float, float, float]
+    #: irritants no initiative addresses, by NPS points at stake (label, impact, mentions)
+    open_irritants: list[dict[str, Any]]
+    #: why the points at stake are missing ("" when they are there)
+    stake_note: str
+
+
+def _irritants() -> tuple[list[dict[str, Any]], str]:
+    from cxpilot.verbatims.selectors import irritants
+
+    try:
+        return irritants(examples=0), ""
+    except CxPilotError as exc:
+        return [], str(exc)
+
+
+def _reach(keys: set[str]) -> dict[str, int]:
+    """Answers of the last :data:`REACH_DAYS` days of data per touchpoint of ``keys``."""
+    if not keys:
+        return {}
+    from cxpilot.warehouse.connection import answers, warehouse
+
+    with warehouse() as con:
+        r = answers(con)
+        latest = r.timestamp.max().to_pyarrow().as_py()
+        if latest is None:
+            return {}
+        since = latest - dt.timedelta(days=REACH_DAYS)
+        r = r.filter(r.touchpoint.isin(sorted(keys)), r.timestamp > since)
+        frame = r.group_by("touchpoint").aggregate(n=r.count()).to_pandas()
+    return {str(k): int(v) for k, v in zip(frame["touchpoint"], frame["n"], strict=True)}
+
+
+def backlog(*, actor: Actor) -> Backlog:
+    """The initiatives not done nor dropped, ranked by the backlog score of
+    :func:`cxpilot.initiatives.stats.backlog_scores` with the settings' weights: NPS points at
+    stake of the irritants they address (verbatim analytics), reach (answers of their
+    touchpoints over the last year of data), expected change (as a share of the metric's
+    scale) and effort."""
+    items = [
+        i for i in initiative_list(actor=actor) if i.status not in (Status.DONE, Status.DROPPED)
+    ]
+    s = settings_get()
+    weights = (s.weight_stake, s.weight_reach, s.weight_effect, s.weight_effort)
+    found, note = _irritants()
+    impact = {str(r["theme"]).casefold(): r for r in found}
+    addressed = {t.casefold() for i in items for t in i.themes}
+    keys = {k: touchpoint_keys(i) for i in items for k in [i.pk]}
+    reach_by = _reach({k for ks in keys.values() for k in ks})
+    stakes: list[float | None] = []
+    reaches: list[float | None] = []
+    effects: list[float | None] = []
+    for i in items:
+        matched = [impact[t.casefold()] for t in i.themes if t.casefold() in impact]
+        stakes.append(sum(float(m["impact"] or 0) for m in matched) if matched else None)
+        reaches.append(float(sum(reach_by.get(k, 0) for k in keys[i.pk])))
+        effects.append(
+            abs(i.expected_change) / SCALE[i.metric] if i.expected_change is not None else None
+        )
+    ranked = stats.backlog_scores(
+        stake=stakes,
+        reach=reaches,
+        effect=effects,
+        effort=[i.effort for i in items],
+        weights=weights,
+    )
+    rows = [
+        {
+            "id": i.pk,
+            "name": i.name,
+            "initiative": i,
+            "status": i.status,
+            "metric": i.metric,
+            "touchpoints": keys[i.pk],
+            "points_at_stake": None if st is None else round(st, 2),
+            "reach": int(re or 0),
+            "expected_change": i.expected_change,
+            "effort": i.effort,
+            "score": round(r.score, 3),
+            "quick_win": r.quick_win,
+        }
+        for i, st, re, r in zip(items, stakes, reaches, ranked, strict=True)
+    ]
+    rows.sort(key=lambda row: (-row["score"], row["name"]))
+    for rank, row in enumerate(rows, 1):
+        row["rank"] = rank
+    open_irritants = [
+        {"theme": r["theme"], "impact": r["impact"], "mentions": r["mentions"]}
+        for r in found
+        if str(r["theme"]).casefold() not in addressed and (r["impact"] or 0) > 0
+    ][:10]
+    return Backlog(rows, weights, open_irritants, note)
