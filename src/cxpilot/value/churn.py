@@ -180,6 +180,11 @@ class Feature:
     coefficient: float
     importance: float
 
+    @property
+    def per_unit(self) -> float:
+        """The calibrated log-odds per unit of the feature (for a level: being at it)."""
+        return self.coefficient / self.scale if self.scale else 0.0
+
 
 @dataclass
 class ChurnModel:
@@ -226,9 +231,10 @@ class ChurnModel:
                     "column": f.column,
                     "level": f.level,
                     "coefficient": round(f.coefficient, 4),
+                    "per_unit": round(f.per_unit, 6),
                     "importance": round(f.importance, 4),
                 }
-                for f in self.features
+                for f in ranked(self.features)
             ],
             "dropped": [{"column": k, "why": v} for k, v in self.dropped.items()],
             "calibration": self.calibration,
@@ -366,11 +372,20 @@ def churn_fit(
     """The calibrated logistic model of ``y`` (1 churned, 0 stayed) on ``columns``, with its
     cross-validated AUC (and the gradient boosting's when ``compare``) and calibration curve.
     See the module's docstring for the method."""
+    _checked(y, where)
+    # one thread: the small matrices of a churn table gain nothing from more, and a busy
+    # machine's OpenMP threads would make the gradient boosting crawl
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1):
+        return _fit(columns, y, where=where, seed=seed, compare=compare)
+
+
+def _fit(columns: Columns, y: np.ndarray, *, where: str, seed: int, compare: bool) -> ChurnModel:
     from sklearn.linear_model import LogisticRegression
     from sklearn.metrics import roc_auc_score
     from sklearn.model_selection import StratifiedKFold
 
-    _checked(y, where)
     if not columns.numeric and not columns.categorical:
         raise ValidationError(
             "no column to learn from: every other column is an id, constant or empty",
@@ -501,3 +516,567 @@ def churn_train_file(
     frame, y = file_frame(path, target=target, id_column=id_column)
     columns = columns_typed(frame)
     return churn_fit(columns, y, where=f"{path}", compare=compare)
+
+
+# --- warehouse: the features CX Pilot holds per person, as of a cutoff
+
+#: The touchpoint whose answers and interactions are calls.
+CALL_TOUCHPOINT = "call_centre"
+#: The days after the cutoff in which a person who neither buys nor interacts has churned.
+WINDOW_DAYS = 180
+MAX_WINDOW_DAYS = 3650
+#: The model's inputs from the warehouse, in words (the page and the reasons show these).
+WAREHOUSE_FEATURES: dict[str, str] = {
+    "recency_days": "days since the last purchase or interaction",
+    "days_since_purchase": "days since the last purchase",
+    "tenure_days": "days since the first purchase or interaction",
+    "purchase_days": "days with a purchase",
+    "purchases_recent": "days with a purchase in the window before",
+    "spend": "spend (purchases less refunds)",
+    "refunds": "refunds",
+    "interactions_recent": "interactions in the window before",
+    "calls": "calls to the call centre",
+    "calls_recent": "calls in the window before",
+    "bad_calls_recent": "poor call-centre answers in the window before",
+    "answers": "survey answers",
+    "nps_mean": "mean NPS answer",
+    "nps_last": "last NPS answer",
+    "nps_trend": "NPS trend (window before less earlier)",
+    "ces_mean": "mean CES answer",
+    "ces_last": "last CES answer",
+    "poor_answers": "poor survey answers",
+    "sentiment_mean": "mean verbatim sentiment",
+    "negative_verbatims": "negative verbatims",
+    "cases": "follow-up cases",
+    "cases_open": "follow-up cases open at the cutoff",
+    "cases_late": "follow-up cases closed late",
+    "segment": "segment",
+}
+
+
+def window_checked(days: Any, where: str = "--window-days") -> int:
+    try:
+        value = int(days)
+    except (TypeError, ValueError, OverflowError):
+        raise ValidationError("give a whole number of days", where=where) from None
+    if not 1 <= value <= MAX_WINDOW_DAYS:
+        raise ValidationError(f"give 1 to {MAX_WINDOW_DAYS} days", where=where)
+    return value
+
+
+def _midnight(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time())
+
+
+def _frame(expr: Any) -> pd.DataFrame:
+    return expr.to_pyarrow().to_pandas().set_index("person")
+
+
+def _with_person(con: Any, table: Any) -> Any:
+    from cxpilot.customers.selectors import answers_with_person
+
+    return answers_with_person(con, table)
+
+
+def _cases(con: Any, end: dt.datetime) -> pd.DataFrame | None:
+    """Per person: follow-up cases opened before ``end``, open at ``end``, closed late."""
+    import ibis
+    import pyarrow as pa
+    from django.utils import timezone
+
+    from cxpilot.loop.selectors import visible_cases
+
+    aware = timezone.make_aware(end, dt.UTC) if timezone.is_naive(end) else end
+    rows = list(
+        visible_cases(actor=None)
+        .filter(opened_at__lt=aware)
+        .values_list("source", "customer_id", "due_at", "closed_at")
+    )
+    if not rows:
+        return None
+    open_at_end = [c is None or c >= aware for _, _, _, c in rows]
+    late = [c is not None and c < aware and c > d for _, _, d, c in rows]
+    cases = pa.table(
+        {
+            "source": [r[0] for r in rows],
+            "customer_id": [r[1] for r in rows],
+            "open_at_end": open_at_end,
+            "late": late,
+        }
+    )
+    t = _with_person(con, ibis.memtable(cases))
+    return _frame(
+        t.group_by("person").aggregate(
+            cases=t.count(),
+            cases_open=t.open_at_end.sum(),
+            cases_late=t.late.sum(),
+        )
+    )
+
+
+def _sentiment(con: Any, r: Any) -> pd.DataFrame | None:
+    """Per person: mean polarity and negative verbatims of the analysed answers in ``r``."""
+    if "verbatim_analysis" not in con.list_tables():
+        return None
+    a = con.table("verbatim_analysis").select("source", "response_id", "polarity", "sentiment")
+    m = r.select("source", "response_id", "person").inner_join(a, ["source", "response_id"])
+    return _frame(
+        m.group_by("person").aggregate(
+            sentiment_mean=m.polarity.mean(),
+            negative_verbatims=(m.sentiment < 0).ifelse(1, 0).sum(),
+        )
+    )
+
+
+def warehouse_frame(con: Any, *, cutoff: dt.date, window_days: int) -> pd.DataFrame:
+    """One row per person active (a purchase or an interaction) in the ``window_days`` up to
+    ``cutoff`` (included): their features as of the end of ``cutoff`` (see
+    :data:`WAREHOUSE_FEATURES`), index ``person``. Every aggregate is one grouped query in
+    the engine."""
+    from cxpilot.customers.selectors import golden_segments
+    from cxpilot.loop.selectors import poor_thresholds
+
+    end = _midnight(cutoff + dt.timedelta(days=1))
+    start = end - dt.timedelta(days=window_days)
+    poor = poor_thresholds()
+
+    x = con.table("transactions")
+    x = _with_person(con, x.filter(x.timestamp < end))
+    bought = x.amount > 0
+    tx = _frame(
+        x.group_by("person").aggregate(
+            first_tx=x.timestamp.min(),
+            last_purchase=x.timestamp.max(where=bought),
+            last_tx=x.timestamp.max(),
+            purchase_days=x.timestamp.date().nunique(where=bought),
+            purchases_recent=x.timestamp.date().nunique(where=bought & (x.timestamp >= start)),
+            spend=x.amount.sum(),
+            refunds=(x.amount < 0).ifelse(1, 0).sum(),
+        )
+    )
+    i = con.table("interactions")
+    i = _with_person(con, i.filter(i.timestamp < end))
+    call = i.touchpoint == CALL_TOUCHPOINT
+    it = _frame(
+        i.group_by("person").aggregate(
+            first_it=i.timestamp.min(),
+            last_it=i.timestamp.max(),
+            interactions_recent=(i.timestamp >= start).ifelse(1, 0).sum(),
+            calls=call.ifelse(1, 0).sum(),
+            calls_recent=(call & (i.timestamp >= start)).ifelse(1, 0).sum(),
+        )
+    )
+    r = con.table("responses")
+    r = _with_person(con, r.filter(r.timestamp < end))
+    nps = r.metric == "nps"
+    ces = r.metric == "ces"
+    recent = r.timestamp >= start
+    poor_answer = (
+        (nps & (r.score <= poor["nps"]))
+        | (ces & (r.score <= poor["ces"]))
+        | ((r.metric == "csat") & (r.score <= poor["csat"]))
+    )
+    rs = _frame(
+        r.group_by("person").aggregate(
+            answers=r.count(),
+            nps_mean=r.score.mean(where=nps),
+            nps_last=r.score.argmax(r.timestamp, where=nps),
+            nps_recent=r.score.mean(where=nps & recent),
+            nps_before=r.score.mean(where=nps & ~recent),
+            ces_mean=r.score.mean(where=ces),
+            ces_last=r.score.argmax(r.timestamp, where=ces),
+            poor_answers=poor_answer.ifelse(1, 0).sum(),
+            bad_calls_recent=r.timestamp.date().nunique(
+                where=(r.touchpoint == CALL_TOUCHPOINT) & recent & poor_answer
+            ),
+        )
+    )
+    rs["nps_trend"] = rs.pop("nps_recent") - rs.pop("nps_before")
+    parts = [tx, it, rs, _sentiment(con, r), _cases(con, end)]
+    g = golden_segments(con)
+    segments = g.select(person=g.person_id, segment=g.segment).to_pyarrow().to_pandas()
+    persons = tx.join(it, how="outer")
+    for part in parts[2:]:
+        if part is not None:
+            persons = persons.join(part, how="left")
+    persons = persons.join(segments.set_index("person"), how="left")
+    last = persons[["last_tx", "last_it"]].max(axis=1)
+    first = persons[["first_tx", "first_it"]].min(axis=1)
+    persons = persons.loc[last >= pd.Timestamp(start)].copy()
+    last = last.loc[persons.index]
+    first = first.loc[persons.index]
+    at = pd.Timestamp(end)
+    persons["recency_days"] = (at - last).dt.total_seconds() / 86400.0
+    persons["tenure_days"] = (at - first).dt.total_seconds() / 86400.0
+    persons["days_since_purchase"] = (at - persons["last_purchase"]).dt.total_seconds() / 86400.0
+    for count in ("purchase_days", "purchases_recent", "refunds", "interactions_recent", "calls"):
+        persons[count] = persons[count].fillna(0)
+    for count in ("calls_recent", "answers", "poor_answers", "bad_calls_recent", "spend"):
+
+        persons[count] = persons[count].fillna(0)
+    for count in ("negative_verbatims", "cases", "cases_open", "cases_late"):
+        if count in persons:
+            persons[count] = persons[count].fillna(0)
+    keep = [name for name in WAREHOUSE_FEATURES if name in persons.columns]
+    out = persons[keep].copy()
+    out.index.name = "person"
+    return out.sort_index()
+
+
+def _active_after(con: Any, *, cutoff: dt.date, window_days: int) -> set[str]:
+    """The persons with a purchase or an interaction in the ``window_days`` after ``cutoff``."""
+    import ibis
+
+    end = _midnight(cutoff + dt.timedelta(days=1))
+    until = end + dt.timedelta(days=window_days)
+    x = con.table("transactions")
+    x = x.filter((x.timestamp >= end) & (x.timestamp < until) & (x.amount > 0))
+    i = con.table("interactions")
+    i = i.filter((i.timestamp >= end) & (i.timestamp < until))
+    both = ibis.union(
+        x.select("source", "customer_id"), i.select("source", "customer_id"), distinct=True
+    )
+    p = _with_person(con, both)
+    return {str(v) for v in p.select("person").distinct().to_pyarrow().column(0).to_pylist()}
+
+
+def data_end(con: Any) -> dt.date | None:
+    """The last day with a purchase or an interaction in the warehouse."""
+    days = []
+    for name in ("transactions", "interactions"):
+        found = con.table(name).timestamp.max().to_pyarrow().as_py()
+        if found is not None:
+            days.append(found.date() if isinstance(found, dt.datetime) else found)
+    return max(days) if days else None
+
+
+def warehouse_columns(frame: pd.DataFrame) -> Columns:
+    """The warehouse features typed for the model (segment the one category); a feature
+    constant over these persons is left out."""
+    numeric = [c for c in frame.columns if c != "segment"]
+    categorical = ["segment"] if "segment" in frame.columns else []
+    typed = frame.copy()
+    dropped: dict[str, str] = {}
+    for name in [*numeric, *categorical]:
+        if typed[name].nunique(dropna=False) <= 1:
+            dropped[name] = "constant"
+    numeric = [c for c in numeric if c not in dropped]
+    categorical = [c for c in categorical if c not in dropped]
+    for name in numeric:
+        typed[name] = typed[name].astype(float)
+    for name in categorical:
+        typed[name] = typed[name].astype(object).where(typed[name].notna(), None)
+    return Columns(typed[numeric + categorical], numeric, categorical, dropped)
+
+
+@dataclass
+class WarehouseModel:
+    """The churn model fitted on the warehouse as of ``cutoff``, with its label window."""
+
+    cutoff: dt.date
+    window_days: int
+    model: ChurnModel
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "cutoff": self.cutoff.isoformat(),
+            "window_days": self.window_days,
+            "label": "no purchase and no interaction in the window after the cutoff",
+            **self.model.as_dict(),
+        }
+
+
+def churn_train_warehouse(*, cutoff: dt.date, window_days: int = WINDOW_DAYS) -> WarehouseModel:
+    """The churn model of the persons active in the ``window_days`` up to ``cutoff``: their
+    features as of ``cutoff``, and churned when they neither buy nor interact in the
+    ``window_days`` after it (observed churn)."""
+    from cxpilot.warehouse.connection import warehouse
+
+    window_days = window_checked(window_days)
+    with warehouse() as con:
+        last = data_end(con)
+        if last is None:
+            raise ValidationError("no purchase or interaction in the warehouse", where="--cutoff")
+        needed = cutoff + dt.timedelta(days=window_days)
+        if last < needed:
+            raise ValidationError(
+                f"the data ends on {last.isoformat()}; a cutoff of {cutoff.isoformat()} needs "
+                f"data to {needed.isoformat()} to see who churned in the {window_days} days "
+                "after it: choose an earlier cutoff or a shorter window",
+                where="--cutoff",
+            )
+        frame = warehouse_frame(con, cutoff=cutoff, window_days=window_days)
+        after = _active_after(con, cutoff=cutoff, window_days=window_days)
+    y = np.array([0.0 if p in after else 1.0 for p in frame.index])
+    model = churn_fit(warehouse_columns(frame), y, where="--cutoff")
+    return WarehouseModel(cutoff=cutoff, window_days=window_days, model=model)
+
+
+def feature_words(name: str) -> str:
+    """A feature (``column``, ``column=level`` or ``column (missing)``) in words, in the
+    active language."""
+    from django.utils.translation import gettext
+
+    column, _, level = name.partition("=")
+    if name.endswith(" (missing)"):
+        base = name[: -len(" (missing)")]
+        words = gettext(WAREHOUSE_FEATURES.get(base, base))
+        return gettext("no %(what)s") % {"what": words}
+    words = gettext(WAREHOUSE_FEATURES.get(column, column))
+    if level:
+        shown = gettext("a rare value") if level == "(rare)" else level
+        return f"{words}: {shown}"
+    return words
+
+
+def _label(feature: Feature, value: Any) -> str:
+    words = feature_words(feature.name)
+    if feature.level is not None:
+        return words
+    return f"{words}: {float(value):.4g} (average {feature.mean:.4g})"
+
+
+#: The columns of the derived table ``churn_scores`` (contract of the value domain).
+SCORES_SCHEMA = {
+    "customer": "string",
+    "risk": "float64",
+    "reasons": "string",
+    "model": "string",
+    "computed_at": "timestamp",
+}
+
+
+def _write_scores(con: Any, table: Any) -> None:
+    """Replace ``churn_scores`` whole (one CREATE OR REPLACE)."""
+    con.create_table("churn_scores", table, overwrite=True)
+
+
+@dataclass(frozen=True)
+class Scored:
+    as_of: dt.date
+    trained: WarehouseModel
+    persons: int
+    mean_risk: float
+
+
+def churn_score(*, actor: Any, as_of: dt.date | None = None, window_days: int = WINDOW_DAYS) -> Scored:
+    """Score every person active in the ``window_days`` up to ``as_of`` (default: the last
+    day with data): the model is trained at the cutoff ``as_of − window_days`` (whose churn
+    is observed), then applied to the features as of ``as_of``; writes ``churn_scores``
+    whole (risk and top reasons per person), or nothing when anything fails."""
+    import pyarrow as pa
+    from django.utils import timezone
+
+    from cxpilot.kernel import roles
+    from cxpilot.warehouse.connection import warehouse
+
+    roles.require(actor, "value.view_value")
+    window_days = window_checked(window_days)
+    with warehouse() as con:
+        last = data_end(con)
+    if last is None:
+        raise ValidationError("no purchase or interaction in the warehouse", where="--as-of")
+    as_of = as_of or last
+    trained = churn_train_warehouse(
+        cutoff=as_of - dt.timedelta(days=window_days), window_days=window_days
+    )
+    model = trained.model
+    with warehouse() as con:
+        frame = warehouse_frame(con, cutoff=as_of, window_days=window_days)
+        if frame.empty:
+            raise ValidationError(f"no person active in the {window_days} days to {as_of}", where="--as-of")
+        columns = frame.copy()
+        for name in model.numeric + model.categorical:
+            if name not in columns:
+                columns[name] = np.nan if name in model.numeric else None
+        for name in model.categorical:
+            columns[name] = columns[name].astype(object).where(columns[name].notna(), None)
+        risk = model.risk(columns)
+        reasons = model.reasons(columns)
+        encoded = np.asarray(model.pipeline[:-1].transform(columns[model.numeric + model.categorical]))
+        described = json.dumps(
+            {
+                **trained.as_dict(),
+                "features": [],
+                "as_of": as_of.isoformat(),
+                "kind": "logistic",
+            },
+            sort_keys=True,
+        )
+        now = timezone.now().replace(tzinfo=None)
+        rows = []
+        for k, person in enumerate(frame.index):
+            found = []
+            for j, contribution in reasons[k]:
+                f = model.features[j]
+                value = encoded[k, j] * f.scale + f.mean
+                found.append(
+                    {"feature": f.name, "label": _label(f, value), "contribution": round(contribution, 4)}
+                )
+            rows.append(json.dumps(found, ensure_ascii=False))
+        table = pa.table(
+            {
+                "customer": pa.array([str(p) for p in frame.index], pa.string()),
+                "risk": pa.array(risk, pa.float64()),
+                "reasons": pa.array(rows, pa.string()),
+                "model": pa.array([described] * len(rows), pa.string()),
+                "computed_at": pa.array([now] * len(rows), pa.timestamp("us")),
+            }
+        )
+        _write_scores(con, table)
+    return Scored(as_of=as_of, trained=trained, persons=len(rows), mean_risk=float(np.mean(risk)))
+
+
+# --- the risk list (page and export)
+
+#: Rows the page shows (the CSV export has them all).
+PAGE_ROWS = 200
+
+
+@dataclass
+class RiskList:
+    """The persons of ``churn_scores`` by risk, highest first, with their segment, CLV (when
+    ``customer_value`` exists), last NPS answer and open follow-up cases; and the model."""
+
+    rows: list[dict[str, Any]]
+    total: int
+    segments: list[str]
+    model: dict[str, Any]
+    has_clv: bool
+    has_cases: bool
+
+
+def _open_cases(con: Any, actor: Any, persons: list[str]) -> dict[str, int] | None:
+    """Open follow-up cases per person of ``persons``, or None when ``actor`` may not see
+    cases."""
+    import ibis
+    import pyarrow as pa
+
+    from cxpilot.kernel import roles
+    from cxpilot.loop.models import CaseStatus
+    from cxpilot.loop.selectors import visible_cases
+
+    if not roles.may(actor, "loop.view_followupcase"):
+        return None
+    rows = list(
+        visible_cases(actor=actor)
+        .exclude(status=CaseStatus.CLOSED)
+        .values_list("source", "customer_id")
+    )
+    if not rows or not persons:
+        return {}
+    cases = pa.table({"source": [r[0] for r in rows], "customer_id": [r[1] for r in rows]})
+    t = _with_person(con, ibis.memtable(cases))
+    t = t.filter(t.person.isin(persons))
+    found = t.group_by("person").aggregate(n=t.count()).to_pyarrow().to_pylist()
+    return {str(r["person"]): int(r["n"]) for r in found}
+
+
+def churn_risk_list(
+    *, actor: Any, segment: str | None = None, limit: int | None = PAGE_ROWS
+) -> RiskList:
+    """The risk list (see :class:`RiskList`), of one ``segment`` or all; ``limit`` rows at
+    most (None: all). One query in the engine for the scores and what they are shown with."""
+    from cxpilot.customers.selectors import golden_segments
+    from cxpilot.kernel import roles
+    from cxpilot.value.selectors import churn_scores
+    from cxpilot.warehouse.connection import warehouse
+
+    roles.require(actor, "value.view_value")
+    with warehouse() as con:
+        s = churn_scores(con)
+        g = golden_segments(con)
+        t = s.left_join(g, s.customer == g.person_id).select(s, segment=g.segment)
+        segments = sorted(
+            str(v)
+            for v in t.select("segment").distinct().to_pyarrow().column(0).to_pylist()
+            if v is not None
+        )
+        if segment:
+            if segment not in segments:
+                raise ValidationError(
+                    f"no scored customer is in the segment {_short(segment)!r}", where="segment"
+                )
+            t = t.filter(t.segment == segment)
+        has_clv = "customer_value" in con.list_tables()
+        if has_clv:
+            v = con.table("customer_value").select("customer", clv=lambda c: c.clv)
+            t = t.left_join(v, t.customer == v.customer).select(t, v.clv)
+        r = con.table("responses")
+        r = _with_person(con, r.filter(r.metric == "nps"))
+        last = r.group_by("person").aggregate(nps_last=r.score.argmax(r.timestamp))
+        t = t.left_join(last, t.customer == last.person).select(t, last.nps_last)
+        total = int(t.count().to_pyarrow().as_py())
+        ordered = t.order_by([t.risk.desc(), t.customer])
+        if limit is not None:
+            ordered = ordered.limit(limit)
+        rows = ordered.to_pyarrow().to_pylist()
+        first = s.select("model").limit(1).to_pyarrow().to_pylist()
+        cases = _open_cases(con, actor, [str(row["customer"]) for row in rows])
+    from cxpilot.customers.selectors import UNRESOLVED_PREFIX
+
+    model = json.loads(first[0]["model"]) if first else {}
+    out = []
+    for row in rows:
+        person = str(row["customer"])
+        resolved = not person.startswith(UNRESOLVED_PREFIX)
+        reasons = json.loads(row["reasons"] or "[]")
+        out.append(
+            {
+                "customer": person,
+                "shown": person if resolved else ":".join(person.split(UNRESOLVED_PREFIX)[1:]),
+                "resolved": resolved,
+                "risk": float(row["risk"]),
+                "segment": row["segment"],
+                "clv": row.get("clv"),
+                "nps_last": row["nps_last"],
+                "open_cases": None if cases is None else cases.get(str(row["customer"]), 0),
+                "reasons": [
+                    {**reason, "words": feature_words(str(reason.get("feature", "")))}
+                    for reason in reasons
+                ],
+                "computed_at": row["computed_at"],
+            }
+        )
+    return RiskList(
+        rows=out,
+        total=total,
+        segments=segments,
+        model=model,
+        has_clv=has_clv,
+        has_cases=cases is not None,
+    )
+
+
+def calibration_chart(bins: list[dict[str, float]]) -> dict[str, Any]:
+    """The calibration curve (Vega-Lite): each bin's mean predicted probability against its
+    observed churn rate, with the diagonal of a perfect calibration."""
+    import altair as alt
+    from django.utils.translation import gettext
+
+    from cxpilot.kernel.charts import BRAND, MUTED, finish
+
+    predicted, observed = gettext("Predicted risk"), gettext("Observed churn")
+    data = alt.Data(
+        values=[{"p": b["predicted"], "o": b["observed"], "n": b["n"]} for b in bins]
+    )
+    scale = alt.Scale(domain=[0, 1])
+    diagonal = (
+        alt.Chart(alt.Data(values=[{"p": 0, "o": 0}, {"p": 1, "o": 1}]))
+        .mark_line(color=MUTED, strokeDash=[4, 4])
+        .encode(x=alt.X("p:Q", scale=scale), y=alt.Y("o:Q", scale=scale))
+    )
+    curve = (
+        alt.Chart(data)
+        .mark_line(color=BRAND, point=True)
+        .encode(
+            x=alt.X("p:Q", title=predicted, scale=scale, axis=alt.Axis(format="%")),
+            y=alt.Y("o:Q", title=observed, scale=scale, axis=alt.Axis(format="%")),
+            tooltip=[
+                alt.Tooltip("p:Q", title=predicted, format=".1%"),
+                alt.Tooltip("o:Q", title=observed, format=".1%"),
+                alt.Tooltip("n:Q", title=gettext("Customers")),
+            ],
+        )
+    )
+    return finish(alt.layer(diagonal, curve).properties(width="container", height=260))

@@ -160,3 +160,11 @@ def clv_fit(*, calibration_end: dt.date, file: Path | None = None) -> ClvFit:
         bg_nbd=stats.bg_nbd_fit(found.x, found.t_x, found.big_t),
         gamma_gamma=stats.gamma_gamma_fit(found.x[spend], found.mean[spend]),
     )
+
+
+def churn_scores(con: Any) -> Any:
+    """The ``churn_scores`` table of ``con`` (customer, risk, reasons, model, computed_at),
+    written by ``cxpilot churn score``."""
+    if "churn_scores" not in con.list_tables():
+        raise ValidationError("no churn scores yet: run cxpilot churn score", where="churn_scores")
+    return con.table("churn_scores")

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from django.urls import URLPattern
+from django.urls import URLPattern, path
+
+from cxpilot.value import views
 
 app_name = "value"
-urlpatterns: list[URLPattern] = []
+urlpatterns: list[URLPattern] = [
+    # --- churn risk
+    path("churn/", views.churn_page, name="churn"),
+]
