@@ -61,6 +61,8 @@ RARE_MIN = 5
 ID_LIKE_SHARE = 0.5
 CALIBRATION_BINS = 10
 TOP_REASONS = 3
+#: A contribution at most this (log-odds) is rounding, not a reason.
+TINY = 1e-9
 #: The rows a file may have (a bigger table is a job for the warehouse).
 MAX_ROWS = 2_000_000
 
@@ -83,7 +85,8 @@ def labels_mapped(values: Sequence[Any], column: str) -> np.ndarray:
         if isinstance(value, bool):
             out[i] = float(value)
             continue
-        text = str(value).strip().lower()
+        shown = str(value).strip()
+        text = shown.lower()
         if text == "":
             continue
         if text in POSITIVE:
@@ -91,7 +94,7 @@ def labels_mapped(values: Sequence[Any], column: str) -> np.ndarray:
         elif text in NEGATIVE:
             out[i] = 0.0
         else:
-            unknown[text] = unknown.get(text, 0) + 1
+            unknown[shown] = unknown.get(shown, 0) + 1
     if unknown:
         shown = ", ".join(repr(_short(v)) for v in sorted(unknown)[:5])
         more = f" and {len(unknown) - 5} more" if len(unknown) > 5 else ""
@@ -261,7 +264,7 @@ class ChurnModel:
         out: list[list[tuple[int, float]]] = []
         for row in parts:
             order = np.argsort(-row, kind="stable")[:top]
-            out.append([(int(j), float(row[j])) for j in order if row[j] > 0])
+            out.append([(int(j), float(row[j])) for j in order if row[j] > TINY])
         return out
 
 
