@@ -151,7 +151,9 @@ def test_reasons_of_a_linear_model_by_hand():
     assert len(reasons) == 1 and model.features[reasons[0][0]].name == "signal"
     assert reasons[0][1] == pytest.approx(2 * a * lr.coef_[0][0])
     # below the mean on both: nothing raises the risk, no reason
-    low = pd.DataFrame({"signal": [mean[0] - sd[0]], "noise": [mean[1] - np.sign(lr.coef_[0][1]) * sd[1]]})
+    low = pd.DataFrame(
+        {"signal": [mean[0] - sd[0]], "noise": [mean[1] - np.sign(lr.coef_[0][1]) * sd[1]]}
+    )
     assert model.reasons(low)[0] == []
 
 
@@ -182,8 +184,18 @@ def test_train_a_file_prints_the_json(tmp_path, name):
     path = write(tmp_path, labelled(), name)
     result = runner.invoke(
         app,
-        ["churn", "train", "--file", str(path), "--target", "churn", "--id", "customerid",
-         "--format", "json"],
+        [
+            "churn",
+            "train",
+            "--file",
+            str(path),
+            "--target",
+            "churn",
+            "--id",
+            "customerid",
+            "--format",
+            "json",
+        ],
     )
     assert result.exit_code == 0, result.output
     found = json.loads(result.stdout)
@@ -221,7 +233,9 @@ def test_bad_files_are_refused_clearly(tmp_path):
     out = refused(["--file", str(write(tmp_path, odd, "odd.csv")), "--target", "Churn"])
     assert "'Perhaps'" in out and "'Churn'" in out
     dup = good.assign(customerID="same")
-    out = refused(["--file", str(write(tmp_path, dup, "dup.csv")), "--target", "Churn", "--id", "customerID"])
+    out = refused(
+        ["--file", str(write(tmp_path, dup, "dup.csv")), "--target", "Churn", "--id", "customerID"]
+    )
     assert "more than one row" in out
     only_ids = good[["customerID", "Churn"]]
     out = refused(["--file", str(write(tmp_path, only_ids, "ids.csv")), "--target", "Churn"])
@@ -277,8 +291,18 @@ def test_public_churn_data_sets(tmp_path):
         path = eval_churn.table_csv(wheel, name, tmp_path / f"{name}.csv")
         result = runner.invoke(
             app,
-            ["churn", "train", "--file", str(path), "--target", "churn", "--id", "rownames",
-             "--format", "json"],
+            [
+                "churn",
+                "train",
+                "--file",
+                str(path),
+                "--target",
+                "churn",
+                "--id",
+                "rownames",
+                "--format",
+                "json",
+            ],
         )
         assert result.exit_code == 0, result.output
         found = json.loads(result.stdout)
@@ -314,21 +338,39 @@ def built_warehouse() -> None:
         k = 0
         while day <= last:
             tx.append(
-                {"transaction_id": f"T{i}-{k}", "customer_id": cid, "source": "crm",
-                 "timestamp": day, "amount": 40.0 + i % 9}
+                {
+                    "transaction_id": f"T{i}-{k}",
+                    "customer_id": cid,
+                    "source": "crm",
+                    "timestamp": day,
+                    "amount": 40.0 + i % 9,
+                }
             )
             k += 1
             day += dt.timedelta(days=20)
         if called or i % 5 == 0:
             when = D(2025, 6, 1, 10) if called else D(2025, 5, 20, 10)
             events.append(
-                {"event_id": f"E{i}", "customer_id": cid, "source": "crm",
-                 "touchpoint": "call_centre", "timestamp": when, "type": "call"}
+                {
+                    "event_id": f"E{i}",
+                    "customer_id": cid,
+                    "source": "crm",
+                    "touchpoint": "call_centre",
+                    "timestamp": when,
+                    "type": "call",
+                }
             )
             answers.append(
-                {"response_id": f"R{i}", "customer_id": cid, "source": "crm",
-                 "touchpoint": "call_centre", "timestamp": when + dt.timedelta(hours=2),
-                 "metric": "nps", "score": 2 if called else 9, "channel": "phone"}
+                {
+                    "response_id": f"R{i}",
+                    "customer_id": cid,
+                    "source": "crm",
+                    "touchpoint": "call_centre",
+                    "timestamp": when + dt.timedelta(hours=2),
+                    "metric": "nps",
+                    "score": 2 if called else 9,
+                    "channel": "phone",
+                }
             )
     load_arrow(table="transactions", data=pa.Table.from_pylist(tx))
     load_arrow(table="interactions", data=pa.Table.from_pylist(events))
@@ -375,7 +417,9 @@ def test_warehouse_model_and_scores(hand_built):
 
     with warehouse() as con:
         rows = churn_scores(con).to_pyarrow().to_pylist()
-    assert len(rows) == done.persons == 120 - 40 - len([i for i in range(120) if i % 7 == 0 and i % 3])
+    assert (
+        len(rows) == done.persons == 120 - 40 - len([i for i in range(120) if i % 7 == 0 and i % 3])
+    )
     for row in rows:
         assert 0 <= row["risk"] <= 1
         reasons = json.loads(row["reasons"])

@@ -467,7 +467,9 @@ def ranked(features: list[Feature]) -> list[Feature]:
 # --- a customer table from a file
 
 
-def file_frame(path: Path, *, target: str, id_column: str | None) -> tuple[pd.DataFrame, np.ndarray]:
+def file_frame(
+    path: Path, *, target: str, id_column: str | None
+) -> tuple[pd.DataFrame, np.ndarray]:
     """A customer file (CSV, Parquet, JSON Lines) as (features frame, label): the label
     column mapped (:func:`labels_mapped`), the rows without a label left out; the id column
     kept as the frame's index."""
@@ -715,7 +717,6 @@ def warehouse_frame(con: Any, *, cutoff: dt.date, window_days: int) -> pd.DataFr
     for count in ("purchase_days", "purchases_recent", "refunds", "interactions_recent", "calls"):
         persons[count] = persons[count].fillna(0)
     for count in ("calls_recent", "answers", "poor_answers", "bad_calls_recent", "spend"):
-
         persons[count] = persons[count].fillna(0)
     for count in ("negative_verbatims", "cases", "cases_open", "cases_late"):
         if count in persons:
@@ -862,7 +863,9 @@ class Scored:
     mean_risk: float
 
 
-def churn_score(*, actor: Any, as_of: dt.date | None = None, window_days: int = WINDOW_DAYS) -> Scored:
+def churn_score(
+    *, actor: Any, as_of: dt.date | None = None, window_days: int = WINDOW_DAYS
+) -> Scored:
     """Score every person active in the ``window_days`` up to ``as_of`` (default: the last
     day with data): the model is trained at the cutoff ``as_of − window_days`` (whose churn
     is observed), then applied to the features as of ``as_of``; writes ``churn_scores``
@@ -887,7 +890,9 @@ def churn_score(*, actor: Any, as_of: dt.date | None = None, window_days: int = 
     with warehouse() as con:
         frame = warehouse_frame(con, cutoff=as_of, window_days=window_days)
         if frame.empty:
-            raise ValidationError(f"no person active in the {window_days} days to {as_of}", where="--as-of")
+            raise ValidationError(
+                f"no person active in the {window_days} days to {as_of}", where="--as-of"
+            )
         columns = frame.copy()
         for name in model.numeric + model.categorical:
             if name not in columns:
@@ -896,7 +901,9 @@ def churn_score(*, actor: Any, as_of: dt.date | None = None, window_days: int = 
             columns[name] = columns[name].astype(object).where(columns[name].notna(), None)
         risk = model.risk(columns)
         reasons = model.reasons(columns)
-        encoded = np.asarray(model.pipeline[:-1].transform(columns[model.numeric + model.categorical]))
+        encoded = np.asarray(
+            model.pipeline[:-1].transform(columns[model.numeric + model.categorical])
+        )
         described = json.dumps(
             {
                 **trained.as_dict(),
@@ -908,13 +915,17 @@ def churn_score(*, actor: Any, as_of: dt.date | None = None, window_days: int = 
         )
         now = timezone.now().replace(tzinfo=None)
         rows = []
-        for k, person in enumerate(frame.index):
+        for k in range(len(frame.index)):
             found = []
             for j, contribution in reasons[k]:
                 f = model.features[j]
                 value = encoded[k, j] * f.scale + f.mean
                 found.append(
-                    {"feature": f.name, "label": _label(f, value), "contribution": round(contribution, 4)}
+                    {
+                        "feature": f.name,
+                        "label": _label(f, value),
+                        "contribution": round(contribution, 4),
+                    }
                 )
             rows.append(json.dumps(found, ensure_ascii=False))
         table = pa.table(
@@ -1060,9 +1071,7 @@ def calibration_chart(bins: list[dict[str, float]]) -> dict[str, Any]:
     from cxpilot.kernel.charts import BRAND, MUTED, finish
 
     predicted, observed = gettext("Predicted risk"), gettext("Observed churn")
-    data = alt.Data(
-        values=[{"p": b["predicted"], "o": b["observed"], "n": b["n"]} for b in bins]
-    )
+    data = alt.Data(values=[{"p": b["predicted"], "o": b["observed"], "n": b["n"]} for b in bins])
     scale = alt.Scale(domain=[0, 1])
     diagonal = (
         alt.Chart(alt.Data(values=[{"p": 0, "o": 0}, {"p": 1, "o": 1}]))

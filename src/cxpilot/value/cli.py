@@ -125,8 +125,9 @@ def churn_train_cmd(
     ] = None,
     target: Annotated[
         str | None,
-        typer.Option(help="The file's churn label column (yes/no, true/false, 1/0, "
-                     "churned/retained)."),
+        typer.Option(
+            help="The file's churn label column (yes/no, true/false, 1/0, churned/retained)."
+        ),
     ] = None,
     id_column: Annotated[
         str | None, typer.Option("--id", help="The file's customer id column (left out).")
@@ -157,7 +158,9 @@ def churn_train_cmd(
 
     if file is not None:
         if cutoff is not None:
-            raise ValidationError("a file brings its own label: leave out --cutoff", where="--cutoff")
+            raise ValidationError(
+                "a file brings its own label: leave out --cutoff", where="--cutoff"
+            )
         if not target:
             raise ValidationError("name the file's churn label column", where="--target")
         setup(migrate=False)
@@ -175,7 +178,9 @@ def churn_train_cmd(
 
     day = parse_date(cutoff, "--cutoff") if cutoff else None
     if day is None:
-        raise ValidationError("give --file FILE --target COLUMN, or --cutoff DATE", where="--cutoff")
+        raise ValidationError(
+            "give --file FILE --target COLUMN, or --cutoff DATE", where="--cutoff"
+        )
     from cxpilot.value.churn import window_checked
 
     days = window_checked(window_days)
