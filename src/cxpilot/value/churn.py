@@ -40,6 +40,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from django.utils.translation import gettext_noop
 
 from cxpilot.kernel.errors import ValidationError
 
@@ -532,30 +533,30 @@ WINDOW_DAYS = 180
 MAX_WINDOW_DAYS = 3650
 #: The model's inputs from the warehouse, in words (the page and the reasons show these).
 WAREHOUSE_FEATURES: dict[str, str] = {
-    "recency_days": "days since the last purchase or interaction",
-    "days_since_purchase": "days since the last purchase",
-    "tenure_days": "days since the first purchase or interaction",
-    "purchase_days": "days with a purchase",
-    "purchases_recent": "days with a purchase in the window before",
-    "spend": "spend (purchases less refunds)",
-    "refunds": "refunds",
-    "interactions_recent": "interactions in the window before",
-    "calls": "calls to the call centre",
-    "calls_recent": "calls in the window before",
-    "bad_calls_recent": "poor call-centre answers in the window before",
-    "answers": "survey answers",
-    "nps_mean": "mean NPS answer",
-    "nps_last": "last NPS answer",
-    "nps_trend": "NPS trend (window before less earlier)",
-    "ces_mean": "mean CES answer",
-    "ces_last": "last CES answer",
-    "poor_answers": "poor survey answers",
-    "sentiment_mean": "mean verbatim sentiment",
-    "negative_verbatims": "negative verbatims",
-    "cases": "follow-up cases",
-    "cases_open": "follow-up cases open at the cutoff",
-    "cases_late": "follow-up cases closed late",
-    "segment": "segment",
+    "recency_days": gettext_noop("days since the last purchase or interaction"),
+    "days_since_purchase": gettext_noop("days since the last purchase"),
+    "tenure_days": gettext_noop("days since the first purchase or interaction"),
+    "purchase_days": gettext_noop("days with a purchase"),
+    "purchases_recent": gettext_noop("days with a purchase in the window before"),
+    "spend": gettext_noop("spend (purchases less refunds)"),
+    "refunds": gettext_noop("refunds"),
+    "interactions_recent": gettext_noop("interactions in the window before"),
+    "calls": gettext_noop("calls to the call centre"),
+    "calls_recent": gettext_noop("calls in the window before"),
+    "bad_calls_recent": gettext_noop("poor call-centre answers in the window before"),
+    "answers": gettext_noop("survey answers"),
+    "nps_mean": gettext_noop("mean NPS answer"),
+    "nps_last": gettext_noop("last NPS answer"),
+    "nps_trend": gettext_noop("NPS trend (window before less earlier)"),
+    "ces_mean": gettext_noop("mean CES answer"),
+    "ces_last": gettext_noop("last CES answer"),
+    "poor_answers": gettext_noop("poor survey answers"),
+    "sentiment_mean": gettext_noop("mean verbatim sentiment"),
+    "negative_verbatims": gettext_noop("negative verbatims"),
+    "cases": gettext_noop("follow-up cases"),
+    "cases_open": gettext_noop("follow-up cases open at the cutoff"),
+    "cases_late": gettext_noop("follow-up cases closed late"),
+    "segment": gettext_noop("segment"),
 }
 
 
