@@ -474,9 +474,9 @@ def file_frame(
     """A customer file (CSV, Parquet, JSON Lines) as (features frame, label): the label
     column mapped (:func:`labels_mapped`), the rows without a label left out; the id column
     kept as the frame's index."""
-    from cxpilot.warehouse.files import read_file
+    from cxpilot.warehouse.selectors import file_read
 
-    raw = read_file(path)
+    raw = file_read(path=path)
     if raw.num_rows > MAX_ROWS:
         raise ValidationError(
             f"{raw.num_rows:,} rows; a file may have {MAX_ROWS:,} at most", where=str(path)
