@@ -614,8 +614,8 @@ def _cases(con: Any, end: dt.datetime) -> pd.DataFrame | None:
     return _frame(
         t.group_by("person").aggregate(
             cases=t.count(),
-            cases_open=t.open_at_end.sum(),
-            cases_late=t.late.sum(),
+            cases_open=t.open_at_end.ifelse(1, 0).sum(),
+            cases_late=t.late.ifelse(1, 0).sum(),
         )
     )
 
@@ -682,15 +682,16 @@ def warehouse_frame(con: Any, *, cutoff: dt.date, window_days: int) -> pd.DataFr
         | (ces & (r.score <= poor["ces"]))
         | ((r.metric == "csat") & (r.score <= poor["csat"]))
     )
+    score = r.score.cast("float64")  # a mean of integers is a decimal on PostgreSQL
     rs = _frame(
         r.group_by("person").aggregate(
             answers=r.count(),
-            nps_mean=r.score.mean(where=nps),
-            nps_last=r.score.argmax(r.timestamp, where=nps),
-            nps_recent=r.score.mean(where=nps & recent),
-            nps_before=r.score.mean(where=nps & ~recent),
-            ces_mean=r.score.mean(where=ces),
-            ces_last=r.score.argmax(r.timestamp, where=ces),
+            nps_mean=score.mean(where=nps),
+            nps_last=score.argmax(r.timestamp, where=nps),
+            nps_recent=score.mean(where=nps & recent),
+            nps_before=score.mean(where=nps & ~recent),
+            ces_mean=score.mean(where=ces),
+            ces_last=score.argmax(r.timestamp, where=ces),
             poor_answers=poor_answer.ifelse(1, 0).sum(),
             bad_calls_recent=r.timestamp.date().nunique(
                 where=(r.touchpoint == CALL_TOUCHPOINT) & recent & poor_answer
