@@ -400,9 +400,52 @@ def test_warehouse_features_and_label(hand_built):
     # cutoff day (30 June, 24:00); the next on 1 July
     assert by_id["C001"]["recency_days"] == pytest.approx(20.0)
     assert by_id["C001"]["purchase_days"] == 9
+    assert "cases" not in frame.columns  # no follow-up case: no case features
     stayed = {p.split("\x1f")[-1] for p in after}
     assert "C000" not in stayed and "C007" not in stayed and "C001" in stayed
     assert len(stayed) == 120 - 40 - len([i for i in range(120) if i % 7 == 0 and i % 3])
+
+
+def test_warehouse_case_features(hand_built):
+    """C000's poor answer opened a case still open at the cutoff; C003's closed late, C006's
+    in time; a case of an answer after the cutoff does not count."""
+    from cxpilot.loop.models import CaseStatus, FollowUpCase
+    from cxpilot.warehouse.connection import warehouse
+
+    utc = dt.UTC
+
+    def case(cid, answered, due, closed=None):
+        FollowUpCase.objects.create(
+            source="crm",
+            response_id=f"R-{cid}-{answered:%m%d}",
+            customer_id=cid,
+            touchpoint="call_centre",
+            metric="nps",
+            score=2,
+            answered_at=answered.replace(tzinfo=utc),
+            due_at=due.replace(tzinfo=utc),
+            closed_at=closed and closed.replace(tzinfo=utc),
+            status=CaseStatus.CLOSED if closed else CaseStatus.OPEN,
+        )
+
+    case("C000", D(2025, 6, 1, 12), D(2025, 6, 3))
+    case("C003", D(2025, 6, 1, 12), D(2025, 6, 3), closed=D(2025, 6, 10))
+    case("C006", D(2025, 6, 1, 12), D(2025, 6, 3), closed=D(2025, 6, 2))
+    case("C009", D(2025, 7, 5), D(2025, 7, 7))
+    with warehouse() as con:
+        frame = churn.warehouse_frame(con, cutoff=dt.date(2025, 6, 30), window_days=180)
+    by_id = {p.split("\x1f")[-1]: row for p, row in frame.iterrows()}
+    got = {
+        c: tuple(by_id[c][["cases", "cases_open", "cases_late"]])
+        for c in ("C000", "C003", "C006", "C009", "C001")
+    }
+    assert got == {
+        "C000": (1, 1, 0),
+        "C003": (1, 0, 1),
+        "C006": (1, 0, 0),
+        "C009": (0, 0, 0),
+        "C001": (0, 0, 0),
+    }
 
 
 def test_warehouse_model_and_scores(hand_built):

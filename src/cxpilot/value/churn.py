@@ -585,7 +585,9 @@ def _with_person(con: Any, table: Any) -> Any:
 
 
 def _cases(con: Any, end: dt.datetime) -> pd.DataFrame | None:
-    """Per person: follow-up cases opened before ``end``, open at ``end``, closed late."""
+    """Per person: follow-up cases of the answers given before ``end`` (a case dates from
+    its answer: one opened on an import of older answers belongs to their time), open at
+    ``end``, closed after their due date (before ``end``)."""
     import ibis
     import pyarrow as pa
     from django.utils import timezone
@@ -595,7 +597,7 @@ def _cases(con: Any, end: dt.datetime) -> pd.DataFrame | None:
     aware = timezone.make_aware(end, dt.UTC) if timezone.is_naive(end) else end
     rows = list(
         visible_cases(actor=None)
-        .filter(opened_at__lt=aware)
+        .filter(answered_at__lt=aware)
         .values_list("source", "customer_id", "due_at", "closed_at")
     )
     if not rows:
