@@ -548,3 +548,26 @@ def test_viewer_is_refused(scored, viewer):
 
     assert viewer.get(reverse("value:churn")).status_code == 403
     assert viewer.get(reverse("value:churn"), {"format": "csv"}).status_code == 403
+
+
+def test_page_in_french(scored, lead):
+    html = lead.get("/value/churn/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "Clients par risque" in html and "AUC ROC" in html
+    # the reasons in words, translated
+    assert "jours depuis" in html or "appels" in html or "mauvaises réponses" in html
+
+
+def test_page_links_a_resolved_person(scored, lead):
+    """A scored person whose records were resolved links to their customer page."""
+    import pyarrow as pa
+
+    from cxpilot.value.selectors import churn_scores
+    from cxpilot.warehouse.connection import warehouse
+
+    with warehouse() as con:
+        rows = churn_scores(con).to_pyarrow().to_pylist()
+        rows[0]["customer"] = "PER-0000001"
+        rows[0]["risk"] = 0.99
+        churn._write_scores(con, pa.Table.from_pylist(rows))
+    html = lead.get("/value/churn/").content.decode()
+    assert 'href="/customers/PER-0000001/"' in html
