@@ -29,6 +29,9 @@ echo "== the FEBRL4 data set for the linkage test"
 echo "== the CDNOW sample for the customer-value tests"
 .venv/bin/python -c "import sys; sys.path.insert(0, 'bench'); import eval_linkage; eval_linkage.fetch(wheel=eval_linkage.LIFETIMES_WHEEL)" \
     || echo "   could not download it: the CDNOW tests will be skipped"
+echo "== the public churn data sets for the churn tests"
+.venv/bin/python -c "import sys; sys.path.insert(0, 'bench'); import eval_churn; eval_churn.fetch()" \
+    || echo "   could not download it: the public churn data tests will be skipped"
 echo "== ruff"
 .venv/bin/ruff check src tests bench
 .venv/bin/ruff format --check src tests bench

@@ -654,3 +654,11 @@ def value_dashboard(con: Any) -> dict[str, Any]:
         "mean_clv": float(clv.mean()) if clv.size else None,
         "median_clv": float(np.median(clv)) if clv.size else None,
     }
+
+
+def churn_scores(con: Any) -> Any:
+    """The ``churn_scores`` table of ``con`` (customer, risk, reasons, model, computed_at),
+    written by ``cxpilot churn score``."""
+    if "churn_scores" not in con.list_tables():
+        raise ValidationError("no churn scores yet: run cxpilot churn score", where="churn_scores")
+    return con.table("churn_scores")

@@ -27,3 +27,5 @@ urlpatterns += [
     path("decisions/<int:pk>/assess/", views.decision_reassess, name="decision_reassess"),
     path("decisions/<int:pk>.pdf", views.decision_pdf, name="decision_pdf"),
 ]
+# --- churn risk
+urlpatterns += [path("churn/", views.churn_page, name="churn")]
