@@ -160,3 +160,23 @@ def clv_fit(*, calibration_end: dt.date, file: Path | None = None) -> ClvFit:
         bg_nbd=stats.bg_nbd_fit(found.x, found.t_x, found.big_t),
         gamma_gamma=stats.gamma_gamma_fit(found.x[spend], found.mean[spend]),
     )
+
+
+def customer_values(con: Any) -> Any:
+    """The ``customer_value`` table of ``con`` (one row per person: CLV, probability alive,
+    segment…), as an Ibis table; a ValidationError naming the command that writes it when it
+    is absent."""
+    if "customer_value" not in con.list_tables():
+        raise ValidationError(
+            "no customer values yet: run cxpilot clv predict", where="customer_value"
+        )
+    return con.table("customer_value")
+
+
+def churn_scores(con: Any) -> Any:
+    """The ``churn_scores`` table of ``con`` (one row per person: calibrated churn risk and
+    its reasons), as an Ibis table; a ValidationError naming the command that writes it when
+    it is absent."""
+    if "churn_scores" not in con.list_tables():
+        raise ValidationError("no churn scores yet: run cxpilot churn score", where="churn_scores")
+    return con.table("churn_scores")
