@@ -34,6 +34,8 @@ TIERS = ("high", "medium", "low")
 VALUE_CUTS = (0.2, 0.5)
 #: Risk tiers: the least risk of ``high``, then of ``medium``.
 RISK_CUTS = (0.5, 0.2)
+#: The digits a risk is rounded to before it is tiered.
+RISK_DIGITS = 12
 #: How a cell's list may be sorted.
 SORTS = ("-clv", "clv", "-risk", "risk")
 #: The reason of the follow-up cases opened for the high-value customers at high risk.
@@ -119,6 +121,9 @@ def _tiered(con: Any, cuts: Cuts) -> Any:
         t = t.mutate(risk=risk, risk_source=source).drop("churn_risk")
     else:
         t = t.mutate(risk=1.0 - t.p_alive, risk_source=ibis.literal("p_alive"))
+    # 1 − 0.8 is 0.19999999999999996 in floating point: rounded, a risk shown as 0.2 is
+    # tiered as 0.2
+    t = t.mutate(risk=t.risk.round(RISK_DIGITS))
     n = t.count().as_scalar()
     place = ibis.rank().over(order_by=t.clv.desc()).cast("float64") / n.cast("float64")
     t = t.mutate(place=place)
@@ -134,9 +139,9 @@ def _tiered(con: Any, cuts: Cuts) -> Any:
 def _segment_checked(con: Any, segment: str | None) -> str | None:
     """``segment`` if some valued customer is of it; a ValidationError naming the known ones
     otherwise."""
-    if segment is None or segment == "":
+    text = str(segment or "").strip()
+    if not text:
         return None
-    text = str(segment)
     if len(text) > MAX_SEGMENT or not text.isprintable():
         raise ValidationError("not a segment name", where="segment")
     known = segments(con)
@@ -314,7 +319,7 @@ def cell_customers(
     tier_checked(value, "value")
     tier_checked(risk, "risk")
     if sort not in SORTS:
-        raise ValidationError(f"the sort is one of {', '.join(SORTS)}, not {sort[:40]!r}", "sort")
+        raise ValidationError(f"the sort is one of {', '.join(SORTS)}, not {sort[:40]!r}", where="sort")
     if offset < 0:
         raise ValidationError("the offset is 0 or more", where="offset")
     if limit is not None and not (1 <= limit <= MAX_PAGE):
@@ -349,11 +354,8 @@ def person_records(con: Any, persons: list[str]) -> dict[str, tuple[str, str]]:
         else:
             resolved.append(person)
     if resolved and "customers" in con.list_tables():
-        import pyarrow as pa
-
-        wanted = ibis.memtable(pa.table({"person": pa.array(resolved, pa.string())}))
-        c = con.table("customers").select("source", "customer_id")
-        c = answers_with_person(con, c).semi_join(wanted, "person")
+        c = answers_with_person(con, con.table("customers").select("source", "customer_id"))
+        c = c.filter(c.person.isin(resolved))
         first = ibis.row_number().over(group_by=c.person, order_by=[c.source, c.customer_id])
         c = c.mutate(first=first).filter(lambda r: r.first == 0)
         for r in c.select("person", "source", "customer_id").to_pyarrow().to_pylist():
@@ -428,3 +430,49 @@ def segment_cases_open(
         actor=actor, records=[records[p] for p in persons if p in records], reason=reason
     )
     return CasesOpened(opened=len(opened), customers=len(persons), without_record=missing)
+
+
+def matrix_spec(matrix: Matrix) -> dict[str, Any]:
+    """The matrix as a Vega-Lite heatmap (Altair): value tiers down (high first), risk tiers
+    across (high first), each cell coloured by its CLV at risk and labelled with its
+    customers; every text in the data, in the active language."""
+    import altair as alt
+    from django.utils.formats import number_format
+    from django.utils.translation import gettext
+
+    from cxpilot.kernel.charts import INK, finish
+
+    names = {"high": gettext("high"), "medium": gettext("medium"), "low": gettext("low")}
+    value_title, risk_title = gettext("Value"), gettext("Risk")
+    rows = [
+        {
+            "value": names[c.value],
+            "risk": names[c.risk],
+            "at_risk": round(c.clv_at_risk, 2),
+            "label": gettext("%(n)s customers") % {"n": number_format(c.customers, 0, True, True)},
+            "at_risk_label": number_format(round(c.clv_at_risk), 0, True, True),
+        }
+        for c in matrix.cells
+    ]
+    order = [names[t] for t in TIERS]
+    base = alt.Chart(alt.Data(values=rows)).encode(
+        x=alt.X("risk:N", sort=order, title=risk_title, axis=alt.Axis(orient="top")),
+        y=alt.Y("value:N", sort=order, title=value_title),
+    )
+    cells = base.mark_rect(stroke="#ffffff").encode(
+        color=alt.Color(
+            "at_risk:Q",
+            scale=alt.Scale(range=["#fdf1f1", "#e39a9c"]),  # ink stays readable
+            title=gettext("CLV at risk"),
+            legend=None,
+        ),
+        tooltip=[
+            alt.Tooltip("value:N", title=value_title),
+            alt.Tooltip("risk:N", title=risk_title),
+            alt.Tooltip("label:N", title=gettext("Customers")),
+            alt.Tooltip("at_risk_label:N", title=gettext("CLV at risk")),
+        ],
+    )
+    text = base.mark_text(baseline="middle", color=INK).encode(text="label:N")
+    chart = (cells + text).properties(width="container", height=240)
+    return finish(chart)
