@@ -319,7 +319,9 @@ def cell_customers(
     tier_checked(value, "value")
     tier_checked(risk, "risk")
     if sort not in SORTS:
-        raise ValidationError(f"the sort is one of {', '.join(SORTS)}, not {sort[:40]!r}", where="sort")
+        raise ValidationError(
+            f"the sort is one of {', '.join(SORTS)}, not {sort[:40]!r}", where="sort"
+        )
     if offset < 0:
         raise ValidationError("the offset is 0 or more", where="offset")
     if limit is not None and not (1 <= limit <= MAX_PAGE):
