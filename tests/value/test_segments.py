@@ -510,3 +510,11 @@ def test_cli(records):
         bad = runner.invoke(app, args)
         assert bad.exit_code == 2 and where in bad.output, (args, bad.output)
     assert FollowUpCase.objects.count() == 1
+
+
+def test_page_in_french_and_past_the_last_page(valued, lead):
+    page = lead.get("/value/segments/?value=low&risk=high&page=9", HTTP_ACCEPT_LANGUAGE="fr")
+    assert page.status_code == 200 and page.context["page"] == 1
+    body = page.content.decode()
+    assert "Valeur × risque" in body and "Ouvrir des dossiers de suivi" in body
+    assert page.context["listed"].total == 2

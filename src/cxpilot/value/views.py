@@ -93,6 +93,8 @@ def segments_page(request: HttpRequest) -> HttpResponse:
     try:
         with warehouse() as con:
             matrix = segments.value_risk_matrix(con, segment=chosen["segment"])
+            cell = matrix.cell(chosen["value"], chosen["risk"])
+            page = min(page, max(1, -(-cell.customers // SEGMENT_PAGE)))  # past the end: the last
             listed = segments.cell_customers(
                 con,
                 value=chosen["value"],
@@ -136,7 +138,7 @@ def segments_page(request: HttpRequest) -> HttpResponse:
         matrix=matrix,
         spec=segments.matrix_spec(matrix),
         chosen=chosen,
-        cell=matrix.cell(chosen["value"], chosen["risk"]),
+        cell=cell,
         cell_value=labels[chosen["value"]],
         cell_risk=labels[chosen["risk"]],
         tiers=TIER_CHOICES,
