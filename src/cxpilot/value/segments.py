@@ -278,6 +278,7 @@ def value_risk_matrix(con: Any, *, segment: str | None = None, cuts: Cuts | None
 #: The columns of a cell's list (and its CSV), in order.
 LIST_COLUMNS = (
     "customer",
+    "customer_key",
     "segment",
     "value_tier",
     "risk_tier",
@@ -334,11 +335,27 @@ def cell_customers(
     total = int(t.count().to_pyarrow().as_py())
     column = sort.lstrip("-")
     key = t[column].desc() if sort.startswith("-") else t[column].asc()
-    ordered = t.order_by([key, t.customer.asc()]).select(*LIST_COLUMNS)
+    ordered = t.order_by([key, t.customer.asc()]).select(
+        *(c for c in LIST_COLUMNS if c != "customer_key")
+    )
     if limit is not None:
         ordered = ordered.limit(limit, offset=offset)
-    rows = ordered.to_pyarrow().to_pylist()
+    rows = [
+        {"customer": r["customer"], "customer_key": customer_key(r["customer"]), **r}
+        for r in ordered.to_pyarrow().to_pylist()
+    ]
     return CustomerList(rows=rows, total=total, offset=offset, limit=limit)
+
+
+def customer_key(person: str) -> str:
+    """How a customer is named to people: the person id, or ``source:customer_id`` for a
+    record no resolution has seen (whose person id is the record's own key)."""
+    from cxpilot.customers.selectors import UNRESOLVED_PREFIX
+
+    parts = str(person).split(UNRESOLVED_PREFIX)
+    if str(person).startswith(UNRESOLVED_PREFIX) and len(parts) == 3:
+        return f"{parts[1]}:{parts[2]}"
+    return str(person)
 
 
 def person_records(con: Any, persons: list[str]) -> dict[str, tuple[str, str]]:
