@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from cxpilot.kernel.cli import FormatOpt, handle_errors, setup
 from cxpilot.kernel.output import Format, emit
+
+if TYPE_CHECKING:
+    from cxpilot.value import segments
 
 #: A Gamma-Gamma ``p`` beyond this is the likelihood running to the edge, not an estimate.
 EDGE_P = 1000.0
@@ -98,7 +101,7 @@ TierValueOpt = Annotated[str, typer.Option("--value", help="Value tier: high, me
 TierRiskOpt = Annotated[str, typer.Option("--risk", help="Risk tier: high, medium or low.")]
 
 
-def _cuts(value_cuts: str, risk_cuts: str) -> object:
+def _cuts(value_cuts: str, risk_cuts: str) -> segments.Cuts:
     from cxpilot.value import segments
 
     return segments.cuts_checked(
@@ -127,11 +130,10 @@ def segments_cmd(
       cxpilot value segments --segment Families --value-cuts 0.1,0.4 --format csv
     """
     setup()
-    from cxpilot.value.segments import Cuts, value_risk_matrix
+    from cxpilot.value.segments import value_risk_matrix
     from cxpilot.warehouse.connection import warehouse
 
     cuts = _cuts(value_cuts, risk_cuts)
-    assert isinstance(cuts, Cuts)
     with warehouse() as con:
         found = value_risk_matrix(con, segment=segment, cuts=cuts)
     if fmt == Format.json:
@@ -166,13 +168,10 @@ def list_cmd(
       cxpilot value list --value medium --risk high --sort -risk --limit 20
     """
     setup()
-    from cxpilot.value.segments import MAX_PAGE, Cuts, cell_customers
+    from cxpilot.value.segments import MAX_PAGE, cell_customers
     from cxpilot.warehouse.connection import warehouse
 
     cuts = _cuts(value_cuts, risk_cuts)
-    assert isinstance(cuts, Cuts)
-    if limit > MAX_PAGE:
-        limit = 0  # all of them, which is what so many asks for
     with warehouse() as con:
         found = cell_customers(
             con,
@@ -181,9 +180,10 @@ def list_cmd(
             segment=segment,
             cuts=cuts,
             sort=sort,
-            limit=limit or None,
+            limit=limit if 0 < limit <= MAX_PAGE else None,
         )
-    emit(found.rows, fmt, title=f"{found.total} customers of {value} value at {risk} risk")
+    rows = found.rows[:limit] if limit else found.rows
+    emit(rows, fmt, title=f"{found.total} customers of {value} value at {risk} risk")
 
 
 @value_app.command("cases")
