@@ -232,6 +232,12 @@ def test_page_renders_matrix_list_and_chart(valued, client_as):
     assert page.status_code == 200
     body = page.content.decode()
     assert 'data-cell="high-high"' in body and 'id="spec-value-risk"' in body
+    # the chart's numbers beneath it: the high-value high-risk cell first
+    numbers = body[body.index('id="table-value-risk-numbers"') :]
+    assert (
+        '<td class="number">1</td><td class="number">100</td><td class="number">50</td>'
+        in (numbers[: numbers.index("</tr>", numbers.index("<tbody>")) + 5])
+    )
     assert page.context["listed"].total == 1
     assert "Open follow-up cases" not in body  # an analyst opens no case
     spec = page.context["spec"]
@@ -455,11 +461,18 @@ def test_page_refuses_a_bad_post(records, lead):
     assert bad.status_code == 200 and "Choose a cell" in bad.content.decode()
     outside = lead.post(
         "/value/segments/cases/",
-        {"value": "high", "risk": "high", "customers": [person("C9")]},
+        {"value": "high", "risk": "high", "customers": ["shop:C9"]},
         follow=True,
     )
     assert "not in this cell" in outside.content.decode()
     assert FollowUpCase.objects.count() == 0
+    checked = lead.post(
+        "/value/segments/cases/",
+        {"value": "low", "risk": "medium", "customers": ["shop:C9"]},
+        follow=True,
+    )
+    assert "1 follow-up case(s) opened for 1 customer(s)" in checked.content.decode()
+    assert FollowUpCase.objects.get().customer_id == "C9"
 
 
 # --- command line

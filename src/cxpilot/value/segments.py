@@ -412,7 +412,8 @@ def segment_cases_open(
     cuts: Cuts | None = None,
 ) -> CasesOpened:
     """Open a retention follow-up case for each customer of the cell ``value`` × ``risk``
-    (of ``segment``; only those of ``customers`` when given: the ones checked on the page),
+    (of ``segment``; only those of ``customers`` when given — person ids or customer keys:
+    the ones checked on the page),
     through the loop's :func:`~cxpilot.loop.services.retention_cases_open` (its roles, its
     transaction, its idempotence: no second open case for a customer and a reason). A case
     is keyed by a customer record: each person's first one; a person with no record in the
@@ -429,13 +430,16 @@ def segment_cases_open(
         ).rows
         persons = [str(r["customer"]) for r in found]
         if customers is not None:
-            chosen = set(customers)
-            unknown = [c for c in dict.fromkeys(customers) if c not in set(persons)]
+            # a customer is named by their person id or their key (:func:`customer_key`)
+            named = {str(r["customer_key"]): str(r["customer"]) for r in found}
+            named.update({p: p for p in persons})
+            unknown = [c for c in dict.fromkeys(customers) if c not in named]
             if unknown:
                 raise ValidationError(
                     f"{len(unknown)} customer(s) are not in this cell, e.g. {unknown[0][:40]!r}",
                     where="customers",
                 )
+            chosen = {named[c] for c in customers}
             persons = [p for p in persons if p in chosen]
         if len(persons) > MAX_CASES:
             raise ValidationError(

@@ -144,7 +144,7 @@ def segments_page(request: HttpRequest) -> HttpResponse:
         tiers=TIER_CHOICES,
         sorts=SORT_CHOICES,
         grid=grid,
-        numbers=numbers,
+        number_rows=numbers,
         listed=listed,
         page=page,
         pages=max(1, -(-listed.total // SEGMENT_PAGE)),
