@@ -461,7 +461,7 @@ def matrix_spec(matrix: Matrix) -> dict[str, Any]:
     customers; every text in the data, in the active language."""
     import altair as alt
     from django.utils.formats import number_format
-    from django.utils.translation import gettext
+    from django.utils.translation import gettext, ngettext
 
     from cxpilot.kernel.charts import INK, finish
 
@@ -472,14 +472,15 @@ def matrix_spec(matrix: Matrix) -> dict[str, Any]:
             "value": names[c.value],
             "risk": names[c.risk],
             "at_risk": round(c.clv_at_risk, 2),
-            "label": gettext("%(n)s customers") % {"n": number_format(c.customers, 0, True, True)},
+            "label": ngettext("%(n)s customer", "%(n)s customers", c.customers)
+            % {"n": number_format(c.customers, 0, True, True)},
             "at_risk_label": number_format(round(c.clv_at_risk), 0, True, True),
         }
         for c in matrix.cells
     ]
     order = [names[t] for t in TIERS]
     base = alt.Chart(alt.Data(values=rows)).encode(
-        x=alt.X("risk:N", sort=order, title=risk_title, axis=alt.Axis(orient="top")),
+        x=alt.X("risk:N", sort=order, title=risk_title, axis=alt.Axis(orient="top", labelAngle=0)),
         y=alt.Y("value:N", sort=order, title=value_title),
     )
     cells = base.mark_rect(stroke="#ffffff").encode(
