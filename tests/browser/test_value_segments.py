@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from tests.browser.test_layout import BROKEN_WORDS, OVERFLOW
-from tests.value.test_segments import VALUES, person
 from tests.value.tables import write_churn_scores, write_customer_values
+from tests.value.test_segments import VALUES, person
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -15,10 +15,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.fixture
 def valued() -> None:
     write_customer_values(
-        [
-            {"customer": person(c), "clv": clv, "p_alive": p, "segment": s}
-            for c, clv, p, s in VALUES
-        ]
+        [{"customer": person(c), "clv": clv, "p_alive": p, "segment": s} for c, clv, p, s in VALUES]
     )
     write_churn_scores({person("C5"): 0.6})
 
@@ -33,3 +30,10 @@ def test_segments_page_fits_and_draws(page, live_server, log_in, valued, width):
     assert overflow <= 1, wide
     assert page.evaluate(BROKEN_WORDS) == []
     assert page.locator("#table-cell-customers tbody tr").count() == 2
+    if width == 1280:  # one click: a case for each customer of the cell
+        page.click("button:has-text('Open follow-up cases')")
+        page.wait_for_selector(".messages")
+        assert "2 follow-up case(s) opened" in page.inner_text(".messages")
+        page.click(".messages a")
+        page.wait_for_url("**/cases/?kind=retention&status=open")
+        assert page.locator("main table tbody tr").count() == 2
