@@ -31,7 +31,7 @@ def test_segments_page_fits_and_draws(page, live_server, log_in, valued, width):
     assert page.evaluate(BROKEN_WORDS) == []
     assert page.locator("#table-cell-customers tbody tr").count() == 2
     if width == 1280:  # one click: a case for each customer of the cell
-        page.click("button:has-text('Open follow-up cases')")
+        page.click("button:has-text('Open the follow-up cases')")
         page.wait_for_selector(".messages")
         assert "2 follow-up case(s) opened" in page.inner_text(".messages")
         page.click(".messages a")

@@ -239,14 +239,14 @@ def test_page_renders_matrix_list_and_chart(valued, client_as):
         in (numbers[: numbers.index("</tr>", numbers.index("<tbody>")) + 5])
     )
     assert page.context["listed"].total == 1
-    assert "Open follow-up cases" not in body  # an analyst opens no case
+    assert "Open the follow-up cases" not in body  # an analyst opens no case
     spec = page.context["spec"]
     assert spec["layer"][0]["mark"]["type"] == "rect"
     low = client_as("cx_lead", username="lead2").get(
         "/value/segments/?segment=pro&value=low&risk=medium&sort=-risk"
     )
     assert low.status_code == 200 and low.context["listed"].total == 2
-    assert "Open follow-up cases" in low.content.decode()
+    assert "Open the follow-up cases" in low.content.decode()
 
 
 def test_page_without_values_says_what_to_run(db, lead):
@@ -530,5 +530,5 @@ def test_page_in_french_and_past_the_last_page(valued, lead):
     page = lead.get("/value/segments/?value=low&risk=high&page=9", HTTP_ACCEPT_LANGUAGE="fr")
     assert page.status_code == 200 and page.context["page"] == 1
     body = page.content.decode()
-    assert "Valeur × risque" in body and "Ouvrir des dossiers de suivi" in body
+    assert "Valeur × risque" in body and "Ouvrir les dossiers de suivi" in body
     assert page.context["listed"].total == 2
