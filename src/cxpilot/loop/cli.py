@@ -63,6 +63,9 @@ def cases_list_cmd(
         ),
     ] = "",
     overdue: Annotated[bool, typer.Option("--overdue", help="Only cases past their SLA.")] = False,
+    kind: Annotated[
+        str, typer.Option(help="answer (from a survey answer) or retention (from customer value).")
+    ] = "",
     sort: Annotated[
         str,
         typer.Option(help="-opened (newest first), opened, due, -due, score, -score, touchpoint."),
@@ -90,6 +93,7 @@ def cases_list_cmd(
         age=age,
         overdue=overdue,
         sort=sort,
+        kind=kind,
     )
     if limit > 0:
         found = found[:limit]

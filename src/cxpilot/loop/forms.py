@@ -9,7 +9,14 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from cxpilot.kernel import web
-from cxpilot.loop.models import CaseStatus, ContactChannel, FollowUpCase, LoopSettings, NoteKind
+from cxpilot.loop.models import (
+    CaseKind,
+    CaseStatus,
+    ContactChannel,
+    FollowUpCase,
+    LoopSettings,
+    NoteKind,
+)
 from cxpilot.loop.services import MAX_REPLY, MAX_ROOT_CAUSE, case_assignees
 from cxpilot.organisation.models import Department, Touchpoint
 
@@ -19,6 +26,9 @@ class CaseFilterForm(forms.Form):
 
     status = forms.ChoiceField(
         label=_("Status"), required=False, choices=[("", _("All"))] + list(CaseStatus.choices)
+    )
+    kind = forms.ChoiceField(
+        label=_("Kind"), required=False, choices=[("", _("All"))] + list(CaseKind.choices)
     )
     department = forms.ChoiceField(label=_("Department"), required=False)
     touchpoint = forms.ChoiceField(label=_("Touchpoint"), required=False)
@@ -76,6 +86,7 @@ class CaseFilterForm(forms.Form):
         data = self.cleaned_data if self.is_bound and self.is_valid() else {}
         return {
             "status": data.get("status") or "",
+            "kind": data.get("kind") or "",
             "department": data.get("department") or "",
             "touchpoint": data.get("touchpoint") or "",
             "assignee": data.get("assignee") or "",

@@ -12,6 +12,7 @@ from cxpilot.organisation.models import Department, Touchpoint
 __all__ = [
     "Alert",
     "AlertMethod",
+    "CaseKind",
     "CaseNote",
     "CaseStatus",
     "ContactChannel",
@@ -80,15 +81,32 @@ class ContactChannel(models.TextChoices):
     OTHER = "other", _("Other")
 
 
-class FollowUpCase(models.Model):
-    """A detractor, a hard effort or an unsatisfied customer to call back."""
+class CaseKind(models.TextChoices):
+    """Why a case was opened."""
 
+    ANSWER = "answer", _("Survey answer")
+    RETENTION = "retention", _("Retention")
+
+
+class FollowUpCase(models.Model):
+    """A customer to call back: a detractor, a hard effort or an unsatisfied customer (kind
+    ``answer``: opened from one survey answer), or a valuable customer at risk of leaving
+    (kind ``retention``: opened for a ``reason``, from no answer).
+
+    A retention case has no answer: its ``response_id`` and ``metric`` are empty, its
+    ``score`` is null, its ``answered_at`` is the time it was opened, and its ``touchpoint``
+    is the one the customer last answered about (empty when they never answered)."""
+
+    kind = models.CharField(
+        _("kind"), max_length=12, choices=CaseKind.choices, default=CaseKind.ANSWER
+    )
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
     source = models.CharField(_("source"), max_length=60)
-    response_id = models.CharField(_("response id"), max_length=120)
+    response_id = models.CharField(_("response id"), max_length=120, blank=True)
     customer_id = models.CharField(_("customer id"), max_length=120)
-    touchpoint = models.CharField(_("touchpoint"), max_length=60)
-    metric = models.CharField(_("metric"), max_length=10)
-    score = models.SmallIntegerField(_("score"))
+    touchpoint = models.CharField(_("touchpoint"), max_length=60, blank=True)
+    metric = models.CharField(_("metric"), max_length=10, blank=True)
+    score = models.SmallIntegerField(_("score"), null=True, blank=True)
     verbatim = models.TextField(_("verbatim"), blank=True)
     language = models.CharField(_("language"), max_length=10, blank=True)
     answered_at = models.DateTimeField(_("answered at"))
@@ -130,12 +148,23 @@ class FollowUpCase(models.Model):
         verbose_name = _("follow-up case")
         verbose_name_plural = _("follow-up cases")
         constraints = [
-            models.UniqueConstraint(fields=["source", "response_id"], name="case_response_unique")
+            models.UniqueConstraint(
+                fields=["source", "response_id"],
+                condition=models.Q(kind="answer"),
+                name="case_response_unique",
+            )
         ]
         permissions = [("work_case", "Can work the follow-up cases of their department")]
 
     def __str__(self) -> str:
-        return f"{self.metric.upper()} {self.score} · {self.touchpoint} · {self.customer_id}"
+        return f"{self.headline} · {self.touchpoint or '—'} · {self.customer_id}"
+
+    @property
+    def headline(self) -> str:
+        """What the case is about, in a few words: the answer (``NPS 3``) or the reason."""
+        if self.kind == CaseKind.RETENTION:
+            return self.reason or str(CaseKind.RETENTION.label)
+        return f"{self.metric.upper()} {self.score}"
 
     @property
     def touchpoint_obj(self) -> Touchpoint | None:

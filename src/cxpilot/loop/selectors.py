@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from cxpilot.customers.selectors import person_of_record
 from cxpilot.kernel import periods, roles
-from cxpilot.loop.models import Alert, AlertMethod, CaseStatus, FollowUpCase
+from cxpilot.loop.models import Alert, AlertMethod, CaseKind, CaseStatus, FollowUpCase
 
 
 def visible_cases(*, actor: Any) -> QuerySet[FollowUpCase]:
@@ -28,14 +28,15 @@ def visible_cases(*, actor: Any) -> QuerySet[FollowUpCase]:
     return cases.filter(department_id=profile.department_id)
 
 
-#: How a case list may be sorted: the key a user picks → the fields, newest first by default.
-CASE_SORTS = {
+#: How a case list may be sorted: the key a user picks → the fields, newest first by default
+#: (a retention case has no score: last either way).
+CASE_SORTS: dict[str, tuple[Any, ...]] = {
     "-opened": ("-opened_at", "-pk"),
     "opened": ("opened_at", "pk"),
     "due": ("due_at", "pk"),
     "-due": ("-due_at", "-pk"),
-    "score": ("score", "-opened_at", "-pk"),
-    "-score": ("-score", "-opened_at", "-pk"),
+    "score": (F("score").asc(nulls_last=True), "-opened_at", "-pk"),
+    "-score": (F("score").desc(nulls_last=True), "-opened_at", "-pk"),
     "touchpoint": ("touchpoint", "-opened_at", "-pk"),
     "department": ("department__name", "-opened_at", "-pk"),
 }
@@ -60,10 +61,11 @@ def case_list(
     assignee: str = "",
     age: str = "",
     sort: str = "-opened",
+    kind: str = "",
 ) -> QuerySet[FollowUpCase]:
     """The cases ``actor`` sees, filtered (each filter optional) and sorted (:data:`CASE_SORTS`).
     ``assignee`` is a username, ``me`` or ``none`` (unassigned); ``age`` a key of
-    :data:`CASE_AGES`."""
+    :data:`CASE_AGES`; ``kind`` ``answer`` or ``retention``."""
     from cxpilot.kernel.errors import ValidationError
 
     cases = visible_cases(actor=actor)
@@ -74,6 +76,12 @@ def case_list(
                 where="status",
             )
         cases = cases.filter(status=status)
+    if kind:
+        if kind not in CaseKind.values:
+            raise ValidationError(
+                f"the kind is one of {', '.join(CaseKind.values)}, not {kind!r}", where="kind"
+            )
+        cases = cases.filter(kind=kind)
     if department:
         cases = cases.filter(department__key=department)
     if touchpoint:
@@ -132,6 +140,8 @@ def case_rows(cases: Iterable[FollowUpCase]) -> list[dict[str, Any]]:
                 else None
             ),
             "verbatim": c.verbatim,
+            "kind": c.kind,
+            "reason": c.reason or None,
         }
         for c in cases
     ]

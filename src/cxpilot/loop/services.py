@@ -25,6 +25,7 @@ from cxpilot.kernel import roles
 from cxpilot.kernel.errors import PermissionDenied, ValidationError, field_problems
 from cxpilot.kernel.sql import insert_rows
 from cxpilot.loop.models import (
+    CaseKind,
     CaseNote,
     CaseStatus,
     ContactChannel,
@@ -146,6 +147,129 @@ def cases_open_from_warehouse(*, since: dt.date, actor: Any = None) -> int:
         )
         records = t.to_pyarrow().to_pylist()
     return cases_open(records=records)
+
+
+#: The longest reason of a retention case.
+MAX_REASON = 200
+#: The most customers one call opens retention cases for.
+MAX_RETENTION_CASES = 5000
+
+
+def retention_cases_open(
+    *, actor: Any, records: Iterable[tuple[str, str]], reason: str
+) -> list[FollowUpCase]:
+    """Open a retention case (kind ``retention``: no survey answer behind it) for each
+    customer record ``(source, customer_id)``, for ``reason`` (e.g. "high value at high
+    risk"), unless the record already has an open (not closed) retention case for the same
+    reason; return the cases opened (a repeated call opens none).
+
+    Only who may open cases from the warehouse's answers may (the CX lead). One transaction:
+    every case or none. Each case is routed like an answer's case (:func:`case_department`)
+    on the touchpoint the customer last answered about, and is due after the loop's SLA."""
+    roles.require(actor, "loop.change_followupcase")
+    reason = " ".join(str(reason or "").split())
+    if not reason:
+        raise ValidationError("say why these customers are followed up", where="reason")
+    if len(reason) > MAX_REASON:
+        raise ValidationError(f"a reason is at most {MAX_REASON} characters", where="reason")
+    keys = list(dict.fromkeys((str(s), str(c)) for s, c in records))
+    if len(keys) > MAX_RETENTION_CASES:
+        raise ValidationError(
+            f"{len(keys):,} customers: open at most {MAX_RETENTION_CASES:,} cases at once",
+            where="customers",
+        )
+    for source, customer_id in keys:
+        if not source or not customer_id or len(source) > 60 or len(customer_id) > 120:
+            raise ValidationError(
+                f"not a customer record: {source!r}:{customer_id!r}", where="customers"
+            )
+    if not keys:
+        return []
+    touchpoints = _last_touchpoints(keys)
+    loop = LoopSettings.current()
+    with transaction.atomic():
+        # one opening at a time: the settings row is the lock, so that two clicks cannot
+        # both find a customer without a case and both open one
+        LoopSettings.objects.select_for_update().filter(pk=loop.pk).first()
+        open_already = _retention_open(keys, reason)
+        now = timezone.now()
+        routes: dict[str, tuple[Department | None, str]] = {}
+        opened = []
+        for source, customer_id in keys:
+            if (source, customer_id) in open_already:
+                continue
+            touchpoint = touchpoints.get((source, customer_id), "")
+            if touchpoint not in routes:
+                routes[touchpoint] = (
+                    case_department(touchpoint) if touchpoint else (None, "unrouted")
+                )
+            department, why = routes[touchpoint]
+            opened.append(
+                FollowUpCase(
+                    kind=CaseKind.RETENTION,
+                    reason=reason,
+                    source=source,
+                    response_id="",
+                    customer_id=customer_id,
+                    touchpoint=touchpoint,
+                    metric="",
+                    score=None,
+                    answered_at=now,
+                    department=department,
+                    routed_by=why,
+                    due_at=now + dt.timedelta(hours=loop.sla_hours),
+                )
+            )
+        return FollowUpCase.objects.bulk_create(opened, batch_size=500)
+
+
+def _retention_open(keys: list[tuple[str, str]], reason: str) -> set[tuple[str, str]]:
+    """The records of ``keys`` that have an open retention case for ``reason``."""
+    found: set[tuple[str, str]] = set()
+    cases = FollowUpCase.objects.filter(kind=CaseKind.RETENTION, reason=reason).exclude(
+        status=CaseStatus.CLOSED
+    )
+    for source in {s for s, _ in keys}:
+        ids = [i for s, i in keys if s == source]
+        for start in range(0, len(ids), 500):
+            found.update(
+                cases.filter(source=source, customer_id__in=ids[start : start + 500]).values_list(
+                    "source", "customer_id"
+                )
+            )
+    return found
+
+
+def _last_touchpoints(keys: list[tuple[str, str]]) -> dict[tuple[str, str], str]:
+    """The touchpoint each record last answered about (one grouped warehouse query); none
+    for a record with no answer, or when the warehouse holds no answers."""
+    import ibis
+    import pyarrow as pa
+
+    from cxpilot.kernel.errors import CxPilotError
+    from cxpilot.warehouse.connection import answers, warehouse
+
+    wanted = ibis.memtable(
+        pa.table(
+            {
+                "source": pa.array([k[0] for k in keys], pa.string()),
+                "customer_id": pa.array([k[1] for k in keys], pa.string()),
+            }
+        )
+    )
+    try:
+        with warehouse() as con:
+            t = answers(con)
+            t = t.semi_join(wanted, ["source", "customer_id"])
+            latest = ibis.row_number().over(
+                group_by=[t.source, t.customer_id],
+                order_by=[t.timestamp.desc(), t.response_id.desc()],
+            )
+            t = t.mutate(latest=latest).filter(lambda r: r.latest == 0)
+            rows = t.select("source", "customer_id", "touchpoint").to_pyarrow().to_pylist()
+    except CxPilotError:
+        return {}
+    return {(r["source"], r["customer_id"]): str(r["touchpoint"] or "") for r in rows}
 
 
 def may_work(actor: Any, case: FollowUpCase) -> bool:
@@ -300,7 +424,7 @@ def case_escalate(*, actor: Any, case: FollowUpCase, reason: str) -> FollowUpCas
         line.strip() for line in LoopSettings.current().alert_emails.splitlines() if line.strip()
     ]
     if recipients:
-        subject = f"[CX Pilot] Case {case.pk} escalated: {case.metric.upper()} {case.score}"
+        subject = f"[CX Pilot] Case {case.pk} escalated: {case.headline}"
         body = f"{reason}\n\n{case.touchpoint} · {case.customer_id}\n\n{case.verbatim}"
         transaction.on_commit(
             lambda: send_mail(subject, body, None, recipients, fail_silently=True)

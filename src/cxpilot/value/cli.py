@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from cxpilot.kernel.cli import FormatOpt, handle_errors, setup
 from cxpilot.kernel.output import Format, emit
+
+if TYPE_CHECKING:
+    from cxpilot.value import segments
 
 clv_app = typer.Typer(
     help="Customer lifetime value (BG/NBD and Gamma-Gamma).", no_args_is_help=True
@@ -80,7 +83,10 @@ def fit_cmd(
 
 # --- profitability ---------------------------------------------------------------------------
 
-value_app = typer.Typer(help="Customer value: profitability and cost rules.", no_args_is_help=True)
+value_app = typer.Typer(
+    help="Customer value: profitability, cost rules and value × risk segments.",
+    no_args_is_help=True,
+)
 costs_app = typer.Typer(
     help="Cost rules: the cost to serve of an interaction whose data gives none.",
     no_args_is_help=True,
@@ -623,3 +629,137 @@ def churn_score_cmd(
         "table": "churn_scores",
     }
     emit(found if fmt == Format.json else [found], fmt)
+
+
+# --- value × risk segments
+
+SegmentOpt = Annotated[
+    str | None, typer.Option(help="Only the customers of this segment (tiers stay the base's).")
+]
+ValueCutsOpt = Annotated[
+    str,
+    typer.Option(help="Value tiers: the top share high, then up to this share medium."),
+]
+RiskCutsOpt = Annotated[
+    str, typer.Option(help="Risk tiers: the least risk of high, then of medium.")
+]
+TierValueOpt = Annotated[str, typer.Option("--value", help="Value tier: high, medium or low.")]
+TierRiskOpt = Annotated[str, typer.Option("--risk", help="Risk tier: high, medium or low.")]
+
+
+def _cuts(value_cuts: str, risk_cuts: str) -> segments.Cuts:
+    from cxpilot.value import segments
+
+    return segments.cuts_checked(
+        segments.parse_cuts(value_cuts, "--value-cuts"),
+        segments.parse_cuts(risk_cuts, "--risk-cuts"),
+    )
+
+
+@value_app.command("segments")
+@handle_errors
+def segments_cmd(
+    segment: SegmentOpt = None,
+    value_cuts: ValueCutsOpt = "0.2,0.5",
+    risk_cuts: RiskCutsOpt = "0.5,0.2",
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """The value × risk matrix: per value tier (by CLV: the top 20 %, the next 30 %, the rest)
+    and risk tier (churn risk, else 1 − probability alive: high from 0.5, medium from 0.2),
+    the customers, their equity (sum of CLV) and CLV at risk (sum of CLV × risk), high value
+    at high risk first. Reads the customer values of `cxpilot clv predict`.
+
+    Examples:
+
+      cxpilot value segments --format json
+
+      cxpilot value segments --segment Families --value-cuts 0.1,0.4 --format csv
+    """
+    setup()
+    from cxpilot.value.segments import value_risk_matrix
+    from cxpilot.warehouse.connection import warehouse
+
+    cuts = _cuts(value_cuts, risk_cuts)
+    with warehouse() as con:
+        found = value_risk_matrix(con, segment=segment, cuts=cuts)
+    if fmt == Format.json:
+        emit(found.as_dict(), fmt)
+        return
+    emit(
+        found.rows(),
+        fmt,
+        title=f"{found.customers} customers, equity {found.equity:,.0f}, "
+        f"CLV at risk {found.clv_at_risk:,.0f}",
+    )
+
+
+@value_app.command("list")
+@handle_errors
+def list_cmd(
+    value: TierValueOpt = "high",
+    risk: TierRiskOpt = "high",
+    segment: SegmentOpt = None,
+    sort: Annotated[str, typer.Option(help="-clv (highest first), clv, -risk, risk.")] = "-clv",
+    limit: Annotated[int, typer.Option(min=0, help="At most this many (0: all).")] = 0,
+    value_cuts: ValueCutsOpt = "0.2,0.5",
+    risk_cuts: RiskCutsOpt = "0.5,0.2",
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """The customers of one cell of the value × risk matrix, with their CLV and risk.
+
+    Examples:
+
+      cxpilot value list --value high --risk high --format csv
+
+      cxpilot value list --value medium --risk high --sort -risk --limit 20
+    """
+    setup()
+    from cxpilot.value.segments import MAX_PAGE, cell_customers
+    from cxpilot.warehouse.connection import warehouse
+
+    cuts = _cuts(value_cuts, risk_cuts)
+    with warehouse() as con:
+        found = cell_customers(
+            con,
+            value=value,
+            risk=risk,
+            segment=segment,
+            cuts=cuts,
+            sort=sort,
+            limit=limit if 0 < limit <= MAX_PAGE else None,
+        )
+    rows = found.rows[:limit] if limit else found.rows
+    emit(rows, fmt, title=f"{found.total} customers of {value} value at {risk} risk")
+
+
+@value_app.command("cases")
+@handle_errors
+def cases_cmd(
+    value: TierValueOpt = "high",
+    risk: TierRiskOpt = "high",
+    segment: SegmentOpt = None,
+    reason: Annotated[str, typer.Option(help="Why they are followed up.")] = (
+        "high value at high risk"
+    ),
+    by: Annotated[
+        str | None, typer.Option(help="The user who opens them (their roles are checked).")
+    ] = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Open a retention follow-up case for each customer of one cell (none for a customer
+    who already has an open case for the same reason); prints how many were opened.
+
+    Examples:
+
+      cxpilot value cases --value high --risk high --reason "high value at high risk"
+
+      cxpilot value cases --value medium --risk high --segment Families --by alice
+    """
+    setup()
+    from cxpilot.kernel.cli import user_named
+    from cxpilot.value.segments import segment_cases_open
+
+    done = segment_cases_open(
+        actor=user_named(by), value=value, risk=risk, segment=segment, reason=reason
+    )
+    emit(done.as_dict(), fmt)

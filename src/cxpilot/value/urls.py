@@ -29,3 +29,9 @@ urlpatterns += [
 ]
 # --- churn risk
 urlpatterns += [path("churn/", views.churn_page, name="churn")]
+# --- value × risk segments
+urlpatterns += [
+    path("segments/", views.segments_page, name="segments"),
+    path("segments/export.csv", views.segments_export, name="segments_export"),
+    path("segments/cases/", views.segments_cases, name="segments_cases"),
+]
