@@ -12,6 +12,7 @@ import io
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from cxpilot.kernel import pdftext
 from cxpilot.kernel.pdftext import latin1
 
 #: How much finer than the page the charts are drawn (PNG pixels per Vega pixel).
@@ -69,20 +70,5 @@ def map_pdf(
         pdf.set_font("Helvetica", "B", 12)
         pdf.cell(0, 8, text(heading), new_x="LMARGIN", new_y="NEXT")
         pdf.set_font("Helvetica", "", 8)
-        n = max(1, len(headers))
-        first = min(70.0, width / n * 1.6) if n > 1 else width
-        widths = [first] + [(width - first) / (n - 1)] * (n - 1) if n > 1 else [width]
-        with pdf.table(
-            col_widths=widths,
-            text_align="LEFT",
-            line_height=4,
-            first_row_as_headings=True,
-        ) as table:
-            head = table.row()
-            for h in headers:
-                head.cell(text(h))
-            for row in rows:
-                line = table.row()
-                for value in row:
-                    line.cell(text(value))
+        pdftext.table(pdf, headers, rows, first=70.0, text=text)
     return bytes(pdf.output())

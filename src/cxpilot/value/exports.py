@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from cxpilot.kernel import pdftext
 from cxpilot.kernel.pdftext import latin1
 
 
@@ -38,23 +39,10 @@ def tables_pdf(
     for paragraph in paragraphs:
         pdf.ln(2)
         pdf.multi_cell(0, 5, text(paragraph), new_x="LMARGIN", new_y="NEXT")
-    width = pdf.w - pdf.l_margin - pdf.r_margin
     for heading, headers, rows in tables:
         pdf.ln(4)
         pdf.set_font("Helvetica", "B", 11)
         pdf.multi_cell(0, 7, text(heading), new_x="LMARGIN", new_y="NEXT")
         pdf.set_font("Helvetica", "", 8)
-        n = max(1, len(headers))
-        first = min(75.0, width / n * 1.6) if n > 1 else width
-        widths = [first] + [(width - first) / (n - 1)] * (n - 1) if n > 1 else [width]
-        with pdf.table(
-            col_widths=widths, text_align="LEFT", line_height=4, first_row_as_headings=True
-        ) as table:
-            head = table.row()
-            for h in headers:
-                head.cell(text(h))
-            for row in rows:
-                line = table.row()
-                for value in row:
-                    line.cell(text(value))
+        pdftext.table(pdf, headers, rows, first=75.0, text=text)
     return bytes(pdf.output())
