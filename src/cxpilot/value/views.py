@@ -52,6 +52,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     history = [
         dict(e, label=charts.segment_label(e["segment"])) for e in reversed(found["history"])
     ]
+    context.update(_dashboard_matrix(), **_dashboard_profit(request.user))
+    if context.get("matrix_spec"):
+        specs["value_risk"] = context.pop("matrix_spec")
+    if context.get("profit_spec"):
+        specs["profit"] = context.pop("profit_spec")
     context.update(
         found=found,
         model=model,
@@ -62,6 +67,41 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         edge=model["gamma_gamma"]["p"] > selectors.EDGE_P,
     )
     return render(request, "value/dashboard.html", context)
+
+
+def _dashboard_matrix() -> dict[str, Any]:
+    """The value × risk matrix of every customer, for the value page (empty when it cannot
+    be read)."""
+    from cxpilot.value import segments
+    from cxpilot.warehouse.connection import warehouse
+
+    try:
+        with warehouse() as con:
+            matrix = segments.value_risk_matrix(con)
+    except ValidationError:
+        return {}
+    labels = dict(TIER_CHOICES)
+    rows = [
+        {**r, "value_label": labels[r["value"]], "risk_label": labels[r["risk"]]}
+        for r in matrix.rows()
+    ]
+    return {"matrix": matrix, "number_rows": rows, "matrix_spec": segments.matrix_spec(matrix)}
+
+
+def _dashboard_profit(actor: Any) -> dict[str, Any]:
+    """The profitability totals and the distribution of profit per customer over all the
+    data, for the value page (empty when it cannot be read)."""
+    from cxpilot.value import profit_charts
+    from cxpilot.value.profitability import profitability
+
+    try:
+        found = profitability(actor=actor, views=("totals", "histogram"))
+    except ValidationError:
+        return {}
+    out: dict[str, Any] = {"result": found}
+    if found.histogram:
+        out["profit_spec"] = profit_charts.histogram_chart(found.histogram)
+    return out
 
 
 # --- profitability ---------------------------------------------------------------------------
