@@ -223,6 +223,10 @@ def test_value_page(cdnow_warehouse, client_as):
                  "chart-equity", "chart-history", "chart-clv", "chart-holdout"):  # fmt: skip
         assert f'id="{part}"' in html, part
     assert "collectors" in html and "1997-09-30" in html
+    # the value × risk matrix and the profit per customer, linking to their own pages
+    assert 'id="chart-value_risk"' in html and 'id="table-value-risk-numbers"' in html
+    assert 'id="chart-profit"' in html and 'id="table-histogram"' in html
+    assert 'href="/value/segments/"' in html and 'href="/value/profitability/"' in html
 
 
 def test_an_erased_person_leaves_the_values(cdnow_warehouse):
