@@ -855,8 +855,13 @@ SCORES_SCHEMA = {
 
 
 def _write_scores(con: Any, table: Any) -> None:
-    """Replace ``churn_scores`` whole (one CREATE OR REPLACE)."""
-    con.create_table("churn_scores", table, overwrite=True)
+    """Replace ``churn_scores`` whole, all or nothing (the warehouse's derived tables'
+    writer)."""
+    import ibis
+
+    from cxpilot.warehouse.services import derived_replace
+
+    derived_replace(con, {"churn_scores": table}, {"churn_scores": ibis.schema(SCORES_SCHEMA)})
 
 
 @dataclass(frozen=True)
