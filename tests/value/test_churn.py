@@ -571,3 +571,19 @@ def test_page_links_a_resolved_person(scored, lead):
         churn._write_scores(con, pa.Table.from_pylist(rows))
     html = lead.get("/value/churn/").content.decode()
     assert 'href="/customers/PER-0000001/"' in html
+
+
+def test_the_churn_module_imports_before_django_is_set_up():
+    """The CLI imports it before its settings are loaded."""
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+    done = subprocess.run(
+        [sys.executable, "-c", "import cxpilot.value.churn, cxpilot.value.impact"],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr

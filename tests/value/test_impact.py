@@ -186,6 +186,21 @@ def test_an_nps_change_becomes_churn_through_the_slope_interval():
 
 
 @pytest.mark.pure
+def test_the_nps_churn_slope_by_hand():
+    # 200 promoters (+100) of whom 40 churn (20 %), 200 detractors (−100) of whom 80 churn
+    # (40 %): the slope is (20 − 40) / (100 − (−100)) = −0.1 churn points per NPS point
+    from cxpilot.value.impact import nps_churn_slope
+
+    x = np.repeat([100.0, -100.0], 200)
+    y = np.concatenate([np.repeat([100.0, 0.0], [40, 160]), np.repeat([100.0, 0.0], [80, 120])])
+    found = nps_churn_slope(x, y, np.arange(400))
+    assert found is not None
+    assert found.slope == pytest.approx(-0.1)
+    assert found.ci_low < -0.1 < found.ci_high < 0
+    assert (found.answers, found.persons) == (400, 400)
+
+
+@pytest.mark.pure
 @pytest.mark.parametrize(
     ("text", "expected"),
     [("3", Range(3.0, 3.0)), ("2:5", Range(2.0, 5.0)), (" -1.5 : 0 ", Range(-1.5, 0.0))],

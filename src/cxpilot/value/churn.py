@@ -40,7 +40,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from django.utils.translation import gettext_noop
 
 from cxpilot.kernel.errors import ValidationError
 
@@ -66,6 +65,12 @@ TOP_REASONS = 3
 TINY = 1e-9
 #: The rows a file may have (a bigger table is a job for the warehouse).
 MAX_ROWS = 2_000_000
+
+
+def gettext_noop(message: str) -> str:
+    """Mark ``message`` for translation (makemessages reads the name) without reading the
+    settings, so this module imports before Django is set up (the CLI does)."""
+    return message
 
 
 def _short(text: str, limit: int = 40) -> str:

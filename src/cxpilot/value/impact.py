@@ -27,7 +27,7 @@ It assumes the extra churn falls on the touched customers regardless of their va
 (all persons, NPS answers at least 180 days before the end of the data), the churn after it
 (no purchase after the answer until the end of the data, 0 or 100) regressed on the answer
 (promoter +100, passive 0, detractor −100) by OLS with standard errors clustered by person
-(:func:`cxpilot.journeys.stats.cluster_ols`): the slope b is in churn points per NPS point,
+(:func:`cxpilot.kernel.regression.cluster_ols`): the slope b is in churn points per NPS point,
 so an NPS change of Δ gives a churn uplift of b × Δ; the range takes every combination of
 the slope's 95 % interval and the change's range. With fewer than 100 answers, or fewer than
 30 promoters or detractors, it is not estimated and the NPS change is shown as stated.
@@ -171,7 +171,7 @@ def nps_churn_slope(
     y = np.asarray(churned, dtype=float)
     if len(x) < MIN_NPS_ANSWERS or min((x > 0).sum(), (x < 0).sum()) < MIN_NPS_SIDE:
         return None
-    from cxpilot.journeys.stats import cluster_ols
+    from cxpilot.kernel.regression import cluster_ols
 
     try:
         fit = cluster_ols(y, np.column_stack([np.ones(len(x)), x]), persons, column=1)
