@@ -155,6 +155,18 @@ def test_a_settled_decision_keeps_what_it_was_decided_on(valued, lead):
     assert "Re-assess" not in lead.get(f"/value/decisions/{decision.pk}/").content.decode()
 
 
+def test_a_decision_created_settled_keeps_the_assessment_of_that_day(valued, lead):
+    assert lead.post("/value/decisions/new/", {**FORM, "status": "decided"}).status_code == 302
+    decision = Decision.objects.get()
+    assert decision.assessment is not None and decision.assessment["customers"] == 3
+    # settled but never assessed (data arrived later): it may still be moved back and assessed
+    Decision.objects.filter(pk=decision.pk).update(assessment=None, assessed_at=None)
+    back = lead.post(f"/value/decisions/{decision.pk}/edit/", {**FORM, "segments": ["families"]})
+    assert back.status_code == 302
+    decision.refresh_from_db()
+    assert decision.status == "proposed" and decision.assessment["customers"] == 2
+
+
 def test_a_decision_on_an_empty_warehouse_is_kept_unassessed(org, lead):
     response = lead.post("/value/decisions/new/", FORM, follow=True)
     assert response.status_code == 200

@@ -134,7 +134,7 @@ def decision_save(
             (before.churn_low, before.churn_high),
             (before.nps_low, before.nps_high),
         )
-        if moved and before.status in SETTLED:
+        if moved and before.status in SETTLED and before.assessment is not None:
             raise ValidationError(
                 "the scope and the assumed effect of a decision that is decided, rejected or "
                 "withdrawn stay those it was assessed on",
@@ -150,6 +150,12 @@ def decision_save(
     decision.status = status
     decision.owner = owner
     decision.decision_date = decision_date
+    if assessment is None and decision.assessment is None and status in SETTLED:
+        # settled without ever being assessed: it keeps the assessment of the day it settled
+        try:
+            assessment = impact_assessed(actor=actor, scope=checked, churn=uplift, nps=change)
+        except ValidationError:  # nothing to assess (an empty warehouse): kept unassessed
+            assessment = None
     if assessment is not None:
         decision.assessment = assessment
         decision.assessed_at = dt.datetime.fromisoformat(assessment["computed_at"])
