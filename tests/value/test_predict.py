@@ -119,14 +119,17 @@ def test_predict_writes_the_values_and_the_equity(cdnow_warehouse):
     assert total["equity"] == pytest.approx(sum(r["clv"] for r in rows.values()))
     assert total["equity_low"] < total["equity"] < total["equity_high"]
     assert sorted(e["segment"] for e in now if e["segment"]) == sorted(SEGMENTS)
-    # refitted at the quarter ends before: 31 March and 30 June 1997
-    assert {e["as_of"] for e in equity} == {dt.date(1997, 3, 31), dt.date(1997, 6, 30), END}
+    # refitted at the quarter ends before with 24 weeks of data or more: 30 June 1997 (not
+    # 31 March, 12 weeks after the first purchase: skipped and said)
+    assert {e["as_of"] for e in equity} == {dt.date(1997, 6, 30), END}
     with warehouse() as con:
         model = selectors.value_model(con)
         assert selectors.customer_values(con).count().execute() == 2357
     assert round(model["bg_nbd"]["r"], 3) == 0.243
     assert model["margin_basis"] == "transactions"
     assert model["holdout"]["calibration_end"] < END.isoformat()
+    assert [q["as_of"] for q in model["skipped_quarters"]] == ["1997-03-31"]
+    assert "24 weeks" in model["skipped_quarters"][0]["reason"]
 
 
 def test_predict_changes_nothing_on_bad_input(cdnow_warehouse, monkeypatch):

@@ -359,6 +359,12 @@ def revenue_12m(
     return np.array([float(found.get(c) or 0.0) for c in customers], dtype=float)
 
 
+#: A quarter end with fewer weeks of purchases before it is not refitted for the equity's
+#: history: the models cannot tell a slow buyer from a lost one on a few weeks (the papers
+#: calibrate on 39 weeks), and their values swing.
+MIN_HISTORY_WEEKS = 24
+
+
 def quarter_ends(first: dt.date, last: dt.date) -> list[dt.date]:
     """The quarter ends (31 March, 30 June, 30 September, 31 December) after ``first`` and
     before ``last``."""
@@ -447,6 +453,11 @@ def customer_values_computed(
         skipped: list[tuple[dt.date, str]] = []
         first = dt.date(1970, 1, 1) + dt.timedelta(days=int(found.first_day.min()))
         for end in quarter_ends(first, calibration_end) if history else []:
+            if (end - first).days < MIN_HISTORY_WEEKS * UNIT_DAYS:
+                skipped.append(
+                    (end, f"less than {MIN_HISTORY_WEEKS} weeks of purchases to learn from")
+                )
+                continue
             earlier = histories(table, calibration_end=end, by_person=in_warehouse)
             try:
                 then = value_run(
