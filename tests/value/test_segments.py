@@ -27,7 +27,7 @@ def person(customer_id: str) -> str:
 
 #: Ten valued customers, CLV 100, 90, …, 10 (so value tiers: C0, C1 high — the top 20 %; C2,
 #: C3, C4 medium — the next 30 %; the rest low), and their probability alive (risk = 1 −
-#: p_alive unless the churn model scores them: C5 only, at 0.6). C10 has no CLV.
+#: p_alive as the churn model scores them, but C5 at 0.6 and C8, which it did not score: lapsed, risk 1). C10 has no CLV.
 #:
 #:   C0 100 × 0.5  → high value, high risk (0.5 is the edge: high)     at risk 50
 #:   C1  90 × 0.1  → high, low                                           9
@@ -37,7 +37,7 @@ def person(customer_id: str) -> str:
 #:   C5  50 × 0.6  → low, high (the churn model's risk, not 1 − 0.9)    30
 #:   C6  40 × 0.3  → low, medium                                        12
 #:   C7  30 × 0    → low, low                                           0
-#:   C8  20 × 0.7  → low, high                                          14
+#:   C8  20 × 1    → low, high (lapsed: the churn model did not score it) 20
 #:   C9  10 × 0.25 → low, medium                                        2.5
 VALUES = [
     ("C0", 100.0, 0.5, "retail"),
@@ -60,7 +60,7 @@ EXPECTED = {
     ("medium", "high"): (1, 80.0, 64.0),
     ("medium", "medium"): (1, 70.0, 14.0),
     ("medium", "low"): (1, 60.0, 11.4),
-    ("low", "high"): (2, 70.0, 44.0),
+    ("low", "high"): (2, 70.0, 50.0),
     ("low", "medium"): (2, 50.0, 14.5),
     ("low", "low"): (1, 30.0, 0.0),
 }
@@ -71,8 +71,11 @@ def valued(db) -> None:
     write_customer_values(
         [{"customer": person(c), "clv": clv, "p_alive": p, "segment": s} for c, clv, p, s in VALUES]
     )
-    # the model scores C5, and a customer it knows that has no value (left out)
-    write_churn_scores({person("C5"): 0.6, person("C99"): 0.9})
+    # the model scores every customer (at 1 − p_alive, to keep the hand count short) but C5,
+    # at 0.6, and C8, whom it did not score (lapsed: risk 1); and a customer it knows that
+    # has no value (left out)
+    scores = {person(c): round(1.0 - p, 12) for c, _, p, _ in VALUES if c not in ("C5", "C8")}
+    write_churn_scores({**scores, person("C5"): 0.6, person("C99"): 0.9})
 
 
 def matrix(**kwargs):
@@ -98,9 +101,9 @@ def test_matrix_hand_checked(valued):
         assert got[key][0] == n, key
         assert got[key][1] == pytest.approx(equity), key
         assert got[key][2] == pytest.approx(at_risk), key
-    assert m.customers == 10 and m.unvalued == 1 and m.risk_from_model == 1
+    assert m.customers == 10 and m.unvalued == 1 and m.risk_from_model == 9
     assert m.equity == pytest.approx(550.0)
-    assert m.clv_at_risk == pytest.approx(50 + 9 + 64 + 14 + 11.4 + 44 + 14.5)
+    assert m.clv_at_risk == pytest.approx(50 + 9 + 64 + 14 + 11.4 + 50 + 14.5)
     assert m.segments == ["pro", "retail"]
     body = m.as_dict()
     assert body["cells"][0] == {
@@ -176,7 +179,7 @@ def test_cell_list_sorted_and_paged(valued):
     page = listed(value="low", risk="high")
     assert page.total == 2 and [r["customer"] for r in page.rows] == [person("C5"), person("C8")]
     assert page.rows[0]["risk_source"] == "churn_model" and page.rows[0]["risk"] == 0.6
-    assert page.rows[1]["risk_source"] == "p_alive" and page.rows[1]["risk"] == pytest.approx(0.7)
+    assert page.rows[1]["risk_source"] == "lapsed" and page.rows[1]["risk"] == pytest.approx(1.0)
     by_risk = listed(value="low", risk="high", sort="-risk")
     assert [r["customer"] for r in by_risk.rows] == [person("C8"), person("C5")]
     second = listed(value="low", risk="high", offset=1, limit=1)

@@ -116,8 +116,11 @@ def _tiered(con: Any, cuts: Cuts) -> Any:
             churn_customer="customer", churn_risk="risk"
         )
         t = t.left_join(c, t.customer == c.churn_customer).drop("churn_customer")
-        risk = ibis.coalesce(t.churn_risk, 1.0 - t.p_alive)
-        source = ibis.ifelse(t.churn_risk.notnull(), "churn_model", "p_alive")
+        # a customer the churn model did not score had no purchase and no interaction in
+        # its window before the scoring day: by the model's own label, already lapsed (BG/NBD
+        # would call a one-time buyer of long ago alive: P(alive) is 1 without a repeat)
+        risk = ibis.coalesce(t.churn_risk, ibis.literal(1.0))
+        source = ibis.ifelse(t.churn_risk.notnull(), "churn_model", "lapsed")
         t = t.mutate(risk=risk, risk_source=source).drop("churn_risk")
     else:
         t = t.mutate(risk=1.0 - t.p_alive, risk_source=ibis.literal("p_alive"))
