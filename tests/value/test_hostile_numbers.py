@@ -89,9 +89,7 @@ def customers(tmp_path, hostile: str, n: int = 300):
     churned = np.where(rng.random(n) < 1 / (1 + np.exp(-2 * signal)), "Yes", "No")
     values = [f"{v:.3f}" for v in signal]
     values[5] = hostile
-    frame = pd.DataFrame(
-        {"id": [f"C{i}" for i in range(n)], "signal": values, "churn": churned}
-    )
+    frame = pd.DataFrame({"id": [f"C{i}" for i in range(n)], "signal": values, "churn": churned})
     path = tmp_path / "customers.csv"
     frame.to_csv(path, index=False)
     return str(path)
