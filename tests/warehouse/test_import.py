@@ -506,3 +506,61 @@ def test_the_date_order_reads_french_and_american_days(org, tmp_path):
     assert problem.value == "03/14/2025" and "not an ISO 8601" in problem.reason
     bad = runner.invoke(app, ["import", "responses", str(path), "--date-order", "yyyy"])
     assert bad.exit_code == 2 and "the date order is ymd, dmy, mdy" in bad.stderr
+
+
+TRANSACTIONS = "transaction_id,customer_id,timestamp,amount,margin\nt1,c1,2025-01-01,10,2\n"
+
+
+@pytest.mark.parametrize(
+    ("row", "column", "value", "reason"),
+    [
+        ("t2,c1,2025-01-02,inf,1", "amount", "'inf'", "is not a finite number"),
+        ("t2,c1,2025-01-02,-Infinity,1", "amount", "'-Infinity'", "is not a finite number"),
+        ("t2,c1,2025-01-02,nan,1", "amount", "'nan'", "is not a finite number"),
+        ("t2,c1,2025-01-02,1e400,1", "amount", "'1e400'", "is not a finite number"),
+        ("t2,c1,2025-01-02,10,NaN", "margin", "'NaN'", "is not a finite number"),
+        ("t2,c1,2025-01-02,1e308,1", "amount", "'1e308'", "must be at most 1e+12"),
+        ("t2,c1,2025-01-02,-1e13,1", "amount", "'-1e13'", "must be at least -1e+12"),
+        ("t2,c1,2025-01-02,10,2e12", "margin", "'2e12'", "must be at most 1e+12"),
+    ],
+)
+def test_a_number_not_finite_or_absurdly_large_is_refused(
+    org, tmp_path, row, column, value, reason
+):
+    path = write(tmp_path, TRANSACTIONS + row + "\n", name="sales.csv")
+    error = assert_rejected(path, table="transactions", where="sales.csv:line 3", reason=reason)
+    problem = error.problems[0].as_dict()
+    assert problem["column"] == column
+    assert value in str(problem)
+    result = runner.invoke(app, ["import", "transactions", str(path), "--dry-run"])
+    assert result.exit_code == 2, result.output
+    assert "sales.csv:line 3" in result.output and reason in result.output
+
+
+def test_an_infinite_cost_or_score_is_refused(org, tmp_path):
+    events = write(
+        tmp_path,
+        "event_id,customer_id,touchpoint,timestamp,cost\ne1,c1,website,2025-01-01,inf\n",
+        name="events.csv",
+    )
+    assert_rejected(events, table="interactions", where="events.csv:line 2", reason="finite")
+    events.write_text(
+        "event_id,customer_id,touchpoint,timestamp,cost\ne1,c1,website,2025-01-01,5e12\n"
+    )
+    assert_rejected(events, table="interactions", where="events.csv:line 2", reason="at most")
+    answers = write(tmp_path, "\n".join([HEADER, "r9,c1,website,2025-03-01,nps,nan,"]) + "\n")
+    assert_rejected(answers, where="answers.csv:line 2", reason="not a whole number")
+
+
+def test_an_infinite_number_in_parquet_is_refused(org, tmp_path):
+    table = pa.table(
+        {
+            "transaction_id": ["p1", "p2"],
+            "customer_id": ["c1", "c1"],
+            "timestamp": ["2025-01-01", "2025-01-02"],
+            "amount": pa.array([10.0, float("inf")], pa.float64()),
+        }
+    )
+    parquet = tmp_path / "sales.parquet"
+    pq.write_table(table, parquet)
+    assert_rejected(parquet, table="transactions", where="sales.parquet:row 2", reason="finite")

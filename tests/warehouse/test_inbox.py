@@ -269,3 +269,31 @@ def test_plain_records_take_the_one_by_one_path():
     assert rows[0]["timestamp"] == "2025-04-01T08:00:00.500000"
     assert rows[0]["attributes"] == '{"q_reason": "price"}' and rows[0]["source"] == "web"
     assert "attributes" not in rows[1] and rows[1]["verbatim"] == "Très bien"
+
+
+@pytest.mark.parametrize(
+    ("cost", "reason"),
+    [
+        (float("inf"), "is not a finite number"),
+        (float("nan"), "is not a finite number"),
+        ("-inf", "is not a finite number"),
+        (1e308, "must be at most 1e+12"),
+    ],
+)
+def test_a_cost_not_finite_or_absurd_is_refused_by_the_inbox(org, cost, reason):
+    events = [
+        {
+            "event_id": f"e{i}",
+            "customer_id": "c1",
+            "touchpoint": "website",
+            "timestamp": "2025-04-01T10:00:00",
+            "cost": 3.5 if i != 1 else cost,
+        }
+        for i in range(3)
+    ]
+    with pytest.raises(ValidationError) as info:
+        inbox_receive(table="interactions", records=events, source="web", where="body.records")
+    problem = info.value.problems[0]
+    assert problem.where == "body.records:record 2"
+    assert problem.as_dict()["column"] == "cost" and reason in problem.as_dict()["reason"]
+    assert InboxItem.objects.count() == 0

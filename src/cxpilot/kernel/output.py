@@ -13,6 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from cxpilot.kernel import csvcells
+from cxpilot.kernel.errors import ValidationError
 
 
 class Format(enum.StrEnum):
@@ -42,7 +43,16 @@ def emit(
     rows = [data] if isinstance(data, Mapping) else list(data)
     if fmt is Format.json:
         payload = data if isinstance(data, Mapping) else rows
-        sys.stdout.write(json.dumps(payload, ensure_ascii=False, default=str, indent=2) + "\n")
+        try:
+            text = json.dumps(payload, ensure_ascii=False, default=str, indent=2, allow_nan=False)
+        except ValueError:
+            # NaN and infinities are not JSON: a result holding one is an error, not output
+            raise ValidationError(
+                "a result is not a finite number (NaN or infinite), which JSON cannot say; "
+                "nothing was printed",
+                where="--format json",
+            ) from None
+        sys.stdout.write(text + "\n")
         return
     columns: list[str] = []
     for row in rows:

@@ -65,6 +65,13 @@ TOP_REASONS = 3
 TINY = 1e-9
 #: The rows a file may have (a bigger table is a job for the warehouse).
 MAX_ROWS = 2_000_000
+#: The largest number a feature may hold, either sign: beyond it (1e308…) the scaler's
+#: squares overflow, and no customer attribute is that large.
+MAX_FEATURE = 1e15
+#: How a file may write a value that is not a number (``inf``, ``nan``…): read as missing.
+NOT_NUMBERS = frozenset(
+    sign + word for sign in ("", "+", "-") for word in ("inf", "infinity", "nan")
+)
 
 
 def gettext_noop(message: str) -> str:
@@ -124,20 +131,41 @@ class Columns:
 
 
 def _as_numbers(values: pd.Series) -> pd.Series | None:
-    """``values`` (text) as floats when every non-empty value reads as a finite number."""
+    """``values`` (text) as floats when every non-empty value reads as a number; ``inf``,
+    ``nan`` and the like (:data:`NOT_NUMBERS`) are missing values."""
     text = values.astype("string").str.strip()
-    present = text.notna() & (text != "")
+    present = text.notna() & (text != "") & ~text.str.lower().isin(NOT_NUMBERS).fillna(False)
     numbers = pd.to_numeric(text.where(present), errors="coerce")
     if bool((numbers.isna() & present).any()):
         return None
-    finite = np.isfinite(numbers.fillna(0).to_numpy(dtype=float))
-    return numbers.astype(float) if bool(finite.all()) else None
+    return numbers.astype(float)
 
 
-def columns_typed(frame: pd.DataFrame, *, skip: Sequence[str] = ()) -> Columns:
+def _checked_size(
+    name: str, numbers: pd.Series, values: pd.Series, rows: Sequence[str] | None
+) -> None:
+    """A ValidationError naming the column and row of the first number too large to learn
+    from (beyond :data:`MAX_FEATURE` either way, or written so large it reads as infinite)."""
+    huge = np.abs(numbers.to_numpy(dtype=float, na_value=0.0)) > MAX_FEATURE
+    if not huge.any():
+        return
+    i = int(np.flatnonzero(huge)[0])
+    where = rows[i] if rows is not None else f"row {i + 1}"
+    raise ValidationError(
+        f"column {_short(str(name))!r} holds {_short(str(values.iloc[i]))!r}, too large to "
+        f"learn from (at most {MAX_FEATURE:g} either way)",
+        where=f"{where}:{_short(str(name))}",
+    )
+
+
+def columns_typed(
+    frame: pd.DataFrame, *, skip: Sequence[str] = (), rows: Sequence[str] | None = None
+) -> Columns:
     """Sort ``frame``'s columns (but ``skip``): numbers (every value reads as a number,
-    booleans as 0/1), categories (text with at most ID_LIKE_SHARE distinct values), and the
-    left-out ones: constant, empty, or id-like text."""
+    booleans as 0/1; ``inf`` and ``nan`` are missing), categories (text with at most
+    ID_LIKE_SHARE distinct values), and the left-out ones: constant, empty, or id-like text.
+    A number beyond :data:`MAX_FEATURE` is refused, naming its column and row (``rows``: where
+    each row comes from, as a file says it)."""
     numeric: list[str] = []
     categorical: list[str] = []
     dropped: dict[str, str] = {}
@@ -149,7 +177,13 @@ def columns_typed(frame: pd.DataFrame, *, skip: Sequence[str] = ()) -> Columns:
         col = frame[name]
         if col.dtype == bool:
             col = col.astype(float)
-        numbers = col.astype(float) if pd.api.types.is_numeric_dtype(col) else _as_numbers(col)
+        if pd.api.types.is_numeric_dtype(col):
+            numbers = col.astype(float)
+            numbers = numbers.where(np.isfinite(numbers.to_numpy()))
+        else:
+            numbers = _as_numbers(col)
+        if numbers is not None:
+            _checked_size(name, numbers, col, rows)
         if numbers is not None and numbers.notna().any():
             if numbers.nunique(dropna=False) <= 1:
                 dropped[name] = "constant"
@@ -475,10 +509,10 @@ def ranked(features: list[Feature]) -> list[Feature]:
 
 def file_frame(
     path: Path, *, target: str, id_column: str | None
-) -> tuple[pd.DataFrame, np.ndarray]:
-    """A customer file (CSV, Parquet, JSON Lines) as (features frame, label): the label
-    column mapped (:func:`labels_mapped`), the rows without a label left out; the id column
-    kept as the frame's index."""
+) -> tuple[pd.DataFrame, np.ndarray, list[str]]:
+    """A customer file (CSV, Parquet, JSON Lines) as (features frame, label, where each row
+    is in the file): the label column mapped (:func:`labels_mapped`), the rows without a
+    label left out; the id column kept as the frame's index."""
     from cxpilot.warehouse.selectors import file_read
 
     raw = file_read(path=path)
@@ -506,6 +540,7 @@ def file_frame(
     y = labels_mapped(frame[label_column].tolist(), label_column)
     keep = ~np.isnan(y)
     frame = frame.loc[keep].reset_index(drop=True)
+    rows = [raw.where(int(i)) for i in np.flatnonzero(keep)]
     if key is not None:
         ids = frame[key].astype("string")
         if bool(ids.isna().any()):
@@ -517,15 +552,15 @@ def file_frame(
             )
         frame.index = pd.Index(ids.astype(str).tolist(), name="id")
         frame = frame.drop(columns=[key])
-    return frame.drop(columns=[label_column]), y[keep]
+    return frame.drop(columns=[label_column]), y[keep], rows
 
 
 def churn_train_file(
     *, path: Path, target: str, id_column: str | None, compare: bool = True
 ) -> ChurnModel:
     """The churn model of a customer file with a churn label (``target``)."""
-    frame, y = file_frame(path, target=target, id_column=id_column)
-    columns = columns_typed(frame)
+    frame, y, rows = file_frame(path, target=target, id_column=id_column)
+    columns = columns_typed(frame, rows=rows)
     return churn_fit(columns, y, where=f"{path}", compare=compare)
 
 

@@ -185,13 +185,22 @@ def _fitted(found: Histories, calibration_end: dt.date) -> ClvFit:
             f"{calibration_end.isoformat()}; the spend model needs {MIN_CUSTOMERS} or more",
             where="--calibration-end",
         )
-    return ClvFit(
+    fit = ClvFit(
         calibration_end=calibration_end,
         customers=customers,
         repeat_customers=int(repeat.sum()),
         bg_nbd=stats.bg_nbd_fit(found.x, found.t_x, found.big_t),
         gamma_gamma=stats.gamma_gamma_fit(found.x[spend], found.mean[spend]),
     )
+    for model, figures in (("bg_nbd", fit.bg_nbd), ("gamma_gamma", fit.gamma_gamma)):
+        for name, value in vars(figures).items():
+            if not math.isfinite(value):
+                raise ValidationError(
+                    f"the {model} model's {name} is not a finite number: the purchases up to "
+                    f"{calibration_end.isoformat()} cannot be fitted (amounts too large?)",
+                    where="--calibration-end",
+                )
+    return fit
 
 
 def _spend_mask(found: Histories) -> np.ndarray:
@@ -318,6 +327,15 @@ def value_run(
         bg_cov=bg_cov,
         gg_cov=gg_cov,
     )
+    for name in ("p_alive", "expected_purchases", "expected_spend", "clv", "clv_low", "clv_high"):
+        values = getattr(predictions, name)
+        if not np.isfinite(values).all():
+            raise ValidationError(
+                f"the predicted {name} of {int((~np.isfinite(values)).sum())} customer(s) is "
+                f"not a finite number: the purchases up to {calibration_end.isoformat()} "
+                "cannot be predicted from (amounts too large?)",
+                where="--calibration-end",
+            )
     return ValueRun(fit, found, predictions, share, bg_cov, gg_cov, horizon_weeks, discount_rate)
 
 

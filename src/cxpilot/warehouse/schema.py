@@ -13,6 +13,11 @@ from dataclasses import dataclass, field
 import ibis
 import ibis.expr.datatypes as dt
 
+#: The largest amount of money a row may hold, either sign (a million million in the
+#: company's currency): beyond it a value is a mistake, and the sums made of it lose all
+#: precision.
+MONEY_LIMIT = 1e12
+
 #: The allowed score range of each survey metric (inclusive).
 METRIC_RANGES: dict[str, tuple[int, int]] = {"nps": (0, 10), "ces": (1, 7), "csat": (1, 5)}
 
@@ -105,7 +110,13 @@ INTERACTIONS = Table(
         _SOURCE,
         Column("channel", "string", max_length=60),
         Column("type", "string", help="Kind of event (visit, order, call…).", max_length=60),
-        Column("cost", "float", help="Cost to serve of this interaction.", minimum=0),
+        Column(
+            "cost",
+            "float",
+            help="Cost to serve of this interaction.",
+            minimum=0,
+            maximum=MONEY_LIMIT,
+        ),
     ),
 )
 
@@ -143,9 +154,22 @@ TRANSACTIONS = Table(
         Column("transaction_id", "string", True, max_length=120),
         Column("customer_id", "string", True, max_length=120),
         Column("timestamp", "timestamp", True),
-        Column("amount", "float", True, "Amount including tax, in the company's currency."),
+        Column(
+            "amount",
+            "float",
+            True,
+            "Amount including tax, in the company's currency.",
+            minimum=-MONEY_LIMIT,
+            maximum=MONEY_LIMIT,
+        ),
         _SOURCE,
-        Column("margin", "float", help="Gross margin on the transaction."),
+        Column(
+            "margin",
+            "float",
+            help="Gross margin on the transaction.",
+            minimum=-MONEY_LIMIT,
+            maximum=MONEY_LIMIT,
+        ),
         Column("channel", "string", max_length=60),
     ),
 )

@@ -151,11 +151,17 @@ def _finite(value: str) -> float:
 
 
 def _parse_float(text: pa.Array) -> tuple[pa.Array, np.ndarray]:
-    """French and English decimals: '12,5', '1 234,50', '1234.5', '-3'."""
+    """French and English decimals: '12,5', '1 234,50', '1234.5', '-3'. Not a number: 'inf',
+    'nan', '1e400' (read as infinite) and the like, which Arrow itself would accept."""
     cleaned = pc.replace_substring_regex(text, pattern="[\\s\u00a0\u202f]", replacement="")
     comma_decimal = pc.match_substring_regex(cleaned, pattern=r"^[+-]?\d*,\d+$")
     cleaned = pc.if_else(comma_decimal, pc.replace_substring(cleaned, ",", "."), cleaned)
-    return _cast_or_each(cleaned, pa.float64(), _finite)
+    numbers, bad = _cast_or_each(cleaned, pa.float64(), _finite)
+    infinite = _np_mask(pc.invert(pc.is_finite(numbers)))
+    if infinite.any():
+        numbers = pc.if_else(pa.array(infinite), pa.scalar(None, pa.float64()), numbers)
+        bad = bad | infinite
+    return numbers, bad
 
 
 def _parse_int(text: pa.Array) -> tuple[pa.Array, np.ndarray]:
@@ -218,7 +224,7 @@ def _parse_timestamp(text: pa.Array, date_only: bool = False) -> tuple[pa.Array,
 
 _REASONS = {
     "integer": "is not a whole number",
-    "float": "is not a number",
+    "float": "is not a finite number",
     "timestamp": "is not an ISO 8601 date or date-time (e.g. 2025-03-14 or 2025-03-14T09:30:00)",
     "date": "is not an ISO 8601 date (e.g. 1984-07-02)",
 }
