@@ -45,3 +45,13 @@ def test_a_wide_terminal_shows_every_column(monkeypatch, capsys):
     emit(ROWS, Format.table)
     out, err = capsys.readouterr()
     assert "p_value" in out and "examples" in out and err == ""
+
+
+def test_json_writes_nan_and_infinities_null(capsys):
+    """NaN and infinities are not JSON: an undefined figure is written null."""
+    import json
+    import math
+
+    emit({"a": math.nan, "b": [1.5, math.inf, {"c": -math.inf}], "d": "x"}, Format.json)
+    out = json.loads(capsys.readouterr().out)
+    assert out == {"a": None, "b": [1.5, None, {"c": None}], "d": "x"}

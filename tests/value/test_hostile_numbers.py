@@ -14,7 +14,6 @@ from typer.testing import CliRunner
 
 from cxpilot.cli import app
 from cxpilot.kernel.errors import ValidationError
-from cxpilot.kernel.output import Format, emit
 from cxpilot.value import churn, selectors, stats
 
 runner = CliRunner()
@@ -69,18 +68,6 @@ def test_a_fit_that_is_not_finite_is_an_error_not_nan(db, tmp_path, monkeypatch)
     )
     assert result.exit_code == 2 and "not a finite number" in result.output
     assert "NaN" not in result.stdout
-
-
-@pytest.mark.pure
-@pytest.mark.parametrize("value", [float("nan"), float("inf"), -float("inf")])
-def test_json_output_never_prints_nan(capsys, value):
-    with pytest.raises(ValidationError, match="not a finite number"):
-        emit({"log_likelihood": value}, Format.json)
-    with pytest.raises(ValidationError):
-        emit([{"a": 1.0}, {"a": [value]}], Format.json)
-    assert capsys.readouterr().out == ""
-    emit({"a": 1.5}, Format.json)
-    assert json.loads(capsys.readouterr().out) == {"a": 1.5}
 
 
 def customers(tmp_path, hostile: str, n: int = 300):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import json
+import math
 import sys
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -13,7 +14,6 @@ from rich.table import Table
 from rich.text import Text
 
 from cxpilot.kernel import csvcells
-from cxpilot.kernel.errors import ValidationError
 
 
 class Format(enum.StrEnum):
@@ -43,15 +43,8 @@ def emit(
     rows = [data] if isinstance(data, Mapping) else list(data)
     if fmt is Format.json:
         payload = data if isinstance(data, Mapping) else rows
-        try:
-            text = json.dumps(payload, ensure_ascii=False, default=str, indent=2, allow_nan=False)
-        except ValueError:
-            # NaN and infinities are not JSON: a result holding one is an error, not output
-            raise ValidationError(
-                "a result is not a finite number (NaN or infinite), which JSON cannot say; "
-                "nothing was printed",
-                where="--format json",
-            ) from None
+        # NaN and infinities are not JSON: an undefined figure is written null
+        text = json.dumps(_finite(payload), ensure_ascii=False, default=str, indent=2)
         sys.stdout.write(text + "\n")
         return
     columns: list[str] = []
@@ -129,3 +122,14 @@ def _fitting(columns: Sequence[str], cells: Sequence[Sequence[str]], width: int)
         shown.append(i)
         used += need + PADDING
     return sorted(shown)
+
+
+def _finite(value: Any) -> Any:
+    """``value`` with every float that is NaN or infinite (in lists and mappings) as None."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, Mapping):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return value
