@@ -343,13 +343,17 @@ def test_cases_opened_once_routed_and_listed(records, make_user):
     again = segments.segment_cases_open(actor=lead, value="high", risk="high")
     assert again.opened == 0 and again.as_dict()["already_open"] == 1
     assert FollowUpCase.objects.count() == 1
-    # the medium-value high-risk customer (C2) goes to the last touchpoint answered about
+    # the medium-value high-risk customer (C2) goes to the last touchpoint answered about,
+    # for the reason of their own cell
     segments.segment_cases_open(actor=lead, value="medium", risk="high")
     c2 = FollowUpCase.objects.get(customer_id="C2")
     assert c2.touchpoint == "call_centre" and c2.department.key == "service"
-    # another reason is another case; a closed case lets a new one open
+    assert c2.reason == "medium value at high risk"
+    # one open retention case per customer, whatever the reason
     other = segments.segment_cases_open(actor=lead, value="high", risk="high", reason="VIP call")
-    assert other.opened == 1
+    assert other.opened == 0 and other.as_dict()["already_open"] == 1
+    assert FollowUpCase.objects.filter(customer_id="C0").count() == 1
+    # a closed case lets a new one open
     FollowUpCase.objects.filter(customer_id="C0").update(status=CaseStatus.CLOSED)
     assert segments.segment_cases_open(actor=lead, value="high", risk="high").opened == 1
     # a customer with no answer: no touchpoint, unrouted (the CX lead sees it)
@@ -421,13 +425,18 @@ def test_case_of_a_resolved_person(records, make_user):
 
 
 def test_page_opens_cases_and_links_to_them(records, lead, client_as):
-    answer = lead.post("/value/segments/cases/", {"value": "low", "risk": "medium"}, follow=True)
+    # the form is pre-filled with the chosen cell's reason
+    page = lead.get("/value/segments/?value=low&risk=medium")
+    assert 'value="low value at medium risk"' in page.content.decode()
+    cell = {"value": "low", "risk": "medium", "reason": "low value at medium risk"}
+    answer = lead.post("/value/segments/cases/", cell, follow=True)
     assert answer.status_code == 200
     body = answer.content.decode()
     assert "2 follow-up case(s) opened for 2 customer(s)" in body
     assert "/voc/cases/?kind=retention&amp;status=open" in body
     assert FollowUpCase.objects.filter(kind=CaseKind.RETENTION).count() == 2
-    again = lead.post("/value/segments/cases/", {"value": "low", "risk": "medium"}, follow=True)
+    # another reason opens no second case for the same customers
+    again = lead.post("/value/segments/cases/", {**cell, "reason": "call them"}, follow=True)
     assert (
         "0 follow-up case(s) opened for 2 customer(s) (2 already had one open)"
         in again.content.decode()
@@ -435,40 +444,57 @@ def test_page_opens_cases_and_links_to_them(records, lead, client_as):
     # the case pages, list, filter and export show such cases
     listed = lead.get("/voc/cases/?kind=retention")
     assert listed.status_code == 200 and listed.context["page"].paginator.count == 2
-    assert segments.DEFAULT_REASON in listed.content.decode()
+    assert cell["reason"] in listed.content.decode()
     assert lead.get("/voc/cases/?kind=answer").context["page"].paginator.count == 0
     assert lead.get("/voc/cases/?kind=bogus").status_code == 400
     assert lead.get("/voc/cases/?sort=score").status_code == 200
     case = FollowUpCase.objects.first()
     detail = lead.get(f"/voc/cases/{case.pk}/")
-    assert detail.status_code == 200 and segments.DEFAULT_REASON in detail.content.decode()
+    assert detail.status_code == 200 and cell["reason"] in detail.content.decode()
     export = lead.get("/voc/cases/export.csv?kind=retention")
     rows = list(csv.DictReader(io.StringIO(export.content.decode())))
     assert len(rows) == 2 and {r["kind"] for r in rows} == {"retention"}
     assert {r["score"] for r in rows} == {""} and {r["reason"] for r in rows} == {
-        segments.DEFAULT_REASON
+        cell["reason"]
     }
     # an analyst may see the page but opens nothing
     analyst = client_as("analyst")
     assert (
-        analyst.post("/value/segments/cases/", {"value": "high", "risk": "high"}).status_code == 403
+        analyst.post(
+            "/value/segments/cases/", {"value": "high", "risk": "high", "reason": "x"}
+        ).status_code
+        == 403
     )
     assert FollowUpCase.objects.count() == 2
 
 
 def test_page_refuses_a_bad_post(records, lead):
-    bad = lead.post("/value/segments/cases/", {"value": "huge", "risk": "high"}, follow=True)
+    bad = lead.post(
+        "/value/segments/cases/", {"value": "huge", "risk": "high", "reason": "x"}, follow=True
+    )
     assert bad.status_code == 200 and "Choose a cell" in bad.content.decode()
+    # an empty reason, or one too long, is refused on the reason, like on the command line
+    for reason, error in [
+        ("", "Reason: say why these customers are followed up."),
+        ("  ", "Reason: say why these customers are followed up."),
+        ("x" * 5000, "Reason: at most 200 characters."),
+    ]:
+        refused = lead.post(
+            "/value/segments/cases/", {"value": "high", "risk": "high", "reason": reason}
+        )
+        assert refused.status_code == 302 and "value=high" in refused["Location"]
+        body = lead.get(refused["Location"]).content.decode()
+        assert error in body and "Choose a cell" not in body, reason[:5]
     outside = lead.post(
         "/value/segments/cases/",
-        {"value": "high", "risk": "high", "customers": ["shop:C9"]},
+        {"value": "high", "risk": "high", "reason": "x", "customers": ["shop:C9"]},
         follow=True,
     )
     assert "not in this cell" in outside.content.decode()
     assert FollowUpCase.objects.count() == 0
     checked = lead.post(
         "/value/segments/cases/",
-        {"value": "low", "risk": "medium", "customers": ["shop:C9"]},
+        {"value": "low", "risk": "medium", "reason": "x", "customers": ["shop:C9"]},
         follow=True,
     )
     assert "1 follow-up case(s) opened for 1 customer(s)" in checked.content.decode()
@@ -512,8 +538,11 @@ def test_cli(records):
         ],
     )
     assert opened.exit_code == 0 and json.loads(opened.stdout)["opened"] == 1
-    again = runner.invoke(app, ["value", "cases", "--reason", "call them", "--format", "json"])
+    again = runner.invoke(app, ["value", "cases", "--reason", "other", "--format", "json"])
     assert json.loads(again.stdout)["opened"] == 0
+    assert json.loads(again.stdout)["already_open"] == 1
+    empty = runner.invoke(app, ["value", "cases", "--reason", " ", "--format", "json"])
+    assert empty.exit_code == 2 and "reason" in empty.output
     for args, where in [
         (["value", "list", "--value", "huge"], "value"),
         (["value", "segments", "--segment", "nobody"], "segment"),

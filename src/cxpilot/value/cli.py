@@ -738,16 +738,18 @@ def cases_cmd(
     value: TierValueOpt = "high",
     risk: TierRiskOpt = "high",
     segment: SegmentOpt = None,
-    reason: Annotated[str, typer.Option(help="Why they are followed up.")] = (
-        "high value at high risk"
-    ),
+    reason: Annotated[
+        str | None,
+        typer.Option(help='Why they are followed up (default: the cell, e.g. "high value at high risk").'),
+    ] = None,
     by: Annotated[
         str | None, typer.Option(help="The user who opens them (their roles are checked).")
     ] = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Open a retention follow-up case for each customer of one cell (none for a customer
-    who already has an open case for the same reason); prints how many were opened.
+    who already has an open retention case, whatever its reason); prints how many were
+    opened and how many were skipped as already open.
 
     Examples:
 

@@ -40,6 +40,18 @@ RISK_DIGITS = 12
 SORTS = ("-clv", "clv", "-risk", "risk")
 #: The reason of the follow-up cases opened for the high-value customers at high risk.
 DEFAULT_REASON = "high value at high risk"
+
+
+def default_reason(value: str, risk: str) -> str:
+    """The reason of the follow-up cases opened for the cell ``value`` × ``risk`` (e.g.
+    "medium value at high risk"), in the active language."""
+    from django.utils.translation import gettext
+
+    names = {"high": gettext("high"), "medium": gettext("medium"), "low": gettext("low")}
+    return gettext("%(value)s value at %(risk)s risk") % {
+        "value": names.get(value, value),
+        "risk": names.get(risk, risk),
+    }
 #: The longest segment name accepted as a filter.
 MAX_SEGMENT = 200
 
@@ -406,7 +418,7 @@ def segment_cases_open(
     actor: Any,
     value: str,
     risk: str,
-    reason: str = DEFAULT_REASON,
+    reason: str | None = None,
     segment: str | None = None,
     customers: list[str] | None = None,
     cuts: Cuts | None = None,
@@ -415,9 +427,10 @@ def segment_cases_open(
     (of ``segment``; only those of ``customers`` when given — person ids or customer keys:
     the ones checked on the page),
     through the loop's :func:`~cxpilot.loop.services.retention_cases_open` (its roles, its
-    transaction, its idempotence: no second open case for a customer and a reason). A case
-    is keyed by a customer record: each person's first one; a person with no record in the
-    customers is counted in ``without_record``."""
+    transaction, its idempotence: no second open retention case for a customer, whatever the
+    reason). ``None`` for ``reason`` is the cell's (:func:`default_reason`); an empty one is
+    refused. A case is keyed by a customer record: each person's first one; a person with no
+    record in the customers is counted in ``without_record``."""
     from cxpilot.kernel import roles
     from cxpilot.loop.services import retention_cases_open
     from cxpilot.warehouse.connection import warehouse
@@ -450,7 +463,9 @@ def segment_cases_open(
         records = person_records(con, persons)
     missing = [p for p in persons if p not in records]
     opened = retention_cases_open(
-        actor=actor, records=[records[p] for p in persons if p in records], reason=reason
+        actor=actor,
+        records=[records[p] for p in persons if p in records],
+        reason=default_reason(value, risk) if reason is None else reason,
     )
     return CasesOpened(opened=len(opened), customers=len(persons), without_record=missing)
 

@@ -612,7 +612,13 @@ class SegmentCasesForm(forms.Form):
     segment = forms.CharField(required=False, max_length=200)
     value = forms.ChoiceField(choices=TIER_CHOICES)
     risk = forms.ChoiceField(choices=TIER_CHOICES)
-    reason = forms.CharField(required=False, max_length=200)
+    reason = forms.CharField(
+        max_length=200,
+        error_messages={
+            "required": gettext_lazy("Reason: say why these customers are followed up."),
+            "max_length": gettext_lazy("Reason: at most %(limit_value)d characters."),
+        },
+    )
     customers = forms.MultipleChoiceField(required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -635,11 +641,12 @@ def segments_page(request: HttpRequest) -> HttpResponse:
         "matrix": None,
         "problem": "",
         "may_open": roles.may(request.user, OPEN_CASES),
-        "default_reason": segments.DEFAULT_REASON,
+        "default_reason": "",
     }
     if form.is_bound and not form.is_valid():
         return render(request, "value/segments.html", context, status=400)
     chosen = form.cell()
+    context["default_reason"] = segments.default_reason(chosen["value"], chosen["risk"])
     page = (form.cleaned_data.get("page") if form.is_bound else None) or 1
     try:
         with warehouse() as con:
@@ -727,8 +734,18 @@ def segments_export(request: HttpRequest) -> HttpResponse:
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     writer = csvcells.writer(response)
     writer.writerow(segments.LIST_COLUMNS)
+    money = {"clv", "clv_low", "clv_high", "revenue_12m"}  # to the cent, without float noise
     for row in listed.rows:
-        writer.writerow(["" if row[c] is None else row[c] for c in segments.LIST_COLUMNS])
+        writer.writerow(
+            [
+                ""
+                if row[c] is None
+                else round(float(row[c]), 2)
+                if c in money
+                else row[c]
+                for c in segments.LIST_COLUMNS
+            ]
+        )
     return response
 
 
@@ -742,8 +759,14 @@ def segments_cases(request: HttpRequest) -> HttpResponse:
     form = SegmentCasesForm(request.POST)
     back = reverse("value:segments")
     if not form.is_valid():
-        messages.error(request, gettext("Choose a cell of the matrix."))
-        return redirect(back)
+        if "value" in form.errors or "risk" in form.errors:
+            messages.error(request, gettext("Choose a cell of the matrix."))
+            return redirect(back)
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        query = {k: form.data.get(k, "") for k in ("segment", "value", "risk")}
+        return redirect(f"{back}?{urlencode({k: v for k, v in query.items() if v})}")
     data = form.cleaned_data
     query = {"value": data["value"], "risk": data["risk"]}
     if data["segment"]:
@@ -755,7 +778,7 @@ def segments_cases(request: HttpRequest) -> HttpResponse:
             value=data["value"],
             risk=data["risk"],
             segment=data["segment"] or None,
-            reason=data["reason"] or segments.DEFAULT_REASON,
+            reason=data["reason"],
             customers=data["customers"] or None,
         )
     except ValidationError as exc:
