@@ -454,9 +454,7 @@ def test_page_opens_cases_and_links_to_them(records, lead, client_as):
     export = lead.get("/voc/cases/export.csv?kind=retention")
     rows = list(csv.DictReader(io.StringIO(export.content.decode())))
     assert len(rows) == 2 and {r["kind"] for r in rows} == {"retention"}
-    assert {r["score"] for r in rows} == {""} and {r["reason"] for r in rows} == {
-        cell["reason"]
-    }
+    assert {r["score"] for r in rows} == {""} and {r["reason"] for r in rows} == {cell["reason"]}
     # an analyst may see the page but opens nothing
     analyst = client_as("analyst")
     assert (

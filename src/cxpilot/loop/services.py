@@ -226,9 +226,7 @@ def retention_cases_open(
 def _retention_open(keys: list[tuple[str, str]]) -> set[tuple[str, str]]:
     """The records of ``keys`` that have an open (not closed) retention case."""
     found: set[tuple[str, str]] = set()
-    cases = FollowUpCase.objects.filter(kind=CaseKind.RETENTION).exclude(
-        status=CaseStatus.CLOSED
-    )
+    cases = FollowUpCase.objects.filter(kind=CaseKind.RETENTION).exclude(status=CaseStatus.CLOSED)
     for source in {s for s, _ in keys}:
         ids = [i for s, i in keys if s == source]
         for start in range(0, len(ids), 500):

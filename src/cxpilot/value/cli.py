@@ -400,12 +400,16 @@ def impact_cmd(
 
       cxpilot impact --touchpoint call_centre --nps-change -8:-3 --save "Close the call centre on Saturdays"
     """
+    from cxpilot.value.decisions import churn_checked
     from cxpilot.value.impact import MAX_CHURN, MAX_NPS, range_parsed
 
-    churn = (
+    parsed = (
         None
         if churn_uplift is None
         else range_parsed(churn_uplift, where="--churn-uplift", limit=MAX_CHURN)
+    )
+    churn = (
+        None if parsed is None else churn_checked(parsed.low, parsed.high, where="--churn-uplift")
     )
     nps = (
         None
@@ -740,7 +744,9 @@ def cases_cmd(
     segment: SegmentOpt = None,
     reason: Annotated[
         str | None,
-        typer.Option(help='Why they are followed up (default: the cell, e.g. "high value at high risk").'),
+        typer.Option(
+            help='Why they are followed up (default: the cell, e.g. "high value at high risk").'
+        ),
     ] = None,
     by: Annotated[
         str | None, typer.Option(help="The user who opens them (their roles are checked).")

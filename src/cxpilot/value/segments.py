@@ -52,6 +52,8 @@ def default_reason(value: str, risk: str) -> str:
         "value": names.get(value, value),
         "risk": names.get(risk, risk),
     }
+
+
 #: The longest segment name accepted as a filter.
 MAX_SEGMENT = 200
 
