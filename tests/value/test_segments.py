@@ -286,6 +286,47 @@ def test_export_csv_cannot_run_formulas(formula, lead):
     assert low[1][:2] == ["'-2+3", "'-2+3"]  # not a plain number: a formula to a spreadsheet
 
 
+def test_export_csv_rounds_money_to_the_cent(db, lead):
+    write_customer_values(
+        [{"customer": person("C0"), "clv": 4363.0199999999995, "p_alive": 0.4, "segment": "x"}]
+    )
+    export = lead.get("/value/segments/export.csv?value=high&risk=high")
+    row = next(csv.DictReader(io.StringIO(export.content.decode())))
+    assert row["clv"] == "4363.02"
+    for column in ("clv", "clv_low", "clv_high", "revenue_12m"):
+        assert len(row[column].partition(".")[2]) <= 2, (column, row[column])
+
+
+def test_counts_have_thousands_separators(db, lead):
+    write_customer_values(
+        [
+            {"customer": person(f"C{i}"), "clv": 1000.0 - i / 10, "p_alive": 0.1, "segment": "x"}
+            for i in range(2000)
+        ]
+    )
+    text = lead.get("/value/segments/?value=low&risk=high").content.decode()
+    assert "1,000 customers" in text and "of 1,000" in text and "2,000" in text
+    assert "1000 customers" not in text
+
+
+def test_matrix_chart_fits_a_phone():
+    big = segments.Matrix(
+        cells=[segments.Cell(v, r, 3076, 1.0, 2.0) for v in segments.TIERS for r in segments.TIERS],
+        cuts=segments.Cuts(),
+        segment=None,
+        unvalued=0,
+        risk_from_model=0,
+    )
+    spec = segments.matrix_spec(big)
+    text = next(layer for layer in spec["layer"] if layer["mark"]["type"] == "text")
+    # the cells are labelled with their counts only, in a small font: a third of 375 px holds them
+    assert text["mark"]["fontSize"] <= 11
+    field = text["encoding"]["text"]["field"]
+    assert {row[field] for row in spec["data"]["values"]} == {"3,076"}
+    # the tooltip still says what the number is
+    assert {row["label"] for row in spec["data"]["values"]} == {"3,076 customers"}
+
+
 # --- retention cases
 
 
