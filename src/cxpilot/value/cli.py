@@ -136,10 +136,19 @@ def costs_set_cmd(
       cxpilot value costs set --type return --cost 12 --note "carrier invoice 2026"
     """
     setup()
-    from cxpilot.value.costing import cost_rule_save
+    from cxpilot.kernel.cli import err
+    from cxpilot.value.costing import cost_rule_save, cost_rule_unseen
 
     rule, created = cost_rule_save(actor=None, type=type_, channel=channel, cost=cost, note=note)
     emit({**_rule_row(rule), "created": created}, fmt)
+    for kind in cost_rule_unseen(type=rule.type, channel=rule.channel):
+        name = rule.type if kind == "type" else rule.channel
+        err.print(
+            f"note: no interaction in the warehouse has the {kind} {name!r}: "
+            "the rule costs nothing until such interactions are imported",
+            highlight=False,
+            markup=False,
+        )
 
 
 @costs_app.command("delete")

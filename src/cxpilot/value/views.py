@@ -179,6 +179,20 @@ def _save_rule(request: HttpRequest, form: CostRuleForm, rule: Any) -> bool:
         return False
     text = gettext("The rule was added.") if created else gettext("The rule was saved.")
     messages.success(request, text)
+    from cxpilot.value.costing import cost_rule_unseen
+
+    for kind in cost_rule_unseen(type=saved.type, channel=saved.channel):
+        if kind == "type":
+            unseen = gettext(
+                "No interaction in the warehouse has the type “%(name)s”: the rule costs "
+                "nothing until such interactions are imported."
+            ) % {"name": saved.type}
+        else:
+            unseen = gettext(
+                "No interaction in the warehouse has the channel “%(name)s”: the rule costs "
+                "nothing until such interactions are imported."
+            ) % {"name": saved.channel}
+        messages.warning(request, unseen)
     return True
 
 
