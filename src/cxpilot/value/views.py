@@ -815,7 +815,7 @@ def segments_cases(request: HttpRequest) -> HttpResponse:
             return redirect(back)
         for errors in form.errors.values():
             for error in errors:
-                messages.error(request, error)
+                messages.error(request, str(error))
         query = {k: form.data.get(k, "") for k in ("segment", "value", "risk")}
         return redirect(f"{back}?{urlencode({k: v for k, v in query.items() if v})}")
     data = form.cleaned_data
