@@ -372,14 +372,14 @@ def test_cases_opened_once_routed_and_listed(records, make_user):
     case = FollowUpCase.objects.get()
     assert (case.kind, case.reason, case.source, case.customer_id) == (
         CaseKind.RETENTION,
-        segments.DEFAULT_REASON,
+        "high value at high risk",
         "shop",
         "C0",
     )
     assert case.score is None and case.metric == "" and case.response_id == ""
     assert case.touchpoint == "website" and case.department.key == "ecommerce"
     assert case.routed_by == "owning_department"
-    assert case.headline == segments.DEFAULT_REASON
+    assert case.headline == "high value at high risk"
     # idempotent: a second click opens none
     again = segments.segment_cases_open(actor=lead, value="high", risk="high")
     assert again.opened == 0 and again.as_dict()["already_open"] == 1

@@ -38,8 +38,8 @@ RISK_CUTS = (0.5, 0.2)
 RISK_DIGITS = 12
 #: How a cell's list may be sorted.
 SORTS = ("-clv", "clv", "-risk", "risk")
-#: The reason of the follow-up cases opened for the high-value customers at high risk.
-DEFAULT_REASON = "high value at high risk"
+#: The longest segment name accepted as a filter.
+MAX_SEGMENT = 200
 
 
 def default_reason(value: str, risk: str) -> str:
@@ -52,10 +52,6 @@ def default_reason(value: str, risk: str) -> str:
         "value": names.get(value, value),
         "risk": names.get(risk, risk),
     }
-
-
-#: The longest segment name accepted as a filter.
-MAX_SEGMENT = 200
 
 
 @dataclass(frozen=True)
