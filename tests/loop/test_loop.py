@@ -267,3 +267,23 @@ def test_one_time_zone_for_every_time_shown(org, lead, settings):
         assert "2 Apr 2025" in page and "09:52" in page, page
         assert "07:52" not in page
         assert "Times are shown in Europe/Paris." in page
+
+
+def test_one_open_retention_case_per_customer_whatever_the_reason(org, make_user):
+    from cxpilot.loop.models import CaseKind, CaseStatus, FollowUpCase
+    from cxpilot.loop.services import retention_cases_open
+
+    lead = make_user("cx_lead", username="retention-lead")
+    first = retention_cases_open(
+        actor=lead, records=[("shop", "R1")], reason="high value at high risk"
+    )
+    assert len(first) == 1
+    # another reason, or the same customer twice: no second open case
+    again = retention_cases_open(
+        actor=lead, records=[("shop", "R1"), ("shop", "R1"), ("shop", "R2")], reason="VIP call"
+    )
+    assert [(c.customer_id, c.reason) for c in again] == [("R2", "VIP call")]
+    assert FollowUpCase.objects.filter(kind=CaseKind.RETENTION, customer_id="R1").count() == 1
+    # once closed, a new one may open
+    FollowUpCase.objects.filter(customer_id="R1").update(status=CaseStatus.CLOSED)
+    assert len(retention_cases_open(actor=lead, records=[("shop", "R1")], reason="VIP call")) == 1

@@ -72,6 +72,8 @@ def test_the_pdf_opens(valued, lead):
         ({"segments": ["nobody"]}, "segments"),
         ({"churn_low": "5", "churn_high": "2"}, "churn_low"),
         ({"churn_high": "150"}, "churn_high"),
+        ({"churn_low": "-5", "churn_high": "-2"}, "churn_low"),
+        ({"churn_low": "-1", "churn_high": "3"}, "churn_low"),
         ({"touchpoints": [], "churn_low": "1"}, None),
         ({"churn_low": "", "churn_high": ""}, "churn_low"),
         ({"title": " "}, "title"),
@@ -83,6 +85,60 @@ def test_bad_input_changes_nothing(valued, lead, change, field):
     assert not Decision.objects.exists()
     if field:
         assert field in response.context["form"].errors
+
+
+def test_a_negative_churn_uplift_is_refused_on_its_field(valued, lead):
+    from cxpilot.kernel.errors import ValidationError
+    from cxpilot.value import decisions
+
+    response = lead.post("/value/decisions/new/", {**FORM, "churn_low": "-5", "churn_high": "-2"})
+    assert "0 to 100 points" in " ".join(response.context["form"].errors["churn_low"])
+    with pytest.raises(ValidationError) as error:
+        decisions.decision_save(
+            actor=response.wsgi_request.user,
+            title="t",
+            scope={"touchpoints": ["call_centre"]},
+            churn=(-5.0, -2.0),
+        )
+    assert error.value.where == "churn" and "0 to 100" in error.value.detail
+    assert not Decision.objects.exists()
+
+
+def test_times_are_shown_in_the_time_zone_and_counts_with_separators(valued, lead, settings):
+    import re
+    import zlib
+
+    settings.TIME_ZONE = "Europe/Paris"
+    lead.post("/value/decisions/new/", FORM)
+    decision = Decision.objects.get()
+    a = decision.assessment
+    a["computed_at"] = "2026-12-01T10:54:16+00:00"
+    a["customers"] = 3221
+    a["open_cases"] = {
+        "count": 1,
+        "rows": [
+            {
+                "id": 1,
+                "source": "shop",
+                "customer_id": "C0",
+                "touchpoint": "website",
+                "metric": "nps",
+                "score": 3,
+                "status": "open",
+                "due_at": "2026-12-02T08:30+00:00",
+            }
+        ],
+    }
+    Decision.objects.filter(pk=decision.pk).update(assessment=a)
+    text = lead.get(f"/value/decisions/{decision.pk}/").content.decode()
+    assert "2026-12-01T10:54" not in text and "11:54" in text  # Paris is UTC+1 in December
+    assert "2026-12-02T08:30" not in text and "09:30" in text
+    assert "3,221" in text
+    pdf = lead.get(f"/value/decisions/{decision.pk}.pdf").content
+    streams = re.findall(rb"stream\r?\n(.*?)\r?\nendstream", pdf, re.S)
+    body = b"".join(zlib.decompress(s) for s in streams if s[:1] == b"x").decode("latin-1")
+    assert "2026-12-01T10:54" not in body and "11:54" in body and "Europe/Paris" in body
+    assert "3,221" in body
 
 
 def test_a_hostile_title_is_escaped(valued, lead):

@@ -381,6 +381,8 @@ def test_the_cli_prints_the_assessment_as_json_and_keeps_it(valued):
         (("--segment", "families", "--churn-uplift", "abc"), "got 'abc'"),
         (("--segment", "families", "--churn-uplift", "5:2"), "above the high end"),
         (("--segment", "families", "--churn-uplift", "101"), "beyond 100 points"),
+        (("--segment", "families", "--churn-uplift", "-5:-2"), "a churn uplift is 0 to 100"),
+        (("--segment", "families", "--churn-uplift", "-1:3"), "a churn uplift is 0 to 100"),
         (("--segment", "nobody", "--churn-uplift", "1"), "no segment 'nobody'"),
         (("--churn-uplift", "1"), "give the scope"),
         (("--segment", "families", "--churn-uplift", "1", "--save", " "), "title"),

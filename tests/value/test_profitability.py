@@ -402,3 +402,44 @@ def test_the_data_is_shown_escaped(db, lead) -> None:
     )
     page = lead.get("/value/profitability/").content.decode()
     assert HOSTILE not in page and HOSTILE_ESCAPED in page
+
+
+def test_a_rule_for_a_type_or_channel_never_seen_is_kept_with_a_warning(case, lead) -> None:
+    from cxpilot.value.models import CostRule
+
+    out = runner.invoke(app, ["value", "costs", "set", "--cost", "2", "--channel", "nope"])
+    assert out.exit_code == 0, out.output
+    assert "note: no interaction in the warehouse has the channel 'nope'" in out.output
+    assert CostRule.objects.filter(channel="nope").exists()
+    out = runner.invoke(
+        app, ["value", "costs", "set", "--cost", "2", "--type", "call", "--channel", "phone"]
+    )
+    assert out.exit_code == 0 and "note:" not in out.output
+    out = runner.invoke(
+        app, ["value", "costs", "set", "--cost", "2", "--type", "fax", "--channel", "phone"]
+    )
+    assert "the type 'fax'" in out.output and "channel" not in out.output.split("note:")[1]
+    page = lead.post("/value/costs/", {"type": "visit", "channel": "nowhere", "cost": "1"})
+    assert page.status_code == 302
+    text = lead.get(page["Location"]).content.decode()
+    assert "No interaction in the warehouse has the channel “nowhere”" in text
+    assert "the type “visit”" not in text
+    seen = lead.post("/value/costs/", {"type": "visit", "channel": "web", "cost": "1"}, follow=True)
+    assert "No interaction in the warehouse" not in seen.content.decode()
+
+
+def test_a_rule_set_before_any_interaction_gives_no_warning(db) -> None:
+    out = runner.invoke(app, ["value", "costs", "set", "--cost", "2", "--channel", "phone"])
+    assert out.exit_code == 0 and "note:" not in out.output
+
+
+def test_the_rule_forms_stack_every_field(db, lead) -> None:
+    from cxpilot.value.models import CostRule
+
+    rule = CostRule.objects.create(type="call", channel="", cost=Decimal("1"))
+    for url in ("/value/costs/", f"/value/costs/{rule.pk}/edit/"):
+        text = lead.get(url).content.decode()
+        for name in ("type", "channel", "cost", "note"):
+            field = text.index(f'name="{name}"')
+            assert text.rfind('<div class="field', 0, field) > text.rfind("</form>", 0, field)
+        assert text.count('<div class="field') >= 4

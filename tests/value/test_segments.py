@@ -289,6 +289,47 @@ def test_export_csv_cannot_run_formulas(formula, lead):
     assert low[1][:2] == ["'-2+3", "'-2+3"]  # not a plain number: a formula to a spreadsheet
 
 
+def test_export_csv_rounds_money_to_the_cent(db, lead):
+    write_customer_values(
+        [{"customer": person("C0"), "clv": 4363.0199999999995, "p_alive": 0.4, "segment": "x"}]
+    )
+    export = lead.get("/value/segments/export.csv?value=high&risk=high")
+    row = next(csv.DictReader(io.StringIO(export.content.decode())))
+    assert row["clv"] == "4363.02"
+    for column in ("clv", "clv_low", "clv_high", "revenue_12m"):
+        assert len(row[column].partition(".")[2]) <= 2, (column, row[column])
+
+
+def test_counts_have_thousands_separators(db, lead):
+    write_customer_values(
+        [
+            {"customer": person(f"C{i}"), "clv": 1000.0 - i / 10, "p_alive": 0.1, "segment": "x"}
+            for i in range(2000)
+        ]
+    )
+    text = lead.get("/value/segments/?value=low&risk=high").content.decode()
+    assert "1,000 customers" in text and "of 1,000" in text and "2,000" in text
+    assert "1000 customers" not in text
+
+
+def test_matrix_chart_fits_a_phone():
+    big = segments.Matrix(
+        cells=[segments.Cell(v, r, 3076, 1.0, 2.0) for v in segments.TIERS for r in segments.TIERS],
+        cuts=segments.Cuts(),
+        segment=None,
+        unvalued=0,
+        risk_from_model=0,
+    )
+    spec = segments.matrix_spec(big)
+    text = next(layer for layer in spec["layer"] if layer["mark"]["type"] == "text")
+    # the cells are labelled with their counts only, in a small font: a third of 375 px holds them
+    assert text["mark"]["fontSize"] <= 11
+    field = text["encoding"]["text"]["field"]
+    assert {row[field] for row in spec["data"]["values"]} == {"3,076"}
+    # the tooltip still says what the number is
+    assert {row["label"] for row in spec["data"]["values"]} == {"3,076 customers"}
+
+
 # --- retention cases
 
 
@@ -334,25 +375,29 @@ def test_cases_opened_once_routed_and_listed(records, make_user):
     case = FollowUpCase.objects.get()
     assert (case.kind, case.reason, case.source, case.customer_id) == (
         CaseKind.RETENTION,
-        segments.DEFAULT_REASON,
+        "high value at high risk",
         "shop",
         "C0",
     )
     assert case.score is None and case.metric == "" and case.response_id == ""
     assert case.touchpoint == "website" and case.department.key == "ecommerce"
     assert case.routed_by == "owning_department"
-    assert case.headline == segments.DEFAULT_REASON
+    assert case.headline == "high value at high risk"
     # idempotent: a second click opens none
     again = segments.segment_cases_open(actor=lead, value="high", risk="high")
     assert again.opened == 0 and again.as_dict()["already_open"] == 1
     assert FollowUpCase.objects.count() == 1
-    # the medium-value high-risk customer (C2) goes to the last touchpoint answered about
+    # the medium-value high-risk customer (C2) goes to the last touchpoint answered about,
+    # for the reason of their own cell
     segments.segment_cases_open(actor=lead, value="medium", risk="high")
     c2 = FollowUpCase.objects.get(customer_id="C2")
     assert c2.touchpoint == "call_centre" and c2.department.key == "service"
-    # another reason is another case; a closed case lets a new one open
+    assert c2.reason == "medium value at high risk"
+    # one open retention case per customer, whatever the reason
     other = segments.segment_cases_open(actor=lead, value="high", risk="high", reason="VIP call")
-    assert other.opened == 1
+    assert other.opened == 0 and other.as_dict()["already_open"] == 1
+    assert FollowUpCase.objects.filter(customer_id="C0").count() == 1
+    # a closed case lets a new one open
     FollowUpCase.objects.filter(customer_id="C0").update(status=CaseStatus.CLOSED)
     assert segments.segment_cases_open(actor=lead, value="high", risk="high").opened == 1
     # a customer with no answer: no touchpoint, unrouted (the CX lead sees it)
@@ -424,13 +469,18 @@ def test_case_of_a_resolved_person(records, make_user):
 
 
 def test_page_opens_cases_and_links_to_them(records, lead, client_as):
-    answer = lead.post("/value/segments/cases/", {"value": "low", "risk": "medium"}, follow=True)
+    # the form is pre-filled with the chosen cell's reason
+    page = lead.get("/value/segments/?value=low&risk=medium")
+    assert 'value="low value at medium risk"' in page.content.decode()
+    cell = {"value": "low", "risk": "medium", "reason": "low value at medium risk"}
+    answer = lead.post("/value/segments/cases/", cell, follow=True)
     assert answer.status_code == 200
     body = answer.content.decode()
     assert "2 follow-up case(s) opened for 2 customer(s)" in body
     assert "/voc/cases/?kind=retention&amp;status=open" in body
     assert FollowUpCase.objects.filter(kind=CaseKind.RETENTION).count() == 2
-    again = lead.post("/value/segments/cases/", {"value": "low", "risk": "medium"}, follow=True)
+    # another reason opens no second case for the same customers
+    again = lead.post("/value/segments/cases/", {**cell, "reason": "call them"}, follow=True)
     assert (
         "0 follow-up case(s) opened for 2 customer(s) (2 already had one open)"
         in again.content.decode()
@@ -438,40 +488,55 @@ def test_page_opens_cases_and_links_to_them(records, lead, client_as):
     # the case pages, list, filter and export show such cases
     listed = lead.get("/voc/cases/?kind=retention")
     assert listed.status_code == 200 and listed.context["page"].paginator.count == 2
-    assert segments.DEFAULT_REASON in listed.content.decode()
+    assert cell["reason"] in listed.content.decode()
     assert lead.get("/voc/cases/?kind=answer").context["page"].paginator.count == 0
     assert lead.get("/voc/cases/?kind=bogus").status_code == 400
     assert lead.get("/voc/cases/?sort=score").status_code == 200
     case = FollowUpCase.objects.first()
     detail = lead.get(f"/voc/cases/{case.pk}/")
-    assert detail.status_code == 200 and segments.DEFAULT_REASON in detail.content.decode()
+    assert detail.status_code == 200 and cell["reason"] in detail.content.decode()
     export = lead.get("/voc/cases/export.csv?kind=retention")
     rows = list(csv.DictReader(io.StringIO(export.content.decode())))
     assert len(rows) == 2 and {r["kind"] for r in rows} == {"retention"}
-    assert {r["score"] for r in rows} == {""} and {r["reason"] for r in rows} == {
-        segments.DEFAULT_REASON
-    }
+    assert {r["score"] for r in rows} == {""} and {r["reason"] for r in rows} == {cell["reason"]}
     # an analyst may see the page but opens nothing
     analyst = client_as("analyst")
     assert (
-        analyst.post("/value/segments/cases/", {"value": "high", "risk": "high"}).status_code == 403
+        analyst.post(
+            "/value/segments/cases/", {"value": "high", "risk": "high", "reason": "x"}
+        ).status_code
+        == 403
     )
     assert FollowUpCase.objects.count() == 2
 
 
 def test_page_refuses_a_bad_post(records, lead):
-    bad = lead.post("/value/segments/cases/", {"value": "huge", "risk": "high"}, follow=True)
+    bad = lead.post(
+        "/value/segments/cases/", {"value": "huge", "risk": "high", "reason": "x"}, follow=True
+    )
     assert bad.status_code == 200 and "Choose a cell" in bad.content.decode()
+    # an empty reason, or one too long, is refused on the reason, like on the command line
+    for reason, error in [
+        ("", "Reason: say why these customers are followed up."),
+        ("  ", "Reason: say why these customers are followed up."),
+        ("x" * 5000, "Reason: at most 200 characters."),
+    ]:
+        refused = lead.post(
+            "/value/segments/cases/", {"value": "high", "risk": "high", "reason": reason}
+        )
+        assert refused.status_code == 302 and "value=high" in refused["Location"]
+        body = lead.get(refused["Location"]).content.decode()
+        assert error in body and "Choose a cell" not in body, reason[:5]
     outside = lead.post(
         "/value/segments/cases/",
-        {"value": "high", "risk": "high", "customers": ["shop:C9"]},
+        {"value": "high", "risk": "high", "reason": "x", "customers": ["shop:C9"]},
         follow=True,
     )
     assert "not in this cell" in outside.content.decode()
     assert FollowUpCase.objects.count() == 0
     checked = lead.post(
         "/value/segments/cases/",
-        {"value": "low", "risk": "medium", "customers": ["shop:C9"]},
+        {"value": "low", "risk": "medium", "reason": "x", "customers": ["shop:C9"]},
         follow=True,
     )
     assert "1 follow-up case(s) opened for 1 customer(s)" in checked.content.decode()
@@ -515,8 +580,11 @@ def test_cli(records):
         ],
     )
     assert opened.exit_code == 0 and json.loads(opened.stdout)["opened"] == 1
-    again = runner.invoke(app, ["value", "cases", "--reason", "call them", "--format", "json"])
+    again = runner.invoke(app, ["value", "cases", "--reason", "other", "--format", "json"])
     assert json.loads(again.stdout)["opened"] == 0
+    assert json.loads(again.stdout)["already_open"] == 1
+    empty = runner.invoke(app, ["value", "cases", "--reason", " ", "--format", "json"])
+    assert empty.exit_code == 2 and "reason" in empty.output
     for args, where in [
         (["value", "list", "--value", "huge"], "value"),
         (["value", "segments", "--segment", "nobody"], "segment"),

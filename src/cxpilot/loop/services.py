@@ -160,7 +160,7 @@ def retention_cases_open(
 ) -> list[FollowUpCase]:
     """Open a retention case (kind ``retention``: no survey answer behind it) for each
     customer record ``(source, customer_id)``, for ``reason`` (e.g. "high value at high
-    risk"), unless the record already has an open (not closed) retention case for the same
+    risk"), unless the record already has an open (not closed) retention case, whatever its
     reason; return the cases opened (a repeated call opens none).
 
     Only who may open cases from the warehouse's answers may (the CX lead). One transaction:
@@ -191,7 +191,7 @@ def retention_cases_open(
         # one opening at a time: the settings row is the lock, so that two clicks cannot
         # both find a customer without a case and both open one
         LoopSettings.objects.select_for_update().filter(pk=loop.pk).first()
-        open_already = _retention_open(keys, reason)
+        open_already = _retention_open(keys)
         now = timezone.now()
         routes: dict[str, tuple[Department | None, str]] = {}
         opened = []
@@ -223,12 +223,10 @@ def retention_cases_open(
         return FollowUpCase.objects.bulk_create(opened, batch_size=500)
 
 
-def _retention_open(keys: list[tuple[str, str]], reason: str) -> set[tuple[str, str]]:
-    """The records of ``keys`` that have an open retention case for ``reason``."""
+def _retention_open(keys: list[tuple[str, str]]) -> set[tuple[str, str]]:
+    """The records of ``keys`` that have an open (not closed) retention case."""
     found: set[tuple[str, str]] = set()
-    cases = FollowUpCase.objects.filter(kind=CaseKind.RETENTION, reason=reason).exclude(
-        status=CaseStatus.CLOSED
-    )
+    cases = FollowUpCase.objects.filter(kind=CaseKind.RETENTION).exclude(status=CaseStatus.CLOSED)
     for source in {s for s, _ in keys}:
         ids = [i for s, i in keys if s == source]
         for start in range(0, len(ids), 500):

@@ -136,10 +136,19 @@ def costs_set_cmd(
       cxpilot value costs set --type return --cost 12 --note "carrier invoice 2026"
     """
     setup()
-    from cxpilot.value.costing import cost_rule_save
+    from cxpilot.kernel.cli import err
+    from cxpilot.value.costing import cost_rule_save, cost_rule_unseen
 
     rule, created = cost_rule_save(actor=None, type=type_, channel=channel, cost=cost, note=note)
     emit({**_rule_row(rule), "created": created}, fmt)
+    for kind in cost_rule_unseen(type=rule.type, channel=rule.channel):
+        name = rule.type if kind == "type" else rule.channel
+        err.print(
+            f"note: no interaction in the warehouse has the {kind} {name!r}: "
+            "the rule costs nothing until such interactions are imported",
+            highlight=False,
+            markup=False,
+        )
 
 
 @costs_app.command("delete")
@@ -400,12 +409,16 @@ def impact_cmd(
 
       cxpilot impact --touchpoint call_centre --nps-change -8:-3 --save "Close the call centre on Saturdays"
     """
+    from cxpilot.value.decisions import churn_checked
     from cxpilot.value.impact import MAX_CHURN, MAX_NPS, range_parsed
 
-    churn = (
+    parsed = (
         None
         if churn_uplift is None
         else range_parsed(churn_uplift, where="--churn-uplift", limit=MAX_CHURN)
+    )
+    churn = (
+        None if parsed is None else churn_checked(parsed.low, parsed.high, where="--churn-uplift")
     )
     nps = (
         None
@@ -738,16 +751,20 @@ def cases_cmd(
     value: TierValueOpt = "high",
     risk: TierRiskOpt = "high",
     segment: SegmentOpt = None,
-    reason: Annotated[str, typer.Option(help="Why they are followed up.")] = (
-        "high value at high risk"
-    ),
+    reason: Annotated[
+        str | None,
+        typer.Option(
+            help='Why they are followed up (default: the cell, e.g. "high value at high risk").'
+        ),
+    ] = None,
     by: Annotated[
         str | None, typer.Option(help="The user who opens them (their roles are checked).")
     ] = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Open a retention follow-up case for each customer of one cell (none for a customer
-    who already has an open case for the same reason); prints how many were opened.
+    who already has an open retention case, whatever its reason); prints how many were
+    opened and how many were skipped as already open.
 
     Examples:
 

@@ -97,6 +97,29 @@ def cost_rule_find(*, actor: Actor, type: str, channel: str) -> CostRule:
     return found
 
 
+def cost_rule_unseen(*, type: str, channel: str) -> list[str]:
+    """What a rule names that the warehouse's interactions never had: ``type`` and/or
+    ``channel`` (each "" = any, always seen). None when there are no interactions yet (a rule
+    may be set before the first import). A read: a rule for a new type or channel is kept,
+    and the caller warns that it applies to nothing yet."""
+    from cxpilot.warehouse.connection import warehouse
+
+    asked = {k: v for k, v in (("type", type), ("channel", channel)) if v}
+    if not asked:
+        return []
+    with warehouse() as con:
+        if "interactions" not in con.list_tables():
+            return []
+        t = con.table("interactions")
+        if int(t.count().to_pyarrow().as_py()) == 0:
+            return []
+        return [
+            k
+            for k, v in asked.items()
+            if k in t.columns and int(t.filter(t[k] == v).count().to_pyarrow().as_py()) == 0
+        ]
+
+
 @transaction.atomic
 def cost_rule_save(
     *,

@@ -23,6 +23,19 @@ from cxpilot.value.impact import (
 )
 from cxpilot.value.models import Decision, DecisionStatus
 
+
+def churn_checked(low: float | None, high: float | None, *, where: str) -> Range | None:
+    """A churn uplift ``low``..``high`` checked: 0 to :data:`MAX_CHURN` points (a decision
+    that keeps customers is given as an NPS change, not as negative customers lost)."""
+    for end in (low, high):
+        if end is not None and end < 0:
+            raise ValidationError(
+                f"a churn uplift is 0 to {MAX_CHURN:g} points (more customers lost), got {end:g}",
+                where=where,
+            )
+    return range_checked(low, high, where=where, limit=MAX_CHURN, signed=False)
+
+
 VIEW, ADD, CHANGE, DELETE = (
     "value.view_decision",
     "value.add_decision",
@@ -114,7 +127,7 @@ def decision_save(
             "give the scope: a segment, a touchpoint, a channel or a journey stage",
             where="segments",
         )
-    uplift = range_checked(*churn, where="churn", limit=MAX_CHURN, signed=True)
+    uplift = churn_checked(*churn, where="churn")
     change = range_checked(*nps, where="nps", limit=MAX_NPS, signed=True)
     if uplift is None and change is None:
         raise ValidationError(

@@ -12,6 +12,12 @@ from cxpilot.kernel import web
 from cxpilot.value.impact import KINDS, MAX_CHURN, MAX_NPS, known_keys
 from cxpilot.value.models import DecisionStatus
 
+#: A churn uplift is 0 to 100 points: more customers lost, never fewer.
+CHURN_ERRORS = {
+    "min_value": _("A churn uplift is 0 to 100 points (more customers lost), not negative."),
+    "max_value": _("A churn uplift is 0 to 100 points."),
+}
+
 
 class DecisionForm(forms.Form):
     """A decision: its title, scope (keys of the organisation model), assumed effect (ranges
@@ -28,14 +34,16 @@ class DecisionForm(forms.Form):
     churn_low = forms.FloatField(
         label=_("Churn uplift, low (points)"),
         required=False,
-        min_value=-MAX_CHURN,
+        min_value=0,
         max_value=MAX_CHURN,
+        error_messages=CHURN_ERRORS,
     )
     churn_high = forms.FloatField(
         label=_("Churn uplift, high (points)"),
         required=False,
-        min_value=-MAX_CHURN,
+        min_value=0,
         max_value=MAX_CHURN,
+        error_messages=CHURN_ERRORS,
     )
     nps_low = forms.FloatField(
         label=_("NPS change, low (points)"), required=False, min_value=-MAX_NPS, max_value=MAX_NPS

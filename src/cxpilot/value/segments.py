@@ -38,10 +38,20 @@ RISK_CUTS = (0.5, 0.2)
 RISK_DIGITS = 12
 #: How a cell's list may be sorted.
 SORTS = ("-clv", "clv", "-risk", "risk")
-#: The reason of the follow-up cases opened for the high-value customers at high risk.
-DEFAULT_REASON = "high value at high risk"
 #: The longest segment name accepted as a filter.
 MAX_SEGMENT = 200
+
+
+def default_reason(value: str, risk: str) -> str:
+    """The reason of the follow-up cases opened for the cell ``value`` × ``risk`` (e.g.
+    "medium value at high risk"), in the active language."""
+    from django.utils.translation import gettext
+
+    names = {"high": gettext("high"), "medium": gettext("medium"), "low": gettext("low")}
+    return gettext("%(value)s value at %(risk)s risk") % {
+        "value": names.get(value, value),
+        "risk": names.get(risk, risk),
+    }
 
 
 @dataclass(frozen=True)
@@ -409,7 +419,7 @@ def segment_cases_open(
     actor: Any,
     value: str,
     risk: str,
-    reason: str = DEFAULT_REASON,
+    reason: str | None = None,
     segment: str | None = None,
     customers: list[str] | None = None,
     cuts: Cuts | None = None,
@@ -418,9 +428,10 @@ def segment_cases_open(
     (of ``segment``; only those of ``customers`` when given — person ids or customer keys:
     the ones checked on the page),
     through the loop's :func:`~cxpilot.loop.services.retention_cases_open` (its roles, its
-    transaction, its idempotence: no second open case for a customer and a reason). A case
-    is keyed by a customer record: each person's first one; a person with no record in the
-    customers is counted in ``without_record``."""
+    transaction, its idempotence: no second open retention case for a customer, whatever the
+    reason). ``None`` for ``reason`` is the cell's (:func:`default_reason`); an empty one is
+    refused. A case is keyed by a customer record: each person's first one; a person with no
+    record in the customers is counted in ``without_record``."""
     from cxpilot.kernel import roles
     from cxpilot.loop.services import retention_cases_open
     from cxpilot.warehouse.connection import warehouse
@@ -453,15 +464,18 @@ def segment_cases_open(
         records = person_records(con, persons)
     missing = [p for p in persons if p not in records]
     opened = retention_cases_open(
-        actor=actor, records=[records[p] for p in persons if p in records], reason=reason
+        actor=actor,
+        records=[records[p] for p in persons if p in records],
+        reason=default_reason(value, risk) if reason is None else reason,
     )
     return CasesOpened(opened=len(opened), customers=len(persons), without_record=missing)
 
 
 def matrix_spec(matrix: Matrix) -> dict[str, Any]:
     """The matrix as a Vega-Lite heatmap (Altair): value tiers down (high first), risk tiers
-    across (high first), each cell coloured by its CLV at risk and labelled with its
-    customers; every text in the data, in the active language."""
+    across (high first), each cell coloured by its CLV at risk and labelled with its count of
+    customers only (short, in a small font: three cells fit a phone's 375 px; the tooltip
+    and the table beneath say the rest); every text in the data, in the active language."""
     import altair as alt
     from django.utils.formats import number_format
     from django.utils.translation import gettext, ngettext
@@ -477,6 +491,7 @@ def matrix_spec(matrix: Matrix) -> dict[str, Any]:
             "at_risk": round(c.clv_at_risk, 2),
             "label": ngettext("%(n)s customer", "%(n)s customers", c.customers)
             % {"n": number_format(c.customers, 0, True, True)},
+            "count": number_format(c.customers, 0, True, True),
             "at_risk_label": number_format(round(c.clv_at_risk), 0, True, True),
         }
         for c in matrix.cells
@@ -500,6 +515,8 @@ def matrix_spec(matrix: Matrix) -> dict[str, Any]:
             alt.Tooltip("at_risk_label:N", title=gettext("CLV at risk")),
         ],
     )
-    text = base.mark_text(baseline="middle", color=INK).encode(text="label:N")
+    text = base.mark_text(baseline="middle", color=INK, fontSize=11, limit=90).encode(
+        text="count:N"
+    )
     chart = (cells + text).properties(width="container", height=240)
     return finish(chart)

@@ -3,6 +3,7 @@ selectors read."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 from urllib.parse import urlencode
 
@@ -11,6 +12,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import formats, timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext, gettext_lazy
 from django.utils.translation import gettext_lazy as _
@@ -177,6 +179,20 @@ def _save_rule(request: HttpRequest, form: CostRuleForm, rule: Any) -> bool:
         return False
     text = gettext("The rule was added.") if created else gettext("The rule was saved.")
     messages.success(request, text)
+    from cxpilot.value.costing import cost_rule_unseen
+
+    for kind in cost_rule_unseen(type=saved.type, channel=saved.channel):
+        if kind == "type":
+            unseen = gettext(
+                "No interaction in the warehouse has the type “%(name)s”: the rule costs "
+                "nothing until such interactions are imported."
+            ) % {"name": saved.type}
+        else:
+            unseen = gettext(
+                "No interaction in the warehouse has the channel “%(name)s”: the rule costs "
+                "nothing until such interactions are imported."
+            ) % {"name": saved.channel}
+        messages.warning(request, unseen)
     return True
 
 
@@ -360,6 +376,32 @@ def _names() -> dict[str, dict[str, str]]:
     return {kind: known_keys(kind) for kind in KINDS}
 
 
+def _moment(text: Any) -> dt.datetime | None:
+    """An ISO 8601 time kept in an assessment as an aware datetime (None if none)."""
+    try:
+        found = dt.datetime.fromisoformat(str(text)) if text else None
+    except ValueError:
+        return None
+    if found is not None and timezone.is_naive(found):
+        found = timezone.make_aware(found, dt.UTC)
+    return found
+
+
+def _data_moment(text: Any) -> dt.datetime | None:
+    """The data's last time kept in an assessment: a time of the data, shown as it is."""
+    try:
+        return dt.datetime.fromisoformat(str(text)) if text else None
+    except ValueError:
+        return None
+
+
+def _local(moment: dt.datetime | None) -> str:
+    """``moment`` in the configured time zone, as the locale writes it, with the zone."""
+    if moment is None:
+        return "—"
+    return f"{formats.date_format(timezone.localtime(moment), 'DATETIME_FORMAT')} ({timezone.get_current_timezone_name()})"
+
+
 def _page(decision: Any) -> dict[str, Any]:
     """What the impact page and its PDF show: the scope with names, and the kept
     assessment."""
@@ -374,9 +416,17 @@ def _page(decision: Any) -> dict[str, Any]:
         "channels": gettext("Channels"),
         "stages": gettext("Journey stages"),
     }
+    a = decision.assessment or {}
     return {
         "scope": [(labels[kind], keys) for kind, keys in scope if keys],
         "a": decision.assessment,
+        # the times are kept in UTC (ISO 8601); the page shows them in the time zone
+        "assessed_at": _moment(a.get("computed_at")),
+        "data_end": _data_moment(a.get("data_end")),
+        "cases": [
+            {**c, "due": _moment(c.get("due_at"))}
+            for c in (a.get("open_cases") or {}).get("rows") or []
+        ],
         "outcomes": {
             "churn": gettext("Churn"),
             "repeat": gettext("Repeat purchase"),
@@ -429,7 +479,7 @@ def decision_pdf(request: HttpRequest, pk: int) -> HttpResponse:
         used = a["assumption"]["churn_uplift_used"]
         nps = a["nps"]
         rows = [
-            [gettext("Customers touched"), f"{a['customers']:,}"],
+            [gettext("Customers touched"), formats.number_format(a["customers"], 0, True, True)],
             [gettext("Revenue of the last 12 months"), _range(a["revenue_12m"])],
             [gettext("Lifetime value (CLV)"), _range(a["clv"])],
             [gettext("Churn uplift assumed (points)"), _range(used)],
@@ -444,8 +494,13 @@ def decision_pdf(request: HttpRequest, pk: int) -> HttpResponse:
                 else f"{nps['score']} ({nps['ci_low']} – {nps['ci_high']}, n = {nps['n']})",
             ],
             [gettext("Open cases"), str(a["open_cases"]["count"])],
-            [gettext("Assessed at"), a["computed_at"]],
-            [gettext("Data up to"), a["data_end"]],
+            [gettext("Assessed at"), _local(page["assessed_at"])],
+            [
+                gettext("Data up to"),
+                "—"
+                if page["data_end"] is None
+                else formats.date_format(page["data_end"], "DATETIME_FORMAT"),
+            ],
         ]
         tables.append(
             (gettext("What it puts at risk"), [gettext("Figure"), gettext("Value")], rows)
@@ -612,7 +667,13 @@ class SegmentCasesForm(forms.Form):
     segment = forms.CharField(required=False, max_length=200)
     value = forms.ChoiceField(choices=TIER_CHOICES)
     risk = forms.ChoiceField(choices=TIER_CHOICES)
-    reason = forms.CharField(required=False, max_length=200)
+    reason = forms.CharField(
+        max_length=200,
+        error_messages={
+            "required": gettext_lazy("Reason: say why these customers are followed up."),
+            "max_length": gettext_lazy("Reason: at most %(limit_value)d characters."),
+        },
+    )
     customers = forms.MultipleChoiceField(required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -635,11 +696,12 @@ def segments_page(request: HttpRequest) -> HttpResponse:
         "matrix": None,
         "problem": "",
         "may_open": roles.may(request.user, OPEN_CASES),
-        "default_reason": segments.DEFAULT_REASON,
+        "default_reason": "",
     }
     if form.is_bound and not form.is_valid():
         return render(request, "value/segments.html", context, status=400)
     chosen = form.cell()
+    context["default_reason"] = segments.default_reason(chosen["value"], chosen["risk"])
     page = (form.cleaned_data.get("page") if form.is_bound else None) or 1
     try:
         with warehouse() as con:
@@ -727,8 +789,14 @@ def segments_export(request: HttpRequest) -> HttpResponse:
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     writer = csvcells.writer(response)
     writer.writerow(segments.LIST_COLUMNS)
+    money = {"clv", "clv_low", "clv_high", "revenue_12m"}  # to the cent, without float noise
     for row in listed.rows:
-        writer.writerow(["" if row[c] is None else row[c] for c in segments.LIST_COLUMNS])
+        writer.writerow(
+            [
+                "" if row[c] is None else round(float(row[c]), 2) if c in money else row[c]
+                for c in segments.LIST_COLUMNS
+            ]
+        )
     return response
 
 
@@ -742,8 +810,14 @@ def segments_cases(request: HttpRequest) -> HttpResponse:
     form = SegmentCasesForm(request.POST)
     back = reverse("value:segments")
     if not form.is_valid():
-        messages.error(request, gettext("Choose a cell of the matrix."))
-        return redirect(back)
+        if "value" in form.errors or "risk" in form.errors:
+            messages.error(request, gettext("Choose a cell of the matrix."))
+            return redirect(back)
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, str(error))
+        query = {k: form.data.get(k, "") for k in ("segment", "value", "risk")}
+        return redirect(f"{back}?{urlencode({k: v for k, v in query.items() if v})}")
     data = form.cleaned_data
     query = {"value": data["value"], "risk": data["risk"]}
     if data["segment"]:
@@ -755,7 +829,7 @@ def segments_cases(request: HttpRequest) -> HttpResponse:
             value=data["value"],
             risk=data["risk"],
             segment=data["segment"] or None,
-            reason=data["reason"] or segments.DEFAULT_REASON,
+            reason=data["reason"],
             customers=data["customers"] or None,
         )
     except ValidationError as exc:
