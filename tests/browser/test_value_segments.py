@@ -17,7 +17,9 @@ def valued() -> None:
     write_customer_values(
         [{"customer": person(c), "clv": clv, "p_alive": p, "segment": s} for c, clv, p, s in VALUES]
     )
-    write_churn_scores({person("C5"): 0.6})
+    # as tests/value/test_segments.py: C5 at 0.6, C8 not scored (lapsed), the rest 1 − p_alive
+    scores = {person(c): round(1.0 - p, 12) for c, _, p, _ in VALUES if c not in ("C5", "C8")}
+    write_churn_scores({**scores, person("C5"): 0.6})
 
 
 @pytest.mark.parametrize("width", [390, 1280])
