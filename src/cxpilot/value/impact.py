@@ -560,8 +560,12 @@ def _nps_slope(con: Any, end: dt.datetime) -> Slope | None:
     last = x.group_by(lp="person").aggregate(last=x.timestamp.max())
     r = r.left_join(last, r.person == last.lp).select(
         r.person,
-        points=ibis.cases((r.score >= 9, 100.0), (r.score <= 6, -100.0), else_=0.0),
-        churned=(last["last"].isnull() | (last["last"] <= r.timestamp)).ifelse(100.0, 0.0),
+        points=ibis.cases((r.score >= 9, 100.0), (r.score <= 6, -100.0), else_=0.0).cast(
+            "float64"
+        ),  # PostgreSQL would answer these literals as NUMERIC (Decimal)
+        churned=(last["last"].isnull() | (last["last"] <= r.timestamp))
+        .ifelse(100.0, 0.0)
+        .cast("float64"),
     )
     data = r.to_pyarrow()
     if data.num_rows == 0:
