@@ -560,19 +560,19 @@ def _nps_slope(con: Any, end: dt.datetime) -> Slope | None:
     last = x.group_by(lp="person").aggregate(last=x.timestamp.max())
     r = r.left_join(last, r.person == last.lp).select(
         r.person,
-        points=ibis.cases((r.score >= 9, 100.0), (r.score <= 6, -100.0), else_=0.0).cast(
-            "float64"
-        ),  # PostgreSQL would answer these literals as NUMERIC (Decimal)
-        churned=(last["last"].isnull() | (last["last"] <= r.timestamp))
-        .ifelse(100.0, 0.0)
-        .cast("float64"),
+        score=r.score,
+        churned=last["last"].isnull() | (last["last"] <= r.timestamp),
     )
     data = r.to_pyarrow()
     if data.num_rows == 0:
         return None
+    # the points and flags in numpy: PostgreSQL answers SQL literals as NUMERIC (Decimal)
+    score = _column(data, "score")
+    points = np.where(score >= 9, 100.0, np.where(score <= 6, -100.0, 0.0))
+    churned = np.where(_column(data, "churned") > 0, 100.0, 0.0)
     return nps_churn_slope(
-        _column(data, "points"),
-        _column(data, "churned"),
+        points,
+        churned,
         np.asarray(data.column("person").to_pylist(), dtype=object),
     )
 
