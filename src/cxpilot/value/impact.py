@@ -547,7 +547,6 @@ def _churn_seen(con: Any, touched: Any, end: dt.datetime) -> dict[str, Any]:
 
 def _nps_slope(con: Any, end: dt.datetime) -> Slope | None:
     """The NPS-to-churn relation of the data (see the module)."""
-    import ibis
 
     from cxpilot.customers.selectors import answers_with_person
     from cxpilot.warehouse.connection import answers
