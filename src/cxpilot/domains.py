@@ -205,6 +205,18 @@ DOMAINS: tuple[Domain, ...] = (
             DEPARTMENT_OWNER: ("customer360.view_customer",),
         },
     ),
+    Domain(
+        "board",
+        urls="board/",
+        cli=True,
+        roles={
+            CX_LEAD: (
+                "board.view_board",
+                *_crud("board", "kpitarget", "boardcomment", "boardmailing"),
+            ),
+            **{role: ("board.view_board",) for role in EVERYONE if role != CX_LEAD},
+        },
+    ),
     Domain("home", urls=""),
 )
 
