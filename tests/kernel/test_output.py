@@ -55,3 +55,17 @@ def test_json_writes_nan_and_infinities_null(capsys):
     emit({"a": math.nan, "b": [1.5, math.inf, {"c": -math.inf}], "d": "x"}, Format.json)
     out = json.loads(capsys.readouterr().out)
     assert out == {"a": None, "b": [1.5, None, {"c": None}], "d": "x"}
+
+
+def test_csv_and_table_write_nan_and_infinities_empty(capsys):
+    """An undefined figure is an empty cell in CSV and in the table, never "nan" or "inf"."""
+    import math
+
+    import numpy as np
+
+    emit([{"a": math.nan, "b": np.float64("inf"), "c": 2.5}], Format.csv)
+    out = capsys.readouterr().out.splitlines()
+    assert out == ["a,b,c", ",,2.50"]
+    emit([{"a": math.nan, "b": -math.inf, "c": 3.0}], Format.table)
+    out = capsys.readouterr().out
+    assert "nan" not in out and "inf" not in out and "3" in out

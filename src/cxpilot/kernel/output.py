@@ -26,6 +26,8 @@ def _cell(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, float):
+        if not math.isfinite(value):
+            return ""  # an undefined figure is an empty cell, as it is null in JSON
         return str(int(value)) if value.is_integer() else f"{value:.2f}"
     if isinstance(value, list | dict):
         return json.dumps(value, ensure_ascii=False, default=str)
