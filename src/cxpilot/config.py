@@ -112,7 +112,7 @@ def _path(raw: str) -> Path:
     return Path(raw).expanduser()
 
 
-def _masked_url(value: object) -> str:
+def masked_url(value: object) -> str:
     """The URL without its password."""
     url = str(value)
     password = urlparse(url).password
@@ -167,17 +167,18 @@ SETTINGS: tuple[Setting, ...] = (
         parse=_url(DATABASE_SCHEMES),
         unset="a SQLite file in the data directory",
         computed=True,
-        show=_masked_url,
+        show=masked_url,
     ),
     Setting(
         "CXPILOT_WAREHOUSE_URL",
         "warehouse_url",
         "Experience warehouse as an Ibis URL, "
-        "e.g. postgres://user@host:5432/cxpilot?schema=warehouse.",
+        "e.g. postgres://user@host:5432/cxpilot?schema=warehouse (the schema is created "
+        "when it does not exist).",
         parse=_url(WAREHOUSE_SCHEMES),
         unset="a DuckDB file in the data directory",
         computed=True,
-        show=_masked_url,
+        show=masked_url,
     ),
     Setting(
         "CXPILOT_SECRET_KEY",
@@ -202,7 +203,7 @@ SETTINGS: tuple[Setting, ...] = (
         "SMTP server for alert e-mails: smtp://user:password@host:587?tls=1 or smtps://...:465.",
         parse=_url(("smtp", "smtps")),
         unset="e-mails are printed to the server's output",
-        show=_masked_url,
+        show=masked_url,
     ),
     Setting(
         "CXPILOT_EMAIL_FROM", "email_from", "Sender of CX Pilot's e-mails.", "cxpilot@localhost"

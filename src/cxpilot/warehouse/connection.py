@@ -47,10 +47,62 @@ def _connect(url: str) -> BaseBackend:
                 where=url,
             ) from None
         raise WarehouseError(
-            f"cannot open the warehouse: {text.splitlines()[0]}", where=url
+            f"cannot open the warehouse: {_first_line(text)} (CXPILOT_WAREHOUSE_URL)",
+            where=redacted(url),
         ) from None
-    ensure_tables(con)
+    try:
+        if con.name == "postgres":
+            _ensure_schema(con)
+        ensure_tables(con)
+    except WarehouseError:
+        raise
+    except Exception as exc:
+        raise WarehouseError(
+            f"cannot prepare the warehouse's tables: {_first_line(str(exc))} "
+            "(CXPILOT_WAREHOUSE_URL)",
+            where=redacted(url),
+        ) from None
     return con
+
+
+def _first_line(text: str) -> str:
+    return (text.strip().splitlines() or ["unknown error"])[0]
+
+
+def redacted(url: str) -> str:
+    """``url`` with its password, if any, written ``***`` (errors name the setting's value)."""
+    from cxpilot.config import masked_url
+
+    return masked_url(url)
+
+
+def _ensure_schema(con: Any) -> None:
+    """On PostgreSQL, the schema the URL names (``?schema=warehouse``: the first of the
+    search path) is created when it does not exist yet: Ibis selects it but does not create
+    it, and every ``CREATE TABLE`` would fail."""
+    with con.begin() as cur:
+        cur.execute("SELECT current_schema()")
+        if cur.fetchone()[0] is not None:
+            return
+        cur.execute("SHOW search_path")
+        path = [p.strip().strip('"') for p in str(cur.fetchone()[0]).split(",")]
+    wanted = next((p for p in path if p and p != "$user"), None)
+    if wanted is None:
+        raise WarehouseError(
+            "the database has no schema to create the warehouse's tables in: name one with "
+            "?schema=NAME in CXPILOT_WAREHOUSE_URL",
+            where="CXPILOT_WAREHOUSE_URL",
+        )
+    try:
+        with con.begin() as cur:
+            cur.execute('CREATE SCHEMA IF NOT EXISTS "{}"'.format(wanted.replace('"', '""')))
+    except Exception as exc:
+        raise WarehouseError(
+            f"the schema {wanted!r} of CXPILOT_WAREHOUSE_URL does not exist and could not be "
+            f"created ({_first_line(str(exc))}): create it (CREATE SCHEMA {wanted}) or give "
+            "the user the right to",
+            where="CXPILOT_WAREHOUSE_URL",
+        ) from None
 
 
 def ensure_tables(con: BaseBackend) -> None:
