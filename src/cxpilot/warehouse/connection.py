@@ -1,17 +1,27 @@
 """The one connection of this process to the experience warehouse (any Ibis backend).
 
-DuckDB, the embedded default, lets one process write a file: the server when it runs, else
-the CLI. A second writer gets :class:`WarehouseBusy` saying so. All access goes through
-:func:`warehouse`, which serialises use of the connection between threads.
+DuckDB, the embedded default, lets one process at a time open its file, even to read. The
+processes **take turns**: one that finds the file held asks for its turn (a small file beside
+the warehouse, ``<warehouse>.turn``, holding its process id) and waits up to
+:data:`WAIT_SECONDS`; the holder gives the file up between two uses of it (a server checks
+every :data:`CHECK_SECONDS` while idle, see :func:`give_turns`), waits until the other has
+taken it, and takes it back when the other is done. So ``cxpilot import`` or ``cxpilot
+metrics`` run while ``cxpilot serve`` runs on the same data; the server's pages wait meanwhile
+(and say the warehouse is busy past the wait). Only a process that waited longer than
+:data:`WAIT_SECONDS` gets :class:`WarehouseBusy`. All access goes through :func:`warehouse`,
+which serialises use of the connection between threads.
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import ibis
@@ -25,6 +35,11 @@ _backend: BaseBackend | None = None
 _backend_url: str | None = None
 _depth = 0  # how many warehouse() blocks are open (the lock is re-entrant)
 
+#: How long a process waits for another to give it the DuckDB file before saying it is busy.
+WAIT_SECONDS = 120.0
+#: How often a waiting process tries the file again, and an idle server looks for a request.
+CHECK_SECONDS = 0.2
+
 
 def _url() -> str:
     from django.conf import settings
@@ -32,18 +47,96 @@ def _url() -> str:
     return str(settings.CXPILOT_WAREHOUSE_URL)  # type: ignore[misc]
 
 
+def _turn_file(url: str) -> Path | None:
+    """The file through which processes ask for their turn at a DuckDB file (None for an
+    in-memory DuckDB or another engine)."""
+    if not url.startswith("duckdb://"):
+        return None
+    path = url.removeprefix("duckdb://").split("?", 1)[0]
+    if not path or path == ":memory:" or path.startswith(":memory:"):
+        return None
+    return Path(path + ".turn")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _asking(turn: Path | None) -> int | None:
+    """The process id of another live process asking for its turn, else None."""
+    if turn is None:
+        return None
+    try:
+        pid = int(turn.read_text(encoding="ascii").strip() or 0)
+    except (OSError, ValueError):
+        return None
+    if pid <= 0 or pid == os.getpid() or not _alive(pid):
+        return None
+    return pid
+
+
+def _ask(turn: Path) -> None:
+    with contextlib.suppress(OSError):
+        turn.write_text(str(os.getpid()), encoding="ascii")
+
+
+def _done_asking(turn: Path | None) -> None:
+    if turn is None:
+        return
+    with contextlib.suppress(OSError, ValueError):
+        if int(turn.read_text(encoding="ascii").strip() or 0) == os.getpid():
+            turn.unlink()
+
+
+def _wait_while_asked(turn: Path | None, deadline: float) -> None:
+    """While another live process asks for its turn (it has not taken the file yet), wait."""
+    while _asking(turn) is not None and time.monotonic() < deadline:
+        time.sleep(CHECK_SECONDS)
+
+
+def _open(url: str) -> BaseBackend:
+    """``ibis.connect(url)``; for a DuckDB file held by another process, ask for a turn and
+    wait up to :data:`WAIT_SECONDS` for it."""
+    turn = _turn_file(url)
+    deadline = time.monotonic() + WAIT_SECONDS
+    # someone asked first: let them have it before taking it again
+    _wait_while_asked(turn, deadline)
+    while True:
+        try:
+            con = ibis.connect(url)
+        except Exception as exc:
+            if turn is None or "lock" not in str(exc).lower() or time.monotonic() >= deadline:
+                _done_asking(turn)
+                raise
+            if _asking(turn) is None:
+                _ask(turn)
+            time.sleep(CHECK_SECONDS)
+            continue
+        _done_asking(turn)
+        if turn is not None:
+            give_turns()
+        return con
+
+
 def _connect(url: str) -> BaseBackend:
     try:
-        con = ibis.connect(url)
+        con = _open(url)
     except Exception as exc:
         text = str(exc)
         if "lock" in text.lower() and url.startswith("duckdb"):
             pid = re.search(r"PID (\d+)", text)
             holder = f" (process {pid.group(1)})" if pid else ""
             raise WarehouseBusy(
-                f"the warehouse file is in use by another process{holder}. DuckDB lets one "
-                "process at a time open its file, even to read: stop `cxpilot serve` (or the "
-                "other command) first, or use the server's pages and API while it runs",
+                f"the warehouse file is in use by another process{holder}, which did not give "
+                f"it up within {WAIT_SECONDS:g} s. DuckDB lets one process at a time open its "
+                "file: CX Pilot's processes take turns between two uses of it, so that "
+                "process is in the middle of a long one (an import?); try again when it ends",
                 where=url,
             ) from None
         raise WarehouseError(
@@ -118,6 +211,8 @@ def warehouse() -> Iterator[Any]:
     global _backend, _backend_url, _depth
     with _lock:
         url = _url()
+        if _depth == 0 and _backend is not None and _asking(_turn_file(url)) is not None:
+            close()  # another process asked for its turn: it gets the file now
         if _backend is None or _backend_url != url:
             close()
             _backend = _connect(url)
@@ -148,6 +243,42 @@ def _release_memtables(con: Any) -> None:
         except Exception:  # noqa: S112 - a connection closing: kept, as Ibis knows it is there
             continue
         registered.discard(op)
+
+
+def _give_turn() -> None:
+    """Give the file up if another process asks for its turn and no block uses it now."""
+    if not _lock.acquire(blocking=False):
+        return
+    try:
+        if _depth == 0 and _backend is not None and _backend_url is not None:
+            if _asking(_turn_file(_backend_url)) is not None:
+                close()
+    finally:
+        _lock.release()
+
+
+_turns: threading.Event | None = None
+
+
+def give_turns() -> threading.Event:
+    """A thread of this process (one, started when it first opens a DuckDB file) that gives
+    the file up, while no block uses it, to another process asking for its turn: an idle
+    server, or a command busy computing between two uses of the warehouse. Set the returned
+    event to stop it."""
+    global _turns
+    if _turns is not None:
+        return _turns
+    stop = _turns = threading.Event()
+
+    def run() -> None:
+        while not stop.wait(CHECK_SECONDS):
+            try:
+                _give_turn()
+            except Exception:  # noqa: BLE001, S112 - a failed check is tried again
+                continue
+
+    threading.Thread(target=run, name="cxpilot-warehouse-turns", daemon=True).start()
+    return stop
 
 
 def close() -> None:
