@@ -147,14 +147,22 @@ def effect_cmd(
     """The measured effect of an initiative on its KPI from its start day: a
     difference-in-differences against the untouched touchpoints of the same metric (with the
     parallel-trends check), or an interrupted time series when there is none; with its 95 %
-    interval. See docs/initiatives.md.
+    interval; and its return (``return``, ``return_ci_low``, ``return_ci_high``, ``roi``),
+    valued from the customer-value data where it exists (``basis`` data) or the editable
+    value of a KPI point (``basis`` assumption). See docs/initiatives.md.
     """
     setup()
-    from cxpilot.initiatives.selectors import initiative_effect, initiative_get
+    from cxpilot.initiatives.selectors import (
+        initiative_effect,
+        initiative_get,
+        initiative_return,
+        return_dict,
+    )
 
-    found = initiative_effect(
-        actor=None, initiative=initiative_get(actor=None, pk=initiative), window=window
-    ).as_dict()
+    chosen = initiative_get(actor=None, pk=initiative)
+    effect = initiative_effect(actor=None, initiative=chosen, window=window)
+    found = effect.as_dict()
+    returned = return_dict(*initiative_return(chosen, effect))
     out = {
         "initiative": initiative,
         "effect": found["effect"],
@@ -167,8 +175,11 @@ def effect_cmd(
             for k, v in found.items()
             if k not in ("effect", "ci_low", "ci_high", "method", "n")
         },
+        **returned,
     }
     if fmt is not Format.json:
+        valuation = out.pop("valuation") or {}
+        out.update({f"valuation_{k}": v for k, v in valuation.items() if k != "touchpoints"})
         trend = out.pop("parallel_trends") or {}
         out.update({f"parallel_trends_{k}": v for k, v in trend.items()})
         cells = out.pop("cells") or {}
