@@ -42,6 +42,7 @@ def _row(i: Any) -> dict[str, Any]:
         "started_on": i.started_on,
         "done_on": i.done_on,
         "source": i.source,
+        "council": i.council_id,
     }
 
 
@@ -85,6 +86,9 @@ def add_cmd(
     source: Annotated[
         str, typer.Option(help="The roadmap action or council decision it comes from.")
     ] = "",
+    council: Annotated[
+        int | None, typer.Option(help="Id of the governance council that decided it.")
+    ] = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Record an initiative. Nothing is stored when an option is wrong.
@@ -119,6 +123,7 @@ def add_cmd(
         customers_reached=customers,
         status=status,
         source=source,
+        council=council,
         **dates,
     )
     emit(_row(initiative_save(actor=None, draft=draft)), fmt)

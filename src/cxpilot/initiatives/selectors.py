@@ -25,7 +25,9 @@ REACH_DAYS = 365
 
 def initiative_list(*, actor: Actor) -> QuerySet[Initiative]:
     roles.require(actor, VIEW)
-    return Initiative.objects.select_related("department").prefetch_related("touchpoints")
+    return Initiative.objects.select_related("department", "council").prefetch_related(
+        "touchpoints"
+    )
 
 
 def initiative_get(*, actor: Actor, pk: int) -> Initiative:

@@ -829,9 +829,7 @@ def kpi_point_value(con: Any, *, metric: str, touchpoints: list[str]) -> KpiPoin
     since = latest - dt.timedelta(days=REACH_DAYS)
     reached = r.filter(r.timestamp > since).select("person").distinct()
     v = values.select(vp=values.customer, revenue=values.revenue_12m, share=values.margin_share)
-    rows = reached.left_join(v, reached.person == v.vp).select(
-        reached.person, v.revenue, v.share
-    )
+    rows = reached.left_join(v, reached.person == v.vp).select(reached.person, v.revenue, v.share)
     data = rows.to_pyarrow()
     n = data.num_rows
     revenue, share = _numbers(data, "revenue"), _numbers(data, "share")

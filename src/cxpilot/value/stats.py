@@ -72,9 +72,7 @@ class Slope:
         return (self.ci_high - self.ci_low) / (2 * Z95)
 
 
-def churn_slope(
-    x: Array, churned: Array, persons: Array, *, middle: float = 0.0
-) -> Slope | None:
+def churn_slope(x: Array, churned: Array, persons: Array, *, middle: float = 0.0) -> Slope | None:
     """The OLS slope of ``churned`` (0 or 100) on the KPI values ``x``, standard errors
     clustered by ``persons`` (see above); None with fewer than :data:`MIN_SLOPE_ANSWERS`
     answers, fewer than :data:`MIN_SLOPE_SIDE` of them above ``middle`` or below it (the
