@@ -89,8 +89,8 @@ def settings_update(request: HttpRequest) -> HttpResponse:
 
 
 def _form(request: HttpRequest, initiative: Any) -> HttpResponse:
-    from cxpilot.initiatives import services
     from cxpilot.governance.selectors import council_list
+    from cxpilot.initiatives import services
     from cxpilot.initiatives.forms import InitiativeForm, initial_data
     from cxpilot.organisation import selectors as org
 
