@@ -21,29 +21,9 @@ def register(app: typer.Typer) -> None:
 
 
 def _row(i: Any) -> dict[str, Any]:
-    from cxpilot.initiatives.selectors import touchpoint_keys
+    from cxpilot.initiatives.selectors import initiative_row
 
-    return {
-        "id": i.pk,
-        "name": i.name,
-        "status": i.status,
-        "metric": i.metric,
-        "touchpoints": touchpoint_keys(i),
-        "themes": list(i.themes),
-        "expected_change": i.expected_change,
-        "department": i.department.key if i.department else None,
-        "effort": i.effort,
-        "person_days": i.person_days,
-        "cost_one_off": float(i.cost_one_off),
-        "cost_monthly": float(i.cost_monthly),
-        "expected_return": float(i.expected_return) if i.expected_return is not None else None,
-        "customers_reached": i.customers_reached,
-        "planned_on": i.planned_on,
-        "started_on": i.started_on,
-        "done_on": i.done_on,
-        "source": i.source,
-        "council": i.council_id,
-    }
+    return initiative_row(i)
 
 
 @initiatives_app.command("add")

@@ -38,6 +38,31 @@ def initiative_get(*, actor: Actor, pk: int) -> Initiative:
     return found
 
 
+def initiative_row(i: Initiative) -> dict[str, Any]:
+    """An initiative as a JSON-ready row (the CLI's and the API's)."""
+    return {
+        "id": i.pk,
+        "name": i.name,
+        "status": i.status,
+        "metric": i.metric,
+        "touchpoints": touchpoint_keys(i),
+        "themes": list(i.themes),
+        "expected_change": i.expected_change,
+        "department": i.department.key if i.department else None,
+        "effort": i.effort,
+        "person_days": i.person_days,
+        "cost_one_off": float(i.cost_one_off),
+        "cost_monthly": float(i.cost_monthly),
+        "expected_return": float(i.expected_return) if i.expected_return is not None else None,
+        "customers_reached": i.customers_reached,
+        "planned_on": i.planned_on,
+        "started_on": i.started_on,
+        "done_on": i.done_on,
+        "source": i.source,
+        "council": i.council_id,
+    }
+
+
 def settings_get() -> InitiativeSettings:
     """The one settings row (created with the defaults the first time)."""
     found, _created = InitiativeSettings.objects.get_or_create(pk=1)
