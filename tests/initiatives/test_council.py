@@ -74,3 +74,16 @@ def test_a_council_without_initiatives_says_so_and_a_viewer_sees_the_list(org, v
     )
     text = viewer.get(f"/governance/councils/{council.pk}/").content.decode()
     assert "Chat" in text and "Not started" in text
+
+
+def test_the_council_and_the_return_in_french(org, lead) -> None:
+    council = Council.objects.create(name="Conseil CX")
+    saved = initiative_save(
+        actor=None,
+        draft=Draft(name="Rappel", touchpoints=["website"], metric="ces", council=council.pk),
+    )
+    lead.cookies["django_language"] = "fr"
+    text = lead.get(f"/governance/councils/{council.pk}/", HTTP_ACCEPT_LANGUAGE="fr").content
+    assert "Initiatives décidées" in text.decode() and "Pas démarrée" in text.decode()
+    detail = lead.get(f"/initiatives/{saved.pk}/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "Base : l’hypothèse." in detail and "Décidée par le conseil" in detail

@@ -210,3 +210,42 @@ def test_cli_effect_json_carries_the_return(valued) -> None:
     assert found["effect"] is None and found["return"] is None
     assert found["basis"] == "data" and found["value_per_point"] == pytest.approx(10.0)
     assert {"return_ci_low", "return_ci_high", "roi"} <= set(found)
+
+
+def test_the_page_says_the_return_is_valued_from_the_data(valued, viewer) -> None:
+    text = viewer.get(f"/initiatives/{valued.pk}/").content.decode()
+    assert "Basis: the data." in text
+    assert "One CES point is worth 10.00 per customer per year" in text
+    assert "over the last 12 months" in text  # the customers reached came from the data
+
+
+def test_the_page_says_the_return_rests_on_the_assumption(org, viewer) -> None:
+    initiative = initiative_save(
+        actor=None, draft=Draft(name="Chat", touchpoints=["website"], metric="ces")
+    )
+    text = viewer.get(f"/initiatives/{initiative.pk}/").content.decode()
+    assert "Basis: the assumption." in text and "clv predict" in text
+
+
+@pytest.mark.pure
+def test_the_month_of_answer_keeps_a_trend_from_passing_for_a_relation() -> None:
+    # month 1: 80 answers of 2 and 20 of 6, half of each churn; month 2: 20 of 2 and 80 of 6,
+    # a tenth of each churn. Within a month the score does not move churn (slope 0); pooled,
+    # the easy answers sit in the month of low churn: (10·80+50·20)/100 = 18 % churn among
+    # the 6s against (50·80+10·20)/100 = 42 % among the 2s, a slope of (18 − 42)/4 = −6.
+    import numpy as np
+
+    from cxpilot.value.stats import churn_slope
+
+    def block(n: int, score: float, share: float) -> list[tuple[float, float]]:
+        churned = round(n * share)
+        return [(score, 100.0 if i < churned else 0.0) for i in range(n)]
+
+    rows = block(80, 2, 0.5) + block(20, 6, 0.5) + block(20, 2, 0.1) + block(80, 6, 0.1)
+    x = np.array([r[0] for r in rows])
+    y = np.array([r[1] for r in rows])
+    months = np.repeat([1, 2], 100)
+    pooled = churn_slope(x, y, np.arange(200), middle=4.0)
+    within = churn_slope(x, y, np.arange(200), middle=4.0, months=months)
+    assert pooled is not None and pooled.slope == pytest.approx(-6.0)
+    assert within is not None and within.slope == pytest.approx(0.0, abs=1e-9)

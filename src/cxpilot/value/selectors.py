@@ -725,12 +725,18 @@ def _numbers(data: Any, name: str) -> np.ndarray:
 
 
 def kpi_churn_slope(
-    con: Any, *, metric: str, end: dt.datetime, touchpoints: list[str] | None = None
+    con: Any,
+    *,
+    metric: str,
+    end: dt.datetime,
+    touchpoints: list[str] | None = None,
+    by_month: bool = False,
 ) -> stats.Slope | None:
     """The relation of ``metric`` to churn in the data (:func:`cxpilot.value.stats.churn_slope`):
     per answer of ``metric`` (on ``touchpoints``, or all) at least :data:`CHURN_DAYS` days
     before ``end``, churned (100) when the person bought nothing after it, else 0; persons as
-    the customer resolution made them. None when the data is too thin."""
+    the customer resolution made them; ``by_month``: with a fixed effect per month of answer.
+    None when the data is too thin."""
     from cxpilot.customers.selectors import answers_with_person
     from cxpilot.warehouse.connection import answers
 
@@ -746,6 +752,7 @@ def kpi_churn_slope(
     last = x.group_by(lp="person").aggregate(last=x.timestamp.max())
     r = r.left_join(last, r.person == last.lp).select(
         r.person,
+        r.timestamp,
         score=r.score,
         churned=last["last"].isnull() | (last["last"] <= r.timestamp),
     )
@@ -757,11 +764,16 @@ def kpi_churn_slope(
     if metric == "nps":
         score = np.where(score >= 9, 100.0, np.where(score <= 6, -100.0, 0.0))
     churned = np.where(_numbers(data, "churned") > 0, 100.0, 0.0)
+    months = None
+    if by_month:
+        stamps = data.column("timestamp").to_pylist()
+        months = np.array([t.year * 12 + t.month for t in stamps])
     return stats.churn_slope(
         score,
         churned,
         np.asarray(data.column("person").to_pylist(), dtype=object),
         middle=MIDDLE[metric],
+        months=months,
     )
 
 
@@ -808,7 +820,7 @@ class KpiPointValue:
 def kpi_point_value(con: Any, *, metric: str, touchpoints: list[str]) -> KpiPointValue:
     """The value of one point of ``metric`` per customer per year on ``touchpoints``, from
     the data: the churn points one KPI point is worth there (:func:`kpi_churn_slope`, on the
-    touchpoints' answers) × the mean 12-month margin (``revenue_12m × margin_share`` of the
+    touchpoints' answers, within the month of answer) × the mean 12-month margin (``revenue_12m × margin_share`` of the
     stored customer values, 0 for a customer without one) of the customers reached — the
     distinct persons answering on the touchpoints in the :data:`REACH_DAYS` days to their
     latest answer (:func:`cxpilot.value.stats.point_value`). A ValidationError saying why
@@ -837,7 +849,9 @@ def kpi_point_value(con: Any, *, metric: str, touchpoints: list[str]) -> KpiPoin
     without = int(data.column("revenue").null_count)
     end = activity_end(con)
     slope = (
-        kpi_churn_slope(con, metric=metric, end=end, touchpoints=keys) if end is not None else None
+        kpi_churn_slope(con, metric=metric, end=end, touchpoints=keys, by_month=True)
+        if end is not None
+        else None
     )
     if slope is None:
         raise ValidationError(

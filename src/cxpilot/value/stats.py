@@ -28,7 +28,11 @@ expected mean spend of a customer is (γ + m x) p / (p x + q − 1).
 regressed on the answer's KPI value (NPS: promoter +100, passive 0, detractor −100; CES or
 CSAT: the score) by OLS with standard errors clustered by person
 (:func:`cxpilot.kernel.regression.cluster_ols`, Cameron & Miller 2015): the slope is in churn
-points per KPI point. A linear probability model; observational, an association.
+points per KPI point. A linear probability model; observational, an association. With
+``months``, a fixed effect (a dummy) per month of answer is added, as the moments of truth
+do (:mod:`cxpilot.journeys.moments`): the slope is then read within a month, so that a KPI
+trending over time (a release) is not mistaken for its relation to churn, nor the shorter
+follow-up of later answers.
 
 **Value of one KPI point** (:func:`point_value`): a point more of the KPI changes churn by
 ``b`` points (the slope), so it keeps ``−b/100`` of a customer per customer, each worth the
@@ -72,12 +76,14 @@ class Slope:
         return (self.ci_high - self.ci_low) / (2 * Z95)
 
 
-def churn_slope(x: Array, churned: Array, persons: Array, *, middle: float = 0.0) -> Slope | None:
+def churn_slope(
+    x: Array, churned: Array, persons: Array, *, middle: float = 0.0, months: Array | None = None
+) -> Slope | None:
     """The OLS slope of ``churned`` (0 or 100) on the KPI values ``x``, standard errors
     clustered by ``persons`` (see above); None with fewer than :data:`MIN_SLOPE_ANSWERS`
     answers, fewer than :data:`MIN_SLOPE_SIDE` of them above ``middle`` or below it (the
     middle of the scale: 0 for NPS points, 4 for CES 1–7, 3 for CSAT 1–5), or no finite
-    standard error."""
+    standard error. ``months``: each answer's month, for the fixed effects (see above)."""
     import math
 
     from cxpilot.kernel.regression import cluster_ols
@@ -86,8 +92,12 @@ def churn_slope(x: Array, churned: Array, persons: Array, *, middle: float = 0.0
     y = np.asarray(churned, dtype=float)
     if len(x) < MIN_SLOPE_ANSWERS or min((x > middle).sum(), (x < middle).sum()) < MIN_SLOPE_SIDE:
         return None
+    columns = [np.ones(len(x)), x]
+    if months is not None:
+        codes = np.unique(np.asarray(months), return_inverse=True)[1]
+        columns += [(codes == k).astype(float) for k in range(1, int(codes.max()) + 1)]
     try:
-        fit = cluster_ols(y, np.column_stack([np.ones(len(x)), x]), persons, column=1)
+        fit = cluster_ols(y, np.column_stack(columns), persons, column=1)
     except ValueError:
         return None
     if not (math.isfinite(fit.se) and fit.se > 0):
