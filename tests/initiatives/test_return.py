@@ -249,3 +249,10 @@ def test_the_month_of_answer_keeps_a_trend_from_passing_for_a_relation() -> None
     within = churn_slope(x, y, np.arange(200), middle=4.0, months=months)
     assert pooled is not None and pooled.slope == pytest.approx(-6.0)
     assert within is not None and within.slope == pytest.approx(0.0, abs=1e-9)
+
+
+def test_cli_effect_table_and_csv_flatten_the_valuation(valued) -> None:
+    for fmt in ("table", "csv"):
+        out = runner.invoke(app, ["initiatives", "effect", str(valued.pk), "--format", fmt])
+        assert out.exit_code == 0, out.output
+        assert "valuation_value_per_point" in out.stdout and "basis" in out.stdout
