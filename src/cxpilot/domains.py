@@ -181,6 +181,7 @@ DOMAINS: tuple[Domain, ...] = (
     Domain(
         "initiatives",
         urls="initiatives/",
+        api=True,
         cli=True,
         roles={
             CX_LEAD: (

@@ -35,3 +35,21 @@ def test_the_new_app_initiative_recovers_the_planted_ces_change(transactional_db
     assert found["ci_low"] > 0
     # the comparison touchpoints moved together with the app before the release
     assert found["parallel_trends"]["holds"]
+    # its return, valued from the demo's customer values (computed by the demo)
+    assert found["basis"] == "data", found["basis_note"]
+    assert found["customers_basis"] == "data" and found["customers_reached"] > 1000
+    assert found["return"] is not None
+    assert found["return_ci_low"] < found["return"] < found["return_ci_high"]
+    # the demo plants no link from the app's experience to churn (only a bad call drives
+    # churn, docs/demo-data.md (b)): the relation holds 0, and so does the return
+    valuation = found["valuation"]
+    assert valuation["slope_ci_low"] < 0 < valuation["slope_ci_high"]
+    assert found["return_ci_low"] < 0 < found["return_ci_high"]
+    # where the demo does plant it, on the call centre, a CES point is worth money
+    from cxpilot.value.selectors import kpi_point_value
+    from cxpilot.warehouse.connection import warehouse
+
+    with warehouse() as con:
+        call = kpi_point_value(con, metric="ces", touchpoints=["call_centre"])
+    assert call.slope.ci_high < 0  # an easier call, less churn
+    assert call.value.ci_low > 0

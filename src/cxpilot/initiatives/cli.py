@@ -21,28 +21,9 @@ def register(app: typer.Typer) -> None:
 
 
 def _row(i: Any) -> dict[str, Any]:
-    from cxpilot.initiatives.selectors import touchpoint_keys
+    from cxpilot.initiatives.selectors import initiative_row
 
-    return {
-        "id": i.pk,
-        "name": i.name,
-        "status": i.status,
-        "metric": i.metric,
-        "touchpoints": touchpoint_keys(i),
-        "themes": list(i.themes),
-        "expected_change": i.expected_change,
-        "department": i.department.key if i.department else None,
-        "effort": i.effort,
-        "person_days": i.person_days,
-        "cost_one_off": float(i.cost_one_off),
-        "cost_monthly": float(i.cost_monthly),
-        "expected_return": float(i.expected_return) if i.expected_return is not None else None,
-        "customers_reached": i.customers_reached,
-        "planned_on": i.planned_on,
-        "started_on": i.started_on,
-        "done_on": i.done_on,
-        "source": i.source,
-    }
+    return initiative_row(i)
 
 
 @initiatives_app.command("add")
@@ -85,6 +66,9 @@ def add_cmd(
     source: Annotated[
         str, typer.Option(help="The roadmap action or council decision it comes from.")
     ] = "",
+    council: Annotated[
+        int | None, typer.Option(help="Id of the governance council that decided it.")
+    ] = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Record an initiative. Nothing is stored when an option is wrong.
@@ -119,6 +103,7 @@ def add_cmd(
         customers_reached=customers,
         status=status,
         source=source,
+        council=council,
         **dates,
     )
     emit(_row(initiative_save(actor=None, draft=draft)), fmt)
@@ -147,14 +132,22 @@ def effect_cmd(
     """The measured effect of an initiative on its KPI from its start day: a
     difference-in-differences against the untouched touchpoints of the same metric (with the
     parallel-trends check), or an interrupted time series when there is none; with its 95 %
-    interval. See docs/initiatives.md.
+    interval; and its return (``return``, ``return_ci_low``, ``return_ci_high``, ``roi``),
+    valued from the customer-value data where it exists (``basis`` data) or the editable
+    value of a KPI point (``basis`` assumption). See docs/initiatives.md.
     """
     setup()
-    from cxpilot.initiatives.selectors import initiative_effect, initiative_get
+    from cxpilot.initiatives.selectors import (
+        initiative_effect,
+        initiative_get,
+        initiative_return,
+        return_dict,
+    )
 
-    found = initiative_effect(
-        actor=None, initiative=initiative_get(actor=None, pk=initiative), window=window
-    ).as_dict()
+    chosen = initiative_get(actor=None, pk=initiative)
+    effect = initiative_effect(actor=None, initiative=chosen, window=window)
+    found = effect.as_dict()
+    returned = return_dict(*initiative_return(chosen, effect))
     out = {
         "initiative": initiative,
         "effect": found["effect"],
@@ -167,8 +160,11 @@ def effect_cmd(
             for k, v in found.items()
             if k not in ("effect", "ci_low", "ci_high", "method", "n")
         },
+        **returned,
     }
     if fmt is not Format.json:
+        valuation = out.pop("valuation") or {}
+        out.update({f"valuation_{k}": v for k, v in valuation.items() if k != "touchpoints"})
         trend = out.pop("parallel_trends") or {}
         out.update({f"parallel_trends_{k}": v for k, v in trend.items()})
         cells = out.pop("cells") or {}

@@ -83,21 +83,29 @@ class InitiativeForm(forms.Form):
         max_length=500,
         help_text=_("The roadmap action or council decision (text or link)."),
     )
+    council = forms.ChoiceField(
+        label=_("Decided by the council"),
+        required=False,
+        help_text=_("The council's page lists the initiatives it decided."),
+    )
 
     def __init__(
         self,
         *args: Any,
         touchpoints: list[tuple[str, str]],
         departments: list[tuple[str, str]],
+        councils: list[tuple[str, str]] | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["touchpoints"].choices = touchpoints  # type: ignore[attr-defined]
         self.fields["department"].choices = [("", "—"), *departments]  # type: ignore[attr-defined]
+        self.fields["council"].choices = [("", "—"), *(councils or [])]  # type: ignore[attr-defined]
 
     def draft(self) -> Draft:
         data = dict(self.cleaned_data)
         data["themes"] = [t for t in data["themes"].splitlines() if t.strip()]
+        data["council"] = int(data["council"]) if data.get("council") else None
         return Draft(**data)
 
 
@@ -110,6 +118,7 @@ def initial_data(initiative: Initiative) -> dict[str, Any]:
     data["touchpoints"] = [t.key for t in initiative.touchpoints.all()]
     data["themes"] = "\n".join(initiative.themes)
     data["department"] = initiative.department.key if initiative.department else ""
+    data["council"] = str(initiative.council_id) if initiative.council_id else ""
     return data
 
 

@@ -99,6 +99,15 @@ class Initiative(models.Model):
         blank=True,
         help_text=_("The roadmap action or council decision (text or link)."),
     )
+    council = models.ForeignKey(
+        "governance.Council",
+        verbose_name=_("decided by the council"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="initiatives",
+        help_text=_("The governance council that decided it, listed on the council's page."),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     created_by = models.ForeignKey(

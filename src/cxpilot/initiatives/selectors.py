@@ -25,7 +25,9 @@ REACH_DAYS = 365
 
 def initiative_list(*, actor: Actor) -> QuerySet[Initiative]:
     roles.require(actor, VIEW)
-    return Initiative.objects.select_related("department").prefetch_related("touchpoints")
+    return Initiative.objects.select_related("department", "council").prefetch_related(
+        "touchpoints"
+    )
 
 
 def initiative_get(*, actor: Actor, pk: int) -> Initiative:
@@ -34,6 +36,31 @@ def initiative_get(*, actor: Actor, pk: int) -> Initiative:
     if found is None:
         raise NotFound(f"no initiative with id {pk}", where="initiative")
     return found
+
+
+def initiative_row(i: Initiative) -> dict[str, Any]:
+    """An initiative as a JSON-ready row (the CLI's and the API's)."""
+    return {
+        "id": i.pk,
+        "name": i.name,
+        "status": i.status,
+        "metric": i.metric,
+        "touchpoints": touchpoint_keys(i),
+        "themes": list(i.themes),
+        "expected_change": i.expected_change,
+        "department": i.department.key if i.department else None,
+        "effort": i.effort,
+        "person_days": i.person_days,
+        "cost_one_off": float(i.cost_one_off),
+        "cost_monthly": float(i.cost_monthly),
+        "expected_return": float(i.expected_return) if i.expected_return is not None else None,
+        "customers_reached": i.customers_reached,
+        "planned_on": i.planned_on,
+        "started_on": i.started_on,
+        "done_on": i.done_on,
+        "source": i.source,
+        "council": i.council_id,
+    }
 
 
 def settings_get() -> InitiativeSettings:
@@ -102,24 +129,102 @@ def initiative_effect(
 
 @dataclass(frozen=True)
 class Assumption:
-    """The editable assumption turning a KPI effect into money, as shown beside the return."""
+    """What turns a KPI effect into money, as shown beside the return: the value of one KPI
+    point per customer per year and where it comes from (``basis``: ``data`` when the
+    customer-value work gives it, with its interval, else ``assumption``, the editable
+    setting), the customers reached (``customers_basis``: ``initiative``, its own figure;
+    ``data``, the distinct customers answering on its touchpoints over the last 12 months;
+    ``none``) and the months of return counted."""
 
     value_per_point: float
     customers: int | None
     months: int
+    basis: str = "assumption"
+    value_ci_low: float | None = None
+    value_ci_high: float | None = None
+    customers_basis: str = "initiative"
+    #: the editable value per point of the settings (used when the data cannot give one)
+    setting: float = 0.0
+    #: how the data valued a point (:meth:`cxpilot.value.selectors.KpiPointValue.as_dict`)
+    valuation: dict[str, Any] | None = None
+    #: why the data could not value a point ("" when it did, or was not asked)
+    note: str = ""
+
+
+def _valued(initiative: Initiative) -> tuple[Any, int | None, str]:
+    """The data's value of a KPI point on the initiative's touchpoints (None, with the reason,
+    when it cannot give one) and the customers answering on them over the last 12 months."""
+    from cxpilot.value.selectors import kpi_point_value
+    from cxpilot.warehouse.connection import warehouse
+
+    keys = touchpoint_keys(initiative)
+    if not keys:
+        return None, None, "the initiative has no touchpoint"
+    try:
+        with warehouse() as con:
+            found = kpi_point_value(con, metric=initiative.metric, touchpoints=keys)
+    except CxPilotError as exc:
+        return None, _persons_reached(keys), exc.detail
+    return found, found.customers, ""
+
+
+def _persons_reached(keys: list[str]) -> int | None:
+    """Distinct persons answering on ``keys`` in the :data:`REACH_DAYS` days to their latest
+    answer (None without answers)."""
+    from cxpilot.customers.selectors import answers_with_person
+    from cxpilot.warehouse.connection import answers, warehouse
+
+    try:
+        with warehouse() as con:
+            r = answers_with_person(con, answers(con))
+            r = r.filter(r.touchpoint.isin(keys))
+            latest = r.timestamp.max().to_pyarrow().as_py()
+            if latest is None:
+                return None
+            r = r.filter(r.timestamp > latest - dt.timedelta(days=REACH_DAYS))
+            return int(r.select("person").distinct().count().to_pyarrow().as_py())
+    except CxPilotError:
+        return None
 
 
 def initiative_return(
-    initiative: Initiative, effect: Effect | None
+    initiative: Initiative, effect: Effect | None, *, from_data: bool = True
 ) -> tuple[Assumption, stats.Return | None]:
-    """The return of the measured effect (None without an estimate, a value per point or
-    the customers reached) against the initiative's cost, with the assumption used."""
+    """The return of the measured effect against the initiative's cost, with what turned
+    the effect into money (:class:`Assumption`). The value of a KPI point comes from the data
+    where it can (``from_data``; :func:`cxpilot.value.selectors.kpi_point_value`: the KPI's
+    relation to churn on the touchpoints × the mean 12-month margin of their customers),
+    else from the editable setting. None without an estimate, a value per point or the
+    customers reached."""
     s = settings_get()
-    assumption = Assumption(
-        value_per_point=float(getattr(s, f"value_{initiative.metric}")),
-        customers=initiative.customers_reached,
-        months=s.horizon_months,
-    )
+    setting = float(getattr(s, f"value_{initiative.metric}"))
+    found, reach, note = _valued(initiative) if from_data else (None, None, "")
+    customers, customers_basis = initiative.customers_reached, "initiative"
+    if not customers:
+        customers, customers_basis = reach, "data" if reach else "none"
+    value_ci: tuple[float, float] | None = None
+    if found is not None:
+        value_ci = (float(found.value.ci_low), float(found.value.ci_high))
+        assumption = Assumption(
+            value_per_point=float(found.value.value),
+            customers=customers,
+            months=s.horizon_months,
+            basis="data",
+            value_ci_low=value_ci[0],
+            value_ci_high=value_ci[1],
+            customers_basis=customers_basis,
+            setting=setting,
+            valuation=found.as_dict(),
+        )
+    else:
+        assumption = Assumption(
+            value_per_point=setting,
+            customers=customers,
+            months=s.horizon_months,
+            customers_basis=customers_basis,
+            setting=setting,
+            note=note,
+        )
     e = effect.estimate if effect is not None else None
     if e is None or not assumption.value_per_point or not assumption.customers:
         return assumption, None
@@ -132,7 +237,33 @@ def initiative_return(
         months=assumption.months,
         cost_one_off=float(initiative.cost_one_off),
         cost_monthly=float(initiative.cost_monthly),
+        value_ci=value_ci,
     )
+
+
+def return_dict(assumption: Assumption, returned: stats.Return | None) -> dict[str, Any]:
+    """The return as JSON (the CLI's ``initiatives effect`` and the API)."""
+
+    def r(x: float | None, digits: int = 2) -> float | None:
+        return None if x is None else round(float(x), digits)
+
+    return {
+        "return": r(returned.value) if returned else None,
+        "return_ci_low": r(returned.value_low) if returned else None,
+        "return_ci_high": r(returned.value_high) if returned else None,
+        "cost": r(returned.cost) if returned else None,
+        "net": r(returned.net) if returned else None,
+        "roi": r(returned.roi, 4) if returned else None,
+        "basis": assumption.basis,
+        "value_per_point": r(assumption.value_per_point),
+        "value_per_point_ci_low": r(assumption.value_ci_low),
+        "value_per_point_ci_high": r(assumption.value_ci_high),
+        "customers_reached": assumption.customers,
+        "customers_basis": assumption.customers_basis,
+        "months": assumption.months,
+        "valuation": assumption.valuation,
+        "basis_note": assumption.note or None,
+    }
 
 
 # --------------------------------------------------------------------------- backlog

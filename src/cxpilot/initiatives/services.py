@@ -55,6 +55,8 @@ class Draft:
     done_on: dt.date | None = None
     status: str = ""
     source: str = ""
+    #: id of the governance council that decided it (None: none)
+    council: int | None = None
 
 
 def _line(value: str, where: str, limit: int, problems: list[Problem], *, required: bool) -> str:
@@ -180,6 +182,24 @@ def _check(draft: Draft) -> dict[str, Any]:
     elif status in (Status.STARTED, Status.DONE) and not draft.started_on:
         problems.append(Problem("started_on", "a started or done initiative has a start date"))
     out["status"] = status
+    out["council"] = None
+    if draft.council is not None:
+        from cxpilot.governance.models import Council
+
+        try:
+            out["council"] = Council.objects.filter(pk=int(draft.council)).first()
+        except (TypeError, ValueError):
+            out["council"] = None
+        if out["council"] is None:
+            known = ", ".join(
+                f"{pk} ({name})" for pk, name in Council.objects.values_list("pk", "name")[:20]
+            )
+            problems.append(
+                Problem(
+                    "council",
+                    f"no council {str(draft.council)[:20]!r} (known: {known or 'none yet'})",
+                )
+            )
     if problems:
         raise ValidationError(problems[0].reason, where=problems[0].where, problems=problems)
     return out

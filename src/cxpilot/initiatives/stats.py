@@ -27,9 +27,15 @@ Sources
   (:func:`cxpilot.kernel.regression.hac_ols`, lag 1). Used when no untouched touchpoint of
   the metric exists.
 - **Return on investment**: the return of ``h`` months is ``effect × value of a point per
-  customer per year × customers reached × h/12``; its interval is the effect's interval
-  pushed through the same (linear) formula; the cost is ``one-off + monthly × h``; ROI =
-  (return − cost) / cost.
+  customer per year × customers reached × h/12``; the cost is ``one-off + monthly × h``;
+  ROI = (return − cost) / cost. With a value per point set as an assumption (exact), the
+  return's interval is the effect's interval pushed through the same (linear) formula. With a
+  value per point estimated from the data (with its own interval), the two uncertainties are
+  combined: the standard error of each is its 95 % interval's half-width / 1.96, the
+  standard deviation of their product is Goodman's exact variance of a product of independent
+  estimates (Goodman, L. A. 1960, JASA 55(292), 708–713:
+  ``Var(XY) = (x² + s_x²)(y² + s_y²) − x²y²``, the delta method's terms plus ``s_x²s_y²``;
+  :func:`cxpilot.value.stats.product_sd`), and the interval is ``return ± 1.96 sd``.
 - **Backlog score**: each criterion divided by its largest value in the backlog (0–1), then
   ``score = w_stake·stake + w_reach·reach + w_effect·effect − w_effort·effort`` (S = 1,
   M = 2, L = 3, over 3). A quick win is an initiative of small effort whose score is in the
@@ -182,6 +188,8 @@ class Return:
     value_high: float
     net: float
     roi: float | None  # None when the cost is 0
+    #: how the interval was made: "linear" (an exact value per point) or "product"
+    interval: str = "linear"
 
 
 def roi(
@@ -194,13 +202,26 @@ def roi(
     months: int,
     cost_one_off: float,
     cost_monthly: float,
+    value_ci: tuple[float, float] | None = None,
 ) -> Return:
-    """The return of ``months`` months and its interval against the cost (see above)."""
-    scale = value_per_point * customers * months / 12.0
+    """The return of ``months`` months and its interval against the cost (see above).
+    ``value_ci`` is the 95 % interval of ``value_per_point`` when it is an estimate."""
+    from cxpilot.value.stats import Z95, product_sd
+
+    scale = customers * months / 12.0
     cost = cost_one_off + cost_monthly * months
-    value = effect * scale
-    low, high = sorted((ci_low * scale, ci_high * scale))
-    return Return(cost, value, low, high, value - cost, (value - cost) / cost if cost else None)
+    value = effect * value_per_point * scale
+    roi_ = (value - cost) / cost if cost else None
+    if value_ci is None:
+        low, high = sorted((ci_low * value_per_point * scale, ci_high * value_per_point * scale))
+        return Return(cost, value, low, high, value - cost, roi_)
+    sd = scale * product_sd(
+        effect,
+        (ci_high - ci_low) / (2 * Z95),
+        value_per_point,
+        (value_ci[1] - value_ci[0]) / (2 * Z95),
+    )
+    return Return(cost, value, value - Z95 * sd, value + Z95 * sd, value - cost, roi_, "product")
 
 
 EFFORT_UNITS = {"S": 1.0, "M": 2.0, "L": 3.0}

@@ -89,15 +89,21 @@ def settings_update(request: HttpRequest) -> HttpResponse:
 
 
 def _form(request: HttpRequest, initiative: Any) -> HttpResponse:
+    from cxpilot.governance.selectors import council_list
     from cxpilot.initiatives import services
     from cxpilot.initiatives.forms import InitiativeForm, initial_data
     from cxpilot.organisation import selectors as org
 
     touchpoints = [(t.key, f"{t.name} ({t.key})") for t in org.touchpoint_choices()]
     departments = [(d.key, d.name) for d in org.department_list(actor=None)]
+    councils = [(str(c.pk), c.name) for c in council_list(actor=None)]
     initial = initial_data(initiative) if initiative is not None else {}
+    if initiative is None and request.GET.get("council", "").isdigit():
+        initial["council"] = request.GET["council"]  # from the council's page
     data = request.POST if request.method == "POST" else None
-    form = InitiativeForm(data, initial=initial, touchpoints=touchpoints, departments=departments)
+    form = InitiativeForm(
+        data, initial=initial, touchpoints=touchpoints, departments=departments, councils=councils
+    )
     status = 200
     if request.method == "POST":
         status = 400

@@ -53,6 +53,7 @@ from typing import Any
 import numpy as np
 
 from cxpilot.kernel.errors import ValidationError
+from cxpilot.value.stats import MIN_SLOPE_ANSWERS, MIN_SLOPE_SIDE, Slope, churn_slope
 
 #: An uplift or an NPS change beyond this many points is not a decision's effect.
 MAX_CHURN = 100.0
@@ -62,7 +63,7 @@ SCOPE_DAYS = 365
 #: The window after which a customer who did not buy counts as churned (as the moments).
 CHURN_DAYS = 180
 #: The NPS-to-churn relation needs this many answers, and of promoters and of detractors.
-MIN_NPS_ANSWERS, MIN_NPS_SIDE = 100, 30
+MIN_NPS_ANSWERS, MIN_NPS_SIDE = MIN_SLOPE_ANSWERS, MIN_SLOPE_SIDE
 #: Open cases kept in an assessment (the count covers them all).
 CASES_SHOWN = 50
 VIEW = "value.view_decision"
@@ -151,35 +152,13 @@ def _rounded(r: Range) -> dict[str, float]:
     return {"low": round(r.low, 2), "high": round(r.high, 2)}
 
 
-@dataclass(frozen=True)
-class Slope:
-    """Churn points per NPS point, with its 95 % interval and the data it rests on."""
-
-    slope: float
-    ci_low: float
-    ci_high: float
-    answers: int
-    persons: int
-
-
 def nps_churn_slope(
     nps_points: np.ndarray, churned: np.ndarray, persons: np.ndarray
 ) -> Slope | None:
     """The OLS slope of ``churned`` (0 or 100) on ``nps_points`` (+100, 0, −100), standard
-    errors clustered by ``persons``; None with too few answers, promoters or detractors."""
-    x = np.asarray(nps_points, dtype=float)
-    y = np.asarray(churned, dtype=float)
-    if len(x) < MIN_NPS_ANSWERS or min((x > 0).sum(), (x < 0).sum()) < MIN_NPS_SIDE:
-        return None
-    from cxpilot.kernel.regression import cluster_ols
-
-    try:
-        fit = cluster_ols(y, np.column_stack([np.ones(len(x)), x]), persons, column=1)
-    except ValueError:
-        return None
-    if not (math.isfinite(fit.se) and fit.se > 0):
-        return None
-    return Slope(fit.coef, fit.ci_low, fit.ci_high, fit.n, fit.clusters)
+    errors clustered by ``persons``; None with too few answers, promoters or detractors
+    (:func:`cxpilot.value.stats.churn_slope`)."""
+    return churn_slope(nps_points, churned, persons, middle=0.0)
 
 
 def churn_from_nps(slope: Slope, change: Range) -> Range:
@@ -329,22 +308,9 @@ def _touched(con: Any, scope: Scope, start: dt.datetime) -> Any:
 
 
 def _data_end(con: Any) -> dt.datetime | None:
-    import pandas as pd
+    from cxpilot.value.selectors import activity_end
 
-    ends = []
-    for name in ("interactions", "transactions"):
-        value = con.table(name).timestamp.max().execute()
-        if value is not None and not pd.isna(value):
-            ends.append(_as_datetime(value))
-    return max(ends) if ends else None
-
-
-def _as_datetime(value: Any) -> dt.datetime:
-    if hasattr(value, "to_pydatetime"):
-        value = value.to_pydatetime()
-    if isinstance(value, dt.datetime):
-        return value.replace(tzinfo=None)
-    return dt.datetime.combine(value, dt.time())
+    return activity_end(con)
 
 
 def _column(table: Any, name: str) -> np.ndarray:
@@ -546,34 +512,11 @@ def _churn_seen(con: Any, touched: Any, end: dt.datetime) -> dict[str, Any]:
 
 
 def _nps_slope(con: Any, end: dt.datetime) -> Slope | None:
-    """The NPS-to-churn relation of the data (see the module)."""
+    """The NPS-to-churn relation of the data (see the module;
+    :func:`cxpilot.value.selectors.kpi_churn_slope`)."""
+    from cxpilot.value.selectors import kpi_churn_slope
 
-    from cxpilot.customers.selectors import answers_with_person
-    from cxpilot.warehouse.connection import answers
-
-    cut = end - dt.timedelta(days=CHURN_DAYS)
-    r = answers_with_person(con, answers(con))
-    r = r.filter((r.metric == "nps") & r.score.notnull() & (r.timestamp <= cut))
-    x = con.table("transactions")
-    x = answers_with_person(con, x.filter(x.amount > 0))
-    last = x.group_by(lp="person").aggregate(last=x.timestamp.max())
-    r = r.left_join(last, r.person == last.lp).select(
-        r.person,
-        score=r.score,
-        churned=last["last"].isnull() | (last["last"] <= r.timestamp),
-    )
-    data = r.to_pyarrow()
-    if data.num_rows == 0:
-        return None
-    # the points and flags in numpy: PostgreSQL answers SQL literals as NUMERIC (Decimal)
-    score = _column(data, "score")
-    points = np.where(score >= 9, 100.0, np.where(score <= 6, -100.0, 0.0))
-    churned = np.where(_column(data, "churned") > 0, 100.0, 0.0)
-    return nps_churn_slope(
-        points,
-        churned,
-        np.asarray(data.column("person").to_pylist(), dtype=object),
-    )
+    return kpi_churn_slope(con, metric="nps", end=end)
 
 
 def _open_cases(con: Any, touched: Any) -> dict[str, Any]:

@@ -691,3 +691,187 @@ def churn_scores(con: Any) -> Any:
     if "churn_scores" not in con.list_tables():
         raise ValidationError("no churn scores yet: run cxpilot churn score", where="churn_scores")
     return con.table("churn_scores")
+
+
+# --- what a KPI point is worth (the initiatives' return, the customer advocate)
+
+#: An answer counts for the KPI-to-churn relation when it is this many days before the end of
+#: the data, and a customer who bought nothing after it counts as churned.
+CHURN_DAYS = 180
+#: Days back from the latest answer whose answerers are the customers a touchpoint reaches.
+REACH_DAYS = 365
+#: The middle of each metric's scale: the relation needs answers on both sides of it.
+MIDDLE = {"nps": 0.0, "ces": 4.0, "csat": 3.0}
+
+
+def activity_end(con: Any) -> dt.datetime | None:
+    """The end of the data: the latest interaction or transaction (None when neither)."""
+    import pandas as pd
+
+    ends = []
+    for name in ("interactions", "transactions"):
+        value = con.table(name).timestamp.max().execute()
+        if value is not None and not pd.isna(value):
+            if hasattr(value, "to_pydatetime"):
+                value = value.to_pydatetime()
+            if not isinstance(value, dt.datetime):
+                value = dt.datetime.combine(value, dt.time())
+            ends.append(value.replace(tzinfo=None))
+    return max(ends) if ends else None
+
+
+def _numbers(data: Any, name: str) -> np.ndarray:
+    return np.asarray(data.column(name).to_numpy(zero_copy_only=False), dtype=float)
+
+
+def kpi_churn_slope(
+    con: Any,
+    *,
+    metric: str,
+    end: dt.datetime,
+    touchpoints: list[str] | None = None,
+    by_month: bool = False,
+) -> stats.Slope | None:
+    """The relation of ``metric`` to churn in the data (:func:`cxpilot.value.stats.churn_slope`):
+    per answer of ``metric`` (on ``touchpoints``, or all) at least :data:`CHURN_DAYS` days
+    before ``end``, churned (100) when the person bought nothing after it, else 0; persons as
+    the customer resolution made them; ``by_month``: with a fixed effect per month of answer.
+    None when the data is too thin."""
+    from cxpilot.customers.selectors import answers_with_person
+    from cxpilot.warehouse.connection import answers
+
+    if metric not in MIDDLE:
+        raise ValidationError(f"unknown metric {metric!r}; use nps, ces or csat", where="metric")
+    cut = end - dt.timedelta(days=CHURN_DAYS)
+    r = answers_with_person(con, answers(con))
+    r = r.filter((r.metric == metric) & r.score.notnull() & (r.timestamp <= cut))
+    if touchpoints is not None:
+        r = r.filter(r.touchpoint.isin(list(touchpoints)))
+    x = con.table("transactions")
+    x = answers_with_person(con, x.filter(x.amount > 0))
+    last = x.group_by(lp="person").aggregate(last=x.timestamp.max())
+    r = r.left_join(last, r.person == last.lp).select(
+        r.person,
+        r.timestamp,
+        score=r.score,
+        churned=last["last"].isnull() | (last["last"] <= r.timestamp),
+    )
+    data = r.to_pyarrow()
+    if data.num_rows == 0:
+        return None
+    # the points and flags in numpy: PostgreSQL answers SQL literals as NUMERIC (Decimal)
+    score = _numbers(data, "score")
+    if metric == "nps":
+        score = np.where(score >= 9, 100.0, np.where(score <= 6, -100.0, 0.0))
+    churned = np.where(_numbers(data, "churned") > 0, 100.0, 0.0)
+    months = None
+    if by_month:
+        stamps = data.column("timestamp").to_pylist()
+        months = np.array([t.year * 12 + t.month for t in stamps])
+    return stats.churn_slope(
+        score,
+        churned,
+        np.asarray(data.column("person").to_pylist(), dtype=object),
+        middle=MIDDLE[metric],
+        months=months,
+    )
+
+
+@dataclass(frozen=True)
+class KpiPointValue:
+    """What one point of a KPI on some touchpoints is worth per customer per year, from the
+    data (see :func:`kpi_point_value`)."""
+
+    metric: str
+    touchpoints: list[str]
+    slope: stats.Slope
+    #: mean 12-month margin of the customers reached, and its standard error
+    margin: float
+    margin_se: float
+    #: the customers reached: distinct persons answering on the touchpoints
+    customers: int
+    #: of them, with no row in the customer values (counted at a margin of 0)
+    without_value: int
+    since: dt.date
+    until: dt.date
+    value: stats.PointValue
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "metric": self.metric,
+            "touchpoints": self.touchpoints,
+            "value_per_point": round(self.value.value, 2),
+            "value_ci_low": round(self.value.ci_low, 2),
+            "value_ci_high": round(self.value.ci_high, 2),
+            "churn_points_per_kpi_point": round(self.slope.slope, 4),
+            "slope_ci_low": round(self.slope.ci_low, 4),
+            "slope_ci_high": round(self.slope.ci_high, 4),
+            "slope_answers": self.slope.answers,
+            "slope_persons": self.slope.persons,
+            "margin_12m": round(self.margin, 2),
+            "margin_12m_se": round(self.margin_se, 2),
+            "customers": self.customers,
+            "customers_without_value": self.without_value,
+            "since": self.since.isoformat(),
+            "until": self.until.isoformat(),
+        }
+
+
+def kpi_point_value(con: Any, *, metric: str, touchpoints: list[str]) -> KpiPointValue:
+    """The value of one point of ``metric`` per customer per year on ``touchpoints``, from
+    the data: the churn points one KPI point is worth there (:func:`kpi_churn_slope`, on the
+    touchpoints' answers, within the month of answer) × the mean 12-month margin (``revenue_12m × margin_share`` of the
+    stored customer values, 0 for a customer without one) of the customers reached — the
+    distinct persons answering on the touchpoints in the :data:`REACH_DAYS` days to their
+    latest answer (:func:`cxpilot.value.stats.point_value`). A ValidationError saying why
+    when the data cannot give it (no customer values, too few answers)."""
+    from cxpilot.customers.selectors import answers_with_person
+    from cxpilot.warehouse.connection import answers
+
+    values = customer_values(con)
+    keys = sorted(touchpoints)
+    r = answers_with_person(con, answers(con))
+    r = r.filter(r.touchpoint.isin(keys))
+    latest = r.timestamp.max().to_pyarrow().as_py()
+    if latest is None:
+        raise ValidationError(
+            f"no answers on {', '.join(keys)}: no customers reached to value", where="touchpoints"
+        )
+    latest = latest.replace(tzinfo=None) if isinstance(latest, dt.datetime) else latest
+    since = latest - dt.timedelta(days=REACH_DAYS)
+    reached = r.filter(r.timestamp > since).select("person").distinct()
+    v = values.select(vp=values.customer, revenue=values.revenue_12m, share=values.margin_share)
+    rows = reached.left_join(v, reached.person == v.vp).select(reached.person, v.revenue, v.share)
+    data = rows.to_pyarrow()
+    n = data.num_rows
+    revenue, share = _numbers(data, "revenue"), _numbers(data, "share")
+    margin = np.where(np.isfinite(revenue) & np.isfinite(share), revenue * share, 0.0)
+    without = int(data.column("revenue").null_count)
+    end = activity_end(con)
+    slope = (
+        kpi_churn_slope(con, metric=metric, end=end, touchpoints=keys, by_month=True)
+        if end is not None
+        else None
+    )
+    if slope is None:
+        raise ValidationError(
+            f"the data does not give the relation of {metric.upper()} to churn on "
+            f"{', '.join(keys)} ({stats.MIN_SLOPE_ANSWERS}+ answers, "
+            f"{stats.MIN_SLOPE_SIDE}+ on each side of the middle of the scale, at least "
+            f"{CHURN_DAYS} days before the end of the data)",
+            where="touchpoints",
+        )
+    mean = float(margin.mean())
+    se = float(margin.std(ddof=1) / math.sqrt(n)) if n > 1 else 0.0
+    return KpiPointValue(
+        metric=metric,
+        touchpoints=keys,
+        slope=slope,
+        margin=mean,
+        margin_se=se,
+        customers=n,
+        without_value=without,
+        since=since.date() if isinstance(since, dt.datetime) else since,
+        until=latest.date() if isinstance(latest, dt.datetime) else latest,
+        value=stats.point_value(slope, mean, se),
+    )

@@ -23,6 +23,25 @@ each transaction ~ Gamma(p, ν); the log-likelihood of ``m`` is
 
 On the 946 CDNOW customers with a repeat purchase: p = 6.25, q = 3.74, γ = 15.44. The
 expected mean spend of a customer is (γ + m x) p / (p x + q − 1).
+
+**A KPI's relation to churn** (:func:`churn_slope`): per answer, the churn after it (0 or 100)
+regressed on the answer's KPI value (NPS: promoter +100, passive 0, detractor −100; CES or
+CSAT: the score) by OLS with standard errors clustered by person
+(:func:`cxpilot.kernel.regression.cluster_ols`, Cameron & Miller 2015): the slope is in churn
+points per KPI point. A linear probability model; observational, an association. With
+``months``, a fixed effect (a dummy) per month of answer is added, as the moments of truth
+do (:mod:`cxpilot.journeys.moments`): the slope is then read within a month, so that a KPI
+trending over time (a release) is not mistaken for its relation to churn, nor the shorter
+follow-up of later answers.
+
+**Value of one KPI point** (:func:`point_value`): a point more of the KPI changes churn by
+``b`` points (the slope), so it keeps ``−b/100`` of a customer per customer, each worth the
+margin ``M`` a customer brings in a year: ``V = −b/100 × M`` per customer per year.
+
+**Variance of a product of independent estimates** (:func:`product_sd`; Goodman, L. A.
+1960, "On the Exact Variance of Products", JASA 55(292), 708–713):
+``Var(XY) = (x² + s_x²)(y² + s_y²) − x²y²``, i.e. the delta method's first-order terms
+``y²s_x² + x²s_y²`` plus ``s_x²s_y²``. Nested, it gives the product of any number of factors.
 """
 
 from __future__ import annotations
@@ -33,6 +52,83 @@ import numpy as np
 from scipy import optimize, special
 
 Array = np.ndarray
+
+#: The 95 % normal quantile: a standard error read from a 95 % interval is its half-width / Z95.
+Z95 = 1.959963984540054
+#: The relation of a KPI to churn needs this many answers, and this many on each side of the
+#: middle of the scale (NPS: promoters and detractors).
+MIN_SLOPE_ANSWERS, MIN_SLOPE_SIDE = 100, 30
+
+
+@dataclass(frozen=True)
+class Slope:
+    """Churn points per KPI point, with its 95 % interval and the data it rests on."""
+
+    slope: float
+    ci_low: float
+    ci_high: float
+    answers: int
+    persons: int
+
+    @property
+    def se(self) -> float:
+        """The standard error the interval implies (half-width / :data:`Z95`)."""
+        return (self.ci_high - self.ci_low) / (2 * Z95)
+
+
+def churn_slope(
+    x: Array, churned: Array, persons: Array, *, middle: float = 0.0, months: Array | None = None
+) -> Slope | None:
+    """The OLS slope of ``churned`` (0 or 100) on the KPI values ``x``, standard errors
+    clustered by ``persons`` (see above); None with fewer than :data:`MIN_SLOPE_ANSWERS`
+    answers, fewer than :data:`MIN_SLOPE_SIDE` of them above ``middle`` or below it (the
+    middle of the scale: 0 for NPS points, 4 for CES 1–7, 3 for CSAT 1–5), or no finite
+    standard error. ``months``: each answer's month, for the fixed effects (see above)."""
+    import math
+
+    from cxpilot.kernel.regression import cluster_ols
+
+    x = np.asarray(x, dtype=float)
+    y = np.asarray(churned, dtype=float)
+    if len(x) < MIN_SLOPE_ANSWERS or min((x > middle).sum(), (x < middle).sum()) < MIN_SLOPE_SIDE:
+        return None
+    columns = [np.ones(len(x)), x]
+    if months is not None:
+        codes = np.unique(np.asarray(months), return_inverse=True)[1]
+        columns += [(codes == k).astype(float) for k in range(1, int(codes.max()) + 1)]
+    try:
+        fit = cluster_ols(y, np.column_stack(columns), persons, column=1)
+    except ValueError:
+        return None
+    if not (math.isfinite(fit.se) and fit.se > 0):
+        return None
+    return Slope(fit.coef, fit.ci_low, fit.ci_high, fit.n, fit.clusters)
+
+
+def product_sd(x: float, sx: float, y: float, sy: float) -> float:
+    """The standard deviation of the product of independent estimates ``x`` ± ``sx`` and
+    ``y`` ± ``sy`` (Goodman 1960, see above)."""
+    var = (x * x + sx * sx) * (y * y + sy * sy) - (x * y) ** 2
+    return float(np.sqrt(max(var, 0.0)))
+
+
+@dataclass(frozen=True)
+class PointValue:
+    """Money per KPI point per customer per year, its 95 % interval and standard deviation."""
+
+    value: float
+    sd: float
+    ci_low: float
+    ci_high: float
+
+
+def point_value(slope: Slope, margin: float, margin_se: float) -> PointValue:
+    """``V = −b/100 × M`` (see above), its standard deviation from the slope's and the
+    margin's by :func:`product_sd`, and its normal 95 % interval."""
+    b = -slope.slope / 100.0
+    value = b * margin
+    sd = product_sd(b, slope.se / 100.0, margin, margin_se)
+    return PointValue(value, sd, value - Z95 * sd, value + Z95 * sd)
 
 
 @dataclass(frozen=True)
