@@ -218,7 +218,10 @@ SECTIONS = {
 
 
 def test_the_json_contract(small) -> None:
-    assert runner.invoke(app, ["board", "targets", "set", "nps", "30", "--tolerance", "10"]).exit_code == 0
+    assert (
+        runner.invoke(app, ["board", "targets", "set", "nps", "30", "--tolerance", "10"]).exit_code
+        == 0
+    )
     out = runner.invoke(app, ["board", "--month", "2026-03", "--format", "json"])
     assert out.exit_code == 0, out.output
     found = json.loads(out.stdout)
@@ -258,3 +261,15 @@ def test_cli_csv_targets_comment_and_errors(small, tmp_path) -> None:
     assert out.exit_code == 0 and BoardComment.objects.get().text == "Noted"
     bad = runner.invoke(app, ["board", "comment", "--month", "03-2026", "--text", "x"])
     assert bad.exit_code == 2 and "--month" in bad.output
+
+
+def test_in_french_the_labels_notes_and_rule_are_french(small) -> None:
+    from django.utils import translation
+
+    with translation.override("fr"):
+        found = board(actor=None, month="2026-03")
+    assert found.kpi("traffic.visits").label == "Trafic : visites"
+    assert found.kpi("churn.rate").note.startswith("non disponible")
+    assert found.rule.startswith("Vert")
+    # the cached warehouse part is in no language: English again
+    assert board(actor=None, month="2026-03").kpi("traffic.visits").label == "Traffic: visits"

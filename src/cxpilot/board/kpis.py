@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal, NamedTuple
 
-from django.utils.translation import gettext_noop as _noop
+from django.utils.translation import gettext_noop
 
 #: The sections of the board, in the order they are shown.
 Group = Literal["voice", "outcome", "effort", "loop"]
@@ -121,41 +121,47 @@ class Spec(NamedTuple):
 #: The KPIs of fixed keys. The per-touchpoint, per-channel and per-promise ones follow the
 #: :data:`PATTERNS` below.
 CATALOGUE: dict[str, Spec] = {
-    "nps": Spec("voice", _noop("NPS"), "nps"),
-    "ces": Spec("voice", _noop("CES"), "score7"),
-    "csat": Spec("voice", _noop("CSAT (% satisfied)"), "percent"),
-    "awareness.reach": Spec("outcome", _noop("Awareness: persons reached"), "count"),
-    "traffic.visits": Spec("outcome", _noop("Traffic: visits"), "count"),
-    "conversion": Spec("outcome", _noop("Conversion: visits followed by an order"), "percent"),
-    "churn.rate": Spec("outcome", _noop("Churn: expected share of customers lost"), "percent", False),
-    "value.equity": Spec("outcome", _noop("Customer equity"), "money"),
+    "nps": Spec("voice", gettext_noop("NPS"), "nps"),
+    "ces": Spec("voice", gettext_noop("CES"), "score7"),
+    "csat": Spec("voice", gettext_noop("CSAT (share satisfied)"), "percent"),
+    "awareness.reach": Spec(
+        "outcome", gettext_noop("Awareness: customer records reached"), "count"
+    ),
+    "traffic.visits": Spec("outcome", gettext_noop("Traffic: visits"), "count"),
+    "conversion": Spec(
+        "outcome", gettext_noop("Conversion: visits followed by an order"), "percent"
+    ),
+    "churn.rate": Spec(
+        "outcome", gettext_noop("Churn: expected share of customers lost"), "percent", False
+    ),
+    "value.equity": Spec("outcome", gettext_noop("Customer equity"), "money"),
     "effort.irritants_addressed": Spec(
-        "effort", _noop("Irritants addressed by an initiative"), "count"
+        "effort", gettext_noop("Irritants addressed by an initiative"), "count"
     ),
     "effort.points_addressed": Spec(
-        "effort", _noop("NPS points at stake of the irritants addressed"), "nps"
+        "effort", gettext_noop("NPS points at stake of the irritants addressed"), "nps"
     ),
-    "effort.initiatives_delivered": Spec("effort", _noop("Initiatives delivered"), "count"),
+    "effort.initiatives_delivered": Spec("effort", gettext_noop("Initiatives delivered"), "count"),
     "effort.cases_within_sla": Spec(
-        "effort", _noop("Follow-up cases closed within the SLA"), "count"
+        "effort", gettext_noop("Follow-up cases closed within the SLA"), "count"
     ),
-    "loop.cases_opened": Spec("loop", _noop("Cases opened"), "count", False),
-    "loop.cases_closed": Spec("loop", _noop("Cases closed"), "count"),
-    "loop.within_sla_pct": Spec("loop", _noop("Cases closed within the SLA"), "percent"),
+    "loop.cases_opened": Spec("loop", gettext_noop("Cases opened"), "count", False),
+    "loop.cases_closed": Spec("loop", gettext_noop("Cases closed"), "count"),
+    "loop.within_sla_pct": Spec("loop", gettext_noop("Cases closed within the SLA"), "percent"),
     "loop.median_hours_to_close": Spec(
-        "loop", _noop("Median time to close a case"), "hours", False
+        "loop", gettext_noop("Median time to close a case"), "hours", False
     ),
-    "alerts.raised": Spec("loop", _noop("Alerts raised"), "count", False),
+    "alerts.raised": Spec("loop", gettext_noop("Alerts raised"), "count", False),
 }
 
 #: The families of keys that name a touchpoint, a channel or a brand promise:
 #: ``<prefix><key>``.
 PATTERNS: dict[str, Spec] = {
-    "nps.touchpoint.": Spec("voice", _noop("NPS"), "nps"),
-    "ces.touchpoint.": Spec("voice", _noop("CES"), "score7"),
-    "csat.touchpoint.": Spec("voice", _noop("CSAT (% satisfied)"), "percent"),
-    "conversion.channel.": Spec("outcome", _noop("Conversion"), "percent"),
-    "promise.": Spec("effort", _noop("Promise kept"), "percent"),
+    "nps.touchpoint.": Spec("voice", gettext_noop("NPS"), "nps"),
+    "ces.touchpoint.": Spec("voice", gettext_noop("CES"), "score7"),
+    "csat.touchpoint.": Spec("voice", gettext_noop("CSAT (share satisfied)"), "percent"),
+    "conversion.channel.": Spec("outcome", gettext_noop("Conversion"), "percent"),
+    "promise.": Spec("effort", gettext_noop("Promise kept"), "percent"),
 }
 
 

@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.db.models import Q
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 
 from cxpilot.analytics.dashboard import CACHE_SECONDS, WarehouseState, warehouse_state
 from cxpilot.analytics.metrics import METRICS, metric_sums
@@ -43,6 +43,20 @@ TOP_MOMENTS = 5
 MAX_INITIATIVES = 10
 #: Months of answers the moments of truth are estimated on (ending with the board's month).
 MOMENT_MONTHS = 12
+
+#: The fixed notes (translated when the board is shown: the warehouse's part is cached in no
+#: language).
+NO_ANSWERS = gettext_noop("no answers in this month")
+NO_INTERACTIONS = gettext_noop("no interactions in these months")
+REACH_NOTE = gettext_noop(
+    "distinct customer records with a social click, an e-mail open or an e-mail click"
+)
+CONVERSION_NOTE = gettext_noop(
+    "visits followed by an order of the same customer record within 7 days"
+)
+NO_CHURN = gettext_noop("not available: no churn model — run `cxpilot churn score`")
+NO_VALUES = gettext_noop("not available: no customer values — run `cxpilot clv predict`")
+_NOTES = {NO_ANSWERS, NO_INTERACTIONS, REACH_NOTE, CONVERSION_NOTE, NO_CHURN, NO_VALUES}
 
 #: How each voice metric is tested.
 _KIND: dict[str, stats.Kind] = {"nps": "nps", "ces": "mean", "csat": "proportion"}
@@ -190,7 +204,7 @@ def _voice(months: tuple[str, str, str], department_of: Mapping[str, str | None]
         kind = _KIND[metric]
         head = _tested(metric, kind, overall, months)
         if head.value is None:
-            head.note = "no answers in this month"
+            head.note = NO_ANSWERS
         kpis.append(head)
         shown = sorted(tp for tp, by in per.items() if month in by or prev in by)
         for tp in shown:
@@ -203,7 +217,7 @@ def _voice(months: tuple[str, str, str], department_of: Mapping[str, str | None]
                 department=department_of.get(tp),
             )
             if k.value is None:
-                k.note = "no answers in this month"
+                k.note = NO_ANSWERS
             kpis.append(k)
     return kpis
 
@@ -231,8 +245,10 @@ def _outcome(months: tuple[str, str, str]) -> list[Kpi]:
         d = t.filter(t.type.isin(list(DISCOVERY_TYPES)))
         person = d.source.fill_null("") + "\x1f" + d.customer_id.fill_null("")
         for row in (
-            d.mutate(person=person).group_by("month").aggregate(n=lambda x: x.person.nunique())
-        ).to_pyarrow().to_pylist():
+            (d.mutate(person=person).group_by("month").aggregate(n=lambda x: x.person.nunique()))
+            .to_pyarrow()
+            .to_pylist()
+        ):
             reach[row["month"]] = float(row["n"])
         v = t.filter(t.type == "visit").mutate(ch=t.channel.fill_null(""))
         o = i.filter(
@@ -267,10 +283,10 @@ def _outcome(months: tuple[str, str, str]) -> list[Kpi]:
         overall[m]["n"] += n
         overall[m]["successes"] += k
         conv[ch][m] = {"n": n, "successes": k}
-    how = f"visits followed by an order of the same customer within {CONVERSION_DAYS} days"
+    how = CONVERSION_NOTE
     kpis = [
         _counted("awareness.reach", reach, months,
-                 note="distinct customer records with a social click, an e-mail open or click"),
+                 note=REACH_NOTE),
         _counted("traffic.visits", visits, months),
         _tested("conversion", "proportion", overall, months, note=how),
     ]  # fmt: skip
@@ -281,7 +297,7 @@ def _outcome(months: tuple[str, str, str]) -> list[Kpi]:
     if not any(visits.values()) and not any(reach.values()):
         for k in kpis:
             k.value = k.previous = k.year_before = k.change = k.year_change = None
-            k.note = "no interactions in these months"
+            k.note = NO_INTERACTIONS
     return kpis
 
 
@@ -432,19 +448,19 @@ def _churn() -> Kpi:
     except CxPilotError:
         found = None
     if not found or not found["n"]:
-        return _kpi(
-            "churn.rate", note="not available: no churn model — run `cxpilot churn score`"
-        )
+        return _kpi("churn.rate", note=gettext(NO_CHURN))
     try:
         model = json.loads(found["model"] or "{}")
     except ValueError:
         model = {}
     as_of, window = model.get("as_of"), model.get("window_days")
-    note = f"mean churn risk of the {int(found['n'])} active persons scored"
+    note = gettext("mean churn risk of the %(n)d active persons scored") % {"n": int(found["n"])}
     if as_of:
-        note += f" as of {as_of}"
+        note += " " + gettext("as of %(day)s") % {"day": as_of}
     if window:
-        note += f" (no activity in the {window} days after)"
+        note += " " + gettext("(churned: no activity in the %(days)s days after)") % {
+            "days": window
+        }
     return _kpi(
         "churn.rate", value=round(100 * float(found["risk"]), 2), n=int(found["n"]), note=note
     )
@@ -461,21 +477,21 @@ def _equity(month: str, year: str) -> Kpi:
     except CxPilotError:
         rows = []
     if not rows:
-        return _kpi(
-            "value.equity",
-            note="not available: no customer values — run `cxpilot clv predict`",
-        )
+        return _kpi("value.equity", note=gettext(NO_VALUES))
     end, year_end = _bounds(month)[1], _bounds(year)[1]
     upto = [r for r in rows if r["as_of"] <= end]
     if not upto:
-        return _kpi("value.equity", note=f"no equity computed as of {end} or before")
+        return _kpi(
+            "value.equity",
+            note=gettext("no equity computed as of %(day)s or before") % {"day": end},
+        )
     now = upto[-1]
     before = upto[-2] if len(upto) > 1 else None
     last_year = next((r for r in reversed(rows) if r["as_of"] <= year_end), None)
     value = float(now["equity"])
-    note = f"customer equity (sum of CLV) as of {now['as_of']}"
+    note = gettext("customer equity (sum of the CLV) as of %(day)s") % {"day": now["as_of"]}
     if before is not None:
-        note += f"; change against {before['as_of']}"
+        note += "; " + gettext("change against %(day)s") % {"day": before["as_of"]}
     return _kpi(
         "value.equity",
         value=value,
@@ -620,10 +636,10 @@ def _initiatives(
     }
     kpis = [
         _kpi("effort.irritants_addressed", value=float(len(addressed)),
-             note=f"of the month's top {TOP_IRRITANTS} irritants"),
+             note=gettext("of the month's top %(n)d irritants") % {"n": TOP_IRRITANTS}),
         _kpi("effort.points_addressed",
              value=round(sum(float(r["points_at_stake"] or 0) for r in addressed), 2),
-             note="NPS points at stake of the top irritants an initiative addresses"),
+             note=gettext("NPS points at stake of the top irritants an initiative addresses")),
         _counted("effort.initiatives_delivered",
                  {m: float(len(delivered[m])) for m in months}, months),
     ]  # fmt: skip
@@ -645,7 +661,7 @@ def _initiatives(
             row.update(_effect(state, i))
         else:
             row.update(effect=None, ci_low=None, ci_high=None, method=None, roi=None,
-                       effect_note="not started")  # fmt: skip
+                       effect_note=gettext("not started"))  # fmt: skip
         rows.append(row)
     per_department: dict[str | None, int] = defaultdict(int)
     for i in delivered[month]:
@@ -663,7 +679,7 @@ def _departments(
     names = dict(Department.objects.values_list("key", "name"))
     total = sum(cases_by.values())
     keys = sorted({*cases_by, *delivered_by}, key=lambda k: (k is None, str(k)))
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "department": key,
             "name": names.get(key, key) if key else gettext("No department"),
@@ -673,7 +689,7 @@ def _departments(
         }
         for key in keys
     ]
-    rows.sort(key=lambda r: (-(r["cases_closed"] + r["initiatives"]), str(r["department"])))
+    rows.sort(key=lambda r: (-int(r["cases_closed"] + r["initiatives"]), str(r["department"])))
     return rows
 
 
@@ -731,17 +747,8 @@ def _labelled(kpis: list[Kpi]) -> None:
             k.label = f"{label} — {named}"
         else:
             k.label = label
-        if k.note:
-            k.note = gettext(k.note) if k.note in _NOTES else k.note
-
-
-#: The fixed notes, translated when shown.
-_NOTES = {
-    "no answers in this month",
-    "no interactions in these months",
-    "not available: no churn model — run `cxpilot churn score`",
-    "not available: no customer values — run `cxpilot clv predict`",
-}
+        if k.note in _NOTES:
+            k.note = gettext(k.note)
 
 
 def _targeted(kpis: list[Kpi]) -> None:

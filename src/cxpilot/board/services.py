@@ -91,7 +91,9 @@ def _number(value: Any, where: str) -> float:
     if isinstance(value, bool):
         raise ValidationError("must be a number", where=where)
     try:
-        number = float(str(value).strip().replace(",", ".")) if isinstance(value, str) else float(value)
+        number = (
+            float(str(value).strip().replace(",", ".")) if isinstance(value, str) else float(value)
+        )
     except (TypeError, ValueError):
         raise ValidationError(f"{value!r} is not a number", where=where) from None
     if not math.isfinite(number):
@@ -169,7 +171,9 @@ def comment_set(*, actor: Actor, month: Any, text: Any) -> BoardComment | None:
 def recipients_checked(recipients: Any) -> list[str]:
     """The e-mail addresses of ``recipients`` (one a line, or a list), each checked; the
     error names the bad line."""
-    lines = recipients if isinstance(recipients, list | tuple) else str(recipients or "").splitlines()
+    lines = (
+        recipients if isinstance(recipients, list | tuple) else str(recipients or "").splitlines()
+    )
     found: list[str] = []
     for number, raw in enumerate(lines, start=1):
         line = str(raw).strip()

@@ -40,8 +40,15 @@ ALPHA = 0.05
 #: Fewer answers than this on either side: the change is not tested (as on the dashboard).
 MIN_SAMPLE = 30
 
+
+def gettext_noop(text: str) -> str:
+    """Marks a text for translation (extracted by ``makemessages``) without translating it
+    here: the selectors do, in the language of the request."""
+    return text
+
+
 #: The red/amber/green rule, in words (the selectors translate it).
-RULE = (
+RULE = gettext_noop(
     "Green: the value meets the target (at least the target when higher is better, at most "
     "the target when lower is better). Amber: it misses the target by no more than the "
     "tolerance set with the target, in the KPI's own unit. Red: it misses it by more. No "
@@ -96,7 +103,9 @@ def _f(x: object) -> float | None:
     return value if math.isfinite(value) else None
 
 
-def _result(kind: Kind, sums: Mapping[str, float]) -> stats.NpsResult | stats.MeanResult | stats.ProportionResult:
+def _result(
+    kind: Kind, sums: Mapping[str, float]
+) -> stats.NpsResult | stats.MeanResult | stats.ProportionResult:
     n = float(sums.get("n", 0))
     if kind == "nps":
         return stats.nps(float(sums["promoters"]), float(sums["detractors"]), n)
