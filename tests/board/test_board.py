@@ -273,3 +273,55 @@ def test_in_french_the_labels_notes_and_rule_are_french(small) -> None:
     assert found.rule.startswith("Vert")
     # the cached warehouse part is in no language: English again
     assert board(actor=None, month="2026-03").kpi("traffic.visits").label == "Traffic: visits"
+
+
+def test_the_closed_loop_the_efforts_and_the_departments(small) -> None:
+    import datetime as dt
+
+    from cxpilot.initiatives.services import Draft, initiative_save
+    from cxpilot.loop.models import CaseStatus, FollowUpCase
+    from cxpilot.organisation.models import Department
+
+    def at(day: int, hour: int = 9) -> dt.datetime:
+        return dt.datetime(2026, 3, day, hour, tzinfo=dt.UTC)
+
+    ecommerce = Department.objects.get(key="ecommerce")
+    service = Department.objects.get(key="service")
+    # three cases closed in March: two within their 48 h (10 h and 30 h), one late (100 h)
+    for n, (department, hours, due) in enumerate(
+        [(ecommerce, 10, 48), (ecommerce, 30, 48), (service, 100, 48)]
+    ):
+        case = FollowUpCase.objects.create(
+            source="crm", customer_id=f"k{n}", response_id=f"r{n}", answered_at=at(1), due_at=at(1) + dt.timedelta(hours=due),
+            department=department, status=CaseStatus.CLOSED,
+            closed_at=at(1) + dt.timedelta(hours=hours),
+        )  # fmt: skip
+        FollowUpCase.objects.filter(pk=case.pk).update(opened_at=at(1))
+    initiative_save(
+        actor=None,
+        draft=Draft(
+            name="New carrier", touchpoints=["website"], metric="nps", department="ecommerce",
+            started_on=dt.date(2026, 2, 1), done_on=dt.date(2026, 3, 20), status="done",
+        ),
+    )  # fmt: skip
+    found = board(actor=None, month="2026-03")
+    assert found.kpi("loop.cases_opened").value == 3
+    assert found.kpi("loop.cases_closed").value == 3
+    assert found.kpi("loop.within_sla_pct").value == pytest.approx(100 * 2 / 3)
+    assert found.kpi("loop.median_hours_to_close").value == 30
+    assert found.kpi("effort.cases_within_sla").value == 2
+    assert found.kpi("effort.initiatives_delivered").value == 1
+    assert found.loop == {
+        "opened": 3, "closed": 3, "within_sla": 2, "within_sla_pct": 66.7,
+        "median_hours_to_close": 30.0,
+    }  # fmt: skip
+    shares = {d["department"]: d for d in found.departments}
+    assert shares["ecommerce"]["cases_closed"] == 2 and shares["ecommerce"]["initiatives"] == 1
+    assert shares["ecommerce"]["share"] == pytest.approx(66.7)
+    assert shares["service"]["share"] == pytest.approx(33.3)
+    (row,) = found.initiatives
+    assert row["name"] == "New carrier" and row["delivered_this_month"] is True
+    assert "effect" in row and "method" in row
+    # a lower-is-better KPI: a median of 30 h against a target of 24 h, 10 h of tolerance
+    target_set(actor=None, kpi="loop.median_hours_to_close", target=24, tolerance=10)
+    assert board(actor=None, month="2026-03").kpi("loop.median_hours_to_close").status == "amber"

@@ -553,7 +553,11 @@ def _alerts(month: str) -> list[dict[str, Any]]:
     return [alert_row(a) for a in found]
 
 
-def _loop(months: tuple[str, str, str]) -> tuple[list[Kpi], dict[str, Any], list[dict[str, Any]]]:
+def _loop(
+    months: tuple[str, str, str],
+) -> tuple[list[Kpi], Kpi, dict[str, Any], list[dict[str, Any]]]:
+    """The closed-loop KPIs, the effort KPI of the cases closed within their SLA, the
+    ``loop`` section (with the cases closed per department) and the month's alerts."""
     month = months[0]
     cases = {m: _cases(m) for m in months}
     alerts = {m: _alerts(m) for m in months}
@@ -573,7 +577,8 @@ def _loop(months: tuple[str, str, str]) -> tuple[list[Kpi], dict[str, Any], list
     ]
     loop = {k: cases[month][k] for k in ("opened", "closed", "within_sla", "within_sla_pct",
                                          "median_hours_to_close")}  # fmt: skip
-    return kpis, {**loop, "by_department": cases[month]["by_department"]}, alerts[month]
+    within = _counted("effort.cases_within_sla", of("within_sla"), months)
+    return kpis, within, {**loop, "by_department": cases[month]["by_department"]}, alerts[month]
 
 
 def _effect(state: WarehouseState, initiative: Any) -> dict[str, Any]:
@@ -773,7 +778,7 @@ def board(*, actor: Actor, month: str | None = None) -> Board:
         month = _default_month(state)
     months = _months(str(month).strip())
     part = _warehouse_part(state, months)
-    loop_kpis, loop, alerts = _loop(months)
+    loop_kpis, within_sla, loop, alerts = _loop(months)
     effort_kpis, initiatives, delivered_by = _initiatives(state, months, part["irritants"])
     promise_kpis = [k for k in part["kpis"] if k.kpi.startswith("promise.")]
     kpis = [
@@ -782,8 +787,7 @@ def board(*, actor: Actor, month: str | None = None) -> Board:
         _churn(),
         _equity(months[0], months[2]),
         *effort_kpis,
-        _counted("effort.cases_within_sla",
-                 {m: float(_cases(m)["within_sla"]) for m in months}, months),
+        within_sla,
         *promise_kpis,
         *loop_kpis,
     ]  # fmt: skip
