@@ -53,6 +53,9 @@ def test_awareness_traffic_and_conversion(small) -> None:
     assert conversion.ci_low < 25 < conversion.ci_high
     assert conversion.significant is None  # no visits in February: nothing to test
     assert found.kpi("conversion.channel.web").value == pytest.approx(25.0)
+    # no interactions at all in February or a year before: unknown, not zero
+    visits = found.kpi("traffic.visits")
+    assert visits.previous is None and visits.change is None and visits.year_before is None
 
 
 def test_without_churn_model_nor_values_it_says_so(small) -> None:
@@ -67,6 +70,7 @@ def test_a_month_without_data_has_no_values_but_a_note(small) -> None:
     nps = found.kpi("nps")
     assert nps.value is None and nps.note
     assert found.kpi("traffic.visits").value is None
+    assert found.kpi("traffic.visits").note == "no interactions in this month"
 
 
 def test_a_bad_month_is_refused_naming_the_option(small) -> None:

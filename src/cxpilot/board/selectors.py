@@ -47,7 +47,7 @@ MOMENT_MONTHS = 12
 #: The fixed notes (translated when the board is shown: the warehouse's part is cached in no
 #: language).
 NO_ANSWERS = gettext_noop("no answers in this month")
-NO_INTERACTIONS = gettext_noop("no interactions in these months")
+NO_INTERACTIONS = gettext_noop("no interactions in this month")
 REACH_NOTE = gettext_noop(
     "distinct customer records with a social click, an e-mail open or an e-mail click"
 )
@@ -242,6 +242,9 @@ def _outcome(months: tuple[str, str, str]) -> list[Kpi]:
         span = (i.timestamp >= _at(start)) & (i.timestamp < _at(end + dt.timedelta(days=1)))
         t = i.filter(span).mutate(month=_month_col(i))
         t = t.filter(t.month.isin(list(months)))
+        present = {
+            r["month"] for r in t.group_by("month").aggregate(n=t.count()).to_pyarrow().to_pylist()
+        }
         d = t.filter(t.type.isin(list(DISCOVERY_TYPES)))
         person = d.source.fill_null("") + "\x1f" + d.customer_id.fill_null("")
         for row in (
@@ -283,6 +286,9 @@ def _outcome(months: tuple[str, str, str]) -> list[Kpi]:
         overall[m]["n"] += n
         overall[m]["successes"] += k
         conv[ch][m] = {"n": n, "successes": k}
+    for m in months:
+        if m not in present:  # no interaction at all that month: unknown, not zero
+            reach[m] = visits[m] = None
     how = CONVERSION_NOTE
     kpis = [
         _counted("awareness.reach", reach, months,
@@ -294,9 +300,8 @@ def _outcome(months: tuple[str, str, str]) -> list[Kpi]:
         kpis.append(
             _tested(f"conversion.channel.{ch or '-'}", "proportion", conv[ch], months, note=how)
         )
-    if not any(visits.values()) and not any(reach.values()):
+    if month not in present:
         for k in kpis:
-            k.value = k.previous = k.year_before = k.change = k.year_change = None
             k.note = NO_INTERACTIONS
     return kpis
 
