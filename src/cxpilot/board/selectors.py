@@ -21,9 +21,13 @@ from typing import Any
 from django.db.models import Q
 from django.utils.translation import gettext, gettext_noop
 
-from cxpilot.analytics.dashboard import CACHE_SECONDS, WarehouseState, warehouse_state
 from cxpilot.analytics.metrics import METRICS, metric_sums
-from cxpilot.analytics.selectors import last_full_month
+from cxpilot.analytics.selectors import (
+    CACHE_SECONDS,
+    WarehouseState,
+    last_full_month,
+    warehouse_state,
+)
 from cxpilot.board import stats
 from cxpilot.board.kpis import CATALOGUE, PATTERNS, Board, Kpi, Spec, spec_of
 from cxpilot.board.models import BoardComment, KpiTarget
@@ -309,7 +313,7 @@ def _outcome(months: tuple[str, str, str]) -> list[Kpi]:
 def _promises(months: tuple[str, str, str]) -> list[Kpi]:
     """Each measured brand promise: the share kept among the month's starts (or answers),
     summed over its carrying touchpoints, with its Wilson interval."""
-    from cxpilot.journeys.promises import promises_checked
+    from cxpilot.journeys.selectors import promises_checked
 
     month, _prev, year = months
     try:
@@ -365,7 +369,7 @@ def _irritants(month: str) -> list[dict[str, Any]]:
 def _moments(month: str) -> list[dict[str, Any]]:
     """The moments of truth (outcome: a repeat purchase within 90 days) on the answers of the
     twelve months ending with ``month``, where journeys are mapped."""
-    from cxpilot.journeys.moments import moments_of_truth
+    from cxpilot.journeys.selectors import moments_of_truth
     from cxpilot.organisation.models import Journey, Touchpoint
 
     if not Journey.objects.exists():
@@ -547,8 +551,8 @@ def _cases(month: str) -> dict[str, Any]:
 
 
 def _alerts(month: str) -> list[dict[str, Any]]:
-    from cxpilot.loop.alerts import alert_row
     from cxpilot.loop.models import Alert
+    from cxpilot.loop.selectors import alert_row
 
     start, end = _bounds(month)
     found = Alert.objects.filter(
