@@ -6,7 +6,9 @@ Plain data, no Django: the selectors fill it, the page, the PDF, the e-mail and 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
+
+from django.utils.translation import gettext_noop
 
 #: The sections of the board, in the order they are shown.
 Group = Literal["voice", "outcome", "effort", "loop"]
@@ -45,9 +47,12 @@ class Kpi:
     previous: float | None = None
     change: float | None = None
     significant: bool | None = None
+    #: the two-sided p-value of the test of ``change`` (None when not tested)
+    p_value: float | None = None
     year_before: float | None = None
     year_change: float | None = None
     year_significant: bool | None = None
+    year_p_value: float | None = None
     target: float | None = None
     tolerance: float | None = None
     status: Status | None = None
@@ -101,3 +106,71 @@ class Board:
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+class Spec(NamedTuple):
+    """What a KPI key means: its section, label (English, translated when shown), unit and
+    direction."""
+
+    group: Group
+    label: str
+    unit: Unit
+    higher_is_better: bool = True
+
+
+#: The KPIs of fixed keys. The per-touchpoint, per-channel and per-promise ones follow the
+#: :data:`PATTERNS` below.
+CATALOGUE: dict[str, Spec] = {
+    "nps": Spec("voice", gettext_noop("NPS"), "nps"),
+    "ces": Spec("voice", gettext_noop("CES"), "score7"),
+    "csat": Spec("voice", gettext_noop("CSAT (share satisfied)"), "percent"),
+    "awareness.reach": Spec(
+        "outcome", gettext_noop("Awareness: customer records reached"), "count"
+    ),
+    "traffic.visits": Spec("outcome", gettext_noop("Traffic: visits"), "count"),
+    "conversion": Spec(
+        "outcome", gettext_noop("Conversion: visits followed by an order"), "percent"
+    ),
+    "churn.rate": Spec(
+        "outcome", gettext_noop("Churn: expected share of customers lost"), "percent", False
+    ),
+    "value.equity": Spec("outcome", gettext_noop("Customer equity"), "money"),
+    "effort.irritants_addressed": Spec(
+        "effort", gettext_noop("Irritants addressed by an initiative"), "count"
+    ),
+    "effort.points_addressed": Spec(
+        "effort", gettext_noop("NPS points at stake of the irritants addressed"), "nps"
+    ),
+    "effort.initiatives_delivered": Spec("effort", gettext_noop("Initiatives delivered"), "count"),
+    "effort.cases_within_sla": Spec(
+        "effort", gettext_noop("Follow-up cases closed within the SLA"), "count"
+    ),
+    "loop.cases_opened": Spec("loop", gettext_noop("Cases opened"), "count", False),
+    "loop.cases_closed": Spec("loop", gettext_noop("Cases closed"), "count"),
+    "loop.within_sla_pct": Spec("loop", gettext_noop("Cases closed within the SLA"), "percent"),
+    "loop.median_hours_to_close": Spec(
+        "loop", gettext_noop("Median time to close a case"), "hours", False
+    ),
+    "alerts.raised": Spec("loop", gettext_noop("Alerts raised"), "count", False),
+}
+
+#: The families of keys that name a touchpoint, a channel or a brand promise:
+#: ``<prefix><key>``.
+PATTERNS: dict[str, Spec] = {
+    "nps.touchpoint.": Spec("voice", gettext_noop("NPS"), "nps"),
+    "ces.touchpoint.": Spec("voice", gettext_noop("CES"), "score7"),
+    "csat.touchpoint.": Spec("voice", gettext_noop("CSAT (share satisfied)"), "percent"),
+    "conversion.channel.": Spec("outcome", gettext_noop("Conversion"), "percent"),
+    "promise.": Spec("effort", gettext_noop("Promise kept"), "percent"),
+}
+
+
+def spec_of(key: str) -> tuple[Spec, str | None] | None:
+    """The spec of a KPI key and, for a pattern, the key it names (a touchpoint, a channel,
+    a promise); None for a key of no known family."""
+    if key in CATALOGUE:
+        return CATALOGUE[key], None
+    for prefix, spec in PATTERNS.items():
+        if key.startswith(prefix) and len(key) > len(prefix):
+            return spec, key[len(prefix) :]
+    return None

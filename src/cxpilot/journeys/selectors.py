@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import QuerySet
 
@@ -12,6 +13,10 @@ from cxpilot.journeys.targets import Definition, parse
 from cxpilot.kernel import roles
 from cxpilot.kernel.errors import NotFound, ValidationError
 from cxpilot.kernel.roles import Actor
+
+if TYPE_CHECKING:
+    from cxpilot.journeys.moments import Moments
+    from cxpilot.journeys.promises import PromisesChecked
 
 VIEW = "journeys.view_targetjourney"
 ANALYTICS = "organisation.view_analytics"
@@ -146,3 +151,34 @@ def moments_at(
             if r["touchpoint"] in wanted
         ]
     return {"rows": rows, "not_estimated": not_estimated, "missing": missing}
+
+
+def promises_checked(
+    *,
+    actor: Actor,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    segment: str | None = None,
+) -> PromisesChecked:
+    """The measured brand promises checked on the data of ``start``..``end``: see
+    :func:`cxpilot.journeys.promises.promises_checked` (for the other domains: the board)."""
+    from cxpilot.journeys import promises
+
+    return promises.promises_checked(actor=actor, start=start, end=end, segment=segment)
+
+
+def moments_of_truth(
+    *,
+    actor: Actor,
+    outcome: str,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    segment: str | None = None,
+) -> Moments:
+    """The moments of truth of the warehouse's data for ``outcome``: see
+    :func:`cxpilot.journeys.moments.moments_of_truth` (for the other domains: the board)."""
+    from cxpilot.journeys import moments
+
+    return moments.moments_of_truth(
+        actor=actor, outcome=outcome, start=start, end=end, segment=segment
+    )

@@ -330,3 +330,11 @@ def poor_thresholds() -> dict[str, int]:
     if found is None:
         found = LoopSettings()
     return {"nps": found.nps_max, "ces": found.ces_max, "csat": found.csat_max}
+
+
+def alert_row(alert: Alert) -> dict[str, Any]:
+    """An alert as a row of stable snake_case keys: see
+    :func:`cxpilot.loop.alerts.alert_row` (for the other domains: the board)."""
+    from cxpilot.loop import alerts
+
+    return alerts.alert_row(alert)

@@ -1,0 +1,43 @@
+"""The board of March 2026 on the demo company shows the planted delivery incident
+(docs/demo-data.md, (a)): the website NPS and the delivery CSAT dropped significantly
+against February."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from cxpilot.cli import app
+
+pytestmark = pytest.mark.slow
+runner = CliRunner()
+
+
+def test_the_march_2026_board_shows_the_delivery_incident(transactional_db) -> None:
+    from cxpilot.demo.services import demo_generate
+
+    demo_generate(customers=20_000, seed=42)
+    out = runner.invoke(app, ["board", "--month", "2026-03", "--format", "json"])
+    assert out.exit_code == 0, out.output
+    found = json.loads(out.stdout)
+    kpis = {k["kpi"]: k for k in found["kpis"]}
+    website, delivery = kpis["nps.touchpoint.website"], kpis["csat.touchpoint.delivery"]
+    assert website["significant"] is True and website["change"] < 0
+    assert delivery["significant"] is True and delivery["change"] < 0
+    # the size of the drops the demo documents: website NPS about +17 → −12, delivery CSAT
+    # falling (a mean of 4.06 → 3.73; here the share satisfied)
+    assert -35 < website["change"] < -10
+    assert website["value"] < 0 < website["previous"]
+    # the promise of a delivery in 48 h was kept less often
+    promise = next(k for key, k in kpis.items() if key.startswith("promise.livraison"))
+    assert promise["change"] < 0 and promise["significant"] is True
+    # the alerts of the incident, and the website's top irritant: late deliveries
+    assert {(a["metric"], a["touchpoint"]) for a in found["alerts"]} >= {("nps", "website")}
+    top = next(r for r in found["irritants"] if r["touchpoint"] == "website")
+    assert "deliver" in top["label"] or "livr" in top["label"]
+    # the customer-value work exists on the demo: churn and equity have values
+    assert kpis["churn.rate"]["value"] is not None
+    assert kpis["value.equity"]["value"] is not None
+    assert found["maturity"]["level"] is not None
