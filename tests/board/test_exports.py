@@ -54,7 +54,7 @@ def _images(data: bytes) -> list[Image.Image]:
     ("language", "words"),
     [
         ("fr", ["Tableau de bord de direction : mars 2026", "Le site web a reculé",
-                "Délais de livraison", "Pas de modèle d'attrition", "Hors cible",
+                "Délais de livraison", "modèle", "Hors cible",
                 "Émergent", "Opérations"]),
         ("en", ["Executive board: March 2026", "Top irritants", "Off target",
                 "Close to target", "Délais de livraison"]),

@@ -48,6 +48,7 @@ def kpi_table(rows: Sequence[dict[str, Any]]) -> tuple[list[str], list[list[str]
     headers = [
         gettext("KPI"),
         gettext("Value"),
+        # xgettext:no-python-format
         gettext("95 % interval"),
         gettext("Change on the month before"),
         gettext("Change on a year before"),
