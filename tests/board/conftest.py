@@ -60,37 +60,101 @@ def make_board(month: str = "2026-03", comment: str = "Le site web a reculé ; �
         year_before_month=f"{y - 1}-{m:02d}",
         kpis=kpis,
         irritants=[
-            {"theme": "delay", "label": "Délais de livraison", "touchpoint": "delivery",
-             "n": 85, "share": 0.21, "points_at_stake": 6.4, "initiative": "Transporteur"},
-            {"theme": "checkout", "label": "Paiement refusé", "touchpoint": "website", "n": 40,
-             "share": 0.1, "points_at_stake": 3.1, "initiative": None},
+            {
+                "theme": "delay",
+                "label": "Délais de livraison",
+                "touchpoint": "delivery",
+                "n": 85,
+                "share": 0.21,
+                "points_at_stake": 6.4,
+                "initiative": "Transporteur",
+            },
+            {
+                "theme": "checkout",
+                "label": "Paiement refusé",
+                "touchpoint": "website",
+                "n": 40,
+                "share": 0.1,
+                "points_at_stake": 3.1,
+                "initiative": None,
+            },
         ],  # fmt: skip
         moments=[
-            {"journey": "Achat", "stage": "Livraison", "touchpoint": "delivery", "effect": -0.8,
-             "ci_low": -1.1, "ci_high": -0.5},
+            {
+                "journey": "Achat",
+                "stage": "Livraison",
+                "touchpoint": "delivery",
+                "effect": -0.8,
+                "ci_low": -1.1,
+                "ci_high": -0.5,
+            },
         ],  # fmt: skip
         alerts=[
-            {"id": 7, "method": "test", "metric": "nps", "touchpoint": "website",
-             "period_kind": "month", "period": "2026-03", "previous_score": 28.0,
-             "score": 12.0, "delta": -16.0, "p_value": 0.004, "n": 210},
+            {
+                "id": 7,
+                "method": "test",
+                "metric": "nps",
+                "touchpoint": "website",
+                "period_kind": "month",
+                "period": "2026-03",
+                "previous_score": 28.0,
+                "score": 12.0,
+                "delta": -16.0,
+                "p_value": 0.004,
+                "n": 210,
+            },
         ],  # fmt: skip
-        loop={"opened": 40, "closed": 35, "within_sla": 29, "within_sla_pct": 82.9,
-              "median_hours_to_close": 20.5},  # fmt: skip
-        maturity={"campaign": "Printemps", "level": 2, "label": "Émergent", "closed_at": "2026-02-01"},
+        loop={
+            "opened": 40,
+            "closed": 35,
+            "within_sla": 29,
+            "within_sla_pct": 82.9,
+            "median_hours_to_close": 20.5,
+        },  # fmt: skip
+        maturity={
+            "campaign": "Printemps",
+            "level": 2,
+            "label": "Émergent",
+            "closed_at": "2026-02-01",
+        },
         initiatives=[
-            {"id": 1, "name": "Nouvelle appli", "status": "done", "metric": "ces",
-             "touchpoints": ["app"], "department": "digital", "started": "2025-09-15",
-             "done": "2025-10-01", "effect": 1.4, "ci_low": 1.1, "ci_high": 1.7,
-             "method": "did", "roi": 2.5},
+            {
+                "id": 1,
+                "name": "Nouvelle appli",
+                "status": "done",
+                "metric": "ces",
+                "touchpoints": ["app"],
+                "department": "digital",
+                "started": "2025-09-15",
+                "done": "2025-10-01",
+                "effect": 1.4,
+                "ci_low": 1.1,
+                "ci_high": 1.7,
+                "method": "did",
+                "roi": 2.5,
+            },
         ],  # fmt: skip
         departments=[
-            {"department": "ops", "name": "Opérations", "cases_closed": 20, "initiatives": 1,
-             "share": 0.6},
-            {"department": "digital", "name": "Digital", "cases_closed": 15, "initiatives": 0,
-             "share": 0.4},
+            {
+                "department": "ops",
+                "name": "Opérations",
+                "cases_closed": 20,
+                "initiatives": 1,
+                "share": 0.6,
+            },
+            {
+                "department": "digital",
+                "name": "Digital",
+                "cases_closed": 15,
+                "initiatives": 0,
+                "share": 0.4,
+            },
         ],  # fmt: skip
-        governance_model={"recommended": "centralised", "chosen": "hybrid",
-                          "chosen_on": "2026-01-10"},  # fmt: skip
+        governance_model={
+            "recommended": "centralised",
+            "chosen": "hybrid",
+            "chosen_on": "2026-01-10",
+        },  # fmt: skip
         rule="Vert si la cible est atteinte ; orange si l’écart ne dépasse pas la tolérance ; rouge au-delà.",
         comment=comment,
     )

@@ -137,9 +137,10 @@ def test_the_mailing_settings(fake_board, lead) -> None:
 def test_the_pdf_and_the_pngs_download(fake_board, viewer) -> None:
     pdf = viewer.get("/board/2026-03.pdf")
     assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
-    assert pdf.content.startswith(b"%PDF") and 'filename="board-2026-03.pdf"' in pdf[
-        "Content-Disposition"
-    ]
+    assert (
+        pdf.content.startswith(b"%PDF")
+        and 'filename="board-2026-03.pdf"' in pdf["Content-Disposition"]
+    )
     png = viewer.get("/board/2026-03/voice_nps.png")
     assert png.status_code == 200 and png.content.startswith(b"\x89PNG")
     assert viewer.get("/board/2026-03/nope.png").status_code == 404

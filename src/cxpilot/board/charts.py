@@ -127,9 +127,7 @@ def departments_chart(board: Board) -> dict[str, Any] | None:
 
 def board_charts(board: Board) -> dict[str, dict[str, Any]]:
     """The charts ``board`` has data for, by name (:data:`NAMES`), in the order shown."""
-    found: dict[str, dict[str, Any] | None] = {
-        f"voice_{m}": voice_chart(board, m) for m in VOICE
-    }
+    found: dict[str, dict[str, Any] | None] = {f"voice_{m}": voice_chart(board, m) for m in VOICE}
     found["irritants"] = irritants_chart(board)
     found["departments"] = departments_chart(board)
     return {name: spec for name, spec in found.items() if spec is not None}

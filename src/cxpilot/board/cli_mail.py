@@ -28,9 +28,7 @@ def send_cmd(
     ] = None,
     to: Annotated[
         list[str] | None,
-        typer.Option(
-            "--to", help="An address to send it to (repeatable; default: the mailing's)."
-        ),
+        typer.Option("--to", help="An address to send it to (repeatable; default: the mailing's)."),
     ] = None,
     language: Annotated[
         str | None, typer.Option(help="en or fr (default: the mailing's language).")
@@ -55,6 +53,4 @@ def send_cmd(
     except Exception as exc:  # noqa: BLE001 - the mail server's refusal, said plainly
         fail(f"the board could not be sent: {exc}")
         return
-    emit(
-        {"month": sent.month, "recipients": sent.recipients, "language": sent.language}, fmt
-    )
+    emit({"month": sent.month, "recipients": sent.recipients, "language": sent.language}, fmt)

@@ -7,7 +7,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils.formats import number_format
-from django.utils.translation import gettext, gettext_lazy as _
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from cxpilot.board.kpis import Board, Kpi
 

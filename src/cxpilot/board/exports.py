@@ -34,9 +34,7 @@ def board_png(spec: Mapping[str, Any], *, scale: float = SCALE) -> bytes:
 
 
 def text(value: Any) -> str:
-    return latin1(
-        str(value).replace("▲", "(+)").replace("▼", "(-)").replace("\u2009", " ")
-    )
+    return latin1(str(value).replace("▲", "(+)").replace("▼", "(-)").replace("\u2009", " "))
 
 
 def _change(change: dict[str, Any]) -> str:

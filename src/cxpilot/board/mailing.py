@@ -86,9 +86,7 @@ def board_send(
             text = render_to_string("board/email.txt", context)
             html = render_to_string("board/email.html", context)
             pdf = board_pdf(board, language=lang)
-        message = EmailMultiAlternatives(
-            subject, text, settings.DEFAULT_FROM_EMAIL, to
-        )
+        message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, to)
         message.attach_alternative(html, "text/html")
         message.attach(f"board-{board.month}.pdf", pdf, "application/pdf")
         message.send()

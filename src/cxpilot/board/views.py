@@ -72,8 +72,11 @@ def board_context(board: Board) -> dict[str, Any]:
         "groups": groups,
         "specs": specs,
         "irritants": [
-            {**i, "points_label": display.number(i.get("points_at_stake"), "nps"),
-             "share_label": display.share(i.get("share"))}
+            {
+                **i,
+                "points_label": display.number(i.get("points_at_stake"), "nps"),
+                "share_label": display.share(i.get("share")),
+            }
             for i in board.irritants
         ],  # fmt: skip
         "departments": [
@@ -165,10 +168,12 @@ def comment_save(request: HttpRequest, month: str) -> HttpResponse:
     if form.is_valid():
         saved = web.form_call(
             form,
-            lambda: services.comment_set(
-                actor=request.user, month=month, text=form.cleaned_data["text"]
-            )
-            or True,
+            lambda: (
+                services.comment_set(
+                    actor=request.user, month=month, text=form.cleaned_data["text"]
+                )
+                or True
+            ),
         )
         if saved:
             messages.success(request, gettext("The comment was saved."))
@@ -215,7 +220,9 @@ def _target_forms(request: HttpRequest, board: Board, bound: TargetForm | None) 
                 initial={"kpi": kpi.kpi, "target": kpi.target, "tolerance": kpi.tolerance or 0},
             )
         form.auto_id = f"id_t{i}_%s"  # one form per KPI on the page: ids of their own
-        rows.append({"kpi": display.kpi_row(kpi), "form": form, "has_target": kpi.target is not None})
+        rows.append(
+            {"kpi": display.kpi_row(kpi), "form": form, "has_target": kpi.target is not None}
+        )
     return rows
 
 
@@ -246,13 +253,15 @@ def targets_page(request: HttpRequest) -> HttpResponse:
                 data = bound.cleaned_data
                 done = web.form_call(
                     bound,
-                    lambda: services.target_set(
-                        actor=request.user,
-                        kpi=kpi,
-                        target=data["target"],
-                        tolerance=data["tolerance"] or 0,
-                    )
-                    or True,
+                    lambda: (
+                        services.target_set(
+                            actor=request.user,
+                            kpi=kpi,
+                            target=data["target"],
+                            tolerance=data["tolerance"] or 0,
+                        )
+                        or True
+                    ),
                 )
                 if done:
                     messages.success(request, gettext("The target was saved."))
@@ -288,14 +297,16 @@ def mailing_page(request: HttpRequest) -> HttpResponse:
             data = form.cleaned_data
             done = web.form_call(
                 form,
-                lambda: services.mailing_set(
-                    actor=request.user,
-                    recipients=form.recipient_list(),
-                    day=data["day"],
-                    language=data["language"],
-                    enabled=data["enabled"],
-                )
-                or True,
+                lambda: (
+                    services.mailing_set(
+                        actor=request.user,
+                        recipients=form.recipient_list(),
+                        day=data["day"],
+                        language=data["language"],
+                        enabled=data["enabled"],
+                    )
+                    or True
+                ),
             )
             if done:
                 messages.success(request, gettext("The mailing settings were saved."))
