@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from tests.board.conftest import fake_board  # noqa: F401 - the fixture
-from tests.browser.test_layout import OVERFLOW
+from tests.browser.test_layout import BROKEN_WORDS, OVERFLOW
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -21,6 +21,9 @@ def _fits(page, url: str, problems: list[str]) -> None:
         overflow, wide = page.evaluate(OVERFLOW)
         if overflow > 1:
             problems.append(f"{url} at {width}px scrolls sideways by {overflow}px: {wide}")
+        broken = page.evaluate(BROKEN_WORDS)
+        if broken:
+            problems.append(f"{url} at {width}px breaks words in tables: {broken}")
 
 
 def test_the_board_and_its_targets_in_both_languages(page, live_server, log_in, fake_board):  # noqa: F811
