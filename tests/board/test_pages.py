@@ -68,6 +68,8 @@ def test_without_the_role_the_board_is_refused(fake_board, client_as) -> None:
     nobody = client_as(None)
     assert nobody.get("/board/").status_code == 403
     assert nobody.get("/board/2026-03.pdf").status_code == 403
+    assert nobody.get("/board/1999-01.pdf").status_code == 403  # not even which months exist
+    assert nobody.get("/board/2026-03/voice_nps.png").status_code == 403
 
 
 def test_the_cx_lead_writes_the_comment_and_it_is_escaped(fake_board, lead, viewer) -> None:

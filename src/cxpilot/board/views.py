@@ -188,6 +188,7 @@ def board_pdf(request: HttpRequest, month: str) -> HttpResponse:
     from cxpilot.board import selectors
     from cxpilot.board.exports import board_pdf as pdf
 
+    roles.require(request.user, "board.view_board")
     month = _month_or_404(month)
     board = selectors.board(actor=request.user, month=month)
     response = HttpResponse(pdf(board, language=get_language()), content_type="application/pdf")
@@ -200,6 +201,7 @@ def board_png(request: HttpRequest, month: str, chart: str) -> HttpResponse:
     from cxpilot.board import selectors
     from cxpilot.board.exports import board_png as png
 
+    roles.require(request.user, "board.view_board")
     month = _month_or_404(month)
     board = selectors.board(actor=request.user, month=month)
     specs = board_charts(board)
