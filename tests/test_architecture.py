@@ -25,6 +25,7 @@ PUBLIC_EXTRA = {
     "warehouse": {"connection", "schema", "inbox", "ingest"},
     "analytics": {"metrics", "charts", "drivers"},
     "organisation": {"users", "forms"},  # the filters every analysis page shares
+    "board": {"kpis", "display"},  # the shape of a board and its figures as text (home page)
 }
 
 

@@ -148,6 +148,7 @@ def _serve(
     from django.conf import settings
     from django.core.management import call_command
 
+    from cxpilot.board.mailing import board_mail_job
     from cxpilot.kernel.jobs import Periodic
     from cxpilot.loop.alerts import alerts_check
     from cxpilot.verbatims.services import model_warm
@@ -160,7 +161,11 @@ def _serve(
     with warehouse():
         pass  # open (and lock) the warehouse now: a second writer learns it at once
     model_warm()
-    jobs = [inbox_worker(), Periodic("alerts", alerts_check, every=3600)]
+    jobs = [
+        inbox_worker(),
+        Periodic("alerts", alerts_check, every=3600),
+        Periodic("board-mail", board_mail_job, every=3600),
+    ]
     for job in jobs:
         job.start()
     out = Console()

@@ -35,6 +35,9 @@ board_app.add_typer(targets_app, name="targets")
 
 def register(app: typer.Typer) -> None:
     """Add this domain's commands to ``app``."""
+    from cxpilot.board.cli_mail import register_mailing
+
+    register_mailing(board_app)
     app.add_typer(board_app, name="board")
 
 

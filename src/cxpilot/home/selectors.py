@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from cxpilot.analytics.selectors import Pulse, pulse
 from cxpilot.kernel import roles
@@ -12,6 +14,11 @@ from cxpilot.loop.selectors import case_kpis, open_alerts
 from cxpilot.organisation.selectors import org_counts
 from cxpilot.warehouse import connection
 from cxpilot.warehouse.selectors import inbox_pending
+
+if TYPE_CHECKING:
+    from cxpilot.board.kpis import Kpi
+
+log = logging.getLogger("cxpilot.home")
 
 
 @dataclass(frozen=True)
@@ -69,3 +76,18 @@ def _cases(actor: Actor) -> dict[str, int] | None:
         return None
     kpis = case_kpis(actor=actor)
     return {"open": kpis["open"], "overdue": kpis["overdue"]}
+
+
+def board_headline(*, actor: Actor) -> list[Kpi]:
+    """The executive board's headline for ``actor`` (a department owner: their touchpoints
+    first), or nothing when they may not see the board, there is no board yet, or it cannot be
+    built: the home page shows without it (the failure is logged)."""
+    if actor is None or not roles.may(actor, "board.view_board"):
+        return []
+    try:
+        from cxpilot.board import selectors as board
+
+        return [k for k in board.headline(actor=actor, month=None) if k.value is not None]
+    except Exception as exc:  # noqa: BLE001 - the home page never fails for its headline
+        log.warning("the board's headline could not be built: %s", exc)
+        return []

@@ -62,6 +62,13 @@ def _labelled(pulse: Pulse | None) -> dict[str, Any] | None:
     }
 
 
+def _headline(actor: Any) -> list[dict[str, Any]]:
+    """The board's headline tiles, written in the reader's language."""
+    from cxpilot.board import display
+
+    return [display.kpi_row(k) for k in selectors.board_headline(actor=actor)]
+
+
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     summary = selectors.home_summary(actor=request.user)
@@ -83,5 +90,6 @@ def home(request: HttpRequest) -> HttpResponse:
             "org_rows": org_rows,
             "warehouse_rows": warehouse_rows,
             "has_role": bool(roles.roles_of(request.user)),
+            "headline": _headline(request.user),
         },
     )
