@@ -41,3 +41,36 @@ def test_the_march_2026_board_shows_the_delivery_incident(transactional_db) -> N
     assert kpis["churn.rate"]["value"] is not None
     assert kpis["value.equity"]["value"] is not None
     assert found["maturity"]["level"] is not None
+    # the JSON contract: each KPI carries the fields docs/board.md names
+    contract = {"kpi", "value", "ci_low", "ci_high", "previous", "change", "significant"}
+    assert all(contract | {"target", "status"} <= set(k) for k in found["kpis"])
+    # the same board as a PDF, in French, drawn into images page by page
+    _the_pdf_renders_as_images()
+
+
+def _the_pdf_renders_as_images() -> None:
+    import tempfile
+    from pathlib import Path
+
+    import numpy as np
+    import pypdfium2 as pdfium
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "board.pdf"
+        out = runner.invoke(
+            app,
+            ["board", "--month", "2026-03", "--format", "pdf", "--language", "fr", "-o", str(path)],
+        )
+        assert out.exit_code == 0, out.output
+        pdf = pdfium.PdfDocument(str(path))
+        try:
+            assert len(pdf) >= 2
+            text = " ".join(pdf[i].get_textpage().get_text_range() for i in range(len(pdf)))
+            assert "mars 2026" in text.lower() or "2026-03" in text
+            assert "Site web" in text  # the touchpoints by their French names
+            for i in range(len(pdf)):
+                image = np.asarray(pdf[i].render(scale=1).to_pil().convert("L"))
+                assert image.shape[0] > 500 and image.shape[1] > 500
+                assert image.min() < 128  # something is drawn on every page
+        finally:
+            pdf.close()

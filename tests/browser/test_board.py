@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.board.conftest import fake_board  # noqa: F401 - the fixture
+from tests.board.conftest import fake_board, small  # noqa: F401 - the fixtures
 from tests.browser.test_layout import BROKEN_WORDS, OVERFLOW
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -98,3 +98,32 @@ def test_a_viewer_reads_the_board_without_its_forms(page, live_server, log_in, f
     assert page.locator("a[href='/board/targets/']").count() == 0
     refused = page.goto(f"{live_server.url}/board/targets/")
     assert refused.status == 403 and "Not allowed" in page.inner_text("main")
+
+
+def test_the_board_of_real_figures_with_a_target_set_on_the_page(page, live_server, log_in, small):  # noqa: F811
+    """The real selectors and services on a small warehouse with known figures (website NPS
+    25 in March 2026, −25 in February): a target set on the page colours the board."""
+    log_in("cx_lead", on=page)
+    page.goto(f"{live_server.url}/board/?month=2026-03")
+    assert "March 2026" in page.inner_text("h1")
+    page.wait_for_selector("#chart-voice_nps svg, #chart-voice_nps canvas")
+    page.goto(f"{live_server.url}/board/targets/")
+    card = page.locator("li[data-kpi='nps']")
+    card.locator("input[name='target']").fill("30")
+    card.locator("input[name='tolerance']").fill("10")
+    card.locator("button:has-text('Save')").click()
+    page.wait_for_url("**/board/targets/")
+    from cxpilot.board.models import KpiTarget
+
+    assert KpiTarget.objects.get(kpi="nps").target == 30
+    page.goto(f"{live_server.url}/board/?month=2026-03")
+    tile = page.locator(".board-tile", has_text="NPS").first
+    assert "Close to target" in tile.inner_text()  # 25 is short of 30 by less than 10
+    problems: list[str] = []
+    _fits(page, f"{live_server.url}/board/?month=2026-03", problems)
+    page.select_option("#language-select", "fr")
+    page.click(".language-form button")
+    page.wait_for_load_state()
+    assert "mars 2026" in page.inner_text("h1")
+    _fits(page, f"{live_server.url}/board/?month=2026-03", problems)
+    assert not problems, "\n".join(problems)
