@@ -6,9 +6,15 @@ from __future__ import annotations
 from ninja import NinjaAPI
 
 from cxpilot.domains import DOMAINS
-from cxpilot.kernel.api import install_error_handlers
+from cxpilot.kernel.api import TextParser, install_error_handlers
 
-api = NinjaAPI(title="CX Pilot API", version="1", urls_namespace="api", docs_url="/docs")
+api = NinjaAPI(
+    title="CX Pilot API",
+    version="1",
+    urls_namespace="api",
+    docs_url="/docs",
+    parser=TextParser(),
+)
 install_error_handlers(api)
 for _domain in DOMAINS:
     if _domain.api:

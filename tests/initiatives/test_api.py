@@ -124,3 +124,15 @@ def test_effect_of_an_initiative_not_started_and_a_bad_window(client, lead_token
     assert response.status_code == 422 and response.json()["where"] == "started_on"
     response = get(client, f"/api/v1/initiatives/{row['id']}/effect?window=99", lead_token)
     assert response.status_code == 422 and response.json()["where"] == "window"
+
+
+def test_a_lone_surrogate_is_refused_naming_where(client, lead_token) -> None:
+    """``"\\ud800"`` is valid JSON but no character: a 400 naming the field, nothing stored."""
+    raw = json.dumps(BODY)[:-1] + ', "description": "x\\ud800"}'
+    response = post(client, None, lead_token, raw=raw)
+    assert response.status_code == 400, response.content
+    assert response.json()["where"] == "description"
+    raw = json.dumps({**BODY, "touchpoints": ["app", "x\\ud800"]}).replace("\\\\ud800", "\\ud800")
+    response = post(client, None, lead_token, raw=raw)
+    assert response.status_code == 400 and response.json()["where"] == "touchpoints[1]"
+    assert Initiative.objects.count() == 0

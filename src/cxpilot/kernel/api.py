@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -13,9 +14,10 @@ from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.parser import Parser
 from ninja.security import HttpBearer
 
-from cxpilot.kernel.errors import CxPilotError
+from cxpilot.kernel.errors import CxPilotError, ValidationError
 from cxpilot.kernel.tokens import token_user
 
 
@@ -25,6 +27,43 @@ class TokenAuth(HttpBearer):
         if user is not None:
             request.user = user
         return user
+
+
+def _not_text_at(value: Any, path: str = "") -> str | None:
+    """Where in a parsed JSON value a string holds a lone surrogate (``"\\ud800"``: valid JSON,
+    but no character, which no database can store), else None."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return path or "body"
+        return None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            here = f"{path}.{key}" if path else str(key)
+            found = _not_text_at(key, here) or _not_text_at(item, here)
+            if found:
+                return found
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            found = _not_text_at(item, f"{path}[{i}]" if path else f"[{i}]")
+            if found:
+                return found
+    return None
+
+
+class TextParser(Parser):
+    """JSON bodies whose strings are text: a lone surrogate is refused with a 400 naming where
+    it is, instead of failing later in the database."""
+
+    def parse_body(self, request: HttpRequest) -> dict[str, Any]:
+        data = json.loads(request.body)
+        where = _not_text_at(data)
+        if where is not None:
+            raise ValidationError(
+                "the body holds a lone surrogate (\\ud800-\\udfff), which is not text", where=where
+            )
+        return data  # type: ignore[no-any-return]
 
 
 def install_error_handlers(api: NinjaAPI) -> None:
@@ -69,6 +108,15 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(HttpError)
     def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        cause = exc.__cause__  # the body could not be parsed: say why and where
+        if isinstance(cause, CxPilotError):
+            return api.create_response(request, cause.as_dict(), status=exc.status_code)
+        if isinstance(cause, json.JSONDecodeError):
+            detail = (
+                f"the body is not JSON: {cause.msg} (line {cause.lineno}, column {cause.colno})"
+            )
+            body = {"error": "invalid_json", "detail": detail, "where": "body"}
+            return api.create_response(request, body, status=exc.status_code)
         body = {"error": "http", "detail": str(exc), "where": None}
         return api.create_response(request, body, status=exc.status_code)
 
