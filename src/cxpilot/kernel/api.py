@@ -117,8 +117,8 @@ def install_error_handlers(api: NinjaAPI) -> None:
             )
             body = {"error": "invalid_json", "detail": detail, "where": "body"}
             return api.create_response(request, body, status=exc.status_code)
-        body = {"error": "http", "detail": str(exc), "where": None}
-        return api.create_response(request, body, status=exc.status_code)
+        fallback: dict[str, str | None] = {"error": "http", "detail": str(exc), "where": None}
+        return api.create_response(request, fallback, status=exc.status_code)
 
 
 #: The query parameters that stand for the commands' shared options in an error.
