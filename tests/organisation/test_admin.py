@@ -111,3 +111,16 @@ def test_a_department_owner_needs_a_department(org):
     # updated without --department, the owner keeps theirs
     user_upsert(username="bob", role="department_owner", password="a-new-long-password")
     assert Profile.objects.get(user=user).department.key == "service"
+
+
+@pytest.mark.parametrize("name", ["bad name", "bad\x01name", "ève<script>", "a\u202eb"])
+def test_a_username_with_spaces_or_control_characters_is_refused(db, name) -> None:
+    from django.contrib.auth import get_user_model
+
+    from cxpilot.kernel.errors import ValidationError
+    from cxpilot.organisation.users import user_upsert
+
+    with pytest.raises(ValidationError, match="is not a username") as caught:
+        user_upsert(username=name, role="viewer")
+    assert caught.value.where == "username"
+    assert not get_user_model().objects.exists()

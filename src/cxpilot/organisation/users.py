@@ -33,6 +33,18 @@ def user_upsert(
         )
     if not username.strip() or len(username) > 150:
         raise ValidationError("a username is 1 to 150 characters", where="username")
+    from django.contrib.auth.validators import UnicodeUsernameValidator
+    from django.core.exceptions import ValidationError as DjangoValidationError
+
+    if not get_user_model().objects.filter(username=username.strip()).exists():
+        try:  # the rule of the web's user form: letters, digits and @ . + - _
+            UnicodeUsernameValidator()(username.strip())
+        except DjangoValidationError:
+            raise ValidationError(
+                f"{username.strip()[:40]!r} is not a username: use letters, digits and "
+                "@ . + - _ only",
+                where="username",
+            ) from None
     dep = None
     if department:
         dep = Department.objects.filter(key=department).first()
