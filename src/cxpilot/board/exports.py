@@ -113,7 +113,7 @@ def section_tables(board: Board) -> list[Table]:
             (
                 gettext("Initiatives and their measured effects"),
                 [gettext("Initiative"), gettext("Status"), gettext("Effect"),
-                 gettext("ROI (% of the cost)")],
+                 gettext("ROI (percentage of the cost)")],
                 [
                     [str(i.get("name", "")), i["status_label"], _effect(i), i["roi_label"]]
                     for i in display.initiative_rows(board)
