@@ -85,6 +85,15 @@ def test_sections_show_names_statuses_and_shares_on_their_scale() -> None:
     assert [r[-1] for r in shares] == ["60,5 %", "39,5 %"]
 
 
+def test_a_theme_is_named_in_the_active_language_when_the_row_carries_its_id() -> None:
+    labels = {7: {"label": "Livraison · retard"}}
+    assert display.theme_label({"theme": 7, "label": "delivery · late"}, labels) == (
+        "Livraison · retard"
+    )
+    assert display.theme_label({"theme": "stock", "label": "Stock"}, labels) == "Stock"
+
+
+@pytest.mark.django_db
 def test_the_departments_chart_is_in_percent_with_bars_and_a_bounded_png() -> None:
     spec = board_charts(conftest.make_board())["departments"]
     x = spec["encoding"]["x"]

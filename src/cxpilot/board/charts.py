@@ -85,11 +85,14 @@ def voice_chart(board: Board, metric: str) -> dict[str, Any] | None:
 
 def irritants_chart(board: Board) -> dict[str, Any] | None:
     """The month's top irritants by NPS points at stake; None without irritants."""
+    from cxpilot.board.display import irritant_rows
+
     rows = [i for i in board.irritants if i.get("points_at_stake") is not None]
     if not rows:
         return None
+    rows = [i for i in irritant_rows(board) if i.get("points_at_stake") is not None]
     theme, stake = gettext("Irritant"), gettext("NPS points at stake")
-    data = [{theme: i.get("label") or i.get("theme"), stake: i["points_at_stake"]} for i in rows]
+    data = [{theme: i["label"], stake: i["points_at_stake"]} for i in rows]
     bars = (
         alt.Chart(alt.Data(values=data))
         .mark_bar(color="#a4161a")

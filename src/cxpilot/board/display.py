@@ -189,7 +189,8 @@ def touchpoint_names() -> dict[str, str]:
 
 def theme_label(row: dict[str, Any], labels: dict[int, dict[str, Any]]) -> str:
     """An irritant's theme in the active language (its row carries the theme's id)."""
-    found = labels.get(row.get("theme")) if isinstance(row.get("theme"), int) else None
+    theme = row.get("theme")
+    found = labels.get(theme) if isinstance(theme, int) else None
     if found and found.get("label"):
         return str(found["label"])
     return str(row.get("label") or row.get("theme") or "—")

@@ -27,8 +27,9 @@ class _MonthField(forms.ChoiceField):
         try:
             super().validate(value)
         except forms.ValidationError as exc:
-            if getattr(exc, "params", None) and "value" in exc.params:
-                exc.params["value"] = shown(exc.params["value"])
+            params = getattr(exc, "params", None)
+            if params and "value" in params:
+                params["value"] = shown(params["value"])
             raise
 
 
