@@ -110,3 +110,13 @@ def test_the_departments_chart_is_in_percent_with_bars_and_a_bounded_png() -> No
                 row = [pixels.getpixel((x, y)) for y in range(height) for x in range(width)]
                 coloured = sum(1 for p in row if p[2] > 100 and p[0] < 100)
                 assert coloured > width * 20, coloured
+
+
+def test_the_home_tiles_read_as_the_pulse_beneath_them() -> None:
+    """The headline tiles (board) and the pulse block (analytics) write the same figures the
+    same way: 6.9809 and −4.5506 are 7.0 and −4.6 in both."""
+    from cxpilot.analytics.charts import number as pulse_number
+
+    with translation.override("en"):
+        for value in (6.980946123521682, -4.550585408009849, -8.997, 31.26):
+            assert display.number(value, "nps") == pulse_number(value, "nps").replace("+", "")
