@@ -15,7 +15,7 @@ import pytest
 
 from cxpilot.board.kpis import Board, Kpi
 from cxpilot.kernel import roles
-from cxpilot.kernel.errors import ValidationError
+from cxpilot.kernel.errors import NotFound, ValidationError
 from cxpilot.warehouse.ingest import load_arrow
 
 MONTHS = ["2026-03", "2026-02", "2026-01"]
@@ -144,14 +144,14 @@ def make_board(month: str = "2026-03", comment: str = "Le site web a reculé ; �
                 "name": "Opérations",
                 "cases_closed": 20,
                 "initiatives": 1,
-                "share": 0.6,
+                "share": 60.5,
             },
             {
                 "department": "digital",
                 "name": "Digital",
                 "cases_closed": 15,
                 "initiatives": 0,
-                "share": 0.4,
+                "share": 39.5,
             },
         ],  # fmt: skip
         governance_model={
@@ -209,7 +209,9 @@ def fake_board(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     def target_delete(*, actor: Any, kpi: str) -> None:
         roles.require(actor, "board.delete_kpitarget")
         state["calls"].append(("target_delete", kpi))
-        state["targets"].pop(kpi, None)
+        if kpi not in state["targets"]:
+            raise NotFound(f"no target for the KPI {kpi!r}", where="kpi")
+        state["targets"].pop(kpi)
 
     def comment_set(*, actor: Any, month: str, text: str) -> None:
         roles.require(actor, "board.change_boardcomment")

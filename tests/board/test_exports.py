@@ -17,6 +17,9 @@ from cxpilot.kernel.pdftext import latin1
 from tests.board.conftest import make_board
 from tests.maturity.test_exports import pdf_text
 
+#: The PDF names touchpoints and themes as the database has them.
+pytestmark = pytest.mark.django_db
+
 
 def _images(data: bytes) -> list[Image.Image]:
     """Each image drawn in the PDF, decoded: fpdf2 keeps a PNG's compressed rows as the

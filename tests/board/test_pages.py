@@ -154,3 +154,26 @@ def test_the_page_in_french(fake_board, viewer) -> None:
     html = viewer.get("/board/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
     assert "Tableau de bord de direction" in html and "mars 2026" in html
     assert "31,2" in html and "Hors cible" in html
+
+
+def test_bad_addresses_say_what_was_wrong(fake_board, viewer, lead) -> None:
+    pdf = viewer.get("/board/2024-13.pdf")
+    assert pdf.status_code == 404
+    assert "There is no board for the month 2024-13." in pdf.content.decode()
+    png = viewer.get("/board/2026-03/x.png")
+    html = png.content.decode()
+    assert png.status_code == 404 and "There is no chart named x on this board" in html
+    assert "voice_nps, voice_ces, voice_csat, irritants, departments" in html
+    long = viewer.get("/board/" + "9" * 300 + ".pdf").content.decode()
+    reason = long.split('id="not-found-reason"', 1)[1].split("</p>", 1)[0]
+    assert "9" * 39 + "…" in reason and "9" * 41 not in reason
+    # a target that is not there: a message on the targets page, not a 404 page
+    gone = lead.post("/board/targets/", {"kpi": "nps", "action": "delete"}, follow=True)
+    assert gone.status_code == 200 and "had no target, so there was none to remove" in (
+        gone.content.decode()
+    )
+    # the month typed in the address is echoed cut short and without control characters
+    echoed = viewer.get("/board/", {"month": "2024-13" + "x" * 5000 + "\x01\x7f"})
+    text = echoed.content.decode().split('id="month-error"', 1)[1].split("</div>", 1)[0]
+    assert echoed.status_code == 400 and "x" * 40 not in text and "\x01" not in text
+    assert "2024-13" + "x" * 32 + "…" in text

@@ -98,6 +98,43 @@ def test_a_viewer_reads_the_board_without_its_forms(page, live_server, log_in, f
     assert page.locator("a[href='/board/targets/']").count() == 0
     refused = page.goto(f"{live_server.url}/board/targets/")
     assert refused.status == 403 and "Not allowed" in page.inner_text("main")
+    # a comment with a long address wraps: the board stays as wide as the phone
+    fake_board["comments"]["2026-03"] = (
+        "Voir https://example.com/" + "tableaudebord" * 30 + "?mois=2026-03"
+    )
+    problems: list[str] = []
+    _fits(page, f"{live_server.url}/board/", problems)
+    assert not problems, "\n".join(problems)
+
+
+def test_the_targets_cards_fit_a_phone(page, live_server, log_in, fake_board, monkeypatch):  # noqa: F811
+    """A KPI with a long key and a long name (as a touchpoint's NPS has) wraps in its card."""
+    from cxpilot.board.kpis import Kpi
+    from tests.board import conftest
+
+    made = conftest.make_board
+
+    def longer(*args, **kwargs):
+        board = made(*args, **kwargs)
+        board.kpis.append(
+            Kpi("nps.touchpoint.loyalty_programme_partner_reseller", "voice",
+                "NPS — Programme de fidélité Lumière+ des revendeurs partenaires", "nps",
+                value=-14.2, touchpoint="loyalty_programme_partner_reseller")
+        )  # fmt: skip
+        return board
+
+    monkeypatch.setattr(conftest, "make_board", longer)
+    log_in("cx_lead", on=page)
+    page.set_viewport_size({"width": 375, "height": 900})
+    page.goto(f"{live_server.url}/board/targets/")
+    rights = page.eval_on_selector_all(
+        ".board-targets > li, .board-targets input",
+        "els => els.map(e => e.getBoundingClientRect().right)",
+    )
+    assert rights and max(rights) <= 375, rights
+    problems: list[str] = []
+    _fits(page, f"{live_server.url}/board/targets/", problems)
+    assert not problems, "\n".join(problems)
 
 
 def test_the_board_of_real_figures_with_a_target_set_on_the_page(page, live_server, log_in, small):  # noqa: F811

@@ -13,7 +13,7 @@ import altair as alt
 from django.utils.translation import gettext
 
 from cxpilot.board.kpis import Board, Kpi
-from cxpilot.kernel.charts import BRAND, INK, MUTED, finish
+from cxpilot.kernel.charts import BRAND, INK, finish
 
 #: The charts of a board, in the order they are shown; a board has those it has data for.
 VOICE = ("nps", "ces", "csat")
@@ -85,11 +85,14 @@ def voice_chart(board: Board, metric: str) -> dict[str, Any] | None:
 
 def irritants_chart(board: Board) -> dict[str, Any] | None:
     """The month's top irritants by NPS points at stake; None without irritants."""
+    from cxpilot.board.display import irritant_rows
+
     rows = [i for i in board.irritants if i.get("points_at_stake") is not None]
     if not rows:
         return None
+    rows = [i for i in irritant_rows(board) if i.get("points_at_stake") is not None]
     theme, stake = gettext("Irritant"), gettext("NPS points at stake")
-    data = [{theme: i.get("label") or i.get("theme"), stake: i["points_at_stake"]} for i in rows]
+    data = [{theme: i["label"], stake: i["points_at_stake"]} for i in rows]
     bars = (
         alt.Chart(alt.Data(values=data))
         .mark_bar(color="#a4161a")
@@ -103,26 +106,23 @@ def irritants_chart(board: Board) -> dict[str, Any] | None:
 
 
 def departments_chart(board: Board) -> dict[str, Any] | None:
-    """Each department's share of the month's efforts; None without departments."""
+    """Each department's share of the month's efforts (its ``share`` is already a percentage,
+    0..100); None without departments."""
     rows = [d for d in board.departments if d.get("share") is not None]
     if not rows:
         return None
-    dept, share = gettext("Department"), gettext("Share of the efforts")
+    dept, share = gettext("Department"), gettext("Share of the efforts (%)")
     data = [{dept: d.get("name") or d.get("department"), share: d["share"]} for d in rows]
     bars = (
         alt.Chart(alt.Data(values=data))
         .mark_bar(color=BRAND)
         .encode(
             y=alt.Y(f"{dept}:N", sort="-x", title=None),
-            x=alt.X(f"{share}:Q", axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1])),
-            tooltip=[f"{dept}:N", alt.Tooltip(f"{share}:Q", format=".0%")],
+            x=alt.X(f"{share}:Q", title=share, scale=alt.Scale(domain=[0, 100])),
+            tooltip=[f"{dept}:N", alt.Tooltip(f"{share}:Q", format=".1f")],
         )
     )
-    base = alt.Chart(alt.Data(values=[{"x": 0}])).mark_rule(color=MUTED).encode(x="x:Q")
-    return finish(
-        (base + bars).properties(width="container", height=26 * len(data) + 20),
-        label_limit=220,
-    )
+    return finish(bars.properties(width="container", height=26 * len(data) + 20), label_limit=220)
 
 
 def board_charts(board: Board) -> dict[str, dict[str, Any]]:
@@ -146,7 +146,9 @@ def chart_title(name: str) -> str:
 
 def for_export(spec: dict[str, Any], *, width: int = EXPORT_WIDTH) -> dict[str, Any]:
     """``spec`` with a fixed width where the page fits it to its container (vl-convert has no
-    container), and a white background and padding for paper."""
+    container), the whole drawing fitted to that width (labels and legends included, so an
+    export is never wider than ``width`` pixels times its scale), and a white background and
+    padding for paper."""
     out = copy.deepcopy(spec)
 
     def fix(node: Any) -> None:
@@ -160,6 +162,7 @@ def for_export(spec: dict[str, Any], *, width: int = EXPORT_WIDTH) -> dict[str, 
                 fix(value)
 
     fix(out)
+    out["autosize"] = {"type": "fit-x", "contains": "padding"}
     out.setdefault("background", "white")
     out.setdefault("padding", 8)
     out.setdefault("config", {}).setdefault("text", {"color": INK})

@@ -78,11 +78,9 @@ def section_tables(board: Board) -> list[Table]:
                 [gettext("Irritant"), gettext("Touchpoint"), gettext("Mentions"),
                  gettext("NPS points at stake"), gettext("Initiative")],
                 [
-                    [str(i.get("label") or i.get("theme")), str(i.get("touchpoint") or ""),
-                     display.number(i.get("n"), "count"),
-                     display.number(i.get("points_at_stake"), "nps"),
-                     str(i.get("initiative") or "—")]
-                    for i in board.irritants
+                    [str(i["label"]), str(i.get("touchpoint") or ""), i["n_label"],
+                     i["points_label"], str(i.get("initiative") or "—")]
+                    for i in display.irritant_rows(board)
                 ],
             )
         )  # fmt: skip
@@ -94,7 +92,7 @@ def section_tables(board: Board) -> list[Table]:
                 [
                     [str(m.get("journey", "")), str(m.get("stage", "")),
                      str(m.get("touchpoint", "")), _effect(m)]
-                    for m in board.moments
+                    for m in display.moment_rows(board)
                 ],
             )
         )  # fmt: skip
@@ -114,11 +112,11 @@ def section_tables(board: Board) -> list[Table]:
         tables.append(
             (
                 gettext("Initiatives and their measured effects"),
-                [gettext("Initiative"), gettext("Status"), gettext("Effect"), gettext("ROI")],
+                [gettext("Initiative"), gettext("Status"), gettext("Effect"),
+                 gettext("ROI (percentage of the cost)")],
                 [
-                    [str(i.get("name", "")), str(i.get("status", "")), _effect(i),
-                     "—" if i.get("roi") is None else display.number(i["roi"], "nps")]
-                    for i in board.initiatives
+                    [str(i.get("name", "")), i["status_label"], _effect(i), i["roi_label"]]
+                    for i in display.initiative_rows(board)
                 ],
             )
         )  # fmt: skip
@@ -129,10 +127,8 @@ def section_tables(board: Board) -> list[Table]:
                 [gettext("Department"), gettext("Cases closed"), gettext("Initiatives"),
                  gettext("Share")],
                 [
-                    [str(d.get("name") or d.get("department")),
-                     display.number(d.get("cases_closed"), "count"),
-                     display.number(d.get("initiatives"), "count"), display.share(d.get("share"))]
-                    for d in board.departments
+                    [str(d["name"]), d["cases_label"], d["initiatives_label"], d["share_label"]]
+                    for d in display.department_rows(board)
                 ],
             )
         )  # fmt: skip
@@ -172,13 +168,13 @@ def summary_lines(board: Board) -> list[str]:
             gettext("Maturity: level %(level)s (%(label)s), campaign %(campaign)s.")
             % {k: board.maturity.get(k, "") for k in ("level", "label", "campaign")}
         )
-    if board.governance_model:
-        gm = board.governance_model
+    gm = display.governance(board)
+    if gm:
         lines.append(
             gettext("Governance model: %(chosen)s chosen (recommended: %(recommended)s).")
             % {
-                "chosen": gm.get("chosen") or gettext("none yet"),
-                "recommended": gm.get("recommended") or "—",
+                "chosen": gm["chosen"] or gettext("not chosen yet"),
+                "recommended": gm["recommended"] or "—",
             }
         )
     return lines

@@ -13,10 +13,30 @@ from django.utils.translation import gettext_lazy as _
 MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
+def shown(value: Any, limit: int = 40) -> str:
+    """``value`` as an error may echo it: without control characters, at most ``limit``
+    characters (then an ellipsis)."""
+    clean = "".join(c for c in str(value) if c.isprintable())
+    return clean if len(clean) <= limit else clean[: limit - 1] + "…"
+
+
+class _MonthField(forms.ChoiceField):
+    """A choice of month whose error echoes the value sent cleaned and cut short."""
+
+    def validate(self, value: Any) -> None:
+        try:
+            super().validate(value)
+        except forms.ValidationError as exc:
+            params = getattr(exc, "params", None)
+            if params and "value" in params:
+                params["value"] = shown(params["value"])
+            raise
+
+
 class MonthForm(forms.Form):
     """The month of the board, one of those with data (``board_months()``)."""
 
-    month = forms.ChoiceField(label=_("Month"), required=False)
+    month = _MonthField(label=_("Month"), required=False)
 
     def __init__(self, *args: Any, months: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import get_language, gettext
@@ -15,9 +15,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from cxpilot.board import display
 from cxpilot.board.charts import board_charts, chart_title, voice_kpis
-from cxpilot.board.forms import MONTH, CommentForm, MailingForm, MonthForm, TargetForm
+from cxpilot.board.forms import MONTH, CommentForm, MailingForm, MonthForm, TargetForm, shown
 from cxpilot.board.kpis import GROUPS, Board
 from cxpilot.kernel import roles, web
+from cxpilot.kernel.errors import NotFound as NotFoundError
 
 #: What the CX lead may change (the services check it again).
 CHANGE_TARGET = "board.change_kpitarget"
@@ -42,6 +43,7 @@ def _may(request: HttpRequest) -> dict[str, bool]:
 def board_context(board: Board) -> dict[str, Any]:
     """What the board template shows of ``board``, written in the active language."""
     specs = board_charts(board)
+    names = display.touchpoint_names()
     voice = []
     for metric in ("nps", "ces", "csat"):
         name = f"voice_{metric}"
@@ -71,22 +73,14 @@ def board_context(board: Board) -> dict[str, Any]:
         "voice": voice,
         "groups": groups,
         "specs": specs,
-        "irritants": [
-            {
-                **i,
-                "points_label": display.number(i.get("points_at_stake"), "nps"),
-                "share_label": display.share(i.get("share")),
-            }
-            for i in board.irritants
-        ],  # fmt: skip
-        "departments": [
-            {**d, "share_label": display.share(d.get("share"))} for d in board.departments
-        ],
-        "moments": [{**m, "effect_label": _effect(m)} for m in board.moments],
-        "initiatives": [{**i, "effect_label": _effect(i)} for i in board.initiatives],
+        "irritants": display.irritant_rows(board),
+        "departments": display.department_rows(board),
+        "moments": [{**m, "effect_label": _effect(m)} for m in display.moment_rows(board)],
+        "initiatives": [{**i, "effect_label": _effect(i)} for i in display.initiative_rows(board)],
+        "governance": display.governance(board),
         "alerts": [
             {
-                "touchpoint": a.get("touchpoint") or "",
+                "touchpoint": names.get(a.get("touchpoint") or "", a.get("touchpoint") or ""),
                 "metric": str(a.get("metric") or "").upper(),
                 "period": a.get("period") or "",
                 "change": display.number(a.get("delta"), "nps", sign=True),
@@ -152,9 +146,19 @@ def board_page(request: HttpRequest) -> HttpResponse:
     return _board_page(request, form, form.cleaned_data["month"] or None)
 
 
+class NotFound(Exception):
+    """A board address naming something there is none of; its message says what."""
+
+
+def _not_found(request: HttpRequest, reason: str) -> HttpResponse:
+    return render(request, "404.html", {"reason": reason}, status=404)
+
+
 def _month_or_404(month: str) -> str:
     if not MONTH.match(month) or month not in {m for m, _label in _months()}:
-        raise Http404(gettext("There is no board for this month."))
+        raise NotFound(
+            gettext("There is no board for the month %(month)s.") % {"month": shown(month)}
+        )
     return month
 
 
@@ -163,7 +167,10 @@ def comment_save(request: HttpRequest, month: str) -> HttpResponse:
     from cxpilot.board import services
 
     roles.require(request.user, CHANGE_COMMENT)
-    month = _month_or_404(month)
+    try:
+        month = _month_or_404(month)
+    except NotFound as exc:
+        return _not_found(request, str(exc))
     form = CommentForm(request.POST)
     if form.is_valid():
         saved = web.form_call(
@@ -189,7 +196,10 @@ def board_pdf(request: HttpRequest, month: str) -> HttpResponse:
     from cxpilot.board.exports import board_pdf as pdf
 
     roles.require(request.user, "board.view_board")
-    month = _month_or_404(month)
+    try:
+        month = _month_or_404(month)
+    except NotFound as exc:
+        return _not_found(request, str(exc))
     board = selectors.board(actor=request.user, month=month)
     response = HttpResponse(pdf(board, language=get_language()), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="board-{month}.pdf"'
@@ -202,11 +212,18 @@ def board_png(request: HttpRequest, month: str, chart: str) -> HttpResponse:
     from cxpilot.board.exports import board_png as png
 
     roles.require(request.user, "board.view_board")
-    month = _month_or_404(month)
+    try:
+        month = _month_or_404(month)
+    except NotFound as exc:
+        return _not_found(request, str(exc))
     board = selectors.board(actor=request.user, month=month)
     specs = board_charts(board)
     if chart not in specs:
-        raise Http404(gettext("This board has no such chart."))
+        return _not_found(
+            request,
+            gettext("There is no chart named %(chart)s on this board; its charts are: %(names)s.")
+            % {"chart": shown(chart), "names": ", ".join(specs) or "—"},
+        )
     response = HttpResponse(png(specs[chart]), content_type="image/png")
     response["Content-Disposition"] = f'attachment; filename="board-{month}-{chart}.png"'
     return response
@@ -245,9 +262,17 @@ def targets_page(request: HttpRequest) -> HttpResponse:
             if kpi not in known:
                 bound.add_error(None, gettext("There is no such KPI on the board."))
             elif request.POST.get("action") == "delete":
-                done = web.form_call(
-                    bound, lambda: services.target_delete(actor=request.user, kpi=kpi) or True
-                )
+                try:
+                    done = web.form_call(
+                        bound, lambda: services.target_delete(actor=request.user, kpi=kpi) or True
+                    )
+                except NotFoundError:
+                    messages.info(
+                        request,
+                        gettext("%(kpi)s had no target, so there was none to remove.")
+                        % {"kpi": next(k.label for k in board.kpis if k.kpi == kpi)},
+                    )
+                    return redirect("board:targets")
                 if done:
                     messages.success(request, gettext("The target was removed."))
                     return redirect("board:targets")

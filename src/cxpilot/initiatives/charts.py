@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import altair as alt
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext
 
 from cxpilot.initiatives.effect import Effect
 from cxpilot.kernel.charts import BRAND, INK, finish
@@ -45,7 +45,12 @@ def effect_chart(effect: Effect) -> dict[str, Any] | None:
             tooltip=[f"{month}:T", "group:N", f"{kpi}:Q", f"{answers}:Q"],
         )
     )
-    start = [{"start": effect.start.isoformat(), "label": gettext("Start")}]
+    start = [
+        {
+            "start": effect.start.isoformat(),
+            "label": pgettext("the start of an initiative", "Start"),
+        }
+    ]
     rule = (
         alt.Chart(alt.Data(values=start))
         .mark_rule(color=INK, strokeDash=[4, 3])
