@@ -329,3 +329,44 @@ def test_the_closed_loop_the_efforts_and_the_departments(small) -> None:
     # a lower-is-better KPI: a median of 30 h against a target of 24 h, 10 h of tolerance
     target_set(actor=None, kpi="loop.median_hours_to_close", target=24, tolerance=10)
     assert board(actor=None, month="2026-03").kpi("loop.median_hours_to_close").status == "amber"
+
+
+def test_a_comment_needs_a_month_with_data(small) -> None:
+    with pytest.raises(ValidationError) as err:
+        comment_set(actor=None, month="2031-01", text="x")
+    assert err.value.where == "month" and "no board for 2031-01" in str(err.value)
+    bad = runner.invoke(app, ["board", "comment", "--month", "2031-01", "--text", "x"])
+    assert bad.exit_code == 2 and "2031-01" in bad.output
+    assert not BoardComment.objects.exists()
+
+
+@pytest.mark.parametrize("where", ["missing/dir/x.pdf", "."])
+def test_a_pdf_to_a_bad_path_is_a_clean_error(small, tmp_path, where) -> None:
+    (tmp_path / "out").mkdir()
+    output = tmp_path / "out" / where
+    out = runner.invoke(
+        app, ["board", "--month", "2026-03", "--format", "pdf", "--output", str(output)]
+    )
+    assert out.exit_code == 2, out.output
+    assert str(output).rstrip("/.") in out.output and "Traceback" not in out.output
+    assert out.output.count("error:") == 1
+    assert list((tmp_path / "out").iterdir()) == []
+
+
+def test_the_french_pdf_has_french_labels(small, tmp_path, monkeypatch) -> None:
+    import cxpilot.board.exports as exports
+
+    seen = {}
+
+    def fake_pdf(found, *, language):
+        seen["label"] = found.kpi("traffic.visits").label
+        seen["rule"] = found.rule
+        return b"%PDF-1.4"
+
+    monkeypatch.setattr(exports, "board_pdf", fake_pdf)
+    output = tmp_path / "b.pdf"
+    args = ["board", "--month", "2026-03", "-f", "pdf", "-o", str(output), "--language", "fr"]
+    out = runner.invoke(app, args)
+    assert out.exit_code == 0, out.output
+    assert seen["label"] == "Trafic : visites" and seen["rule"].startswith("Vert")
+    assert output.read_bytes() == b"%PDF-1.4"
