@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pytest
@@ -370,3 +371,38 @@ def test_the_french_pdf_has_french_labels(small, tmp_path, monkeypatch) -> None:
     assert out.exit_code == 0, out.output
     assert seen["label"] == "Trafic : visites" and seen["rule"].startswith("Vert")
     assert output.read_bytes() == b"%PDF-1.4"
+
+
+def test_the_relationship_survey_is_apart_from_the_overall_scores(small) -> None:
+    from cxpilot.organisation.models import Touchpoint
+    from cxpilot.warehouse.ingest import load_arrow
+
+    Touchpoint.objects.create(key="relation", name="Relation", channel="email")
+    # March only: 20 answers, all detractors; the overall NPS stays the website's (25)
+    rows = [
+        {"response_id": f"r{i}", "customer_id": f"rc{i}", "source": "crm",
+         "touchpoint": "relation", "timestamp": dt.datetime(2026, 3, 1 + i, 12),
+         "metric": "nps", "score": 2, "channel": "email"}
+        for i in range(20)
+    ]  # fmt: skip
+    import pyarrow as pa
+
+    load_arrow(table="responses", data=pa.Table.from_pylist(rows))
+    found = board(actor=None, month="2026-03")
+    head = found.kpi("nps")
+    assert head.value == pytest.approx(25.0) and head.change == pytest.approx(50.0)
+    assert "relationship survey is apart" in head.note
+    rel = found.kpi("nps.relationship")
+    assert rel.value == pytest.approx(-100.0) and rel.n == 20 and rel.label == "Relationship NPS"
+    assert rel.previous is None and rel.change is None
+    assert "no answers in 2026-02" in rel.note and "no answers in 2025-03" in rel.note
+    assert found.kpi("nps.touchpoint.relation") is None
+    february = board(actor=None, month="2026-02").kpi("nps.relationship")
+    assert february.value is None and "no relationship survey answers in 2026-02" in february.note
+    target_set(actor=None, kpi="nps.relationship", target=10)
+    from django.utils import translation
+
+    with translation.override("fr"):
+        assert (
+            board(actor=None, month="2026-03").kpi("nps.relationship").label != "Relationship NPS"
+        )

@@ -15,7 +15,7 @@ import datetime as dt
 import json
 import statistics
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from django.db.models import Q
@@ -60,7 +60,13 @@ CONVERSION_NOTE = gettext_noop(
 )
 NO_CHURN = gettext_noop("not available: no churn model — run `cxpilot churn score`")
 NO_VALUES = gettext_noop("not available: no customer values — run `cxpilot clv predict`")
-_NOTES = {NO_ANSWERS, NO_INTERACTIONS, REACH_NOTE, CONVERSION_NOTE, NO_CHURN, NO_VALUES}
+TRANSACTIONAL_NOTE = gettext_noop(
+    "over the touchpoints' answers; the relationship survey is apart (Relationship NPS)"
+)
+_NOTES = {
+    NO_ANSWERS, NO_INTERACTIONS, REACH_NOTE, CONVERSION_NOTE, NO_CHURN, NO_VALUES,
+    TRANSACTIONAL_NOTE,
+}  # fmt: skip
 
 #: How each voice metric is tested.
 _KIND: dict[str, stats.Kind] = {"nps": "nps", "ces": "mean", "csat": "proportion"}
@@ -186,31 +192,58 @@ def _counted(
     )
 
 
-def _voice(months: tuple[str, str, str], department_of: Mapping[str, str | None]) -> list[Kpi]:
+def relationship_touchpoints() -> set[str]:
+    """The touchpoints of the relationship survey: those outside every journey stage, once
+    journeys are mapped (a touchpoint in a stage exists); none otherwise."""
+    from cxpilot.organisation.models import Touchpoint
+
+    if not Touchpoint.objects.filter(stage__isnull=False).exists():
+        return set()
+    return set(Touchpoint.objects.filter(stage__isnull=True).values_list("key", flat=True))
+
+
+def _voice(
+    months: tuple[str, str, str],
+    department_of: Mapping[str, str | None],
+    relationship: Collection[str] = (),
+) -> list[Kpi]:
     """NPS, CES and CSAT overall and per touchpoint, from the warehouse's sums per touchpoint
-    and month (one query per metric)."""
+    and month (one query per metric). The overall figures pool the touchpoints' answers
+    only: the answers of the ``relationship`` touchpoints (a yearly survey of the whole
+    relation) would make a month's figure move with the mix of surveys; their NPS is the
+    ``nps.relationship`` KPI."""
     month, prev, year = months
     start, end = _bounds(year)[0], _bounds(month)[1]
     kpis: list[Kpi] = []
     for metric in METRICS:
         rows = metric_sums(metric=metric, by=["touchpoint", "month"], start=start, end=end)
         overall: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+        related: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
         per: dict[str, dict[str, dict[str, float]]] = defaultdict(dict)
         for row in rows:
             if row["month"] not in months:
                 continue
             sums = {**{c: float(row[c]) for c in ("n", "promoters", "detractors", "total",
                                                    "total_sq")}, "successes": float(row["agree"])}  # fmt: skip
+            pooled = related if row["touchpoint"] in relationship else overall
             for c, v in sums.items():
-                overall[row["month"]][c] += v
+                pooled[row["month"]][c] += v
             if row["touchpoint"]:
                 per[row["touchpoint"]][row["month"]] = sums
         kind = _KIND[metric]
         head = _tested(metric, kind, overall, months)
         if head.value is None:
             head.note = NO_ANSWERS
+        elif relationship:
+            head.note = TRANSACTIONAL_NOTE
         kpis.append(head)
-        shown = sorted(tp for tp, by in per.items() if month in by or prev in by)
+        if metric == "nps" and relationship:
+            kpis.append(_tested("nps.relationship", kind, related, months))
+        shown = sorted(
+            tp
+            for tp, by in per.items()
+            if (month in by or prev in by) and not (metric == "nps" and tp in relationship)
+        )
         for tp in shown:
             k = _tested(
                 f"{metric}.touchpoint.{tp}",
@@ -433,8 +466,13 @@ def _warehouse_part(state: WarehouseState, months: tuple[str, str, str]) -> dict
     )  # fmt: skip
     found = cache.get(key)
     if found is None:
+        relationship = relationship_touchpoints()
         found = {
-            "kpis": [*_voice(months, department_of), *_outcome(months), *_promises(months)],
+            "kpis": [
+                *_voice(months, department_of, relationship),
+                *_outcome(months),
+                *_promises(months),
+            ],
             "irritants": _irritants(months[0]),
             "moments": _moments(months[0]),
         }
@@ -765,6 +803,23 @@ def _labelled(kpis: list[Kpi]) -> None:
             k.note = gettext(k.note)
 
 
+def _relationship_note(kpis: list[Kpi], months: tuple[str, str, str]) -> None:
+    """Why the relationship NPS has no value or no change: the survey is not monthly."""
+    k = next((k for k in kpis if k.kpi == "nps.relationship"), None)
+    if k is None:
+        return
+    month, prev, year = months
+    if k.value is None:
+        k.note = gettext("no relationship survey answers in %(month)s") % {"month": month}
+        return
+    parts = [gettext("the relationship survey's answers; it is not run every month")]
+    if k.previous is None:
+        parts.append(gettext("no answers in %(month)s") % {"month": prev})
+    if k.year_before is None:
+        parts.append(gettext("no answers in %(month)s") % {"month": year})
+    k.note = "; ".join(parts)
+
+
 def _targeted(kpis: list[Kpi]) -> None:
     targets = {t.kpi: t for t in KpiTarget.objects.all()}
     for k in kpis:
@@ -801,6 +856,7 @@ def board(*, actor: Actor, month: str | None = None) -> Board:
         *loop_kpis,
     ]  # fmt: skip
     _labelled(kpis)
+    _relationship_note(kpis, months)
     _targeted(kpis)
     comment = BoardComment.objects.filter(month=months[0]).values_list("text", flat=True).first()
     return Board(
