@@ -406,3 +406,31 @@ def test_the_relationship_survey_is_apart_from_the_overall_scores(small) -> None
         assert (
             board(actor=None, month="2026-03").kpi("nps.relationship").label != "Relationship NPS"
         )
+
+
+def test_a_past_board_uses_only_what_was_known_by_its_month_end(small) -> None:
+    from cxpilot.initiatives.models import Initiative
+    from cxpilot.initiatives.services import Draft, initiative_save
+
+    def save(name: str, **dates) -> None:
+        initiative_save(
+            actor=None,
+            draft=Draft(name=name, touchpoints=["website"], metric="nps", **dates),
+        )
+
+    save("Carrier", started_on=dt.date(2026, 2, 1), done_on=dt.date(2026, 3, 20), status="done")
+    save("Checkout", started_on=dt.date(2026, 3, 5), status="started")
+    save("Later", started_on=dt.date(2026, 9, 1), status="started")
+    # every initiative was entered today: what existed in February is what had a date by then
+    Initiative.objects.update(created_at=dt.datetime(2026, 11, 30, tzinfo=dt.UTC))
+    february = board(actor=None, month="2026-02")
+    rows = {r["name"]: r for r in february.initiatives}
+    assert set(rows) == {"Carrier"}
+    assert rows["Carrier"]["status"] == "started" and rows["Carrier"]["done"] is None
+    assert rows["Carrier"]["effect"] is None
+    assert "not measurable yet" in rows["Carrier"]["effect_note"]
+    assert february.kpi("effort.initiatives_delivered").value == 0
+    march = {r["name"]: r for r in board(actor=None, month="2026-03").initiatives}
+    assert set(march) == {"Carrier", "Checkout"}
+    assert march["Carrier"]["status"] == "done" and march["Checkout"]["status"] == "started"
+    assert board(actor=None, month="2026-03").maturity is None
