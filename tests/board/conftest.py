@@ -238,9 +238,14 @@ def fake_board(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
         row.save()
         state["calls"].append(("mailing_set", recipients, day, language, enabled))
 
+    from cxpilot.board import services as real
+
     services = types.ModuleType("cxpilot.board.services")
     for f in (target_set, target_delete, comment_set, mailing_set):
         setattr(services, f.__name__, f)
+    # the checks of input are the real ones
+    services.recipients_checked = real.recipients_checked  # type: ignore[attr-defined]
+    services.month_checked = real.month_checked  # type: ignore[attr-defined]
     import cxpilot.board as package
 
     monkeypatch.setitem(sys.modules, "cxpilot.board.selectors", selectors)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pytest
@@ -329,3 +330,107 @@ def test_the_closed_loop_the_efforts_and_the_departments(small) -> None:
     # a lower-is-better KPI: a median of 30 h against a target of 24 h, 10 h of tolerance
     target_set(actor=None, kpi="loop.median_hours_to_close", target=24, tolerance=10)
     assert board(actor=None, month="2026-03").kpi("loop.median_hours_to_close").status == "amber"
+
+
+def test_a_comment_needs_a_month_with_data(small) -> None:
+    with pytest.raises(ValidationError) as err:
+        comment_set(actor=None, month="2031-01", text="x")
+    assert err.value.where == "month" and "no board for 2031-01" in str(err.value)
+    bad = runner.invoke(app, ["board", "comment", "--month", "2031-01", "--text", "x"])
+    assert bad.exit_code == 2 and "2031-01" in bad.output
+    assert not BoardComment.objects.exists()
+
+
+@pytest.mark.parametrize("where", ["missing/dir/x.pdf", "."])
+def test_a_pdf_to_a_bad_path_is_a_clean_error(small, tmp_path, where) -> None:
+    (tmp_path / "out").mkdir()
+    output = tmp_path / "out" / where
+    out = runner.invoke(
+        app, ["board", "--month", "2026-03", "--format", "pdf", "--output", str(output)]
+    )
+    assert out.exit_code == 2, out.output
+    assert str(output).rstrip("/.") in out.output and "Traceback" not in out.output
+    assert out.output.count("error:") == 1
+    assert list((tmp_path / "out").iterdir()) == []
+
+
+def test_the_french_pdf_has_french_labels(small, tmp_path, monkeypatch) -> None:
+    import cxpilot.board.exports as exports
+
+    seen = {}
+
+    def fake_pdf(found, *, language):
+        seen["label"] = found.kpi("traffic.visits").label
+        seen["rule"] = found.rule
+        return b"%PDF-1.4"
+
+    monkeypatch.setattr(exports, "board_pdf", fake_pdf)
+    output = tmp_path / "b.pdf"
+    args = ["board", "--month", "2026-03", "-f", "pdf", "-o", str(output), "--language", "fr"]
+    out = runner.invoke(app, args)
+    assert out.exit_code == 0, out.output
+    assert seen["label"] == "Trafic : visites" and seen["rule"].startswith("Vert")
+    assert output.read_bytes() == b"%PDF-1.4"
+
+
+def test_the_relationship_survey_is_apart_from_the_overall_scores(small) -> None:
+    from cxpilot.organisation.models import Touchpoint
+    from cxpilot.warehouse.ingest import load_arrow
+
+    Touchpoint.objects.create(key="relation", name="Relation", channel="email")
+    # March only: 20 answers, all detractors; the overall NPS stays the website's (25)
+    rows = [
+        {"response_id": f"r{i}", "customer_id": f"rc{i}", "source": "crm",
+         "touchpoint": "relation", "timestamp": dt.datetime(2026, 3, 1 + i, 12),
+         "metric": "nps", "score": 2, "channel": "email"}
+        for i in range(20)
+    ]  # fmt: skip
+    import pyarrow as pa
+
+    load_arrow(table="responses", data=pa.Table.from_pylist(rows))
+    found = board(actor=None, month="2026-03")
+    head = found.kpi("nps")
+    assert head.value == pytest.approx(25.0) and head.change == pytest.approx(50.0)
+    assert "relationship survey is apart" in head.note
+    rel = found.kpi("nps.relationship")
+    assert rel.value == pytest.approx(-100.0) and rel.n == 20 and rel.label == "Relationship NPS"
+    assert rel.previous is None and rel.change is None
+    assert "no answers in 2026-02" in rel.note and "no answers in 2025-03" in rel.note
+    assert found.kpi("nps.touchpoint.relation") is None
+    february = board(actor=None, month="2026-02").kpi("nps.relationship")
+    assert february.value is None and "no relationship survey answers in 2026-02" in february.note
+    target_set(actor=None, kpi="nps.relationship", target=10)
+    from django.utils import translation
+
+    with translation.override("fr"):
+        assert (
+            board(actor=None, month="2026-03").kpi("nps.relationship").label != "Relationship NPS"
+        )
+
+
+def test_a_past_board_uses_only_what_was_known_by_its_month_end(small) -> None:
+    from cxpilot.initiatives.models import Initiative
+    from cxpilot.initiatives.services import Draft, initiative_save
+
+    def save(name: str, **dates) -> None:
+        initiative_save(
+            actor=None,
+            draft=Draft(name=name, touchpoints=["website"], metric="nps", **dates),
+        )
+
+    save("Carrier", started_on=dt.date(2026, 2, 1), done_on=dt.date(2026, 3, 20), status="done")
+    save("Checkout", started_on=dt.date(2026, 3, 5), status="started")
+    save("Later", started_on=dt.date(2026, 9, 1), status="started")
+    # every initiative was entered today: what existed in February is what had a date by then
+    Initiative.objects.update(created_at=dt.datetime(2026, 11, 30, tzinfo=dt.UTC))
+    february = board(actor=None, month="2026-02")
+    rows = {r["name"]: r for r in february.initiatives}
+    assert set(rows) == {"Carrier"}
+    assert rows["Carrier"]["status"] == "started" and rows["Carrier"]["done"] is None
+    assert rows["Carrier"]["effect"] is None
+    assert "not measurable yet" in rows["Carrier"]["effect_note"]
+    assert february.kpi("effort.initiatives_delivered").value == 0
+    march = {r["name"]: r for r in board(actor=None, month="2026-03").initiatives}
+    assert set(march) == {"Carrier", "Checkout"}
+    assert march["Carrier"]["status"] == "done" and march["Checkout"]["status"] == "started"
+    assert board(actor=None, month="2026-03").maturity is None

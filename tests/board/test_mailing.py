@@ -9,6 +9,7 @@ import datetime as dt
 import pytest
 import typer
 from django.core import mail
+from django.core.mail.backends.locmem import EmailBackend as LocmemBackend
 from typer.testing import CliRunner
 
 from cxpilot.board.cli_mail import register_mailing
@@ -17,6 +18,14 @@ from cxpilot.board.models import BoardMailing
 from cxpilot.kernel.errors import ValidationError
 
 pytestmark = pytest.mark.django_db
+
+
+class Remote(LocmemBackend):
+    """A mail server as far as the board knows (not one of Django's local backends); the
+    messages land in ``mail.outbox``."""
+
+
+REMOTE = f"{__name__}.Remote"
 
 
 def _mailing(**fields) -> BoardMailing:
@@ -44,7 +53,7 @@ def test_the_board_is_sent_with_its_pdf(fake_board, settings) -> None:
     assert name == "board-2026-03.pdf" and kind == "application/pdf"
     assert content.startswith(b"%PDF")
     row = BoardMailing.current()
-    assert row.last_sent_month == "2026-03" and row.last_error == ""
+    assert row.last_sent_month == "" and row.last_error == ""  # an ad-hoc send records nothing
 
 
 def test_given_month_recipients_and_language(fake_board) -> None:
@@ -57,8 +66,12 @@ def test_given_month_recipients_and_language(fake_board) -> None:
 
 @pytest.mark.parametrize(
     ("recipients", "language", "where"),
-    [([], None, "recipients"), (["not an address"], None, "recipients"),
-     (["a@example.com"], "de", "language")],
+    [([], None, "recipients"), (["not an address"], None, "recipients, line 1"),
+     (["a@example.com"], "de", "language"), (["@"], None, "recipients, line 1"),
+     (["a@"], None, "recipients, line 1"), (["ok@example.com", "a@b@c"], None, "recipients, line 2"),
+     (["x@example.com,evil@x.com"], None, "recipients, line 1"),
+     (["x@a.com;y@b.com"], None, "recipients, line 1"),
+     ([f"p{i}@example.com" for i in range(300)], None, "recipients")],
 )  # fmt: skip
 def test_bad_input_is_refused_and_nothing_sent(fake_board, recipients, language, where) -> None:
     _mailing(recipients="")
@@ -69,16 +82,32 @@ def test_bad_input_is_refused_and_nothing_sent(fake_board, recipients, language,
     assert BoardMailing.current().last_sent_month == ""
 
 
-def test_a_failure_is_recorded(fake_board) -> None:
+def test_a_month_without_data_is_refused(fake_board) -> None:
     _mailing()
-    with pytest.raises(ValidationError):
-        board_send(month="1999-01")
+    with pytest.raises(ValidationError) as caught:
+        board_send(month="2030-01")
+    assert "no data for 2030-01; months with data: 2026-03, 2026-02, 2026-01" in str(caught.value)
     row = BoardMailing.current()
-    assert "no board for the month '1999-01'" in row.last_error and row.last_sent_month == ""
+    assert row.last_error == "" and row.last_sent_month == ""
     assert mail.outbox == []
 
 
-def test_the_schedule(fake_board) -> None:
+def test_only_the_schedule_records_the_month_and_only_through_a_server(
+    fake_board, settings
+) -> None:
+    row = _mailing(enabled=True)
+    board_mail_job(dt.date(2026, 4, 4))  # the test backend keeps the message here
+    assert len(mail.outbox) == 1
+    row.refresh_from_db()
+    assert row.last_sent_month == ""
+    settings.EMAIL_BACKEND = REMOTE
+    board_send(month="2026-02")  # an ad-hoc send does not count as the monthly one
+    row.refresh_from_db()
+    assert row.last_sent_month == "" and board_mail_due(dt.date(2026, 4, 4))
+
+
+def test_the_schedule(fake_board, settings) -> None:
+    settings.EMAIL_BACKEND = REMOTE
     assert last_complete_month(dt.date(2026, 4, 2)) == "2026-03"
     assert last_complete_month(dt.date(2026, 1, 15)) == "2025-12"
     row = _mailing(enabled=False)
@@ -119,7 +148,8 @@ def _cli() -> typer.Typer:
     return app
 
 
-def test_the_send_command(fake_board) -> None:
+def test_the_send_command(fake_board, settings) -> None:
+    settings.EMAIL_BACKEND = REMOTE
     _mailing()
     runner = CliRunner()
     done = runner.invoke(
@@ -131,3 +161,34 @@ def test_the_send_command(fake_board) -> None:
     bad = runner.invoke(_cli(), ["board", "send", "--month", "2026-13"])
     assert bad.exit_code == 2 and "--month" in bad.output
     assert len(mail.outbox) == 1
+
+
+@pytest.mark.parametrize("to", ["@", "a@", "a@b@c", "x@example.com,evil@x.com", "x@a.com;y@b.com"])
+def test_the_send_command_refuses_a_bad_address(fake_board, settings, to) -> None:
+    settings.EMAIL_BACKEND = REMOTE
+    _mailing()
+    bad = CliRunner().invoke(_cli(), ["board", "send", "--to", "a@example.com", "--to", to])
+    assert bad.exit_code == 2 and repr(to) in bad.output and "Traceback" not in bad.output
+    assert mail.outbox == [] and BoardMailing.current().last_error == ""
+
+
+def test_the_send_command_too_many_and_no_data(fake_board, settings) -> None:
+    settings.EMAIL_BACKEND = REMOTE
+    _mailing()
+    many = [a for i in range(300) for a in ("--to", f"p{i}@example.com")]
+    bad = CliRunner().invoke(_cli(), ["board", "send", *many])
+    assert bad.exit_code == 2 and "at most 100 recipients" in bad.output
+    bad = CliRunner().invoke(_cli(), ["board", "send", "--month", "2030-01"])
+    assert bad.exit_code == 2 and "no data for 2030-01; months with data: 2026-03" in bad.output
+    assert mail.outbox == []
+
+
+def test_the_send_command_without_a_mail_server(fake_board, settings) -> None:
+    settings.EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+    _mailing(enabled=True)
+    done = CliRunner().invoke(_cli(), ["board", "send", "--format", "json"])
+    assert done.exit_code == 1
+    assert "nothing left this machine" in done.stderr and "CXPILOT_SMTP_URL" in done.stderr
+    assert '"sent": false' in done.stdout and "base64" not in done.stdout
+    assert len(done.stdout) < 1000
+    assert BoardMailing.current().last_sent_month == ""

@@ -94,6 +94,16 @@ def test_bad_input_is_refused_naming_the_field(client, lead_token, changes, wher
     assert Initiative.objects.count() == 0
 
 
+@pytest.mark.parametrize(
+    ("changes", "where"), [({"name": None}, "body.name"), ({"name": ["x"]}, "body.name")]
+)
+def test_a_field_of_the_wrong_type_is_named_once(client, lead_token, changes, where) -> None:
+    response = post(client, {**BODY, **changes}, lead_token)
+    assert response.status_code == 422, response.content
+    assert response.json()["where"] == where
+    assert Initiative.objects.count() == 0
+
+
 def test_unknown_fields_and_bad_json_are_refused(client, lead_token) -> None:
     response = post(client, {**BODY, "colour": "red"}, lead_token)
     assert response.status_code == 422 and response.json()["error"] == "invalid"

@@ -89,17 +89,23 @@ def board_cmd(
         raise ValidationError("give the file to write the PDF to", where="--output")
     if language not in ("en", "fr"):
         raise ValidationError(f"unknown language {language!r}; use en or fr", where="--language")
+    if output is not None and output.is_dir():
+        raise ValidationError(f"{output} is a folder: name the file to write", where="--output")
     setup()
+    from django.utils.translation import override
+
     from cxpilot.board.selectors import board
 
-    found = board(actor=None, month=month)
     if fmt is BoardFormat.pdf:
         from cxpilot.board.exports import board_pdf  # type: ignore[import-not-found,unused-ignore]
 
         assert output is not None
-        output.write_bytes(board_pdf(found, language=language))
+        with override(language):  # the labels, notes and rule in the PDF's language
+            pdf = board_pdf(board(actor=None, month=month), language=language)
+        _write(output, pdf)
         typer.echo(f"wrote {output}", err=True)
         return
+    found = board(actor=None, month=month)
     if output is not None:
         _to_file(found, fmt, output)
         return
@@ -122,13 +128,33 @@ def _to_file(found: Any, fmt: BoardFormat, output: Path) -> None:
         else:
             rows = [{c: k.as_dict()[c] for c in TABLE_COLUMNS} for k in found.kpis]
             emit(rows, Format.csv if fmt is BoardFormat.csv else Format.table)
-    try:
-        output.write_text(buffer.getvalue(), encoding="utf-8")
-    except OSError as exc:
-        from cxpilot.kernel.errors import ValidationError
-
-        raise ValidationError(f"cannot write {output}: {exc.strerror}", where="--output") from None
+    _write(output, buffer.getvalue().encode("utf-8"))
     print(f"wrote {output}", file=sys.stderr)
+
+
+def _write(output: Path, content: bytes) -> None:
+    """``content`` written to ``output``, whole or not at all (a file beside it, renamed)."""
+    import os
+    import tempfile
+
+    from cxpilot.kernel.errors import ValidationError
+
+    if output.is_dir():
+        raise ValidationError(f"{output} is a folder: name the file to write", where="--output")
+    folder = output.parent
+    if not folder.is_dir():
+        raise ValidationError(f"cannot write {output}: no folder {folder}", where="--output")
+    try:
+        handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{output.name}.")
+    except OSError as exc:
+        raise ValidationError(f"cannot write {output}: {exc.strerror}", where="--output") from None
+    try:
+        with os.fdopen(handle, "wb") as file:
+            file.write(content)
+        os.replace(temporary, output)
+    except OSError as exc:
+        Path(temporary).unlink(missing_ok=True)
+        raise ValidationError(f"cannot write {output}: {exc.strerror}", where="--output") from None
 
 
 def _target_row(t: Any) -> dict[str, Any]:

@@ -44,13 +44,36 @@ def send_cmd(
     if month is not None and not MONTH.match(month):
         raise ValidationError(f"{month!r} is not a month: write YYYY-MM", where="--month")
     setup()
-    from cxpilot.board.mailing import board_send
+    from django.core.mail import get_connection
 
+    from cxpilot.board.mailing import board_send, mail_is_local
+
+    local = mail_is_local()
+    # without a mail server the message would only be printed (a PDF in base64): it is built
+    # and checked, kept in memory, and the command says that nothing was sent
+    connection = get_connection("django.core.mail.backends.locmem.EmailBackend") if local else None
     try:
-        sent = board_send(month=month, recipients=to or None, language=language)
+        sent = board_send(
+            month=month, recipients=to or None, language=language, connection=connection
+        )
     except CxPilotError:
         raise
     except Exception as exc:  # noqa: BLE001 - the mail server's refusal, said plainly
         fail(f"the board could not be sent: {exc}")
         return
-    emit({"month": sent.month, "recipients": sent.recipients, "language": sent.language}, fmt)
+    emit(
+        {
+            "month": sent.month,
+            "recipients": sent.recipients,
+            "language": sent.language,
+            "sent": not local,
+        },
+        fmt,
+    )
+    if local:
+        typer.echo(
+            "warning: no mail server is configured (CXPILOT_SMTP_URL, sender "
+            "CXPILOT_EMAIL_FROM): the board was built but nothing left this machine",
+            err=True,
+        )
+        raise typer.Exit(1)

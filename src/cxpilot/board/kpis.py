@@ -23,8 +23,9 @@ Status = Literal["green", "amber", "red"]
 
 @dataclass
 class Kpi:
-    """One figure of the board. ``kpi`` is its stable key: ``nps``, ``ces``, ``csat``, the same
-    per touchpoint (``nps.touchpoint.website``), the outcome KPIs (``awareness.reach``,
+    """One figure of the board. ``kpi`` is its stable key: ``nps``, ``ces``, ``csat`` (over the
+    touchpoints' answers), the same per touchpoint (``nps.touchpoint.website``), the
+    relationship NPS (``nps.relationship``), the outcome KPIs (``awareness.reach``,
     ``traffic.visits``, ``conversion``, ``conversion.channel.<channel>``, ``churn.rate``,
     ``value.equity``), the effort KPIs (``effort.*``, ``promise.<key>``) and the closed loop's
     (``loop.*``, ``alerts.raised``).
@@ -124,6 +125,7 @@ CATALOGUE: dict[str, Spec] = {
     "nps": Spec("voice", gettext_noop("NPS"), "nps"),
     "ces": Spec("voice", gettext_noop("CES"), "score7"),
     "csat": Spec("voice", gettext_noop("CSAT (share satisfied)"), "percent"),
+    "nps.relationship": Spec("voice", gettext_noop("Relationship NPS"), "nps"),
     "awareness.reach": Spec(
         "outcome", gettext_noop("Awareness: customer records reached"), "count"
     ),

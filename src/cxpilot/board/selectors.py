@@ -15,7 +15,7 @@ import datetime as dt
 import json
 import statistics
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from django.db.models import Q
@@ -60,7 +60,13 @@ CONVERSION_NOTE = gettext_noop(
 )
 NO_CHURN = gettext_noop("not available: no churn model — run `cxpilot churn score`")
 NO_VALUES = gettext_noop("not available: no customer values — run `cxpilot clv predict`")
-_NOTES = {NO_ANSWERS, NO_INTERACTIONS, REACH_NOTE, CONVERSION_NOTE, NO_CHURN, NO_VALUES}
+TRANSACTIONAL_NOTE = gettext_noop(
+    "over the touchpoints' answers; the relationship survey is apart (Relationship NPS)"
+)
+_NOTES = {
+    NO_ANSWERS, NO_INTERACTIONS, REACH_NOTE, CONVERSION_NOTE, NO_CHURN, NO_VALUES,
+    TRANSACTIONAL_NOTE,
+}  # fmt: skip
 
 #: How each voice metric is tested.
 _KIND: dict[str, stats.Kind] = {"nps": "nps", "ces": "mean", "csat": "proportion"}
@@ -186,31 +192,58 @@ def _counted(
     )
 
 
-def _voice(months: tuple[str, str, str], department_of: Mapping[str, str | None]) -> list[Kpi]:
+def relationship_touchpoints() -> set[str]:
+    """The touchpoints of the relationship survey: those outside every journey stage, once
+    journeys are mapped (a touchpoint in a stage exists); none otherwise."""
+    from cxpilot.organisation.models import Touchpoint
+
+    if not Touchpoint.objects.filter(stage__isnull=False).exists():
+        return set()
+    return set(Touchpoint.objects.filter(stage__isnull=True).values_list("key", flat=True))
+
+
+def _voice(
+    months: tuple[str, str, str],
+    department_of: Mapping[str, str | None],
+    relationship: Collection[str] = (),
+) -> list[Kpi]:
     """NPS, CES and CSAT overall and per touchpoint, from the warehouse's sums per touchpoint
-    and month (one query per metric)."""
+    and month (one query per metric). The overall figures pool the touchpoints' answers
+    only: the answers of the ``relationship`` touchpoints (a yearly survey of the whole
+    relation) would make a month's figure move with the mix of surveys; their NPS is the
+    ``nps.relationship`` KPI."""
     month, prev, year = months
     start, end = _bounds(year)[0], _bounds(month)[1]
     kpis: list[Kpi] = []
     for metric in METRICS:
         rows = metric_sums(metric=metric, by=["touchpoint", "month"], start=start, end=end)
         overall: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+        related: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
         per: dict[str, dict[str, dict[str, float]]] = defaultdict(dict)
         for row in rows:
             if row["month"] not in months:
                 continue
             sums = {**{c: float(row[c]) for c in ("n", "promoters", "detractors", "total",
                                                    "total_sq")}, "successes": float(row["agree"])}  # fmt: skip
+            pooled = related if row["touchpoint"] in relationship else overall
             for c, v in sums.items():
-                overall[row["month"]][c] += v
+                pooled[row["month"]][c] += v
             if row["touchpoint"]:
                 per[row["touchpoint"]][row["month"]] = sums
         kind = _KIND[metric]
         head = _tested(metric, kind, overall, months)
         if head.value is None:
             head.note = NO_ANSWERS
+        elif relationship:
+            head.note = TRANSACTIONAL_NOTE
         kpis.append(head)
-        shown = sorted(tp for tp, by in per.items() if month in by or prev in by)
+        if metric == "nps" and relationship:
+            kpis.append(_tested("nps.relationship", kind, related, months))
+        shown = sorted(
+            tp
+            for tp, by in per.items()
+            if (month in by or prev in by) and not (metric == "nps" and tp in relationship)
+        )
         for tp in shown:
             k = _tested(
                 f"{metric}.touchpoint.{tp}",
@@ -433,8 +466,13 @@ def _warehouse_part(state: WarehouseState, months: tuple[str, str, str]) -> dict
     )  # fmt: skip
     found = cache.get(key)
     if found is None:
+        relationship = relationship_touchpoints()
         found = {
-            "kpis": [*_voice(months, department_of), *_outcome(months), *_promises(months)],
+            "kpis": [
+                *_voice(months, department_of, relationship),
+                *_outcome(months),
+                *_promises(months),
+            ],
             "irritants": _irritants(months[0]),
             "moments": _moments(months[0]),
         }
@@ -445,7 +483,14 @@ def _warehouse_part(state: WarehouseState, months: tuple[str, str, str]) -> dict
 # --------------------------------------------------------------------------- value domain
 
 
-def _churn() -> Kpi:
+def _after_month(key: str, day: Any) -> Kpi:
+    """A KPI computed only after the board's month: no value, the date it was computed."""
+    return _kpi(key, note=gettext("computed as of %(day)s, after this month") % {"day": day})
+
+
+def _churn(month: str) -> Kpi:
+    """The mean churn risk of the scored persons, if the scores were computed as of
+    ``month``'s end or before (else no value: a later model would use later data)."""
     from cxpilot.value.selectors import churn_scores
     from cxpilot.warehouse.connection import warehouse
 
@@ -463,6 +508,8 @@ def _churn() -> Kpi:
     except ValueError:
         model = {}
     as_of, window = model.get("as_of"), model.get("window_days")
+    if as_of and str(as_of)[:10] > _bounds(month)[1].isoformat():
+        return _after_month("churn.rate", str(as_of)[:10])
     note = gettext("mean churn risk of the %(n)d active persons scored") % {"n": int(found["n"])}
     if as_of:
         note += " " + gettext("as of %(day)s") % {"day": as_of}
@@ -490,10 +537,7 @@ def _equity(month: str, year: str) -> Kpi:
     end, year_end = _bounds(month)[1], _bounds(year)[1]
     upto = [r for r in rows if r["as_of"] <= end]
     if not upto:
-        return _kpi(
-            "value.equity",
-            note=gettext("no equity computed as of %(day)s or before") % {"day": end},
-        )
+        return _after_month("value.equity", rows[0]["as_of"])
     now = upto[-1]
     before = upto[-2] if len(upto) > 1 else None
     last_year = next((r for r in reversed(rows) if r["as_of"] <= year_end), None)
@@ -590,19 +634,24 @@ def _loop(
     return kpis, within, {**loop, "by_department": cases[month]["by_department"]}, alerts[month]
 
 
-def _effect(state: WarehouseState, initiative: Any) -> dict[str, Any]:
-    """The measured effect of a started initiative, cached until the warehouse or the
-    initiative changes."""
+def _effect(state: WarehouseState, initiative: Any, end: dt.date) -> dict[str, Any]:
+    """The measured effect of a started initiative on the answers up to ``end`` (what was
+    known at the board's month's end), cached until the warehouse or the initiative
+    changes."""
     from django.core.cache import cache
 
     from cxpilot.initiatives.selectors import initiative_effect, initiative_return
+    from cxpilot.warehouse.connection import answers, warehouse
 
-    key = state.key("board-effect", initiative.pk, initiative.updated_at)
+    key = state.key("board-effect", initiative.pk, initiative.updated_at, end.isoformat())
     found = cache.get(key)
     if found is not None:
         return found  # type: ignore[no-any-return]
     try:
-        effect = initiative_effect(actor=None, initiative=initiative)
+        with warehouse() as con:
+            r = answers(con)
+            known = r.filter(r.timestamp < _at(end + dt.timedelta(days=1)))
+            effect = initiative_effect(actor=None, initiative=initiative, answers=known)
     except CxPilotError as exc:
         found = {"effect": None, "ci_low": None, "ci_high": None, "method": None,
                  "roi": None, "effect_note": str(exc)}  # fmt: skip
@@ -632,21 +681,25 @@ def _initiatives(
 
     month = months[0]
     end = _bounds(month)[1]
+    known = Q(created_at__date__lte=end) | Q(planned_on__lte=end) | Q(started_on__lte=end)
     items = list(
         Initiative.objects.exclude(status=Status.DROPPED)
+        .filter(known)
         .select_related("department")
         .prefetch_related("touchpoints")
         .order_by("-started_on", "-pk")
     )
+    status = {i.pk: _status_at(i, end) for i in items}
     # irritants addressed: those of the month that an initiative under way names
-    active = [i for i in items if i.status != Status.PROPOSED]
+    active = [i for i in items if status[i.pk] != Status.PROPOSED]
     for irritant in irritants:
         label = str(irritant["label"]).casefold()
         by = next((i for i in active if label in {t.casefold() for t in i.themes}), None)
         irritant["initiative"] = by.name if by else None
     addressed = [r for r in irritants if r["initiative"]]
     delivered = {
-        m: [i for i in items if i.done_on and i.done_on.strftime("%Y-%m") == m] for m in months
+        m: [i for i in items if i.done_on and i.done_on <= end and i.done_on.strftime("%Y-%m") == m]
+        for m in months
     }
     kpis = [
         _kpi("effort.irritants_addressed", value=float(len(addressed)),
@@ -657,22 +710,25 @@ def _initiatives(
         _counted("effort.initiatives_delivered",
                  {m: float(len(delivered[m])) for m in months}, months),
     ]  # fmt: skip
-    shown = [i for i in items if i.started_on is None or i.started_on <= end][:MAX_INITIATIVES]
+    shown = items[:MAX_INITIATIVES]
     rows = []
     for i in shown:
         row: dict[str, Any] = {
             "id": i.pk,
             "name": i.name,
-            "status": i.status,
+            "status": status[i.pk],
             "metric": i.metric,
             "touchpoints": touchpoint_keys(i),
             "department": i.department.key if i.department else None,
             "started": i.started_on.isoformat() if i.started_on else None,
-            "done": i.done_on.isoformat() if i.done_on else None,
+            "done": i.done_on.isoformat() if i.done_on and i.done_on <= end else None,
             "delivered_this_month": i in delivered[month],
         }
-        if i.started_on is not None:
-            row.update(_effect(state, i))
+        if i.started_on is not None and i.started_on.strftime("%Y-%m") == month:
+            row.update(effect=None, ci_low=None, ci_high=None, method=None, roi=None,
+                       effect_note=gettext("not measurable yet: started in this month"))  # fmt: skip
+        elif i.started_on is not None and i.started_on <= end:
+            row.update(_effect(state, i, end))
         else:
             row.update(effect=None, ci_low=None, ci_high=None, method=None, roi=None,
                        effect_note=gettext("not started"))  # fmt: skip
@@ -681,6 +737,20 @@ def _initiatives(
     for i in delivered[month]:
         per_department[i.department.key if i.department else None] += 1
     return kpis, rows, dict(per_department)
+
+
+def _status_at(initiative: Any, end: dt.date) -> str:
+    """The status of ``initiative`` on ``end``, from its dates: done on or before it, else
+    started on or before it, else proposed if it still is, else planned."""
+    from cxpilot.initiatives.models import Status
+
+    if initiative.done_on is not None and initiative.done_on <= end:
+        return str(Status.DONE)
+    if initiative.started_on is not None and initiative.started_on <= end:
+        return str(Status.STARTED)
+    if initiative.status == Status.PROPOSED:
+        return str(Status.PROPOSED)
+    return str(Status.PLANNED)
 
 
 def _departments(
@@ -707,13 +777,22 @@ def _departments(
     return rows
 
 
-def _maturity() -> dict[str, Any] | None:
-    from cxpilot.maturity.selectors import campaign_names, latest_closed_result
+def _maturity(month: str) -> dict[str, Any] | None:
+    """The maturity of the latest campaign closed by ``month``'s end (its period ended, or it
+    was closed, on or before that day)."""
+    from cxpilot.maturity.models import Campaign
+    from cxpilot.maturity.selectors import campaign_names, campaign_result
 
-    found = latest_closed_result()
-    if found is None:
+    end = _bounds(month)[1]
+    campaign = (
+        Campaign.objects.filter(status=Campaign.Status.CLOSED)
+        .filter(Q(ends_on__lte=end) | Q(closed_at__date__lte=end))
+        .order_by("-ends_on", "-starts_on", "-id")
+        .first()
+    )
+    if campaign is None:
         return None
-    campaign, report = found
+    report = campaign_result(campaign)
     level = report.get("overall_level")
     names = campaign_names(campaign).get("levels", {})
     return {
@@ -765,6 +844,23 @@ def _labelled(kpis: list[Kpi]) -> None:
             k.note = gettext(k.note)
 
 
+def _relationship_note(kpis: list[Kpi], months: tuple[str, str, str]) -> None:
+    """Why the relationship NPS has no value or no change: the survey is not monthly."""
+    k = next((k for k in kpis if k.kpi == "nps.relationship"), None)
+    if k is None:
+        return
+    month, prev, year = months
+    if k.value is None:
+        k.note = gettext("no relationship survey answers in %(month)s") % {"month": month}
+        return
+    parts = [gettext("the relationship survey's answers; it is not run every month")]
+    if k.previous is None:
+        parts.append(gettext("no answers in %(month)s") % {"month": prev})
+    if k.year_before is None:
+        parts.append(gettext("no answers in %(month)s") % {"month": year})
+    k.note = "; ".join(parts)
+
+
 def _targeted(kpis: list[Kpi]) -> None:
     targets = {t.kpi: t for t in KpiTarget.objects.all()}
     for k in kpis:
@@ -793,7 +889,7 @@ def board(*, actor: Actor, month: str | None = None) -> Board:
     kpis = [
         *[k for k in part["kpis"] if k.group == "voice"],
         *[k for k in part["kpis"] if k.group == "outcome"],
-        _churn(),
+        _churn(months[0]),
         _equity(months[0], months[2]),
         *effort_kpis,
         within_sla,
@@ -801,6 +897,7 @@ def board(*, actor: Actor, month: str | None = None) -> Board:
         *loop_kpis,
     ]  # fmt: skip
     _labelled(kpis)
+    _relationship_note(kpis, months)
     _targeted(kpis)
     comment = BoardComment.objects.filter(month=months[0]).values_list("text", flat=True).first()
     return Board(
@@ -812,7 +909,7 @@ def board(*, actor: Actor, month: str | None = None) -> Board:
         moments=part["moments"],
         alerts=alerts,
         loop=loop,
-        maturity=_maturity(),
+        maturity=_maturity(months[0]),
         initiatives=initiatives,
         departments=_departments(loop.pop("by_department"), delivered_by),
         governance_model=_governance(),

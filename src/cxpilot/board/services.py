@@ -148,10 +148,21 @@ def month_checked(month: Any, where: str = "month") -> str:
 
 
 def comment_set(*, actor: Actor, month: Any, text: Any) -> BoardComment | None:
-    """The CX lead's comment of ``month`` (``YYYY-MM``); an empty text removes it (None)."""
+    """The CX lead's comment of ``month`` (``YYYY-MM``), a month with a board (answers in
+    the warehouse, as the board's page requires); an empty text removes it (None)."""
     roles.require(actor, COMMENT)
     key = month_checked(month)
     body = str(text or "").replace("\r\n", "\n").strip()
+    if body:
+        from cxpilot.board.selectors import board_months
+
+        known = board_months()
+        if key not in known:
+            shown = ", ".join(known[:6]) + (" …" if len(known) > 6 else "")
+            raise ValidationError(
+                f"no board for {key}: no data in that month; months with data: {shown or 'none'}",
+                where="month",
+            )
     _no_control(body, "text", _CONTROL_IN_TEXT)
     if len(body) > MAX_COMMENT:
         raise ValidationError(

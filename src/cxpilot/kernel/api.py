@@ -79,6 +79,8 @@ def install_error_handlers(api: NinjaAPI) -> None:
         loc = [str(p) for p in first.get("loc", ())]
         if len(loc) > 1 and loc[0] == "query":  # a query parameter is named as it is written
             loc = loc[1:]
+        if loc[:2] == ["body", "body"]:  # the body parameter's name is not the client's
+            loc = loc[1:]
         where = ".".join(loc)
         detail = str(first.get("msg", "invalid request"))
         given = first.get("input")
