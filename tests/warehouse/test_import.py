@@ -18,6 +18,8 @@ from cxpilot.organisation.models import Touchpoint
 from cxpilot.warehouse.connection import counts, warehouse
 from cxpilot.warehouse.services import table_import
 
+pytestmark = pytest.mark.warehouse
+
 runner = CliRunner()
 HEADER = "response_id,customer_id,touchpoint,timestamp,metric,score,verbatim"
 GOOD = [

@@ -28,6 +28,7 @@ import ibis
 from ibis.backends import BaseBackend
 
 from cxpilot.kernel.errors import WarehouseBusy, WarehouseError
+from cxpilot.warehouse import spark, swap
 from cxpilot.warehouse.schema import TABLES
 
 _lock = threading.RLock()
@@ -45,6 +46,12 @@ def _url() -> str:
     from django.conf import settings
 
     return str(settings.CXPILOT_WAREHOUSE_URL)  # type: ignore[misc]
+
+
+def _home() -> Path:
+    from django.conf import settings
+
+    return Path(settings.CXPILOT_HOME)  # type: ignore[misc]
 
 
 def _turn_file(url: str) -> Path | None:
@@ -103,6 +110,8 @@ def _wait_while_asked(turn: Path | None, deadline: float) -> None:
 def _open(url: str) -> BaseBackend:
     """``ibis.connect(url)``; for a DuckDB file held by another process, ask for a turn and
     wait up to :data:`WAIT_SECONDS` for it."""
+    if spark.is_spark(url):
+        return spark.connect(url, _home())
     turn = _turn_file(url)
     deadline = time.monotonic() + WAIT_SECONDS
     # someone asked first: let them have it before taking it again
@@ -127,6 +136,8 @@ def _open(url: str) -> BaseBackend:
 def _connect(url: str) -> BaseBackend:
     try:
         con = _open(url)
+    except WarehouseError:
+        raise
     except Exception as exc:
         text = str(exc)
         if "lock" in text.lower() and url.startswith("duckdb"):
@@ -146,6 +157,8 @@ def _connect(url: str) -> BaseBackend:
     try:
         if con.name == "postgres":
             _ensure_schema(con)
+        if not swap.transactional(con):
+            swap.recover(con, con.list_tables())
         ensure_tables(con)
     except WarehouseError:
         raise
@@ -238,7 +251,7 @@ def _release_memtables(con: Any) -> None:
         try:
             if con.name == "duckdb":
                 con.con.unregister(op.name)
-            else:  # PostgreSQL: a temporary table of the session
+            else:  # PostgreSQL: a temporary table of the session; Spark: a temporary view
                 con.drop_table(op.name, force=True)
         except Exception:  # noqa: S112 - a connection closing: kept, as Ibis knows it is there
             continue
@@ -285,7 +298,11 @@ def close() -> None:
     """Close the connection (it reopens on next use); frees a DuckDB file for other processes."""
     global _backend, _backend_url
     with _lock:
-        if _backend is not None:
+        if _backend is not None and _backend.name == "pyspark":
+            # Ibis's disconnect stops the Spark session, which took seconds to start and
+            # serves the whole process: the session stays, the backend goes
+            _release_memtables(_backend)
+        elif _backend is not None:
             try:
                 _backend.disconnect()
             except Exception:  # noqa: S110 - closing a broken connection must not fail
@@ -427,7 +444,7 @@ def _table_names(cursor: Any, engine: str) -> list[str]:
 def transaction(con: Any) -> Iterator[Transaction]:
     """One warehouse transaction on ``con`` (from :func:`warehouse`, whose lock the caller
     holds): committed when the block ends, rolled back if it raises. DuckDB and PostgreSQL
-    have them; another engine gets a WarehouseError, before anything is done."""
+    have them; another engine (Spark) gets a :class:`StagedTransaction`."""
     if con.name == "duckdb":
         raw = con.con
         raw.execute("BEGIN TRANSACTION")
@@ -446,7 +463,101 @@ def transaction(con: Any) -> Iterator[Transaction]:
         with con.begin() as cursor:
             yield Transaction(cursor, "postgres")
     else:
-        raise WarehouseError(
-            f"this needs a warehouse with transactions (DuckDB or PostgreSQL), not {con.name}",
-            where="warehouse",
-        )
+        tx = StagedTransaction(con)
+        try:
+            yield tx
+        except BaseException:
+            tx.rollback()
+            raise
+        tx.commit()
+
+
+class StagedTransaction(Transaction):
+    """A warehouse transaction on an engine without transactions across statements (Spark):
+    each table a statement changes is rewritten, in full, under its staging name (later
+    statements of the transaction read the staged table); the commit swaps every staged
+    table in at once (:mod:`cxpilot.warehouse.swap`), a rollback drops them. Written with
+    Ibis expressions, so any engine Ibis runs can do it; only the key lookups of
+    :class:`Transaction` are offered (no raw SQL)."""
+
+    def __init__(self, con: Any) -> None:
+        self._con = con
+        self.engine = con.name
+        self.tables = frozenset(con.list_tables())
+        self._staged: list[str] = []
+        self._round = 0
+
+    def _current(self, table: str) -> Any:
+        return self._con.table(swap.staged(table) if table in self._staged else table)
+
+    def _keys(self, t: Any, columns: Sequence[str], keys: Sequence[tuple[Any, ...]]) -> Any:
+        if any(len(key) != len(columns) for key in keys):
+            raise ValueError("each key has one value per column")
+        keys = list(dict.fromkeys(keys))
+        data = {c: [str(key[i]) for key in keys] for i, c in enumerate(columns)}
+        found = ibis.memtable(data, schema=ibis.schema({c: "string" for c in columns}))
+        return found.cast({c: t[c].type() for c in columns})
+
+    def rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        raise WarehouseError(f"no SQL statements on {self.engine}", where="warehouse")
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        raise WarehouseError(f"no SQL statements on {self.engine}", where="warehouse")
+
+    def select_keys(
+        self,
+        table: str,
+        names: Sequence[str],
+        keys: Sequence[tuple[Any, ...]],
+        columns: Sequence[str] = ("source", "customer_id"),
+    ) -> list[tuple[Any, ...]]:
+        if table not in self.tables or not keys:
+            return []
+        t = self._current(table)
+        found = t.semi_join(self._keys(t, columns, keys), list(columns)).select(*names)
+        data = found.to_pyarrow()
+        return list(zip(*(data.column(n).to_pylist() for n in names), strict=True))
+
+    def delete_keys(
+        self,
+        table: str,
+        keys: Sequence[tuple[Any, ...]],
+        columns: Sequence[str] = ("source", "customer_id"),
+        *,
+        through: tuple[str, Sequence[str], Sequence[str]] | None = None,
+    ) -> int:
+        if table not in self.tables or not keys:
+            return 0
+        if through is not None and through[0] not in self.tables:
+            return 0
+        t = self._current(table)
+        if through is None:
+            gone = t.semi_join(self._keys(t, columns, keys), list(columns))
+            kept = t.anti_join(self._keys(t, columns, keys), list(columns))
+        else:
+            other, joined, matched = through
+            o = self._current(other)
+            hit = o.semi_join(self._keys(o, matched, keys), list(matched))
+            hit = hit.select(*joined).distinct()
+            gone = t.semi_join(hit, list(joined))
+            kept = t.anti_join(hit, list(joined))
+        done = int(gone.count().execute())
+        if done == 0:
+            return 0
+        # written under a name of its own first: the staged table may be what it reads
+        self._round += 1
+        scratch = f"{swap.staged(table)}{self._round}"
+        self._con.create_table(scratch, kept, overwrite=True)
+        self._con.drop_table(swap.staged(table), force=True)
+        self._con.rename_table(scratch, swap.staged(table))
+        if table not in self._staged:
+            self._staged.append(table)
+        return done
+
+    def commit(self) -> None:
+        swap.swap(self._con, self._staged)
+        self._staged = []
+
+    def rollback(self) -> None:
+        swap.drop_staged(self._con, self._staged)
+        self._staged = []

@@ -14,7 +14,7 @@ from django.db.models import Q
 
 from cxpilot.kernel import csvcells, roles
 from cxpilot.organisation.models import Touchpoint
-from cxpilot.warehouse import ingest, survey_tools
+from cxpilot.warehouse import ingest, survey_tools, swap
 from cxpilot.warehouse.connection import Key, Transaction
 from cxpilot.warehouse.models import InboxItem
 from cxpilot.warehouse.schema import TABLES
@@ -23,44 +23,14 @@ from cxpilot.warehouse.validate import Validated
 
 Progress = Callable[[str], None]
 
-_STAGED = "{}__next"
-
 
 def derived_replace(con: Any, tables: Mapping[str, Any], schemas: Mapping[str, Any]) -> None:
     """Replace the derived ``tables`` (name → Arrow table) all or nothing: each is cast to
-    its Ibis schema in ``schemas`` and written in full under a staging name, then the old
-    tables are dropped and the staged ones renamed in one transaction (DuckDB and PostgreSQL
-    make that DDL transactional; another engine gets the renames one after the other). A
-    table that does not fit its schema fails before anything stored changes."""
-    for name, data in tables.items():
-        staged = _STAGED.format(name)
-        schema = schemas[name]
-        data = data.select(list(schema.names)).cast(schema.to_pyarrow())
-        if data.num_rows:
-            con.create_table(staged, data, overwrite=True)
-        else:
-            con.create_table(staged, schema=schema, overwrite=True)
-    statements = []
-    for name in tables:
-        statements.append(f'DROP TABLE IF EXISTS "{name}"')
-        statements.append(f'ALTER TABLE "{_STAGED.format(name)}" RENAME TO "{name}"')
-    if con.name == "duckdb":
-        con.raw_sql("BEGIN TRANSACTION")
-        try:
-            for sql in statements:
-                con.raw_sql(sql)
-        except Exception:
-            con.raw_sql("ROLLBACK")
-            raise
-        con.raw_sql("COMMIT")
-    elif con.name == "postgres":
-        with con.begin() as cursor:
-            for sql in statements:
-                cursor.execute(sql)
-    else:  # no transactional DDL known here: the renames one after the other
-        for name in tables:
-            con.drop_table(name, force=True)
-            con.rename_table(_STAGED.format(name), name)
+    its Ibis schema in ``schemas`` and written in full under a staging name, then swapped in
+    (:func:`cxpilot.warehouse.swap.replace`: one transaction on DuckDB and PostgreSQL, a
+    journal on Spark). A table that does not fit its schema fails before anything stored
+    changes."""
+    swap.replace(con, tables, schemas)
 
 
 @dataclass

@@ -1,0 +1,163 @@
+"""The experience warehouse on Apache Spark, through Ibis's PySpark backend.
+
+Two forms of ``CXPILOT_WAREHOUSE_URL``:
+
+``pyspark://`` (or ``pyspark:///DIR``)
+    A local Spark session in this process: the tables are Parquet files under ``DIR``
+    (default: ``spark-warehouse`` in the data directory), their catalogue a Hive metastore
+    beside it (``spark-metastore``, an embedded Derby database: one process at a time).
+``sc://HOST:PORT`` (Spark Connect)
+    A Spark cluster's Connect server (Spark ≥ 3.4, Databricks): the cluster keeps the tables
+    in its own catalogue and storage. Options go in the address as Spark Connect takes them
+    (``sc://host:15002/;token=…;use_ssl=true``).
+
+Either form takes ``?database=NAME`` (``pyspark://?database=cx``; for Spark Connect
+``sc://host:15002/;database=cx`` is not a Connect option, so write ``?database=`` after it):
+the Spark database (schema) of the warehouse's tables, created when missing; default
+``default``. ``?master=local[4]`` sets the local session's master (default ``local[*]``).
+
+Spark has no transaction across statements: :mod:`cxpilot.warehouse.swap` writes every
+change to staging tables first and swaps them in (see there).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from cxpilot.kernel.errors import WarehouseError
+
+SCHEMES = ("pyspark", "sc")
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}")
+_MASTER = re.compile(r"local(\[(\*|\d{1,4})(,\d{1,4})?\])?|(spark|yarn|k8s)://?[^\s]*|yarn")
+
+
+def is_spark(url: str) -> bool:
+    return url.split(":", 1)[0] in SCHEMES
+
+
+def _options(url: str) -> dict[str, str]:
+    query = urlsplit(url).query
+    found = parse_qs(query, keep_blank_values=True)
+    unknown = sorted(set(found) - {"database", "master"})
+    if unknown:
+        raise WarehouseError(
+            f"unknown option {unknown[0]!r} in CXPILOT_WAREHOUSE_URL (a Spark warehouse takes "
+            "database= and, for a local session, master=)",
+            where="CXPILOT_WAREHOUSE_URL",
+        )
+    return {key: values[-1] for key, values in found.items()}
+
+
+def database_name(url: str) -> str:
+    """The Spark database the URL names (``default`` when none), checked."""
+    name = _options(url).get("database") or "default"
+    if not _NAME.fullmatch(name):
+        raise WarehouseError(
+            f"database={name!r} in CXPILOT_WAREHOUSE_URL is not a Spark database name "
+            "(letters, digits and _, not starting with a digit)",
+            where="CXPILOT_WAREHOUSE_URL",
+        )
+    return name
+
+
+def local_dir(url: str, home: Path) -> Path:
+    """Where a local session keeps its tables: the URL's path, else the data directory's
+    ``spark-warehouse``."""
+    path = urlsplit(url).path
+    return Path(path) if path not in ("", "/") else home / "spark-warehouse"
+
+
+def session(url: str, home: Path) -> Any:
+    """The process's Spark session for ``url`` (created on first use, then shared: a JVM and
+    its session start in seconds, so they live as long as the process)."""
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError:
+        raise WarehouseError(
+            "a Spark warehouse needs pyspark: pip install 'cxpilot[spark]' (and Java 17 for "
+            "a local session)",
+            where="CXPILOT_WAREHOUSE_URL",
+        ) from None
+    if url.startswith("sc://"):
+        address = url.split("?", 1)[0]
+        return SparkSession.builder.remote(address).getOrCreate()
+    active = SparkSession.getActiveSession()
+    if active is not None:
+        return active
+    master = _options(url).get("master") or "local[*]"
+    if not _MASTER.fullmatch(master):
+        raise WarehouseError(
+            f"master={master!r} in CXPILOT_WAREHOUSE_URL is not a Spark master "
+            "(local, local[4], spark://host:7077 …)",
+            where="CXPILOT_WAREHOUSE_URL",
+        )
+    tables = local_dir(url, home)
+    tables.mkdir(parents=True, exist_ok=True)
+    metastore = tables.parent / "spark-metastore"
+    return (
+        SparkSession.builder.master(master)
+        .appName("cxpilot")
+        .config("spark.sql.warehouse.dir", str(tables))
+        .config("spark.sql.catalogImplementation", "hive")
+        .config(
+            "spark.hadoop.javax.jdo.option.ConnectionURL",
+            f"jdbc:derby:;databaseName={metastore};create=true",
+        )
+        .config("spark.driver.extraJavaOptions", f"-Dderby.system.home={tables.parent}")
+        .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        # a laptop's few cores: Spark's default of 200 shuffle partitions costs seconds
+        # per query on small tables; adaptive execution merges them on big ones anyway
+        .config("spark.sql.shuffle.partitions", "8")
+        .config("spark.sql.adaptive.enabled", "true")
+        .getOrCreate()
+    )
+
+
+def connect(url: str, home: Path) -> Any:
+    """An Ibis backend on the Spark session of ``url``, using the URL's database."""
+    spark = session(url, home)
+    with_log_level(spark)
+    name = database_name(url)
+    spark.sql(f"CREATE DATABASE IF NOT EXISTS `{name}`")
+    spark.catalog.setCurrentDatabase(name)
+    return _backend_class()().connect(spark)
+
+
+def _backend_class() -> type:
+    """Ibis's PySpark backend, with in-memory tables handed to Spark as Arrow: Ibis goes
+    through pandas, whose missing strings arrive in Spark as the text ``'NaN'``."""
+    import ibis
+    from ibis.backends.pyspark import Backend
+    from ibis.backends.pyspark.datatypes import PySparkSchema
+
+    _ = ibis.pyspark  # loading the backend through Ibis registers its options
+
+    class ArrowBackend(Backend):  # type: ignore[misc]
+        def _register_in_memory_table(self, op: Any) -> None:
+            data = op.data.to_pyarrow(op.schema)
+            schema = PySparkSchema.from_ibis(op.schema)
+            self._session.createDataFrame(data, schema=schema).createOrReplaceTempView(op.name)
+
+    return ArrowBackend
+
+
+def with_log_level(spark: Any) -> None:
+    """Spark's own INFO lines are not the user's: warnings and errors only."""
+    try:
+        spark.sparkContext.setLogLevel("ERROR")
+    except Exception:  # noqa: S110 - a Connect session has no SparkContext: its server logs
+        pass
+
+
+def drop_database(url: str, home: Path) -> None:
+    """Drop the URL's database and every table in it (the tests' clean-up)."""
+    spark = session(url, home)
+    name = database_name(url)
+    if name == "default":
+        raise WarehouseError("the default database is not dropped", where="database")
+    spark.catalog.setCurrentDatabase("default")
+    spark.sql(f"DROP DATABASE IF EXISTS `{name}` CASCADE")
