@@ -19,7 +19,9 @@ from tests.hostile import HOSTILE_STRINGS
 PG_URL = os.environ.get("CXPILOT_TEST_DATABASE_URL")
 #: The Spark pass: every test marked ``warehouse`` on a local Spark session (one per run,
 #: a database of its own per test).
+#: ``CXPILOT_TEST_SPARK=all``: every test that is not pure (to try one on Spark).
 SPARK = os.environ.get("CXPILOT_TEST_SPARK", "") not in ("", "0")
+SPARK_ALL = os.environ.get("CXPILOT_TEST_SPARK", "") == "all"
 
 
 @pytest.fixture(autouse=True)
@@ -51,7 +53,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item
             for item in items
             if item.get_closest_marker("pure")
-            or (SPARK and not item.get_closest_marker("warehouse"))
+            or (SPARK and not SPARK_ALL and not item.get_closest_marker("warehouse"))
         ]
         if left:
             config.hook.pytest_deselected(items=left)

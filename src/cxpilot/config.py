@@ -12,6 +12,7 @@ import ipaddress
 import os
 import secrets
 from collections.abc import Callable, Mapping
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
@@ -117,7 +118,9 @@ def masked_url(value: object) -> str:
     """The URL without its password."""
     url = str(value)
     password = urlparse(url).password
-    return url.replace(f":{password}@", ":***@", 1) if password else url
+    url = url.replace(f":{password}@", ":***@", 1) if password else url
+    # Spark Connect carries its secret as an option: sc://host:15002/;token=…
+    return re.sub(r"(?i)(;\s*token\s*=)[^;?&#]*", r"\1***", url)
 
 
 @dataclass(frozen=True)
@@ -175,7 +178,8 @@ SETTINGS: tuple[Setting, ...] = (
         "warehouse_url",
         "Experience warehouse as an Ibis URL, "
         "e.g. postgres://user@host:5432/cxpilot?schema=warehouse (the schema is created "
-        "when it does not exist).",
+        "when it does not exist), pyspark:// (a local Spark session) or "
+        "sc://host:15002 (a Spark cluster through Spark Connect; see docs/spark.md).",
         parse=_url(WAREHOUSE_SCHEMES),
         unset="a DuckDB file in the data directory",
         computed=True,

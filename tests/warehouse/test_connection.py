@@ -11,6 +11,7 @@ import pytest
 from cxpilot.warehouse.connection import warehouse
 
 
+@pytest.mark.warehouse
 def test_a_memtable_is_released_when_the_block_ends(db):
     t = ibis.memtable(pa.table({"x": [1, 2, 3]}))
     with warehouse() as con:
@@ -35,6 +36,29 @@ def test_a_password_is_not_written_in_an_error():
     )
     assert redacted("postgres://bob@db/cx") == "postgres://bob@db/cx"
     assert redacted("duckdb:///data/warehouse.duckdb") == "duckdb:///data/warehouse.duckdb"
+    assert redacted("sc://spark:15002/;token=dapi42;use_ssl=true?database=cx") == (
+        "sc://spark:15002/;token=***;use_ssl=true?database=cx"
+    )
+
+
+@pytest.mark.parametrize(
+    ("url", "said"),
+    [
+        ("pyspark://?database=1bad", "not a Spark database name"),
+        ("pyspark://?database=a;DROP", "not a Spark database name"),
+        ("pyspark://?master=local[x]", "not a Spark master"),
+        ("pyspark://?colour=blue", "unknown option 'colour'"),
+    ],
+)
+def test_a_bad_spark_url_is_one_line_naming_the_setting(settings, url, said):
+    from cxpilot.kernel.errors import WarehouseError
+    from cxpilot.warehouse import connection
+
+    connection.close()
+    settings.CXPILOT_WAREHOUSE_URL = url
+    with pytest.raises(WarehouseError, match=said) as raised, warehouse():
+        pass
+    assert "CXPILOT_WAREHOUSE_URL" in str(raised.value) + str(raised.value.where)
 
 
 def test_an_engine_that_cannot_be_reached_is_one_line_naming_the_setting(settings):

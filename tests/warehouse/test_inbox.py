@@ -16,6 +16,8 @@ from cxpilot.warehouse.connection import counts
 from cxpilot.warehouse.inbox import inbox_flush, inbox_receive
 from cxpilot.warehouse.models import InboxItem
 
+pytestmark = pytest.mark.warehouse
+
 
 def answers(n: int, start: int = 0) -> list[dict]:
     return [
@@ -119,6 +121,8 @@ def test_killed_after_acknowledging_before_flush(org, warehouse_url):
 
 @pytest.mark.django_db(transaction=True)
 def test_killed_between_warehouse_write_and_mark(org, warehouse_url):
+    if warehouse_url.startswith("pyspark"):
+        pytest.skip("a local Spark metastore admits one process at a time (docs/spark.md)")
     inbox_receive(table="responses", records=answers(30), source="web")
     connection.close()  # let the child process open the warehouse
     script = """

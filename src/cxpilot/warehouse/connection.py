@@ -549,7 +549,7 @@ class StagedTransaction(Transaction):
         scratch = f"{swap.staged(table)}{self._round}"
         self._con.create_table(scratch, kept, overwrite=True)
         self._con.drop_table(swap.staged(table), force=True)
-        self._con.rename_table(scratch, swap.staged(table))
+        swap.rename(self._con, scratch, swap.staged(table))
         if table not in self._staged:
             self._staged.append(table)
         return done

@@ -63,6 +63,18 @@ def database_name(url: str) -> str:
     return name
 
 
+def _check_master(url: str) -> str:
+    """The local session's master the URL names (``local[*]`` when none), checked."""
+    master = _options(url).get("master") or "local[*]"
+    if not _MASTER.fullmatch(master):
+        raise WarehouseError(
+            f"master={master!r} in CXPILOT_WAREHOUSE_URL is not a Spark master "
+            "(local, local[4], spark://host:7077 …)",
+            where="CXPILOT_WAREHOUSE_URL",
+        )
+    return master
+
+
 def local_dir(url: str, home: Path) -> Path:
     """Where a local session keeps its tables: the URL's path, else the data directory's
     ``spark-warehouse``."""
@@ -84,16 +96,10 @@ def session(url: str, home: Path) -> Any:
     if url.startswith("sc://"):
         address = url.split("?", 1)[0]
         return SparkSession.builder.remote(address).getOrCreate()
+    master = _check_master(url)
     active = SparkSession.getActiveSession()
     if active is not None:
         return active
-    master = _options(url).get("master") or "local[*]"
-    if not _MASTER.fullmatch(master):
-        raise WarehouseError(
-            f"master={master!r} in CXPILOT_WAREHOUSE_URL is not a Spark master "
-            "(local, local[4], spark://host:7077 …)",
-            where="CXPILOT_WAREHOUSE_URL",
-        )
     tables = local_dir(url, home)
     tables.mkdir(parents=True, exist_ok=True)
     metastore = tables.parent / "spark-metastore"
@@ -119,6 +125,9 @@ def session(url: str, home: Path) -> Any:
 
 def connect(url: str, home: Path) -> Any:
     """An Ibis backend on the Spark session of ``url``, using the URL's database."""
+    if not url.startswith("sc://"):
+        _check_master(url)  # a bad option is refused before a session starts
+    database_name(url)
     spark = session(url, home)
     with_log_level(spark)
     name = database_name(url)

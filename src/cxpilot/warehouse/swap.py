@@ -86,8 +86,17 @@ def _finish(con: Any) -> None:
     for name in names:
         if staged(name) in present:
             con.drop_table(name, force=True)
-            con.rename_table(staged(name), name)
+            rename(con, staged(name), name)
     con.drop_table(JOURNAL, force=True)
+
+
+def rename(con: Any, old: str, new: str) -> None:
+    """Rename a table: Ibis's ``rename_table`` where the backend has it (Spark, PostgreSQL),
+    else the SQL every engine here knows."""
+    try:
+        con.rename_table(old, new)
+    except NotImplementedError:
+        con.raw_sql(f'ALTER TABLE "{old}" RENAME TO "{new}"')
 
 
 def recover(con: Any, present: Iterable[str]) -> None:
