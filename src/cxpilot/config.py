@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 import secrets
 from collections.abc import Callable, Mapping
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
