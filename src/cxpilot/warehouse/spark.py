@@ -95,6 +95,7 @@ def session(url: str, home: Path) -> Any:
         ) from None
     if url.startswith("sc://"):
         address = url.split("?", 1)[0]
+        _reachable(address)
         return SparkSession.builder.remote(address).getOrCreate()
     master = _check_master(url)
     active = SparkSession.getActiveSession()
@@ -123,6 +124,27 @@ def session(url: str, home: Path) -> Any:
     )
 
 
+#: How long to wait for a Spark Connect server to accept a connection.
+CONNECT_TIMEOUT = 10.0
+
+
+def _reachable(address: str) -> None:
+    """Refuse at once a Connect server that does not answer (its client would retry for
+    minutes before saying so)."""
+    import socket
+
+    parts = urlsplit(address.split(";", 1)[0])
+    host, port = parts.hostname or "localhost", parts.port or 15002
+    try:
+        socket.create_connection((host, port), timeout=CONNECT_TIMEOUT).close()
+    except OSError as exc:
+        raise WarehouseError(
+            f"no Spark Connect server answers at {host}:{port} ({exc.strerror or exc}): start "
+            "it, or correct CXPILOT_WAREHOUSE_URL",
+            where="CXPILOT_WAREHOUSE_URL",
+        ) from None
+
+
 def connect(url: str, home: Path) -> Any:
     """An Ibis backend on the Spark session of ``url``, using the URL's database."""
     if not url.startswith("sc://"):
@@ -137,7 +159,7 @@ def connect(url: str, home: Path) -> Any:
 
 
 def _backend_class() -> type:
-    """Ibis's PySpark backend, with in-memory tables handed to Spark as Arrow: Ibis goes
+    """Ibis's PySpark backend, with data handed to and from Spark as Arrow: Ibis goes
     through pandas, whose missing strings arrive in Spark as the text ``'NaN'``."""
     import ibis
     from ibis.backends.pyspark import Backend
@@ -150,6 +172,26 @@ def _backend_class() -> type:
             data = op.data.to_pyarrow(op.schema)
             schema = PySparkSchema.from_ibis(op.schema)
             self._session.createDataFrame(data, schema=schema).createOrReplaceTempView(op.name)
+
+        def to_pyarrow(
+            self, expr: Any, /, params: Any = None, limit: Any = None, **kwargs: Any
+        ) -> Any:
+            # Spark hands Arrow over itself (Ibis goes through pandas, which loses a
+            # scalar's column name and turns missing values into NaN)
+            from ibis.formats.pyarrow import PyArrowData
+
+            self._run_pre_execute_hooks(expr)
+            table_expr = expr.as_table()
+            schema = table_expr.schema()
+            sql = self.compile(table_expr, params=params, limit=limit, **kwargs)
+            with self._safe_raw_sql(sql) as query:
+                output = query.toArrow()
+            names = list(schema.names)
+            if set(names) <= set(output.column_names):
+                output = output.select(names)  # an offset adds Spark's row number
+            else:
+                output = output.rename_columns(names)  # a scalar's column
+            return expr.__pyarrow_result__(PyArrowData.convert_table(output, schema))
 
     return ArrowBackend
 
