@@ -9,7 +9,9 @@ directory, see bench/bench_sentiment.py), and resolve (customer resolution on ab
 pairwise F1; BENCH_RESOLVE_CUSTOMERS=10240 for a quick run; written to resolve_scale.json),
 and journeys (the directly-follows graph and the variants of 10 million events against
 hand-written DuckDB SQL and pm4py; BENCH_JOURNEYS_EVENTS=200000 BENCH_JOURNEYS_CASES=6000 for a
-quick run).
+quick run), and spark (the NPS cube and the directly-follows graph of 100 million rows on
+DuckDB and on a local Spark session, the same Parquet files; needs pyspark and Java 17;
+BENCH_SPARK_ROWS=1000000 for a quick run).
 
 A benchmark module may name its result file with RESULT_NAME (else its name without bench_).
 """
