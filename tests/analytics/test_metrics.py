@@ -16,6 +16,8 @@ from cxpilot.cli import app
 from cxpilot.kernel.errors import ValidationError
 from cxpilot.warehouse.ingest import load_arrow
 
+pytestmark = pytest.mark.warehouse
+
 runner = CliRunner()
 
 

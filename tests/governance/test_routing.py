@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import pytest
+
 from cxpilot.governance.selectors import responsible_department
 from cxpilot.governance.services import catalogue_sync, raci_cells_set
 from cxpilot.loop.models import FollowUpCase
 from cxpilot.loop.services import case_department
 from cxpilot.warehouse.inbox import inbox_flush, inbox_receive
+
+pytestmark = pytest.mark.warehouse
 
 
 def answer(i: int, touchpoint: str, score: int) -> dict:

@@ -22,7 +22,9 @@ change to staging tables first and swaps them in (see there).
 
 from __future__ import annotations
 
+import os
 import re
+import sys
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -103,6 +105,9 @@ def session(url: str, home: Path) -> Any:
         return active
     tables = local_dir(url, home)
     tables.mkdir(parents=True, exist_ok=True)
+    # Spark's Python workers (for the few operations Ibis hands them) run this interpreter,
+    # which has CX Pilot's packages, not the first python3 on the PATH
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     metastore = tables.parent / "spark-metastore"
     return (
         SparkSession.builder.master(master)
