@@ -15,6 +15,8 @@ from cxpilot.kernel.errors import NotFound, PermissionDenied, ValidationError
 from cxpilot.warehouse.connection import warehouse
 from cxpilot.warehouse.ingest import load_arrow
 
+pytestmark = pytest.mark.warehouse
+
 
 @pytest.fixture(scope="module")
 def demo() -> tuple[pa.Table, pa.Table]:

@@ -95,3 +95,20 @@ def test_a_staged_transaction_committed_deletes_every_row_it_named(db):
         tx.commit()
         assert _customers(con) == [("crm", "c2")]
         assert swap.JOURNAL not in con.list_tables()
+
+
+def test_a_table_in_parts_one_of_them_empty_is_written_whole(db):
+    # Spark reads an Arrow table only up to its first empty part: every row must land
+    parts = pa.concat_tables(
+        [
+            pa.table({"k": ["a", "b"], "v": [1, 2]}),
+            pa.table({"k": pa.array([], pa.string()), "v": pa.array([], pa.int64())}),
+            pa.table({"k": ["c"], "v": [3]}),
+        ]
+    )
+    assert [b.num_rows for b in parts.to_batches()] == [2, 0, 1]
+    with warehouse() as con:
+        swap.replace(con, {"a": parts}, {"a": SCHEMA})
+        assert _rows(con, "a") == [("a", 1), ("b", 2), ("c", 3)]
+        con.create_table("m", ibis.memtable(parts))
+        assert _rows(con, "m") == [("a", 1), ("b", 2), ("c", 3)]

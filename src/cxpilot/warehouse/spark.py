@@ -174,7 +174,7 @@ def _backend_class() -> type:
 
     class ArrowBackend(Backend):  # type: ignore[misc]
         def _register_in_memory_table(self, op: Any) -> None:
-            data = op.data.to_pyarrow(op.schema)
+            data = _without_empty_batches(op.data.to_pyarrow(op.schema))
             schema = PySparkSchema.from_ibis(op.schema)
             self._session.createDataFrame(data, schema=schema).createOrReplaceTempView(op.name)
 
@@ -199,6 +199,20 @@ def _backend_class() -> type:
             return expr.__pyarrow_result__(PyArrowData.convert_table(output, schema))
 
     return ArrowBackend
+
+
+def _without_empty_batches(data: Any) -> Any:
+    """``data`` (an Arrow table) without its empty record batches: Spark's
+    ``createDataFrame`` stops reading an Arrow table at its first empty batch, so that the
+    rows after it were lost (a table put together from parts, one of them empty, as the demo's
+    customers). The batches kept are not copied."""
+    import pyarrow as pa
+
+    every = data.to_batches()
+    batches = [b for b in every if b.num_rows]
+    if not batches or len(batches) == len(every):
+        return data
+    return pa.Table.from_batches(batches, schema=data.schema)
 
 
 def with_log_level(spark: Any) -> None:
