@@ -20,6 +20,8 @@ from cxpilot.analytics.metrics import metric_groups
 from cxpilot.warehouse.ingest import load_arrow
 from tests.hostile import HOSTILE, HOSTILE_ESCAPED
 
+pytestmark = pytest.mark.warehouse
+
 # website NPS: January 30 (50 P / 20 D of 100), February 0 (30 / 30): a significant drop;
 # March 1 (31 / 30): a change that is noise. The store has ten answers (too few to read).
 WEBSITE = {

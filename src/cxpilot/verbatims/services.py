@@ -317,7 +317,10 @@ def verbatims_analyse(
         ensure_derived(con)
         if full:
             for name, schema in DERIVED.items():
-                con.create_table(name, schema=schema, overwrite=True)
+                # dropped, then created: Spark's Ibis backend cannot overwrite a table with
+                # an empty one
+                con.drop_table(name, force=True)
+                con.create_table(name, schema=schema)
         reader = _verbatims(con, only_new=not full).to_pyarrow_batches(chunk_size=BATCH)
         for batch in reader:
             if batch.num_rows == 0:
