@@ -1,8 +1,8 @@
 #!/bin/sh
 # Install what the tests need into .venv and run the checks: ruff, the import contracts, mypy,
-# and the test suite on SQLite + DuckDB, then the tests that touch a database again on
+# and the test suite on SQLite + DuckDB; beside it, the tests that touch a database again on
 # PostgreSQL when one answers at $CXPILOT_TEST_PG
-# (default postgresql://postgres@127.0.0.1:5432/test).
+# (default postgresql://postgres@127.0.0.1:5432/test), and the warehouse tests on local Spark.
 set -eu
 cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-python3}
@@ -51,18 +51,42 @@ echo "== import contracts"
 .venv/bin/lint-imports --no-cache
 echo "== mypy"
 CXPILOT_HOME="$(mktemp -d)" .venv/bin/mypy
-echo "== tests on SQLite + DuckDB"
-.venv/bin/python -m pytest
+# The three passes are independent (their own Django database, warehouse and temporary
+# directory), so they run side by side; each one's output is shown when it ends.
+LOGS="$(mktemp -d)"
+PASSES=""
+start_pass() {  # start_pass NAME TITLE VAR=VALUE [PYTEST-ARGUMENT...]
+    name=$1 title=$2 setting=$3
+    shift 3
+    echo "== $title: started"
+    echo "$title" >"$LOGS/$name.title"
+    (
+        rc=0
+        env "$setting" .venv/bin/python -m pytest --basetemp "$LOGS/$name.tmp" --durations=10 "$@" \
+            >"$LOGS/$name.log" 2>&1 || rc=$?
+        echo $rc >"$LOGS/$name.rc"
+    ) &
+    echo $! >"$LOGS/$name.pid"
+    PASSES="$PASSES $name"
+}
+start_pass sqlite "tests on SQLite + DuckDB" CXPILOT_TEST_PASS=sqlite
 PG="${CXPILOT_TEST_PG:-postgresql://postgres@127.0.0.1:5432/test}"
 if .venv/bin/python -c "import psycopg, sys; psycopg.connect(sys.argv[1], connect_timeout=3).close()" "$PG" 2>/dev/null; then
-    echo "== tests on PostgreSQL ($PG)"
-    CXPILOT_TEST_DATABASE_URL="$PG" .venv/bin/python -m pytest
+    start_pass postgres "tests on PostgreSQL ($PG)" CXPILOT_TEST_DATABASE_URL="$PG"
 else
     echo "== PostgreSQL pass skipped: no server answers at $PG"
 fi
 if command -v java >/dev/null 2>&1 || [ -n "${JAVA_HOME:-}" ]; then
-    echo "== the warehouse tests on local Spark"
-    CXPILOT_TEST_SPARK=1 .venv/bin/python -m pytest -m warehouse
+    start_pass spark "the warehouse tests on local Spark" CXPILOT_TEST_SPARK=1 -m warehouse
 else
     echo "== Spark pass skipped: no Java"
 fi
+failed=0
+for name in $PASSES; do
+    wait "$(cat "$LOGS/$name.pid")" || true
+    echo "== $(cat "$LOGS/$name.title")"
+    cat "$LOGS/$name.log"
+    [ "$(cat "$LOGS/$name.rc" 2>/dev/null || echo 1)" = 0 ] || failed=1
+done
+rm -rf "$LOGS"
+exit $failed

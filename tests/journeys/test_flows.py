@@ -18,6 +18,8 @@ from cxpilot.journeys.flows import dfg, funnel, parse_stages, paths_to, variants
 from cxpilot.journeys.log import LogFilters, event_log
 from cxpilot.kernel.errors import ValidationError
 
+pytestmark = pytest.mark.warehouse
+
 runner = CliRunner()
 DAY = dt.datetime(2025, 1, 1)
 

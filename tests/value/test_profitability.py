@@ -23,6 +23,8 @@ from cxpilot.value.profitability import (
 )
 from cxpilot.warehouse.ingest import load_arrow
 
+pytestmark = pytest.mark.warehouse
+
 runner = CliRunner()
 
 #: The rules of the hand-checked case: every tier, and a channel rule (web) a file cost beats.

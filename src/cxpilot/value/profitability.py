@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -485,14 +484,14 @@ def default_margin_rate() -> float:
 
 
 @contextmanager
-def _temporary(con: Any, expr: Any) -> Iterator[Any]:
-    """``expr`` computed once into a temporary table of the session, dropped after use."""
-    name = f"cxpilot_profit_{uuid.uuid4().hex[:12]}"
-    table = con.create_table(name, expr, temp=True)
+def _temporary(expr: Any) -> Iterator[Any]:
+    """``expr`` computed once and kept by the engine (a temporary table, or Spark's cache)
+    for the queries that follow, released after use."""
+    cached = expr.cache()
     try:
-        yield table
+        yield cached
     finally:
-        con.drop_table(name, force=True)
+        cached.release()
 
 
 def _segment_known(con: Any, segment: str) -> None:
@@ -527,7 +526,7 @@ def profitability(
         people, ix = customer_table(con, rules=rules, margin_rate=rate, filters=filters)
         ix = ix.select("person", "segment", "touchpoint", "type", "cost_to_serve")
         # each person's figures are summed once; every view groups these two small tables
-        with _temporary(con, people) as people, _temporary(con, ix) as ix:
+        with _temporary(people) as people, _temporary(ix) as ix:
             found = Profitability(
                 start=start, end=end, segment=segment, margin_rate=rate, totals=totals(people)
             )

@@ -173,10 +173,16 @@ def _backend_class() -> type:
     _ = ibis.pyspark  # loading the backend through Ibis registers its options
 
     class ArrowBackend(Backend):  # type: ignore[misc]
+        compiler = _compiler()
+
         def _register_in_memory_table(self, op: Any) -> None:
             data = _without_empty_batches(op.data.to_pyarrow(op.schema))
             schema = PySparkSchema.from_ibis(op.schema)
             self._session.createDataFrame(data, schema=schema).createOrReplaceTempView(op.name)
+
+        def _create_cached_table(self, name: str, expr: Any) -> Any:
+            self._run_pre_execute_hooks(expr)  # Ibis's own forgets the in-memory tables
+            return super()._create_cached_table(name, expr)
 
         def to_pyarrow(
             self, expr: Any, /, params: Any = None, limit: Any = None, **kwargs: Any
@@ -199,6 +205,96 @@ def _backend_class() -> type:
             return expr.__pyarrow_result__(PyArrowData.convert_table(output, schema))
 
     return ArrowBackend
+
+
+def _compiler() -> Any:
+    """Ibis's Spark SQL compiler, with JSON values read natively, and the ordered
+    ``collect`` (the path of a journey) that Spark lacks: the values are collected with their
+    sort keys, sorted, then unwrapped
+    (``TRANSFORM(ARRAY_SORT(COLLECT_LIST(STRUCT(k0, …, v))), e -> e.v)``)."""
+    import ibis.expr.operations as ops
+    import sqlglot as sg
+    import sqlglot.expressions as sge
+    from ibis.backends.sql.compilers.pyspark import PySparkCompiler
+    from ibis.common.exceptions import UnsupportedOperationError
+
+    integers = ("TINYINT", "SMALLINT", "INT", "BIGINT")
+    unwraps = (
+        ops.UnwrapJSONString,
+        ops.UnwrapJSONInt64,
+        ops.UnwrapJSONFloat64,
+        ops.UnwrapJSONBoolean,
+    )
+
+    class Compiler(PySparkCompiler):  # type: ignore[misc]
+        # JSON: Ibis reads a value with get_json_object, which gives a string unquoted, then
+        # parses it again in a Python UDF, which fails on that string. Here a value is JSON
+        # text, and it is read natively through Spark's VARIANT type.
+        SIMPLE_OPS = {
+            op: name for op, name in PySparkCompiler.SIMPLE_OPS.items() if op not in unwraps
+        }
+
+        def visit_JSONGetItem(self, op: Any, *, arg: Any, index: Any) -> Any:
+            path = self.f.format_string("$[%s]" if op.index.dtype.is_integer() else "$.%s", index)
+            return self.f.to_json(self.f.variant_get(self.f.try_parse_json(arg), path))
+
+        def _unwrap(self, arg: Any, kinds: tuple[str, ...], to: str) -> Any:
+            value = self.f.try_parse_json(arg)
+            kind = self.f.schema_of_variant(value)
+            matches = sge.In(this=kind, expressions=[sge.convert(k) for k in kinds])
+            return self.if_(matches, self.f.variant_get(value, "$", to), sge.null())
+
+        def visit_UnwrapJSONString(self, op: Any, *, arg: Any) -> Any:
+            return self._unwrap(arg, ("STRING",), "string")
+
+        def visit_UnwrapJSONInt64(self, op: Any, *, arg: Any) -> Any:
+            return self._unwrap(arg, integers, "bigint")
+
+        def visit_UnwrapJSONFloat64(self, op: Any, *, arg: Any) -> Any:
+            value = self.f.try_parse_json(arg)
+            kind = self.f.schema_of_variant(value)
+            number = sge.or_(
+                sge.In(
+                    this=kind, expressions=[sge.convert(k) for k in (*integers, "FLOAT", "DOUBLE")]
+                ),
+                kind.like(sge.convert("DECIMAL%")),
+            )
+            return self.if_(number, self.f.variant_get(value, "$", "double"), sge.null())
+
+        def visit_UnwrapJSONBoolean(self, op: Any, *, arg: Any) -> Any:
+            return self._unwrap(arg, ("BOOLEAN",), "boolean")
+
+        def visit_ArrayCollect(
+            self, op: Any, *, arg: Any, where: Any, order_by: Any, include_null: Any, distinct: Any
+        ) -> Any:
+            if not order_by and not include_null:
+                return super().visit_ArrayCollect(
+                    op,
+                    arg=arg,
+                    where=where,
+                    order_by=order_by,
+                    include_null=include_null,
+                    distinct=distinct,
+                )
+            if distinct or any(key.args.get("desc") for key in order_by):
+                raise UnsupportedOperationError(
+                    "an ordered collect on Spark takes ascending keys and no distinct"
+                )
+            fields = [key.this.as_(f"k{i}", quoted=True) for i, key in enumerate(order_by)]
+            item = sge.Struct.from_arg_list([*fields, arg.as_("v", quoted=True)])
+            kept = None if include_null else arg.is_(sge.null()).not_()
+            if where is not None:
+                kept = where if kept is None else sge.and_(where, kept)
+            if kept is not None:
+                item = self.if_(kept, item, sge.null())
+            e = sg.to_identifier("__cxpilot_e")
+            unwrap = sge.Lambda(
+                this=sge.Dot(this=e, expression=sg.to_identifier("v", quoted=True)),
+                expressions=[e],
+            )
+            return self.f.transform(self.f.array_sort(self.f.collect_list(item)), unwrap)
+
+    return Compiler()
 
 
 def _without_empty_batches(data: Any) -> Any:
