@@ -72,7 +72,9 @@ start_pass() {  # start_pass NAME TITLE VAR=VALUE [PYTEST-ARGUMENT...]
 start_pass sqlite "tests on SQLite + DuckDB" CXPILOT_TEST_PASS=sqlite
 PG="${CXPILOT_TEST_PG:-postgresql://postgres@127.0.0.1:5432/test}"
 if .venv/bin/python -c "import psycopg, sys; psycopg.connect(sys.argv[1], connect_timeout=3).close()" "$PG" 2>/dev/null; then
-    start_pass postgres "tests on PostgreSQL ($PG)" CXPILOT_TEST_DATABASE_URL="$PG"
+    # the page tests and the demo end to end (marked slow) run on SQLite only: CI's time
+    start_pass postgres "tests on PostgreSQL ($PG), but the slow ones" \
+        CXPILOT_TEST_DATABASE_URL="$PG" -m "not slow"
 else
     echo "== PostgreSQL pass skipped: no server answers at $PG"
 fi

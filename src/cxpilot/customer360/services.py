@@ -107,7 +107,10 @@ def _flush(con: Any) -> None:
     """Leave no copy of the erased rows in the stores' logs: DuckDB writes its WAL into the
     file (CHECKPOINT), SQLite copies its WAL into the database and empties it (the deleted
     pages were zeroed: ``secure_delete`` is on, see settings). PostgreSQL's own WAL and dead
-    tuples are its administrator's (VACUUM, log retention): said in docs/customer360.md."""
+    tuples are its administrator's (VACUUM, log retention): said in docs/customer360.md.
+    Spark keeps no log: the erasure rewrote each table into new files and dropped the old
+    table, whose files went with it, and the session's in-memory views are dropped when the
+    warehouse block ends."""
     from django.db import connection
 
     if con.name == "duckdb":

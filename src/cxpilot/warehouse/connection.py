@@ -244,6 +244,9 @@ def _release_memtables(con: Any) -> None:
     """Drop the in-memory tables (``ibis.memtable``) the block registered in the connection.
     Ibis keeps them until the process exits: in a server that runs for weeks, each request's
     would stay in memory. An expression that uses one again registers it again."""
+    if hasattr(con, "release_memtables"):  # Spark: its views outlive Ibis's memory of them
+        con.release_memtables()
+        return
     registered = getattr(con, "_memtables", None)
     if not registered:
         return
@@ -251,7 +254,7 @@ def _release_memtables(con: Any) -> None:
         try:
             if con.name == "duckdb":
                 con.con.unregister(op.name)
-            else:  # PostgreSQL: a temporary table of the session; Spark: a temporary view
+            else:  # PostgreSQL: a temporary table of the session
                 con.drop_table(op.name, force=True)
         except Exception:  # noqa: S112 - a connection closing: kept, as Ibis knows it is there
             continue

@@ -53,28 +53,33 @@ def _options(url: str) -> dict[str, str]:
     return {key: values[-1] for key, values in found.items()}
 
 
+def _option(url: str, key: str, default: str, pattern: re.Pattern[str], what: str) -> str:
+    """The URL's option ``key`` (``default`` when absent or empty), checked by ``pattern``;
+    ``what`` says in the error what it should be."""
+    value = _options(url).get(key) or default
+    if not pattern.fullmatch(value):
+        raise WarehouseError(
+            f"{key}={value!r} in CXPILOT_WAREHOUSE_URL is not {what}", where="CXPILOT_WAREHOUSE_URL"
+        )
+    return value
+
+
 def database_name(url: str) -> str:
     """The Spark database the URL names (``default`` when none), checked."""
-    name = _options(url).get("database") or "default"
-    if not _NAME.fullmatch(name):
-        raise WarehouseError(
-            f"database={name!r} in CXPILOT_WAREHOUSE_URL is not a Spark database name "
-            "(letters, digits and _, not starting with a digit)",
-            where="CXPILOT_WAREHOUSE_URL",
-        )
-    return name
+    return _option(
+        url,
+        "database",
+        "default",
+        _NAME,
+        "a Spark database name (letters, digits and _, not starting with a digit)",
+    )
 
 
 def _check_master(url: str) -> str:
     """The local session's master the URL names (``local[*]`` when none), checked."""
-    master = _options(url).get("master") or "local[*]"
-    if not _MASTER.fullmatch(master):
-        raise WarehouseError(
-            f"master={master!r} in CXPILOT_WAREHOUSE_URL is not a Spark master "
-            "(local, local[4], spark://host:7077 …)",
-            where="CXPILOT_WAREHOUSE_URL",
-        )
-    return master
+    return _option(
+        url, "master", "local[*]", _MASTER, "a Spark master (local, local[4], spark://host:7077 …)"
+    )
 
 
 def local_dir(url: str, home: Path) -> Path:
@@ -179,6 +184,18 @@ def _backend_class() -> type:
             data = _without_empty_batches(op.data.to_pyarrow(op.schema))
             schema = PySparkSchema.from_ibis(op.schema)
             self._session.createDataFrame(data, schema=schema).createOrReplaceTempView(op.name)
+            self.__dict__.setdefault("_views", set()).add(op.name)
+
+        def release_memtables(self) -> None:
+            """Drop every in-memory table registered through this backend. Ibis forgets a
+            memtable once its expression is garbage-collected, but Spark keeps the view (and
+            its rows) for the session's life: a server would pile them up, and an erased
+            person's rows would outlive the erasure."""
+            views = self.__dict__.get("_views", set())
+            for name in list(views):
+                self._session.catalog.dropTempView(name)
+                views.discard(name)
+            self._memtables.clear()
 
         def _create_cached_table(self, name: str, expr: Any) -> Any:
             self._run_pre_execute_hooks(expr)  # Ibis's own forgets the in-memory tables
