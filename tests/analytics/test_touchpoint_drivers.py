@@ -80,6 +80,7 @@ def plant() -> tuple[np.ndarray, np.ndarray]:
     return np.column_stack([store_s, web_s, call_s]), outcome
 
 
+@pytest.mark.warehouse
 def test_drivers_are_the_lmg_of_each_persons_touchpoint_means(planted):
     x, y = planted
     result = touchpoint_drivers(actor=None, outcome="relation")
@@ -96,6 +97,7 @@ def test_drivers_are_the_lmg_of_each_persons_touchpoint_means(planted):
     assert result.drivers[0]["mean"] == pytest.approx(x[:, 0].mean(), abs=0.05)
 
 
+@pytest.mark.warehouse
 def test_a_person_is_all_their_records(planted):
     """Without the resolution, the e-shop records are persons with no outcome: the website and
     the call centre have nobody, and the store alone is left."""
@@ -109,6 +111,7 @@ def test_a_person_is_all_their_records(planted):
         touchpoint_drivers(actor=None, outcome="relation", touchpoints=["store", "website"])
 
 
+@pytest.mark.warehouse
 def test_named_touchpoints_metric_and_period(planted):
     result = touchpoint_drivers(
         actor=None, outcome="relation", touchpoints=["website", " store", "website"]
@@ -119,6 +122,7 @@ def test_named_touchpoints_metric_and_period(planted):
     assert [d["touchpoint"] for d in only_nps.drivers] == ["website"]
 
 
+@pytest.mark.warehouse
 def test_clear_errors(planted):
     with pytest.raises(ValidationError, match="no NPS answer on the touchpoint 'nowhere'"):
         touchpoint_drivers(actor=None, outcome="nowhere")
@@ -136,6 +140,7 @@ def test_clear_errors(planted):
         touchpoint_drivers(actor=None, outcome="relation", min_coverage=0)
 
 
+@pytest.mark.warehouse
 def test_cli_json(planted):
     result = runner.invoke(app, ["touchpoint-drivers", "--outcome", "relation", "--format", "json"])
     assert result.exit_code == 0, result.output
@@ -203,6 +208,7 @@ def test_page_says_what_is_missing(relation, client_as):
     assert f'href="{reverse("voc_drivers")}"' in dashboard
 
 
+@pytest.mark.warehouse
 def test_http_api(planted):
     from django.test import Client
 

@@ -53,6 +53,7 @@ def test_out_of_range_message_says_the_bounds(db, home: Path) -> None:
         demo_generate(customers=50, seed=1)
 
 
+@pytest.mark.warehouse
 def test_generate_loads_organisation_tables_and_truth(db, home: Path) -> None:
     steps: list[str] = []
     result = demo_generate(customers=2000, seed=11, progress=steps.append)
@@ -97,6 +98,7 @@ def test_generate_loads_organisation_tables_and_truth(db, home: Path) -> None:
     assert used <= set(Touchpoint.objects.values_list("key", flat=True))
 
 
+@pytest.mark.warehouse
 def test_generate_again_replaces_the_data(db, home: Path) -> None:
     first = demo_generate(customers=300, seed=5)
     second = demo_generate(customers=300, seed=5)

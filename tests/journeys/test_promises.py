@@ -286,6 +286,7 @@ def _by_key(found) -> dict:
     return {p.key: p for p in found.promises}
 
 
+@pytest.mark.warehouse
 def test_delays_per_case_kept_open_and_broken(planted) -> None:
     found = promises_checked(actor=None)
     assert found.unmeasured == ["unmeasured"]
@@ -309,6 +310,7 @@ def test_delays_per_case_kept_open_and_broken(planted) -> None:
     assert empty.share is None and empty.ci_low is None
 
 
+@pytest.mark.warehouse
 def test_scores_kept_share(planted) -> None:
     quality = _by_key(promises_checked(actor=None))["qualite"]
     assert quality.kind == "score"
@@ -317,6 +319,7 @@ def test_scores_kept_share(planted) -> None:
     assert [(k.touchpoint, k.month, k.n) for k in quality.by_month] == [("product", "2026-01", 5)]
 
 
+@pytest.mark.warehouse
 def test_the_period_takes_the_starts_and_lets_the_ends_come_later(planted) -> None:
     march = _by_key(promises_checked(actor=None, start=dt.date(2026, 3, 1)))["livraison_48h"]
     assert (march.overall.n, march.overall.kept, march.overall.open) == (3, 2, 2)
@@ -334,6 +337,7 @@ def test_the_period_takes_the_starts_and_lets_the_ends_come_later(planted) -> No
     assert err.value.where == "--segment"
 
 
+@pytest.mark.warehouse
 def test_cli_json(planted) -> None:
     result = runner.invoke(app, ["journeys", "promises", "--format", "json"])
     assert result.exit_code == 0, result.output
@@ -414,6 +418,7 @@ def test_the_page_in_french(planted, lead) -> None:
     assert "Intervalle à 95 %<" in html
 
 
+@pytest.mark.warehouse
 def test_a_segment_keeps_its_persons(planted) -> None:
     from cxpilot.organisation.services import org_load
 

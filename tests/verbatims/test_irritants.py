@@ -15,6 +15,8 @@ from cxpilot.verbatims.normalise import fold
 from cxpilot.verbatims.selectors import Scope
 from tests.verbatims.conftest import answers
 
+pytestmark = pytest.mark.warehouse
+
 runner = CliRunner()
 
 

@@ -87,3 +87,23 @@ def test_a_cached_table_serves_queries_until_released(db):
         finally:
             cached.release()
     assert got == [{"k": "x", "n": 1}, {"k": "y", "n": 2}, {"k": "z", "n": 1}]
+
+
+def test_an_empty_table_made_over_an_existing_one_replaces_it(db):
+    with warehouse() as con:
+        con.create_table("e", ibis.memtable(pa.table({"k": ["x"]})))
+        con.create_table("e", schema=ibis.schema({"k": "string", "n": "int64"}), overwrite=True)
+        t = con.table("e")
+        assert list(t.schema().names) == ["k", "n"]
+        assert int(t.count().execute()) == 0
+
+
+def test_an_ordered_collect_with_a_descending_key_is_refused_on_spark(db):
+    with warehouse() as con:
+        if con.name != "pyspark":
+            pytest.skip("the refusal is Spark's")
+        con.create_table("d", ibis.memtable(pa.table({"c": ["a"], "ts": [1], "v": ["x"]})))
+        t = con.table("d")
+        path = t.v.collect(order_by=t.ts.desc())
+        with pytest.raises(ibis.common.exceptions.UnsupportedOperationError, match="ascending"):
+            t.group_by("c").aggregate(path=path).to_pyarrow()

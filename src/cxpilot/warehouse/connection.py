@@ -244,7 +244,7 @@ def _release_memtables(con: Any) -> None:
     """Drop the in-memory tables (``ibis.memtable``) the block registered in the connection.
     Ibis keeps them until the process exits: in a server that runs for weeks, each request's
     would stay in memory. An expression that uses one again registers it again."""
-    if hasattr(con, "release_memtables"):  # Spark: its views outlive Ibis's memory of them
+    if con.name == "pyspark":  # its views outlive Ibis's memory of them
         con.release_memtables()
         return
     registered = getattr(con, "_memtables", None)

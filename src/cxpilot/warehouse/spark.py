@@ -197,6 +197,12 @@ def _backend_class() -> type:
                 views.discard(name)
             self._memtables.clear()
 
+        def create_table(self, name: str, /, obj: Any = None, **kwargs: Any) -> Any:
+            # Ibis ignores ``overwrite`` when it creates an empty table from a schema alone
+            if obj is None and kwargs.get("overwrite"):
+                self.drop_table(name, database=kwargs.get("database"), force=True)
+            return super().create_table(name, obj, **kwargs)
+
         def _create_cached_table(self, name: str, expr: Any) -> Any:
             self._run_pre_execute_hooks(expr)  # Ibis's own forgets the in-memory tables
             return super()._create_cached_table(name, expr)
@@ -255,10 +261,16 @@ def _compiler() -> Any:
             path = self.f.format_string("$[%s]" if op.index.dtype.is_integer() else "$.%s", index)
             return self.f.to_json(self.f.variant_get(self.f.try_parse_json(arg), path))
 
-        def _unwrap(self, arg: Any, kinds: tuple[str, ...], to: str) -> Any:
+        def _unwrap(
+            self, arg: Any, kinds: tuple[str, ...], to: str, prefix: str | None = None
+        ) -> Any:
+            """The JSON value ``arg`` as type ``to`` when its kind is one of ``kinds`` (or
+            starts with ``prefix``), else null."""
             value = self.f.try_parse_json(arg)
             kind = self.f.schema_of_variant(value)
             matches = sge.In(this=kind, expressions=[sge.convert(k) for k in kinds])
+            if prefix is not None:
+                matches = sge.or_(matches, kind.like(sge.convert(f"{prefix}%")))
             return self.if_(matches, self.f.variant_get(value, "$", to), sge.null())
 
         def visit_UnwrapJSONString(self, op: Any, *, arg: Any) -> Any:
@@ -268,15 +280,7 @@ def _compiler() -> Any:
             return self._unwrap(arg, integers, "bigint")
 
         def visit_UnwrapJSONFloat64(self, op: Any, *, arg: Any) -> Any:
-            value = self.f.try_parse_json(arg)
-            kind = self.f.schema_of_variant(value)
-            number = sge.or_(
-                sge.In(
-                    this=kind, expressions=[sge.convert(k) for k in (*integers, "FLOAT", "DOUBLE")]
-                ),
-                kind.like(sge.convert("DECIMAL%")),
-            )
-            return self.if_(number, self.f.variant_get(value, "$", "double"), sge.null())
+            return self._unwrap(arg, (*integers, "FLOAT", "DOUBLE"), "double", prefix="DECIMAL")
 
         def visit_UnwrapJSONBoolean(self, op: Any, *, arg: Any) -> Any:
             return self._unwrap(arg, ("BOOLEAN",), "boolean")
