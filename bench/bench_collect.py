@@ -49,6 +49,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from provenance import commit  # bench/ is the folder of the script run
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 RESULTS = HERE / "results" / "collect.json"
@@ -457,28 +459,6 @@ def stored_response_ids(env: dict[str, str], acknowledged: list[str], scratch: P
 # --- a run ---------------------------------------------------------------------------------
 
 
-def _commit() -> str:
-    """The commit of the code measured (with ``+changes`` when the work tree differs)."""
-    try:
-        head = subprocess.run(
-            ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
-            capture_output=True,
-            text=True,
-            check=True,
-            timeout=10,
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "-C", str(ROOT), "status", "--porcelain", "--", "src"],
-            capture_output=True,
-            text=True,
-            check=True,
-            timeout=10,
-        ).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        return "unknown"
-    return head + ("+changes" if dirty else "")
-
-
 def _fresh_postgres(url: str) -> tuple[str, str]:
     """A new empty database on the PostgreSQL server of ``url``: (its URL, its name)."""
     import psycopg
@@ -514,7 +494,7 @@ def bench(
     duration = max(1.0, min(duration, MAX_DURATION))
     results: dict[str, Any] = {
         "command": command,
-        "code": _commit(),
+        "code": commit(),
         "machine": f"{os.cpu_count()} CPU, {platform.python_implementation()} "
         f"{platform.python_version()}, client and server on the same machine",
         "server": f"cxpilot serve {' '.join(serve_args)}".strip(),

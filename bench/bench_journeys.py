@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import os
 import platform
-import subprocess
 import tempfile
 import time
 from pathlib import Path
@@ -39,6 +38,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+from provenance import commit  # bench/ is the folder of the script run
 
 ROOT = Path(__file__).resolve().parent.parent
 TOUCHPOINTS = [
@@ -172,26 +172,6 @@ def pm4py_run(df: Any) -> tuple[dict[str, float], Any, Any, Any, Any]:
     return steps, graph, starts, ends, found
 
 
-def _commit() -> str:
-    """The commit of the code measured (with ``+changes`` when the work tree differs)."""
-    try:
-        head = subprocess.run(
-            ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "-C", str(ROOT), "status", "--porcelain", "--", "src"],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-    return head + ("+changes" if dirty else "")
-
-
 def _check(ours: Any, sql: tuple[Any, Any], peer: tuple[Any, Any, Any, Any]) -> None:
     """Every edge, start, end and variant count the same in the three."""
     graph, found = ours
@@ -232,7 +212,7 @@ def run() -> dict[str, Any]:
     start = time.perf_counter()
     load_arrow(table="interactions", data=table, replace=True)
     loaded = time.perf_counter() - start
-    code, load_before = _commit(), os.getloadavg()[0]
+    code, load_before = commit(), os.getloadavg()[0]
     ours_times: list[float] = []
     floor_times: list[float] = []
     ours_cpu: list[float] = []

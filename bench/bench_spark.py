@@ -53,7 +53,6 @@ from __future__ import annotations
 import os
 import platform
 import shutil
-import subprocess
 import tempfile
 import time
 from collections.abc import Callable
@@ -64,6 +63,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
+from provenance import commit  # bench/ is the folder of the script run
 
 ROOT = Path(__file__).resolve().parent.parent
 ACTIVITIES = [
@@ -280,25 +280,6 @@ def check_dfg(a: Any, b: Any, names: str) -> None:
                 raise AssertionError(f"DFG {key}: {names} differ in {field}")
 
 
-def _commit() -> str:
-    try:
-        head = subprocess.run(
-            ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "-C", str(ROOT), "status", "--porcelain", "--", "src"],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-    return head + ("+changes" if dirty else "")
-
-
 def _size(memory: str) -> str:
     """Spark's ``6g`` as DuckDB's ``6GB``."""
     return memory.upper().rstrip("B") + "B"
@@ -416,7 +397,7 @@ def run() -> dict[str, Any]:
             "ratios": ratios,
             "memory": memory,
             "repeat": repeat,
-            "cxpilot": {"git_commit": _commit()},
+            "cxpilot": {"git_commit": commit()},
             "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, "
             f"Python {platform.python_version()}",
             "load_average": {

@@ -26,6 +26,7 @@ def _fresh_cache():
     cache.clear()
 
 
+@pytest.mark.warehouse
 def test_the_website_nps_and_its_change_computed_by_hand(small) -> None:
     found = board(actor=None, month="2026-03")
     assert (found.month, found.previous_month, found.year_before_month) == (
@@ -45,6 +46,7 @@ def test_the_website_nps_and_its_change_computed_by_hand(small) -> None:
     assert k.department == "ecommerce"
 
 
+@pytest.mark.warehouse
 def test_awareness_traffic_and_conversion(small) -> None:
     found = board(actor=None, month="2026-03")
     assert found.kpi("awareness.reach").value == 2
@@ -373,6 +375,7 @@ def test_the_french_pdf_has_french_labels(small, tmp_path, monkeypatch) -> None:
     assert output.read_bytes() == b"%PDF-1.4"
 
 
+@pytest.mark.warehouse
 def test_the_relationship_survey_is_apart_from_the_overall_scores(small) -> None:
     from cxpilot.organisation.models import Touchpoint
     from cxpilot.warehouse.ingest import load_arrow
@@ -408,6 +411,7 @@ def test_the_relationship_survey_is_apart_from_the_overall_scores(small) -> None
         )
 
 
+@pytest.mark.warehouse
 def test_a_past_board_uses_only_what_was_known_by_its_month_end(small) -> None:
     from cxpilot.initiatives.models import Initiative
     from cxpilot.initiatives.services import Draft, initiative_save

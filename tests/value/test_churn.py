@@ -382,6 +382,7 @@ def hand_built(db):
     built_warehouse()
 
 
+@pytest.mark.warehouse
 def test_warehouse_features_and_label(hand_built):
     from cxpilot.warehouse.connection import warehouse
 
@@ -406,6 +407,7 @@ def test_warehouse_features_and_label(hand_built):
     assert len(stayed) == 120 - 40 - len([i for i in range(120) if i % 7 == 0 and i % 3])
 
 
+@pytest.mark.warehouse
 def test_warehouse_case_features(hand_built):
     """C000's poor answer opened a case still open at the cutoff; C003's closed late, C006's
     in time; a case of an answer after the cutoff does not count."""
@@ -448,6 +450,7 @@ def test_warehouse_case_features(hand_built):
     }
 
 
+@pytest.mark.warehouse
 def test_warehouse_model_and_scores(hand_built):
     model = churn.churn_train_warehouse(cutoff=dt.date(2025, 6, 30), window_days=180).model
     assert model.n == 120 and model.auc > 0.9
@@ -474,6 +477,7 @@ def test_warehouse_model_and_scores(hand_built):
     assert json.loads(rows[0]["model"])["window_days"] == 180
 
 
+@pytest.mark.warehouse
 def test_warehouse_training_needs_the_window_after(hand_built):
     with pytest.raises(ValidationError) as exc:
         churn.churn_train_warehouse(cutoff=dt.date(2025, 9, 30), window_days=180)
@@ -489,6 +493,7 @@ def test_no_scores_yet(db):
     assert "cxpilot churn score" in exc.value.detail
 
 
+@pytest.mark.warehouse
 def test_score_command(hand_built):
     result = runner.invoke(app, ["churn", "score", "--format", "json"])
     assert result.exit_code == 0, result.output

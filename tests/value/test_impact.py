@@ -230,6 +230,7 @@ def test_bad_ranges_are_named(text, message):
 # -------------------------------------------------------------------------------- scope
 
 
+@pytest.mark.warehouse
 def test_a_segment_touches_its_persons_with_their_values(valued):
     found = assess(segments=["families"])
     assert found["customers"] == 4 and found["has_clv"]
@@ -249,6 +250,7 @@ def test_a_segment_touches_its_persons_with_their_values(valued):
     assert seen["others"]["rate"] == 100.0 and seen["difference"]["points"] == -50.0
 
 
+@pytest.mark.warehouse
 def test_a_touchpoint_touches_who_met_it_in_the_last_year(valued):
     # C0, C1, C4 (C2's call is older than 365 days): CLV 1300 -> 26 to 65 at risk
     found = assess(touchpoints=["call_centre"])
@@ -283,6 +285,7 @@ def test_an_nps_change_alone_is_shown_as_stated_without_a_relation(valued):
     assert any("shown as stated" in note for note in found["notes"])
 
 
+@pytest.mark.warehouse
 def test_the_open_cases_of_the_touched(valued):
     from cxpilot.loop.models import CaseStatus, FollowUpCase
 
@@ -356,6 +359,7 @@ def _cli(*args: str):
     return CliRunner().invoke(app, list(args))
 
 
+@pytest.mark.warehouse
 def test_the_cli_prints_the_assessment_as_json_and_keeps_it(valued):
     from cxpilot.value.models import Decision
 

@@ -88,6 +88,7 @@ CONTRACT = {
 }  # fmt: skip
 
 
+@pytest.mark.warehouse
 def test_predict_writes_the_values_and_the_equity(cdnow_warehouse):
     from cxpilot.value import selectors
     from cxpilot.value.services import customer_values_compute
@@ -132,6 +133,7 @@ def test_predict_writes_the_values_and_the_equity(cdnow_warehouse):
     assert "24 weeks" in model["skipped_quarters"][0]["reason"]
 
 
+@pytest.mark.warehouse
 def test_predict_changes_nothing_on_bad_input(cdnow_warehouse, monkeypatch):
     from cxpilot.kernel.errors import ValidationError
     from cxpilot.value import services
@@ -232,6 +234,7 @@ def test_value_page(cdnow_warehouse, client_as):
     assert 'href="/value/segments/"' in html and 'href="/value/profitability/"' in html
 
 
+@pytest.mark.warehouse
 def test_an_erased_person_leaves_the_values(cdnow_warehouse):
     from cxpilot.value.services import customer_values_compute, values_erase
     from cxpilot.warehouse.connection import transaction, warehouse

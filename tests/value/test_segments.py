@@ -88,6 +88,7 @@ def listed(**kwargs):
         return segments.cell_customers(con, **kwargs)
 
 
+@pytest.mark.warehouse
 def test_matrix_hand_checked(valued):
     m = matrix()
     assert [(c.value, c.risk) for c in m.cells][:3] == [
@@ -116,6 +117,7 @@ def test_matrix_hand_checked(valued):
     }
 
 
+@pytest.mark.warehouse
 def test_segment_filter_keeps_the_tiers_of_the_whole_base(valued):
     m = matrix(segment="pro")
     got = {(c.value, c.risk): c.customers for c in m.cells if c.customers}
@@ -124,6 +126,7 @@ def test_segment_filter_keeps_the_tiers_of_the_whole_base(valued):
     assert matrix(segment="retail").unvalued == 1
 
 
+@pytest.mark.warehouse
 def test_without_churn_scores_risk_is_one_minus_p_alive(valued):
     with warehouse() as con:
         con.drop_table("churn_scores")
@@ -133,6 +136,7 @@ def test_without_churn_scores_risk_is_one_minus_p_alive(valued):
     assert m.cell("low", "low").customers == 2
 
 
+@pytest.mark.warehouse
 def test_tier_edges_and_ties(db):
     # five customers: places 0, 0.2, 0.2 (a tie), 0.6, 0.8; with the cuts 0.2 and 0.5 the
     # tie shares the higher tier (medium) and the risks sit on the edges 0.5 and 0.2
@@ -175,6 +179,7 @@ def test_no_customer_values_names_the_command(db):
     assert found.value.where == "customer_value" and "cxpilot clv predict" in found.value.detail
 
 
+@pytest.mark.warehouse
 def test_cell_list_sorted_and_paged(valued):
     page = listed(value="low", risk="high")
     assert page.total == 2 and [r["customer"] for r in page.rows] == [person("C5"), person("C8")]
@@ -368,6 +373,7 @@ def records(valued, org) -> None:
     )
 
 
+@pytest.mark.warehouse
 def test_cases_opened_once_routed_and_listed(records, make_user):
     lead = make_user("cx_lead")
     done = segments.segment_cases_open(actor=lead, value="high", risk="high")
@@ -546,6 +552,7 @@ def test_page_refuses_a_bad_post(records, lead):
 # --- command line
 
 
+@pytest.mark.warehouse
 def test_cli(records):
     from cxpilot.cli import app
 

@@ -139,20 +139,42 @@ CONNECT_TIMEOUT = 10.0
 
 
 def _reachable(address: str) -> None:
-    """Refuse at once a Connect server that does not answer (its client would retry for
-    minutes before saying so)."""
+    """Refuse at once a Connect server that does not answer, or does not speak the TLS the
+    address asks for (its client would retry for ten minutes before saying so)."""
     import socket
+    import ssl
 
-    parts = urlsplit(address.split(";", 1)[0])
+    head, _, rest = address.partition(";")
+    parts = urlsplit(head)
     host, port = parts.hostname or "localhost", parts.port or 15002
+    params = dict(p.split("=", 1) for p in rest.split(";") if "=" in p)
+    use_ssl = params.get("use_ssl", "").lower() == "true"
+    # as Spark's client decides: a token asks for TLS, except on localhost without use_ssl
+    tls = use_ssl or ("token" in params and host != "localhost")
     try:
-        socket.create_connection((host, port), timeout=CONNECT_TIMEOUT).close()
+        sock = socket.create_connection((host, port), timeout=CONNECT_TIMEOUT)
     except OSError as exc:
         raise WarehouseError(
             f"no Spark Connect server answers at {host}:{port} ({exc.strerror or exc}): start "
             "it, or correct CXPILOT_WAREHOUSE_URL",
             where="CXPILOT_WAREHOUSE_URL",
         ) from None
+    with sock:
+        if not tls:
+            return
+        probe = ssl.create_default_context()
+        probe.check_hostname = False  # only whether TLS is spoken: the client checks the rest
+        probe.verify_mode = ssl.CERT_NONE
+        try:
+            probe.wrap_socket(sock, server_hostname=host).close()
+        except (ssl.SSLError, OSError):
+            why = "use_ssl=true" if use_ssl else "a token"
+            raise WarehouseError(
+                f"the Spark Connect server at {host}:{port} does not speak TLS, which {why} in "
+                "the address asks for: give the server TLS, or (a server on this machine) "
+                "address it as localhost; see CXPILOT_WAREHOUSE_URL",
+                where="CXPILOT_WAREHOUSE_URL",
+            ) from None
 
 
 def connect(url: str, home: Path) -> Any:
@@ -268,7 +290,7 @@ def _compiler() -> Any:
             starts with ``prefix``), else null."""
             value = self.f.try_parse_json(arg)
             kind = self.f.schema_of_variant(value)
-            matches = sge.In(this=kind, expressions=[sge.convert(k) for k in kinds])
+            matches: Any = sge.In(this=kind, expressions=[sge.convert(k) for k in kinds])
             if prefix is not None:
                 matches = sge.or_(matches, kind.like(sge.convert(f"{prefix}%")))
             return self.if_(matches, self.f.variant_get(value, "$", to), sge.null())
