@@ -339,7 +339,7 @@ def run() -> dict[str, Any]:
         use("duckdb://")  # frees the file and its memory
 
         # Spark: a local session, external tables over the same files
-        url = f"pyspark://{folder / 'spark-warehouse'}?master=local[*]"
+        url = f"pyspark://{folder}?master=local[*]"
         start = time.perf_counter()
         session = spark.session(url, home)
         spark.with_log_level(session)

@@ -64,7 +64,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 @pytest.fixture(scope="session")
 def spark_dir(tmp_path_factory: pytest.TempPathFactory) -> Path | None:
     """The Spark pass's warehouse directory (its tables and metastore), one per run."""
-    return tmp_path_factory.mktemp("spark") / "spark-warehouse" if SPARK else None
+    return tmp_path_factory.mktemp("spark") if SPARK else None
 
 
 @pytest.fixture(scope="session")

@@ -48,6 +48,13 @@ def test_a_password_is_not_written_in_an_error():
         ("pyspark://?database=a;DROP", "not a Spark database name"),
         ("pyspark://?master=local[x]", "not a Spark master"),
         ("pyspark://?colour=blue", "unknown option 'colour'"),
+        ("pyspark://?database=", "option database= is empty"),
+        ("pyspark://?database=a&database=b", "option database= is given twice"),
+        ("pyspark://?master=local[0]", "not a Spark master"),
+        ("pyspark://?master=yarn;rm", "not a Spark master"),
+        ("pyspark://bob:hunter2@host:123/", "takes no host \\('host:123'\\)"),
+        ("pyspark:///../../etc", "may not hold '..'"),
+        ("pyspark:///data/../etc", "may not hold '..'"),
     ],
 )
 def test_a_bad_spark_url_is_one_line_naming_the_setting(settings, url, said):
@@ -59,6 +66,97 @@ def test_a_bad_spark_url_is_one_line_naming_the_setting(settings, url, said):
     with pytest.raises(WarehouseError, match=said) as raised, warehouse():
         pass
     assert "CXPILOT_WAREHOUSE_URL" in str(raised.value) + str(raised.value.where)
+    assert "hunter2" not in str(raised.value)
+
+
+def test_a_local_spark_warehouse_open_in_another_process_is_one_line(tmp_path):
+    """The embedded metastore serves one process: the second is told so at once, before a
+    JVM starts, rather than after a minute and thousands of lines of Java."""
+    import subprocess
+    import sys
+
+    from cxpilot.kernel.errors import WarehouseError
+    from cxpilot.warehouse import spark
+
+    pytest.importorskip("pyspark")
+    metastore = tmp_path / "spark-metastore"
+    metastore.mkdir()
+    (metastore / "dbex.lck").write_bytes(b"")
+    holder = subprocess.Popen(  # holds the lock as Derby does, until told to stop
+        [
+            sys.executable,
+            "-c",
+            "import fcntl, os, sys; fd = os.open(sys.argv[1], os.O_RDWR); "
+            "fcntl.lockf(fd, fcntl.LOCK_EX); print('held', flush=True); sys.stdin.read()",
+            str(metastore / "dbex.lck"),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == "held\n"
+        assert spark._metastore_held(metastore)
+        with pytest.raises(WarehouseError, match="open in another process") as raised:
+            spark.session(f"pyspark://{tmp_path}", tmp_path / "home")
+        assert "\n" not in str(raised.value)
+    finally:
+        holder.communicate("", timeout=30)
+    assert not spark._metastore_held(metastore)  # the lock goes with its process
+    assert not spark._metastore_held(tmp_path / "nowhere")
+
+
+def _serve_once(answer: bytes | None) -> tuple[int, object]:
+    """A server on a free port that reads what comes, then sends ``answer`` (None: nothing,
+    it keeps the connection open); returns its port and its thread."""
+    import socket
+    import threading
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+
+    def serve() -> None:
+        with listener:
+            conn, _ = listener.accept()
+            with conn:
+                conn.settimeout(5)
+                try:
+                    conn.recv(1024)
+                    if answer is None:
+                        conn.recv(1024)  # until the client gives up
+                    else:
+                        conn.sendall(answer)
+                except OSError:
+                    pass
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    return listener.getsockname()[1], thread
+
+
+@pytest.mark.parametrize(
+    "answer", [b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n", b"", None]
+)
+def test_a_server_that_is_not_spark_connect_is_one_line(monkeypatch, answer):
+    from cxpilot.kernel.errors import WarehouseError
+    from cxpilot.warehouse import spark
+
+    monkeypatch.setattr(spark, "CONNECT_TIMEOUT", 1.0)
+    port, thread = _serve_once(answer)
+    with pytest.raises(WarehouseError, match="not a Spark Connect server") as raised:
+        spark._reachable(f"sc://127.0.0.1:{port}")
+    assert "CXPILOT_WAREHOUSE_URL" in str(raised.value)
+    thread.join(10)  # type: ignore[attr-defined]
+
+
+def test_an_http2_server_is_taken_for_spark_connect():
+    from cxpilot.warehouse import spark
+
+    settings_frame = bytes([0, 0, 0, 4, 0, 0, 0, 0, 0])
+    port, thread = _serve_once(settings_frame)
+    spark._reachable(f"sc://127.0.0.1:{port}")
+    thread.join(10)  # type: ignore[attr-defined]
 
 
 def test_an_engine_that_cannot_be_reached_is_one_line_naming_the_setting(settings):

@@ -139,7 +139,9 @@ def assert_rejected(
         ("r9,c1,website,2025-03-01,nps,7.5,", "line 3", "not a whole number"),
         ("r9,c1,website,2025-03-01,nps,neuf,", "line 3", "not a whole number"),
         ("r9,c1,website,01/03/2025,nps,9,", "line 3", "--date-order dmy"),
-        ("r9,c1,website,2025-02-30,nps,9,", "line 3", "not an ISO 8601"),
+        ("r9,c1,website,2025-02-30,nps,9,", "line 3", "no such day or time exists"),
+        ("r9,c1,website,2025-03-01T25:00,nps,9,", "line 3", "no such day or time exists"),
+        ("r9,c1,website,March 1st,nps,9,", "line 3", "not an ISO 8601"),
         ("r9,c1,website,2025-03-01,ces7,5,", "line 3", "must be one of nps, ces, csat"),
         (",c1,website,2025-03-01,nps,9,", "line 3", "response_id is required"),
         ("r9,,website,2025-03-01,nps,9,", "line 3", "customer_id is required"),
@@ -365,6 +367,8 @@ def test_customers_and_interactions(org, tmp_path):
     table_import(table="interactions", path=events, source="crm")
     assert counts()["customers"] == 1 and counts()["interactions"] == 2
     bad = write(tmp_path, "customer_id,birth_date\nc2,1990-05-32\n", name="bad.csv")
+    assert_rejected(bad, table="customers", where="bad.csv:line 2", reason="no such day")
+    bad = write(tmp_path, "customer_id,birth_date\nc2,1990-5\n", name="bad.csv")
     assert_rejected(bad, table="customers", where="bad.csv:line 2", reason="not an ISO 8601 date")
     french = write(tmp_path, "customer_id,birth_date\nc2,17/05/1990\n", name="french.csv")
     assert_rejected(french, table="customers", where="french.csv:line 2", reason="--date-order")

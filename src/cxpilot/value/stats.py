@@ -166,7 +166,13 @@ def bg_nbd_log_likelihood(params: Array, x: Array, t_x: Array, big_t: Array) -> 
 def _fit(neg: object, start: Array, both: object = None) -> Array:
     """Minimise ``neg`` over log-parameters (every parameter > 0): by L-BFGS-B on ``both``
     (the value and its analytic gradient) when given and it converges, else by Nelder-Mead
-    then BFGS on the value alone."""
+    then BFGS on the value alone. The search tries points where the likelihood overflows;
+    ``neg`` and ``both`` turn those into a huge cost, so numpy's warnings there are noise."""
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        return _search(neg, start, both)
+
+
+def _search(neg: object, start: Array, both: object = None) -> Array:
     if both is not None:
         quick = optimize.minimize(both, np.log(start), jac=True, method="L-BFGS-B",
                                   options={"maxiter": 2000, "ftol": 1e-15, "gtol": 1e-8})  # fmt: skip

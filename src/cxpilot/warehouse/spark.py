@@ -3,9 +3,10 @@
 Two forms of ``CXPILOT_WAREHOUSE_URL``:
 
 ``pyspark://`` (or ``pyspark:///DIR``)
-    A local Spark session in this process: the tables are Parquet files under ``DIR``
-    (default: ``spark-warehouse`` in the data directory), their catalogue a Hive metastore
-    beside it (``spark-metastore``, an embedded Derby database: one process at a time).
+    A local Spark session in this process: the tables are Parquet files under
+    ``spark-warehouse`` in ``DIR`` (default: the data directory), their catalogue a Hive
+    metastore beside it (``spark-metastore``, an embedded Derby database: one process at a
+    time).
 ``sc://HOST:PORT`` (Spark Connect)
     A Spark cluster's Connect server (Spark ≥ 3.4, Databricks): the cluster keeps the tables
     in its own catalogue and storage. Options go in the address as Spark Connect takes them
@@ -32,8 +33,11 @@ from urllib.parse import parse_qs, urlsplit
 from cxpilot.kernel.errors import WarehouseError
 
 SCHEMES = ("pyspark", "sc")
+#: The JVM's logging: errors of Spark itself only, none of the metastore's start-up (their
+#: stack traces are thousands of lines; CX Pilot says what went wrong in one).
+QUIET_LOG = Path(__file__).parent / "data" / "log4j2.properties"
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}")
-_MASTER = re.compile(r"local(\[(\*|\d{1,4})(,\d{1,4})?\])?|(spark|yarn|k8s)://?[^\s]*|yarn")
+_MASTER = re.compile(r"local(\[(\*|[1-9]\d{0,3})(,\d{1,4})?\])?|(spark|k8s)://[^\s]+|yarn")
 
 
 def is_spark(url: str) -> bool:
@@ -50,13 +54,19 @@ def _options(url: str) -> dict[str, str]:
             "database= and, for a local session, master=)",
             where="CXPILOT_WAREHOUSE_URL",
         )
-    return {key: values[-1] for key, values in found.items()}
+    for key, values in found.items():
+        if len(values) > 1 or not values[0]:
+            how = "is given twice" if len(values) > 1 else "is empty"
+            raise WarehouseError(
+                f"option {key}= {how} in CXPILOT_WAREHOUSE_URL", where="CXPILOT_WAREHOUSE_URL"
+            )
+    return {key: values[0] for key, values in found.items()}
 
 
 def _option(url: str, key: str, default: str, pattern: re.Pattern[str], what: str) -> str:
     """The URL's option ``key`` (``default`` when absent or empty), checked by ``pattern``;
     ``what`` says in the error what it should be."""
-    value = _options(url).get(key) or default
+    value = _options(url).get(key, default)
     if not pattern.fullmatch(value):
         raise WarehouseError(
             f"{key}={value!r} in CXPILOT_WAREHOUSE_URL is not {what}", where="CXPILOT_WAREHOUSE_URL"
@@ -83,10 +93,42 @@ def _check_master(url: str) -> str:
 
 
 def local_dir(url: str, home: Path) -> Path:
-    """Where a local session keeps its tables: the URL's path, else the data directory's
-    ``spark-warehouse``."""
-    path = urlsplit(url).path
-    return Path(path) if path not in ("", "/") else home / "spark-warehouse"
+    """The folder of a local session (the URL's path, else the data directory): its tables
+    go in ``spark-warehouse`` there, their metastore in ``spark-metastore``. Checked: a local
+    session takes no host, and the path is absolute without ``..``."""
+    parts = urlsplit(url)
+    if parts.netloc:
+        raise WarehouseError(
+            f"a local Spark session takes no host ({parts.netloc.rsplit('@', 1)[-1]!r}): write "
+            "pyspark:// or pyspark:///FOLDER, or sc://HOST:PORT for a cluster",
+            where="CXPILOT_WAREHOUSE_URL",
+        )
+    if parts.path in ("", "/"):
+        return home
+    if ".." in parts.path.split("/"):
+        raise WarehouseError(
+            "the folder of pyspark:///FOLDER may not hold '..': give it in full",
+            where="CXPILOT_WAREHOUSE_URL",
+        )
+    return Path(parts.path)
+
+
+def _metastore_held(metastore: Path) -> bool:
+    """Whether another process has the Derby metastore open (it holds a lock on
+    ``dbex.lck`` while it runs). Only asked before this process starts its own session."""
+    import fcntl
+
+    try:
+        fd = os.open(metastore / "dbex.lck", os.O_RDWR)
+    except OSError:
+        return False
+    try:
+        fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return True
+    finally:
+        os.close(fd)
+    return False
 
 
 def session(url: str, home: Path) -> Any:
@@ -108,12 +150,20 @@ def session(url: str, home: Path) -> Any:
     active = SparkSession.getActiveSession()
     if active is not None:
         return active
-    tables = local_dir(url, home)
+    folder = local_dir(url, home)
+    tables, metastore = folder / "spark-warehouse", folder / "spark-metastore"
+    if _metastore_held(metastore):
+        raise WarehouseError(
+            f"the local Spark warehouse in {folder} is open in another process (a running "
+            "cxpilot serve?): a local session serves one process at a time. Stop it, or use "
+            "a Spark cluster (sc://) or DuckDB to run commands beside the server",
+            where="CXPILOT_WAREHOUSE_URL",
+        )
     tables.mkdir(parents=True, exist_ok=True)
     # Spark's Python workers (for the few operations Ibis hands them) run this interpreter,
     # which has CX Pilot's packages, not the first python3 on the PATH
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-    metastore = tables.parent / "spark-metastore"
+    java_options = f"-Dderby.system.home={folder} -Dlog4j2.configurationFile={QUIET_LOG.as_uri()}"
     return (
         SparkSession.builder.master(master)
         .appName("cxpilot")
@@ -123,7 +173,7 @@ def session(url: str, home: Path) -> Any:
             "spark.hadoop.javax.jdo.option.ConnectionURL",
             f"jdbc:derby:;databaseName={metastore};create=true",
         )
-        .config("spark.driver.extraJavaOptions", f"-Dderby.system.home={tables.parent}")
+        .config("spark.driver.extraJavaOptions", java_options)
         .config("spark.ui.enabled", "false")
         .config("spark.ui.showConsoleProgress", "false")
         # a laptop's few cores: Spark's default of 200 shuffle partitions costs seconds
@@ -142,7 +192,6 @@ def _reachable(address: str) -> None:
     """Refuse at once a Connect server that does not answer, or does not speak the TLS the
     address asks for (its client would retry for ten minutes before saying so)."""
     import socket
-    import ssl
 
     head, _, rest = address.partition(";")
     parts = urlsplit(head)
@@ -159,28 +208,60 @@ def _reachable(address: str) -> None:
             "it, or correct CXPILOT_WAREHOUSE_URL",
             where="CXPILOT_WAREHOUSE_URL",
         ) from None
+    if tls:
+        sock = _tls(sock, host, port, "use_ssl=true" if use_ssl else "a token")
     with sock:
-        if not tls:
-            return
-        probe = ssl.create_default_context()
-        probe.check_hostname = False  # only whether TLS is spoken: the client checks the rest
-        probe.verify_mode = ssl.CERT_NONE
-        try:
-            probe.wrap_socket(sock, server_hostname=host).close()
-        except (ssl.SSLError, OSError):
-            why = "use_ssl=true" if use_ssl else "a token"
+        if not _speaks_http2(sock):
             raise WarehouseError(
-                f"the Spark Connect server at {host}:{port} does not speak TLS, which {why} in "
-                "the address asks for: give the server TLS, or (a server on this machine) "
-                "address it as localhost; see CXPILOT_WAREHOUSE_URL",
+                f"the server at {host}:{port} is not a Spark Connect server (it does not "
+                "answer in gRPC): correct CXPILOT_WAREHOUSE_URL",
                 where="CXPILOT_WAREHOUSE_URL",
-            ) from None
+            )
+
+
+def _tls(sock: Any, host: str, port: int, why: str) -> Any:
+    """``sock`` in TLS, or a one-line error: the server does not speak it."""
+    import ssl
+
+    probe = ssl.create_default_context()
+    probe.check_hostname = False  # only whether TLS is spoken: the client checks the rest
+    probe.verify_mode = ssl.CERT_NONE
+    probe.set_alpn_protocols(["h2"])
+    try:
+        return probe.wrap_socket(sock, server_hostname=host)
+    except (ssl.SSLError, OSError):
+        sock.close()
+        raise WarehouseError(
+            f"the Spark Connect server at {host}:{port} does not speak TLS, which {why} in the "
+            "address asks for: give the server TLS, or (a server on this machine) address it "
+            "as localhost; see CXPILOT_WAREHOUSE_URL",
+            where="CXPILOT_WAREHOUSE_URL",
+        ) from None
+
+
+#: What an HTTP/2 client sends first: the preface, then its (empty) settings.
+_HTTP2_HELLO = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + bytes([0, 0, 0, 4, 0, 0, 0, 0, 0])
+
+
+def _speaks_http2(sock: Any) -> bool:
+    """Whether the server answers an HTTP/2 client (gRPC, so Spark Connect, runs on HTTP/2):
+    its first frame is its settings. Over TLS, it chose HTTP/2 in the handshake."""
+    alpn = getattr(sock, "selected_alpn_protocol", None)
+    if alpn is not None:
+        return bool(alpn() == "h2")
+    try:
+        sock.sendall(_HTTP2_HELLO)
+        head = sock.recv(9)
+    except OSError:
+        return False
+    return len(head) >= 4 and head[3] == 4  # a SETTINGS frame
 
 
 def connect(url: str, home: Path) -> Any:
     """An Ibis backend on the Spark session of ``url``, using the URL's database."""
-    if not url.startswith("sc://"):
-        _check_master(url)  # a bad option is refused before a session starts
+    if not url.startswith("sc://"):  # a bad option is refused before a session starts
+        _check_master(url)
+        local_dir(url, home)
     database_name(url)
     spark = session(url, home)
     with_log_level(spark)

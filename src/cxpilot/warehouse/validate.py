@@ -179,6 +179,8 @@ def _parse_int(text: pa.Array) -> tuple[pa.Array, np.ndarray]:
 #: How a file writes its days when not in ISO 8601: ``dmy`` (14/03/2025, as in France),
 #: ``mdy`` (03/14/2025, as in the United States); ``ymd`` is ISO 8601 only.
 DATE_ORDERS = ("ymd", "dmy", "mdy")
+#: ISO 8601 by its shape: ``yyyy-mm-dd``, then nothing or a time ``hh:mm`` (and the rest).
+_ISO_SHAPE = r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}.*)?$"
 _NUMERIC_DAY = r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})(.*)$"
 
 
@@ -265,6 +267,16 @@ def _column(
                 "'Dates written as' on the Import data page)",
             )
             bad &= ~numeric
+        if bad.any():
+            # written as ISO 8601 but no such day or time (2020-02-30, 2025-03-14T25:00)
+            impossible = _np_mask(pc.match_substring_regex(shown, pattern=_ISO_SHAPE)) & bad
+            errors.add(
+                impossible,
+                col.name,
+                shown,
+                "is written as an ISO 8601 date but no such day or time exists",
+            )
+            bad &= ~impossible
         if col.kind == "timestamp" and not bad.any():
             years = pc.year(parsed)
             bad = _np_mask(pc.or_(pc.less(years, 1900), pc.greater(years, 2200)))
