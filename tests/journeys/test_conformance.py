@@ -332,6 +332,7 @@ def _check_outcomes(report: dict) -> None:
     assert churn["difference"] == -60.0
 
 
+@pytest.mark.warehouse
 def test_conformance_in_the_warehouse_with_outcomes(warehouse_log, target):
     from cxpilot.journeys import selectors
 
@@ -341,6 +342,7 @@ def test_conformance_in_the_warehouse_with_outcomes(warehouse_log, target):
     _check_outcomes(report)
 
 
+@pytest.mark.warehouse
 def test_cases_with_and_allow_other(warehouse_log):
     from cxpilot.journeys.selectors import target_conformance
 

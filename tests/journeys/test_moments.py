@@ -122,6 +122,7 @@ def built(outcome: str, **kwargs) -> dict[str, dict]:
     }
 
 
+@pytest.mark.warehouse
 def test_repeat_features_worked_out_by_hand(small):
     rows = built("repeat")
     assert set(rows) == {"A", "B", "C", "D"}  # B's November answer is too late to observe
@@ -139,12 +140,14 @@ def test_repeat_features_worked_out_by_hand(small):
     assert (rows["D"]["poor"], rows["D"]["y"]) == (1, 0.0)
 
 
+@pytest.mark.warehouse
 def test_churn_features_worked_out_by_hand(small):
     rows = built("churn")
     # answers at least 180 days before the end (2025-07-04 12:00)
     assert {k: v["y"] for k, v in rows.items()} == {"A": 0.0, "B": 0.0, "C": 0.0, "D": 1.0}
 
 
+@pytest.mark.warehouse
 def test_nps_features_take_the_next_relationship_answer(small):
     rows = built("nps", outcome_touchpoint="relation")
     # B has no relationship answer, C none either; the relationship answers are no units
@@ -204,6 +207,7 @@ def effect(db):
     return data
 
 
+@pytest.mark.warehouse
 def test_a_planted_churn_effect_is_recovered_and_no_effect_covers_zero(effect):
     found = m.moments_of_truth(actor=None, outcome="churn")
     rows = {r["touchpoint"]: r for r in found.rows}
@@ -368,6 +372,7 @@ def test_cli_says_what_is_missing_and_refuses_what_does_not_fit(files):
     assert result.exit_code == 2 and "bad.csv" in result.output
 
 
+@pytest.mark.warehouse
 def test_cli_json_on_the_warehouse(effect):
     result = run("--outcome", "repeat", "--format", "json")
     assert result.exit_code == 0, result.output

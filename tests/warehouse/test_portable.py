@@ -107,3 +107,26 @@ def test_an_ordered_collect_with_a_descending_key_is_refused_on_spark(db):
         path = t.v.collect(order_by=t.ts.desc())
         with pytest.raises(ibis.common.exceptions.UnsupportedOperationError, match="ascending"):
             t.group_by("c").aggregate(path=path).to_pyarrow()
+
+
+def test_a_median_and_a_quantile_with_a_filter(db):
+    data = pa.table({"g": ["a"] * 5 + ["b"] * 2, "x": [1.0, 2.0, 3.0, 10.0, 20.0, 5.0, 7.0]})
+    with warehouse() as con:
+        con.create_table("m", ibis.memtable(data))
+        t = con.table("m")
+        small = t.x < 10
+        got = (
+            t.group_by("g")
+            .aggregate(
+                median=t.x.median(where=small),
+                p90=t.x.quantile(0.9, where=small),
+                n=small.sum(),
+            )
+            .order_by("g")
+            .to_pyarrow()
+            .to_pylist()
+        )
+    # a: 1, 2, 3 kept; b: 5, 7 kept (engines differ on how they interpolate between values)
+    assert [r["n"] for r in got] == [3, 2]
+    assert got[0]["median"] == 2.0 and 5.0 <= got[1]["median"] <= 7.0
+    assert 2.0 <= got[0]["p90"] <= 3.0 and 5.0 <= got[1]["p90"] <= 7.0

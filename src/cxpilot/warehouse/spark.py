@@ -388,6 +388,13 @@ def _compiler() -> Any:
         def visit_UnwrapJSONBoolean(self, op: Any, *, arg: Any) -> Any:
             return self._unwrap(arg, ("BOOLEAN",), "boolean")
 
+        def visit_Median(self, op: Any, *, arg: Any, where: Any) -> Any:
+            # Ibis filters every argument by ``where``, the 0.5 too, which Spark refuses (a
+            # percentage must be a constant): only the values are filtered
+            if where is not None:
+                arg = self.if_(where, arg, sge.null())
+            return self.f.percentile(arg, 0.5)
+
         def visit_ArrayCollect(
             self, op: Any, *, arg: Any, where: Any, order_by: Any, include_null: Any, distinct: Any
         ) -> Any:
