@@ -207,3 +207,33 @@ def test_the_schema_named_in_the_url_is_created_on_a_fresh_database(settings):
         connection.close()
         with psycopg.connect(base.split("?")[0], autocommit=True) as pg:
             pg.execute(f'DROP SCHEMA IF EXISTS "{name}" CASCADE')
+
+
+@pytest.mark.warehouse
+def test_a_thread_of_a_process_with_a_spark_session_gets_it(db, settings):
+    """A server's request threads and the inbox worker open the warehouse in threads of
+    their own: on Spark, the session is per thread but its JVM (and the metastore's lock) the
+    process's, which must not be taken for another process."""
+    import threading
+
+    from cxpilot.warehouse import spark
+    from cxpilot.warehouse.connection import _home
+
+    url = settings.CXPILOT_WAREHOUSE_URL
+    if not url.startswith("pyspark://"):
+        pytest.skip("a local Spark session's")
+    with warehouse():
+        pass  # the session is started in this thread
+    found: dict[str, object] = {}
+
+    def other() -> None:
+        try:
+            found["session"] = spark.session(url, _home())
+        except Exception as exc:  # noqa: BLE001 - reported below
+            found["error"] = exc
+
+    thread = threading.Thread(target=other)
+    thread.start()
+    thread.join(120)
+    assert "error" not in found, found.get("error")
+    assert found["session"] is not None

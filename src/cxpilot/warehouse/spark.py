@@ -146,13 +146,19 @@ def session(url: str, home: Path) -> Any:
         address = url.split("?", 1)[0]
         _reachable(address)
         return SparkSession.builder.remote(address).getOrCreate()
+    from pyspark import SparkContext
+
     master = _check_master(url)
     active = SparkSession.getActiveSession()
     if active is not None:
         return active
     folder = local_dir(url, home)
     tables, metastore = folder / "spark-warehouse", folder / "spark-metastore"
-    if _metastore_held(metastore):
+    # the session is the thread's, its JVM the process's: a thread of a process that has
+    # one (a server's request, the inbox worker) gets it from getOrCreate below; only a
+    # process without one asks whether another holds the metastore
+    own_jvm = SparkContext._active_spark_context is not None
+    if not own_jvm and _metastore_held(metastore):
         raise WarehouseError(
             f"the local Spark warehouse in {folder} is open in another process (a running "
             "cxpilot serve?): a local session serves one process at a time. Stop it, or use "
