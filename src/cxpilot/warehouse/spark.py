@@ -64,7 +64,7 @@ def _options(url: str) -> dict[str, str]:
 
 
 def _option(url: str, key: str, default: str, pattern: re.Pattern[str], what: str) -> str:
-    """The URL's option ``key`` (``default`` when absent or empty), checked by ``pattern``;
+    """The URL's option ``key`` (``default`` when absent), checked by ``pattern``;
     ``what`` says in the error what it should be."""
     value = _options(url).get(key, default)
     if not pattern.fullmatch(value):
