@@ -115,8 +115,12 @@ def local_dir(url: str, home: Path) -> Path:
 
 def _metastore_held(metastore: Path) -> bool:
     """Whether another process has the Derby metastore open (it holds a lock on
-    ``dbex.lck`` while it runs). Only asked before this process starts its own session."""
-    import fcntl
+    ``dbex.lck`` while it runs). Only asked before this process starts its own session; where
+    there are no POSIX locks (Windows), Derby's own refusal says it, later and at length."""
+    try:
+        import fcntl
+    except ImportError:
+        return False
 
     try:
         fd = os.open(metastore / "dbex.lck", os.O_RDWR)
@@ -169,7 +173,8 @@ def session(url: str, home: Path) -> Any:
     # Spark's Python workers (for the few operations Ibis hands them) run this interpreter,
     # which has CX Pilot's packages, not the first python3 on the PATH
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-    java_options = f"-Dderby.system.home={folder} -Dlog4j2.configurationFile={QUIET_LOG.as_uri()}"
+    # spark-submit splits these options at spaces outside quotes: a folder may hold spaces
+    java_options = f'"-Dderby.system.home={folder}" -Dlog4j2.configurationFile={QUIET_LOG.as_uri()}'
     return (
         SparkSession.builder.master(master)
         .appName("cxpilot")

@@ -258,6 +258,8 @@ def relocate_problems(checked: Validated) -> None:
         reason = problem.reason
         if problem.column == "timestamp" and reason.startswith("is not an ISO 8601"):
             reason = _date_reason(raw, problem.row, date_reason)
+        elif problem.column == "timestamp" and reason.startswith("is written as an ISO 8601"):
+            reason = f"{date_reason}: no such day or time exists"
         where = f"{problem.where}:{origin}" if origin else problem.where
         relocated.append(
             Problem(
