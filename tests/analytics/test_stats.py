@@ -78,6 +78,22 @@ def test_mean_t_interval():
     assert (round(float(r.ci_low), 4), round(float(r.ci_high), 4)) == (2.0368, 5.9632)
 
 
+def test_a_mean_interval_stops_at_the_ends_of_its_scale():
+    # CES 7, 7, 7, 7, 7, 7, 7, 7, 7, 6: mean 6.9, s = 0.3162, se = 0.1, t(0.975, 9) = 2.2622
+    # → 6.6738 to 7.1262, past the top of a 1..7 scale: it stops at 7
+    x = np.array([7] * 9 + [6], dtype=float)
+    free = stats.mean_t(x.sum(), (x**2).sum(), len(x))
+    assert (round(float(free.ci_low), 4), round(float(free.ci_high), 4)) == (6.6738, 7.1262)
+    r = stats.mean_t(x.sum(), (x**2).sum(), len(x), bounds=(1, 7))
+    assert (round(float(r.ci_low), 4), float(r.ci_high)) == (6.6738, 7.0)
+    assert float(r.score) == pytest.approx(6.9) and float(r.se) == pytest.approx(0.1)
+    # and at the bottom: 1, 1, 1, 2: mean 1.25, se 0.25, t(0.975, 3) = 3.1824 → 0.4544 to
+    # 2.0456 → 1 to 2.0456
+    y = np.array([1, 1, 1, 2], dtype=float)
+    r = stats.mean_t(y.sum(), (y**2).sum(), len(y), bounds=(1, 7))
+    assert float(r.ci_low) == 1.0 and round(float(r.ci_high), 2) == 2.05
+
+
 def test_welch_and_two_proportions_match_scipy():
     rng = np.random.default_rng(1)
     a, b = rng.integers(1, 8, 80).astype(float), rng.integers(2, 8, 60).astype(float)

@@ -21,6 +21,7 @@ import pyarrow as pa
 from cxpilot.analytics import stats
 from cxpilot.kernel import periods
 from cxpilot.kernel.errors import ValidationError
+from cxpilot.warehouse.schema import METRIC_RANGES
 
 METRICS = ("nps", "ces", "csat")
 TIME_KEYS = ("month", "week")
@@ -294,7 +295,13 @@ def _evaluate(frame: pd.DataFrame, metric: str, confidence: float, nps_method: s
             n_effective=col("n_eff"),
         )
     if metric == "ces":
-        return stats.mean_t(col("total"), col("total_sq"), col("n"), confidence=confidence)
+        return stats.mean_t(
+            col("total"),
+            col("total_sq"),
+            col("n"),
+            confidence=confidence,
+            bounds=METRIC_RANGES["ces"],
+        )
     return stats.wilson(col("agree"), col("n"), confidence=confidence)
 
 

@@ -203,16 +203,26 @@ class MeanResult:
 
 
 def mean_t(
-    total: ArrayLike, total_sq: ArrayLike, n: ArrayLike, *, confidence: float = 0.95
+    total: ArrayLike,
+    total_sq: ArrayLike,
+    n: ArrayLike,
+    *,
+    confidence: float = 0.95,
+    bounds: tuple[float, float] | None = None,
 ) -> MeanResult:
-    """Mean with a Student-t interval, from n, Σx and Σx² (sample SD with n − 1)."""
+    """Mean with a Student-t interval, from n, Σx and Σx² (sample SD with n − 1). With
+    ``bounds`` (a scale's ends, 1..7 for a CES), the interval stops at them, as an NPS
+    interval stops at ±100: no mean of the scale lies beyond."""
     S, Q, N = _arr(total), _arr(total_sq), _arr(n)
     mean = _safe_div(S, N)
     var = _safe_div(Q - N * mean**2, N - 1)
     sd = np.sqrt(np.maximum(var, 0))
     se = _safe_div(sd, np.sqrt(N))
     t = sps.t.ppf(0.5 + confidence / 2, np.where(N > 1, N - 1, np.nan))
-    return MeanResult(N, mean, sd, se, mean - t * se, mean + t * se, N < SMALL_SAMPLE)
+    low, high = mean - t * se, mean + t * se
+    if bounds is not None:
+        low, high = np.clip(low, *bounds), np.clip(high, *bounds)
+    return MeanResult(N, mean, sd, se, low, high, N < SMALL_SAMPLE)
 
 
 def means_compare(a: MeanResult, b: MeanResult, *, alpha: float = 0.05) -> Comparison:

@@ -31,6 +31,7 @@ from typing import Literal
 import numpy as np
 
 from cxpilot.analytics import stats
+from cxpilot.warehouse.schema import METRIC_RANGES
 
 Kind = Literal["nps", "mean", "proportion"]
 KINDS: tuple[Kind, ...] = ("nps", "mean", "proportion")
@@ -110,7 +111,10 @@ def _result(
     if kind == "nps":
         return stats.nps(float(sums["promoters"]), float(sums["detractors"]), n)
     if kind == "mean":
-        return stats.mean_t(float(sums["total"]), float(sums["total_sq"]), n)
+        # the board's one mean is the CES (selectors._KIND): its interval stays on 1..7
+        return stats.mean_t(
+            float(sums["total"]), float(sums["total_sq"]), n, bounds=METRIC_RANGES["ces"]
+        )
     if kind == "proportion":
         return stats.wilson(float(sums["successes"]), n)
     raise ValueError(f"unknown kind {kind!r}")
