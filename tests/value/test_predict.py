@@ -221,9 +221,15 @@ def test_value_page(cdnow_warehouse, client_as):
     assert b"cxpilot clv predict --calibration-end" in empty.content
     assert client_as("viewer").get("/value/").status_code == 403
     customer_values_compute(calibration_end=END)
+    from cxpilot.organisation.models import Segment
+
+    Segment.objects.create(key="collectors", name="Record collectors")
     page = lead.get("/value/")
     assert page.status_code == 200
     html = page.content.decode()
+    # a segment is shown by the organisation's name for it, in the tables and the charts
+    assert "<th scope=\"row\">Record collectors</th>" in html
+    assert '"Record collectors"' in json.dumps(page.context["specs"]["equity"])
     for part in ("table-equity", "table-history", "table-clv", "table-holdout", "table-model",
                  "chart-equity", "chart-history", "chart-clv", "chart-holdout"):  # fmt: skip
         assert f'id="{part}"' in html, part

@@ -333,6 +333,18 @@ def test_the_page_shows_the_views(case, lead) -> None:
     assert "des clients perdent de l’argent (2 sur 3" in french
 
 
+def test_the_page_names_the_segments(case, lead) -> None:
+    from cxpilot.organisation.models import Segment
+
+    Segment.objects.create(key="families", name="Families <with children>")
+    response = lead.get("/value/profitability/", {"from": "2026-01-01", "to": "2026-03-31"})
+    page = response.content.decode()
+    table = page[page.index('id="table-segments"') :]
+    assert "Families &lt;with children&gt;</th>" in table and ">singles</th>" in table
+    chart = json.dumps(response.context["segment_chart"])
+    assert '"Families <with children>"' in chart and '"families"' not in chart
+
+
 def test_the_page_refuses_bad_filters_and_viewers(case, lead, viewer) -> None:
     assert viewer.get("/value/profitability/").status_code == 403
     assert viewer.get("/value/costs/").status_code == 403

@@ -257,6 +257,18 @@ def test_page_renders_matrix_list_and_chart(valued, client_as):
     assert "Open the follow-up cases" in low.content.decode()
 
 
+def test_page_names_the_segments_the_organisation_knows(valued, lead):
+    from cxpilot.organisation.models import Segment
+
+    Segment.objects.create(key="pro", name="Professionals & trade")
+    body = lead.get("/value/segments/?segment=pro&value=low&risk=medium").content.decode()
+    # the filter sends the key and shows the name; a segment the organisation does not
+    # know (retail) is shown by its key
+    assert '<option value="pro" selected>Professionals &amp; trade</option>' in body
+    assert '<option value="retail">retail</option>' in body
+    assert "<td>Professionals &amp; trade</td>" in body and "<td>pro</td>" not in body
+
+
 def test_page_without_values_says_what_to_run(db, lead):
     page = lead.get("/value/segments/")
     assert page.status_code == 200 and "cxpilot clv predict" in page.content.decode()

@@ -21,7 +21,8 @@ from cxpilot.kernel import periods, roles
 from cxpilot.kernel.errors import NotFound, ValidationError
 from cxpilot.loop import selectors as loop
 from cxpilot.loop.models import FollowUpCase
-from cxpilot.organisation.models import Segment, Touchpoint
+from cxpilot.organisation.models import Touchpoint
+from cxpilot.organisation.selectors import segment_names
 from cxpilot.warehouse.connection import answers, warehouse
 
 __all__ = [
@@ -61,11 +62,6 @@ def customers_search(
     for row in found.rows:
         row["segment_name"] = names.get(row["segment"], row["segment"])
     return found
-
-
-def segment_names() -> dict[str, str]:
-    """The organisation's segments: key -> name."""
-    return dict(Segment.objects.values_list("key", "name"))
 
 
 def customers_counted(*, actor: Any) -> dict[str, int]:

@@ -108,6 +108,12 @@ def segment_list(*, actor: Actor) -> QuerySet[Segment]:
     return Segment.objects.order_by("name")
 
 
+def segment_names() -> dict[str, str]:
+    """The organisation's segments, key -> name: the warehouse knows a segment by its key,
+    a page shows its name (a key the organisation does not know is shown as it is)."""
+    return dict(Segment.objects.values_list("key", "name"))
+
+
 def segment_get(*, actor: Actor, pk: int) -> Segment:
     roles.require(actor, "organisation.view_segment")
     return _one(Segment.objects.all(), pk, "segment")

@@ -4,7 +4,7 @@ each chart."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import altair as alt
@@ -13,17 +13,21 @@ from django.utils.translation import gettext
 from cxpilot.kernel.charts import BRAND, DROP, INK, finish
 
 
-def segment_label(segment: str | None) -> str:
+def segment_label(segment: str | None, names: Mapping[str, str] | None = None) -> str:
+    """A segment as a reader knows it: its name in ``names`` (key -> name), else its key;
+    None is all the customers, "" those of no segment."""
     if segment is None:
         return gettext("All customers")
-    return segment or gettext("No segment")
+    return (names or {}).get(segment, segment) or gettext("No segment")
 
 
-def equity_bars(segments: Sequence[dict[str, Any]]) -> dict[str, Any]:
+def equity_bars(
+    segments: Sequence[dict[str, Any]], names: Mapping[str, str] | None = None
+) -> dict[str, Any]:
     """The equity of each segment with its 95 % interval."""
     data = [
         {
-            "segment": segment_label(s["segment"]),
+            "segment": segment_label(s["segment"], names),
             "equity": s["equity"],
             "low": s["equity_low"],
             "high": s["equity_high"],
@@ -46,12 +50,14 @@ def equity_bars(segments: Sequence[dict[str, Any]]) -> dict[str, Any]:
     return finish(chart, label_limit=160)
 
 
-def equity_lines(history: Sequence[dict[str, Any]]) -> dict[str, Any]:
+def equity_lines(
+    history: Sequence[dict[str, Any]], names: Mapping[str, str] | None = None
+) -> dict[str, Any]:
     """The equity over time: all customers and each segment."""
     data = [
         {
             "as_of": e["as_of"].isoformat(),
-            "segment": segment_label(e["segment"]),
+            "segment": segment_label(e["segment"], names),
             "equity": e["equity"],
         }
         for e in history

@@ -188,10 +188,11 @@ class Scope:
 
 def known_keys(kind: str) -> dict[str, str]:
     """key -> name of the organisation model's ``kind``."""
-    from cxpilot.organisation.models import Channel, JourneyStage, Segment, Touchpoint
+    from cxpilot.organisation.models import Channel, JourneyStage, Touchpoint
+    from cxpilot.organisation.selectors import segment_names
 
     if kind == "segments":
-        return dict(Segment.objects.values_list("key", "name"))
+        return segment_names()
     if kind == "touchpoints":
         return dict(Touchpoint.objects.values_list("key", "name"))
     if kind == "channels":

@@ -55,7 +55,11 @@ def segment_chart(rows: list[dict[str, Any]]) -> dict[str, Any]:
 
     none = gettext("(no segment)")
     values = [
-        {"segment": r["segment"] or none, "profit": r["profit"], "loss": r["profit"] < 0}
+        {
+            "segment": r.get("name") or r["segment"] or none,
+            "profit": r["profit"],
+            "loss": r["profit"] < 0,
+        }
         for r in rows
     ]
     chart = (

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from cxpilot.kernel import csvcells, roles, web
 from cxpilot.kernel.errors import ValidationError
 from cxpilot.organisation.forms import PeriodSegmentForm
+from cxpilot.organisation.selectors import segment_names
 
 VIEW_VALUE = "value.view_value"
 
@@ -44,15 +45,16 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         return render(request, "value/dashboard.html", context)
     model = found["model"]
     holdout = model.get("holdout") or {}
+    names = segment_names()
     specs = {
-        "equity": charts.equity_bars(found["segments"]),
-        "history": charts.equity_lines(found["history"]),
+        "equity": charts.equity_bars(found["segments"], names),
+        "history": charts.equity_lines(found["history"], names),
         "clv": charts.clv_histogram(found["bins"]),
     }
     if holdout.get("weekly"):
         specs["holdout"] = charts.holdout_lines(holdout["weekly"], holdout["calibration_end"])
     history = [
-        dict(e, label=charts.segment_label(e["segment"])) for e in reversed(found["history"])
+        dict(e, label=charts.segment_label(e["segment"], names)) for e in reversed(found["history"])
     ]
     context.update(_dashboard_matrix(), **_dashboard_profit(request.user))
     if context.get("matrix_spec"):
@@ -64,7 +66,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         model=model,
         holdout=holdout,
         specs=specs,
-        segments=[dict(s, label=charts.segment_label(s["segment"])) for s in found["segments"]],
+        segments=[
+            dict(s, label=charts.segment_label(s["segment"], names)) for s in found["segments"]
+        ],
         history=history,
         edge=model["gamma_gamma"]["p"] > selectors.EDGE_P,
     )
@@ -143,6 +147,9 @@ def profitability_page(request: HttpRequest) -> HttpResponse:
         names = dict(Touchpoint.objects.values_list("key", "name"))
         for row in found.touchpoints + found.why_touchpoints:
             row["name"] = names.get(row["touchpoint"], row["touchpoint"])
+        segments = segment_names()
+        for row in found.segments:
+            row["name"] = segments.get(row["segment"], row["segment"])
         context["result"] = found
         if found.histogram:
             context["histogram_chart"] = profit_charts.histogram_chart(found.histogram)
@@ -613,9 +620,13 @@ def churn_page(request: HttpRequest) -> HttpResponse:
     if export:
         return _churn_csv(found.rows, found.has_clv, found.has_cases)
     calibration = found.model.get("calibration") or []
+    names = segment_names()
+    for row in found.rows:
+        row["segment_name"] = names.get(row["segment"], row["segment"])
     context.update(
         {
             "result": found,
+            "segment_options": [(s, names.get(s, s)) for s in found.segments],
             "model": found.model,
             "calibration": calibration,
             "chart": calibration_chart(calibration) if calibration else None,
@@ -747,8 +758,12 @@ def segments_page(request: HttpRequest) -> HttpResponse:
         for r in matrix.rows()
     ]
     start = (page - 1) * SEGMENT_PAGE
+    names = segment_names()
+    for row in listed.rows:
+        row["segment_name"] = names.get(row["segment"], row["segment"])
     context.update(
         matrix=matrix,
+        segment_options=[(s, names.get(s, s)) for s in matrix.segments],
         spec=segments.matrix_spec(matrix),
         chosen=chosen,
         cell=cell,
