@@ -38,6 +38,8 @@ def test_defaults_put_everything_in_the_data_directory(tmp_path):
         ("CXPILOT_SURVEY_RATE_PER_KEY", "1.5", "is not a whole number"),
         ("CXPILOT_SURVEY_MAX_BODY", "64k", "is not a whole number"),
         ("CXPILOT_TRUSTED_PROXIES", "10.0.0.1, proxy.local", "'proxy.local', which is not"),
+        ("CXPILOT_WAREHOUSE_URL", "pyspark:///data/a\tb", "holds a control character"),
+        ("CXPILOT_WAREHOUSE_URL", "sc://[::1", "is not a URL"),
     ],
 )
 def test_bad_values_are_named(tmp_path, name, value, message):
@@ -45,6 +47,23 @@ def test_bad_values_are_named(tmp_path, name, value, message):
         config.load({"CXPILOT_HOME": str(tmp_path), name: value})
     assert info.value.where == name
     assert message in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "secret"),
+    [
+        ("CXPILOT_WAREHOUSE_URL", "sc://[::1/;token=SUPERSECRET", "SUPERSECRET"),
+        ("CXPILOT_WAREHOUSE_URL", "oracle://u:hunter2@[::1/x", "hunter2"),
+        ("CXPILOT_WAREHOUSE_URL", "oracle://u:hunter2@db/x", "hunter2"),
+        ("CXPILOT_SMTP_URL", "mail://alerts:s3cret@mail.example.com", "s3cret"),
+        ("CXPILOT_SECRET_KEY", "tooshort-but-secret", "tooshort"),
+    ],
+)
+def test_a_refused_value_keeps_its_secret(tmp_path, name, value, secret):
+    with pytest.raises(ConfigError) as info:
+        config.load({"CXPILOT_HOME": str(tmp_path), name: value})
+    assert info.value.where == name and "***" in str(info.value)
+    assert secret not in str(info.value)
 
 
 def test_unusable_home(tmp_path):

@@ -46,7 +46,12 @@ def _bool(raw: str) -> bool:
 
 def _url(schemes: tuple[str, ...]) -> Callable[[str], str]:
     def parse(raw: str) -> str:
-        parsed = urlparse(raw)
+        if re.search(r"[\x00-\x1f\x7f]", raw):  # urlparse would drop a tab or a line break
+            raise ValueError("holds a control character (a tab or a line break?)")
+        try:
+            parsed = urlparse(raw)
+        except ValueError as exc:  # sc://[::1 — a bracket left open
+            raise ValueError(f"is not a URL ({exc})") from None
         if parsed.scheme not in schemes:
             raise ValueError(
                 f"has scheme {parsed.scheme or '(none)'!r}; expected one of {', '.join(schemes)}"
@@ -115,10 +120,14 @@ def _path(raw: str) -> Path:
 
 
 def masked_url(value: object) -> str:
-    """The URL without its password."""
+    """The URL without its password (also when it is not a URL Python can read)."""
     url = str(value)
-    password = urlparse(url).password
-    url = url.replace(f":{password}@", ":***@", 1) if password else url
+    try:
+        password = urlparse(url).password
+    except ValueError:  # a bracket left open (sc://[::1/…): mask what looks like user:password@
+        url = re.sub(r"(//[^/@:]*:)[^/@]*@", r"\1***@", url)
+    else:
+        url = url.replace(f":{password}@", ":***@", 1) if password else url
     # Spark Connect carries its secret as an option: sc://host:15002/;token=…
     return re.sub(r"(?i)(;\s*token\s*=)[^;?&#]*", r"\1***", url)
 
@@ -311,7 +320,9 @@ def _read(setting: Setting, env: Mapping[str, str]) -> object:
     try:
         return setting.parse(raw)
     except ValueError as exc:
-        raise ConfigError(f"{raw!r} {exc}", where=setting.name) from None
+        # the value as `cxpilot settings` shows it: a URL's password or token masked
+        shown = "***" if setting.secret else setting.show(raw)
+        raise ConfigError(f"{shown!r} {exc}", where=setting.name) from None
 
 
 def load(env: Mapping[str, str] | None = None) -> Config:

@@ -228,7 +228,7 @@ def test_value_page(cdnow_warehouse, client_as):
     assert page.status_code == 200
     html = page.content.decode()
     # a segment is shown by the organisation's name for it, in the tables and the charts
-    assert "<th scope=\"row\">Record collectors</th>" in html
+    assert '<th scope="row">Record collectors</th>' in html
     assert '"Record collectors"' in json.dumps(page.context["specs"]["equity"])
     for part in ("table-equity", "table-history", "table-clv", "table-holdout", "table-model",
                  "chart-equity", "chart-history", "chart-clv", "chart-holdout"):  # fmt: skip

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 
 import ibis
 import pyarrow as pa
@@ -55,6 +56,13 @@ def test_a_password_is_not_written_in_an_error():
         ("pyspark://bob:hunter2@host:123/", "takes no host \\('host:123'\\)"),
         ("pyspark:///../../etc", "may not hold '..'"),
         ("pyspark:///data/../etc", "may not hold '..'"),
+        # a folder named wrong would be a new, empty warehouse; Derby and spark-submit
+        # cannot take some characters
+        ("pyspark:relative/folder", "must be a full path, from / \\('relative/folder'"),
+        ("pyspark:///data/cx%20pilot", "not URL-encoded: a space as a space \\('/data/cx pilot'"),
+        ('pyspark:///data/a"b', "may not hold '\"'"),
+        ("pyspark:///data/semi;colon", "may not hold ';'"),
+        ("pyspark:///data/tab\there", "holds a control character"),
     ],
 )
 def test_a_bad_spark_url_is_one_line_naming_the_setting(settings, url, said):
@@ -150,6 +158,14 @@ def test_a_server_that_is_not_spark_connect_is_one_line(monkeypatch, answer):
     thread.join(10)  # type: ignore[attr-defined]
 
 
+def test_use_ssl_is_true_or_false():
+    from cxpilot.kernel.errors import WarehouseError
+    from cxpilot.warehouse import spark
+
+    with pytest.raises(WarehouseError, match="use_ssl='maybe' .* is neither true nor false"):
+        spark._reachable("sc://127.0.0.1:1/;use_ssl=maybe")
+
+
 def test_an_http2_server_is_taken_for_spark_connect():
     from cxpilot.warehouse import spark
 
@@ -157,6 +173,61 @@ def test_an_http2_server_is_taken_for_spark_connect():
     port, thread = _serve_once(settings_frame)
     spark._reachable(f"sc://127.0.0.1:{port}")
     thread.join(10)  # type: ignore[attr-defined]
+
+
+class _Refusing:
+    """A gRPC server's handler that answers every call with ``code`` (None: no service at
+    all, so UNIMPLEMENTED; or it waits past the client's deadline)."""
+
+    def __init__(self, code):
+        self.code = code
+
+    def service(self, details):
+        import grpc
+
+        def answer(request, context):
+            if self.code == "wait":
+                time.sleep(3)
+                return b""
+            context.abort(self.code, "bearer token rejected")
+
+        if self.code is None:
+            return None
+        return grpc.unary_unary_rpc_method_handler(answer)
+
+
+@pytest.mark.parametrize(
+    ("code", "said"),
+    [
+        (None, "is not a Spark Connect server \\(UNIMPLEMENTED"),
+        ("UNAUTHENTICATED", "refused the address's token \\(bearer token rejected\\)"),
+        ("wait", "did not answer as a Spark Connect server within 1 s"),
+    ],
+)
+def test_a_grpc_server_that_is_not_spark_connect_is_one_line(monkeypatch, code, said):
+    pytest.importorskip("pyspark.sql.connect.proto")
+    from concurrent import futures
+
+    import grpc
+
+    from cxpilot.kernel.errors import WarehouseError
+    from cxpilot.warehouse import spark
+
+    monkeypatch.setattr(spark, "CONNECT_TIMEOUT", 1.0)
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=2))
+    status = getattr(grpc.StatusCode, code) if code not in (None, "wait") else code
+    server.add_generic_rpc_handlers([_Refusing(status)])
+    port = server.add_insecure_port("localhost:0")
+    server.start()
+    try:
+        url = f"sc://localhost:{port}/;token=SECRET-TOKEN"
+        spark._reachable(url)  # it speaks HTTP/2: only asking Spark's version tells
+        with pytest.raises(WarehouseError, match=said) as raised:
+            spark._answers_spark_connect(url)
+    finally:
+        server.stop(0)
+    text = str(raised.value)
+    assert "CXPILOT_WAREHOUSE_URL" in text and "\n" not in text and "SECRET" not in text
 
 
 def test_an_engine_that_cannot_be_reached_is_one_line_naming_the_setting(settings):

@@ -47,6 +47,14 @@ def field_problems(by_field: Mapping[str, Iterable[str]]) -> list[Problem]:
     ]
 
 
+def first_line(error: BaseException | str) -> str:
+    """The first line of an engine's error, to say in one line: a gRPC error (Spark
+    Connect) by its details, not by its object's name."""
+    details = getattr(error, "details", None)
+    text = str(details() if callable(details) else error)
+    return (text.strip().splitlines() or ["unknown error"])[0]
+
+
 class CxPilotError(Exception):
     """Base of every error a user can cause and fix. ``problems`` lists each thing wrong when
     there are several (an import, a form, a RACI), the first of them in ``detail``."""

@@ -27,7 +27,7 @@ from typing import Any
 import ibis
 from ibis.backends import BaseBackend
 
-from cxpilot.kernel.errors import WarehouseBusy, WarehouseError
+from cxpilot.kernel.errors import WarehouseBusy, WarehouseError, first_line
 from cxpilot.warehouse import spark, swap
 from cxpilot.warehouse.schema import TABLES
 
@@ -151,7 +151,7 @@ def _connect(url: str) -> BaseBackend:
                 where=url,
             ) from None
         raise WarehouseError(
-            f"cannot open the warehouse: {_first_line(text)} (CXPILOT_WAREHOUSE_URL)",
+            f"cannot open the warehouse: {first_line(exc)} (CXPILOT_WAREHOUSE_URL)",
             where=redacted(url),
         ) from None
     try:
@@ -164,15 +164,10 @@ def _connect(url: str) -> BaseBackend:
         raise
     except Exception as exc:
         raise WarehouseError(
-            f"cannot prepare the warehouse's tables: {_first_line(str(exc))} "
-            "(CXPILOT_WAREHOUSE_URL)",
+            f"cannot prepare the warehouse's tables: {first_line(exc)} (CXPILOT_WAREHOUSE_URL)",
             where=redacted(url),
         ) from None
     return con
-
-
-def _first_line(text: str) -> str:
-    return (text.strip().splitlines() or ["unknown error"])[0]
 
 
 def redacted(url: str) -> str:
@@ -205,7 +200,7 @@ def _ensure_schema(con: Any) -> None:
     except Exception as exc:
         raise WarehouseError(
             f"the schema {wanted!r} of CXPILOT_WAREHOUSE_URL does not exist and could not be "
-            f"created ({_first_line(str(exc))}): create it (CREATE SCHEMA {wanted}) or give "
+            f"created ({first_line(exc)}): create it (CREATE SCHEMA {wanted}) or give "
             "the user the right to",
             where="CXPILOT_WAREHOUSE_URL",
         ) from None

@@ -28,9 +28,9 @@ import re
 import sys
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
-from cxpilot.kernel.errors import WarehouseError
+from cxpilot.kernel.errors import WarehouseError, first_line
 
 SCHEMES = ("pyspark", "sc")
 #: The JVM's logging: errors of Spark itself only, none of the metastore's start-up (their
@@ -96,6 +96,11 @@ def local_dir(url: str, home: Path) -> Path:
     """The folder of a local session (the URL's path, else the data directory): its tables
     go in ``spark-warehouse`` there, their metastore in ``spark-metastore``. Checked: a local
     session takes no host, and the path is absolute without ``..``."""
+    if re.search(r"[\x00-\x1f\x7f]", url):  # urlsplit drops tabs and line breaks silently
+        raise WarehouseError(
+            "the warehouse URL holds a control character (a tab or a line break?)",
+            where="CXPILOT_WAREHOUSE_URL",
+        )
     parts = urlsplit(url)
     if parts.netloc:
         raise WarehouseError(
@@ -105,12 +110,32 @@ def local_dir(url: str, home: Path) -> Path:
         )
     if parts.path in ("", "/"):
         return home
-    if ".." in parts.path.split("/"):
+    problem = _folder_problem(parts.path)
+    if problem:
         raise WarehouseError(
-            "the folder of pyspark:///FOLDER may not hold '..': give it in full",
-            where="CXPILOT_WAREHOUSE_URL",
+            f"the folder of pyspark:///FOLDER {problem}", where="CXPILOT_WAREHOUSE_URL"
         )
     return Path(parts.path)
+
+
+def _folder_problem(path: str) -> str:
+    """Why ``path`` cannot be a local session's folder ("" if it can): a folder named wrong
+    would silently become a new, empty warehouse, and Derby's and spark-submit's syntax
+    take no ``;`` and no ``"``."""
+    if not path.startswith("/"):
+        return f"must be a full path, from / ({path!r} is not)"
+    if ".." in path.split("/"):
+        return "may not hold '..': give it in full"
+    if re.search(r"%[0-9A-Fa-f]{2}", path):
+        return (
+            "is written as it is, not URL-encoded: a space as a space "
+            f"({unquote(path)!r}, not {path!r})"
+        )
+    bad = sorted({c for c in path if c in ';"\\'})
+    if bad:
+        shown = ", ".join(repr(c) for c in bad)
+        return f"may not hold {shown}: Spark's metastore cannot be opened in it"
+    return ""
 
 
 def _metastore_held(metastore: Path) -> bool:
@@ -149,6 +174,7 @@ def session(url: str, home: Path) -> Any:
     if url.startswith("sc://"):
         address = url.split("?", 1)[0]
         _reachable(address)
+        _answers_spark_connect(address)
         return SparkSession.builder.remote(address).getOrCreate()
     from pyspark import SparkContext
 
@@ -165,8 +191,9 @@ def session(url: str, home: Path) -> Any:
     if not own_jvm and _metastore_held(metastore):
         raise WarehouseError(
             f"the local Spark warehouse in {folder} is open in another process (a running "
-            "cxpilot serve?): a local session serves one process at a time. Stop it, or use "
-            "a Spark cluster (sc://) or DuckDB to run commands beside the server",
+            "cxpilot serve?): a local session serves one process at a time. Import and read "
+            "through that server's pages (Import data), or stop it; to run commands beside a "
+            "server, use a Spark cluster (sc://) or DuckDB (docs/spark.md)",
             where="CXPILOT_WAREHOUSE_URL",
         )
     tables.mkdir(parents=True, exist_ok=True)
@@ -208,6 +235,12 @@ def _reachable(address: str) -> None:
     parts = urlsplit(head)
     host, port = parts.hostname or "localhost", parts.port or 15002
     params = dict(p.split("=", 1) for p in rest.split(";") if "=" in p)
+    if params.get("use_ssl", "true").lower() not in ("true", "false"):
+        raise WarehouseError(
+            f"use_ssl={params['use_ssl'][:20]!r} in the Spark Connect address is neither true "
+            "nor false",
+            where="CXPILOT_WAREHOUSE_URL",
+        )
     use_ssl = params.get("use_ssl", "").lower() == "true"
     # as Spark's client decides: a token asks for TLS, except on localhost without use_ssl
     tls = use_ssl or ("token" in params and host != "localhost")
@@ -228,6 +261,47 @@ def _reachable(address: str) -> None:
                 "answer in gRPC): correct CXPILOT_WAREHOUSE_URL",
                 where="CXPILOT_WAREHOUSE_URL",
             )
+
+
+def _answers_spark_connect(address: str) -> None:
+    """Refuse at once a gRPC server that is not Spark Connect, or one that refuses the
+    address's token: ask it Spark's version, once, within :data:`CONNECT_TIMEOUT` (Spark's
+    client would retry for minutes, or hang, before saying so)."""
+    import uuid
+
+    import grpc
+    from pyspark.sql.connect.client.core import DefaultChannelBuilder
+    from pyspark.sql.connect.proto import base_pb2, base_pb2_grpc
+
+    builder = DefaultChannelBuilder(address)
+    where = builder.endpoint
+    request = base_pb2.AnalyzePlanRequest(
+        session_id=builder.session_id or str(uuid.uuid4()),
+        user_context=base_pb2.UserContext(user_id=builder.userId or "cxpilot"),
+        spark_version=base_pb2.AnalyzePlanRequest.SparkVersion(),
+    )
+    channel = builder.toChannel()
+    try:
+        stub = base_pb2_grpc.SparkConnectServiceStub(channel)
+        stub.AnalyzePlan(request, timeout=CONNECT_TIMEOUT, metadata=list(builder.metadata()))
+    except grpc.RpcError as exc:
+        code = exc.code() if callable(getattr(exc, "code", None)) else None
+        said = first_line(exc)[:200]
+        if code in (grpc.StatusCode.UNAUTHENTICATED, grpc.StatusCode.PERMISSION_DENIED):
+            why = f"the Spark Connect server at {where} refused the address's token ({said})"
+        elif code == grpc.StatusCode.DEADLINE_EXCEEDED:
+            why = (
+                f"the server at {where} did not answer as a Spark Connect server within "
+                f"{CONNECT_TIMEOUT:g} s"
+            )
+        else:
+            name = code.name if code is not None else "no status"
+            why = f"the server at {where} is not a Spark Connect server ({name}: {said})"
+        raise WarehouseError(
+            f"{why}: correct CXPILOT_WAREHOUSE_URL", where="CXPILOT_WAREHOUSE_URL"
+        ) from None
+    finally:
+        channel.close()
 
 
 def _tls(sock: Any, host: str, port: int, why: str) -> Any:
