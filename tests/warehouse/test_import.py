@@ -451,6 +451,17 @@ def test_a_value_over_the_csv_field_limit_is_an_error_not_a_crash(org, tmp_path,
     assert "Traceback" not in result.output
 
 
+def test_a_quote_left_open_is_said_where_it_opened(org, tmp_path):
+    # the quote opens on line 3; the rows after it fill the value until it is too long
+    rows = [f"r{i},c{i},website,2025-03-01,nps,9,fine" for i in range(4, 6000)]
+    path = write(
+        tmp_path, "\n".join([HEADER, GOOD[0], 'r3,c3,store,2025-03-02,nps,8,"oops', *rows])
+    )
+    error = assert_rejected(path, where="answers.csv:line ", reason="a value is longer than")
+    assert "in the row that starts at line 3" in str(error)
+    assert counts()["responses"] == 0
+
+
 def test_a_broken_csv_mapping_file_names_its_line(org, tmp_path):
     path = write(tmp_path, "\n".join([HEADER, *GOOD]))
     mapping = tmp_path / "columns.csv"

@@ -89,14 +89,16 @@ def _line_at(data: bytes, offset: int) -> int:
     return data.count(b"\n", 0, offset) + 1
 
 
-def csv_error(exc: csv.Error, *, where: str) -> ValidationError:
+def csv_error(exc: csv.Error, *, where: str, row_start: int | None = None) -> ValidationError:
     """A :class:`csv.Error` met while reading a user's CSV as the error to show, ``where``
-    naming the file and line."""
+    naming the file and line; ``row_start``, the line the row being read starts on (where a
+    quote left open is)."""
     message = str(exc)
     if "field larger than field limit" in message:
+        opened = f" in the row that starts at line {row_start}" if row_start else ""
         return ValidationError(
             f"a value is longer than {csv.field_size_limit():,} characters: is a quote left "
-            "open, or is this not a CSV file?",
+            f"open{opened}, or is this not a CSV file?",
             where=where,
         )
     return ValidationError(f"not valid CSV: {message}", where=where)

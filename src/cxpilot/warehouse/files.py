@@ -232,6 +232,7 @@ def _read_csv_careful(text: str, delimiter: str, where: str) -> RawTable:
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False)
     rows: list[list[str]] = []
     lines: list[int] = []
+    start = 1  # the line the row being read starts on
     try:
         try:
             names = _header_names(next(reader), where)
@@ -248,7 +249,8 @@ def _read_csv_careful(text: str, delimiter: str, where: str) -> RawTable:
             lines.append(start)
             start = reader.line_num + 1
     except csv.Error as exc:
-        raise csv_error(exc, where=f"{where}:line {max(reader.line_num, 1)}") from None
+        line = max(reader.line_num, 1)
+        raise csv_error(exc, where=f"{where}:line {line}", row_start=start) from None
     columns: dict[str, pa.Array] = {}
     transposed = list(zip(*rows, strict=True)) if rows else [() for _ in names]
     for name, values in zip(names, transposed, strict=True):

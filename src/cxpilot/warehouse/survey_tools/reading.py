@@ -127,5 +127,6 @@ def _records(path: Path) -> tuple[Records, int]:
                 out.append((start, row))
             start = reader.line_num + 1
     except csv.Error as exc:
-        raise csv_error(exc, where=f"{where}:line {max(reader.line_num, 1)}") from None
+        line = max(reader.line_num, 1)
+        raise csv_error(exc, where=f"{where}:line {line}", row_start=start) from None
     return out, reader.line_num
