@@ -66,6 +66,24 @@ def test_a_refused_value_keeps_its_secret(tmp_path, name, value, secret):
     assert secret not in str(info.value)
 
 
+def test_an_engines_error_is_scrubbed_of_the_urls_secrets(tmp_path):
+    url = "sc://u:p%40ss-word@host:1/;token=TOP/SECRET==;use_ssl=true"
+    text = (
+        "Parameter 'token=TOP/SECRET==' is bad; target 'u:p%40ss-word@host:1' or "
+        "p@ss-word; see sc://x:other@y"
+    )
+    said = config.scrubbed(text, url)
+    assert "SECRET" not in said and "ss-word" not in said and "other" not in said
+    assert said.startswith("Parameter 'token=***' is bad; target 'u:***@host:1'")
+    assert (
+        config.masked_url("sc://h:1/?database=cx;token=SECRET") == "sc://h:1/?database=cx;token=***"
+    )
+    assert config.masked_url("pyspark:///x?token=SECRET") == "pyspark:///x?token=***"
+    assert config.lower_scheme("PySpark:///Data/X") == "pyspark:///Data/X"
+    loaded = config.load({"CXPILOT_HOME": str(tmp_path), "CXPILOT_WAREHOUSE_URL": "SC://h:1"})
+    assert loaded.warehouse_url == "sc://h:1"
+
+
 def test_unusable_home(tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("x")

@@ -15,7 +15,7 @@ import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlparse
+from urllib.parse import unquote, urlparse
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from cxpilot.kernel.errors import ConfigError
@@ -56,7 +56,7 @@ def _url(schemes: tuple[str, ...]) -> Callable[[str], str]:
             raise ValueError(
                 f"has scheme {parsed.scheme or '(none)'!r}; expected one of {', '.join(schemes)}"
             )
-        return raw
+        return lower_scheme(raw)
 
     return parse
 
@@ -129,7 +129,34 @@ def masked_url(value: object) -> str:
     else:
         url = url.replace(f":{password}@", ":***@", 1) if password else url
     # Spark Connect carries its secret as an option: sc://host:15002/;token=…
-    return re.sub(r"(?i)(;\s*token\s*=)[^;?&#]*", r"\1***", url)
+    return re.sub(r"(?i)([;?&]\s*token\s*=)[^;?&#]*", r"\1***", url)
+
+
+def lower_scheme(url: str) -> str:
+    """``url`` with its scheme in lower case, as every check and engine expects it (a URL's
+    scheme is case-insensitive: PYSPARK:// is pyspark://)."""
+    return re.sub(r"^[A-Za-z][A-Za-z0-9+.-]*:", lambda m: m.group(0).lower(), url)
+
+
+def url_secrets(url: str) -> list[str]:
+    """The secrets ``url`` carries (its password, as written and decoded, and every token
+    option), longest first."""
+    found = re.findall(r"(?i)token\s*=\s*([^;?&#\s]+)", url)
+    userinfo = re.match(r"(?i)[a-z][a-z0-9+.-]*://([^/?#]*)@", url)
+    if userinfo and ":" in userinfo.group(1):
+        password = userinfo.group(1).split(":", 1)[1]
+        found += [password, unquote(password)]
+    return sorted({s for s in found if s}, key=len, reverse=True)
+
+
+def scrubbed(text: str, url: str) -> str:
+    """``text`` (an engine's error about ``url``, which may quote it in any form) with the
+    URL's secrets written ``***``."""
+    for secret in url_secrets(url):
+        if len(secret) >= 3:
+            text = text.replace(secret, "***")
+    text = re.sub(r"(?i)(token\s*=\s*)[^;?&#\s'\"]+", r"\1***", text)
+    return re.sub(r"(//[^/@:\s]*:)[^/@\s]*@", r"\1***@", text)
 
 
 @dataclass(frozen=True)

@@ -63,6 +63,16 @@ def test_a_password_is_not_written_in_an_error():
         ('pyspark:///data/a"b', "may not hold '\"'"),
         ("pyspark:///data/semi;colon", "may not hold ';'"),
         ("pyspark:///data/tab\there", "holds a control character"),
+        ("pyspark:///data/a#b", "may not hold '#'"),
+        # a scheme is case-insensitive: the checks are the same
+        ("PySpark:///data/semi;colon", "may not hold ';'"),
+        # no secret is said back, wherever it was written
+        ("sc://u:hunter2@localhost:1/", "takes no user or password"),
+        ("SC://u:hunter2@localhost:1/", "takes no user or password"),
+        ("sc://localhost:1/;Token=SECRET-TOKEN", "'Token' .* is not an option name"),
+        ("sc://localhost:1/; token=SECRET-TOKEN", "' token' .* is not an option name"),
+        ("sc://localhost:1/;=SECRET-TOKEN", "'' .* is not an option name"),
+        ("sc://localhost:1/?database=cx;token=SECRET-TOKEN", "not a Spark database name"),
     ],
 )
 def test_a_bad_spark_url_is_one_line_naming_the_setting(settings, url, said):
@@ -74,7 +84,7 @@ def test_a_bad_spark_url_is_one_line_naming_the_setting(settings, url, said):
     with pytest.raises(WarehouseError, match=said) as raised, warehouse():
         pass
     assert "CXPILOT_WAREHOUSE_URL" in str(raised.value) + str(raised.value.where)
-    assert "hunter2" not in str(raised.value)
+    assert "hunter2" not in str(raised.value) and "SECRET" not in str(raised.value)
 
 
 def test_a_local_spark_warehouse_open_in_another_process_is_one_line(tmp_path):
@@ -228,6 +238,34 @@ def test_a_grpc_server_that_is_not_spark_connect_is_one_line(monkeypatch, code, 
         server.stop(0)
     text = str(raised.value)
     assert "CXPILOT_WAREHOUSE_URL" in text and "\n" not in text and "SECRET" not in text
+
+
+@pytest.mark.parametrize(
+    "url", ["sc://localhost:{port}/;token=SECRET-TOKEN/x", "sc://localhost:{port}/;token=SECRET=="]
+)
+def test_the_spark_clients_own_refusal_keeps_the_token(settings, url):
+    # Spark's client refuses these itself, quoting the address: the token is not said back
+    pytest.importorskip("pyspark.sql.connect.proto")
+    from concurrent import futures
+
+    import grpc
+
+    from cxpilot.kernel.errors import WarehouseError
+    from cxpilot.warehouse import connection
+
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=2))
+    port = server.add_insecure_port("localhost:0")
+    server.start()
+    connection.close()
+    settings.CXPILOT_WAREHOUSE_URL = url.format(port=port)
+    try:
+        with pytest.raises(WarehouseError) as raised, warehouse():
+            pass
+    finally:
+        server.stop(0)
+        connection.close()
+    text = str(raised.value)
+    assert "SECRET" not in text and "***" in text and "\n" not in text
 
 
 def test_an_engine_that_cannot_be_reached_is_one_line_naming_the_setting(settings):

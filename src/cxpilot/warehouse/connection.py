@@ -45,7 +45,9 @@ CHECK_SECONDS = 0.2
 def _url() -> str:
     from django.conf import settings
 
-    return str(settings.CXPILOT_WAREHOUSE_URL)  # type: ignore[misc]
+    from cxpilot.config import lower_scheme
+
+    return lower_scheme(str(settings.CXPILOT_WAREHOUSE_URL))  # type: ignore[misc]
 
 
 def _home() -> Path:
@@ -134,10 +136,12 @@ def _open(url: str) -> BaseBackend:
 
 
 def _connect(url: str) -> BaseBackend:
+    from cxpilot.config import scrubbed
+
     try:
         con = _open(url)
-    except WarehouseError:
-        raise
+    except WarehouseError as exc:  # ours, but it may quote a value of the URL
+        raise type(exc)(scrubbed(exc.detail, url), where=exc.where) from None
     except Exception as exc:
         text = str(exc)
         if "lock" in text.lower() and url.startswith("duckdb"):
@@ -151,7 +155,7 @@ def _connect(url: str) -> BaseBackend:
                 where=url,
             ) from None
         raise WarehouseError(
-            f"cannot open the warehouse: {first_line(exc)} (CXPILOT_WAREHOUSE_URL)",
+            f"cannot open the warehouse: {scrubbed(first_line(exc), url)} (CXPILOT_WAREHOUSE_URL)",
             where=redacted(url),
         ) from None
     try:

@@ -101,6 +101,10 @@ def local_dir(url: str, home: Path) -> Path:
             "the warehouse URL holds a control character (a tab or a line break?)",
             where="CXPILOT_WAREHOUSE_URL",
         )
+    if "#" in url:  # urlsplit takes what follows as a fragment: another folder, silently
+        raise WarehouseError(
+            "the folder of pyspark:///FOLDER may not hold '#'", where="CXPILOT_WAREHOUSE_URL"
+        )
     parts = urlsplit(url)
     if parts.netloc:
         raise WarehouseError(
@@ -233,8 +237,21 @@ def _reachable(address: str) -> None:
 
     head, _, rest = address.partition(";")
     parts = urlsplit(head)
+    if "@" in parts.netloc:
+        raise WarehouseError(
+            "a Spark Connect address takes no user or password before its host: give a token "
+            "(sc://HOST:PORT/;token=…) or user_id=",
+            where="CXPILOT_WAREHOUSE_URL",
+        )
     host, port = parts.hostname or "localhost", parts.port or 15002
-    params = dict(p.split("=", 1) for p in rest.split(";") if "=" in p)
+    params = dict(p.partition("=")[::2] for p in rest.split(";") if p)
+    for key in params:
+        if not re.fullmatch(r"[a-z][a-z0-9_.-]*", key):
+            raise WarehouseError(
+                f"the option {key[:40]!r} of the Spark Connect address is not an option name: "
+                "names are in lower case, with '=' and no spaces (token=, use_ssl=, user_id=)",
+                where="CXPILOT_WAREHOUSE_URL",
+            )
     if params.get("use_ssl", "true").lower() not in ("true", "false"):
         raise WarehouseError(
             f"use_ssl={params['use_ssl'][:20]!r} in the Spark Connect address is neither true "
@@ -243,7 +260,8 @@ def _reachable(address: str) -> None:
         )
     use_ssl = params.get("use_ssl", "").lower() == "true"
     # as Spark's client decides: a token asks for TLS, except on localhost without use_ssl
-    tls = use_ssl or ("token" in params and host != "localhost")
+    token = "token" in params or bool(os.environ.get("SPARK_CONNECT_AUTHENTICATE_TOKEN"))
+    tls = use_ssl or (token and host != "localhost")
     try:
         sock = socket.create_connection((host, port), timeout=CONNECT_TIMEOUT)
     except OSError as exc:
@@ -292,7 +310,12 @@ def _answers_spark_connect(address: str) -> None:
         elif code == grpc.StatusCode.DEADLINE_EXCEEDED:
             why = (
                 f"the server at {where} did not answer as a Spark Connect server within "
-                f"{CONNECT_TIMEOUT:g} s"
+                f"{CONNECT_TIMEOUT:g} s (a cluster still starting? try again)"
+            )
+        elif code == grpc.StatusCode.UNAVAILABLE:
+            why = (
+                f"the Spark Connect server at {where} is not available ({said}; a cluster "
+                "still starting? try again)"
             )
         else:
             name = code.name if code is not None else "no status"
