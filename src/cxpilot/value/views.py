@@ -26,6 +26,14 @@ from cxpilot.organisation.selectors import segment_names
 VIEW_VALUE = "value.view_value"
 
 
+def _name_segments(
+    rows: list[dict[str, Any]], names: dict[str, str], *, into: str = "segment_name"
+) -> None:
+    """Give each row its segment's name (``names``: key -> name; an unknown key as it is)."""
+    for row in rows:
+        row[into] = names.get(row["segment"], row["segment"])
+
+
 # --- customer value
 
 
@@ -147,9 +155,7 @@ def profitability_page(request: HttpRequest) -> HttpResponse:
         names = dict(Touchpoint.objects.values_list("key", "name"))
         for row in found.touchpoints + found.why_touchpoints:
             row["name"] = names.get(row["touchpoint"], row["touchpoint"])
-        segments = segment_names()
-        for row in found.segments:
-            row["name"] = segments.get(row["segment"], row["segment"])
+        _name_segments(found.segments, segment_names(), into="name")
         context["result"] = found
         if found.histogram:
             context["histogram_chart"] = profit_charts.histogram_chart(found.histogram)
@@ -621,8 +627,7 @@ def churn_page(request: HttpRequest) -> HttpResponse:
         return _churn_csv(found.rows, found.has_clv, found.has_cases)
     calibration = found.model.get("calibration") or []
     names = segment_names()
-    for row in found.rows:
-        row["segment_name"] = names.get(row["segment"], row["segment"])
+    _name_segments(found.rows, names)
     context.update(
         {
             "result": found,
@@ -759,8 +764,7 @@ def segments_page(request: HttpRequest) -> HttpResponse:
     ]
     start = (page - 1) * SEGMENT_PAGE
     names = segment_names()
-    for row in listed.rows:
-        row["segment_name"] = names.get(row["segment"], row["segment"])
+    _name_segments(listed.rows, names)
     context.update(
         matrix=matrix,
         segment_options=[(s, names.get(s, s)) for s in matrix.segments],
